@@ -1,0 +1,381 @@
+// Package campaign holds the campaign configuration and the fold: the one
+// place where events become figures, rankings and comparisons.
+package campaign
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"sitboard/feed"
+)
+
+// Config is a campaign as an operator writes it in TOML (see
+// demo/zhoukou-2023.toml for a complete example and docs/campaign.md).
+type Config struct {
+	Campaign  Meta        `toml:"campaign"`
+	Districts []District  `toml:"districts"`
+	Grids     []Grid      `toml:"grids"`
+	Sites     []Site      `toml:"sites"`
+	Baselines Baselines   `toml:"baselines"`
+	Alerts    []AlertRule `toml:"alerts"`
+	Flags     FlagRules   `toml:"flags"`
+	Notable   []Notable   `toml:"notable"`
+
+	start    time.Time
+	loc      *time.Location
+	days     int
+	district map[string]int
+	grid     map[string]int
+	notable  map[string]int
+	source   string
+}
+
+// Meta names the campaign and its dates.
+type Meta struct {
+	ID      string `toml:"id"`
+	NameZh  string `toml:"name_zh"`
+	NameEn  string `toml:"name_en"`
+	ShortZh string `toml:"short_zh"`
+	ShortEn string `toml:"short_en"`
+	CityZh  string `toml:"city_zh"`
+	CityEn  string `toml:"city_en"`
+	Start   string `toml:"start"`      // YYYY-MM-DD, first campaign day
+	End     string `toml:"end"`        // YYYY-MM-DD, last campaign day
+	Offset  string `toml:"utc_offset"` // e.g. "+08:00": campaign days are counted in this zone
+}
+
+// District is a county or city district; its id is the event's district.
+type District struct {
+	ID string `toml:"id"`
+	Zh string `toml:"zh"`
+	En string `toml:"en"`
+}
+
+// Grid is a patrol grid (巡逻防控网格) inside one district.
+type Grid struct {
+	ID       string `toml:"id"`
+	District string `toml:"district"`
+	Zh       string `toml:"zh"`
+	En       string `toml:"en"`
+}
+
+// Site is a watched place such as a night market.
+type Site struct {
+	ID       string `toml:"id"`
+	Kind     string `toml:"kind"`
+	District string `toml:"district"`
+	Zh       string `toml:"zh"`
+}
+
+// Baselines are the comparison counts: Previous for 环比 (the period just
+// before the campaign), LastYear for 同比 (the same period a year before).
+// Keys are metric names (see Metrics).
+type Baselines struct {
+	Previous map[string]int64 `toml:"previous"`
+	LastYear map[string]int64 `toml:"last_year"`
+}
+
+// AlertRule marks events that raise a priority alert on the board.
+// Category narrows the rule for types that have one (alarm, case).
+type AlertRule struct {
+	Type     string `toml:"type"`
+	Category string `toml:"category"`
+	Level    string `toml:"level"` // "critical" or "warning"
+	Zh       string `toml:"zh"`
+	En       string `toml:"en"`
+	// ClearType is the event type that clears the alert when it carries the
+	// same subject (case_id or alarm_id), e.g. case.solved for a homicide.
+	ClearType string `toml:"clear_type"`
+}
+
+// FlagRules say how districts are ranked for red and yellow flags (红黄旗).
+// Each measure's district values are scaled by the best district's value,
+// multiplied by the weight (negative for "less is better") and summed.
+// Red flags go to the top Red districts, yellow flags to the bottom Yellow.
+// Ties are broken by the measures in order, then by the config's district order.
+type FlagRules struct {
+	Red      int           `toml:"red"`
+	Yellow   int           `toml:"yellow"`
+	Measures []FlagMeasure `toml:"measures"`
+}
+
+// FlagMeasure is one scored district measure (see DistrictMeasures).
+type FlagMeasure struct {
+	Measure string  `toml:"measure"`
+	Weight  float64 `toml:"weight"`
+}
+
+// Notable is a named case the campaign reports on by itself.
+type Notable struct {
+	ID       string `toml:"id"`
+	Category string `toml:"category"`
+	Zh       string `toml:"zh"`
+	En       string `toml:"en"`
+}
+
+// Metrics that baselines may name.
+var Metrics = []string{
+	"alarms_criminal", "alarms_public_order", "alarms_total",
+	"criminal_cases_filed", "theft_cases_filed",
+	"telecom_fraud_cases", "telecom_fraud_losses_cny",
+}
+
+// DistrictMeasures that flag rules may name.
+var DistrictMeasures = []string{
+	"cases_solved", "suspects_arrested", "alarms_criminal", "alarms_total",
+	"hazards_rectified", "inspections", "dispute_resolution_rate", "persons_checked",
+}
+
+// ConfigError points at the place in a campaign file that is wrong.
+type ConfigError struct {
+	File   string
+	Line   int
+	Field  string
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Reason)
+}
+
+// LoadConfig reads and validates a campaign file.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read campaign config: %w (pass --campaign with a readable TOML file)", err)
+	}
+	return ParseConfig(path, data)
+}
+
+// ParseConfig decodes and validates a campaign file held in memory; name is
+// used in error messages.
+func ParseConfig(name string, data []byte) (*Config, error) {
+	var c Config
+	md, err := toml.Decode(string(data), &c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, &ConfigError{name, pe.Position.Line, pe.LastKey, pe.Message}
+		}
+		return nil, &ConfigError{File: name, Field: "(file)", Reason: err.Error()}
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		k := und[0].String()
+		return nil, &ConfigError{name, lineOf(string(data), und[0][len(und[0])-1]+" "), k, "unknown field: check the spelling against docs/campaign.md"}
+	}
+	c.source = string(data)
+	if err := c.validate(name); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// lineOf finds the first line containing needle, for error messages: the
+// TOML decoder does not keep positions of decoded values.
+func lineOf(src, needle string) int {
+	for i, l := range strings.Split(src, "\n") {
+		if strings.Contains(l, needle) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+func (c *Config) validate(name string) error {
+	fail := func(field, needle, reason string) error {
+		return &ConfigError{name, lineOf(c.source, needle), field, reason}
+	}
+	m := c.Campaign
+	if m.ID == "" || m.NameZh == "" || m.NameEn == "" {
+		return fail("campaign", "[campaign]", "id, name_zh and name_en are required")
+	}
+	off := m.Offset
+	if off == "" {
+		off = "+00:00"
+	}
+	zt, err := time.Parse("-07:00", off)
+	if err != nil {
+		return fail("campaign.utc_offset", "utc_offset", "must look like +08:00")
+	}
+	_, secs := zt.Zone()
+	c.loc = time.FixedZone(off, secs)
+	c.start, err = time.ParseInLocation(time.DateOnly, m.Start, c.loc)
+	if err != nil {
+		return fail("campaign.start", "start", "must be a date like 2023-06-25")
+	}
+	end, err := time.ParseInLocation(time.DateOnly, m.End, c.loc)
+	if err != nil {
+		return fail("campaign.end", "end", "must be a date like 2023-09-30")
+	}
+	if end.Before(c.start) {
+		return fail("campaign.end", "end", "is before start")
+	}
+	c.days = int(end.Sub(c.start).Hours()/24+0.5) + 1
+	if c.days > 3660 {
+		return fail("campaign.end", "end", "campaign longer than 10 years: check the dates")
+	}
+	if len(c.Districts) == 0 {
+		return fail("districts", "[[districts]]", "at least one [[districts]] entry is required")
+	}
+	c.district = map[string]int{}
+	for i, d := range c.Districts {
+		if d.ID == "" || d.Zh == "" || d.En == "" {
+			return fail(fmt.Sprintf("districts[%d]", i), d.ID, "id, zh and en are required")
+		}
+		if _, dup := c.district[d.ID]; dup {
+			return fail(fmt.Sprintf("districts[%d].id", i), `"`+d.ID+`"`, "duplicate district id "+d.ID)
+		}
+		c.district[d.ID] = i
+	}
+	c.grid = map[string]int{}
+	for i, g := range c.Grids {
+		if g.ID == "" {
+			return fail(fmt.Sprintf("grids[%d].id", i), "[[grids]]", "missing")
+		}
+		if _, dup := c.grid[g.ID]; dup {
+			return fail(fmt.Sprintf("grids[%d].id", i), `"`+g.ID+`"`, "duplicate grid id "+g.ID)
+		}
+		if _, ok := c.district[g.District]; !ok {
+			return fail(fmt.Sprintf("grids[%d].district", i), `"`+g.ID+`"`, fmt.Sprintf("unknown district %q: add it under [[districts]] or fix the id", g.District))
+		}
+		c.grid[g.ID] = i
+	}
+	for i, s := range c.Sites {
+		if s.ID == "" || s.Kind == "" {
+			return fail(fmt.Sprintf("sites[%d]", i), "[[sites]]", "id and kind are required")
+		}
+		if _, ok := c.district[s.District]; !ok {
+			return fail(fmt.Sprintf("sites[%d].district", i), `"`+s.ID+`"`, fmt.Sprintf("unknown district %q", s.District))
+		}
+	}
+	for _, tbl := range []struct {
+		name string
+		m    map[string]int64
+	}{{"baselines.previous", c.Baselines.Previous}, {"baselines.last_year", c.Baselines.LastYear}} {
+		for k, v := range tbl.m {
+			if !slices.Contains(Metrics, k) {
+				return fail(tbl.name+"."+k, k, "unknown metric: use one of "+strings.Join(Metrics, ", "))
+			}
+			if v < 0 {
+				return fail(tbl.name+"."+k, k, "must not be negative")
+			}
+		}
+	}
+	for i, a := range c.Alerts {
+		if !feed.Known(a.Type) {
+			return fail(fmt.Sprintf("alerts[%d].type", i), `"`+a.Type+`"`, "unknown event type: use one of "+strings.Join(feed.KnownTypes(), ", "))
+		}
+		if a.Level != "critical" && a.Level != "warning" {
+			return fail(fmt.Sprintf("alerts[%d].level", i), `"`+a.Type+`"`, `must be "critical" or "warning"`)
+		}
+		if a.ClearType != "" && !feed.Known(a.ClearType) {
+			return fail(fmt.Sprintf("alerts[%d].clear_type", i), `"`+a.ClearType+`"`, "unknown event type")
+		}
+	}
+	f := c.Flags
+	if f.Red < 0 || f.Yellow < 0 || f.Red+f.Yellow > len(c.Districts) {
+		return fail("flags", "[flags]", fmt.Sprintf("red + yellow must be between 0 and the number of districts (%d)", len(c.Districts)))
+	}
+	for i, fm := range f.Measures {
+		if !slices.Contains(DistrictMeasures, fm.Measure) {
+			return fail(fmt.Sprintf("flags.measures[%d].measure", i), `"`+fm.Measure+`"`, "unknown measure: use one of "+strings.Join(DistrictMeasures, ", "))
+		}
+		if fm.Weight == 0 {
+			return fail(fmt.Sprintf("flags.measures[%d].weight", i), `"`+fm.Measure+`"`, "must not be zero")
+		}
+	}
+	c.notable = map[string]int{}
+	for i, n := range c.Notable {
+		if n.ID == "" || n.Zh == "" {
+			return fail(fmt.Sprintf("notable[%d]", i), "[[notable]]", "id and zh are required")
+		}
+		c.notable[n.ID] = i
+	}
+	return nil
+}
+
+// Days is the campaign's length in days.
+func (c *Config) Days() int { return c.days }
+
+// Start is the first campaign day at midnight in the campaign's zone.
+func (c *Config) Start() time.Time { return c.start }
+
+// Location is the campaign's time zone.
+func (c *Config) Location() *time.Location { return c.loc }
+
+// Day is the 1-based campaign day of t; it is below 1 before the campaign
+// and above Days() after it.
+func (c *Config) Day(t time.Time) int {
+	d := t.In(c.loc).Sub(c.start)
+	day := int(d / (24 * time.Hour))
+	if d < 0 && d%(24*time.Hour) != 0 {
+		day--
+	}
+	return day + 1
+}
+
+// DistrictIndex returns the district's position in config order.
+func (c *Config) DistrictIndex(id string) (int, bool) {
+	i, ok := c.district[id]
+	return i, ok
+}
+
+// GridIndex returns the grid's position in config order.
+func (c *Config) GridIndex(id string) (int, bool) {
+	i, ok := c.grid[id]
+	return i, ok
+}
+
+// NotableByID returns the notable case with this id.
+func (c *Config) NotableByID(id string) (Notable, bool) {
+	i, ok := c.notable[id]
+	if !ok {
+		return Notable{}, false
+	}
+	return c.Notable[i], true
+}
+
+// DistrictName returns the district's name in lang ("zh" or "en").
+func (c *Config) DistrictName(id, lang string) string {
+	i, ok := c.district[id]
+	if !ok {
+		return id
+	}
+	if lang == "en" {
+		return c.Districts[i].En
+	}
+	return c.Districts[i].Zh
+}
+
+// Validator checks ingested events against this campaign's districts and grids.
+func (c *Config) Validator() feed.Validator {
+	v := feed.Validator{Districts: map[string]bool{}, Grids: map[string]string{}}
+	for _, d := range c.Districts {
+		v.Districts[d.ID] = true
+	}
+	for _, g := range c.Grids {
+		v.Grids[g.ID] = g.District
+	}
+	return v
+}
+
+// SiteCount counts watched sites of one kind.
+func (c *Config) SiteCount(kind string) int {
+	n := 0
+	for _, s := range c.Sites {
+		if s.Kind == kind {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,441 @@
+package campaign
+
+import (
+	"encoding/json"
+	"slices"
+
+	"sitboard/feed"
+)
+
+// Apply folds one event into s. It is the only place events become counts:
+// deterministic, reading no clock and doing no I/O, so the hub, the board and
+// summary get the same state from the same events on every machine.
+//
+// Redeliveries change nothing: an event whose Seq is not above s.Seq, or
+// whose id is among the last DedupWindow ids, is counted as a duplicate and
+// skipped. Unknown types are counted by name and otherwise ignored.
+func Apply(cfg *Config, s *State, ev feed.Event) {
+	if ev.Seq > 0 && ev.Seq <= s.Seq {
+		s.Duplicates++
+		return
+	}
+	if s.recentIDIndex == nil {
+		s.recentIDIndex = make(map[string]struct{}, len(s.RecentIDs))
+		for _, id := range s.RecentIDs {
+			s.recentIDIndex[id] = struct{}{}
+		}
+	}
+	if _, seen := s.recentIDIndex[ev.ID]; seen && ev.ID != "" {
+		s.Duplicates++
+		if ev.Seq > s.Seq {
+			s.Seq = ev.Seq
+		}
+		return
+	}
+	if ev.Type == feed.TypeCampaignStarted {
+		// A new run starts from nothing: keep only where the stream is.
+		fresh := NewState(cfg)
+		fresh.Run = s.Run + 1
+		fresh.Duplicates = s.Duplicates
+		*s = *fresh
+	}
+	s.rememberID(ev.ID)
+	if ev.Seq > 0 {
+		s.Seq = ev.Seq
+	}
+	s.Events++
+	if ev.At.After(s.LastAt) {
+		s.LastAt = ev.At
+		s.Day = min(max(cfg.Day(ev.At), 1), cfg.Days())
+	}
+	f := folder{cfg: cfg, s: s, ev: ev, tot: &s.Totals}
+	if dc, ok := s.Districts[ev.District]; ok {
+		f.dist = dc
+	} else {
+		f.dist = &Counters{} // unknown districts are refused at ingest; count totals only
+	}
+	if d := cfg.Day(ev.At); d >= 1 && d <= len(s.Days) {
+		f.day = &s.Days[d-1]
+	} else {
+		f.day = &DayCounts{}
+	}
+	if !f.apply() {
+		s.countUnknown(ev.Type)
+	}
+}
+
+func (s *State) rememberID(id string) {
+	if id == "" {
+		return
+	}
+	if len(s.RecentIDs) >= DedupWindow {
+		delete(s.recentIDIndex, s.RecentIDs[0])
+		s.RecentIDs = slices.Delete(s.RecentIDs, 0, 1)
+	}
+	s.RecentIDs = append(s.RecentIDs, id)
+	s.recentIDIndex[id] = struct{}{}
+}
+
+func (s *State) countUnknown(t string) {
+	if s.Unknown == nil {
+		s.Unknown = map[string]int64{}
+	}
+	if _, ok := s.Unknown[t]; !ok && len(s.Unknown) >= MaxUnknownTypes {
+		t = "other"
+	}
+	s.Unknown[t]++
+}
+
+type folder struct {
+	cfg  *Config
+	s    *State
+	ev   feed.Event
+	tot  *Counters
+	dist *Counters
+	day  *DayCounts
+}
+
+func inc(m *map[string]int64, k string, n int64) {
+	if *m == nil {
+		*m = map[string]int64{}
+	}
+	(*m)[k] += n
+}
+
+// both applies a counter change to the campaign totals and the district.
+func (f *folder) both(change func(c *Counters)) {
+	change(f.tot)
+	change(f.dist)
+}
+
+// apply folds the event by type; it reports false for a type it does not
+// know or a payload it cannot read (which validation would have refused).
+func (f *folder) apply() bool {
+	ev := f.ev
+	switch ev.Type {
+	case feed.TypeAlarmReceived:
+		p, err := feed.Decode[feed.AlarmReceived](ev)
+		if err != nil {
+			return false
+		}
+		f.alarmReceived(p)
+	case feed.TypeAlarmDispatched:
+		p, err := feed.Decode[feed.AlarmDispatched](ev)
+		if err != nil {
+			return false
+		}
+		f.both(func(c *Counters) { c.AlarmsDispatched++ })
+		if o, ok := f.s.OpenAlarms[p.AlarmID]; ok {
+			o.Dispatched = true
+			f.s.OpenAlarms[p.AlarmID] = o
+		}
+		f.tickerStatus(p.AlarmID, StatusDispatched)
+	case feed.TypeAlarmClosed:
+		p, err := feed.Decode[feed.AlarmClosed](ev)
+		if err != nil {
+			return false
+		}
+		f.both(func(c *Counters) { c.AlarmsClosed++ })
+		delete(f.s.OpenAlarms, p.AlarmID)
+		f.tickerStatus(p.AlarmID, StatusClosed)
+		f.clearAlerts(ev.Type, p.AlarmID)
+	case feed.TypeCaseFiled:
+		p, err := feed.Decode[feed.CaseFiled](ev)
+		if err != nil {
+			return false
+		}
+		f.caseFiled(p)
+	case feed.TypeCaseSolved:
+		p, err := feed.Decode[feed.CaseSolved](ev)
+		if err != nil {
+			return false
+		}
+		f.caseSolved(p)
+	case feed.TypeCaseAction:
+		p, err := feed.Decode[feed.CaseAction](ev)
+		if err != nil {
+			return false
+		}
+		f.caseAction(p)
+	case feed.TypeFugitiveCaught:
+		p, err := feed.Decode[feed.FugitiveCaught](ev)
+		if err != nil {
+			return false
+		}
+		f.both(func(c *Counters) {
+			inc(&c.Fugitives, p.Crime, 1)
+			if p.YearsAtLarge >= 10 {
+				inc(&c.Fugitives10Years, p.Crime, 1)
+			}
+		})
+	case feed.TypePatrolDeployed:
+		p, err := feed.Decode[feed.PatrolDeployed](ev)
+		if err != nil {
+			return false
+		}
+		f.both(func(c *Counters) { inc(&c.Posts, p.PostKind, 1) })
+	case feed.TypeShiftReport:
+		p, err := feed.Decode[feed.ShiftReport](ev)
+		if err != nil {
+			return false
+		}
+		f.shiftReport(p)
+	case feed.TypeInspection:
+		p, err := feed.Decode[feed.Inspection](ev)
+		if err != nil {
+			return false
+		}
+		f.both(func(c *Counters) {
+			inc(&c.Inspections, p.UnitType, 1)
+			inc(&c.Found, p.UnitType, p.Found)
+			inc(&c.Rectified, p.UnitType, p.Rectified)
+			c.Notices += p.Notices
+		})
+		f.day.Rectified += p.Rectified
+	case feed.TypeDisputeFound:
+		f.both(func(c *Counters) { c.DisputesFound++ })
+		f.day.DisputesFound++
+	case feed.TypeDisputeResolved:
+		f.both(func(c *Counters) { c.DisputesResolved++ })
+		f.day.DisputesResolved++
+	case feed.TypeOperation:
+		p, err := feed.Decode[feed.Operation](ev)
+		if err != nil {
+			return false
+		}
+		f.both(func(c *Counters) { inc(&c.Operations, p.Kind, 1) })
+	case feed.TypeMajorAccident:
+		p, err := feed.Decode[feed.MajorAccident](ev)
+		if err != nil {
+			return false
+		}
+		f.both(func(c *Counters) { c.MajorAccidents++ })
+		f.raiseAlerts("", "", p.Summary)
+	case feed.TypeCampaignStarted:
+		// handled in Apply
+	default:
+		f.pushTicker(TickerItem{Seq: ev.Seq, At: ev.At, Type: ev.Type, District: ev.District, Grid: ev.Grid, Status: StatusUnknown})
+		return false
+	}
+	return true
+}
+
+func (f *folder) alarmReceived(p feed.AlarmReceived) {
+	ev := f.ev
+	f.both(func(c *Counters) { inc(&c.AlarmsReceived, p.Category, 1) })
+	f.day.Alarms++
+	switch p.Category {
+	case feed.AlarmCriminal:
+		f.day.AlarmsCriminal++
+	case feed.AlarmPublicOrder:
+		f.day.AlarmsPublic++
+	}
+	if ev.Grid != "" {
+		if _, ok := f.cfg.GridIndex(ev.Grid); ok {
+			f.grid(ev.Grid).Alarms++
+		}
+	}
+	if len(f.s.OpenAlarms) >= MaxOpenAlarms {
+		f.dropOldestOpen()
+	}
+	f.s.OpenAlarms[p.AlarmID] = OpenAlarm{Seq: ev.Seq, At: ev.At, Category: p.Category, District: ev.District}
+	f.pushTicker(TickerItem{Seq: ev.Seq, At: ev.At, Type: ev.Type, AlarmID: p.AlarmID, Category: p.Category, Priority: p.Priority,
+		District: ev.District, Grid: ev.Grid, Summary: p.Summary, Status: StatusReceived})
+	f.raiseAlerts(p.Category, p.AlarmID, p.Summary)
+}
+
+// dropOldestOpen keeps the open queue bounded when upstream never closes
+// alarms; the count of dropped ones is shown so the loss is not silent.
+func (f *folder) dropOldestOpen() {
+	var oldestID string
+	var oldest OpenAlarm
+	for id, o := range f.s.OpenAlarms {
+		if oldestID == "" || o.At.Before(oldest.At) || (o.At.Equal(oldest.At) && id < oldestID) {
+			oldestID, oldest = id, o
+		}
+	}
+	delete(f.s.OpenAlarms, oldestID)
+	f.s.OpenDropped++
+}
+
+func (f *folder) grid(id string) *GridCounts {
+	g, ok := f.s.Grids[id]
+	if !ok {
+		g = &GridCounts{}
+		f.s.Grids[id] = g
+	}
+	return g
+}
+
+func (f *folder) pushTicker(it TickerItem) {
+	t := f.s.Ticker
+	if len(t) >= TickerSize {
+		t = t[:TickerSize-1]
+	}
+	f.s.Ticker = append([]TickerItem{it}, t...)
+}
+
+func (f *folder) tickerStatus(alarmID, status string) {
+	for i := range f.s.Ticker {
+		if f.s.Ticker[i].AlarmID == alarmID && f.s.Ticker[i].Type == feed.TypeAlarmReceived {
+			f.s.Ticker[i].Status = status
+			return
+		}
+	}
+}
+
+func (f *folder) caseFiled(p feed.CaseFiled) {
+	f.both(func(c *Counters) {
+		if p.Kind == feed.KindAdministrative {
+			inc(&c.AdminCasesFiled, p.Category, 1)
+		} else {
+			inc(&c.CasesFiled, p.Category, 1)
+		}
+		if p.LossCNY > 0 {
+			inc(&c.LossesCNY, p.Category, p.LossCNY)
+		}
+	})
+	if p.Kind != feed.KindAdministrative {
+		f.day.CasesFiled++
+	}
+	if n := f.notable(p.Notable); n != nil {
+		n.Filed = true
+		n.District = f.ev.District
+	}
+	f.raiseAlerts(p.Category, p.CaseID, p.Summary)
+}
+
+func (f *folder) caseSolved(p feed.CaseSolved) {
+	ev := f.ev
+	f.both(func(c *Counters) {
+		inc(&c.CasesSolved, p.Category, 1)
+		if p.Cold {
+			inc(&c.ColdSolved, p.Category, 1)
+		} else {
+			inc(&c.NewSolved, p.Category, 1)
+		}
+		if p.GroupBusted {
+			inc(&c.GroupsBusted, p.Category, 1)
+		}
+	})
+	f.day.CasesSolved++
+	if n := f.notable(p.Notable); n != nil {
+		n.Solved = true
+		n.SolvedAt = ev.At
+		n.District = ev.District
+		n.ValueCNY += p.ValueCNY
+	}
+	c := Closure{Seq: ev.Seq, At: ev.At, CaseID: p.CaseID, Category: p.Category, District: ev.District, Cold: p.Cold, Notable: p.Notable, Summary: p.Summary}
+	cl := f.s.Closures
+	if len(cl) >= ClosuresSize {
+		cl = cl[:ClosuresSize-1]
+	}
+	f.s.Closures = append([]Closure{c}, cl...)
+	f.clearAlerts(ev.Type, p.CaseID)
+}
+
+func (f *folder) caseAction(p feed.CaseAction) {
+	key := p.Action + "/" + p.Category
+	f.both(func(c *Counters) {
+		switch p.Action {
+		case feed.ActionSeizure, feed.ActionRecovery:
+			inc(&c.AmountsCNY, key, p.AmountCNY)
+		default:
+			inc(&c.Persons, key, p.Persons)
+		}
+	})
+	if p.Action == feed.ActionArrest {
+		f.day.Arrested += p.Persons
+	}
+	if n := f.notable(p.Notable); n != nil {
+		switch p.Action {
+		case feed.ActionRecovery:
+			n.RecoveredCNY += p.AmountCNY
+		case feed.ActionSeizure:
+			n.SeizedCNY += p.AmountCNY
+		case feed.ActionArrest:
+			n.Arrested += p.Persons
+		}
+	}
+}
+
+func (f *folder) shiftReport(p feed.ShiftReport) {
+	v := p.Violations
+	f.both(func(c *Counters) {
+		inc(&c.Officers, p.Duty, p.Officers)
+		inc(&c.Vehicles, p.Duty, p.Vehicles)
+		c.Volunteers += p.Volunteers
+		c.PersonsChecked += p.PersonsChecked
+		c.VehiclesChecked += p.VehiclesChecked
+		for _, kv := range []struct {
+			k string
+			n int64
+		}{{"unlicensed", v.Unlicensed}, {"drink_driving", v.DrinkDriving}, {"drunk_driving", v.DrunkDriving}, {"speeding", v.Speeding},
+			{"passenger_overload", v.PassengerOverload}, {"cargo_overload", v.CargoOverload}, {"other", v.Other}} {
+			if kv.n != 0 {
+				inc(&c.Violations, kv.k, kv.n)
+			}
+		}
+	})
+	f.day.Officers += p.Officers
+	f.day.PersonsChecked += p.PersonsChecked
+	f.day.VehiclesChecked += p.VehiclesChecked
+	if f.ev.Grid != "" {
+		if _, ok := f.cfg.GridIndex(f.ev.Grid); ok {
+			f.grid(f.ev.Grid).Officers += p.Officers
+		}
+	}
+}
+
+func (f *folder) notable(id string) *NotableState {
+	if id == "" {
+		return nil
+	}
+	if _, ok := f.cfg.NotableByID(id); !ok {
+		return nil
+	}
+	if f.s.Notables == nil {
+		f.s.Notables = map[string]*NotableState{}
+	}
+	n, ok := f.s.Notables[id]
+	if !ok {
+		n = &NotableState{}
+		f.s.Notables[id] = n
+	}
+	return n
+}
+
+// raiseAlerts adds an alert for every config rule the event matches.
+func (f *folder) raiseAlerts(category, subject, summary string) {
+	ev := f.ev
+	for i, r := range f.cfg.Alerts {
+		if r.Type != ev.Type || (r.Category != "" && r.Category != category) {
+			continue
+		}
+		if len(f.s.Alerts) >= MaxAlerts {
+			f.s.Alerts = slices.Delete(f.s.Alerts, 0, 1)
+		}
+		f.s.Alerts = append(f.s.Alerts, Alert{ID: ev.ID, Seq: ev.Seq, At: ev.At, Rule: i, Level: r.Level, Type: ev.Type,
+			Category: category, Subject: subject, District: ev.District, Summary: summary})
+	}
+}
+
+// clearAlerts removes alerts whose rule is cleared by this event type on the
+// same subject, e.g. a homicide alert when that case is solved.
+func (f *folder) clearAlerts(typ, subject string) {
+	if subject == "" || len(f.s.Alerts) == 0 {
+		return
+	}
+	f.s.Alerts = slices.DeleteFunc(f.s.Alerts, func(a Alert) bool {
+		return a.Subject == subject && a.Rule < len(f.cfg.Alerts) && f.cfg.Alerts[a.Rule].ClearType == typ
+	})
+}
+
+// eventJSON is used by tests and tools that build events by hand.
+func eventJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

@@ -1,0 +1,245 @@
+package campaign
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Bounds on what the state keeps, whatever the number of events.
+const (
+	TickerSize      = 64   // most recent alarms and other events, newest first
+	ClosuresSize    = 32   // most recent case closures, newest first
+	MaxAlerts       = 16   // active priority alerts
+	MaxOpenAlarms   = 4096 // open alarm queue; beyond it the oldest are dropped and counted
+	DedupWindow     = 2048 // event ids remembered to drop redeliveries
+	MaxUnknownTypes = 32   // distinct unknown types counted by name; the rest under "other"
+)
+
+// State is everything the board and summary need, folded from events.
+// It holds aggregates and bounded rings, never the event history, so its
+// JSON snapshot stays small. Percentages are derived (see Figures), never stored.
+type State struct {
+	Seq    uint64    `json:"seq"`
+	Run    int       `json:"run"`    // campaign.started markers seen
+	Events int64     `json:"events"` // events folded
+	LastAt time.Time `json:"last_at,omitzero"`
+	Day    int       `json:"day"` // campaign day of the newest event (1-based, clamped)
+
+	Totals    Counters             `json:"totals"`
+	Districts map[string]*Counters `json:"districts"`
+	// Days has one entry per campaign day: the per-day series behind the
+	// sparklines and the "today" values.
+	Days  []DayCounts            `json:"days"`
+	Grids map[string]*GridCounts `json:"grids"`
+
+	Notables map[string]*NotableState `json:"notables,omitempty"`
+
+	OpenAlarms    map[string]OpenAlarm `json:"open_alarms"`
+	OpenDropped   int64                `json:"open_dropped,omitempty"`
+	Ticker        []TickerItem         `json:"ticker"`
+	Closures      []Closure            `json:"closures"`
+	Alerts        []Alert              `json:"alerts"`
+	Unknown       map[string]int64     `json:"unknown,omitempty"`
+	Duplicates    int64                `json:"duplicates,omitempty"`
+	RecentIDs     []string             `json:"recent_ids"`
+	recentIDIndex map[string]struct{}
+}
+
+// Counters are the campaign's additive counts. Maps are keyed by the
+// category, action, duty or unit-type names of package feed, so their size
+// is bounded by those vocabularies.
+type Counters struct {
+	AlarmsReceived   map[string]int64 `json:"alarms_received,omitempty"` // by alarm category
+	AlarmsDispatched int64            `json:"alarms_dispatched,omitempty"`
+	AlarmsClosed     int64            `json:"alarms_closed,omitempty"`
+
+	CasesFiled      map[string]int64 `json:"cases_filed,omitempty"`       // criminal, by case category
+	AdminCasesFiled map[string]int64 `json:"admin_cases_filed,omitempty"` // administrative, by case category
+	LossesCNY       map[string]int64 `json:"losses_cny,omitempty"`        // victims' losses on filing
+	CasesSolved     map[string]int64 `json:"cases_solved,omitempty"`      // all kinds, by category
+	NewSolved       map[string]int64 `json:"new_solved,omitempty"`        // solved, not backlog
+	ColdSolved      map[string]int64 `json:"cold_solved,omitempty"`       // backlog cases (积案) solved
+	GroupsBusted    map[string]int64 `json:"groups_busted,omitempty"`
+	// Persons is keyed "action/category" (e.g. "arrest/theft");
+	// AmountsCNY likewise for seizures and recoveries.
+	Persons    map[string]int64 `json:"persons,omitempty"`
+	AmountsCNY map[string]int64 `json:"amounts_cny,omitempty"`
+
+	Fugitives        map[string]int64 `json:"fugitives,omitempty"`     // by crime
+	Fugitives10Years map[string]int64 `json:"fugitives_10y,omitempty"` // at large 10 years or more
+
+	Posts           map[string]int64 `json:"posts,omitempty"`    // by post kind
+	Officers        map[string]int64 `json:"officers,omitempty"` // officer deployments, by duty
+	Vehicles        map[string]int64 `json:"vehicles,omitempty"` // vehicle deployments, by duty
+	Volunteers      int64            `json:"volunteers,omitempty"`
+	PersonsChecked  int64            `json:"persons_checked,omitempty"`
+	VehiclesChecked int64            `json:"vehicles_checked,omitempty"`
+	Violations      map[string]int64 `json:"violations,omitempty"` // by violation kind
+
+	Inspections map[string]int64 `json:"inspections,omitempty"` // by unit type
+	Found       map[string]int64 `json:"found,omitempty"`
+	Rectified   map[string]int64 `json:"rectified,omitempty"`
+	Notices     int64            `json:"notices,omitempty"`
+
+	DisputesFound    int64            `json:"disputes_found,omitempty"`
+	DisputesResolved int64            `json:"disputes_resolved,omitempty"`
+	Operations       map[string]int64 `json:"operations,omitempty"`
+	MajorAccidents   int64            `json:"major_accidents,omitempty"`
+}
+
+// DayCounts is one campaign day's values for the KPI strip and sparklines.
+type DayCounts struct {
+	Alarms           int64 `json:"alarms,omitempty"`
+	AlarmsCriminal   int64 `json:"alarms_criminal,omitempty"`
+	AlarmsPublic     int64 `json:"alarms_public_order,omitempty"`
+	CasesFiled       int64 `json:"cases_filed,omitempty"` // criminal
+	CasesSolved      int64 `json:"cases_solved,omitempty"`
+	Arrested         int64 `json:"arrested,omitempty"`
+	Officers         int64 `json:"officers,omitempty"`
+	PersonsChecked   int64 `json:"persons_checked,omitempty"`
+	VehiclesChecked  int64 `json:"vehicles_checked,omitempty"`
+	Rectified        int64 `json:"rectified,omitempty"`
+	DisputesFound    int64 `json:"disputes_found,omitempty"`
+	DisputesResolved int64 `json:"disputes_resolved,omitempty"`
+}
+
+// GridCounts feed the grid heat view: alarm density against patrol presence.
+type GridCounts struct {
+	Alarms   int64 `json:"alarms,omitempty"`
+	Officers int64 `json:"officers,omitempty"`
+}
+
+// NotableState tracks a notable case from the config.
+type NotableState struct {
+	Filed        bool      `json:"filed,omitempty"`
+	Solved       bool      `json:"solved,omitempty"`
+	SolvedAt     time.Time `json:"solved_at,omitzero"`
+	District     string    `json:"district,omitempty"`
+	ValueCNY     int64     `json:"value_cny,omitempty"`
+	RecoveredCNY int64     `json:"recovered_cny,omitempty"`
+	SeizedCNY    int64     `json:"seized_cny,omitempty"`
+	Arrested     int64     `json:"arrested,omitempty"`
+}
+
+// OpenAlarm is an alarm received and not yet closed.
+type OpenAlarm struct {
+	Seq        uint64    `json:"seq"`
+	At         time.Time `json:"at"`
+	Category   string    `json:"category"`
+	District   string    `json:"district"`
+	Dispatched bool      `json:"dispatched,omitempty"`
+}
+
+// Ticker statuses.
+const (
+	StatusReceived   = "received"
+	StatusDispatched = "dispatched"
+	StatusClosed     = "closed"
+	StatusUnknown    = "unknown" // an event type this version does not fold
+)
+
+// TickerItem is one line of the live ticker.
+type TickerItem struct {
+	Seq      uint64    `json:"seq"`
+	At       time.Time `json:"at"`
+	Type     string    `json:"type"`
+	AlarmID  string    `json:"alarm_id,omitempty"`
+	Category string    `json:"category,omitempty"`
+	Priority int       `json:"priority,omitempty"`
+	District string    `json:"district"`
+	Grid     string    `json:"grid,omitempty"`
+	Summary  string    `json:"summary,omitempty"`
+	Status   string    `json:"status"`
+}
+
+// Closure is a recently solved case.
+type Closure struct {
+	Seq      uint64    `json:"seq"`
+	At       time.Time `json:"at"`
+	CaseID   string    `json:"case_id"`
+	Category string    `json:"category"`
+	District string    `json:"district"`
+	Cold     bool      `json:"cold,omitempty"`
+	Notable  string    `json:"notable,omitempty"`
+	Summary  string    `json:"summary,omitempty"`
+}
+
+// Alert is an active priority alert. Its ID is the raising event's id, so a
+// board's acknowledgements survive snapshots; a recurrence has a new ID and
+// must be acknowledged again.
+type Alert struct {
+	ID       string    `json:"id"`
+	Seq      uint64    `json:"seq"`
+	At       time.Time `json:"at"`
+	Rule     int       `json:"rule"` // index into Config.Alerts
+	Level    string    `json:"level"`
+	Type     string    `json:"type"`
+	Category string    `json:"category,omitempty"`
+	Subject  string    `json:"subject,omitempty"` // case_id or alarm_id
+	District string    `json:"district"`
+	Summary  string    `json:"summary,omitempty"`
+}
+
+// NewState is the empty state of a campaign.
+func NewState(cfg *Config) *State {
+	s := &State{
+		Districts:     map[string]*Counters{},
+		Grids:         map[string]*GridCounts{},
+		Days:          make([]DayCounts, cfg.Days()),
+		OpenAlarms:    map[string]OpenAlarm{},
+		Ticker:        []TickerItem{},
+		Closures:      []Closure{},
+		Alerts:        []Alert{},
+		RecentIDs:     []string{},
+		recentIDIndex: map[string]struct{}{},
+	}
+	for _, d := range cfg.Districts {
+		s.Districts[d.ID] = &Counters{}
+	}
+	return s
+}
+
+// Today is the newest campaign day's counts.
+func (s *State) Today() DayCounts {
+	if s.Day < 1 || s.Day > len(s.Days) {
+		return DayCounts{}
+	}
+	return s.Days[s.Day-1]
+}
+
+// MarshalJSON and UnmarshalJSON round-trip the state losslessly; the id
+// index is rebuilt from the ring on decode.
+func (s *State) UnmarshalJSON(b []byte) error {
+	type plain State
+	if err := json.Unmarshal(b, (*plain)(s)); err != nil {
+		return err
+	}
+	s.recentIDIndex = make(map[string]struct{}, len(s.RecentIDs))
+	for _, id := range s.RecentIDs {
+		s.recentIDIndex[id] = struct{}{}
+	}
+	if s.Districts == nil {
+		s.Districts = map[string]*Counters{}
+	}
+	if s.Grids == nil {
+		s.Grids = map[string]*GridCounts{}
+	}
+	if s.OpenAlarms == nil {
+		s.OpenAlarms = map[string]OpenAlarm{}
+	}
+	return nil
+}
+
+// Clone returns a deep copy, so a board can read one state while the feed
+// client folds the next. It goes through JSON, the same path as snapshots.
+func (s *State) Clone() *State {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic("campaign: state does not marshal: " + err.Error())
+	}
+	var c State
+	if err := json.Unmarshal(b, &c); err != nil {
+		panic("campaign: state does not unmarshal: " + err.Error())
+	}
+	return &c
+}

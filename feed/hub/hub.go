@@ -1,0 +1,600 @@
+// Package hub is the feed server: it takes events over HTTP, stores them in a
+// NATS JetStream log, folds them into the campaign state, and streams a
+// snapshot plus ordered deltas to every board over a websocket.
+package hub
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"sitboard/campaign"
+	"sitboard/feed"
+)
+
+// Defaults, chosen for a city command room: a few thousand events a day in
+// normal operation, bursts of tens of thousands when a recording is replayed.
+const (
+	DefaultStream          = "SITBOARD"
+	DefaultSubject         = "sitboard.events"
+	DefaultDuplicateWindow = 24 * time.Hour // see docs/protocol.md "Idempotency"
+	DefaultMaxBodyBytes    = 8 << 20
+	DefaultMaxEvents       = 5000
+	DefaultSendQueueBytes  = 8 << 20
+	DefaultRingSize        = 1 << 16
+	DefaultMaxHistory      = 200_000
+	DefaultHeartbeat       = 2 * time.Second
+	DefaultMaxAge          = 400 * 24 * time.Hour // a campaign plus the same period next year (同比)
+	DefaultMaxBytesFile    = 16 << 30
+	DefaultMaxBytesMemory  = 512 << 20
+	// DefaultSync is fsync before every acknowledgement. The brief's first
+	// promise is that an acknowledged event survives a crash; JetStream's own
+	// default (fsync every 2 minutes) can lose acknowledged events on power
+	// loss. Ingest is batched, so "always" still takes thousands of events/s,
+	// far above a city's rate (see docs/protocol.md and the ingest benchmark).
+	DefaultSync = "always"
+	// epochKey is the stream metadata key holding the epoch.
+	epochKey = "sitboard_epoch"
+	// maxBatchEvents bounds one websocket frame.
+	maxBatchEvents = 512
+)
+
+// Options configure a Hub. Zero values take the defaults above.
+type Options struct {
+	Campaign *campaign.Config // required: validation and the fold
+
+	// DataDir holds the JetStream file store. Empty means a memory store
+	// (the demo): the log, and so the epoch, do not outlive the process.
+	DataDir string
+	// NatsURL connects to an external NATS server or cluster instead of
+	// embedding one; DataDir and Sync are then the server's business.
+	NatsURL string
+	// NatsOptions are extra options for the external connection (TLS, creds).
+	NatsOptions []nats.Option
+	// Replicas for the stream on an external cluster (1, 3 or 5).
+	Replicas int
+	// Stream and Subject name the log; hubs sharing them share the feed.
+	Stream  string
+	Subject string
+
+	IngestToken string // required for POST /v1/events
+	ReadToken   string // required for the stream and snapshot; empty allows anyone
+
+	// Sync is "always" (fsync before each ack) or a Go duration such as
+	// "2m" (JetStream's default). Only for the embedded server.
+	Sync string
+
+	MaxAge              time.Duration // retention by age
+	MaxBytes            int64         // retention by size
+	DuplicateWindow     time.Duration // idempotency window for event ids
+	MaxBodyBytes        int64
+	MaxEventsPerRequest int
+	SendQueueBytes      int // per-client bound before a slow-consumer close
+	RingSize            int // recent events kept in memory for fast resume
+	MaxHistory          int // most events replayed from the log on resume before a snapshot is cheaper
+	HeartbeatInterval   time.Duration
+	// AllowedOrigins lists browser origins (scheme://host[:port]) that may
+	// open the stream. Clients without an Origin header (boards, tools) and
+	// same-host origins are always allowed.
+	AllowedOrigins []string
+	// EnableCompression offers permessage-deflate. It costs about twice the
+	// CPU per frame and saves about two thirds of the bytes: worth it for
+	// slow county links, not on a LAN.
+	EnableCompression bool
+
+	Logger *slog.Logger
+}
+
+// Hub is a running feed hub. Serve Handler(); call Close to drain.
+type Hub struct {
+	opts   Options
+	cfg    *campaign.Config
+	val    feed.Validator
+	log    *slog.Logger
+	ns     *server.Server
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	epoch  string
+	tmpDir string
+
+	mu        sync.Mutex
+	state     *campaign.State
+	ring      ring
+	subs      map[*subscriber]struct{}
+	lastFold  time.Time
+	foldCount uint64
+
+	incoming chan feed.Event
+	consumer jetstream.ConsumeContext
+	closing  chan struct{}
+	closed   atomic.Bool
+	// drain is held shared by each ingest request and exclusively by Close,
+	// so Close waits for in-flight publishes to be acknowledged.
+	drain sync.RWMutex
+	loops    sync.WaitGroup
+	m        metrics
+}
+
+// New starts the log (embedded or external), folds it up to its head, and
+// returns a hub ready to serve. It blocks until the fold has caught up, so a
+// board never sees a half-built state.
+func New(opts Options) (*Hub, error) {
+	if opts.Campaign == nil {
+		return nil, errors.New("hub: no campaign config: pass Options.Campaign (e.g. demo.Campaign() or campaign.LoadConfig)")
+	}
+	if opts.IngestToken == "" {
+		return nil, errors.New("hub: no ingest token: set --ingest-token or SITBOARD_INGEST_TOKEN")
+	}
+	setDefaults(&opts)
+	h := &Hub{
+		opts:     opts,
+		cfg:      opts.Campaign,
+		val:      opts.Campaign.Validator(),
+		log:      opts.Logger,
+		subs:     map[*subscriber]struct{}{},
+		state:    campaign.NewState(opts.Campaign),
+		ring:     newRing(opts.RingSize),
+		incoming: make(chan feed.Event, 4096),
+		closing:  make(chan struct{}),
+	}
+	if err := h.startLog(); err != nil {
+		h.shutdownLog()
+		return nil, err
+	}
+	if err := h.startReader(); err != nil {
+		h.shutdownLog()
+		return nil, err
+	}
+	h.loops.Add(1)
+	go h.heartbeatLoop()
+	h.log.Info("hub ready", "epoch", h.epoch, "seq", h.Seq(), "stream", opts.Stream, "store", h.storeName(), "sync", h.syncName())
+	return h, nil
+}
+
+func setDefaults(o *Options) {
+	if o.Stream == "" {
+		o.Stream = DefaultStream
+	}
+	if o.Subject == "" {
+		o.Subject = DefaultSubject
+	}
+	if o.Sync == "" {
+		o.Sync = DefaultSync
+	}
+	if o.MaxAge == 0 {
+		o.MaxAge = DefaultMaxAge
+	}
+	if o.MaxBytes == 0 {
+		o.MaxBytes = DefaultMaxBytesFile
+		if o.DataDir == "" && o.NatsURL == "" {
+			o.MaxBytes = DefaultMaxBytesMemory
+		}
+	}
+	if o.DuplicateWindow == 0 {
+		o.DuplicateWindow = DefaultDuplicateWindow
+	}
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxEventsPerRequest == 0 {
+		o.MaxEventsPerRequest = DefaultMaxEvents
+	}
+	if o.SendQueueBytes == 0 {
+		o.SendQueueBytes = DefaultSendQueueBytes
+	}
+	if o.RingSize == 0 {
+		o.RingSize = DefaultRingSize
+	}
+	if o.MaxHistory == 0 {
+		o.MaxHistory = DefaultMaxHistory
+	}
+	if o.HeartbeatInterval == 0 {
+		o.HeartbeatInterval = DefaultHeartbeat
+	}
+	if o.Replicas == 0 {
+		o.Replicas = 1
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// ParseSync reads a --sync value: "always" or a duration such as "2m".
+func ParseSync(s string) (always bool, interval time.Duration, err error) {
+	if strings.EqualFold(s, "always") {
+		return true, 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return false, 0, fmt.Errorf("bad --sync %q: use \"always\" or a positive duration such as 2m", s)
+	}
+	return false, d, nil
+}
+
+func (h *Hub) storeName() string {
+	switch {
+	case h.opts.NatsURL != "":
+		return "external"
+	case h.opts.DataDir == "":
+		return "memory"
+	default:
+		return "file"
+	}
+}
+
+func (h *Hub) syncName() string {
+	if h.opts.NatsURL != "" {
+		return "server's"
+	}
+	return h.opts.Sync
+}
+
+// startLog starts or connects to NATS and finds or creates the stream.
+func (h *Hub) startLog() error {
+	o := h.opts
+	natsOpts := []nats.Option{nats.Name("sitboard-hub"), nats.MaxReconnects(-1), nats.ReconnectWait(500 * time.Millisecond)}
+	if o.NatsURL == "" {
+		always, interval, err := ParseSync(o.Sync)
+		if err != nil {
+			return err
+		}
+		storeDir := o.DataDir
+		if storeDir == "" {
+			// JetStream needs a store dir even for memory streams; an empty
+			// one would fall back to the OS temp dir and collide with others.
+			storeDir, err = os.MkdirTemp("", "sitboard-hub-*")
+			if err != nil {
+				return fmt.Errorf("hub: cannot create a temp dir for the memory store: %w", err)
+			}
+			h.tmpDir = storeDir
+		} else if err := os.MkdirAll(storeDir, 0o750); err != nil {
+			return fmt.Errorf("hub: cannot create data dir %s: %w (check the path and permissions)", storeDir, err)
+		}
+		ns, err := server.NewServer(&server.Options{
+			ServerName:   "sitboard-hub",
+			JetStream:    true,
+			StoreDir:     storeDir,
+			DontListen:   true,
+			SyncAlways:   always,
+			SyncInterval: interval,
+			NoSigs:       true,
+			NoLog:        true,
+		})
+		if err != nil {
+			return fmt.Errorf("hub: cannot start embedded NATS: %w", err)
+		}
+		h.ns = ns
+		ns.Start()
+		if !ns.ReadyForConnections(10 * time.Second) {
+			return errors.New("hub: embedded NATS did not start within 10s: check the data dir is writable and not used by another hub")
+		}
+		natsOpts = append(natsOpts, nats.InProcessServer(ns))
+	}
+	natsOpts = append(natsOpts, o.NatsOptions...)
+	url := o.NatsURL
+	if url == "" {
+		url = nats.DefaultURL // ignored with InProcessServer
+	}
+	nc, err := nats.Connect(url, natsOpts...)
+	if err != nil {
+		return fmt.Errorf("hub: cannot connect to NATS at %s: %w (is the server running and reachable?)", url, err)
+	}
+	h.nc = nc
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(8192))
+	if err != nil {
+		return fmt.Errorf("hub: JetStream: %w", err)
+	}
+	h.js = js
+	return h.ensureStream()
+}
+
+// ensureStream finds the stream or creates it with a fresh epoch. JetStream
+// may take a moment after the server is ready, so creation is retried.
+func (h *Hub) ensureStream() error {
+	o := h.opts
+	storage := jetstream.FileStorage
+	if o.DataDir == "" && o.NatsURL == "" {
+		storage = jetstream.MemoryStorage
+	}
+	want := jetstream.StreamConfig{
+		Name:        o.Stream,
+		Description: "sitboard events (" + h.cfg.Campaign.ID + ")",
+		Subjects:    []string{o.Subject},
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardOld,
+		MaxAge:      o.MaxAge,
+		MaxBytes:    o.MaxBytes,
+		Storage:     storage,
+		Replicas:    o.Replicas,
+		Duplicates:  o.DuplicateWindow,
+		AllowDirect: true,
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	var lastErr error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		st, err := h.js.Stream(ctx, o.Stream)
+		if err == nil {
+			info := st.CachedInfo()
+			epoch := info.Config.Metadata[epochKey]
+			cfg := want
+			cfg.Metadata = map[string]string{}
+			for k, v := range info.Config.Metadata {
+				cfg.Metadata[k] = v
+			}
+			if epoch == "" {
+				epoch = newEpoch()
+				cfg.Metadata[epochKey] = epoch
+			}
+			cfg.Storage = info.Config.Storage // cannot change in place
+			cfg.Subjects = info.Config.Subjects
+			if st, err = h.js.UpdateStream(ctx, cfg); err == nil {
+				cancel()
+				h.stream, h.epoch = st, epoch
+				return nil
+			}
+		} else if errors.Is(err, jetstream.ErrStreamNotFound) {
+			cfg := want
+			cfg.Metadata = map[string]string{epochKey: newEpoch()}
+			st, err = h.js.CreateStream(ctx, cfg)
+			if err == nil {
+				cancel()
+				h.stream, h.epoch = st, cfg.Metadata[epochKey]
+				return nil
+			}
+		}
+		cancel()
+		lastErr = err
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			continue // another hub created it first: read its epoch
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("hub: cannot find or create stream %s: %w (is JetStream enabled on the NATS server?)", o.Stream, lastErr)
+}
+
+func newEpoch() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// startReader runs the hub's single reader on the log: an ordered consumer
+// from the start. It waits until the fold has reached the head that existed
+// when the hub started.
+func (h *Hub) startReader() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	info, err := h.stream.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("hub: cannot read stream info: %w", err)
+	}
+	head := info.State.LastSeq
+	cons, err := h.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{h.opts.Subject},
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return fmt.Errorf("hub: cannot start the log reader: %w", err)
+	}
+	h.loops.Add(1)
+	go h.foldLoop()
+	cc, err := cons.Consume(h.onLogMsg, jetstream.PullMaxMessages(2048))
+	if err != nil {
+		return fmt.Errorf("hub: cannot consume the log: %w", err)
+	}
+	h.consumer = cc
+	start := time.Now()
+	for h.Seq() < head {
+		if time.Since(start) > 10*time.Minute {
+			return fmt.Errorf("hub: startup fold stuck at seq %d of %d", h.Seq(), head)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if head > 0 {
+		h.log.Info("folded the log", "events", head-info.State.FirstSeq+1, "seq", head, "took", time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// onLogMsg runs on the NATS delivery goroutine; it only decodes and hands
+// the event to the fold loop, which batches.
+func (h *Hub) onLogMsg(msg jetstream.Msg) {
+	md, err := msg.Metadata()
+	if err != nil {
+		h.log.Error("log message without metadata", "err", err)
+		return
+	}
+	ev, err := decodeStored(msg.Data(), md.Sequence.Stream)
+	if err != nil {
+		h.log.Warn("unreadable event in the log; kept as an unknown type", "seq", md.Sequence.Stream, "err", err)
+	}
+	select {
+	case h.incoming <- ev:
+	case <-h.closing:
+	}
+}
+
+// TypeUnreadable marks a log entry that is not an event (written to the
+// subject by something other than a hub). It keeps the seq without a gap.
+const TypeUnreadable = "sitboard.unreadable"
+
+func decodeStored(data []byte, seq uint64) (feed.Event, error) {
+	var ev feed.Event
+	if err := jsonUnmarshal(data, &ev); err != nil {
+		return feed.Event{Seq: seq, ID: fmt.Sprintf("unreadable-%d", seq), Type: TypeUnreadable}, err
+	}
+	ev.Seq = seq
+	return ev, nil
+}
+
+// foldLoop drains the reader into batches: one fold, one encoding and one
+// enqueue per subscriber for up to maxBatchEvents events.
+func (h *Hub) foldLoop() {
+	defer h.loops.Done()
+	batch := make([]feed.Event, 0, maxBatchEvents)
+	for {
+		select {
+		case ev := <-h.incoming:
+			batch = append(batch[:0], ev)
+		case <-h.closing:
+			return
+		}
+	drain:
+		for len(batch) < maxBatchEvents {
+			select {
+			case ev := <-h.incoming:
+				batch = append(batch, ev)
+			default:
+				break drain
+			}
+		}
+		h.publish(batch)
+	}
+}
+
+// publish folds a batch and fans it out. Encoding happens before the lock;
+// every subscriber gets the same prepared bytes.
+func (h *Hub) publish(batch []feed.Event) {
+	evs := make([]feed.Event, len(batch))
+	copy(evs, batch)
+	pm, n, err := prepare(feed.Message{Type: feed.MsgEvents, Events: evs})
+	if err != nil {
+		h.log.Error("cannot encode a batch", "err", err)
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, ev := range evs {
+		campaign.Apply(h.cfg, h.state, ev)
+		h.ring.push(ev)
+	}
+	h.lastFold = time.Now()
+	h.foldCount += uint64(len(evs))
+	for s := range h.subs {
+		s.enqueue(item{pm: pm, size: n, events: len(evs)})
+	}
+}
+
+// heartbeatLoop tells every board the head seq, so a board can tell a quiet
+// feed from a dead one.
+func (h *Hub) heartbeatLoop() {
+	defer h.loops.Done()
+	t := time.NewTicker(h.opts.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-h.closing:
+			return
+		}
+		h.mu.Lock()
+		pm, n, err := prepare(feed.Message{Type: feed.MsgHeartbeat, Epoch: h.epoch, Seq: h.state.Seq, At: time.Now().UTC()})
+		if err == nil {
+			for s := range h.subs {
+				s.enqueue(item{pm: pm, size: n})
+			}
+		}
+		h.mu.Unlock()
+	}
+}
+
+// Epoch is the log's identity; it changes when the log is recreated.
+func (h *Hub) Epoch() string { return h.epoch }
+
+// Seq is the last sequence folded into the hub's state.
+func (h *Hub) Seq() uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.state.Seq
+}
+
+// Snapshot returns a copy of the folded state, its seq and the epoch.
+func (h *Hub) Snapshot() (epoch string, seq uint64, st *campaign.State) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.epoch, h.state.Seq, h.state.Clone()
+}
+
+// Handler serves the hub's HTTP API (see docs/protocol.md).
+func (h *Hub) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/events", h.handleIngest)
+	mux.HandleFunc("/v1/stream", h.handleStream)
+	mux.HandleFunc("/v1/snapshot", h.handleSnapshot)
+	mux.HandleFunc("/healthz", h.handleHealth)
+	mux.HandleFunc("/metrics", h.handleMetrics)
+	return mux
+}
+
+// Close drains the hub: ingest answers 503, boards are told to reconnect
+// (4000), in-flight publishes finish, then the log is shut down.
+func (h *Hub) Close() error {
+	if !h.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	h.log.Info("hub draining")
+	h.drain.Lock()
+	h.drain.Unlock() // a barrier: every in-flight ingest has finished
+	h.mu.Lock()
+	for s := range h.subs {
+		s.shutdown(feed.CloseShutdown, "hub is shutting down; reconnect in a moment", true)
+	}
+	h.mu.Unlock()
+	if h.consumer != nil {
+		h.consumer.Stop()
+	}
+	close(h.closing)
+	h.loops.Wait()
+	h.waitSubscribers(3 * time.Second)
+	h.shutdownLog()
+	h.log.Info("hub stopped")
+	return nil
+}
+
+func (h *Hub) waitSubscribers(max time.Duration) {
+	deadline := time.Now().Add(max)
+	for time.Now().Before(deadline) {
+		h.mu.Lock()
+		n := len(h.subs)
+		h.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (h *Hub) shutdownLog() {
+	if h.nc != nil {
+		_ = h.nc.Drain()
+		// Drain is asynchronous; Close makes sure the connection is gone
+		// before the embedded server stops.
+		deadline := time.Now().Add(2 * time.Second)
+		for !h.nc.IsClosed() && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		h.nc.Close()
+	}
+	if h.ns != nil {
+		h.ns.Shutdown()
+		h.ns.WaitForShutdown()
+	}
+	if h.tmpDir != "" {
+		_ = os.RemoveAll(h.tmpDir)
+	}
+}

@@ -1,0 +1,320 @@
+package feed
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// FieldError says what is wrong with one event of a batch.
+type FieldError struct {
+	Index  int    `json:"index"`
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+func (e FieldError) Error() string {
+	return fmt.Sprintf("event %d: %s: %s", e.Index, e.Field, e.Reason)
+}
+
+// Limits on identifiers and text, so a single event cannot bloat the log.
+const (
+	MaxIDLen      = 128
+	MaxTextLen    = 512
+	MaxDataBytes  = 8 << 10
+	MaxYearsLarge = 100
+)
+
+// Validator checks events against the campaign's districts and grids.
+// A nil Districts set accepts any non-empty district.
+type Validator struct {
+	Districts map[string]bool
+	Grids     map[string]string // grid id -> district id
+}
+
+// Validate returns every problem with ev; none means it may be stored.
+// Unknown types pass the envelope checks and are stored unfolded.
+func (v Validator) Validate(index int, ev Event) []FieldError {
+	var errs []FieldError
+	add := func(field, reason string) { errs = append(errs, FieldError{index, field, reason}) }
+	switch {
+	case ev.ID == "":
+		add("id", "missing: give each event a unique id (your idempotency key)")
+	case len(ev.ID) > MaxIDLen:
+		add("id", fmt.Sprintf("longer than %d bytes", MaxIDLen))
+	case !printable(ev.ID):
+		add("id", "must be printable text without spaces")
+	}
+	switch {
+	case ev.Type == "":
+		add("type", "missing: set a type such as \"alarm.received\"")
+	case len(ev.Type) > 64 || !printable(ev.Type):
+		add("type", "must be a short dotted name such as \"alarm.received\"")
+	}
+	if ev.At.IsZero() {
+		add("at", "missing: give an RFC 3339 time with a zone, e.g. 2023-06-25T08:00:00+08:00")
+	}
+	switch {
+	case ev.District == "":
+		add("district", "missing: give the district id from the campaign config")
+	case v.Districts != nil && !v.Districts[ev.District]:
+		add("district", fmt.Sprintf("unknown district %q: use one of the campaign config's district ids", ev.District))
+	}
+	if ev.Grid != "" && v.Grids != nil {
+		if d, ok := v.Grids[ev.Grid]; !ok {
+			add("grid", fmt.Sprintf("unknown grid %q", ev.Grid))
+		} else if d != ev.District {
+			add("grid", fmt.Sprintf("grid %q belongs to district %q, not %q", ev.Grid, d, ev.District))
+		}
+	}
+	if len(ev.Data) > MaxDataBytes {
+		add("data", fmt.Sprintf("larger than %d bytes", MaxDataBytes))
+		return errs
+	}
+	for _, fe := range validateData(ev.Type, ev.Data) {
+		fe.Index = index
+		errs = append(errs, fe)
+	}
+	return errs
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
+}
+
+// Known reports whether t is a type the fold understands.
+func Known(t string) bool {
+	_, ok := payloadOf[t]
+	return ok
+}
+
+// payloadOf maps each known type to a constructor of its payload.
+var payloadOf = map[string]func() checker{
+	TypeAlarmReceived:   func() checker { return &AlarmReceived{} },
+	TypeAlarmDispatched: func() checker { return &AlarmDispatched{} },
+	TypeAlarmClosed:     func() checker { return &AlarmClosed{} },
+	TypeCaseFiled:       func() checker { return &CaseFiled{} },
+	TypeCaseSolved:      func() checker { return &CaseSolved{} },
+	TypeCaseAction:      func() checker { return &CaseAction{} },
+	TypeFugitiveCaught:  func() checker { return &FugitiveCaught{} },
+	TypePatrolDeployed:  func() checker { return &PatrolDeployed{} },
+	TypeShiftReport:     func() checker { return &ShiftReport{} },
+	TypeInspection:      func() checker { return &Inspection{} },
+	TypeDisputeFound:    func() checker { return &DisputeFound{} },
+	TypeDisputeResolved: func() checker { return &DisputeResolved{} },
+	TypeOperation:       func() checker { return &Operation{} },
+	TypeMajorAccident:   func() checker { return &MajorAccident{} },
+	TypeCampaignStarted: func() checker { return &CampaignStarted{} },
+}
+
+// KnownTypes lists the folded event types, sorted.
+func KnownTypes() []string {
+	ts := make([]string, 0, len(payloadOf))
+	for t := range payloadOf {
+		ts = append(ts, t)
+	}
+	slices.Sort(ts)
+	return ts
+}
+
+type checker interface {
+	check(add func(field, reason string))
+}
+
+func validateData(typ string, data json.RawMessage) []FieldError {
+	mk, ok := payloadOf[typ]
+	if !ok {
+		if len(data) > 0 && !json.Valid(data) {
+			return []FieldError{{Field: "data", Reason: "not valid JSON"}}
+		}
+		return nil
+	}
+	var errs []FieldError
+	add := func(field, reason string) { errs = append(errs, FieldError{Field: "data." + field, Reason: reason}) }
+	p := mk()
+	if len(bytes.TrimSpace(data)) == 0 || string(bytes.TrimSpace(data)) == "null" {
+		return []FieldError{{Field: "data", Reason: fmt.Sprintf("missing: type %q needs a data object (see docs/protocol.md)", typ)}}
+	}
+	if err := json.Unmarshal(data, p); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return []FieldError{{Field: "data." + te.Field, Reason: fmt.Sprintf("wrong type: got JSON %s, want %s", te.Value, te.Type)}}
+		}
+		return []FieldError{{Field: "data", Reason: "must be a JSON object: " + err.Error()}}
+	}
+	p.check(add)
+	return errs
+}
+
+// Decode reads the payload of a known event type into its struct.
+func Decode[T any](ev Event) (T, error) {
+	var p T
+	err := json.Unmarshal(ev.Data, &p)
+	return p, err
+}
+
+func need(add func(string, string), field, val string) {
+	if val == "" {
+		add(field, "missing")
+	} else if len(val) > MaxIDLen {
+		add(field, fmt.Sprintf("longer than %d bytes", MaxIDLen))
+	}
+}
+
+func text(add func(string, string), field, val string) {
+	if len(val) > MaxTextLen {
+		add(field, fmt.Sprintf("longer than %d bytes", MaxTextLen))
+	}
+}
+
+func oneOf(add func(string, string), field, val string, allowed []string) {
+	if !slices.Contains(allowed, val) {
+		if val == "" {
+			add(field, "missing: one of "+strings.Join(allowed, ", "))
+		} else {
+			add(field, fmt.Sprintf("unknown value %q: use one of %s", val, strings.Join(allowed, ", ")))
+		}
+	}
+}
+
+func nonNeg(add func(string, string), field string, n int64) {
+	if n < 0 {
+		add(field, "must not be negative")
+	}
+}
+
+func (p *AlarmReceived) check(add func(string, string)) {
+	need(add, "alarm_id", p.AlarmID)
+	oneOf(add, "category", p.Category, AlarmCategories)
+	if p.Priority < 1 || p.Priority > 3 {
+		add("priority", "must be 1 (urgent), 2 (normal) or 3 (low)")
+	}
+	text(add, "summary", p.Summary)
+}
+
+func (p *AlarmDispatched) check(add func(string, string)) {
+	need(add, "alarm_id", p.AlarmID)
+	oneOf(add, "category", p.Category, AlarmCategories)
+	text(add, "unit", p.Unit)
+}
+
+func (p *AlarmClosed) check(add func(string, string)) {
+	need(add, "alarm_id", p.AlarmID)
+	oneOf(add, "category", p.Category, AlarmCategories)
+	text(add, "outcome", p.Outcome)
+}
+
+func (p *CaseFiled) check(add func(string, string)) {
+	need(add, "case_id", p.CaseID)
+	oneOf(add, "category", p.Category, CaseCategories)
+	oneOf(add, "kind", p.Kind, []string{KindCriminal, KindAdministrative})
+	nonNeg(add, "loss_cny", p.LossCNY)
+	text(add, "notable", p.Notable)
+	text(add, "summary", p.Summary)
+}
+
+func (p *CaseSolved) check(add func(string, string)) {
+	need(add, "case_id", p.CaseID)
+	oneOf(add, "category", p.Category, CaseCategories)
+	oneOf(add, "kind", p.Kind, []string{KindCriminal, KindAdministrative})
+	nonNeg(add, "value_cny", p.ValueCNY)
+	text(add, "notable", p.Notable)
+	text(add, "summary", p.Summary)
+}
+
+func (p *CaseAction) check(add func(string, string)) {
+	need(add, "case_id", p.CaseID)
+	oneOf(add, "category", p.Category, CaseCategories)
+	oneOf(add, "action", p.Action, CaseActions)
+	nonNeg(add, "persons", p.Persons)
+	nonNeg(add, "amount_cny", p.AmountCNY)
+	switch p.Action {
+	case ActionSeizure, ActionRecovery:
+		if p.AmountCNY == 0 {
+			add("amount_cny", "must be positive for "+p.Action)
+		}
+	default:
+		if p.Persons == 0 && p.Action != "" && slices.Contains(CaseActions, p.Action) {
+			add("persons", "must be positive for "+p.Action)
+		}
+	}
+	text(add, "notable", p.Notable)
+}
+
+func (p *FugitiveCaught) check(add func(string, string)) {
+	oneOf(add, "crime", p.Crime, CaseCategories)
+	if p.YearsAtLarge < 0 || p.YearsAtLarge > MaxYearsLarge {
+		add("years_at_large", fmt.Sprintf("must be between 0 and %d", MaxYearsLarge))
+	}
+	text(add, "summary", p.Summary)
+}
+
+func (p *PatrolDeployed) check(add func(string, string)) {
+	oneOf(add, "post_kind", p.PostKind, PostKinds)
+	need(add, "post_id", p.PostID)
+	text(add, "name", p.Name)
+}
+
+func (p *ShiftReport) check(add func(string, string)) {
+	oneOf(add, "duty", p.Duty, Duties)
+	nonNeg(add, "officers", p.Officers)
+	nonNeg(add, "vehicles", p.Vehicles)
+	nonNeg(add, "volunteers", p.Volunteers)
+	nonNeg(add, "persons_checked", p.PersonsChecked)
+	nonNeg(add, "vehicles_checked", p.VehiclesChecked)
+	v := p.Violations
+	for _, f := range []struct {
+		name string
+		n    int64
+	}{{"unlicensed", v.Unlicensed}, {"drink_driving", v.DrinkDriving}, {"drunk_driving", v.DrunkDriving}, {"speeding", v.Speeding}, {"passenger_overload", v.PassengerOverload}, {"cargo_overload", v.CargoOverload}, {"other", v.Other}} {
+		nonNeg(add, "violations."+f.name, f.n)
+	}
+}
+
+func (p *Inspection) check(add func(string, string)) {
+	oneOf(add, "unit_type", p.UnitType, UnitTypes)
+	text(add, "unit", p.Unit)
+	nonNeg(add, "found", p.Found)
+	nonNeg(add, "rectified", p.Rectified)
+	nonNeg(add, "notices", p.Notices)
+	if p.Rectified > p.Found && p.Found >= 0 {
+		add("rectified", "cannot exceed found")
+	}
+}
+
+func (p *DisputeFound) check(add func(string, string)) {
+	need(add, "dispute_id", p.DisputeID)
+	text(add, "kind", p.Kind)
+	text(add, "summary", p.Summary)
+}
+
+func (p *DisputeResolved) check(add func(string, string)) {
+	need(add, "dispute_id", p.DisputeID)
+}
+
+func (p *Operation) check(add func(string, string)) {
+	oneOf(add, "kind", p.Kind, OperationKinds)
+	text(add, "name", p.Name)
+}
+
+func (p *MajorAccident) check(add func(string, string)) {
+	need(add, "kind", p.Kind)
+	nonNeg(add, "deaths", p.Deaths)
+	text(add, "summary", p.Summary)
+}
+
+func (p *CampaignStarted) check(add func(string, string)) {
+	if p.Run < 0 {
+		add("run", "must not be negative")
+	}
+	text(add, "note", p.Note)
+}
