@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"sitboard/campaign"
+	"sitboard/demo"
+	"sitboard/feed"
+)
+
+func init() {
+	register("summary", "fold a recording or a hub's state headlessly and print every figure", cmdSummary)
+}
+
+func cmdSummary(args []string) int {
+	fs := flag.NewFlagSet("summary", flag.ContinueOnError)
+	hubURL := fs.String("hub", "", "hub base URL (http://HOST:PORT or ws://HOST:PORT) to read the snapshot from")
+	recording := fs.String("recording", "", "recording file (JSON Lines, optionally .gz) to fold")
+	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
+	asJSON := fs.Bool("json", false, "print one JSON object: {campaign, seq, events, figures}")
+	check := fs.String("check", "", "facts JSON file to compare with; exits 1 listing every figure that is off")
+	token := fs.String("token", "", "read token for --hub (or env SITBOARD_READ_TOKEN)")
+	lang := fs.String("lang", "zh", "label language: zh or en")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: sitboard summary (--hub URL | --recording FILE [--campaign FILE]) [--json] [--check FACTS.json]\n\nFolds every event with the same fold the hub and board use and prints every figure.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage(err)
+	}
+	if (*hubURL == "") == (*recording == "") {
+		fmt.Fprintln(os.Stderr, "summary: give exactly one of --hub URL or --recording FILE")
+		return 2
+	}
+	cfg, err := loadCampaign(*campaignFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "summary:", err)
+		return 2
+	}
+	var st *campaign.State
+	if *recording != "" {
+		st, err = foldRecording(cfg, *recording)
+	} else {
+		st, err = fetchSnapshot(*hubURL, envOr(*token, "SITBOARD_READ_TOKEN"))
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "summary:", err)
+		return 1
+	}
+	facts, err := loadFacts(*check)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "summary:", err)
+		return 2
+	}
+	figs := campaign.Figures(cfg, st)
+	if *asJSON {
+		writeSummaryJSON(os.Stdout, cfg, st, figs, facts)
+	} else {
+		writeSummaryText(os.Stdout, cfg, st, figs, facts, *lang)
+	}
+	if *check != "" {
+		if bad := campaign.CheckFacts(figs, facts); len(bad) > 0 {
+			fmt.Fprintf(os.Stderr, "summary: %d of %d figures do not match %s:\n", len(bad), len(facts.Figures), *check)
+			for _, m := range bad {
+				fmt.Fprintln(os.Stderr, "  "+m.String())
+			}
+			return 1
+		}
+		fmt.Fprintf(os.Stderr, "summary: all %d figures match %s\n", len(facts.Figures), *check)
+	}
+	return 0
+}
+
+func exitUsage(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
+}
+
+// loadCampaign reads --campaign, or returns the embedded Zhoukou config.
+func loadCampaign(path string) (*campaign.Config, error) {
+	if path == "" {
+		return demo.Campaign(), nil
+	}
+	return campaign.LoadConfig(path)
+}
+
+// loadFacts reads a facts file, or the embedded one for labels when path is empty.
+func loadFacts(path string) (*campaign.Facts, error) {
+	if path == "" {
+		return campaign.ParseFacts("embedded facts", demo.Facts())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read facts: %w", err)
+	}
+	return campaign.ParseFacts(path, b)
+}
+
+func foldRecording(cfg *campaign.Config, path string) (*campaign.State, error) {
+	rc, err := feed.OpenRecording(path)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	st := campaign.NewState(cfg)
+	err = feed.ScanEvents(rc, func(ev feed.Event) error {
+		campaign.Apply(cfg, st, ev)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return st, nil
+}
+
+// snapshotURL turns a hub address (http, https, ws or wss) into its snapshot URL.
+func snapshotURL(hub string) (string, error) {
+	u, err := url.Parse(hub)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("--hub %q is not a URL: use http://HOST:PORT", hub)
+	}
+	switch u.Scheme {
+	case "ws":
+		u.Scheme = "http"
+	case "wss":
+		u.Scheme = "https"
+	case "http", "https":
+	default:
+		return "", fmt.Errorf("--hub %q: scheme must be http, https, ws or wss", hub)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/v1/snapshot"
+	if strings.HasSuffix(u.Path, "/v1/stream/v1/snapshot") {
+		u.Path = strings.TrimSuffix(u.Path, "/v1/stream/v1/snapshot") + "/v1/snapshot"
+	}
+	return u.String(), nil
+}
+
+func fetchSnapshot(hub, token string) (*campaign.State, error) {
+	u, err := snapshotURL(hub)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach the hub: %w (is 'sitboard hub' running at %s?)", err, hub)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusUnauthorized:
+		return nil, errors.New("the hub refused the read token: pass --token or set SITBOARD_READ_TOKEN")
+	default:
+		return nil, fmt.Errorf("hub answered %s: %s", resp.Status, strings.TrimSpace(string(body)))
+	}
+	var snap struct {
+		Epoch string          `json:"epoch"`
+		Seq   uint64          `json:"seq"`
+		State *campaign.State `json:"state"`
+	}
+	if err := json.Unmarshal(body, &snap); err != nil || snap.State == nil {
+		return nil, fmt.Errorf("the hub's snapshot is unreadable (%v): is %s a sitboard hub?", err, hub)
+	}
+	return snap.State, nil
+}
+
+// figureDecimals gives each pct figure its published precision (2 otherwise).
+func figureDecimals(facts *campaign.Facts) map[string]int {
+	d := map[string]int{}
+	if facts == nil {
+		return d
+	}
+	for _, f := range facts.Figures {
+		if f.Kind == "pct" {
+			d[f.ID] = f.Decimals
+		}
+	}
+	return d
+}
+
+func isPct(id string) bool { return strings.HasSuffix(id, "_pct") }
+
+func writeSummaryJSON(w io.Writer, cfg *campaign.Config, st *campaign.State, figs map[string]campaign.Figure, facts *campaign.Facts) {
+	dec := figureDecimals(facts)
+	out := struct {
+		Campaign string              `json:"campaign"`
+		Seq      uint64              `json:"seq"`
+		Events   int64               `json:"events"`
+		Figures  map[string]*float64 `json:"figures"`
+	}{cfg.Campaign.ID, st.Seq, st.Events, map[string]*float64{}}
+	for id, f := range figs {
+		if !f.OK {
+			out.Figures[id] = nil // n/a: a zero baseline has no comparison
+			continue
+		}
+		v := f.Value
+		if isPct(id) {
+			d, ok := dec[id]
+			if !ok {
+				d = 2
+			}
+			v = campaign.Round(v, d)
+		}
+		out.Figures[id] = &v
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(out)
+}
+
+func writeSummaryText(w io.Writer, cfg *campaign.Config, st *campaign.State, figs map[string]campaign.Figure, facts *campaign.Facts, lang string) {
+	name := cfg.Campaign.NameZh
+	if lang == "en" {
+		name = cfg.Campaign.NameEn
+	}
+	fmt.Fprintf(w, "%s  seq %d  events %d\n\n", name, st.Seq, st.Events)
+	labels := map[string]string{}
+	for _, f := range facts.Figures {
+		labels[f.ID] = f.Zh
+		if lang == "en" {
+			labels[f.ID] = f.En
+		}
+	}
+	dec := figureDecimals(facts)
+	for _, id := range campaign.FigureIDs() {
+		f := figs[id]
+		val := "n/a"
+		if f.OK {
+			val = campaign.FormatNumber(f.Value)
+			if isPct(id) {
+				d, ok := dec[id]
+				if !ok {
+					d = 2
+				}
+				val = fmt.Sprintf("%+.*f%%", d, f.Value)
+				if !strings.Contains(id, "_yoy_") && !strings.Contains(id, "_mom_") {
+					val = fmt.Sprintf("%.*f%%", d, f.Value)
+				}
+			}
+		}
+		fmt.Fprintf(w, "%-48s %14s  %s\n", id, val, labels[id])
+	}
+}
