@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"sitboard/feed/hub"
+)
+
+func init() {
+	register("hub", "run the feed hub: ingest, durable log, websocket stream", cmdHub)
+}
+
+// readSecret picks a secret from its flag, its environment variable, or a
+// file (first line), in that order, so it need not appear in `ps`.
+func readSecret(flagValue, env, file string) (string, error) {
+	if v := envOr(flagValue, env); v != "" {
+		return v, nil
+	}
+	if file == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("read token file: %w", err)
+	}
+	return strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]), nil
+}
+
+func cmdHub(args []string) int {
+	fs := flag.NewFlagSet("hub", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:8470", "address to serve HTTP and the websocket on")
+	data := fs.String("data", "", "directory for the JetStream file store (empty: memory only, lost on exit)")
+	natsURL := fs.String("nats", "", "external NATS server or cluster URL instead of the embedded one")
+	replicas := fs.Int("replicas", 1, "stream replicas on an external cluster (1, 3 or 5)")
+	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
+	ingestToken := fs.String("ingest-token", "", "bearer token for POST /v1/events (or env SITBOARD_INGEST_TOKEN)")
+	ingestTokenFile := fs.String("ingest-token-file", "", "file whose first line is the ingest token")
+	readToken := fs.String("read-token", "", "bearer token for the stream and snapshot (or env SITBOARD_READ_TOKEN); empty lets anyone read")
+	readTokenFile := fs.String("read-token-file", "", "file whose first line is the read token")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate (PEM) to serve https and wss")
+	tlsKey := fs.String("tls-key", "", "TLS private key (PEM)")
+	sync := fs.String("sync", hub.DefaultSync, `fsync policy: "always" (before each acknowledgement; no acknowledged event is lost) or an interval such as "2m" (faster, may lose the last interval on power loss)`)
+	maxAge := fs.Duration("max-age", hub.DefaultMaxAge, "retention: drop events older than this")
+	maxBytes := fs.Int64("max-bytes", 0, "retention: cap the log at this many bytes (0: the default for the store)")
+	dupWindow := fs.Duration("dup-window", hub.DefaultDuplicateWindow, "idempotency window: a resent event id within it is dropped")
+	compress := fs.Bool("compress", false, "offer websocket compression (about 2x CPU, 1/3 the bytes: for slow links)")
+	origins := fs.String("allowed-origins", "", "comma-separated browser origins allowed to open the stream")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: sitboard hub --listen ADDR [--data DIR] [--nats URL] [--campaign FILE] [--ingest-token T] [--read-token T]\n\nRuns the feed hub. See docs/operations.md.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage(err)
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		fmt.Fprintln(os.Stderr, "hub: give both --tls-cert and --tls-key, or neither")
+		return 2
+	}
+	cfg, err := loadCampaign(*campaignFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hub:", err)
+		return 2
+	}
+	ingest, err := readSecret(*ingestToken, "SITBOARD_INGEST_TOKEN", *ingestTokenFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hub:", err)
+		return 2
+	}
+	if ingest == "" {
+		fmt.Fprintln(os.Stderr, "hub: no ingest token: pass --ingest-token, --ingest-token-file or set SITBOARD_INGEST_TOKEN")
+		return 2
+	}
+	read, err := readSecret(*readToken, "SITBOARD_READ_TOKEN", *readTokenFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hub:", err)
+		return 2
+	}
+	var allowed []string
+	if *origins != "" {
+		allowed = strings.Split(*origins, ",")
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	h, err := hub.New(hub.Options{
+		Campaign: cfg, DataDir: *data, NatsURL: *natsURL, Replicas: *replicas,
+		IngestToken: ingest, ReadToken: read, Sync: *sync,
+		MaxAge: *maxAge, MaxBytes: *maxBytes, DuplicateWindow: *dupWindow,
+		EnableCompression: *compress, AllowedOrigins: allowed, Logger: logger,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hub:", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		h.Close()
+		fmt.Fprintf(os.Stderr, "hub: cannot listen on %s: %v (pick a free --listen address)\n", *listen, err)
+		return 1
+	}
+	srv := &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+	}
+	logger.Info("hub listening", "url", scheme+"://"+ln.Addr().String(), "stream", "/v1/stream", "data", *data)
+	errc := make(chan error, 1)
+	go func() {
+		if *tlsCert != "" {
+			errc <- srv.ServeTLS(ln, *tlsCert, *tlsKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case s := <-sig:
+		logger.Info("draining", "signal", s.String())
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "hub:", err)
+			h.Close()
+			return 1
+		}
+	}
+	// Close the hub first so websocket clients get the shutdown code and
+	// in-flight ingests finish, then stop accepting HTTP.
+	closeErr := h.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.Shutdown(ctx)
+	if closeErr != nil {
+		fmt.Fprintln(os.Stderr, "hub:", closeErr)
+		return 1
+	}
+	return 0
+}
