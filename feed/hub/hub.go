@@ -125,8 +125,8 @@ type Hub struct {
 	// drain is held shared by each ingest request and exclusively by Close,
 	// so Close waits for in-flight publishes to be acknowledged.
 	drain sync.RWMutex
-	loops    sync.WaitGroup
-	m        metrics
+	loops sync.WaitGroup
+	m     metrics
 }
 
 // New starts the log (embedded or external), folds it up to its head, and

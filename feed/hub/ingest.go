@@ -185,15 +185,22 @@ func (h *Hub) handleSnapshot(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, ErrorBody{Error: "missing or wrong read token: send Authorization: Bearer <read token>"})
 		return
 	}
-	epoch, seq, st := h.Snapshot()
-	writeJSON(w, http.StatusOK, SnapshotBody{Epoch: epoch, Seq: seq, State: st})
+	h.mu.Lock()
+	st, err := json.Marshal(h.state)
+	seq := h.state.Seq
+	h.mu.Unlock()
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, ErrorBody{Error: "cannot encode the state: " + err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, SnapshotBody{Epoch: h.epoch, Seq: seq, State: st})
 }
 
 // SnapshotBody is the answer to GET /v1/snapshot.
 type SnapshotBody struct {
-	Epoch string `json:"epoch"`
-	Seq   uint64 `json:"seq"`
-	State any    `json:"state"`
+	Epoch string          `json:"epoch"`
+	Seq   uint64          `json:"seq"`
+	State json.RawMessage `json:"state"`
 }
 
 func (h *Hub) readAllowed(r *http.Request) bool {
