@@ -350,7 +350,12 @@ func (h *Hub) writeLoop(s *subscriber, p preamble) {
 				return
 			}
 		case <-s.readDone:
-			_ = conn.Close()
+			// The reader may have refused a frame: say why before closing.
+			if _, code, reason, temp := s.take(); code != 0 {
+				closeWith(conn, code, reason, temp)
+			} else {
+				_ = conn.Close()
+			}
 			return
 		}
 	}

@@ -10,12 +10,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"sitboard/campaign"
-	"sitboard/demo"
 	"sitboard/feed"
 	"sitboard/feed/hub"
 )
@@ -39,7 +40,7 @@ type Server struct {
 // It is closed when the test ends.
 func Start(t testing.TB, mutate func(*hub.Options)) *Server {
 	t.Helper()
-	cfg := demo.Campaign()
+	cfg := Campaign(t)
 	opts := hub.Options{Campaign: cfg, IngestToken: IngestToken, ReadToken: ReadToken}
 	if mutate != nil {
 		mutate(&opts)
@@ -52,6 +53,20 @@ func Start(t testing.TB, mutate func(*hub.Options)) *Server {
 	s := &Server{Hub: h, HTTP: srv, URL: srv.URL, WS: "ws" + strings.TrimPrefix(srv.URL, "http") + "/v1/stream", Cfg: cfg}
 	t.Cleanup(s.Close)
 	return s
+}
+
+// Campaign loads the Zhoukou config from the source tree. It reads the file
+// rather than importing package demo, so feed tests do not depend on the
+// demo generator's code.
+func Campaign(t testing.TB) *campaign.Config {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	path := filepath.Join(filepath.Dir(file), "..", "..", "..", "demo", "zhoukou-2023.toml")
+	cfg, err := campaign.LoadConfig(path)
+	if err != nil {
+		t.Fatalf("load campaign: %v", err)
+	}
+	return cfg
 }
 
 // Close stops the hub, then the HTTP server (websockets are hijacked, so

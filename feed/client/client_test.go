@@ -1,0 +1,281 @@
+package client_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"sitboard/campaign"
+	"sitboard/feed"
+	"sitboard/feed/client"
+	"sitboard/feed/hub"
+	"sitboard/feed/hub/hubtest"
+)
+
+// watcher runs a client and checks, batch by batch, that events arrive
+// without gap or duplicate (a snapshot restarts the count).
+type watcher struct {
+	t  *testing.T
+	mu sync.Mutex
+	// seq is the last seq seen in order; state the newest state copy.
+	seq       uint64
+	state     *campaign.State
+	conn      client.Conn
+	snapshots int
+	events    int
+	err       error
+	violation string
+	done      chan struct{}
+}
+
+func watch(t *testing.T, ctx context.Context, opts client.Options) *watcher {
+	w := &watcher{t: t, done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		err := client.Run(ctx, opts, w.batch)
+		w.mu.Lock()
+		w.err = err
+		w.mu.Unlock()
+	}()
+	return w
+}
+
+func (w *watcher) batch(b client.Batch) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.conn = b.Conn
+	if b.Snapshot {
+		w.snapshots++
+		w.seq = b.State.Seq - uint64(len(b.Events))
+		if len(b.Events) > 0 {
+			w.seq = b.Events[0].Seq - 1
+		}
+	}
+	for _, ev := range b.Events {
+		if ev.Seq != w.seq+1 && w.violation == "" {
+			w.violation = "event " + ev.ID + " out of order"
+		}
+		w.seq = ev.Seq
+		w.events++
+	}
+	if b.State != nil {
+		w.state = b.State
+		if b.State.Seq != b.Conn.Seq && w.violation == "" {
+			w.violation = "state seq differs from the connection's"
+		}
+	}
+}
+
+func (w *watcher) snapshot() (uint64, *campaign.State, client.Conn, string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.seq, w.state, w.conn, w.violation
+}
+
+// waitFor waits until the client has folded seq and returns its state.
+func (w *watcher) waitFor(seq uint64, within time.Duration) *campaign.State {
+	w.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		_, st, conn, v := w.snapshot()
+		if v != "" {
+			w.t.Fatal(v)
+		}
+		if st != nil && st.Seq == seq && conn.Seq == seq {
+			return st
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("client at seq %d (status %s, err %v), want %d", conn.Seq, conn.Status, conn.Err, seq)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func stateJSON(t *testing.T, st *campaign.State) string {
+	b, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestClientFollowsTheHub(t *testing.T) {
+	s := hubtest.Start(t, func(o *hub.Options) { o.HeartbeatInterval = 50 * time.Millisecond })
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "pre", 0, 200))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := watch(t, ctx, client.Options{URL: s.URL, Token: hubtest.ReadToken, Campaign: s.Cfg})
+	w.waitFor(200, 5*time.Second)
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "post", 0, 300))
+	st := w.waitFor(500, 5*time.Second)
+	snap := hubtest.Snapshot(t, s.URL)
+	if got, want := stateJSON(t, st), string(snap.State); got != want {
+		t.Fatalf("client state differs from the hub's snapshot")
+	}
+	_, _, conn, _ := w.snapshot()
+	if conn.Status != client.Live || conn.Epoch != s.Hub.Epoch() {
+		t.Fatalf("conn %+v", conn)
+	}
+	// Heartbeats keep LastData fresh on a quiet feed.
+	before := conn.LastData
+	time.Sleep(200 * time.Millisecond)
+	if _, _, conn, _ = w.snapshot(); !conn.LastData.After(before) || conn.HubSeq != 500 {
+		t.Fatalf("no heartbeat: LastData %v -> %v, HubSeq %d", before, conn.LastData, conn.HubSeq)
+	}
+	cancel()
+	<-w.done
+	if w.err != nil {
+		t.Fatalf("Run after cancel: %v", w.err)
+	}
+}
+
+func TestClientStopsOnBadToken(t *testing.T) {
+	s := hubtest.Start(t, nil)
+	var last client.Batch
+	err := client.Run(context.Background(), client.Options{URL: s.WS, Token: "wrong", Campaign: s.Cfg}, func(b client.Batch) { last = b })
+	var ce *client.CloseError
+	if !errors.As(err, &ce) || ce.Code != feed.CloseBadToken {
+		t.Fatalf("Run: %v, want a CloseError %d", err, feed.CloseBadToken)
+	}
+	if last.Conn.Status != client.Failed || last.Conn.Err == nil {
+		t.Fatalf("last batch %+v, want Failed with the error", last.Conn)
+	}
+}
+
+func TestClientReconnectsAfterHubRestart(t *testing.T) {
+	// A memory hub that restarts has a new epoch: the client must notice
+	// and take a snapshot instead of resuming into another log.
+	cfg := hubtest.Campaign(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := watch(t, ctx, client.Options{URL: "ws://" + addr, Token: hubtest.ReadToken, Campaign: cfg, MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+	time.Sleep(150 * time.Millisecond)
+	if _, _, conn, _ := w.snapshot(); conn.Status != client.Reconnecting || conn.NextAttempt.IsZero() || conn.Err == nil {
+		t.Fatalf("with no hub: %+v, want reconnecting with a next attempt", conn)
+	}
+	h1 := serveOn(t, addr, cfg)
+	hubtest.Post(t, "http://"+addr, hubtest.Events(cfg, "one", 0, 50))
+	w.waitFor(50, 5*time.Second)
+	h1.stop()
+	h2 := serveOn(t, addr, cfg)
+	defer h2.stop()
+	hubtest.Post(t, "http://"+addr, hubtest.Events(cfg, "two", 0, 20))
+	st := w.waitFor(20, 10*time.Second)
+	if st.Events != 20 {
+		t.Fatalf("after the new epoch the client folded %d events, want 20 (a fresh log)", st.Events)
+	}
+}
+
+type served struct {
+	h   *hub.Hub
+	srv *httpServer
+}
+
+func (s served) stop() { _ = s.h.Close(); s.srv.close() }
+
+func serveOn(t *testing.T, addr string, cfg *campaign.Config) served {
+	t.Helper()
+	h, err := hub.New(hub.Options{Campaign: cfg, IngestToken: hubtest.IngestToken, ReadToken: hubtest.ReadToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := listen(addr, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return served{h, srv}
+}
+
+// TestResumeUnderChaos kills client connections at random while events
+// pour in; every client must end with exactly the hub's state.
+func TestResumeUnderChaos(t *testing.T) {
+	const (
+		total   = 20000
+		per     = 250
+		clients = 4
+		kills   = 120
+	)
+	s := hubtest.Start(t, func(o *hub.Options) { o.RingSize = 4096 })
+	var mu sync.Mutex
+	var conns []net.Conn
+	dialer := &websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+		return c, err
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var ws []*watcher
+	for range clients {
+		ws = append(ws, watch(t, ctx, client.Options{URL: s.WS, Token: hubtest.ReadToken, Campaign: s.Cfg, Dialer: dialer, MinBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond}))
+	}
+	ingested := make(chan error, 1)
+	go func() {
+		for i := 0; i < total; i += per {
+			if _, err := hubtest.TryPost(s.URL, hubtest.Events(s.Cfg, "chaos", i, per)); err != nil {
+				ingested <- err
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+		ingested <- nil
+	}()
+	// Kill a random live connection every few milliseconds for as long as
+	// events are being ingested (and at least `kills` times).
+	killed, duringIngest := 0, 0
+	rng := rand.New(rand.NewPCG(1, 2))
+	ingestDone := false
+	for killed < kills || !ingestDone {
+		select {
+		case err := <-ingested:
+			if err != nil {
+				t.Fatal(err)
+			}
+			ingestDone = true
+		default:
+		}
+		time.Sleep(time.Duration(5+rng.IntN(20)) * time.Millisecond)
+		mu.Lock()
+		if len(conns) > 0 {
+			if !ingestDone {
+				duringIngest++
+			}
+			i := rng.IntN(len(conns))
+			conns[i].Close()
+			conns = append(conns[:i], conns[i+1:]...)
+			killed++
+		}
+		mu.Unlock()
+	}
+	s.WaitSeq(t, total)
+	want := string(hubtest.Snapshot(t, s.URL).State)
+	for i, w := range ws {
+		st := w.waitFor(total, 15*time.Second)
+		if stateJSON(t, st) != want {
+			t.Fatalf("client %d: state differs from the hub's snapshot", i)
+		}
+		_, _, conn, _ := w.snapshot()
+		t.Logf("client %d: %d reconnects, %d resyncs, %d snapshots, %d events folded", i, conn.Reconnects, conn.Resyncs, w.snapshots, w.events)
+	}
+	t.Logf("%d connection kills, %d of them during ingest", killed, duringIngest)
+	if duringIngest < kills/2 {
+		t.Fatalf("only %d kills during ingest; the test no longer exercises resume under load", duringIngest)
+	}
+}
