@@ -1,0 +1,276 @@
+package demo
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"testing"
+	"time"
+
+	"sitboard/campaign"
+	"sitboard/feed"
+)
+
+// generated caches one run of the generator at the default seed: several
+// tests read it and it takes a second to build.
+var generated struct {
+	raw    []byte
+	events []feed.Event
+}
+
+func generatedFeed(t testing.TB) ([]byte, []feed.Event) {
+	t.Helper()
+	if generated.raw == nil {
+		var buf bytes.Buffer
+		if err := Generate(Campaign(), DefaultSeed, &buf); err != nil {
+			t.Fatal(err)
+		}
+		var evs []feed.Event
+		if err := feed.ScanEvents(bytes.NewReader(buf.Bytes()), func(ev feed.Event) error {
+			evs = append(evs, ev)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		generated.raw, generated.events = buf.Bytes(), evs
+	}
+	return generated.raw, generated.events
+}
+
+func TestGenerateIsDeterministic(t *testing.T) {
+	cfg := Campaign()
+	run := func(seed int64) [32]byte {
+		var buf bytes.Buffer
+		if err := Generate(cfg, seed, &buf); err != nil {
+			t.Fatal(err)
+		}
+		return sha256.Sum256(buf.Bytes())
+	}
+	raw, _ := generatedFeed(t)
+	if run(DefaultSeed) != sha256.Sum256(raw) {
+		t.Fatal("two runs with the same seed differ")
+	}
+	if run(DefaultSeed+1) == sha256.Sum256(raw) {
+		t.Fatal("a different seed gives the same recording")
+	}
+}
+
+// TestGeneratedFiguresMatchFacts folds the generated feed as the hub would,
+// from its JSON, and checks every published figure.
+func TestGeneratedFiguresMatchFacts(t *testing.T) {
+	cfg := Campaign()
+	facts, err := campaign.ParseFacts("facts", Facts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seed := range []int64{DefaultSeed, 1, 42} {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			var evs []feed.Event
+			if seed == DefaultSeed {
+				_, evs = generatedFeed(t)
+			} else {
+				var err error
+				if evs, err = GenerateEvents(cfg, seed); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st := campaign.NewState(cfg)
+			for _, ev := range evs {
+				campaign.Apply(cfg, st, ev)
+			}
+			for _, m := range campaign.CheckFacts(campaign.Figures(cfg, st), facts) {
+				t.Errorf("%s", m)
+			}
+			if st.Duplicates != 0 {
+				t.Errorf("%d events folded as duplicates: ids must be unique", st.Duplicates)
+			}
+			if len(st.Unknown) != 0 {
+				t.Errorf("unknown types folded: %v", st.Unknown)
+			}
+		})
+	}
+}
+
+func TestGeneratedEventsAreValidAndOrdered(t *testing.T) {
+	cfg := Campaign()
+	_, evs := generatedFeed(t)
+	if len(evs) < 100_000 || len(evs) > 200_000 {
+		t.Errorf("%d events: keep the recording between 100k and 200k", len(evs))
+	}
+	v := cfg.Validator()
+	ids := map[string]bool{}
+	start := cfg.Start()
+	end := start.AddDate(0, 0, cfg.Days())
+	for i, ev := range evs {
+		for _, fe := range v.Validate(i, ev) {
+			t.Errorf("event %s (%s): %s", ev.ID, ev.Type, fe)
+		}
+		if ids[ev.ID] {
+			t.Errorf("duplicate id %s", ev.ID)
+		}
+		ids[ev.ID] = true
+		if ev.At.Before(start) || !ev.At.Before(end) {
+			t.Errorf("event %s at %s is outside the campaign", ev.ID, ev.At)
+		}
+		if i > 0 && ev.At.Before(evs[i-1].At) {
+			t.Errorf("event %s at %s is before its predecessor", ev.ID, ev.At)
+		}
+		if _, off := ev.At.Zone(); off != 8*3600 {
+			t.Errorf("event %s is not in +08:00", ev.ID)
+		}
+		if t.Failed() && i > 20 {
+			t.FailNow()
+		}
+	}
+	if evs[0].Type != feed.TypeCampaignStarted {
+		t.Errorf("first event is %s, want the campaign.started marker", evs[0].Type)
+	}
+}
+
+// TestGeneratedFeedLooksReal checks what a duty officer would notice.
+func TestGeneratedFeedLooksReal(t *testing.T) {
+	cfg := Campaign()
+	_, evs := generatedFeed(t)
+	type life struct{ received, dispatched, closed time.Time }
+	alarms := map[string]*life{}
+	homicideFiled := map[string]time.Time{}
+	homicideSolved := map[string]time.Time{}
+	hourly := make([]int, 24)
+	perType := map[string]int{}
+	for _, ev := range evs {
+		perType[ev.Type]++
+		switch ev.Type {
+		case feed.TypeAlarmReceived:
+			p, _ := feed.Decode[feed.AlarmReceived](ev)
+			if alarms[p.AlarmID] != nil {
+				t.Errorf("alarm %s received twice", p.AlarmID)
+			}
+			alarms[p.AlarmID] = &life{received: ev.At}
+			hourly[ev.At.Hour()]++
+		case feed.TypeAlarmDispatched:
+			p, _ := feed.Decode[feed.AlarmDispatched](ev)
+			if l := alarms[p.AlarmID]; l == nil {
+				t.Errorf("alarm %s dispatched before it was received", p.AlarmID)
+			} else {
+				l.dispatched = ev.At
+			}
+		case feed.TypeAlarmClosed:
+			p, _ := feed.Decode[feed.AlarmClosed](ev)
+			if l := alarms[p.AlarmID]; l == nil || l.dispatched.IsZero() {
+				t.Errorf("alarm %s closed before it was dispatched", p.AlarmID)
+			} else {
+				l.closed = ev.At
+			}
+		case feed.TypeCaseFiled:
+			p, _ := feed.Decode[feed.CaseFiled](ev)
+			if p.Category == feed.CaseHomicide {
+				homicideFiled[p.CaseID] = ev.At
+			}
+		case feed.TypeCaseSolved:
+			p, _ := feed.Decode[feed.CaseSolved](ev)
+			if p.Category == feed.CaseHomicide && !p.Cold {
+				homicideSolved[p.CaseID] = ev.At
+			}
+		}
+	}
+	for id, l := range alarms {
+		if l.dispatched.IsZero() || l.closed.IsZero() {
+			t.Errorf("alarm %s never dispatched or closed", id)
+			continue
+		}
+		if d := l.dispatched.Sub(l.received); d <= 0 || d > 15*time.Minute {
+			t.Errorf("alarm %s dispatched after %s, want within minutes", id, d)
+		}
+		if !l.closed.After(l.dispatched) {
+			t.Errorf("alarm %s closed at %s, not after its dispatch", id, l.closed)
+		}
+	}
+	if len(homicideFiled) == 0 {
+		t.Error("no new homicide filed")
+	}
+	for id, at := range homicideFiled {
+		solved, ok := homicideSolved[id]
+		if !ok {
+			t.Errorf("new homicide %s never solved (发一破一)", id)
+		} else if d := solved.Sub(at); d <= 0 || d > 7*24*time.Hour {
+			t.Errorf("new homicide %s solved after %s, want within 7 days", id, d)
+		}
+	}
+	if perType[feed.TypeMajorAccident] != 0 {
+		t.Errorf("%d major accidents: the campaign had none", perType[feed.TypeMajorAccident])
+	}
+	night := hourly[20] + hourly[21] + hourly[22] + hourly[23]
+	early := hourly[2] + hourly[3] + hourly[4] + hourly[5]
+	if night < 3*early {
+		t.Errorf("alarms 20-24h: %d, 2-6h: %d; summer nights should be far busier", night, early)
+	}
+	// Every type of the protocol a campaign produces appears.
+	for _, typ := range feed.KnownTypes() {
+		if typ != feed.TypeMajorAccident && perType[typ] == 0 {
+			t.Errorf("no %s events", typ)
+		}
+	}
+	// Per district, activity follows the weights but every district is busy.
+	st := campaign.NewState(cfg)
+	for _, ev := range evs {
+		campaign.Apply(cfg, st, ev)
+	}
+	for _, d := range cfg.Districts {
+		c := st.Districts[d.ID]
+		if c.AlarmsReceived[feed.AlarmCriminal] < 100 {
+			t.Errorf("district %s: only %d criminal alarms", d.ID, c.AlarmsReceived[feed.AlarmCriminal])
+		}
+	}
+	for _, g := range cfg.Grids {
+		if gc := st.Grids[g.ID]; gc == nil || gc.Alarms == 0 || gc.Officers == 0 {
+			t.Errorf("grid %s has no alarms or no patrol", g.ID)
+		}
+	}
+	if len(st.OpenAlarms) != 0 {
+		t.Errorf("%d alarms left open at the end", len(st.OpenAlarms))
+	}
+	if len(st.Alerts) != 0 {
+		t.Errorf("alerts left active at the end: %+v", st.Alerts)
+	}
+	for _, n := range cfg.Notable {
+		ns := st.Notables[n.ID]
+		if ns == nil || !ns.Solved {
+			t.Errorf("notable case %s not solved in the feed", n.ID)
+		}
+	}
+	t.Logf("events by type: %v", perType)
+}
+
+func TestApportionIsExact(t *testing.T) {
+	tests := []struct {
+		total   int64
+		weights []int64
+		want    []int64
+	}{
+		{10, []int64{1, 1, 1}, []int64{4, 3, 3}},
+		{0, []int64{1, 2}, []int64{0, 0}},
+		{7, []int64{0, 1, 0}, []int64{0, 7, 0}},
+		{5, []int64{1, 1, 1, 1, 1, 1}, []int64{1, 1, 1, 1, 1, 0}},
+		{100, []int64{3, 0, 7}, []int64{30, 0, 70}},
+		{1 << 40, []int64{1 << 30, 1 << 30}, []int64{1 << 39, 1 << 39}},
+	}
+	for _, tc := range tests {
+		got := apportion(tc.total, tc.weights)
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("apportion(%d, %v) = %v, want %v", tc.total, tc.weights, got, tc.want)
+		}
+	}
+}
+
+func BenchmarkGenerate(b *testing.B) {
+	cfg := Campaign()
+	var n int
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := Generate(cfg, DefaultSeed, &buf); err != nil {
+			b.Fatal(err)
+		}
+		n = buf.Len()
+	}
+	b.ReportMetric(float64(n), "bytes")
+}
