@@ -1,0 +1,452 @@
+// Package sshd serves the board over SSH to county stations: one Bubble Tea
+// program per session, public-key auth against an authorized_keys file
+// whose key options set each station's district, language and layout, and
+// one shared upstream subscription fanned out to every session.
+package sshd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	"charm.land/wish/v2/bubbletea"
+	gossh "golang.org/x/crypto/ssh"
+
+	"sitboard/campaign"
+	"sitboard/feed"
+	"sitboard/feed/client"
+)
+
+// Board makes each session's model and the messages that feed it. The
+// production board is the tui package's (TUIBoard); tests may substitute.
+type Board interface {
+	Model(info SessionInfo) tea.Model
+	// StateMsg and ConnMsg turn feed updates into the model's messages.
+	// The state is shared by every session and must only be read.
+	StateMsg(st *campaign.State, events []feed.Event) tea.Msg
+	ConnMsg(c client.Conn) tea.Msg
+}
+
+// SessionInfo is what a session's board is built from.
+type SessionInfo struct {
+	Campaign *campaign.Config
+	Station  Station
+	Lang     string   // resolved: the key's lang=, else the client's locale
+	Theme    string   // resolved: the key's theme=, else mono under NO_COLOR, else dark
+	Layout   string   // the key's layout=, or "" for automatic
+	Environ  []string // the client's environment (with TERM)
+	Width    int
+	Height   int
+}
+
+// Getenv reads the client's environment.
+func (i SessionInfo) Getenv(key string) string { return env(i.Environ, key) }
+
+// Config configures a Server.
+type Config struct {
+	HostKeyPath        string
+	AuthorizedKeysPath string
+	Campaign           *campaign.Config
+	Source             Source
+	Board              Board // nil: TUIBoard
+
+	// MaxSessions caps concurrent board sessions (default 100). A session
+	// past the cap is told the limit and closed; open ones are untouched.
+	MaxSessions int
+	// IdleTimeout closes a session whose station has not typed for this
+	// long; 0 never does. Keys marked no-idle-timeout are exempt.
+	IdleTimeout time.Duration
+	// UpdateInterval is the least time between two state deliveries to a
+	// session (default 250ms); updates in between are coalesced. It bounds
+	// what a station on a slow link has to receive.
+	UpdateInterval time.Duration
+	// FPS caps each session's frame rate (default 10).
+	FPS int
+	// HandshakeTimeout bounds an unauthenticated connection (default 30s).
+	HandshakeTimeout time.Duration
+	Logger           *slog.Logger
+}
+
+// Server is the SSH board server.
+type Server struct {
+	cfg    Config
+	keys   *keyFile
+	feed   *fanout
+	ssh    *ssh.Server
+	log    *slog.Logger
+	active atomic.Int64
+	// HostKeyFingerprint is the SHA256 fingerprint stations see on first
+	// connect; operators read it out to them to check.
+	HostKeyFingerprint string
+
+	mu       sync.Mutex
+	sessions map[*stationSession]struct{}
+}
+
+// defaultBoard is TUIBoard (set in board.go).
+var defaultBoard Board
+
+// Extension keys recorded in the connection's permissions at auth time.
+const (
+	permFingerprint = "sitboard-key-fingerprint"
+)
+
+// New checks the configuration, loads or creates the host key and reads
+// the authorized keys.
+func New(cfg Config) (*Server, error) {
+	if cfg.Campaign == nil {
+		return nil, errors.New("sshd: no campaign config")
+	}
+	if cfg.Source == nil {
+		return nil, errors.New("sshd: no feed source: pass --hub URL")
+	}
+	if cfg.AuthorizedKeysPath == "" {
+		return nil, errors.New("no authorized keys file: pass --authorized-keys FILE (OpenSSH authorized_keys format, one line per station)")
+	}
+	if cfg.Board == nil {
+		cfg.Board = defaultBoard
+	}
+	if cfg.Board == nil {
+		return nil, errors.New("sshd: no board")
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = 100
+	}
+	if cfg.UpdateInterval <= 0 {
+		cfg.UpdateInterval = 250 * time.Millisecond
+	}
+	if cfg.FPS <= 0 {
+		cfg.FPS = 10
+	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = 30 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, feed: newFanout(), log: cfg.Logger, sessions: map[*stationSession]struct{}{}}
+
+	signer, created, err := LoadOrCreateHostKey(cfg.HostKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	s.HostKeyFingerprint = gossh.FingerprintSHA256(signer.PublicKey())
+	if created {
+		s.log.Info("generated a new host key", "file", cfg.HostKeyPath, "fingerprint", s.HostKeyFingerprint)
+	}
+	s.keys, err = newKeyFile(cfg.AuthorizedKeysPath, cfg.Campaign, s.log)
+	if err != nil {
+		return nil, err
+	}
+
+	srv, err := wish.NewServer(
+		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
+		wish.WithPublicKeyAuth(s.authorize),
+		func(srv *ssh.Server) error {
+			srv.HandshakeTimeout = cfg.HandshakeTimeout
+			// No forwarding of any kind: nil callbacks deny, and only the
+			// "session" channel type is registered. Subsystems (sftp) have
+			// no handlers and are refused.
+			srv.LocalPortForwardingCallback = nil
+			srv.ReversePortForwardingCallback = nil
+			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": ssh.DefaultSessionHandler}
+			srv.SubsystemHandlers = map[string]ssh.SubsystemHandler{}
+			srv.ConnectionFailedCallback = func(c net.Conn, err error) {
+				s.log.Debug("ssh connection failed", "remote", c.RemoteAddr().String(), "err", err)
+			}
+			return nil
+		},
+		// The last middleware listed runs first: station checks wrap the
+		// board program.
+		wish.WithMiddleware(
+			bubbletea.MiddlewareWithProgramHandler(s.program),
+			s.stationMiddleware,
+		),
+	)
+	if err != nil {
+		return nil, err
+	}
+	s.ssh = srv
+	return s, nil
+}
+
+// authorize is the public-key callback. It only admits keys listed in the
+// authorized_keys file and records which key it admitted.
+func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
+	st, ok, err := s.keys.lookup(key)
+	fp := gossh.FingerprintSHA256(key)
+	if err != nil {
+		s.log.Error("refusing every key: cannot read authorized keys", "err", err)
+		return false
+	}
+	if !ok {
+		s.log.Info("unknown key refused", "fingerprint", fp, "remote", ctx.RemoteAddr().String(), "user", ctx.User())
+		return false
+	}
+	// Offering a key is not proof of holding it: this callback also runs
+	// for keys the client only asks about. Record the fingerprint, and the
+	// session middleware checks it against the key that actually signed.
+	perms := ctx.Permissions()
+	if perms.Extensions == nil {
+		perms.Extensions = map[string]string{}
+	}
+	perms.Extensions[permFingerprint] = st.Fingerprint
+	return true
+}
+
+// Serve runs the shared feed subscription and accepts connections on l
+// until ctx ends, then closes every session.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	feedDone := make(chan error, 1)
+	go func() { feedDone <- s.cfg.Source.Run(ctx, s.feed.publish) }()
+	serveDone := make(chan error, 1)
+	go func() { serveDone <- s.ssh.Serve(l) }()
+	select {
+	case <-ctx.Done():
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		_ = s.ssh.Shutdown(sctx)
+		_ = s.ssh.Close()
+		<-serveDone
+		return nil
+	case err := <-serveDone:
+		if errors.Is(err, ssh.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case err := <-feedDone:
+		// The feed client only returns for good on a terminal refusal
+		// (bad token): serving boards that can never update would hide it.
+		_ = s.ssh.Close()
+		<-serveDone
+		if err == nil {
+			return nil
+		}
+		return fmt.Errorf("hub subscription ended: %w", err)
+	}
+}
+
+// Close stops accepting and closes every connection.
+func (s *Server) Close() error { return s.ssh.Close() }
+
+// Sessions is the number of open board sessions.
+func (s *Server) Sessions() int { return int(s.active.Load()) }
+
+// stationMiddleware admits a session: it re-checks the key, refuses
+// commands, pty-less sessions and sessions over the limit, and logs the
+// session when it ends.
+func (s *Server) stationMiddleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		remote := sess.RemoteAddr().String()
+		st, ok := s.verify(sess)
+		if !ok {
+			s.log.Warn("session refused: its key does not match the key that authenticated", "remote", remote)
+			refuse(sess, "sitboard: this session's key could not be verified. Reconnect.")
+			return
+		}
+		log := s.log.With("fingerprint", st.Fingerprint, "station", st.Name(), "remote", remote)
+		if sess.RawCommand() != "" {
+			log.Warn("command refused", "command", truncate(sess.RawCommand(), 80))
+			refuse(sess, "sitboard: this server only shows the situation board; commands are not run. Connect without a command: ssh -p PORT HOST")
+			return
+		}
+		if _, _, hasPty := sess.Pty(); !hasPty {
+			log.Warn("session without a terminal refused")
+			refuse(sess, "sitboard: the board needs a terminal. Connect with 'ssh -t' (and without -T or -N).")
+			return
+		}
+		if n := s.active.Add(1); n > int64(s.cfg.MaxSessions) {
+			s.active.Add(-1)
+			log.Warn("session refused: limit reached", "max_sessions", s.cfg.MaxSessions)
+			refuse(sess, fmt.Sprintf("sitboard: sorry, all %d board sessions of this server are in use (the limit is %d). Please try again in a few minutes, or ask the command centre to raise --max-sessions.", s.cfg.MaxSessions, s.cfg.MaxSessions))
+			return
+		}
+		defer s.active.Add(-1)
+
+		ctx, cancel := context.WithCancel(sess.Context())
+		defer cancel()
+		ss := &stationSession{Session: sess, ctx: ctx, station: st, started: time.Now()}
+		ss.lastInput.Store(ss.started.UnixNano())
+		s.mu.Lock()
+		s.sessions[ss] = struct{}{}
+		s.mu.Unlock()
+		pty, _, _ := sess.Pty()
+		log.Info("session started", "term", pty.Term, "width", pty.Window.Width, "height", pty.Window.Height,
+			"district", st.District, "client", sess.Context().ClientVersion())
+
+		next(ss)
+
+		cancel()
+		s.mu.Lock()
+		delete(s.sessions, ss)
+		s.mu.Unlock()
+		reason := ss.endReason()
+		if reason == "" {
+			reason = "closed by the station"
+		}
+		dur := time.Since(ss.started)
+		sent := ss.sent.Load()
+		rate := 0.0
+		if secs := dur.Seconds(); secs > 0 {
+			rate = float64(sent) / secs
+		}
+		log.Info("session ended", "duration", dur.Round(time.Millisecond), "bytes_sent", sent,
+			"bytes_per_second", int64(rate), "reason", reason)
+		if strings.HasPrefix(reason, "idle") {
+			wish.Println(ss.Session, "\r\nsitboard: "+reason+". Press Enter in the board now and then to stay connected, or ask the command centre to mark this station's key no-idle-timeout.\r")
+		}
+	}
+}
+
+// verify re-checks, outside the auth callback, that the key this session
+// authenticated with is the one the callback admitted, and that it is
+// still listed.
+func (s *Server) verify(sess ssh.Session) (Station, bool) {
+	key := sess.PublicKey()
+	if key == nil {
+		return Station{}, false
+	}
+	recorded := sess.Permissions().Extensions[permFingerprint]
+	if recorded == "" || recorded != gossh.FingerprintSHA256(key) {
+		return Station{}, false
+	}
+	st, ok, err := s.keys.lookup(key)
+	if err != nil || !ok || st.Fingerprint != recorded {
+		return Station{}, false
+	}
+	return st, true
+}
+
+// refuse tells the station why, on stderr, and ends the session with exit
+// status 1.
+func refuse(sess ssh.Session, msg string) {
+	_, _ = fmt.Fprint(sess.Stderr(), msg+"\r\n")
+	_ = sess.Exit(1)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// program builds the session's board program and starts the goroutines
+// that feed it and watch for idleness; both end with the session.
+func (s *Server) program(raw ssh.Session) *tea.Program {
+	ss, ok := raw.(*stationSession)
+	if !ok {
+		return nil // not admitted by stationMiddleware
+	}
+	pty, _, _ := ss.Pty()
+	environ := append(ss.Environ(), "TERM="+pty.Term)
+	info := SessionInfo{
+		Campaign: s.cfg.Campaign,
+		Station:  ss.station,
+		Lang:     ss.station.Lang,
+		Theme:    ss.station.Theme,
+		Layout:   ss.station.Layout,
+		Environ:  environ,
+		Width:    pty.Window.Width,
+		Height:   pty.Window.Height,
+	}
+	if info.Lang == "" {
+		info.Lang = defaultLang(info.Getenv)
+	}
+	if info.Theme == "" && info.Getenv("NO_COLOR") != "" {
+		info.Theme = "mono"
+	}
+	model := s.cfg.Board.Model(info)
+	opts := append(bubbletea.MakeOptions(ss),
+		tea.WithContext(ss.ctx),
+		tea.WithFPS(s.cfg.FPS),
+		tea.WithoutSignalHandler(),
+	)
+	p := tea.NewProgram(model, opts...)
+
+	mb := s.feed.subscribe()
+	go func() {
+		defer s.feed.unsubscribe(mb)
+		s.pump(ss, mb, p)
+	}()
+	if s.cfg.IdleTimeout > 0 && !ss.station.NoIdleTimeout {
+		go s.watchIdle(ss, p)
+	}
+	return p
+}
+
+// pump delivers the newest state to one session, at most once per
+// UpdateInterval. It is the only goroutine that waits on this session's
+// program, so a slow station delays nobody else.
+func (s *Server) pump(ss *stationSession, mb *mailbox, p *tea.Program) {
+	var tick <-chan time.Time
+	for {
+		select {
+		case <-ss.ctx.Done():
+			return
+		case <-mb.ready:
+		}
+		u := mb.take()
+		if u.connChanged {
+			p.Send(s.cfg.Board.ConnMsg(u.conn))
+		}
+		if u.state != nil {
+			p.Send(s.cfg.Board.StateMsg(u.state, u.events))
+		}
+		t := time.NewTimer(s.cfg.UpdateInterval)
+		tick = t.C
+		select {
+		case <-ss.ctx.Done():
+			t.Stop()
+			return
+		case <-tick:
+		}
+	}
+}
+
+// watchIdle ends the session once the station has not typed for the idle
+// timeout. The ssh server's own idle timeout cannot do this: it counts the
+// board's output as activity, so a board that updates would never idle.
+func (s *Server) watchIdle(ss *stationSession, p *tea.Program) {
+	limit := s.cfg.IdleTimeout
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	for {
+		select {
+		case <-ss.ctx.Done():
+			return
+		case now := <-t.C:
+			idle := ss.idleFor(now)
+			if idle >= limit {
+				ss.setReason(fmt.Sprintf("idle for %s without input (the idle timeout is %s)", idle.Round(time.Second), limit))
+				p.Quit()
+				return
+			}
+			t.Reset(limit - idle)
+		}
+	}
+}
+
+func defaultLang(getenv func(string) string) string {
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := getenv(k); v != "" {
+			if strings.HasPrefix(strings.ToLower(v), "en") {
+				return "en"
+			}
+			return "zh"
+		}
+	}
+	// A station that says nothing gets the command centre's language.
+	return "zh"
+}

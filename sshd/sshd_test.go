@@ -1,0 +1,409 @@
+package sshd
+
+import (
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"sitboard/demo"
+	"sitboard/feed/client"
+)
+
+// testBoard is the board the server tests run: the real one once tui
+// builds, so the assertions are about what stations really see.
+func testBoard() Board { return defaultBoardOr(fakeBoard{}) }
+
+func defaultBoardOr(b Board) Board {
+	if defaultBoard != nil {
+		return defaultBoard
+	}
+	return b
+}
+
+func TestStationGetsItsBoard(t *testing.T) {
+	xihua := newTestKey(t, "xihua-duty")
+	english := newTestKey(t, "shangshui-en")
+	plain := newTestKey(t, "hq-laptop")
+	ts := startServer(t, []string{
+		`district="xihua",lang="zh",layout="compact" ` + xihua.line,
+		`district="shangshui",lang="en" ` + english.line,
+		plain.line,
+	})
+	cfg := ts.cfg
+	tests := []struct {
+		name string
+		key  testKey
+		env  map[string]string
+		want []string
+	}{
+		{"zh station", xihua, nil, []string{cfg.Campaign.NameZh, "西华县"}},
+		{"en station", english, nil, []string{cfg.Campaign.NameEn, "Shangshui"}},
+		{"language from the client's LANG", plain, map[string]string{"LANG": "en_US.UTF-8"}, []string{cfg.Campaign.NameEn}},
+		{"no language: zh", plain, nil, []string{cfg.Campaign.NameZh}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := dialKey(t, ts.addr, tc.key)
+			if err != nil {
+				t.Fatalf("authorized key refused: %v", err)
+			}
+			term := openBoard(t, c, 80, 24, tc.env)
+			for _, w := range tc.want {
+				term.waitFor(t, w, 5*time.Second)
+			}
+		})
+	}
+	if !strings.Contains(ts.logs.String(), "session started") {
+		t.Errorf("no session log:\n%s", ts.logs.String())
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	known := newTestKey(t, "known")
+	stranger := newTestKey(t, "stranger")
+	ts := startServer(t, []string{known.line})
+	tests := []struct {
+		name string
+		auth []gossh.AuthMethod
+	}{
+		{"unknown key", []gossh.AuthMethod{gossh.PublicKeys(stranger.signer)}},
+		{"password", []gossh.AuthMethod{gossh.Password("hunter2")}},
+		{"keyboard-interactive", []gossh.AuthMethod{gossh.KeyboardInteractive(func(string, string, []string, []bool) ([]string, error) {
+			return []string{"hunter2"}, nil
+		})}},
+		{"no auth", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := gossh.Dial("tcp", ts.addr, clientConfig(tc.auth...))
+			if err == nil {
+				c.Close()
+				t.Fatal("server let the connection in")
+			}
+			if !strings.Contains(err.Error(), "unable to authenticate") {
+				t.Errorf("want an authentication failure, got %v", err)
+			}
+		})
+	}
+	if !strings.Contains(ts.logs.String(), "unknown key refused") || !strings.Contains(ts.logs.String(), gossh.FingerprintSHA256(stranger.signer.PublicKey())) {
+		t.Errorf("the stranger's key is not logged:\n%s", ts.logs.String())
+	}
+}
+
+func TestOnlyTheBoard(t *testing.T) {
+	k := newTestKey(t, "station")
+	ts := startServer(t, []string{k.line})
+	c, err := dialKey(t, ts.addr, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("exec", func(t *testing.T) {
+		s, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		out, err := s.CombinedOutput("cat /etc/passwd")
+		var ee *gossh.ExitError
+		if !errors.As(err, &ee) || ee.ExitStatus() != 1 {
+			t.Fatalf("want exit status 1, got %v", err)
+		}
+		if !strings.Contains(string(out), "commands are not run") {
+			t.Errorf("no explanation: %q", out)
+		}
+	})
+	t.Run("no pty", func(t *testing.T) {
+		s, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var out syncBuffer
+		s.Stdout, s.Stderr = &out, &out
+		if err := s.Shell(); err != nil {
+			t.Fatal(err)
+		}
+		err = s.Wait()
+		var ee *gossh.ExitError
+		if !errors.As(err, &ee) || ee.ExitStatus() != 1 {
+			t.Fatalf("want exit status 1, got %v", err)
+		}
+		if !strings.Contains(out.String(), "needs a terminal") {
+			t.Errorf("no explanation: %q", out.String())
+		}
+	})
+	t.Run("sftp subsystem", func(t *testing.T) {
+		s, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.RequestSubsystem("sftp"); err == nil {
+			t.Fatal("sftp subsystem accepted")
+		}
+	})
+	t.Run("local port forwarding", func(t *testing.T) {
+		conn, err := c.Dial("tcp", ts.addr)
+		if err == nil {
+			conn.Close()
+			t.Fatal("direct-tcpip channel opened")
+		}
+	})
+	t.Run("remote port forwarding", func(t *testing.T) {
+		l, err := c.Listen("tcp", "127.0.0.1:0")
+		if err == nil {
+			l.Close()
+			t.Fatal("tcpip-forward accepted")
+		}
+	})
+}
+
+func TestMaxSessions(t *testing.T) {
+	k := newTestKey(t, "station")
+	ts := startServer(t, []string{`district="xihua" ` + k.line}, func(c *Config) { c.MaxSessions = 2 })
+	var boards []*terminal
+	for range 2 {
+		c, err := dialKey(t, ts.addr, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		term := openBoard(t, c, 80, 24, nil)
+		term.waitFor(t, ts.cfg.Campaign.NameZh, 5*time.Second)
+		boards = append(boards, term)
+	}
+	c, err := dialKey(t, ts.addr, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	third := openBoard(t, c, 80, 24, nil)
+	third.waitFor(t, "all 2 board sessions", 5*time.Second)
+	err = third.sess.Wait()
+	var ee *gossh.ExitError
+	if !errors.As(err, &ee) || ee.ExitStatus() != 1 {
+		t.Fatalf("refused session: want exit status 1, got %v", err)
+	}
+	if n := ts.srv.Sessions(); n != 2 {
+		t.Fatalf("open sessions = %d, want 2", n)
+	}
+	// The first two still get updates.
+	st := testState(t, ts.cfg, 40)
+	ts.source.more <- client.Batch{State: st, Conn: client.Conn{Status: client.Live, Seq: st.Seq, LastData: time.Now()}}
+	for _, b := range boards {
+		b.waitFor(t, "40", 5*time.Second)
+	}
+}
+
+func TestHostKeyPersists(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys", "host_ed25519")
+	var fps []string
+	for i := range 2 {
+		s, created, err := LoadOrCreateHostKey(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if created != (i == 0) {
+			t.Fatalf("start %d: created = %v", i, created)
+		}
+		fps = append(fps, gossh.FingerprintSHA256(s.PublicKey()))
+	}
+	if fps[0] != fps[1] {
+		t.Fatalf("host key changed across restarts: %s then %s", fps[0], fps[1])
+	}
+	fi, _ := os.Stat(path)
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("host key mode %04o, want 0600", fi.Mode().Perm())
+	}
+	di, _ := os.Stat(filepath.Dir(path))
+	if di.Mode().Perm() != 0o700 {
+		t.Errorf("host key dir mode %04o, want 0700", di.Mode().Perm())
+	}
+	os.Chmod(path, 0o644)
+	if _, _, err := LoadOrCreateHostKey(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("a world-readable host key was accepted: %v", err)
+	}
+	if _, _, err := LoadOrCreateHostKey(""); err == nil {
+		t.Error("an empty path was accepted (it would mean the working directory)")
+	}
+}
+
+func TestServerHostKeyAcrossRestarts(t *testing.T) {
+	k := newTestKey(t, "station")
+	ts := startServer(t, []string{k.line})
+	var seen []string
+	cfg := clientConfig(gossh.PublicKeys(k.signer))
+	cfg.HostKeyCallback = func(_ string, _ net.Addr, key gossh.PublicKey) error {
+		seen = append(seen, gossh.FingerprintSHA256(key))
+		return nil
+	}
+	c, err := gossh.Dial("tcp", ts.addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	srv2, err := New(Config{HostKeyPath: ts.hostKey, AuthorizedKeysPath: ts.keys, Campaign: ts.cfg, Source: ts.source, Board: fakeBoard{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 1 || seen[0] != srv2.HostKeyFingerprint || seen[0] != ts.srv.HostKeyFingerprint {
+		t.Fatalf("host key fingerprints differ: served %v, restarted %s", seen, srv2.HostKeyFingerprint)
+	}
+	if wd, _ := os.Getwd(); fileExists(filepath.Join(wd, "id_ed25519")) {
+		t.Error("a host key was written into the working directory")
+	}
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func TestAuthorizedKeysReload(t *testing.T) {
+	a := newTestKey(t, "a")
+	b := newTestKey(t, "b")
+	ts := startServer(t, []string{a.line})
+	if _, err := dialKey(t, ts.addr, b); err == nil {
+		t.Fatal("b got in before it was listed")
+	}
+	writeKeys(t, ts.keys, a.line, `district="huaiyang" `+b.line)
+	c, err := dialKey(t, ts.addr, b)
+	if err != nil {
+		t.Fatalf("b was added but refused: %v", err)
+	}
+	term := openBoard(t, c, 80, 24, nil)
+	term.waitFor(t, "淮阳区", 5*time.Second)
+	writeKeys(t, ts.keys, `district="huaiyang" `+b.line)
+	if _, err := dialKey(t, ts.addr, a); err == nil {
+		t.Fatal("a was removed but still got in")
+	}
+	os.Remove(ts.keys)
+	if _, err := dialKey(t, ts.addr, b); err == nil {
+		t.Fatal("with the key file gone, b still got in: it must fail closed")
+	}
+}
+
+func TestParseAuthorizedKeys(t *testing.T) {
+	k := newTestKey(t, "xihua-duty-room")
+	cfg := demo.Campaign()
+	tests := []struct {
+		name    string
+		line    string
+		want    Station
+		problem string
+	}{
+		{"plain", k.line, Station{Comment: "xihua-duty-room"}, ""},
+		{"all options", `district="xihua",lang="en",layout="compact",theme="light",no-idle-timeout ` + k.line,
+			Station{Comment: "xihua-duty-room", District: "xihua", Lang: "en", Layout: "compact", Theme: "light", NoIdleTimeout: true}, ""},
+		{"idle none", `idle="none",restrict ` + k.line, Station{Comment: "xihua-duty-room", NoIdleTimeout: true}, ""},
+		{"unquoted", `district=xihua ` + k.line, Station{Comment: "xihua-duty-room", District: "xihua"}, ""},
+		{"unknown district", `district="atlantis" ` + k.line, Station{}, "not a district"},
+		{"bad lang", `lang="fr" ` + k.line, Station{}, `lang="zh"`},
+		{"layout file path refused", `layout="/etc/passwd" ` + k.line, Station{}, "built-in layouts"},
+		{"from= is not enforced so refused", `from="10.0.0.0/8" ` + k.line, Station{}, "not supported"},
+		{"command= refused", `command="/bin/sh" ` + k.line, Station{}, "not supported"},
+		{"idle other", `idle="5m" ` + k.line, Station{}, `idle="none"`},
+		{"garbage", `ssh-ed25519 notbase64`, Station{}, "not a public key"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			stations, problems := parseAuthorizedKeys([]byte("# comment\n\n"+tc.line+"\n"), cfg)
+			if tc.problem != "" {
+				if len(stations) != 0 || len(problems) != 1 || !strings.Contains(problems[0], tc.problem) || !strings.Contains(problems[0], "line 3") {
+					t.Fatalf("want one problem on line 3 mentioning %q; got stations %v problems %q", tc.problem, stations, problems)
+				}
+				return
+			}
+			if len(problems) != 0 || len(stations) != 1 {
+				t.Fatalf("problems %q, stations %d", problems, len(stations))
+			}
+			for _, got := range stations {
+				tc.want.Fingerprint = gossh.FingerprintSHA256(k.signer.PublicKey())
+				tc.want.Line = 3
+				if got != tc.want {
+					t.Fatalf("got %+v\nwant %+v", got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestIdleTimeout(t *testing.T) {
+	desk := newTestKey(t, "desk")
+	wall := newTestKey(t, "wall")
+	ts := startServer(t, []string{desk.line, `no-idle-timeout ` + wall.line}, func(c *Config) { c.IdleTimeout = 400 * time.Millisecond })
+
+	cd, err := dialKey(t, ts.addr, desk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cw, err := dialKey(t, ts.addr, wall)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deskTerm := openBoard(t, cd, 80, 24, nil)
+	wallTerm := openBoard(t, cw, 80, 24, nil)
+	done := make(chan error, 1)
+	go func() { done <- deskTerm.sess.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("idle desk session was not closed")
+	}
+	deskTerm.waitFor(t, "idle for", time.Second)
+	time.Sleep(600 * time.Millisecond)
+	if n := ts.srv.Sessions(); n != 1 {
+		t.Fatalf("sessions = %d, want the wall screen still open", n)
+	}
+	wallTerm.waitFor(t, ts.cfg.Campaign.NameZh, time.Second)
+	if !strings.Contains(ts.logs.String(), "reason=\"idle for") {
+		t.Errorf("idle close not logged:\n%s", ts.logs.String())
+	}
+}
+
+func TestSessionLog(t *testing.T) {
+	k := newTestKey(t, "xihua-duty")
+	ts := startServer(t, []string{`district="xihua" ` + k.line})
+	c, err := dialKey(t, ts.addr, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	term := openBoard(t, c, 80, 24, nil)
+	term.waitFor(t, ts.cfg.Campaign.NameZh, 5*time.Second)
+	c.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(ts.logs.String(), "session ended") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	var line string
+	for _, l := range strings.Split(ts.logs.String(), "\n") {
+		if strings.Contains(l, "session ended") {
+			line = l
+		}
+	}
+	for _, want := range []string{"fingerprint=SHA256:", `station="xihua (xihua-duty)"`, "remote=127.0.0.1:", "duration=", "bytes_sent="} {
+		if !strings.Contains(line, want) {
+			t.Errorf("session log lacks %q: %s", want, line)
+		}
+	}
+	if strings.Contains(line, "bytes_sent=0 ") {
+		t.Errorf("bytes not counted: %s", line)
+	}
+}
+
+func TestResizeRelaysOut(t *testing.T) {
+	k := newTestKey(t, "station")
+	ts := startServer(t, []string{`district="xihua" ` + k.line})
+	c, err := dialKey(t, ts.addr, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	term := openBoard(t, c, 80, 24, nil)
+	term.waitFor(t, resizeMarker(80, 24), 5*time.Second)
+	if err := term.sess.WindowChange(40, 120); err != nil {
+		t.Fatal(err)
+	}
+	term.waitFor(t, resizeMarker(120, 40), 5*time.Second)
+}
