@@ -1,0 +1,359 @@
+// Package layouts holds the board's built-in layouts (embedded TOML files)
+// and the code that places their regions on a terminal of a given size.
+//
+// A layout is a stack of rows. A row has a fixed height in lines or shares
+// the lines left over with the other flexible rows; inside a row, regions
+// have a fixed width in columns or share the columns left over. See
+// docs/layouts.md for the file format.
+package layouts
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+//go:embed *.toml
+var builtin embed.FS
+
+// MinWidth and MinHeight are the smallest terminal any layout supports.
+const (
+	MinWidth  = 80
+	MinHeight = 24
+)
+
+// DefaultRotateSeconds is the rotation interval when a layout sets none.
+const DefaultRotateSeconds = 15
+
+// Region kinds a layout may place.
+const (
+	Header  = "header"  // campaign, day, clock, connection state, seq
+	Alerts  = "alerts"  // priority alert banner
+	KPI     = "kpi"     // KPI tiles
+	Rotator = "rotator" // one of its pages at a time, rotating
+	Strike  = "strike"  // strike line panel
+	Patrol  = "patrol"  // patrol line panel
+	Hazard  = "hazard"  // hazard clearance line panel
+	Grid    = "grid"    // grid heat view, large
+	Cases   = "cases"   // recent closures and notable cases
+	Trends  = "trends"  // per-day sparklines
+	Ticker  = "ticker"  // live alarm ticker
+	Ranking = "ranking" // district ranking with flags
+	Status  = "status"  // status bar with key hint
+)
+
+// Kinds lists every region kind.
+var Kinds = []string{Header, Alerts, KPI, Rotator, Strike, Patrol, Hazard, Grid, Cases, Trends, Ticker, Ranking, Status}
+
+// PageKinds are the kinds a rotator may rotate through.
+var PageKinds = []string{Strike, Patrol, Hazard, Grid, Cases, Trends, Ranking}
+
+// Layout is one layout file.
+type Layout struct {
+	Name          string `toml:"name"`
+	Description   string `toml:"description"`
+	MinWidth      int    `toml:"min_width"`
+	MinHeight     int    `toml:"min_height"`
+	RotateSeconds int    `toml:"rotate_seconds"`
+	Rows          []Row  `toml:"rows"`
+
+	// Source is where the layout came from: "builtin:NAME" or a file path.
+	Source string `toml:"-"`
+}
+
+// Row is one band of the screen.
+type Row struct {
+	Height  int      `toml:"height"` // lines; 0 shares the leftover lines
+	Weight  int      `toml:"weight"` // share of the leftover lines when Height is 0 (default 1)
+	Regions []Region `toml:"regions"`
+}
+
+// Region is one box in a row.
+type Region struct {
+	Kind   string   `toml:"region"`
+	Width  int      `toml:"width"`  // columns; 0 shares the leftover columns
+	Weight int      `toml:"weight"` // share of the leftover columns when Width is 0 (default 1)
+	Pages  []string `toml:"pages"`  // rotator only: the pages in order
+}
+
+// Placed is a region with its position on screen.
+type Placed struct {
+	Kind       string
+	Pages      []string
+	X, Y, W, H int
+}
+
+// Error points at the place in a layout file that is wrong.
+type Error struct {
+	File   string
+	Line   int
+	Field  string
+	Reason string
+}
+
+func (e *Error) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Reason)
+}
+
+// Names lists the built-in layouts, smallest first.
+func Names() []string { return []string{"compact", "standard", "wall"} }
+
+// Builtin returns a built-in layout by name.
+func Builtin(name string) (*Layout, error) {
+	data, err := builtin.ReadFile(name + ".toml")
+	if err != nil {
+		return nil, fmt.Errorf("no built-in layout %q: use one of %s, or a path to a layout file", name, strings.Join(Names(), ", "))
+	}
+	l, err := Parse(name+".toml", data)
+	if err != nil {
+		return nil, err
+	}
+	l.Source = "builtin:" + name
+	return l, nil
+}
+
+// BuiltinSource returns a built-in layout's TOML text, as a starting point
+// for a user's own file.
+func BuiltinSource(name string) ([]byte, error) { return builtin.ReadFile(name + ".toml") }
+
+// Resolve returns the built-in layout with this name, or loads the file at
+// this path. An empty name means "choose by size" and returns nil, nil.
+func Resolve(nameOrPath string) (*Layout, error) {
+	if nameOrPath == "" || nameOrPath == "auto" {
+		return nil, nil
+	}
+	if slices.Contains(Names(), nameOrPath) {
+		return Builtin(nameOrPath)
+	}
+	return Load(nameOrPath)
+}
+
+// Load reads and validates a layout file.
+func Load(path string) (*Layout, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read layout: %w (pass --layout with one of %s or a readable TOML file)", err, strings.Join(Names(), ", "))
+	}
+	l, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	l.Source = path
+	return l, nil
+}
+
+// Auto picks the largest built-in layout that fits a w x h terminal; below
+// the smallest it returns the smallest, and the board shows a message.
+func Auto(w, h int) *Layout {
+	names := Names()
+	for i := len(names) - 1; i >= 0; i-- {
+		l, err := Builtin(names[i])
+		if err != nil {
+			panic("layouts: built-in layout is invalid: " + err.Error())
+		}
+		if w >= l.MinWidth && h >= l.MinHeight {
+			return l
+		}
+	}
+	l, _ := Builtin(names[0])
+	return l
+}
+
+// Parse decodes and validates a layout held in memory; file names it in errors.
+func Parse(file string, data []byte) (*Layout, error) {
+	var l Layout
+	md, err := toml.Decode(string(data), &l)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, &Error{file, pe.Position.Line, orFile(pe.LastKey), pe.Message}
+		}
+		return nil, &Error{File: file, Field: "(file)", Reason: err.Error()}
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		k := und[0]
+		return nil, &Error{file, lineOf(string(data), k[len(k)-1]), k.String(), "unknown field: see docs/layouts.md for the fields a layout has"}
+	}
+	if err := l.validate(file, string(data)); err != nil {
+		return nil, err
+	}
+	if l.RotateSeconds == 0 {
+		l.RotateSeconds = DefaultRotateSeconds
+	}
+	if l.MinWidth == 0 {
+		l.MinWidth = MinWidth
+	}
+	if l.MinHeight == 0 {
+		l.MinHeight = MinHeight
+	}
+	return &l, nil
+}
+
+func orFile(s string) string {
+	if s == "" {
+		return "(file)"
+	}
+	return s
+}
+
+// lineOf finds the first line that mentions needle: the TOML decoder does
+// not keep positions of decoded values, and a near line beats none.
+func lineOf(src, needle string) int {
+	for i, l := range strings.Split(src, "\n") {
+		if strings.Contains(l, needle) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+func (l *Layout) validate(file, src string) error {
+	fail := func(field, needle, reason string) error {
+		return &Error{file, lineOf(src, needle), field, reason}
+	}
+	if l.Name == "" {
+		return fail("name", "", `missing: give the layout a name, e.g. name = "my-wall"`)
+	}
+	if l.MinWidth != 0 && l.MinWidth < MinWidth || l.MinHeight != 0 && l.MinHeight < MinHeight {
+		return fail("min_width", "min_", fmt.Sprintf("must be at least %dx%d, the smallest terminal the board supports", MinWidth, MinHeight))
+	}
+	if l.RotateSeconds < 0 || l.RotateSeconds > 3600 {
+		return fail("rotate_seconds", "rotate_seconds", "must be between 1 and 3600 (0 or absent means 15)")
+	}
+	if len(l.Rows) == 0 {
+		return fail("rows", "", "a layout needs at least one [[rows]] table")
+	}
+	for i, r := range l.Rows {
+		rf := fmt.Sprintf("rows[%d]", i)
+		if r.Height < 0 || r.Weight < 0 {
+			return fail(rf+".height", "height", "height and weight must not be negative (height 0 shares the leftover lines)")
+		}
+		if len(r.Regions) == 0 {
+			return fail(rf+".regions", "[[rows]]", "a row needs at least one region")
+		}
+		for j, g := range r.Regions {
+			gf := fmt.Sprintf("%s.regions[%d]", rf, j)
+			if !slices.Contains(Kinds, g.Kind) {
+				return fail(gf+".region", `"`+g.Kind+`"`, fmt.Sprintf("unknown region %q: use one of %s", g.Kind, strings.Join(Kinds, ", ")))
+			}
+			if g.Width < 0 || g.Weight < 0 {
+				return fail(gf+".width", `"`+g.Kind+`"`, "width and weight must not be negative (width 0 shares the leftover columns)")
+			}
+			if g.Kind == Rotator {
+				if len(g.Pages) == 0 {
+					return fail(gf+".pages", "pages", "a rotator needs pages, e.g. pages = [\"strike\", \"patrol\", \"hazard\"]")
+				}
+				for k, p := range g.Pages {
+					if !slices.Contains(PageKinds, p) {
+						return fail(fmt.Sprintf("%s.pages[%d]", gf, k), `"`+p+`"`, fmt.Sprintf("unknown page %q: use one of %s", p, strings.Join(PageKinds, ", ")))
+					}
+				}
+			} else if len(g.Pages) > 0 {
+				return fail(gf+".pages", "pages", "only a rotator region has pages")
+			}
+		}
+	}
+	return nil
+}
+
+// RotatorPages returns the pages of the layout's first rotator, or nil.
+func (l *Layout) RotatorPages() []string {
+	for _, r := range l.Rows {
+		for _, g := range r.Regions {
+			if g.Kind == Rotator {
+				return g.Pages
+			}
+		}
+	}
+	return nil
+}
+
+// Gap is the number of blank columns between regions in a row.
+const Gap = 1
+
+// Place lays the layout out on a w x h terminal. Fixed rows and columns get
+// their size first; flexible ones share the rest by weight, the remainder
+// going to the first ones. It fails when the fixed parts do not fit.
+func (l *Layout) Place(w, h int) ([]Placed, error) {
+	heights := make([]int, len(l.Rows))
+	fixed := make([]int, len(l.Rows))
+	weights := make([]int, len(l.Rows))
+	for i, r := range l.Rows {
+		fixed[i] = r.Height
+		weights[i] = max(r.Weight, 1)
+	}
+	if err := share(heights, fixed, weights, h); err != nil {
+		return nil, fmt.Errorf("layout %s does not fit %d lines: %w", l.Name, h, err)
+	}
+	var out []Placed
+	y := 0
+	for i, r := range l.Rows {
+		n := len(r.Regions)
+		widths := make([]int, n)
+		fw := make([]int, n)
+		ww := make([]int, n)
+		for j, g := range r.Regions {
+			fw[j] = g.Width
+			ww[j] = max(g.Weight, 1)
+		}
+		if err := share(widths, fw, ww, w-Gap*(n-1)); err != nil {
+			return nil, fmt.Errorf("layout %s row %d does not fit %d columns: %w", l.Name, i, w, err)
+		}
+		x := 0
+		for j, g := range r.Regions {
+			out = append(out, Placed{Kind: g.Kind, Pages: g.Pages, X: x, Y: y, W: widths[j], H: heights[i]})
+			x += widths[j] + Gap
+		}
+		y += heights[i]
+	}
+	return out, nil
+}
+
+// share splits total among slots: fixed sizes first, then the rest by weight
+// over the slots whose fixed size is 0. With no flexible slot the last fixed
+// slot takes the rest, so a layout always fills the screen.
+func share(out, fixed, weights []int, total int) error {
+	left := total
+	var flex []int
+	for i, f := range fixed {
+		if f > 0 {
+			out[i] = f
+			left -= f
+		} else {
+			flex = append(flex, i)
+		}
+	}
+	if left < 0 || left < len(flex) {
+		return fmt.Errorf("fixed sizes need %d, have %d", total-left+len(flex), total)
+	}
+	if len(flex) == 0 {
+		out[len(out)-1] += left
+		return nil
+	}
+	wsum := 0
+	for _, i := range flex {
+		wsum += weights[i]
+	}
+	given := 0
+	for _, i := range flex {
+		out[i] = left * weights[i] / wsum
+		given += out[i]
+	}
+	order := slices.Clone(flex)
+	sort.Ints(order)
+	for k := 0; given < left; k = (k + 1) % len(order) {
+		out[order[k]]++
+		given++
+	}
+	return nil
+}

@@ -1,0 +1,101 @@
+package tui
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/mattn/go-runewidth"
+
+	"sitboard/layouts"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// board builds a board on the fixture at the fixed clock, live and fresh.
+func board(t testing.TB, opts Options, w, h int) Model {
+	t.Helper()
+	cfg, s := fixture()
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return fixedNow }
+	}
+	m := New(cfg, opts)
+	m = send(m, tea.WindowSizeMsg{Width: w, Height: h})
+	m = send(m, StateMsg{State: s})
+	m = send(m, ConnMsg{Status: ConnLive, LastData: fixedNow})
+	return m
+}
+
+func send(m Model, msg tea.Msg) Model {
+	nm, _ := m.Update(msg)
+	return nm.(Model)
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./tui -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file; if the change is intended, run go test ./tui -update\n--- got (plain):\n%s", path, ansi.Strip(got))
+	}
+}
+
+// checkWidths asserts every line is exactly w columns under both width
+// rules: grapheme clusters (lipgloss) and wcwidth with East Asian
+// ambiguous characters as two columns (a terminal in a CJK locale).
+func checkWidths(t *testing.T, name, out string, w, h int) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	if len(lines) != h {
+		t.Errorf("%s: %d lines, want %d", name, len(lines), h)
+	}
+	for i, l := range lines {
+		plain := ansi.Strip(l)
+		if gw := Width(l); gw != w {
+			t.Errorf("%s line %d: grapheme width %d, want %d: %q", name, i, gw, w, plain)
+		}
+		if ew := eaw.StringWidth(plain); ew != w {
+			t.Errorf("%s line %d: East Asian wcwidth %d, want %d: %q", name, i, ew, w, plain)
+		}
+		if nw := runewidth.StringWidth(plain); nw != w && !runewidth.EastAsianWidth {
+			t.Errorf("%s line %d: wcwidth %d, want %d: %q", name, i, nw, w, plain)
+		}
+	}
+}
+
+func TestGoldens(t *testing.T) {
+	sizes := [][2]int{{80, 24}, {120, 40}, {200, 60}}
+	for _, layout := range layouts.Names() {
+		for _, lang := range Langs {
+			for _, theme := range []string{"dark", "mono"} {
+				for _, sz := range sizes {
+					name := fmt.Sprintf("%s_%s_%s_%dx%d", layout, lang, theme, sz[0], sz[1])
+					t.Run(name, func(t *testing.T) {
+						m := board(t, Options{Lang: lang, Theme: theme, Layout: layout}, sz[0], sz[1])
+						out := m.Render()
+						checkWidths(t, name, out, sz[0], sz[1])
+						golden(t, name, out)
+					})
+				}
+			}
+		}
+	}
+}

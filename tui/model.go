@@ -1,0 +1,423 @@
+// Package tui is the sitboard board: a Bubble Tea v2 program fed only by
+// messages (StateMsg, ConnMsg, DemoMsg). One root Model owns the layout and
+// routes messages; each screen region is a Component sharing one Context.
+package tui
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"sitboard/campaign"
+	"sitboard/layouts"
+)
+
+// Options configure a board.
+type Options struct {
+	Lang     string // "zh" or "en"; empty: from LC_ALL/LANG
+	Theme    string // dark, light, high-contrast, mono; empty: dark, or mono under NO_COLOR
+	Layout   string // a built-in name or a file path; empty: chosen by terminal size
+	District string // district id to highlight (and filter to with f)
+	Demo     bool   // demo mode: the header shows DEMO and the replay's clock
+	Bell     bool   // ring the terminal bell on a new priority alert
+	// Now is the clock, injectable for tests; default time.Now.
+	Now func() time.Time
+	// StaleAfter is how long without data or heartbeat before the board
+	// says STALE; default 15s.
+	StaleAfter time.Duration
+	// Rotate overrides the layout's rotation interval (0: the layout's).
+	Rotate time.Duration
+	// Tick is the clock/flash interval; default 500ms.
+	Tick time.Duration
+	// ReloadEvery is how often a layout file is checked for changes; default 2s.
+	ReloadEvery time.Duration
+	// Getenv reads the environment for defaults; over SSH pass the
+	// session's, never os.Getenv. Default os.Getenv.
+	Getenv func(string) string
+}
+
+// Model is the root of the board.
+type Model struct {
+	ctx  *Context
+	opts Options
+
+	fixed      *layouts.Layout // from --layout; nil chooses by size
+	layoutFile string          // when fixed came from a file: watched for changes
+	fileMod    time.Time
+	fileSize   int64
+
+	layout *layouts.Layout
+	placed []layouts.Placed
+	comps  []Component
+	w, h   int
+
+	help     bool
+	quitting bool
+	err      error // a startup problem shown on screen (bad --layout, theme)
+}
+
+// New builds a board for a campaign. Problems with the options (unknown
+// theme, bad layout file) do not stop the board: it falls back and shows
+// the problem in the status bar; use Validate to refuse them up front.
+func New(cfg *campaign.Config, opts Options) Model {
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.StaleAfter <= 0 {
+		opts.StaleAfter = 15 * time.Second
+	}
+	if opts.Tick <= 0 {
+		opts.Tick = 500 * time.Millisecond
+	}
+	if opts.ReloadEvery <= 0 {
+		opts.ReloadEvery = 2 * time.Second
+	}
+	if opts.Lang != "zh" && opts.Lang != "en" {
+		opts.Lang = DefaultLang(opts.Getenv)
+	}
+	if opts.Theme == "" {
+		opts.Theme = DefaultTheme(opts.Getenv)
+	}
+	m := Model{opts: opts}
+	st, err := NewStyles(opts.Theme)
+	if err != nil {
+		m.err = err
+		st, _ = NewStyles("dark")
+	}
+	m.ctx = &Context{
+		Cfg: cfg, Lang: opts.Lang, St: st, Keys: DefaultKeys(), Now: opts.Now,
+		District: opts.District, StaleAfter: opts.StaleAfter, Demo: opts.Demo,
+		Alerts: newAlertState(), Rot: &rotation{},
+	}
+	if opts.District != "" {
+		if _, ok := cfg.DistrictIndex(opts.District); !ok {
+			m.err = fmt.Errorf("unknown district %q", opts.District)
+			m.ctx.District = ""
+		}
+	}
+	if opts.Layout != "" && opts.Layout != "auto" {
+		l, err := layouts.Resolve(opts.Layout)
+		if err != nil {
+			m.err = err
+		} else {
+			m.fixed = l
+			if !strings.HasPrefix(l.Source, "builtin:") {
+				m.layoutFile = l.Source
+				if fi, err := os.Stat(l.Source); err == nil {
+					m.fileMod, m.fileSize = fi.ModTime(), fi.Size()
+				}
+			}
+		}
+	}
+	if m.err != nil {
+		m.ctx.LayoutErr = m.err.Error()
+	}
+	m.ctx.derive(nil)
+	return m
+}
+
+// Validate checks options the way New would use them and returns the
+// first problem, for commands that prefer to refuse bad flags at start.
+func Validate(cfg *campaign.Config, opts Options) error {
+	if opts.Lang != "" && opts.Lang != "zh" && opts.Lang != "en" {
+		return fmt.Errorf("unknown language %q: use zh or en", opts.Lang)
+	}
+	if opts.Theme != "" {
+		if _, err := NewStyles(opts.Theme); err != nil {
+			return err
+		}
+	}
+	if opts.District != "" {
+		if _, ok := cfg.DistrictIndex(opts.District); !ok {
+			ids := make([]string, len(cfg.Districts))
+			for i, d := range cfg.Districts {
+				ids[i] = d.ID
+			}
+			return fmt.Errorf("unknown district %q: use one of %s", opts.District, strings.Join(ids, ", "))
+		}
+	}
+	if _, err := layouts.Resolve(opts.Layout); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Init starts the clock and, for a layout file, the watch on it.
+func (m Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.tick()}
+	if m.layoutFile != "" {
+		cmds = append(cmds, m.layoutCheck())
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m Model) tick() tea.Cmd {
+	return tea.Tick(m.opts.Tick, func(time.Time) tea.Msg { return tickMsg{} })
+}
+
+func (m Model) layoutCheck() tea.Cmd {
+	return tea.Tick(m.opts.ReloadEvery, func(time.Time) tea.Msg { return layoutCheckMsg{} })
+}
+
+// statLayout looks at the layout file and reparses it when it changed. It
+// runs as a command: Update does no I/O.
+func statLayout(path string, mod time.Time, size int64) tea.Cmd {
+	return func() tea.Msg {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return layoutFileMsg{Path: path, ModTime: mod, Size: size, Err: fmt.Errorf("layout file %s: %w (keeping the last good layout)", path, err)}
+		}
+		if fi.ModTime().Equal(mod) && fi.Size() == size {
+			return layoutFileMsg{Path: path, ModTime: mod, Size: size}
+		}
+		l, err := layouts.Load(path)
+		return layoutFileMsg{Path: path, ModTime: fi.ModTime(), Size: fi.Size(), Changed: true, Layout: l, Err: err}
+	}
+}
+
+// Update routes a message. It does no I/O.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	c := m.ctx
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+		m.relayout()
+		return m, nil
+	case StateMsg:
+		if msg.State == nil {
+			return m, nil
+		}
+		c.LastData = c.Now()
+		fresh := c.Alerts.sync(msg.State.Alerts)
+		c.derive(msg.State)
+		m.bump()
+		if fresh && m.opts.Bell {
+			return m, tea.Raw("\a")
+		}
+		return m, nil
+	case ConnMsg:
+		c.Conn = msg
+		if msg.LastData.After(c.LastData) {
+			c.LastData = msg.LastData
+		}
+		return m, nil
+	case DemoMsg:
+		c.DemoInfo, c.HasDemo = msg, true
+		return m, nil
+	case tickMsg:
+		now := c.Now()
+		if c.Rot.tick(now) {
+			m.bump()
+		}
+		c.Flash = !c.Flash
+		return m, m.tick()
+	case layoutCheckMsg:
+		return m, statLayout(m.layoutFile, m.fileMod, m.fileSize)
+	case layoutFileMsg:
+		if msg.Path != m.layoutFile {
+			return m, nil
+		}
+		m.fileMod, m.fileSize = msg.ModTime, msg.Size
+		switch {
+		case msg.Err != nil:
+			c.LayoutErr = msg.Err.Error()
+		case msg.Changed && msg.Layout != nil:
+			c.LayoutErr = ""
+			m.fixed = msg.Layout
+			m.relayout()
+		}
+		return m, m.layoutCheck()
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	}
+	return m, nil
+}
+
+func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	c, k, now := m.ctx, m.ctx.Keys, m.ctx.Now()
+	switch {
+	case key.Matches(msg, k.Quit):
+		m.quitting = true
+		return m, tea.Quit
+	case key.Matches(msg, k.Help):
+		m.help = !m.help
+	case key.Matches(msg, k.Close):
+		m.help = false
+	case key.Matches(msg, k.Pause):
+		c.Rot.toggle(now)
+	case key.Matches(msg, k.Prev):
+		c.Rot.step(-1, now)
+	case key.Matches(msg, k.Next):
+		c.Rot.step(1, now)
+	case key.Matches(msg, k.Jump1):
+		c.Rot.jump(0, now)
+	case key.Matches(msg, k.Jump2):
+		c.Rot.jump(1, now)
+	case key.Matches(msg, k.Jump3):
+		c.Rot.jump(2, now)
+	case key.Matches(msg, k.Ack):
+		c.Alerts.ackAll(c.State)
+	case key.Matches(msg, k.Clear):
+		c.Alerts.clearAcked(c.State)
+	case key.Matches(msg, k.Filter):
+		c.toggleFilter()
+		c.derive(c.State)
+	case key.Matches(msg, k.Lang):
+		if c.Lang == "zh" {
+			c.Lang = "en"
+		} else {
+			c.Lang = "zh"
+		}
+	case key.Matches(msg, k.Theme):
+		i := slices.Index(Themes, c.St.Theme)
+		c.St, _ = NewStyles(Themes[(i+1)%len(Themes)])
+	default:
+		return m, nil
+	}
+	m.bump()
+	return m, nil
+}
+
+// bump invalidates every cached region rendering.
+func (m *Model) bump() { m.ctx.Version++ }
+
+// relayout places the layout for the current size and rebuilds the
+// components; the rotation keeps its page when the pages stay the same.
+func (m *Model) relayout() {
+	c := m.ctx
+	l := m.fixed
+	if l == nil {
+		l = layouts.Auto(m.w, m.h)
+	}
+	m.layout = l
+	c.LayoutName = l.Name
+	interval := time.Duration(l.RotateSeconds) * time.Second
+	if m.opts.Rotate > 0 {
+		interval = m.opts.Rotate
+	}
+	c.Rot.configure(l.RotatorPages(), interval, c.Now())
+	m.placed, m.comps = nil, nil
+	if m.w < layouts.MinWidth || m.h < layouts.MinHeight {
+		return
+	}
+	placed, err := l.Place(m.w, m.h)
+	if err != nil {
+		// A user layout that does not fit this terminal: fall back to the
+		// built-in one for the size and say why.
+		c.LayoutErr = err.Error()
+		l = layouts.Auto(m.w, m.h)
+		m.layout, c.LayoutName = l, l.Name
+		c.Rot.configure(l.RotatorPages(), interval, c.Now())
+		placed, _ = l.Place(m.w, m.h)
+	}
+	m.placed = placed
+	for _, p := range placed {
+		comp := newComponent(c, p)
+		comp.SetSize(p.W, p.H)
+		m.comps = append(m.comps, comp)
+	}
+	m.bump()
+}
+
+// View renders the board.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.Render())
+	v.AltScreen = true
+	v.WindowTitle = m.ctx.title()
+	return v
+}
+
+// Render is the board as a string of exactly the terminal's height in
+// lines, each exactly its width: what View shows, for golden tests.
+func (m Model) Render() string {
+	c := m.ctx
+	if m.quitting {
+		return ""
+	}
+	if m.w <= 0 || m.h <= 0 {
+		return c.T("loading")
+	}
+	if m.w < layouts.MinWidth || m.h < layouts.MinHeight {
+		return renderTooSmall(c, m.w, m.h)
+	}
+	rows := make([][]string, m.h)
+	for i, p := range m.placed {
+		var block string
+		if m.help && p.Kind != layouts.Header && p.Kind != layouts.Status {
+			continue
+		}
+		block = m.comps[i].View()
+		for j, line := range strings.Split(block, "\n") {
+			if p.Y+j < m.h && j < p.H {
+				rows[p.Y+j] = append(rows[p.Y+j], line)
+			}
+		}
+	}
+	if m.help {
+		m.overlayHelp(rows)
+	}
+	var b strings.Builder
+	b.Grow(m.w * m.h * 2)
+	gap := strings.Repeat(" ", layouts.Gap)
+	for y, parts := range rows {
+		if y > 0 {
+			b.WriteByte('\n')
+		}
+		line := strings.Join(parts, gap)
+		if len(parts) == 0 || Width(line) != m.w {
+			line = Fit(line, m.w)
+		}
+		b.WriteString(line)
+	}
+	return b.String()
+}
+
+// overlayHelp fills the lines between the header and the status bar with
+// the key help.
+func (m Model) overlayHelp(rows [][]string) {
+	top, bottom := 0, m.h
+	for _, p := range m.placed {
+		if p.Kind == layouts.Header {
+			top = max(top, p.Y+p.H)
+		}
+		if p.Kind == layouts.Status {
+			bottom = min(bottom, p.Y)
+		}
+	}
+	lines := renderHelp(m.ctx, m.w, bottom-top)
+	for i := top; i < bottom; i++ {
+		rows[i] = []string{lines[i-top]}
+	}
+}
+
+// Help reports whether the help screen is open.
+func (m Model) Help() bool { return m.help }
+
+// Quitting reports whether q was pressed.
+func (m Model) Quitting() bool { return m.quitting }
+
+// Lang is the current label language.
+func (m Model) Lang() string { return m.ctx.Lang }
+
+// Page is the rotator's current page and whether rotation is paused.
+func (m Model) Page() (string, bool) { return m.ctx.Rot.page(), m.ctx.Rot.paused }
+
+// LayoutName is the layout in use.
+func (m Model) LayoutName() string { return m.ctx.LayoutName }
+
+// ConnLabel is the connection badge text the header shows now.
+func (m Model) ConnLabel() string {
+	var parts []string
+	for _, b := range m.ctx.badges() {
+		parts = append(parts, b.text)
+	}
+	return strings.Join(parts, " ")
+}

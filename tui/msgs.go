@@ -1,0 +1,64 @@
+package tui
+
+import (
+	"time"
+
+	"sitboard/campaign"
+	"sitboard/feed"
+	"sitboard/layouts"
+)
+
+// StateMsg carries the feed client's freshly folded state, once per
+// websocket frame (never per event). The board owns State after the send:
+// the sender must not touch it again.
+type StateMsg struct {
+	State  *campaign.State
+	Events []feed.Event // the events folded into State by this batch
+}
+
+// Connection states for ConnMsg.Status.
+const (
+	ConnConnecting   = "connecting"
+	ConnLive         = "live"
+	ConnReconnecting = "reconnecting"
+	ConnFailed       = "failed"
+)
+
+// ConnMsg reports the feed client's connection state. LastData is when the
+// newest data or heartbeat arrived; the board shows STALE when it is older
+// than Options.StaleAfter, whatever the status says.
+type ConnMsg struct {
+	Status    string
+	NextRetry time.Time // when reconnecting: the next attempt
+	LastData  time.Time
+	Err       string
+}
+
+// DemoMsg reports replay progress in demo mode, and at the end the result
+// of checking the folded figures against the published facts.
+type DemoMsg struct {
+	Speed        float64
+	CampaignTime time.Time
+	Sent, Total  int
+	Done         bool
+	CheckOK      bool
+	Mismatches   []string
+}
+
+// tickMsg drives the clock, the rotation and the alert flash. It fires
+// once and is re-armed in Update, so exactly one is ever in flight.
+type tickMsg struct{}
+
+// layoutCheckMsg asks for a look at the user's layout file.
+type layoutCheckMsg struct{}
+
+// layoutFileMsg is the result of looking at the layout file (done in a
+// command, never in Update).
+type layoutFileMsg struct {
+	Path    string
+	ModTime time.Time
+	Size    int64
+	Changed bool
+	Layout  *layouts.Layout // set when Changed and valid
+	Err     error
+}
