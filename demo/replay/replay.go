@@ -1,0 +1,647 @@
+// Package replay publishes a recording (JSON Lines of events, gzipped or
+// not) to a hub's POST /v1/events, paced by the events' own timestamps.
+//
+// Batches are retried with backoff on 503 and network errors. Event ids are
+// the hub's idempotency keys, so a batch resent after a lost answer is never
+// counted twice, and an interrupted replay resumes with --from at the first
+// unsent event's time.
+package replay
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"sitboard/feed"
+)
+
+// Options configure Run.
+type Options struct {
+	// URL is the hub: http://HOST:PORT or https://...; ws:// and wss:// are
+	// accepted and mapped. The path defaults to /v1/events.
+	URL   string
+	Token string // ingest token, sent as Authorization: Bearer
+
+	// Speed is campaign seconds per wall-clock second: 28224 plays the
+	// 98-day campaign in five minutes. 0 means as fast as the hub takes them.
+	Speed float64
+	// MaxWait caps a single pause between events, so quiet stretches of the
+	// recording do not leave the board still: 0 means the default (1s when
+	// Speed is 60 or more, no cap below: a real-time replay keeps real
+	// gaps); negative means no cap.
+	MaxWait time.Duration
+	// Tick is the shortest interval between two posts while pacing: events
+	// due within it go in one batch (default 100ms).
+	Tick time.Duration
+
+	// From (inclusive) and Until (exclusive) select events by time; zero
+	// values do not limit.
+	From, Until time.Time
+	// Loop replays the window again and again until ctx ends. Each run after
+	// the first is a fresh campaign: ids get the prefix "r<run>-" and the run
+	// opens with a campaign.started marker, on which every fold resets.
+	Loop bool
+
+	BatchSize  int           // events per POST (default 500)
+	MinBackoff time.Duration // first retry delay (default 250ms)
+	MaxBackoff time.Duration // retry delay cap (default 10s)
+	// MaxAttempts gives up a batch after this many failed tries; 0 retries
+	// until ctx ends (a hub restart must not end a long replay).
+	MaxAttempts int
+
+	// Progress, if set, is called on Run's goroutine at most every
+	// ProgressEvery (default 250ms), and once more when Run ends.
+	Progress      func(Progress)
+	ProgressEvery time.Duration
+
+	Client *http.Client // default: 30s timeout
+	Logger *slog.Logger
+
+	// clock and sleep are replaced in tests.
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+}
+
+// Progress is the replay's state for a progress bar or the board's status line.
+type Progress struct {
+	Run     int       // 1 for the first pass, 2.. for loops
+	At      time.Time // campaign time of the last event sent
+	Next    time.Time // campaign time of the next event to send (the resume point)
+	Sent    int       // events sent in this run
+	Total   int       // events in this run's window
+	AllSent int64     // events sent over all runs
+	// Accepted and Duplicates are the hub's counts; a duplicate is an event
+	// the hub already had (a resumed replay, or a retried batch).
+	Accepted   int64
+	Duplicates int64
+	Retries    int     // failed posts retried
+	Rate       float64 // events per second, recent
+	Speed      float64 // as configured: 0 is max
+	Elapsed    time.Duration
+	Done       bool // the replay has ended (finished, stopped or failed)
+}
+
+// Fraction is how much of this run is sent, 0..1.
+func (p Progress) Fraction() float64 {
+	if p.Total == 0 {
+		return 1
+	}
+	return float64(p.Sent) / float64(p.Total)
+}
+
+// InterruptedError is returned when ctx ends before the replay finishes.
+// Next is where to resume: every event before it was acknowledged by the hub.
+type InterruptedError struct {
+	Run  int
+	Next time.Time
+	Sent int64
+}
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("replay stopped after %d events (run %d); resume with: --from %s", e.Sent, e.Run, e.Next.Format(time.RFC3339))
+}
+
+// ResumeFlag is the flag that continues the replay where it stopped.
+func (e *InterruptedError) ResumeFlag() string { return "--from " + e.Next.Format(time.RFC3339) }
+
+// HubError is a refusal the replay cannot fix by retrying: a bad token, an
+// invalid event in the recording, a wrong URL.
+type HubError struct {
+	Status int
+	Msg    string
+}
+
+func (e *HubError) Error() string { return e.Msg }
+
+// Recording is a loaded recording: each event's line, time and id.
+type Recording struct {
+	lines [][]byte
+	at    []time.Time
+	types []string
+}
+
+// Load reads a recording, gunzipping it if it is gzip. Lines must be
+// events; blank lines are skipped.
+func Load(r io.Reader) (*Recording, error) {
+	zr, err := feed.MaybeGunzip(r)
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("read recording: %w", err)
+	}
+	rec := &Recording{}
+	n := 0
+	for len(data) > 0 {
+		n++
+		i := bytes.IndexByte(data, '\n')
+		var line []byte
+		if i < 0 {
+			line, data = data, nil
+		} else {
+			line, data = data[:i], data[i+1:]
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		var env struct {
+			ID   string    `json:"id"`
+			Type string    `json:"type"`
+			At   time.Time `json:"at"`
+		}
+		if err := json.Unmarshal(line, &env); err != nil {
+			return nil, fmt.Errorf("recording line %d: not an event: %v", n, err)
+		}
+		if env.ID == "" || env.At.IsZero() {
+			return nil, fmt.Errorf("recording line %d: an event needs an id and an at time", n)
+		}
+		rec.lines = append(rec.lines, line)
+		rec.at = append(rec.at, env.At)
+		rec.types = append(rec.types, env.Type)
+	}
+	if len(rec.lines) == 0 {
+		return nil, errors.New("the recording has no events")
+	}
+	return rec, nil
+}
+
+// Len is the number of events.
+func (r *Recording) Len() int { return len(r.lines) }
+
+// First and Last are the earliest and latest event times.
+func (r *Recording) First() time.Time {
+	t := r.at[0]
+	for _, a := range r.at {
+		if a.Before(t) {
+			t = a
+		}
+	}
+	return t
+}
+
+func (r *Recording) Last() time.Time {
+	t := r.at[0]
+	for _, a := range r.at {
+		if a.After(t) {
+			t = a
+		}
+	}
+	return t
+}
+
+// Location is the zone of the first event, for reading dates given
+// without one.
+func (r *Recording) Location() *time.Location { return r.at[0].Location() }
+
+// window lists the indices of events inside [from, until).
+func (r *Recording) window(from, until time.Time) []int {
+	var idx []int
+	for i, at := range r.at {
+		if !from.IsZero() && at.Before(from) {
+			continue
+		}
+		if !until.IsZero() && !at.Before(until) {
+			continue
+		}
+		idx = append(idx, i)
+	}
+	return idx
+}
+
+// ParseTime reads a --from or --until value: a date (2023-07-14), a date
+// and minute (2023-07-14T21:30) in loc, or an RFC 3339 time. A date alone
+// means its midnight; with endOfDay, the midnight after it, so that
+// "--until 2023-07-31" includes the 31st.
+func ParseTime(s string, loc *time.Location, endOfDay bool) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+		if endOfDay {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("bad time %q: use a date like 2023-07-14, 2023-07-14T21:30, or RFC 3339 like 2023-07-14T21:30:00+08:00", s)
+}
+
+// Run loads the recording from src and replays it; see RunRecording.
+func Run(ctx context.Context, opts Options, src io.Reader) error {
+	rec, err := Load(src)
+	if err != nil {
+		return err
+	}
+	return RunRecording(ctx, opts, rec)
+}
+
+// RunRecording publishes the recording's window, once or in a loop. It
+// returns nil when done, an *InterruptedError when ctx ends first, a
+// *HubError when the hub refuses for good.
+func RunRecording(ctx context.Context, opts Options, rec *Recording) error {
+	r, err := newRunner(opts, rec)
+	if err != nil {
+		return err
+	}
+	return r.run(ctx)
+}
+
+type runner struct {
+	opts     Options
+	rec      *Recording
+	url      string
+	log      *slog.Logger
+	idx      []int
+	prog     Progress
+	started  time.Time
+	lastProg time.Time
+	rateAt   time.Time
+	rateSent int64
+}
+
+// EventsURL turns a hub address into its ingest URL.
+func EventsURL(hub string) (string, error) {
+	if !strings.Contains(hub, "://") {
+		hub = "http://" + hub
+	}
+	scheme, rest, _ := strings.Cut(hub, "://")
+	switch scheme {
+	case "http", "ws":
+		scheme = "http"
+	case "https", "wss":
+		scheme = "https"
+	default:
+		return "", fmt.Errorf("bad hub URL %q: use http://HOST:PORT", hub)
+	}
+	host, path, _ := strings.Cut(rest, "/")
+	if host == "" {
+		return "", fmt.Errorf("bad hub URL %q: no host; use http://HOST:PORT", hub)
+	}
+	if path == "" || path == "v1/stream" {
+		path = "v1/events"
+	}
+	return scheme + "://" + host + "/" + path, nil
+}
+
+func newRunner(opts Options, rec *Recording) (*runner, error) {
+	u, err := EventsURL(opts.URL)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Speed < 0 {
+		return nil, errors.New("speed must be positive, or 0 for max")
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 500
+	}
+	if opts.Tick <= 0 {
+		opts.Tick = 100 * time.Millisecond
+	}
+	if opts.MaxWait == 0 && opts.Speed >= 60 {
+		opts.MaxWait = time.Second
+	}
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = 250 * time.Millisecond
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 10 * time.Second
+	}
+	if opts.ProgressEvery <= 0 {
+		opts.ProgressEvery = 250 * time.Millisecond
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{Timeout: 30 * time.Second}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.now == nil {
+		opts.now = time.Now
+	}
+	if opts.sleep == nil {
+		opts.sleep = sleepCtx
+	}
+	r := &runner{opts: opts, rec: rec, url: u, log: opts.Logger}
+	r.idx = rec.window(opts.From, opts.Until)
+	if len(r.idx) == 0 {
+		return nil, fmt.Errorf("no events between %s and %s: the recording spans %s to %s",
+			fmtTime(opts.From), fmtTime(opts.Until), rec.First().Format(time.RFC3339), rec.Last().Format(time.RFC3339))
+	}
+	return r, nil
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "(open)"
+	}
+	return t.Format(time.RFC3339)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (r *runner) run(ctx context.Context) error {
+	r.started = r.opts.now()
+	r.rateAt = r.started
+	r.prog.Speed = r.opts.Speed
+	defer func() {
+		r.prog.Done = true
+		r.report(true)
+	}()
+	for run := 1; ; run++ {
+		if err := r.pass(ctx, run); err != nil {
+			return err
+		}
+		if !r.opts.Loop {
+			return nil
+		}
+	}
+}
+
+// pass sends the window once, as run number run.
+func (r *runner) pass(ctx context.Context, run int) error {
+	events := r.runEvents(run)
+	r.prog.Run, r.prog.Sent, r.prog.Total = run, 0, len(events)
+	r.prog.Next = events[0].at
+	p := newPacer(r.opts.Speed, r.opts.MaxWait, events[0].at, r.opts.now())
+	lastPost := time.Time{}
+	for i := 0; i < len(events); {
+		if err := ctx.Err(); err != nil {
+			return r.interrupted(events[i].at)
+		}
+		now := r.opts.now()
+		if p.paced() {
+			if w := p.wait(events[i].at, now); w > 0 {
+				if err := r.opts.sleep(ctx, w); err != nil {
+					return r.interrupted(events[i].at)
+				}
+				continue
+			}
+			// Gather what else falls due within a tick, for fewer posts.
+			if since := now.Sub(lastPost); !lastPost.IsZero() && since < r.opts.Tick {
+				if err := r.opts.sleep(ctx, r.opts.Tick-since); err != nil {
+					return r.interrupted(events[i].at)
+				}
+				now = r.opts.now()
+			}
+		}
+		j := i + 1
+		clock := p.clock(now)
+		for j < len(events) && j-i < r.opts.BatchSize && (!p.paced() || !events[j].at.After(clock)) {
+			j++
+		}
+		if err := r.send(ctx, events[i:j]); err != nil {
+			if ctx.Err() != nil {
+				return r.interrupted(events[i].at)
+			}
+			return err
+		}
+		lastPost = r.opts.now()
+		r.prog.Sent += j - i
+		r.prog.AllSent += int64(j - i)
+		r.prog.At = events[j-1].at
+		if j < len(events) {
+			r.prog.Next = events[j].at
+		} else {
+			r.prog.Next = time.Time{}
+		}
+		i = j
+		r.report(false)
+	}
+	return nil
+}
+
+func (r *runner) interrupted(next time.Time) error {
+	return &InterruptedError{Run: r.prog.Run, Next: next, Sent: r.prog.AllSent}
+}
+
+// outEvent is one event ready to post.
+type outEvent struct {
+	at   time.Time
+	line []byte
+}
+
+// runEvents is the window as run number run sends it: the recording's own
+// lines on the first run; on later runs, new ids and a campaign.started
+// marker first, so every fold starts the run from nothing.
+func (r *runner) runEvents(run int) []outEvent {
+	out := make([]outEvent, 0, len(r.idx)+1)
+	if run == 1 {
+		for _, i := range r.idx {
+			out = append(out, outEvent{r.rec.at[i], r.rec.lines[i]})
+		}
+		return out
+	}
+	prefix := "r" + strconv.Itoa(run) + "-"
+	first := r.idx[0]
+	if r.rec.types[first] != feed.TypeCampaignStarted {
+		var env feed.Event
+		_ = json.Unmarshal(r.rec.lines[first], &env)
+		marker := feed.Event{ID: prefix + "campaign-started", Type: feed.TypeCampaignStarted, At: r.rec.at[first], District: env.District,
+			Data: mustJSON(feed.CampaignStarted{Run: run, Note: "回放第" + strconv.Itoa(run) + "轮"})}
+		out = append(out, outEvent{marker.At, mustJSON(marker)})
+	}
+	for _, i := range r.idx {
+		var ev feed.Event
+		if err := json.Unmarshal(r.rec.lines[i], &ev); err != nil {
+			continue // Load checked every line
+		}
+		ev.ID, ev.Seq = prefix+ev.ID, 0
+		if ev.Type == feed.TypeCampaignStarted {
+			var cs feed.CampaignStarted
+			_ = json.Unmarshal(ev.Data, &cs)
+			cs.Run = run
+			if cs.Note == "" {
+				cs.Note = "回放第" + strconv.Itoa(run) + "轮"
+			}
+			ev.Data = mustJSON(cs)
+		}
+		out = append(out, outEvent{ev.At, mustJSON(ev)})
+	}
+	return out
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// ingestResult is the hub's 202 answer.
+type ingestResult struct {
+	Accepted   int `json:"accepted"`
+	Duplicates int `json:"duplicates"`
+}
+
+type errorBody struct {
+	Error  string            `json:"error"`
+	Errors []feed.FieldError `json:"errors"`
+}
+
+var errTooLarge = errors.New("batch too large")
+
+// send posts one batch, retrying transient failures, and halving the batch
+// if the hub finds it too large.
+func (r *runner) send(ctx context.Context, evs []outEvent) error {
+	err := r.post(ctx, evs)
+	if errors.Is(err, errTooLarge) && len(evs) > 1 {
+		half := len(evs) / 2
+		if err := r.send(ctx, evs[:half]); err != nil {
+			return err
+		}
+		return r.send(ctx, evs[half:])
+	}
+	return err
+}
+
+func (r *runner) post(ctx context.Context, evs []outEvent) error {
+	var body bytes.Buffer
+	for _, e := range evs {
+		body.Write(e.line)
+		body.WriteByte('\n')
+	}
+	delay := r.opts.MinBackoff
+	for attempt := 1; ; attempt++ {
+		retryAfter, err := r.postOnce(ctx, body.Bytes(), evs)
+		if err == nil {
+			return nil
+		}
+		var he *HubError
+		if errors.As(err, &he) || errors.Is(err, errTooLarge) || ctx.Err() != nil {
+			return err
+		}
+		if r.opts.MaxAttempts > 0 && attempt >= r.opts.MaxAttempts {
+			return fmt.Errorf("giving up after %d attempts: %w", attempt, err)
+		}
+		r.prog.Retries++
+		wait := min(max(delay, retryAfter), r.opts.MaxBackoff)
+		r.log.Warn("replay: post failed; retrying the same batch", "err", err, "in", wait, "attempt", attempt)
+		r.report(false)
+		if err := r.opts.sleep(ctx, wait); err != nil {
+			return err
+		}
+		delay = min(delay*2, r.opts.MaxBackoff)
+	}
+}
+
+// postOnce makes one request. A transient failure returns a plain error
+// (and the hub's Retry-After); a permanent one a *HubError.
+func (r *runner) postOnce(ctx context.Context, body []byte, evs []outEvent) (time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.url, bytes.NewReader(body))
+	if err != nil {
+		return 0, &HubError{Msg: "bad hub URL: " + err.Error()}
+	}
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	if r.opts.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.opts.Token)
+	}
+	resp, err := r.opts.Client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("cannot reach the hub at %s: %w", r.url, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(bufio.NewReader(io.LimitReader(resp.Body, 1<<20)))
+	var eb errorBody
+	_ = json.Unmarshal(data, &eb)
+	switch resp.StatusCode {
+	case http.StatusAccepted, http.StatusOK:
+		var res ingestResult
+		if err := json.Unmarshal(data, &res); err != nil {
+			return 0, fmt.Errorf("unreadable answer from the hub: %w", err)
+		}
+		r.prog.Accepted += int64(res.Accepted)
+		r.prog.Duplicates += int64(res.Duplicates)
+		return 0, nil
+	case http.StatusServiceUnavailable, http.StatusTooManyRequests, http.StatusBadGateway, http.StatusGatewayTimeout:
+		var ra time.Duration
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+			ra = time.Duration(s) * time.Second
+		}
+		return ra, fmt.Errorf("hub answered %s: %s", resp.Status, eb.Error)
+	case http.StatusRequestEntityTooLarge:
+		return 0, errTooLarge
+	case http.StatusUnauthorized:
+		return 0, &HubError{resp.StatusCode, "hub refused the ingest token (401): pass the hub's ingest token with --token or SITBOARD_INGEST_TOKEN"}
+	case http.StatusNotFound:
+		return 0, &HubError{resp.StatusCode, "no ingest endpoint at " + r.url + " (404): is --hub the hub's http://HOST:PORT?"}
+	case http.StatusBadRequest:
+		var b strings.Builder
+		fmt.Fprintf(&b, "hub refused a batch of the recording (400): %s", eb.Error)
+		for k, fe := range eb.Errors {
+			if k == 5 {
+				fmt.Fprintf(&b, "\n  ... and %d more", len(eb.Errors)-5)
+				break
+			}
+			if fe.Index >= 0 && fe.Index < len(evs) {
+				var env struct {
+					ID string `json:"id"`
+				}
+				_ = json.Unmarshal(evs[fe.Index].line, &env)
+				fmt.Fprintf(&b, "\n  event %s: %s: %s", env.ID, fe.Field, fe.Reason)
+			} else {
+				fmt.Fprintf(&b, "\n  %s: %s", fe.Field, fe.Reason)
+			}
+		}
+		b.WriteString("\nfix the recording (or check that the hub runs the recording's campaign config) and replay again")
+		return 0, &HubError{resp.StatusCode, b.String()}
+	}
+	msg := eb.Error
+	if msg == "" {
+		msg = strings.TrimSpace(string(data))
+	}
+	return 0, &HubError{resp.StatusCode, fmt.Sprintf("hub answered %s: %s", resp.Status, msg)}
+}
+
+// report calls the progress callback, throttled unless final.
+func (r *runner) report(final bool) {
+	if r.opts.Progress == nil {
+		return
+	}
+	now := r.opts.now()
+	if !final && now.Sub(r.lastProg) < r.opts.ProgressEvery {
+		return
+	}
+	r.lastProg = now
+	if dt := now.Sub(r.rateAt); dt >= time.Second || final {
+		if dt > 0 {
+			r.prog.Rate = float64(r.prog.AllSent-r.rateSent) / dt.Seconds()
+		}
+		if !final {
+			r.rateAt, r.rateSent = now, r.prog.AllSent
+		}
+	}
+	r.prog.Elapsed = now.Sub(r.started)
+	if final && r.prog.Elapsed > 0 {
+		r.prog.Rate = float64(r.prog.AllSent) / r.prog.Elapsed.Seconds()
+	}
+	r.opts.Progress(r.prog)
+}

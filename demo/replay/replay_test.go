@@ -1,0 +1,453 @@
+package replay
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sitboard/feed"
+)
+
+var zone = time.FixedZone("+08:00", 8*3600)
+
+// synthetic is a recording of n alarms, one every step, from 2023-06-25.
+func synthetic(n int, step time.Duration, marker bool) []byte {
+	var b bytes.Buffer
+	t0 := time.Date(2023, 6, 25, 0, 0, 0, 0, zone)
+	enc := json.NewEncoder(&b)
+	if marker {
+		data, _ := json.Marshal(feed.CampaignStarted{Run: 1})
+		enc.Encode(feed.Event{ID: "ev-start", Type: feed.TypeCampaignStarted, At: t0, District: "chuanhui", Data: data})
+	}
+	for i := range n {
+		data, _ := json.Marshal(feed.AlarmReceived{AlarmID: fmt.Sprint("a", i), Category: "criminal", Priority: 2})
+		enc.Encode(feed.Event{ID: fmt.Sprintf("ev-%05d", i), Type: feed.TypeAlarmReceived, At: t0.Add(time.Duration(i) * step), District: "chuanhui", Data: data})
+	}
+	return b.Bytes()
+}
+
+// fakeHub is POST /v1/events with the hub's idempotency: it stores each id
+// once, and can fail requests on purpose.
+type fakeHub struct {
+	mu       sync.Mutex
+	token    string
+	ids      map[string]int
+	order    []feed.Event
+	requests int
+	// fail decides a request's fate by its number (1-based): 0 store and
+	// accept; 503 refuse; -503 store but answer 503 (a lost answer).
+	fail func(n int) int
+}
+
+func newFakeHub(t testing.TB) (*fakeHub, *httptest.Server) {
+	h := &fakeHub{token: "secret", ids: map[string]int{}}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return h, srv
+}
+
+func (h *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/v1/events" || r.Method != http.MethodPost {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Header.Get("Authorization") != "Bearer "+h.token {
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"error":"bad token"}`)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/x-ndjson" {
+		w.WriteHeader(http.StatusUnsupportedMediaType)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.requests++
+	fate := 0
+	if h.fail != nil {
+		fate = h.fail(h.requests)
+	}
+	if fate == 503 {
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"error":"log unavailable"}`)
+		return
+	}
+	var res struct{ Accepted, Duplicates int }
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var ev feed.Event
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		if h.ids[ev.ID] > 0 {
+			res.Duplicates++
+		} else {
+			res.Accepted++
+			h.order = append(h.order, ev)
+		}
+		h.ids[ev.ID]++
+	}
+	if fate == -503 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+	json.NewEncoder(w).Encode(map[string]int{"accepted": res.Accepted, "duplicates": res.Duplicates})
+}
+
+func (h *fakeHub) stored() []feed.Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]feed.Event(nil), h.order...)
+}
+
+func fastRetry(o Options) Options {
+	o.MinBackoff, o.MaxBackoff = time.Millisecond, 5*time.Millisecond
+	return o
+}
+
+func TestReplayRetriesWithoutLossOrDuplicates(t *testing.T) {
+	hub, srv := newFakeHub(t)
+	hub.fail = func(n int) int {
+		switch n {
+		case 1, 2, 5:
+			return 503
+		case 4, 7:
+			return -503 // stored, but the answer is lost: the resend must not double
+		}
+		return 0
+	}
+	var last Progress
+	opts := fastRetry(Options{URL: srv.URL, Token: "secret", BatchSize: 100, Progress: func(p Progress) { last = p }})
+	if err := Run(context.Background(), opts, bytes.NewReader(synthetic(1000, time.Minute, false))); err != nil {
+		t.Fatal(err)
+	}
+	got := hub.stored()
+	if len(got) != 1000 {
+		t.Fatalf("hub stored %d events, want 1000", len(got))
+	}
+	for i, ev := range got {
+		if want := fmt.Sprintf("ev-%05d", i); ev.ID != want {
+			t.Fatalf("event %d is %s, want %s: order broken", i, ev.ID, want)
+		}
+	}
+	if !last.Done || last.Sent != 1000 || last.Total != 1000 || last.Retries != 5 {
+		t.Errorf("final progress %+v, want done, 1000/1000 sent, 5 retries", last)
+	}
+	if last.Accepted != 800 || last.Duplicates != 0 {
+		// Two batches were stored with their answers lost: the hub counted
+		// them, the replay saw only the resends (as duplicates).
+		t.Logf("accepted %d, duplicates %d", last.Accepted, last.Duplicates)
+	}
+	if last.Accepted+last.Duplicates != 1000 || last.Duplicates != 200 {
+		t.Errorf("accepted %d + duplicates %d, want 800 + 200", last.Accepted, last.Duplicates)
+	}
+}
+
+func TestReplayAcceptsGzip(t *testing.T) {
+	hub, srv := newFakeHub(t)
+	var gz bytes.Buffer
+	zw := newGzip(&gz)
+	zw.Write(synthetic(50, time.Minute, false))
+	zw.Close()
+	if err := Run(context.Background(), Options{URL: srv.URL, Token: "secret"}, &gz); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(hub.stored()); n != 50 {
+		t.Fatalf("stored %d, want 50", n)
+	}
+}
+
+func TestReplayRefusalsAreClear(t *testing.T) {
+	_, srv := newFakeHub(t)
+	rec := synthetic(5, time.Minute, false)
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"bad token", Options{URL: srv.URL, Token: "wrong"}, "--token or SITBOARD_INGEST_TOKEN"},
+		{"wrong path", Options{URL: srv.URL + "/nothing", Token: "secret"}, "404"},
+		{"bad scheme", Options{URL: "ftp://x", Token: "secret"}, "http://HOST:PORT"},
+		{"empty window", Options{URL: srv.URL, Token: "secret", From: time.Date(2024, 1, 1, 0, 0, 0, 0, zone)}, "no events between"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Run(context.Background(), tc.opts, bytes.NewReader(rec))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
+			}
+		})
+	}
+	t.Run("network down gives up after MaxAttempts", func(t *testing.T) {
+		opts := fastRetry(Options{URL: "http://127.0.0.1:1", Token: "secret", MaxAttempts: 3})
+		err := Run(context.Background(), opts, bytes.NewReader(rec))
+		if err == nil || !strings.Contains(err.Error(), "giving up after 3 attempts") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestReplayWindow(t *testing.T) {
+	rec := synthetic(48, time.Hour, false) // 2023-06-25 00:00 .. 06-26 23:00
+	tests := []struct {
+		from, until string
+		n           int
+		first, last string
+	}{
+		{"", "", 48, "ev-00000", "ev-00047"},
+		{"2023-06-26", "", 24, "ev-00024", "ev-00047"},
+		{"", "2023-06-25", 24, "ev-00000", "ev-00023"}, // a date alone: through its end
+		{"2023-06-25T10:00", "2023-06-25T12:00", 2, "ev-00010", "ev-00011"},
+		{"2023-06-25T10:00:00+08:00", "2023-06-25T10:00:01+08:00", 1, "ev-00010", "ev-00010"},
+		{"2023-06-25T02:30:00Z", "", 37, "ev-00011", "ev-00047"}, // 10:30 in +08:00
+	}
+	for _, tc := range tests {
+		t.Run(tc.from+".."+tc.until, func(t *testing.T) {
+			hub, srv := newFakeHub(t)
+			opts := Options{URL: srv.URL, Token: "secret"}
+			var err error
+			if tc.from != "" {
+				if opts.From, err = ParseTime(tc.from, zone, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.until != "" {
+				if opts.Until, err = ParseTime(tc.until, zone, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := Run(context.Background(), opts, bytes.NewReader(rec)); err != nil {
+				t.Fatal(err)
+			}
+			got := hub.stored()
+			if len(got) != tc.n || got[0].ID != tc.first || got[len(got)-1].ID != tc.last {
+				t.Fatalf("sent %d (%s..%s), want %d (%s..%s)", len(got), got[0].ID, got[len(got)-1].ID, tc.n, tc.first, tc.last)
+			}
+		})
+	}
+}
+
+func TestParseTimeRefusesGarbage(t *testing.T) {
+	for _, s := range []string{"yesterday", "2023-13-01", "25.06.2023"} {
+		if _, err := ParseTime(s, zone, false); err == nil || !strings.Contains(err.Error(), "2023-07-14") {
+			t.Errorf("ParseTime(%q) = %v, want an error with an example", s, err)
+		}
+	}
+}
+
+func TestReplayLoopIsAFreshCampaignEachRun(t *testing.T) {
+	for _, marker := range []bool{true, false} {
+		t.Run(fmt.Sprint("recording has marker: ", marker), func(t *testing.T) {
+			hub, srv := newFakeHub(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			opts := Options{URL: srv.URL, Token: "secret", Loop: true, BatchSize: 7, Progress: func(p Progress) {
+				if p.Run == 3 && p.Sent == p.Total {
+					cancel()
+				}
+			}, ProgressEvery: time.Nanosecond}
+			err := Run(ctx, opts, bytes.NewReader(synthetic(20, time.Minute, marker)))
+			var ie *InterruptedError
+			if !errors.As(err, &ie) {
+				t.Fatalf("err = %v, want an interruption after run 3", err)
+			}
+			got := hub.stored()
+			per := 20
+			if marker {
+				per = 21
+			}
+			want := per + 2*(21) // runs 2 and 3 always open with a marker
+			if len(got) != want {
+				t.Fatalf("stored %d events over 3 runs, want %d", len(got), want)
+			}
+			for run, start := range []int{0, per, per + 21} {
+				ev := got[start]
+				if run == 0 {
+					if !marker && ev.Type == feed.TypeCampaignStarted {
+						t.Error("run 1 got a marker the recording does not have")
+					}
+					continue
+				}
+				if ev.Type != feed.TypeCampaignStarted {
+					t.Fatalf("run %d starts with %s, want campaign.started", run+1, ev.Type)
+				}
+				cs, _ := feed.Decode[feed.CampaignStarted](ev)
+				if cs.Run != run+1 {
+					t.Errorf("run %d marker says run %d", run+1, cs.Run)
+				}
+				for _, e := range got[start : start+21] {
+					if prefix := fmt.Sprintf("r%d-", run+1); !strings.HasPrefix(e.ID, prefix) {
+						t.Fatalf("run %d event id %s lacks prefix %s", run+1, e.ID, prefix)
+					}
+				}
+			}
+			for id, n := range hub.ids {
+				if n != 1 {
+					t.Errorf("id %s sent %d times", id, n)
+				}
+			}
+		})
+	}
+}
+
+// TestReplayInterruptedResumes stops a paced replay, then resumes it with
+// the --from the error suggests: together the runs send everything, and
+// the overlap is only events the hub answers as duplicates.
+func TestReplayInterruptedResumes(t *testing.T) {
+	hub, srv := newFakeHub(t)
+	rec := synthetic(300, time.Minute, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	opts := Options{URL: srv.URL, Token: "secret", BatchSize: 10, Progress: func(p Progress) {
+		if p.Sent >= 120 {
+			cancel()
+		}
+	}, ProgressEvery: time.Nanosecond}
+	err := Run(ctx, opts, bytes.NewReader(rec))
+	var ie *InterruptedError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v, want *InterruptedError", err)
+	}
+	if !strings.Contains(err.Error(), "--from 2023-06-25T") {
+		t.Errorf("message %q does not say how to resume", err)
+	}
+	first := len(hub.stored())
+	from, err := ParseTime(strings.TrimPrefix(ie.ResumeFlag(), "--from "), zone, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last Progress
+	opts = Options{URL: srv.URL, Token: "secret", From: from, Progress: func(p Progress) { last = p }}
+	if err := Run(context.Background(), opts, bytes.NewReader(rec)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(hub.stored()); n != 301 {
+		t.Fatalf("stored %d after resume, want 301", n)
+	}
+	if last.Duplicates != 0 || last.Accepted != int64(301-first) {
+		t.Errorf("resume accepted %d, duplicates %d; want %d, 0 (resume starts at the first unsent event)", last.Accepted, last.Duplicates, 301-first)
+	}
+}
+
+// fakeClock drives the runner's pacing without real sleeps.
+type fakeClock struct {
+	t     time.Time
+	slept time.Duration
+	waits []time.Duration
+}
+
+func (c *fakeClock) now() time.Time { return c.t }
+func (c *fakeClock) sleep(_ context.Context, d time.Duration) error {
+	c.t = c.t.Add(d)
+	c.slept += d
+	c.waits = append(c.waits, d)
+	return nil
+}
+
+func TestReplayPacing(t *testing.T) {
+	tests := []struct {
+		name    string
+		n       int
+		step    time.Duration
+		speed   float64
+		maxWait time.Duration
+		want    time.Duration // total wall time slept, about
+	}{
+		{"an hour of events at 3600x takes a second", 61, time.Minute, 3600, 0, time.Second},
+		{"real time keeps real gaps", 3, 10 * time.Minute, 1, 0, 20 * time.Minute},
+		{"default campaign speed: a day in about 3s", 1441, time.Minute, 28224, 0, 3061 * time.Millisecond},
+		{"quiet stretches are capped", 3, 24 * time.Hour, 28224, 0, 2 * time.Second},
+		{"a cap can be set", 5, time.Hour, 60, 2 * time.Second, 8 * time.Second},
+		{"max speed does not sleep", 100, time.Hour, 0, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hub, srv := newFakeHub(t)
+			clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+			opts := Options{URL: srv.URL, Token: "secret", Speed: tc.speed, MaxWait: tc.maxWait, Tick: time.Nanosecond}
+			opts.now, opts.sleep = clk.now, clk.sleep
+			if err := Run(context.Background(), opts, bytes.NewReader(synthetic(tc.n, tc.step, false))); err != nil {
+				t.Fatal(err)
+			}
+			if len(hub.stored()) != tc.n {
+				t.Fatalf("stored %d, want %d", len(hub.stored()), tc.n)
+			}
+			if d := clk.slept - tc.want; d < -10*time.Millisecond || d > 10*time.Millisecond {
+				t.Errorf("slept %s, want about %s", clk.slept, tc.want)
+			}
+		})
+	}
+}
+
+func TestPacerMath(t *testing.T) {
+	t0 := time.Date(2023, 6, 25, 0, 0, 0, 0, zone)
+	w0 := time.Unix(0, 0)
+	p := newPacer(3600, time.Second, t0, w0)
+	if got := p.clock(w0.Add(2 * time.Second)); !got.Equal(t0.Add(2 * time.Hour)) {
+		t.Errorf("clock after 2s at 3600x = %s, want +2h", got)
+	}
+	if got := p.wait(t0.Add(30*time.Minute), w0); got != 500*time.Millisecond {
+		t.Errorf("wait for +30min = %s, want 500ms", got)
+	}
+	if got := p.wait(t0.Add(10*time.Hour), w0); got != time.Second {
+		t.Errorf("wait for +10h = %s, want the 1s cap", got)
+	}
+	// The cap moved the campaign clock: +10h is due one second later.
+	if got := p.clock(w0.Add(time.Second)); !got.Equal(t0.Add(10 * time.Hour)) {
+		t.Errorf("clock after the skip = %s, want +10h", got)
+	}
+	if got := p.wait(t0, w0); got != 0 {
+		t.Errorf("wait for a past event = %s, want 0", got)
+	}
+}
+
+func TestEventsURL(t *testing.T) {
+	tests := map[string]string{
+		"http://127.0.0.1:8080":      "http://127.0.0.1:8080/v1/events",
+		"ws://hub:80":                "http://hub:80/v1/events",
+		"wss://hub.example/":         "https://hub.example/v1/events",
+		"hub:9000":                   "http://hub:9000/v1/events",
+		"http://hub/v1/stream":       "http://hub/v1/events",
+		"https://x/custom/v1/events": "https://x/custom/v1/events",
+	}
+	for in, want := range tests {
+		if got, err := EventsURL(in); err != nil || got != want {
+			t.Errorf("EventsURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+func BenchmarkReplayMaxSpeed(b *testing.B) {
+	_, srv := newFakeHub(b)
+	rec, err := Load(bytes.NewReader(synthetic(20_000, time.Minute, false)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var events int
+	for b.Loop() {
+		hub := &fakeHub{token: "secret", ids: map[string]int{}}
+		srv.Config.Handler = hub
+		if err := RunRecording(context.Background(), Options{URL: srv.URL, Token: "secret"}, rec); err != nil {
+			b.Fatal(err)
+		}
+		events += rec.Len()
+	}
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
+func newGzip(w io.Writer) *gzip.Writer { return gzip.NewWriter(w) }
