@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,6 +118,10 @@ func renderHeader(c *Context, w int) string {
 func renderAlerts(c *Context, w, h int) []string {
 	st := c.St
 	vis := c.Alerts.visible(c.State)
+	// Unacknowledged alerts come first: they are the ones needing action.
+	slices.SortStableFunc(vis, func(a, b campaign.Alert) int {
+		return boolInt(c.Alerts.acked[a.ID]) - boolInt(c.Alerts.acked[b.ID])
+	})
 	if len(vis) == 0 {
 		return []string{st.Dim.R(" " + c.T("alerts.none"))}
 	}
@@ -164,6 +169,13 @@ func renderAlerts(c *Context, w, h int) []string {
 	return out
 }
 
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // kpiTile is one KPI: today's value, the campaign total, and a comparison.
 type kpiTile struct {
 	label, short        string
@@ -171,6 +183,7 @@ type kpiTile struct {
 	cmpLabel            string
 	cmp                 campaign.Figure
 	hasCmp, lowerIsGood bool
+	isRate              bool
 }
 
 func kpiTiles(c *Context) []kpiTile {
@@ -209,7 +222,7 @@ func kpiTiles(c *Context) []kpiTile {
 		{label: c.T("kpi.solved"), short: c.T("kpis.solved"), today: today(d.Today.CasesSolved) + "/" + today(d.Today.Arrested), total: fmtInt(solved) + "/" + fmtInt(arrested)},
 		{label: c.T("kpi.officers"), short: c.T("kpis.officers"), today: today(d.Today.Officers), total: fmtInt(officers)},
 		{label: c.T("kpi.rectified"), short: c.T("kpis.rectified"), today: today(d.Today.Rectified), total: fmtInt(int64(campaign.DistrictMeasure(t, "hazards_rectified")))},
-		{label: c.T("kpi.dispute_rate"), short: c.T("kpis.dispute_rate"), today: todayRate, total: fmtPct(campaign.Rate(t.DisputesResolved, t.DisputesFound))},
+		{label: c.T("kpi.dispute_rate"), short: c.T("kpis.dispute_rate"), today: todayRate, total: fmtPct(campaign.Rate(t.DisputesResolved, t.DisputesFound)), isRate: true},
 	}
 }
 
@@ -289,7 +302,11 @@ func renderKPI(c *Context, w, h int) []string {
 		var cells []string
 		for i := y * perLine; i < min((y+1)*perLine, n); i++ {
 			t := tiles[i]
-			s := st.Accent.R(t.short) + " " + st.Value.R(t.total) + st.Dim.R("(+"+t.today+")")
+			inc := "(+" + t.today + ")"
+			if t.isRate {
+				inc = "(" + c.T("kpi.today") + " " + t.today + ")"
+			}
+			s := st.Accent.R(t.short) + " " + st.Value.R(t.total) + st.Dim.R(inc)
 			if t.hasCmp {
 				cm := c.cmpText(t)
 				if t.cmp.OK {

@@ -1,0 +1,310 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+func press(m Model, keys ...string) Model {
+	for _, k := range keys {
+		var msg tea.KeyPressMsg
+		switch k {
+		case "space":
+			msg = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+		case "left":
+			msg = tea.KeyPressMsg{Code: tea.KeyLeft}
+		case "right":
+			msg = tea.KeyPressMsg{Code: tea.KeyRight}
+		case "esc":
+			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
+		default:
+			r := []rune(k)[0]
+			msg = tea.KeyPressMsg{Code: r, Text: k}
+		}
+		m = send(m, msg)
+	}
+	return m
+}
+
+// clock is a settable test clock.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time      { return c.t }
+func (c *clock) add(d time.Duration) { c.t = c.t.Add(d) }
+func plain(m Model) string           { return ansi.Strip(m.Render()) }
+func has(t *testing.T, m Model, s string) {
+	t.Helper()
+	if !strings.Contains(plain(m), s) {
+		t.Errorf("board does not show %q:\n%s", s, plain(m))
+	}
+}
+func hasNot(t *testing.T, m Model, s string) {
+	t.Helper()
+	if strings.Contains(plain(m), s) {
+		t.Errorf("board shows %q but should not:\n%s", s, plain(m))
+	}
+}
+
+func TestKeys(t *testing.T) {
+	tests := []struct {
+		name  string
+		keys  []string
+		check func(t *testing.T, m Model)
+	}{
+		{"pause holds the page", []string{"space"}, func(t *testing.T, m Model) {
+			page, paused := m.Page()
+			if !paused || page != "strike" {
+				t.Fatalf("page %s paused %v", page, paused)
+			}
+			has(t, m, "PAUSED")
+		}},
+		{"pause and resume", []string{"space", "space"}, func(t *testing.T, m Model) {
+			if _, paused := m.Page(); paused {
+				t.Fatal("still paused")
+			}
+		}},
+		{"next", []string{"right"}, func(t *testing.T, m Model) {
+			if p, _ := m.Page(); p != "patrol" {
+				t.Fatalf("page %s", p)
+			}
+			has(t, m, "[2 Patrol]")
+		}},
+		{"previous wraps", []string{"left"}, func(t *testing.T, m Model) {
+			if p, _ := m.Page(); p != "hazard" {
+				t.Fatalf("page %s", p)
+			}
+		}},
+		{"jump 3 then 1", []string{"3"}, func(t *testing.T, m Model) {
+			if p, _ := m.Page(); p != "hazard" {
+				t.Fatalf("page %s", p)
+			}
+			m = press(m, "1")
+			if p, _ := m.Page(); p != "strike" {
+				t.Fatalf("page %s", p)
+			}
+		}},
+		{"acknowledge", []string{"a"}, func(t *testing.T, m Model) {
+			hasNot(t, m, "press a to acknowledge")
+			has(t, m, "acknowledged")
+		}},
+		{"clear acknowledged", []string{"a", "c"}, func(t *testing.T, m Model) {
+			has(t, m, "No priority alerts")
+		}},
+		{"clear without ack keeps alerts", []string{"c"}, func(t *testing.T, m Model) {
+			has(t, m, "press a to acknowledge")
+		}},
+		{"filter to the district", []string{"f"}, func(t *testing.T, m Model) {
+			has(t, m, "filtered: Xiangcheng")
+			hasNot(t, m, "Fugou 02") // the ticker shows only Xiangcheng
+		}},
+		{"filter off again", []string{"f", "f"}, func(t *testing.T, m Model) {
+			hasNot(t, m, "filtered:")
+		}},
+		{"language toggle", []string{"l"}, func(t *testing.T, m Model) {
+			if m.Lang() != "zh" {
+				t.Fatal("language did not switch")
+			}
+			has(t, m, "第37/98天")
+			has(t, m, "项城市")
+		}},
+		{"help", []string{"?"}, func(t *testing.T, m Model) {
+			if !m.Help() {
+				t.Fatal("help not shown")
+			}
+			has(t, m, "pause/resume rotation")
+			has(t, m, "acknowledge alerts")
+			m = press(m, "esc")
+			if m.Help() {
+				t.Fatal("esc did not close help")
+			}
+		}},
+		{"theme cycles", []string{"t"}, func(t *testing.T, m Model) {
+			has(t, m, "light")
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := board(t, Options{Lang: "en", Layout: "standard", District: "xiangcheng"}, 120, 40)
+			m = press(m, tc.keys...)
+			tc.check(t, m)
+			checkWidths(t, tc.name, m.Render(), 120, 40)
+		})
+	}
+}
+
+func TestQuit(t *testing.T) {
+	m := board(t, Options{Lang: "en"}, 80, 24)
+	nm, cmd := m.Update(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	if cmd == nil {
+		t.Fatal("q returned no command")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("q did not quit")
+	}
+	if !nm.(Model).Quitting() {
+		t.Fatal("model not quitting")
+	}
+}
+
+// A new alert after an acknowledgement flashes again; the acknowledged
+// one stays steady.
+func TestAlertRecurrence(t *testing.T) {
+	cfg, s := fixture()
+	clk := &clock{fixedNow}
+	m := New(cfg, Options{Lang: "en", Layout: "wall", Now: clk.now})
+	m = send(m, tea.WindowSizeMsg{Width: 200, Height: 60})
+	m = send(m, StateMsg{State: s})
+	m = press(m, "a")
+	if n := m.ctx.Alerts.unacked(m.ctx.State); n != 0 {
+		t.Fatalf("%d unacknowledged after a", n)
+	}
+	s2 := s.Clone()
+	s2.Alerts = append(s2.Alerts, s2.Alerts[0])
+	s2.Alerts[len(s2.Alerts)-1].ID = "recurrence"
+	m = send(m, StateMsg{State: s2})
+	if n := m.ctx.Alerts.unacked(m.ctx.State); n != 1 {
+		t.Fatalf("%d unacknowledged after a recurrence, want 1", n)
+	}
+	has(t, m, "press a to acknowledge")
+	has(t, m, "acknowledged")
+}
+
+// The flash alternates with the clock tick only for unacknowledged alerts.
+func TestAlertFlash(t *testing.T) {
+	m := board(t, Options{Lang: "en", Layout: "standard"}, 120, 40)
+	a := m.Render()
+	m = send(m, tickMsg{})
+	b := m.Render()
+	if a == b {
+		t.Fatal("unacknowledged alert does not flash")
+	}
+	m = press(m, "a")
+	a = m.Render()
+	m = send(m, tickMsg{})
+	if a != m.Render() {
+		t.Fatal("acknowledged alert still flashes")
+	}
+}
+
+func TestRotationNeverStops(t *testing.T) {
+	clk := &clock{fixedNow}
+	m := board(t, Options{Lang: "en", Layout: "standard", Now: clk.now, Rotate: 15 * time.Second}, 120, 40)
+	seen := map[string]int{}
+	for i := 0; i < 10_000; i++ {
+		// two ticks per interval, like the 500ms tick in a 1s interval
+		for j := 0; j < 2; j++ {
+			clk.add(7500 * time.Millisecond)
+			nm, cmd := m.Update(tickMsg{})
+			if cmd == nil {
+				t.Fatalf("interval %d: the tick was not re-armed", i)
+			}
+			m = nm.(Model)
+		}
+		p, _ := m.Page()
+		seen[p]++
+	}
+	for _, p := range []string{"strike", "patrol", "hazard"} {
+		if seen[p] < 3000 {
+			t.Errorf("page %s shown %d times over 10,000 intervals", p, seen[p])
+		}
+	}
+	// Pause, let an hour pass, the page stays; resume and it moves on.
+	m = press(m, "space")
+	before, _ := m.Page()
+	for i := 0; i < 100; i++ {
+		clk.add(36 * time.Second)
+		m = send(m, tickMsg{})
+	}
+	if p, _ := m.Page(); p != before {
+		t.Fatalf("paused rotation moved from %s to %s", before, p)
+	}
+	m = press(m, "space")
+	clk.add(16 * time.Second)
+	m = send(m, tickMsg{})
+	if p, _ := m.Page(); p == before {
+		t.Fatal("rotation did not resume")
+	}
+}
+
+func TestConnectionStates(t *testing.T) {
+	clk := &clock{fixedNow}
+	m := board(t, Options{Lang: "en", Layout: "standard", Now: clk.now, StaleAfter: 15 * time.Second}, 120, 40)
+	if got := m.ConnLabel(); got != "LIVE" {
+		t.Fatalf("fresh: %q", got)
+	}
+	has(t, m, "LIVE")
+	// The connection drops.
+	clk.add(2 * time.Second)
+	m = send(m, ConnMsg{Status: ConnReconnecting, NextRetry: clk.t.Add(4 * time.Second), LastData: fixedNow})
+	if got := m.ConnLabel(); got != "RECONNECTING 4s" {
+		t.Fatalf("after drop: %q", got)
+	}
+	has(t, m, "RECONNECTING 4s")
+	// Still down after the stale limit: STALE with the data's age.
+	clk.add(63 * time.Second)
+	m = send(m, tickMsg{})
+	m = send(m, ConnMsg{Status: ConnReconnecting, NextRetry: clk.t.Add(8 * time.Second), LastData: fixedNow})
+	has(t, m, "STALE 1m05s")
+	has(t, m, "RECONNECTING 8s")
+	// A client that thinks it is live but receives nothing is stale too.
+	m = send(m, ConnMsg{Status: ConnLive, LastData: fixedNow})
+	if got := m.ConnLabel(); got != "STALE 1m05s" {
+		t.Fatalf("live without data: %q", got)
+	}
+	// Reconnected with fresh data: LIVE.
+	m = send(m, ConnMsg{Status: ConnLive, LastData: clk.t})
+	if got := m.ConnLabel(); got != "LIVE" {
+		t.Fatalf("after reconnect: %q", got)
+	}
+	_, s := fixture()
+	clk.add(20 * time.Second)
+	m = send(m, StateMsg{State: s})
+	if got := m.ConnLabel(); got != "LIVE" {
+		t.Fatalf("after a batch: %q", got)
+	}
+	m = send(m, ConnMsg{Status: ConnFailed, Err: "bad token", LastData: clk.t})
+	has(t, m, "FAILED")
+}
+
+func TestDemoHeaderAndCheck(t *testing.T) {
+	m := board(t, Options{Lang: "en", Layout: "standard", Demo: true}, 120, 40)
+	m = send(m, DemoMsg{Speed: 30000, CampaignTime: fixedNow, Sent: 500, Total: 1000})
+	has(t, m, "DEMO x30000")
+	has(t, m, "replay 2023-07-31 50%")
+	m = send(m, DemoMsg{Speed: 30000, CampaignTime: fixedNow, Sent: 1000, Total: 1000, Done: true, CheckOK: true})
+	has(t, m, "figures check OK")
+	m = send(m, DemoMsg{Speed: 30000, Done: true, Mismatches: []string{"strike.theft_cases_solved"}})
+	has(t, m, "1 figures off: strike.theft_cases_solved")
+}
+
+func TestTooSmall(t *testing.T) {
+	for _, sz := range [][2]int{{79, 24}, {80, 23}, {40, 10}} {
+		m := board(t, Options{Lang: "en"}, sz[0], sz[1])
+		out := m.Render()
+		if !strings.Contains(strings.ReplaceAll(ansi.Strip(out), "\n", ""), "Terminal too small") {
+			t.Errorf("%v: no message:\n%s", sz, out)
+		}
+		checkWidths(t, "small", out, sz[0], sz[1])
+	}
+}
+
+func TestResizeRelaysOut(t *testing.T) {
+	m := board(t, Options{Lang: "en"}, 80, 24)
+	if m.LayoutName() != "compact" {
+		t.Fatalf("80x24 chose %s", m.LayoutName())
+	}
+	m = send(m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	if m.LayoutName() != "standard" {
+		t.Fatalf("120x40 chose %s", m.LayoutName())
+	}
+	checkWidths(t, "resized", m.Render(), 120, 40)
+	m = send(m, tea.WindowSizeMsg{Width: 200, Height: 60})
+	if m.LayoutName() != "wall" {
+		t.Fatalf("200x60 chose %s", m.LayoutName())
+	}
+	checkWidths(t, "resized", m.Render(), 200, 60)
+}
