@@ -1,0 +1,184 @@
+package tui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"sitboard/layouts"
+)
+
+func TestLabelsComplete(t *testing.T) {
+	for k := range labels["zh"] {
+		if _, ok := labels["en"][k]; !ok {
+			t.Errorf("label %q has no en text", k)
+		}
+	}
+	for k := range labels["en"] {
+		if _, ok := labels["zh"][k]; !ok {
+			t.Errorf("label %q has no zh text", k)
+		}
+	}
+	for lang, tbl := range labels {
+		for k, v := range tbl {
+			if Sanitize(v) != v {
+				t.Errorf("%s label %q has characters of ambiguous width: %q", lang, k, v)
+			}
+		}
+	}
+}
+
+func TestSanitize(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"“4·20”案", "\"4・20\"案"},
+		{"争吵①", "争吵(1)"},
+		{"调解—完毕…", "调解-完毕" + Ellipsis},
+		{"tab\tand\x1b[31mesc", "tab and[31mesc"},
+		{"plain ascii", "plain ascii"},
+		{"中文，全角：没问题", "中文，全角：没问题"},
+	}
+	for _, tc := range tests {
+		got := Sanitize(tc.in)
+		if got != tc.want {
+			t.Errorf("Sanitize(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if Width(got) != eaw.StringWidth(got) {
+			t.Errorf("Sanitize(%q) widths differ: %d vs %d", tc.in, Width(got), eaw.StringWidth(got))
+		}
+	}
+}
+
+func TestFitNeverSplitsWide(t *testing.T) {
+	s := "报警人称其电动车在小区楼下被盗"
+	for w := 1; w <= 32; w++ {
+		got := Fit(s, w)
+		if Width(got) != w || eaw.StringWidth(ansi.Strip(got)) != w {
+			t.Errorf("Fit(%d) = %q: width %d", w, got, Width(got))
+		}
+		if strings.ContainsRune(got, '\uFFFD') {
+			t.Errorf("Fit(%d) split a character: %q", w, got)
+		}
+		if w < 30 && !strings.Contains(got, Ellipsis) {
+			t.Errorf("Fit(%d) = %q: truncated without an ellipsis", w, got)
+		}
+	}
+	// A cut through styled text closes the style before the padding.
+	styled := "\x1b[1m" + s + "\x1b[m"
+	if got := Fit(styled, 9); !strings.HasSuffix(strings.TrimRight(got, " "), reset) {
+		t.Errorf("styled cut leaves the style open: %q", got)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	for _, tc := range []struct {
+		got, want string
+	}{
+		{fmtInt(0), "0"}, {fmtInt(999), "999"}, {fmtInt(1000), "1,000"}, {fmtInt(-1234567), "-1,234,567"},
+		{fmtMoney("zh", 123_456_789), "¥1.23亿"}, {fmtMoney("zh", 8_650_000), "¥865万"}, {fmtMoney("en", 8_650_000), "¥8.7M"},
+		{fmtAge("en", 65*time.Second), "1m05s"}, {fmtAge("zh", 65*time.Second), "1分05秒"}, {fmtAge("en", 3*time.Second), "3s"},
+		{fmtAge("en", 26*time.Hour), "1d2h"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+func TestKPIComparisons(t *testing.T) {
+	m := board(t, Options{Lang: "en", Layout: "standard"}, 120, 40)
+	c := m.ctx
+	tiles := kpiTiles(c)
+	s := c.State
+	b := c.Cfg.Baselines
+	// 环比 for criminal alarms is (cur-base)/base from the counters and the config.
+	cur := s.Totals.AlarmsReceived["criminal"]
+	want := float64(cur-b.Previous["alarms_criminal"]) / float64(b.Previous["alarms_criminal"]) * 100
+	if !tiles[0].cmp.OK || tiles[0].cmp.Value != want {
+		t.Fatalf("criminal alarms MoM %v, want %v", tiles[0].cmp, want)
+	}
+	// A zero baseline shows n/a.
+	c.Cfg.Baselines.Previous = map[string]int64{}
+	m = send(m, StateMsg{State: s})
+	if got := c.cmpText(kpiTiles(c)[0]); !strings.Contains(ansi.Strip(got), "n/a") {
+		t.Fatalf("zero baseline shows %q", ansi.Strip(got))
+	}
+	// Filtered to a district, comparisons against city baselines are n/a.
+	c.Cfg.Baselines = b
+	m = send(m, StateMsg{State: s})
+	m = press(m, "f")
+	if got := c.cmpText(kpiTiles(c)[0]); !strings.Contains(ansi.Strip(got), "n/a") {
+		t.Fatalf("filtered shows %q", ansi.Strip(got))
+	}
+}
+
+func TestLayoutFileReload(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "mine.toml")
+	src, _ := layouts.BuiltinSource("compact")
+	write := func(s string, mod time.Time) {
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(path, mod, mod); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(strings.Replace(string(src), `name = "compact"`, `name = "mine"`, 1), fixedNow)
+	m := board(t, Options{Lang: "en", Layout: path}, 120, 40)
+	if m.LayoutName() != "mine" {
+		t.Fatalf("layout %s", m.LayoutName())
+	}
+	run := func(m Model) Model {
+		_, cmd := m.Update(layoutCheckMsg{})
+		if cmd == nil {
+			t.Fatal("no check command")
+		}
+		return send(m, cmd())
+	}
+	// Broken: the board keeps the last good layout and names the problem.
+	write("name = \"mine2\"\n[[rows]]\nregions = [{ region = \"tickr\" }]\n", fixedNow.Add(time.Second))
+	m = run(m)
+	if m.LayoutName() != "mine" {
+		t.Fatalf("broken file replaced the layout: %s", m.LayoutName())
+	}
+	has(t, m, "layout file error")
+	// Fixed: reloaded.
+	write(strings.Replace(string(src), `name = "compact"`, `name = "mine3"`, 1), fixedNow.Add(2*time.Second))
+	m = run(m)
+	if m.LayoutName() != "mine3" {
+		t.Fatalf("fixed file not reloaded: %s", m.LayoutName())
+	}
+	hasNot(t, m, "layout file error")
+	checkWidths(t, "reloaded", m.Render(), 120, 40)
+}
+
+func BenchmarkView(b *testing.B) {
+	for _, sz := range [][2]int{{80, 24}, {120, 40}, {240, 70}} {
+		m := board(b, Options{Lang: "zh"}, sz[0], sz[1])
+		_, s := fixture()
+		b.Run(fmt4("steady", sz), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				_ = m.View()
+			}
+		})
+		// A new batch invalidates every cached region: the worst case.
+		b.Run(fmt4("after_batch", sz), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				nm, _ := m.Update(StateMsg{State: s})
+				m = nm.(Model)
+				_ = m.View()
+			}
+		})
+	}
+}
+
+func fmt4(name string, sz [2]int) string {
+	return name + "_" + itoa(sz[0]) + "x" + itoa(sz[1])
+}
+
+var _ = tea.Quit
