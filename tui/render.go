@@ -431,6 +431,24 @@ func barRow(c *Context, w int, label string, frac float64, value string, lw int)
 	return Fit(label, lw) + " " + bar(c.St, frac, bw) + "  " + value
 }
 
+// alignRight pads values to the widest, so the bars beside them line up.
+func alignRight(vals []string) []string {
+	wmax := 0
+	for _, v := range vals {
+		wmax = max(wmax, Width(v))
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = PadLeft(v, wmax)
+	}
+	return out
+}
+
+// labelled puts a dim series label before a sparkline.
+func labelled(c *Context, key, line string) string {
+	return c.St.Dim.R(Fit(c.T(key), 9)) + " " + line
+}
+
 func sumPrefix(m map[string]int64, prefix string) int64 {
 	var t int64
 	for k, v := range m {
@@ -467,7 +485,8 @@ func renderStrike(c *Context, w, h int) []string {
 			cats = append(cats, cat)
 		}
 	}
-	var rows []string
+	var rows, vals []string
+	var fracs []float64
 	for _, cat := range cats {
 		filed, solved := t.CasesFiled[cat], t.CasesSolved[cat]
 		rate := campaign.Rate(t.NewSolved[cat], filed)
@@ -477,8 +496,12 @@ func renderStrike(c *Context, w, h int) []string {
 		} else if solved > 0 {
 			frac = 1
 		}
-		val := fmt.Sprintf("%s/%s %7s", fmtInt(solved), fmtInt(filed), fmtPct(rate))
-		rows = append(rows, barRow(c, colWidth(w), c.label("case.", cat), frac, val, lw))
+		fracs = append(fracs, frac)
+		vals = append(vals, fmt.Sprintf("%s/%s %7s", fmtInt(solved), fmtInt(filed), fmtPct(rate)))
+	}
+	vals = alignRight(vals)
+	for i, cat := range cats {
+		rows = append(rows, barRow(c, colWidth(w), c.label("case.", cat), fracs[i], vals[i], lw))
 	}
 	if len(rows) > 0 {
 		secs = append(secs, section{c.T("strike.by_category"), rows})
@@ -641,30 +664,36 @@ func renderPatrol(c *Context, w, h int) []string {
 	secs = append(secs, section{c.T("patrol.grid"), gridRows(c, colWidth(w), false)})
 	kinds := []string{"unlicensed", "drink_driving", "drunk_driving", "speeding", "passenger_overload", "cargo_overload", "other"}
 	var top int64
-	for _, k := range kinds {
+	for _, k := range kinds[:len(kinds)-1] {
 		top = max(top, t.Violations[k])
 	}
-	var rows []string
 	lw := 8
 	if c.Lang == "en" {
 		lw = 14
 	}
+	var shown []string
+	var vals []string
 	for _, k := range kinds {
-		v := t.Violations[k]
-		if v == 0 && k == "other" {
+		if t.Violations[k] == 0 && k == "other" {
 			continue
 		}
+		shown = append(shown, k)
+		vals = append(vals, fmtInt(t.Violations[k]))
+	}
+	vals = alignRight(vals)
+	var rows []string
+	for i, k := range shown {
 		frac := 0.0
 		if top > 0 {
-			frac = float64(v) / float64(top)
+			frac = float64(t.Violations[k]) / float64(top) // "other" is off the scale of the named kinds and shows full
 		}
-		rows = append(rows, barRow(c, colWidth(w), c.label("viol.", k), frac, fmtInt(v), lw))
+		rows = append(rows, barRow(c, colWidth(w), c.label("viol.", k), frac, vals[i], lw))
 	}
 	secs = append(secs, section{c.Tf("patrol.violations", fmtInt(sumMap(t.Violations))), rows})
 	persons := c.daySeries(func(d campaign.DayCounts) int64 { return d.PersonsChecked })
 	secs = append(secs, section{lines: []string{
 		c.Tf("patrol.checked", st.Value.R(fmtInt(t.PersonsChecked)), st.Value.R(fmtInt(t.VehiclesChecked))),
-		spark(st, persons, min(colWidth(w), 98)),
+		labelled(c, "trend.checked", spark(st, persons, min(colWidth(w)-10, 98))),
 	}})
 	return stack(c, w, h, secs)
 }
@@ -679,7 +708,8 @@ func renderHazard(c *Context, w, h int) []string {
 		lw = 14
 	}
 	cw := colWidth(w)
-	var rows []string
+	var rows, vals []string
+	var fracs []float64
 	for _, u := range feed.UnitTypes {
 		found, fixed := t.Found[u], t.Rectified[u]
 		rate := campaign.Rate(fixed, found)
@@ -687,8 +717,18 @@ func renderHazard(c *Context, w, h int) []string {
 		if rate.OK {
 			frac = rate.Value / 100
 		}
-		val := fmt.Sprintf("%s/%s %7s %s", fmtInt(fixed), fmtInt(found), fmtPct(rate), st.Dim.R(c.Tf("hazard.inspections", fmtInt(t.Inspections[u]))))
-		rows = append(rows, barRow(c, cw, c.label("unit.", u), frac, val, lw))
+		fracs = append(fracs, frac)
+		vals = append(vals, fmt.Sprintf("%s/%s %7s", fmtInt(fixed), fmtInt(found), fmtPct(rate)))
+	}
+	vals = alignRight(vals)
+	var insp []string
+	for _, u := range feed.UnitTypes {
+		insp = append(insp, fmtInt(t.Inspections[u]))
+	}
+	insp = alignRight(insp)
+	for i, u := range feed.UnitTypes {
+		v := vals[i] + " " + st.Dim.R(c.Tf("hazard.inspections", insp[i]))
+		rows = append(rows, barRow(c, cw, c.label("unit.", u), fracs[i], v, lw))
 	}
 	var secs []section
 	secs = append(secs, section{c.T("hazard.units"), rows})
@@ -710,7 +750,7 @@ func renderHazard(c *Context, w, h int) []string {
 		c.Tf("hazard.schools", st.Value.R(fmtInt(t.Inspections[feed.UnitSchool])), st.Value.R(fmtInt(t.Rectified[feed.UnitSchool])), st.Value.R(fmtInt(t.Officers[feed.DutySchool]))),
 		c.Tf("hazard.notices", st.Value.R(fmtInt(t.Notices))),
 		safe,
-		spark(st, c.daySeries(func(d campaign.DayCounts) int64 { return d.Rectified }), min(cw, 98)),
+		labelled(c, "trend.rectified", spark(st, c.daySeries(func(d campaign.DayCounts) int64 { return d.Rectified }), min(cw-10, 98))),
 	}})
 	return stack(c, w, h, secs)
 }
