@@ -34,6 +34,7 @@ const (
 	DefaultMaxBodyBytes    = 8 << 20
 	DefaultMaxEvents       = 5000
 	DefaultSendQueueBytes  = 8 << 20
+	DefaultSocketBuffer    = 256 << 10
 	DefaultRingSize        = 1 << 16
 	DefaultMaxHistory      = 200_000
 	DefaultHeartbeat       = 2 * time.Second
@@ -83,9 +84,13 @@ type Options struct {
 	MaxBodyBytes        int64
 	MaxEventsPerRequest int
 	SendQueueBytes      int // per-client bound before a slow-consumer close
-	RingSize            int // recent events kept in memory for fast resume
-	MaxHistory          int // most events replayed from the log on resume before a snapshot is cheaper
-	HeartbeatInterval   time.Duration
+	// SocketSendBuffer caps the kernel's send buffer per websocket, so a
+	// stalled board is noticed (and its memory bounded) at SendQueueBytes
+	// plus this, instead of the kernel's autotuned megabytes.
+	SocketSendBuffer  int
+	RingSize          int // recent events kept in memory for fast resume
+	MaxHistory        int // most events replayed from the log on resume before a snapshot is cheaper
+	HeartbeatInterval time.Duration
 	// AllowedOrigins lists browser origins (scheme://host[:port]) that may
 	// open the stream. Clients without an Origin header (boards, tools) and
 	// same-host origins are always allowed.
@@ -195,6 +200,9 @@ func setDefaults(o *Options) {
 	}
 	if o.SendQueueBytes == 0 {
 		o.SendQueueBytes = DefaultSendQueueBytes
+	}
+	if o.SocketSendBuffer == 0 {
+		o.SocketSendBuffer = DefaultSocketBuffer
 	}
 	if o.RingSize == 0 {
 		o.RingSize = DefaultRingSize

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -187,6 +188,9 @@ func (h *Hub) handleStream(w http.ResponseWriter, r *http.Request) {
 	if h.closed.Load() {
 		closeWith(conn, feed.CloseShutdown, "hub is shutting down; reconnect in a moment", true)
 		return
+	}
+	if tcp, ok := conn.NetConn().(*net.TCPConn); ok {
+		_ = tcp.SetWriteBuffer(h.opts.SocketSendBuffer)
 	}
 	conn.SetReadLimit(readLimit)
 	_ = conn.SetReadDeadline(time.Now().Add(helloTimeout))

@@ -58,12 +58,15 @@ func Start(t testing.TB, mutate func(*hub.Options)) *Server {
 // Campaign loads the Zhoukou config from the source tree. It reads the file
 // rather than importing package demo, so feed tests do not depend on the
 // demo generator's code.
+// A nil t (outside a test, e.g. a helper process) panics on failure.
 func Campaign(t testing.TB) *campaign.Config {
-	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	path := filepath.Join(filepath.Dir(file), "..", "..", "..", "demo", "zhoukou-2023.toml")
 	cfg, err := campaign.LoadConfig(path)
 	if err != nil {
+		if t == nil {
+			panic(err)
+		}
 		t.Fatalf("load campaign: %v", err)
 	}
 	return cfg

@@ -1,0 +1,119 @@
+package hub_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"sitboard/feed"
+	"sitboard/feed/hub"
+	"sitboard/feed/hub/hubtest"
+)
+
+// TestSlowConsumerIsClosed: a client that stops reading is closed with
+// 4001 once its bounded queue fills, while another client keeps up.
+func TestSlowConsumerIsClosed(t *testing.T) {
+	const queue = 128 << 10
+	s := hubtest.Start(t, func(o *hub.Options) { o.SendQueueBytes = queue; o.SocketSendBuffer = 64 << 10 })
+	// A tiny receive buffer makes the kernel stop absorbing the backlog
+	// quickly, as a stalled board on a slow link would.
+	small := &websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+			var serr error
+			err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+			if err != nil {
+				return err
+			}
+			return serr
+		}}
+		return d.DialContext(ctx, network, addr)
+	}}
+	conn, _, err := small.Dial(s.WS, http.Header{"Authorization": {"Bearer " + hubtest.ReadToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	slow := &wsClient{t, conn}
+	slow.hello("", 0)
+
+	fast := dial(t, s.WS, hubtest.ReadToken)
+	fast.hello("", 0)
+	fast.mustNext() // snapshot
+
+	const total, per = 20000, 500
+	received := make(chan time.Time, 1)
+	go func() {
+		fast.collect(0, total)
+		received <- time.Now()
+	}()
+	var lastPost time.Time
+	for i := 0; i < total; i += per {
+		hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "slow", i, per))
+		lastPost = time.Now()
+	}
+	select {
+	case at := <-received:
+		if lag := at.Sub(lastPost); lag > 2*time.Second {
+			t.Fatalf("the fast client got the last event %v after the last POST", lag)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the fast client did not receive every event")
+	}
+	// The slow client now reads what the kernel held, then the close.
+	code, reason := slow.closeCode()
+	if code != feed.CloseSlowConsumer {
+		t.Fatalf("slow client closed with %d %q, want %d", code, reason, feed.CloseSlowConsumer)
+	}
+	if m := metric(t, s.URL, "sitboard_slow_consumer_closes_total"); m != "1" {
+		t.Fatalf("slow consumer closes metric %s, want 1", m)
+	}
+}
+
+func metric(t *testing.T, url, name string) string {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == name {
+			return f[1]
+		}
+	}
+	t.Fatalf("metric %s missing from:\n%s", name, b)
+	return ""
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	s := hubtest.Start(t, nil)
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "m", 0, 10))
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "m", 0, 10))
+	_, _, _ = hubtest.PostRaw(s.URL, "bad", "application/json", []byte("[]"))
+	s.WaitSeq(t, 10)
+	resp, err := http.Get(s.URL + "/healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	for name, want := range map[string]string{
+		"sitboard_events_ingested_total":                        "10",
+		"sitboard_events_duplicate_total":                       "10",
+		"sitboard_fold_seq":                                     "10",
+		"sitboard_log_lag":                                      "0",
+		"sitboard_log_up":                                       "1",
+		`sitboard_ingest_rejected_total{reason="unauthorized"}`: "1",
+	} {
+		if got := metric(t, s.URL, name); got != want {
+			t.Errorf("%s = %s, want %s", name, got, want)
+		}
+	}
+}
