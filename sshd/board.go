@@ -1,5 +1,3 @@
-//go:build tuiready
-
 package sshd
 
 import (

@@ -11,7 +11,7 @@ import (
 	"sitboard/feed/client"
 )
 
-// fakeBoard stands in for the tui board while it is not buildable.
+// fakeBoard is a minimal board for tests about the server, not the board.
 type fakeBoard struct{}
 
 type fakeState struct {
@@ -61,5 +61,3 @@ func (m *fakeModel) View() tea.View {
 	return v
 }
 
-// resizeMarker is text the board shows only at that size.
-func resizeMarker(w, h int) string { return fmt.Sprintf("size %dx%d", w, h) }

@@ -273,3 +273,85 @@ func (s *syncBuffer) Len() int {
 }
 
 var _ io.Writer = (*syncBuffer)(nil)
+
+// styledRuns splits a terminal stream into text runs, each with the SGR
+// parameters in force (accumulated since the last reset), so a test can
+// ask "was this text drawn on that background".
+func styledRuns(raw string) []styledRun {
+	var runs []styledRun
+	var sgr []string
+	var text strings.Builder
+	flush := func() {
+		if text.Len() > 0 {
+			runs = append(runs, styledRun{text: text.String(), sgr: strings.Join(sgr, ";")})
+			text.Reset()
+		}
+	}
+	for i := 0; i < len(raw); {
+		if raw[i] != 0x1b {
+			if raw[i] >= 0x20 {
+				text.WriteByte(raw[i])
+			} else {
+				flush()
+			}
+			i++
+			continue
+		}
+		// An escape sequence ends any run.
+		seq := raw[i:]
+		n := 2
+		if len(seq) > 1 && seq[1] == '[' {
+			for n < len(seq) && (seq[n] < 0x40 || seq[n] > 0x7e) {
+				n++
+			}
+			n++
+			if n <= len(seq) && seq[n-1] == 'm' {
+				flush()
+				params := seq[2 : n-1]
+				if params == "" || params == "0" {
+					sgr = nil
+				} else {
+					sgr = append(sgr, params)
+				}
+			} else if n <= len(seq) && !strings.ContainsAny(seq[n-1:n], "h") {
+				flush()
+			}
+		} else if len(seq) > 1 && seq[1] == ']' {
+			end := strings.IndexAny(seq, "\a")
+			if end < 0 {
+				end = len(seq) - 1
+			}
+			n = end + 1
+			flush()
+		} else {
+			flush()
+		}
+		i += min(n, len(seq))
+	}
+	flush()
+	return runs
+}
+
+type styledRun struct{ text, sgr string }
+
+// waitForStyled waits until want is drawn with the SGR parameter sequence
+// param in force (e.g. a background colour).
+func (tm *terminal) waitForStyled(t testing.TB, want, param string, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		var seen []string
+		for _, r := range styledRuns(tm.out.String()) {
+			if strings.Contains(r.text, want) {
+				if strings.Contains(";"+r.sgr+";", ";"+param+";") {
+					return
+				}
+				seen = append(seen, r.sgr)
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%q never drawn with SGR %s within %s; it was drawn with %q", want, param, d, seen)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

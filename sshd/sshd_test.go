@@ -15,37 +15,50 @@ import (
 	"sitboard/feed/client"
 )
 
-// testBoard is the board the server tests run: the real one once tui
-// builds, so the assertions are about what stations really see.
-func testBoard() Board { return defaultBoardOr(fakeBoard{}) }
+// testBoard is the real board: the assertions are about what stations see.
+func testBoard() Board { return TUIBoard{} }
 
-func defaultBoardOr(b Board) Board {
-	if defaultBoard != nil {
-		return defaultBoard
+// resizeMarker is text the board shows only at that size: the status line
+// names the layout chosen for the terminal.
+func resizeMarker(w, h int) string {
+	if w >= 120 && h >= 40 {
+		return "standard zh dark"
 	}
-	return b
+	return "compact zh dark"
 }
+
+// highlightBg is the dark theme's highlight background (#3a3a3a) as the
+// board draws it on a 256-colour terminal: xterm colour 237.
+const highlightBg = "48;5;237"
 
 func TestStationGetsItsBoard(t *testing.T) {
 	xihua := newTestKey(t, "xihua-duty")
+	compact := newTestKey(t, "xihua-compact")
 	english := newTestKey(t, "shangshui-en")
 	plain := newTestKey(t, "hq-laptop")
 	ts := startServer(t, []string{
-		`district="xihua",lang="zh",layout="compact" ` + xihua.line,
+		`district="xihua",lang="zh" ` + xihua.line,
+		`district="xihua",layout="compact" ` + compact.line,
 		`district="shangshui",lang="en" ` + english.line,
 		plain.line,
 	})
 	cfg := ts.cfg
 	tests := []struct {
-		name string
-		key  testKey
-		env  map[string]string
-		want []string
+		name      string
+		key       testKey
+		w, h      int
+		env       map[string]string
+		want      []string
+		highlight string // text drawn on the highlight background
 	}{
-		{"zh station", xihua, nil, []string{cfg.Campaign.NameZh, "西华县"}},
-		{"en station", english, nil, []string{cfg.Campaign.NameEn, "Shangshui"}},
-		{"language from the client's LANG", plain, map[string]string{"LANG": "en_US.UTF-8"}, []string{cfg.Campaign.NameEn}},
-		{"no language: zh", plain, nil, []string{cfg.Campaign.NameZh}},
+		{"zh station, 120x40", xihua, 120, 40, nil, []string{cfg.Campaign.NameZh, "standard zh dark"}, "西华县"},
+		{"zh station, 80x24", xihua, 80, 24, nil, []string{cfg.Campaign.NameZh, "compact zh dark"}, ""},
+		{"layout option wins over size", compact, 120, 40, nil, []string{cfg.Campaign.NameZh, "compact zh dark"}, ""},
+		{"en station", english, 120, 40, nil, []string{cfg.Campaign.NameEn, "standard en dark"}, "Shangshui"},
+		{"en station, 80x24", english, 80, 24, nil, []string{cfg.Campaign.ShortEn, "compact en dark"}, ""},
+		{"language from the client's LANG", plain, 120, 40, map[string]string{"LANG": "en_US.UTF-8"}, []string{cfg.Campaign.NameEn}, ""},
+		{"no language: zh", plain, 120, 40, nil, []string{cfg.Campaign.NameZh}, ""},
+		{"NO_COLOR: mono", plain, 80, 24, map[string]string{"NO_COLOR": "1"}, []string{"compact zh mono"}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,9 +66,12 @@ func TestStationGetsItsBoard(t *testing.T) {
 			if err != nil {
 				t.Fatalf("authorized key refused: %v", err)
 			}
-			term := openBoard(t, c, 80, 24, tc.env)
+			term := openBoard(t, c, tc.w, tc.h, tc.env)
 			for _, w := range tc.want {
 				term.waitFor(t, w, 5*time.Second)
+			}
+			if tc.highlight != "" {
+				term.waitForStyled(t, tc.highlight, highlightBg, 5*time.Second)
 			}
 		})
 	}
@@ -195,7 +211,7 @@ func TestMaxSessions(t *testing.T) {
 	st := testState(t, ts.cfg, 40)
 	ts.source.more <- client.Batch{State: st, Conn: client.Conn{Status: client.Live, Seq: st.Seq, LastData: time.Now()}}
 	for _, b := range boards {
-		b.waitFor(t, "40", 5*time.Second)
+		b.waitFor(t, "序号 40", 5*time.Second) // the header's seq
 	}
 }
 
@@ -268,14 +284,14 @@ func TestAuthorizedKeysReload(t *testing.T) {
 	if _, err := dialKey(t, ts.addr, b); err == nil {
 		t.Fatal("b got in before it was listed")
 	}
-	writeKeys(t, ts.keys, a.line, `district="huaiyang" `+b.line)
+	writeKeys(t, ts.keys, a.line, `district="chuanhui" `+b.line)
 	c, err := dialKey(t, ts.addr, b)
 	if err != nil {
 		t.Fatalf("b was added but refused: %v", err)
 	}
-	term := openBoard(t, c, 80, 24, nil)
-	term.waitFor(t, "淮阳区", 5*time.Second)
-	writeKeys(t, ts.keys, `district="huaiyang" `+b.line)
+	term := openBoard(t, c, 120, 40, nil)
+	term.waitForStyled(t, "川汇区", highlightBg, 5*time.Second)
+	writeKeys(t, ts.keys, `district="chuanhui" `+b.line)
 	if _, err := dialKey(t, ts.addr, a); err == nil {
 		t.Fatal("a was removed but still got in")
 	}
