@@ -6,6 +6,7 @@ package hub
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -345,7 +346,9 @@ func (h *Hub) ensureStream() error {
 				cfg.Metadata[k] = v
 			}
 			if epoch == "" {
-				epoch = newEpoch()
+				// Derived, not random: hubs racing to upgrade an old stream
+				// (or on a server without stream metadata) agree on it.
+				epoch = epochFromCreated(o.Stream, info.Created)
 				cfg.Metadata[epochKey] = epoch
 			}
 			cfg.Storage = info.Config.Storage // cannot change in place
@@ -362,6 +365,10 @@ func (h *Hub) ensureStream() error {
 			if err == nil {
 				cancel()
 				h.stream, h.epoch = st, cfg.Metadata[epochKey]
+				if info := st.CachedInfo(); info.Config.Metadata[epochKey] == "" {
+					// NATS before 2.10 drops stream metadata.
+					h.epoch = epochFromCreated(o.Stream, info.Created)
+				}
 				return nil
 			}
 		}
@@ -373,6 +380,13 @@ func (h *Hub) ensureStream() error {
 		time.Sleep(200 * time.Millisecond)
 	}
 	return fmt.Errorf("hub: cannot find or create stream %s: %w (is JetStream enabled on the NATS server?)", o.Stream, lastErr)
+}
+
+// epochFromCreated names a stream by its creation time, which every hub
+// reads the same and which changes when the stream is recreated.
+func epochFromCreated(name string, created time.Time) string {
+	sum := sha256.Sum256([]byte(name + "@" + created.UTC().Format(time.RFC3339Nano)))
+	return hex.EncodeToString(sum[:8])
 }
 
 func newEpoch() string {

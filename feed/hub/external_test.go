@@ -1,0 +1,86 @@
+package hub_test
+
+import (
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"sitboard/feed"
+	"sitboard/feed/hub"
+	"sitboard/feed/hub/hubtest"
+)
+
+// startNatsServer runs Debian's nats-server with JetStream on loopback.
+func startNatsServer(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("nats-server")
+	if err != nil {
+		t.Skip("nats-server not installed: apt-get install nats-server (.ci/run does)")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command(bin, "-js", "-a", "127.0.0.1", "-p", fmt.Sprint(port), "-sd", t.TempDir())
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return "nats://" + addr
+		}
+	}
+	t.Fatal("nats-server did not start")
+	return ""
+}
+
+// TestTwoHubsOnExternalNats: ingest into one hub, subscribe to the other.
+func TestTwoHubsOnExternalNats(t *testing.T) {
+	url := startNatsServer(t)
+	cfg := hubtest.Campaign(t)
+	start := func() (*hub.Hub, *httptest.Server) {
+		h, err := hub.New(hub.Options{Campaign: cfg, NatsURL: url, IngestToken: hubtest.IngestToken, ReadToken: hubtest.ReadToken})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(h.Handler())
+		t.Cleanup(func() { h.Close(); srv.Close() })
+		return h, srv
+	}
+	a, srvA := start()
+	b, srvB := start()
+	if a.Epoch() != b.Epoch() {
+		t.Fatalf("two hubs on one stream disagree on the epoch: %s vs %s", a.Epoch(), b.Epoch())
+	}
+	sub := dial(t, "ws"+strings.TrimPrefix(srvB.URL, "http")+"/v1/stream", hubtest.ReadToken)
+	sub.hello("", 0)
+	if m := sub.mustNext(); m.Type != feed.MsgSnapshot {
+		t.Fatalf("got %s, want a snapshot", m.Type)
+	}
+	const n = 2000
+	for i := 0; i < n; i += 200 {
+		hubtest.Post(t, srvA.URL, hubtest.Events(cfg, "ext", i, 200))
+	}
+	got := sub.collect(0, n)
+	if len(got) != n || got[n-1].ID != fmt.Sprintf("ext-%d", n-1) {
+		t.Fatalf("subscriber of the other hub got %d events", len(got))
+	}
+	sa, sb := hubtest.Snapshot(t, srvA.URL), hubtest.Snapshot(t, srvB.URL)
+	if sa.Seq != n || sb.Seq != n || sa.Epoch != sb.Epoch || string(sa.State) != string(sb.State) {
+		t.Fatalf("snapshots differ: seq %d/%d epoch %s/%s", sa.Seq, sb.Seq, sa.Epoch, sb.Epoch)
+	}
+	// A restarted hub on the same stream keeps the epoch, so boards resume.
+	c, _ := start()
+	if c.Epoch() != a.Epoch() || c.Seq() != n {
+		t.Fatalf("restarted hub: epoch %s seq %d, want %s and %d", c.Epoch(), c.Seq(), a.Epoch(), n)
+	}
+}
