@@ -60,4 +60,3 @@ func (m *fakeModel) View() tea.View {
 	v.AltScreen = true
 	return v
 }
-
