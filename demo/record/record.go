@@ -162,7 +162,9 @@ func (r *recorder) discover(ctx context.Context) (string, uint64, error) {
 	}
 	err := client.Run(cctx, copts, func(b client.Batch) {
 		r.stats.Conn = b.Conn
-		r.progress()
+		if b.Conn.Status == client.Reconnecting || b.Conn.Status == client.Failed {
+			r.progress() // show why the hub cannot be reached
+		}
 		if b.Snapshot {
 			epoch, head = b.Conn.Epoch, b.Conn.Seq
 			cancel()

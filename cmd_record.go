@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"sitboard/demo/record"
+)
+
+func init() {
+	register("record", "write a hub's live feed to a file (JSON Lines, .gz to compress)", cmdRecord)
+}
+
+const recordUsage = `Usage: sitboard record --hub ws://HOST:PORT [--token T] --out FILE
+
+Writes every event of the hub's feed to FILE as JSON Lines, with its seq,
+gzipped when FILE ends in .gz, flushed at least every second. A new file
+starts with everything the hub's log still holds (--live-only: from now).
+An existing file is continued after its last seq, once the hub confirms it
+has the same event there; so after a stop or a crash, run the same command
+again. Ctrl-C closes the file cleanly. Replay the file with 'sitboard replay',
+or check it with 'sitboard summary --recording FILE'.
+
+Flags:`
+
+func cmdRecord(args []string) int {
+	fs := flag.NewFlagSet("record", flag.ContinueOnError)
+	hubURL := fs.String("hub", "", "hub URL, ws://HOST:PORT (required)")
+	token := fs.String("token", "", "read token (default: env SITBOARD_READ_TOKEN)")
+	out := fs.String("out", "", "file to write or continue: .jsonl, or .jsonl.gz to compress (required)")
+	liveOnly := fs.Bool("live-only", false, "on a new file, start at the hub's newest event instead of the start of its log")
+	flush := fs.Duration("flush", time.Second, "longest time an event waits before it is written to the file")
+	quiet := fs.Bool("quiet", false, "print no progress, only errors and the result")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), recordUsage)
+		fs.PrintDefaults()
+	}
+	flags, pos := splitArgs(args, "live-only", "quiet", "h", "help")
+	if err := fs.Parse(flags); err != nil {
+		return exitUsage(err)
+	}
+	if len(pos)+fs.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "record: unexpected argument; give the file with --out FILE")
+		return 2
+	}
+	if *hubURL == "" || *out == "" {
+		fmt.Fprintln(os.Stderr, "record: --hub and --out are required, e.g. sitboard record --hub ws://127.0.0.1:8470 --out feed.jsonl.gz")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	tty := isTerminal(os.Stderr)
+	var last record.Stats
+	var lastLine time.Time
+	drawn := false
+	opts := record.Options{URL: *hubURL, Token: envOr(*token, "SITBOARD_READ_TOKEN"), Out: *out, LiveOnly: *liveOnly, FlushEvery: *flush,
+		Progress: func(st record.Stats) {
+			changed := st.Conn.Status != last.Conn.Status
+			last = st
+			if *quiet {
+				return
+			}
+			line := fmt.Sprintf("%s: seq %d, %d events written, %s", st.File, st.Seq, st.Written, st.Conn.Status)
+			if st.Gaps > 0 {
+				line += fmt.Sprintf(", %d gaps", st.Gaps)
+			}
+			if st.Conn.Err != nil {
+				line += " (" + st.Conn.Err.Error() + ")"
+			}
+			switch {
+			case tty && time.Since(lastLine) >= 200*time.Millisecond:
+				lastLine = time.Now()
+				fmt.Fprintf(os.Stderr, "\r\x1b[2Krecord: %s", line)
+				drawn = true
+			case !tty && (changed || time.Since(lastLine) >= 10*time.Second):
+				lastLine = time.Now()
+				fmt.Fprintf(os.Stderr, "record: %s\n", line)
+			}
+		}}
+	err := record.Run(ctx, opts)
+	if drawn {
+		fmt.Fprintln(os.Stderr)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "record:", err)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "record: stopped; %s holds the feed up to seq %d (%d events written now). Run the same command to continue.\n",
+		*out, last.Seq, last.Written)
+	return 0
+}

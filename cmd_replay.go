@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"sitboard/demo/replay"
+	"sitboard/feed"
+)
+
+func init() {
+	register("replay", "publish a recording to a hub, paced by its own timestamps", cmdReplay)
+}
+
+// DemoSpeed plays the 98-day campaign in about five minutes.
+const DemoSpeed = 98 * 86400 / 300
+
+const replayUsage = `Usage: sitboard replay FILE --hub http://HOST:PORT [--token T] [--speed X|max] [--from DATE] [--until DATE] [--loop]
+
+Publishes a recording (JSON Lines of events, gzipped or not; - reads stdin)
+to a hub's POST /v1/events, paced by the events' timestamps divided by
+--speed. Batches are retried on 503 and network errors; event ids make the
+hub ignore anything it already has, so an interrupted replay resumes with
+the --from it prints, and replaying a file twice counts nothing twice.
+
+Examples:
+  sitboard replay demo/recordings/summer-action-2023.jsonl.gz --hub http://127.0.0.1:8470 --speed 28224
+      the whole 98-day Summer Action in about 5 minutes
+  sitboard replay feed.jsonl.gz --hub http://hub:8470 --speed max --from 2023-08-01 --until 2023-08-31
+      August only, as fast as the hub takes it
+
+Flags:`
+
+func cmdReplay(args []string) int {
+	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	hubURL := fs.String("hub", "", "hub URL, http://HOST:PORT (required)")
+	token := fs.String("token", "", "ingest token (default: env SITBOARD_INGEST_TOKEN)")
+	speedFlag := fs.String("speed", "1", "campaign seconds per real second: 1 is real time, "+strconv.Itoa(DemoSpeed)+" plays 98 days in 5 minutes, max sends as fast as the hub takes them")
+	fromFlag := fs.String("from", "", "start at this time: 2023-07-14, 2023-07-14T21:30 (the recording's zone) or RFC 3339")
+	untilFlag := fs.String("until", "", "stop before this time; a date alone includes that whole day")
+	loop := fs.Bool("loop", false, "replay again and again, each run a fresh campaign (new ids, a campaign.started marker)")
+	batch := fs.Int("batch", 500, "events per request")
+	maxWait := fs.Duration("max-wait", 0, "longest pause between two events (default 1s at --speed 60 and above, none below; negative: none)")
+	quiet := fs.Bool("quiet", false, "print no progress, only errors and the result")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), replayUsage)
+		fs.PrintDefaults()
+	}
+	flags, pos := splitArgs(args, "loop", "quiet", "h", "help")
+	if err := fs.Parse(flags); err != nil {
+		return exitUsage(err)
+	}
+	pos = append(pos, fs.Args()...)
+	if len(pos) != 1 {
+		fmt.Fprintln(os.Stderr, "replay: give exactly one recording FILE, e.g. sitboard replay demo/recordings/summer-action-2023.jsonl.gz --hub http://127.0.0.1:8470")
+		return 2
+	}
+	if *hubURL == "" {
+		fmt.Fprintln(os.Stderr, "replay: --hub is required, e.g. --hub http://127.0.0.1:8470 (start one with 'sitboard hub')")
+		return 2
+	}
+	speed, err := parseSpeed(*speedFlag)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "replay:", err)
+		return 2
+	}
+	tok := envOr(*token, "SITBOARD_INGEST_TOKEN")
+	if tok == "" {
+		fmt.Fprintln(os.Stderr, "replay: no ingest token: pass --token or set SITBOARD_INGEST_TOKEN to the hub's ingest token")
+		return 2
+	}
+
+	file := pos[0]
+	var src io.ReadCloser
+	if file == "-" {
+		src = os.Stdin
+	} else if src, err = feed.OpenRecording(file); err != nil {
+		fmt.Fprintln(os.Stderr, "replay:", err)
+		return 1
+	}
+	rec, err := replay.Load(src)
+	src.Close()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "replay: %s: %v\n", file, err)
+		return 1
+	}
+	opts := replay.Options{URL: *hubURL, Token: tok, Speed: speed, Loop: *loop, BatchSize: *batch, MaxWait: *maxWait}
+	if *fromFlag != "" {
+		if opts.From, err = replay.ParseTime(*fromFlag, rec.Location(), false); err != nil {
+			fmt.Fprintln(os.Stderr, "replay: --from:", err)
+			return 2
+		}
+	}
+	if *untilFlag != "" {
+		if opts.Until, err = replay.ParseTime(*untilFlag, rec.Location(), true); err != nil {
+			fmt.Fprintln(os.Stderr, "replay: --until:", err)
+			return 2
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	out := newProgressPrinter(os.Stderr, *quiet)
+	opts.Progress = out.replay
+	if !*quiet {
+		first, last := rec.First(), rec.Last()
+		if !opts.From.IsZero() && opts.From.After(first) {
+			first = opts.From
+		}
+		if !opts.Until.IsZero() && opts.Until.Before(last) {
+			last = opts.Until
+		}
+		pace := "as fast as the hub takes them"
+		if speed > 0 {
+			pace = fmt.Sprintf("at %sx (about %s)", *speedFlag, (time.Duration(float64(last.Sub(first)) / speed)).Round(time.Second))
+		}
+		fmt.Fprintf(os.Stderr, "replay: %s: %d events, %s to %s, to %s %s. Ctrl-C stops.\n",
+			file, rec.Len(), first.Format("2006-01-02 15:04"), last.Format("2006-01-02 15:04"), *hubURL, pace)
+	}
+	err = replay.RunRecording(ctx, opts, rec)
+	out.end()
+	var ie *replay.InterruptedError
+	switch {
+	case errors.As(err, &ie):
+		fmt.Fprintf(os.Stderr, "replay: stopped at %s after %d events; every event before it is in the hub.\nResume with:\n  %s\n",
+			ie.Next.Format("2006-01-02 15:04:05 -07:00"), ie.Sent, resumeCommand(file, *hubURL, *speedFlag, *untilFlag, *loop, ie))
+		return 130
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "replay:", err)
+		return 1
+	}
+	p := out.last
+	fmt.Fprintf(os.Stderr, "replay: done: %d events in %s (%.0f events/s); the hub took %d new, %d it already had\n",
+		p.AllSent, p.Elapsed.Round(100*time.Millisecond), p.Rate, p.Accepted, p.Duplicates)
+	return 0
+}
+
+// parseSpeed reads --speed: a positive number, or max.
+func parseSpeed(s string) (float64, error) {
+	if strings.EqualFold(s, "max") {
+		return 0, nil
+	}
+	x, err := strconv.ParseFloat(strings.TrimSuffix(s, "x"), 64)
+	if err != nil || x <= 0 {
+		return 0, fmt.Errorf("bad --speed %q: give a positive number (1 is real time, %d plays 98 days in 5 minutes) or max", s, DemoSpeed)
+	}
+	return x, nil
+}
+
+func resumeCommand(file, hub, speed, until string, loop bool, ie *replay.InterruptedError) string {
+	cmd := fmt.Sprintf("sitboard replay %s --hub %s --speed %s %s", file, hub, speed, ie.ResumeFlag())
+	if until != "" {
+		cmd += " --until " + until
+	}
+	if loop {
+		cmd += " --loop"
+	}
+	return cmd
+}
+
+// progressPrinter shows progress: a redrawn bar on a terminal, a plain line
+// every few seconds otherwise (logs, CI).
+type progressPrinter struct {
+	w        *os.File
+	tty      bool
+	quiet    bool
+	last     replay.Progress
+	lastLine time.Time
+	drawn    bool
+}
+
+func newProgressPrinter(w *os.File, quiet bool) *progressPrinter {
+	return &progressPrinter{w: w, tty: isTerminal(w), quiet: quiet}
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0 && os.Getenv("TERM") != "dumb"
+}
+
+func (p *progressPrinter) replay(pr replay.Progress) {
+	p.last = pr
+	if p.quiet {
+		return
+	}
+	at := "-"
+	if !pr.At.IsZero() {
+		at = pr.At.Format("2006-01-02 15:04")
+	}
+	text := fmt.Sprintf("%s  %d/%d events  %.0f/s", at, pr.Sent, pr.Total, pr.Rate)
+	if pr.Run > 1 {
+		text = fmt.Sprintf("run %d  %s", pr.Run, text)
+	}
+	if pr.Retries > 0 {
+		text += fmt.Sprintf("  %d retries", pr.Retries)
+	}
+	if p.tty {
+		fmt.Fprintf(p.w, "\r\x1b[2K%s %s", bar(pr.Fraction(), 30), text)
+		p.drawn = true
+		return
+	}
+	if time.Since(p.lastLine) >= 5*time.Second || pr.Done {
+		p.lastLine = time.Now()
+		fmt.Fprintf(p.w, "replay: %3.0f%%  %s\n", 100*pr.Fraction(), text)
+	}
+}
+
+// end finishes a redrawn line so later messages start on their own.
+func (p *progressPrinter) end() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
+		p.drawn = false
+	}
+}
+
+// bar draws a progress bar of width cells with eighth-block precision.
+func bar(frac float64, width int) string {
+	frac = min(max(frac, 0), 1)
+	eighths := int(frac * float64(width*8))
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range width {
+		switch n := eighths - i*8; {
+		case n >= 8:
+			b.WriteRune('█')
+		case n > 0:
+			b.WriteRune([]rune("▏▎▍▌▋▊▉")[n-1])
+		default:
+			b.WriteRune(' ')
+		}
+	}
+	fmt.Fprintf(&b, "] %3.0f%%", 100*frac)
+	return b.String()
+}
