@@ -306,17 +306,22 @@ func renderKPI(c *Context, w, h int) []string {
 			if t.isRate {
 				inc = "(" + c.T("kpi.today") + " " + t.today + ")"
 			}
-			s := st.Accent.R(t.short) + " " + st.Value.R(t.total) + st.Dim.R(inc)
+			cm := ""
 			if t.hasCmp {
-				cm := c.cmpText(t)
+				cm = " " + c.cmpText(t)
 				if t.cmp.OK {
-					cm = strings.TrimPrefix(cm, t.cmpLabel+" ")
+					cm = " " + strings.TrimPrefix(c.cmpText(t), t.cmpLabel+" ")
 				}
-				s += " " + cm
 			}
 			tw := cw
 			if i == (y+1)*perLine-1 || i == n-1 {
 				tw = w - (cw+1)*(i-y*perLine)
+			}
+			// Today's increment goes first when space is short: the total
+			// and its comparison are what the tile is for.
+			s := st.Accent.R(t.short) + " " + st.Value.R(t.total) + st.Dim.R(inc) + cm
+			if Width(s) > tw {
+				s = st.Accent.R(t.short) + " " + st.Value.R(t.total) + cm
 			}
 			cells = append(cells, Fit(s, tw))
 		}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startHub runs `sitboard hub` on a free loopback port and returns its URL.
+func startHub(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(sitboardBin, "hub", "--listen", addr, "--ingest-token", "itok")
+	cmd.Stderr, cmd.Stdout = os.Stderr, nil
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	url := "http://" + addr
+	for i := 0; i < 100; i++ {
+		if r, err := http.Get(url + "/healthz"); err == nil {
+			r.Body.Close()
+			return url
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("hub did not come up")
+	return ""
+}
+
+// postRecording sends the first n events of the shipped recording.
+func postRecording(t *testing.T, hub string, n int) {
+	t.Helper()
+	f, err := os.Open("demo/recordings/summer-action-2023.jsonl.gz")
+	if err != nil {
+		t.Skip("no shipped recording:", err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var batch bytes.Buffer
+	flush := func() {
+		if batch.Len() == 0 {
+			return
+		}
+		req, _ := http.NewRequest("POST", hub+"/v1/events", bytes.NewReader(batch.Bytes()))
+		req.Header.Set("Authorization", "Bearer itok")
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("ingest: %s", resp.Status)
+		}
+		batch.Reset()
+	}
+	for i := 0; i < n && sc.Scan(); i++ {
+		batch.Write(sc.Bytes())
+		batch.WriteByte('\n')
+		if (i+1)%4000 == 0 {
+			flush()
+		}
+	}
+	flush()
+}
+
+// TestWatchInTmux runs `sitboard watch` against a real hub in a real
+// terminal and checks what a person would see: the board at both sizes,
+// panels taking turns, a pause that holds, ticker rows, and a lost hub
+// shown as RECONNECTING.
+func TestWatchInTmux(t *testing.T) {
+	needTmux(t)
+	hub := startHub(t)
+	postRecording(t, hub, 20000)
+	for _, sz := range [][2]int{{80, 24}, {200, 60}} {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			s := startTmux(t, sz[0], sz[1], []string{"LANG=en_US.UTF-8"}, "watch", "--hub", strings.Replace(hub, "http", "ws", 1), "--layout", map[int]string{80: "compact", 200: "wall"}[sz[0]])
+			screen := s.waitFor("the live board", 10*time.Second, func(sc string) bool {
+				return strings.Contains(sc, "LIVE") && strings.Contains(sc, "seq 20,000")
+			})
+			for _, want := range []string{"Zhoukou", "Day ", "open ", "? help"} {
+				if !strings.Contains(screen, want) {
+					t.Errorf("screen lacks %q:\n%s", want, screen)
+				}
+			}
+			// Pages by key, then a pause that holds.
+			s.keys("Right")
+			s.waitFor("page 2", 3*time.Second, contains("[2 "))
+			s.keys("3")
+			s.waitFor("page 3", 3*time.Second, contains("[3 "))
+			s.keys("Space")
+			s.waitFor("paused", 3*time.Second, contains("PAUSED"))
+			time.Sleep(1200 * time.Millisecond)
+			if sc := s.capture(); !strings.Contains(sc, "[3 ") || !strings.Contains(sc, "PAUSED") {
+				t.Fatalf("pause did not hold:\n%s", sc)
+			}
+			s.keys("l")
+			s.waitFor("Chinese labels", 3*time.Second, contains("已暂停"))
+			s.keys("q")
+		})
+	}
+}
