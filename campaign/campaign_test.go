@@ -29,6 +29,10 @@ func ev(id, typ, district string, data any) feed.Event {
 	return feed.Event{ID: id, Type: typ, At: t0, District: district, Data: eventJSON(data)}
 }
 
+// lastDay moves the campaign clock to its last day without counting
+// anything, so comparisons are against the whole baseline.
+var lastDay = feed.Event{ID: "clock", Type: "clock.tick", At: t0.Add(48 * time.Hour), District: "east"}
+
 func fold(cfg *Config, evs ...feed.Event) *State {
 	s := NewState(cfg)
 	for _, e := range evs {
@@ -48,12 +52,19 @@ func TestEachEventTypeMovesItsFigures(t *testing.T) {
 			ev("a1", feed.TypeAlarmReceived, "east", feed.AlarmReceived{AlarmID: "A1", Category: "criminal", Priority: 2}),
 			ev("a2", feed.TypeAlarmReceived, "west", feed.AlarmReceived{AlarmID: "A2", Category: "criminal", Priority: 2}),
 			ev("a3", feed.TypeAlarmReceived, "west", feed.AlarmReceived{AlarmID: "A3", Category: "criminal", Priority: 2}),
+			lastDay,
 		}, map[string]float64{"overall.alarms_criminal_mom_pct": -25}},
+		{"to date: day 1 of 3 compares with a third of the baseline", []feed.Event{
+			ev("a1", feed.TypeAlarmReceived, "east", feed.AlarmReceived{AlarmID: "A1", Category: "criminal", Priority: 2}),
+			ev("a2", feed.TypeAlarmReceived, "west", feed.AlarmReceived{AlarmID: "A2", Category: "criminal", Priority: 2}),
+			ev("a3", feed.TypeAlarmReceived, "west", feed.AlarmReceived{AlarmID: "A3", Category: "criminal", Priority: 2}),
+		}, map[string]float64{"overall.alarms_criminal_mom_pct": 125}},
 		{"theft filed, solved new and cold", []feed.Event{
 			ev("c1", feed.TypeCaseFiled, "east", feed.CaseFiled{CaseID: "C1", Category: "theft", Kind: "criminal"}),
 			ev("c2", feed.TypeCaseFiled, "east", feed.CaseFiled{CaseID: "C2", Category: "theft", Kind: "criminal"}),
 			ev("c3", feed.TypeCaseSolved, "east", feed.CaseSolved{CaseID: "C1", Category: "theft", Kind: "criminal"}),
 			ev("c4", feed.TypeCaseSolved, "east", feed.CaseSolved{CaseID: "C0", Category: "theft", Kind: "criminal", Cold: true}),
+			lastDay,
 		}, map[string]float64{"strike.theft_cases_solved": 2, "strike.theft_clearance_rate_pct": 50, "overall.theft_cases_filed_yoy_pct": -50, "overall.criminal_cases_filed_yoy_pct": -60}},
 		{"homicide solved within the campaign", []feed.Event{
 			ev("h1", feed.TypeCaseFiled, "east", feed.CaseFiled{CaseID: "H1", Category: "homicide", Kind: "criminal"}),
@@ -133,6 +144,9 @@ func TestComparisonArithmetic(t *testing.T) {
 	cfg := testConfig(t)
 	s := fold(cfg, ev("a", feed.TypeAlarmReceived, "east", feed.AlarmReceived{AlarmID: "A", Category: "public_order", Priority: 2}))
 	if f := Figures(cfg, s)["overall.alarms_public_order_mom_pct"]; f.OK {
+		t.Errorf("zero baseline must be n/a, got %+v", f)
+	}
+	if f := DistrictFigures(cfg, s, "east")["overall.alarms_criminal_mom_pct"]; f.OK {
 		t.Errorf("zero baseline must be n/a, got %+v", f)
 	}
 }

@@ -15,7 +15,7 @@ type Figure struct {
 }
 
 // figureDef computes one published figure from counts and the config.
-type figureDef func(cfg *Config, t *Counters) Figure
+type figureDef func(cfg *Config, s *State, t *Counters) Figure
 
 func n(v int64) Figure { return Figure{float64(v), true} }
 
@@ -52,6 +52,13 @@ func amount(t *Counters, action, category string) int64 {
 	return t.AmountsCNY[action+"/"+category]
 }
 
+// ClearanceRate is the share of a category's criminal cases filed in the
+// campaign that were solved (backlog cases solved do not count), as the
+// published theft clearance rate is defined.
+func ClearanceRate(t *Counters, category string) Figure {
+	return Rate(t.NewSolved[category], t.CasesFiled[category])
+}
+
 // Metric is the current value of a baseline metric (see Metrics).
 func Metric(t *Counters, name string) int64 {
 	switch name {
@@ -73,15 +80,43 @@ func Metric(t *Counters, name string) int64 {
 	return 0
 }
 
+// ToDate compares a metric's campaign-to-date count with its baseline
+// pro-rated to the days elapsed (the baseline covers a period as long as the
+// whole campaign): on the last day it is the published comparison, and
+// earlier it compares like with like instead of a part with a whole.
+// Baselines are city-wide, so a district's counts have no comparison.
+func ToDate(cfg *Config, s *State, t *Counters, metric string, baseline map[string]int64) Figure {
+	base, ok := baseline[metric]
+	if !ok || base <= 0 || t != &s.Totals || s.Day < 1 {
+		return Figure{}
+	}
+	cur := Metric(t, metric)
+	if s.Day >= cfg.Days() {
+		return Change(cur, base)
+	}
+	prorated := float64(base) * float64(s.Day) / float64(cfg.Days())
+	return Figure{(float64(cur) - prorated) / prorated * 100, true}
+}
+
+// VsPrevious is the 环比 comparison of a metric, to date.
+func VsPrevious(cfg *Config, s *State, metric string) Figure {
+	return ToDate(cfg, s, &s.Totals, metric, cfg.Baselines.Previous)
+}
+
+// VsLastYear is the 同比 comparison of a metric, to date.
+func VsLastYear(cfg *Config, s *State, metric string) Figure {
+	return ToDate(cfg, s, &s.Totals, metric, cfg.Baselines.LastYear)
+}
+
 func vsPrevious(metric string) figureDef {
-	return func(cfg *Config, t *Counters) Figure {
-		return Change(Metric(t, metric), cfg.Baselines.Previous[metric])
+	return func(cfg *Config, s *State, t *Counters) Figure {
+		return ToDate(cfg, s, t, metric, cfg.Baselines.Previous)
 	}
 }
 
 func vsLastYear(metric string) figureDef {
-	return func(cfg *Config, t *Counters) Figure {
-		return Change(Metric(t, metric), cfg.Baselines.LastYear[metric])
+	return func(cfg *Config, s *State, t *Counters) Figure {
+		return ToDate(cfg, s, t, metric, cfg.Baselines.LastYear)
 	}
 }
 
@@ -101,82 +136,92 @@ var figureDefs = map[string]figureDef{
 	"overall.alarms_public_order_mom_pct":  vsPrevious("alarms_public_order"),
 	"overall.criminal_cases_filed_yoy_pct": vsLastYear("criminal_cases_filed"),
 	"overall.theft_cases_filed_yoy_pct":    vsLastYear("theft_cases_filed"),
-	"overall.supervision_teams":            func(_ *Config, t *Counters) Figure { return n(t.Operations[feed.OpSupervision]) },
+	"overall.supervision_teams":            func(_ *Config, _ *State, t *Counters) Figure { return n(t.Operations[feed.OpSupervision]) },
 
-	"strike.homicide_new_solve_rate_pct": func(_ *Config, t *Counters) Figure {
-		return Rate(t.NewSolved[feed.CaseHomicide], t.CasesFiled[feed.CaseHomicide])
+	"strike.homicide_new_solve_rate_pct": func(_ *Config, _ *State, t *Counters) Figure {
+		return ClearanceRate(t, feed.CaseHomicide)
 	},
-	"strike.homicide_cold_cases_solved": func(_ *Config, t *Counters) Figure { return n(t.ColdSolved[feed.CaseHomicide]) },
+	"strike.homicide_cold_cases_solved": func(_ *Config, _ *State, t *Counters) Figure { return n(t.ColdSolved[feed.CaseHomicide]) },
 	// Serious violent crime (严重暴力犯罪) includes homicide.
-	"strike.serious_violent_cases_solved": func(_ *Config, t *Counters) Figure {
+	"strike.serious_violent_cases_solved": func(_ *Config, _ *State, t *Counters) Figure {
 		return n(t.CasesSolved[feed.CaseSeriousViolent] + t.CasesSolved[feed.CaseHomicide])
 	},
-	"strike.homicide_fugitives_10y_caught": func(_ *Config, t *Counters) Figure { return n(t.Fugitives10Years[feed.CaseHomicide]) },
-	"strike.gang_suspects_arrested":        func(_ *Config, t *Counters) Figure { return n(persons(t, feed.ActionArrest, feed.CaseGang)) },
-	"strike.gang_assets_seized_cny":        func(_ *Config, t *Counters) Figure { return n(amount(t, feed.ActionSeizure, feed.CaseGang)) },
-	"strike.gang_groups_busted":            func(_ *Config, t *Counters) Figure { return n(t.GroupsBusted[feed.CaseGang]) },
-	"strike.gang_suspects_prosecuted":      func(_ *Config, t *Counters) Figure { return n(persons(t, feed.ActionProsecution, feed.CaseGang)) },
-	"strike.theft_cases_solved":            func(_ *Config, t *Counters) Figure { return n(t.CasesSolved[feed.CaseTheft]) },
+	"strike.homicide_fugitives_10y_caught": func(_ *Config, _ *State, t *Counters) Figure { return n(t.Fugitives10Years[feed.CaseHomicide]) },
+	"strike.gang_suspects_arrested":        func(_ *Config, _ *State, t *Counters) Figure { return n(persons(t, feed.ActionArrest, feed.CaseGang)) },
+	"strike.gang_assets_seized_cny":        func(_ *Config, _ *State, t *Counters) Figure { return n(amount(t, feed.ActionSeizure, feed.CaseGang)) },
+	"strike.gang_groups_busted":            func(_ *Config, _ *State, t *Counters) Figure { return n(t.GroupsBusted[feed.CaseGang]) },
+	"strike.gang_suspects_prosecuted": func(_ *Config, _ *State, t *Counters) Figure {
+		return n(persons(t, feed.ActionProsecution, feed.CaseGang))
+	},
+	"strike.theft_cases_solved": func(_ *Config, _ *State, t *Counters) Figure { return n(t.CasesSolved[feed.CaseTheft]) },
 	// The clearance rate counts cases filed in the period and solved in it;
 	// backlog cases solved (in theft_cases_solved) do not inflate it.
-	"strike.theft_clearance_rate_pct": func(_ *Config, t *Counters) Figure {
-		return Rate(t.NewSolved[feed.CaseTheft], t.CasesFiled[feed.CaseTheft])
+	"strike.theft_clearance_rate_pct": func(_ *Config, _ *State, t *Counters) Figure {
+		return ClearanceRate(t, feed.CaseTheft)
 	},
-	"strike.theft_suspects_arrested":  func(_ *Config, t *Counters) Figure { return n(persons(t, feed.ActionArrest, feed.CaseTheft)) },
-	"strike.affray_cases":             func(_ *Config, t *Counters) Figure { return n(t.CasesFiled[feed.CaseAffray]) },
-	"strike.affray_criminal_measures": func(_ *Config, t *Counters) Figure { return n(persons(t, feed.ActionCriminalMeasure, feed.CaseAffray)) },
-	"strike.vice_criminal_cases":      func(_ *Config, t *Counters) Figure { return n(t.CasesFiled[feed.CaseVice]) },
-	"strike.vice_admin_cases":         func(_ *Config, t *Counters) Figure { return n(t.AdminCasesFiled[feed.CaseVice]) },
-	"strike.vice_criminal_measures":   func(_ *Config, t *Counters) Figure { return n(persons(t, feed.ActionCriminalMeasure, feed.CaseVice)) },
-	"strike.vice_admin_penalties":     func(_ *Config, t *Counters) Figure { return n(persons(t, feed.ActionAdminPenalty, feed.CaseVice)) },
-	"strike.cross_border_gambling_cases": func(_ *Config, t *Counters) Figure {
+	"strike.theft_suspects_arrested": func(_ *Config, _ *State, t *Counters) Figure { return n(persons(t, feed.ActionArrest, feed.CaseTheft)) },
+	"strike.affray_cases":            func(_ *Config, _ *State, t *Counters) Figure { return n(t.CasesFiled[feed.CaseAffray]) },
+	"strike.affray_criminal_measures": func(_ *Config, _ *State, t *Counters) Figure {
+		return n(persons(t, feed.ActionCriminalMeasure, feed.CaseAffray))
+	},
+	"strike.vice_criminal_cases": func(_ *Config, _ *State, t *Counters) Figure { return n(t.CasesFiled[feed.CaseVice]) },
+	"strike.vice_admin_cases":    func(_ *Config, _ *State, t *Counters) Figure { return n(t.AdminCasesFiled[feed.CaseVice]) },
+	"strike.vice_criminal_measures": func(_ *Config, _ *State, t *Counters) Figure {
+		return n(persons(t, feed.ActionCriminalMeasure, feed.CaseVice))
+	},
+	"strike.vice_admin_penalties": func(_ *Config, _ *State, t *Counters) Figure {
+		return n(persons(t, feed.ActionAdminPenalty, feed.CaseVice))
+	},
+	"strike.cross_border_gambling_cases": func(_ *Config, _ *State, t *Counters) Figure {
 		return n(t.CasesFiled[feed.CaseCrossBorderGambling])
 	},
-	"strike.cross_border_gambling_criminal_measures": func(_ *Config, t *Counters) Figure {
+	"strike.cross_border_gambling_criminal_measures": func(_ *Config, _ *State, t *Counters) Figure {
 		return n(persons(t, feed.ActionCriminalMeasure, feed.CaseCrossBorderGambling))
 	},
-	"strike.cross_border_gambling_prosecuted": func(_ *Config, t *Counters) Figure {
+	"strike.cross_border_gambling_prosecuted": func(_ *Config, _ *State, t *Counters) Figure {
 		return n(persons(t, feed.ActionProsecution, feed.CaseCrossBorderGambling))
 	},
 	"strike.telecom_fraud_cases_yoy_pct":      vsLastYear("telecom_fraud_cases"),
 	"strike.telecom_fraud_losses_yoy_pct":     vsLastYear("telecom_fraud_losses_cny"),
-	"strike.telecom_fraud_cluster_operations": func(_ *Config, t *Counters) Figure { return n(t.Operations[feed.OpClusterCampaign]) },
-	"strike.telecom_fraud_cases_solved":       func(_ *Config, t *Counters) Figure { return n(t.CasesSolved[feed.CaseTelecomFraud]) },
-	"strike.telecom_fraud_suspects_arrested":  func(_ *Config, t *Counters) Figure { return n(persons(t, feed.ActionArrest, feed.CaseTelecomFraud)) },
-	"patrol.grids":                            func(cfg *Config, _ *Counters) Figure { return n(int64(len(cfg.Grids))) },
-	"patrol.night_markets":                    func(cfg *Config, _ *Counters) Figure { return n(int64(cfg.SiteCount("night_market"))) },
-	"patrol.traffic_officer_deployments":      func(_ *Config, t *Counters) Figure { return n(t.Officers[feed.DutyTraffic]) },
-	"patrol.traffic_vehicle_deployments":      func(_ *Config, t *Counters) Figure { return n(t.Vehicles[feed.DutyTraffic]) },
-	"patrol.traffic_enforcement_stations":     func(_ *Config, t *Counters) Figure { return n(t.Posts[feed.PostTrafficStation]) },
-	"patrol.traffic_duty_posts":               func(_ *Config, t *Counters) Figure { return n(t.Posts[feed.PostTrafficDuty]) },
-	"patrol.traffic_violations_total":         func(_ *Config, t *Counters) Figure { return n(sum(t.Violations)) },
-	"patrol.traffic_unlicensed":               func(_ *Config, t *Counters) Figure { return n(t.Violations["unlicensed"]) },
-	"patrol.traffic_drink_driving":            func(_ *Config, t *Counters) Figure { return n(t.Violations["drink_driving"]) },
-	"patrol.traffic_drunk_driving":            func(_ *Config, t *Counters) Figure { return n(t.Violations["drunk_driving"]) },
-	"patrol.traffic_speeding":                 func(_ *Config, t *Counters) Figure { return n(t.Violations["speeding"]) },
-	"patrol.traffic_passenger_overload":       func(_ *Config, t *Counters) Figure { return n(t.Violations["passenger_overload"]) },
-	"patrol.traffic_cargo_overload":           func(_ *Config, t *Counters) Figure { return n(t.Violations["cargo_overload"]) },
-	"patrol.night_spot_checks":                func(_ *Config, t *Counters) Figure { return n(t.Operations[feed.OpNightSpotCheck]) },
-	"patrol.checkpoints":                      func(_ *Config, t *Counters) Figure { return n(t.Posts[feed.PostCheckpoint]) },
-	"patrol.area_officer_deployments":         func(_ *Config, t *Counters) Figure { return n(t.Officers[feed.DutyArea]) },
-	"patrol.social_force_deployments":         func(_ *Config, t *Counters) Figure { return n(t.Volunteers) },
-	"patrol.persons_checked":                  func(_ *Config, t *Counters) Figure { return n(t.PersonsChecked) },
-	"patrol.vehicles_checked":                 func(_ *Config, t *Counters) Figure { return n(t.VehiclesChecked) },
-	"patrol.key_unit_hazards_rectified":       func(_ *Config, t *Counters) Figure { return n(t.Rectified[feed.UnitKeyUnit]) },
-	"hazard.hazchem_inspections":              func(_ *Config, t *Counters) Figure { return n(t.Inspections[feed.UnitHazchem]) },
-	"hazard.hazchem_rectified":                func(_ *Config, t *Counters) Figure { return n(t.Rectified[feed.UnitHazchem]) },
-	"hazard.logistics_inspections":            func(_ *Config, t *Counters) Figure { return n(t.Inspections[feed.UnitLogistics]) },
-	"hazard.logistics_rectified":              func(_ *Config, t *Counters) Figure { return n(t.Rectified[feed.UnitLogistics]) },
-	"hazard.internal_unit_inspections":        func(_ *Config, t *Counters) Figure { return n(t.Inspections[feed.UnitInternal]) },
-	"hazard.internal_unit_rectified":          func(_ *Config, t *Counters) Figure { return n(t.Rectified[feed.UnitInternal]) },
-	"hazard.rectification_notices":            func(_ *Config, t *Counters) Figure { return n(t.Notices) },
-	"hazard.disputes_found":                   func(_ *Config, t *Counters) Figure { return n(t.DisputesFound) },
-	"hazard.disputes_resolved":                func(_ *Config, t *Counters) Figure { return n(t.DisputesResolved) },
-	"hazard.disputes_resolution_rate_pct":     func(_ *Config, t *Counters) Figure { return Rate(t.DisputesResolved, t.DisputesFound) },
-	"hazard.school_officer_deployments":       func(_ *Config, t *Counters) Figure { return n(t.Officers[feed.DutySchool]) },
-	"hazard.schools_inspected":                func(_ *Config, t *Counters) Figure { return n(t.Inspections[feed.UnitSchool]) },
-	"hazard.school_hazards_rectified":         func(_ *Config, t *Counters) Figure { return n(t.Rectified[feed.UnitSchool]) },
-	"hazard.major_accidents":                  func(_ *Config, t *Counters) Figure { return n(t.MajorAccidents) },
+	"strike.telecom_fraud_cluster_operations": func(_ *Config, _ *State, t *Counters) Figure { return n(t.Operations[feed.OpClusterCampaign]) },
+	"strike.telecom_fraud_cases_solved":       func(_ *Config, _ *State, t *Counters) Figure { return n(t.CasesSolved[feed.CaseTelecomFraud]) },
+	"strike.telecom_fraud_suspects_arrested": func(_ *Config, _ *State, t *Counters) Figure {
+		return n(persons(t, feed.ActionArrest, feed.CaseTelecomFraud))
+	},
+	"patrol.grids":                        func(cfg *Config, _ *State, _ *Counters) Figure { return n(int64(len(cfg.Grids))) },
+	"patrol.night_markets":                func(cfg *Config, _ *State, _ *Counters) Figure { return n(int64(cfg.SiteCount("night_market"))) },
+	"patrol.traffic_officer_deployments":  func(_ *Config, _ *State, t *Counters) Figure { return n(t.Officers[feed.DutyTraffic]) },
+	"patrol.traffic_vehicle_deployments":  func(_ *Config, _ *State, t *Counters) Figure { return n(t.Vehicles[feed.DutyTraffic]) },
+	"patrol.traffic_enforcement_stations": func(_ *Config, _ *State, t *Counters) Figure { return n(t.Posts[feed.PostTrafficStation]) },
+	"patrol.traffic_duty_posts":           func(_ *Config, _ *State, t *Counters) Figure { return n(t.Posts[feed.PostTrafficDuty]) },
+	"patrol.traffic_violations_total":     func(_ *Config, _ *State, t *Counters) Figure { return n(sum(t.Violations)) },
+	"patrol.traffic_unlicensed":           func(_ *Config, _ *State, t *Counters) Figure { return n(t.Violations["unlicensed"]) },
+	"patrol.traffic_drink_driving":        func(_ *Config, _ *State, t *Counters) Figure { return n(t.Violations["drink_driving"]) },
+	"patrol.traffic_drunk_driving":        func(_ *Config, _ *State, t *Counters) Figure { return n(t.Violations["drunk_driving"]) },
+	"patrol.traffic_speeding":             func(_ *Config, _ *State, t *Counters) Figure { return n(t.Violations["speeding"]) },
+	"patrol.traffic_passenger_overload":   func(_ *Config, _ *State, t *Counters) Figure { return n(t.Violations["passenger_overload"]) },
+	"patrol.traffic_cargo_overload":       func(_ *Config, _ *State, t *Counters) Figure { return n(t.Violations["cargo_overload"]) },
+	"patrol.night_spot_checks":            func(_ *Config, _ *State, t *Counters) Figure { return n(t.Operations[feed.OpNightSpotCheck]) },
+	"patrol.checkpoints":                  func(_ *Config, _ *State, t *Counters) Figure { return n(t.Posts[feed.PostCheckpoint]) },
+	"patrol.area_officer_deployments":     func(_ *Config, _ *State, t *Counters) Figure { return n(t.Officers[feed.DutyArea]) },
+	"patrol.social_force_deployments":     func(_ *Config, _ *State, t *Counters) Figure { return n(t.Volunteers) },
+	"patrol.persons_checked":              func(_ *Config, _ *State, t *Counters) Figure { return n(t.PersonsChecked) },
+	"patrol.vehicles_checked":             func(_ *Config, _ *State, t *Counters) Figure { return n(t.VehiclesChecked) },
+	"patrol.key_unit_hazards_rectified":   func(_ *Config, _ *State, t *Counters) Figure { return n(t.Rectified[feed.UnitKeyUnit]) },
+	"hazard.hazchem_inspections":          func(_ *Config, _ *State, t *Counters) Figure { return n(t.Inspections[feed.UnitHazchem]) },
+	"hazard.hazchem_rectified":            func(_ *Config, _ *State, t *Counters) Figure { return n(t.Rectified[feed.UnitHazchem]) },
+	"hazard.logistics_inspections":        func(_ *Config, _ *State, t *Counters) Figure { return n(t.Inspections[feed.UnitLogistics]) },
+	"hazard.logistics_rectified":          func(_ *Config, _ *State, t *Counters) Figure { return n(t.Rectified[feed.UnitLogistics]) },
+	"hazard.internal_unit_inspections":    func(_ *Config, _ *State, t *Counters) Figure { return n(t.Inspections[feed.UnitInternal]) },
+	"hazard.internal_unit_rectified":      func(_ *Config, _ *State, t *Counters) Figure { return n(t.Rectified[feed.UnitInternal]) },
+	"hazard.rectification_notices":        func(_ *Config, _ *State, t *Counters) Figure { return n(t.Notices) },
+	"hazard.disputes_found":               func(_ *Config, _ *State, t *Counters) Figure { return n(t.DisputesFound) },
+	"hazard.disputes_resolved":            func(_ *Config, _ *State, t *Counters) Figure { return n(t.DisputesResolved) },
+	"hazard.disputes_resolution_rate_pct": func(_ *Config, _ *State, t *Counters) Figure { return Rate(t.DisputesResolved, t.DisputesFound) },
+	"hazard.school_officer_deployments":   func(_ *Config, _ *State, t *Counters) Figure { return n(t.Officers[feed.DutySchool]) },
+	"hazard.schools_inspected":            func(_ *Config, _ *State, t *Counters) Figure { return n(t.Inspections[feed.UnitSchool]) },
+	"hazard.school_hazards_rectified":     func(_ *Config, _ *State, t *Counters) Figure { return n(t.Rectified[feed.UnitSchool]) },
+	"hazard.major_accidents":              func(_ *Config, _ *State, t *Counters) Figure { return n(t.MajorAccidents) },
 }
 
 // stateFigureDefs are figures about one notable case.
@@ -216,7 +261,7 @@ func DistrictFigures(cfg *Config, s *State, district string) map[string]Figure {
 func figuresOf(cfg *Config, s *State, t *Counters) map[string]Figure {
 	out := make(map[string]Figure, len(figureDefs)+len(stateFigureDefs))
 	for id, def := range figureDefs {
-		out[id] = def(cfg, t)
+		out[id] = def(cfg, s, t)
 	}
 	for id, def := range stateFigureDefs {
 		out[id] = def(cfg, s)

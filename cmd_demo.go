@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"sitboard/campaign"
+	"sitboard/demo"
+	"sitboard/demo/replay"
+	"sitboard/feed/client"
+	"sitboard/feed/hub"
+	"sitboard/tui"
+)
+
+func init() {
+	register("demo", "replay the 2023 Zhoukou Summer Action through a real hub onto the board", cmdDemo)
+}
+
+// demoLength is how long the whole campaign takes to play by default.
+const demoLength = 5 * time.Minute
+
+func randomToken() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func cmdDemo(args []string) int {
+	if len(args) > 0 && args[0] == "generate" {
+		return cmdGenerate(args[1:])
+	}
+	cfg := demo.Campaign()
+	defaultSpeed := float64(cfg.Days()) * 86400 / demoLength.Seconds()
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	speedFlag := fs.String("speed", "", fmt.Sprintf("campaign seconds per wall-clock second, or max (default %.0f: the whole campaign in about %v)", defaultSpeed, demoLength))
+	from := fs.String("from", "", "start the replay at this date (YYYY-MM-DD) or time (RFC 3339)")
+	loop := fs.Bool("loop", false, "replay again and again; each loop is a fresh campaign")
+	layout := fs.String("layout", "", "layout: compact, standard, wall, or a layout TOML file (default: chosen by terminal size)")
+	lang := fs.String("lang", "", "label language: zh or en (default: from LC_ALL/LANG)")
+	theme := fs.String("theme", "", "theme: dark, light, high-contrast, mono (default: dark, or mono under NO_COLOR)")
+	district := fs.String("district", "", "district id to highlight; f filters the panels to it")
+	bell := fs.Bool("bell", false, "ring the terminal bell on a new priority alert")
+	listen := fs.String("listen", "127.0.0.1:0", "address of the demo's in-process hub (other boards may watch it)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: sitboard demo [--speed X] [--from DATE] [--loop] [--layout L] [--lang zh|en] [--theme T]\n       sitboard demo generate --seed N --out FILE\n\nStarts a hub on loopback, replays the shipped recording into it over HTTP and\nshows the board connected over the websocket. At the end the board checks\nevery figure against the published ones.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage(err)
+	}
+	speed := defaultSpeed
+	if *speedFlag != "" {
+		v, err := parseSpeed(*speedFlag)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "demo:", err)
+			return 2
+		}
+		speed = v
+	}
+	rec, err := replay.Load(demo.Recording())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "demo: the shipped recording is unreadable:", err)
+		return 1
+	}
+	var fromT time.Time
+	if *from != "" {
+		if fromT, err = replay.ParseTime(*from, cfg.Location(), false); err != nil {
+			fmt.Fprintln(os.Stderr, "demo: --from:", err)
+			return 2
+		}
+	}
+	opts := tui.Options{Lang: *lang, Theme: *theme, Layout: *layout, District: *district, Bell: *bell, Demo: true}
+	if err := tui.Validate(cfg, opts); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		return 2
+	}
+
+	// The board owns the terminal, so the hub's and client's logs go nowhere.
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ingestToken, readToken := randomToken(), randomToken()
+	h, err := hub.New(hub.Options{Campaign: cfg, IngestToken: ingestToken, ReadToken: readToken, Logger: quiet})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "demo: cannot start the hub:", err)
+		return 1
+	}
+	defer h.Close()
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "demo: cannot listen on %s: %v\n", *listen, err)
+		return 1
+	}
+	srv := &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	base := "http://" + ln.Addr().String()
+
+	p := tea.NewProgram(tui.New(cfg, opts), tea.WithFPS(15))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	var latest atomic.Pointer[campaign.State] // what the board shows, for the final check
+	go client.Run(ctx, client.Options{URL: "ws://" + ln.Addr().String(), Token: readToken, Campaign: cfg, Logger: quiet},
+		func(b client.Batch) {
+			if b.State != nil {
+				latest.Store(b.State)
+			}
+			for _, m := range BoardMsgs(b) {
+				p.Send(m)
+			}
+		})
+
+	go func() {
+		err := replay.RunRecording(ctx, replay.Options{
+			URL: base, Token: ingestToken, Speed: speed, From: fromT, Loop: *loop, Logger: quiet,
+			Progress: func(pr replay.Progress) {
+				if !pr.Done {
+					p.Send(tui.DemoMsg{Speed: speed, CampaignTime: pr.At, Sent: pr.Sent, Total: pr.Total})
+				}
+			},
+		}, rec)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			p.Send(tui.DemoMsg{Speed: speed, Done: true, Mismatches: []string{"replay failed: " + err.Error()}})
+			return
+		}
+		p.Send(finalCheck(ctx, cfg, h, &latest, speed, rec.Last(), !fromT.IsZero()))
+	}()
+
+	if _, err := p.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		return 1
+	}
+	return 0
+}
+
+// finalCheck waits until the board has every event the hub stored, then
+// compares the board's figures with the published facts: the proof that
+// the whole path, wire included, reproduces the city's numbers.
+func finalCheck(ctx context.Context, cfg *campaign.Config, h *hub.Hub, latest *atomic.Pointer[campaign.State], speed float64, last time.Time, partial bool) tui.DemoMsg {
+	done := tui.DemoMsg{Speed: speed, Done: true, CampaignTime: last}
+	want := h.Seq()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st := latest.Load()
+		if st != nil && st.Seq >= want {
+			break
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			done.Mismatches = []string{fmt.Sprintf("the board did not receive every event (hub at seq %d)", want)}
+			return done
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if partial {
+		done.Mismatches = []string{"partial replay (--from): the published figures cover the whole campaign"}
+		return done
+	}
+	facts, err := campaign.ParseFacts("embedded facts", demo.Facts())
+	if err != nil {
+		done.Mismatches = []string{err.Error()}
+		return done
+	}
+	for _, m := range campaign.CheckFacts(campaign.Figures(cfg, latest.Load()), facts) {
+		done.Mismatches = append(done.Mismatches, m.String())
+	}
+	done.CheckOK = len(done.Mismatches) == 0
+	return done
+}
