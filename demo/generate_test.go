@@ -274,3 +274,22 @@ func BenchmarkGenerate(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "bytes")
 }
+
+// BenchmarkFoldShippedRecording is what `summary --recording` does with the
+// shipped file: gunzip, decode every line, fold.
+func BenchmarkFoldShippedRecording(b *testing.B) {
+	cfg := Campaign()
+	var n int
+	for b.Loop() {
+		st := campaign.NewState(cfg)
+		n = 0
+		if err := feed.ScanEvents(Recording(), func(ev feed.Event) error {
+			campaign.Apply(cfg, st, ev)
+			n++
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n), "events")
+}
