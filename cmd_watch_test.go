@@ -16,6 +16,11 @@ import (
 
 // startHub runs `sitboard hub` on a free loopback port and returns its URL.
 func startHub(t *testing.T) string {
+	url, _ := startHubProc(t)
+	return url
+}
+
+func startHubProc(t *testing.T) (string, *exec.Cmd) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -33,12 +38,12 @@ func startHub(t *testing.T) string {
 	for i := 0; i < 100; i++ {
 		if r, err := http.Get(url + "/healthz"); err == nil {
 			r.Body.Close()
-			return url
+			return url, cmd
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatal("hub did not come up")
-	return ""
+	return "", nil
 }
 
 // postRecording sends the first n events of the shipped recording.
@@ -118,4 +123,22 @@ func TestWatchInTmux(t *testing.T) {
 			s.keys("q")
 		})
 	}
+}
+
+// TestWatchShowsLostHub: when the hub goes away the board says so within
+// seconds, then says how old its data is, and keeps the last picture.
+func TestWatchShowsLostHub(t *testing.T) {
+	needTmux(t)
+	hub, proc := startHubProc(t)
+	postRecording(t, hub, 3000)
+	s := startTmux(t, 120, 40, []string{"LANG=en_US.UTF-8"}, "watch", "--hub", strings.Replace(hub, "http", "ws", 1), "--stale-after", "3s")
+	s.waitFor("the live board", 10*time.Second, contains("LIVE"))
+	proc.Process.Kill()
+	proc.Wait()
+	s.waitFor("RECONNECTING", 5*time.Second, contains("RECONNECTING"))
+	screen := s.waitFor("STALE with the age", 10*time.Second, contains("STALE "))
+	if !strings.Contains(screen, "seq 3,000") {
+		t.Errorf("the last picture is gone:\n%s", screen)
+	}
+	s.keys("q")
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"sitboard/campaign"
@@ -15,7 +16,19 @@ var fixedNow = time.Date(2023, 7, 31, 14, 5, 30, 0, time.FixedZone("+08:00", 8*3
 
 // fixture folds a handful of hand-made events, with long Chinese summaries
 // and ambiguous-width characters (· “” ① —), into a fresh state.
+// The result is shared: the board never changes a state it is given.
 func fixture() (*campaign.Config, *campaign.State) {
+	fixtureOnce.Do(func() { fixtureCfg, fixtureState = buildFixture() })
+	return fixtureCfg, fixtureState
+}
+
+var (
+	fixtureOnce  sync.Once
+	fixtureCfg   *campaign.Config
+	fixtureState *campaign.State
+)
+
+func buildFixture() (*campaign.Config, *campaign.State) {
 	cfg := demo.Campaign()
 	s := campaign.NewState(cfg)
 	var seq uint64
@@ -112,3 +125,5 @@ func fixture() (*campaign.Config, *campaign.State) {
 	add("weather.warning", "chuanhui", "", t.Add(time.Minute), map[string]string{"level": "orange"})
 	return cfg, s
 }
+
+func campaignNewState(cfg *campaign.Config) *campaign.State { return campaign.NewState(cfg) }

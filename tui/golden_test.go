@@ -99,3 +99,38 @@ func TestGoldens(t *testing.T) {
 		}
 	}
 }
+
+// TestEverythingFits checks the width rule beyond the goldens: every
+// layout, language and theme, at odd sizes, in every board state.
+func TestEverythingFits(t *testing.T) {
+	sizes := [][2]int{{80, 24}, {81, 25}, {97, 33}, {111, 35}, {120, 40}, {133, 41}, {181, 51}, {200, 60}, {240, 70}}
+	states := map[string]func(m Model) Model{
+		"plain":    func(m Model) Model { return m },
+		"help":     func(m Model) Model { return press(m, "?") },
+		"filtered": func(m Model) Model { return press(m, "f") },
+		"paused":   func(m Model) Model { return press(m, "right", "space", "a") },
+		"stale": func(m Model) Model {
+			return send(m, ConnMsg{Status: ConnReconnecting, NextRetry: fixedNow.Add(9 * time.Second), LastData: fixedNow.Add(-3 * time.Hour)})
+		},
+		"empty": func(m Model) Model {
+			cfg, _ := fixture()
+			return send(m, StateMsg{State: campaignNewState(cfg)})
+		},
+	}
+	for _, layout := range append(layouts.Names(), "") {
+		for _, lang := range Langs {
+			for _, theme := range Themes {
+				for _, sz := range sizes {
+					for name, apply := range states {
+						m := board(t, Options{Lang: lang, Theme: theme, Layout: layout, District: "shangshui"}, sz[0], sz[1])
+						m = apply(m)
+						for page := 0; page < 3; page++ {
+							checkWidths(t, fmt.Sprintf("%s/%s/%s/%dx%d/%s/page%d", layout, lang, theme, sz[0], sz[1], name, page), m.Render(), sz[0], sz[1])
+							m = press(m, "right")
+						}
+					}
+				}
+			}
+		}
+	}
+}
