@@ -64,16 +64,33 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 	}
 }
 
+// rememberID keeps the last DedupWindow ids in a ring: RecentIDs is filled
+// up to the window, then IDNext is the slot the next id overwrites.
 func (s *State) rememberID(id string) {
 	if id == "" {
 		return
 	}
-	if len(s.RecentIDs) >= DedupWindow {
-		delete(s.recentIDIndex, s.RecentIDs[0])
-		s.RecentIDs = slices.Delete(s.RecentIDs, 0, 1)
+	if len(s.RecentIDs) < DedupWindow {
+		s.RecentIDs = append(s.RecentIDs, id)
+	} else {
+		s.IDNext %= DedupWindow
+		delete(s.recentIDIndex, s.RecentIDs[s.IDNext])
+		s.RecentIDs[s.IDNext] = id
+		s.IDNext++
 	}
-	s.RecentIDs = append(s.RecentIDs, id)
 	s.recentIDIndex[id] = struct{}{}
+}
+
+// pushFront puts v first in a newest-first ring of at most size items,
+// without allocating once the ring is full.
+func pushFront[T any](ring []T, v T, size int) []T {
+	if len(ring) < size {
+		var zero T
+		ring = append(ring, zero)
+	}
+	copy(ring[1:], ring[:len(ring)-1])
+	ring[0] = v
+	return ring
 }
 
 func (s *State) countUnknown(t string) {
@@ -268,11 +285,7 @@ func (f *folder) grid(id string) *GridCounts {
 }
 
 func (f *folder) pushTicker(it TickerItem) {
-	t := f.s.Ticker
-	if len(t) >= TickerSize {
-		t = t[:TickerSize-1]
-	}
-	f.s.Ticker = append([]TickerItem{it}, t...)
+	f.s.Ticker = pushFront(f.s.Ticker, it, TickerSize)
 }
 
 func (f *folder) tickerStatus(alarmID, status string) {
@@ -326,11 +339,7 @@ func (f *folder) caseSolved(p feed.CaseSolved) {
 		n.ValueCNY += p.ValueCNY
 	}
 	c := Closure{Seq: ev.Seq, At: ev.At, CaseID: p.CaseID, Category: p.Category, District: ev.District, Cold: p.Cold, Notable: p.Notable, Summary: p.Summary}
-	cl := f.s.Closures
-	if len(cl) >= ClosuresSize {
-		cl = cl[:ClosuresSize-1]
-	}
-	f.s.Closures = append([]Closure{c}, cl...)
+	f.s.Closures = pushFront(f.s.Closures, c, ClosuresSize)
 	f.clearAlerts(ev.Type, p.CaseID)
 }
 

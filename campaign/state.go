@@ -41,7 +41,8 @@ type State struct {
 	Alerts        []Alert              `json:"alerts"`
 	Unknown       map[string]int64     `json:"unknown,omitempty"`
 	Duplicates    int64                `json:"duplicates,omitempty"`
-	RecentIDs     []string             `json:"recent_ids"`
+	RecentIDs     []string             `json:"recent_ids"` // a ring; see rememberID
+	IDNext        int                  `json:"id_next,omitempty"`
 	recentIDIndex map[string]struct{}
 }
 
