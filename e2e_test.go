@@ -1,10 +1,15 @@
 package main
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mattn/go-runewidth"
 )
 
 // tmuxSession runs the built sitboard in a detached tmux session of the
@@ -86,3 +91,81 @@ func (s *tmuxSession) waitFor(what string, timeout time.Duration, ok func(screen
 func contains(sub string) func(string) bool {
 	return func(s string) bool { return strings.Contains(s, sub) }
 }
+
+// fastLayout is the compact layout with a two-second rotation, so a test
+// sees every panel take its turn quickly.
+func fastLayout(t *testing.T) string {
+	t.Helper()
+	src, err := os.ReadFile("layouts/compact.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "fast.toml")
+	fast := strings.Replace(string(src), "rotate_seconds = 15", "rotate_seconds = 2", 1)
+	if fast == string(src) {
+		t.Fatal("layouts/compact.toml no longer says rotate_seconds = 15: update this test")
+	}
+	if err := os.WriteFile(path, []byte(fast), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+var tickerRow = regexp.MustCompile(`\d\d:\d\d:\d\d .*(received|dispatched|closed)`)
+
+// TestDemoInTerminal runs 'sitboard demo' as a person would and reads the
+// screen: a moving board whose panels take turns, ticker rows, a pause
+// that holds, and a clean quit.
+func TestDemoInTerminal(t *testing.T) {
+	needTmux(t)
+	tests := []struct {
+		name          string
+		width, height int
+		fast          bool
+	}{
+		{"80x24", 80, 24, true},
+		{"200x60", 200, 60, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"demo", "--lang", "en"}
+			if tc.fast {
+				args = append(args, "--layout", fastLayout(t))
+			}
+			s := startTmux(t, tc.width, tc.height, []string{"TERM=xterm-256color"}, args...)
+			screen := s.waitFor("the campaign header", 20*time.Second, contains("Summer Action"))
+			if !strings.Contains(screen, "DEMO") {
+				t.Errorf("no DEMO badge:\n%s", screen)
+			}
+			s.waitFor("ticker rows", 20*time.Second, func(sc string) bool { return tickerRow.MatchString(sc) })
+			for _, line := range strings.Split(strings.TrimRight(s.capture(), "\n"), "\n") {
+				if w := runewidth.StringWidth(line); w > tc.width {
+					t.Errorf("line wider than the terminal (%d > %d): %q", w, tc.width, line)
+				}
+			}
+			if tc.fast {
+				for _, page := range []string{"[1 Strike]", "[2 Patrol]", "[3 Hazards]", "[1 Strike]"} {
+					s.waitFor("panel "+page, 10*time.Second, contains(page))
+				}
+				s.keys("Space")
+				paused := s.waitFor("PAUSED", 5*time.Second, contains("PAUSED"))
+				page := currentPage(paused)
+				time.Sleep(5 * time.Second) // more than two rotation intervals
+				if now := currentPage(s.capture()); now != page {
+					t.Fatalf("rotation moved from %q to %q while paused", page, now)
+				}
+				s.keys("Right")
+				s.waitFor("the next panel after a step", 5*time.Second, func(sc string) bool { return currentPage(sc) != page })
+			}
+			s.keys("q")
+			s.waitFor("the board to quit", 10*time.Second, func(sc string) bool {
+				out, _ := exec.Command("tmux", "display-message", "-p", "-t", s.name, "#{pane_dead}").Output()
+				return strings.TrimSpace(string(out)) == "1"
+			})
+		})
+	}
+}
+
+var pageMarker = regexp.MustCompile(`\[\d [A-Za-z]+\]`)
+
+func currentPage(screen string) string { return pageMarker.FindString(screen) }
