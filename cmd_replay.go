@@ -21,9 +21,6 @@ func init() {
 	register("replay", "publish a recording to a hub, paced by its own timestamps", cmdReplay)
 }
 
-// DemoSpeed plays the 98-day campaign in about five minutes.
-const DemoSpeed = 98 * 86400 / 300
-
 const replayUsage = `Usage: sitboard replay FILE --hub http://HOST:PORT [--token T] [--speed X|max] [--from DATE] [--until DATE] [--loop]
 
 Publishes a recording (JSON Lines of events, gzipped or not; - reads stdin)
@@ -44,7 +41,7 @@ func cmdReplay(args []string) int {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	hubURL := fs.String("hub", "", "hub URL, http://HOST:PORT (required)")
 	token := fs.String("token", "", "ingest token (default: env SITBOARD_INGEST_TOKEN)")
-	speedFlag := fs.String("speed", "1", "campaign seconds per real second: 1 is real time, "+strconv.Itoa(DemoSpeed)+" plays 98 days in 5 minutes, max sends as fast as the hub takes them")
+	speedFlag := fs.String("speed", "1", "campaign seconds per real second: 1 is real time, "+strconv.Itoa(replay.DemoSpeed)+" plays 98 days in 5 minutes, max sends as fast as the hub takes them")
 	fromFlag := fs.String("from", "", "start at this time: 2023-07-14, 2023-07-14T21:30 (the recording's zone) or RFC 3339")
 	untilFlag := fs.String("until", "", "stop before this time; a date alone includes that whole day")
 	loop := fs.Bool("loop", false, "replay again and again, each run a fresh campaign (new ids, a campaign.started marker)")
@@ -151,7 +148,7 @@ func parseSpeed(s string) (float64, error) {
 	}
 	x, err := strconv.ParseFloat(strings.TrimSuffix(s, "x"), 64)
 	if err != nil || x <= 0 {
-		return 0, fmt.Errorf("bad --speed %q: give a positive number (1 is real time, %d plays 98 days in 5 minutes) or max", s, DemoSpeed)
+		return 0, fmt.Errorf("bad --speed %q: give a positive number (1 is real time, %d plays 98 days in 5 minutes) or max", s, replay.DemoSpeed)
 	}
 	return x, nil
 }

@@ -223,14 +223,25 @@ func (g *gen) emitSolved(cs []*caseRec) {
 
 // spread distributes total persons (or yuan) of one action over the cases
 // by weight, exactly, and writes one case.action per case that gets any,
-// after its solve by a delay in [lo, hi] seconds.
-func (g *gen) spread(cs []*caseRec, action string, total int64, weight func(*caseRec) int64, lo, hi int64) {
+// after its solve by a delay in [lo, hi] seconds. It returns each case's part.
+func (g *gen) spread(cs []*caseRec, action string, total int64, weight func(*caseRec) int64, lo, hi int64) []int64 {
+	return g.spreadFloor(cs, action, total, 0, weight, lo, hi)
+}
+
+// spreadFloor is spread with at least floor for every case: a solved case
+// always shows what was done on it.
+func (g *gen) spreadFloor(cs []*caseRec, action string, total, floor int64, weight func(*caseRec) int64, lo, hi int64) []int64 {
 	w := make([]int64, len(cs))
 	for i, c := range cs {
 		w[i] = weight(c)
 	}
-	parts := apportion(total, w)
+	rest := total - floor*int64(len(cs))
+	if rest < 0 {
+		panic(fmt.Sprintf("generate: %d %s for %d cases cannot give each %d", total, action, len(cs), floor))
+	}
+	parts := apportion(rest, w)
 	for i, c := range cs {
+		parts[i] += floor
 		if parts[i] == 0 {
 			continue
 		}
@@ -246,6 +257,7 @@ func (g *gen) spread(cs []*caseRec, action string, total int64, weight func(*cas
 		}
 		g.add(at, feed.TypeCaseAction, c.district(g), c.grid, a)
 	}
+	return parts
 }
 
 // each is a spread helper: one action per case with persons from a range.
@@ -316,8 +328,8 @@ func (g *gen) gang(filed []*caseRec) {
 		}
 		return 10 + g.r.skewed(3)
 	}
-	g.spread(solved, feed.ActionArrest, 165, big, 60, 3*hour)
-	g.spread(solved, feed.ActionCriminalMeasure, 158, big, day, 3*day)
+	g.spreadFloor(solved, feed.ActionArrest, 165, 1, big, 60, 3*hour)
+	g.spreadFloor(solved, feed.ActionCriminalMeasure, 158, 1, big, day, 3*day)
 	// Seizures come in several rounds on the two group cases.
 	var rounds []*caseRec
 	for _, c := range solved[:2] {
@@ -340,7 +352,16 @@ func (g *gen) theft(filed []*caseRec) {
 	cold := g.coldCases(feed.CaseTheft, 11)
 	all := append(solved, cold...)
 	g.emitSolved(all)
-	g.spread(all, feed.ActionArrest, 644, g.skewedWeight(3), 60, 2*hour)
+	arrested := g.spread(all, feed.ActionArrest, 644, g.skewedWeight(3), 60, 2*hour)
+	// A case solved without an arrest was committed by someone already in
+	// custody for another one (串并案): the action is a compulsory measure.
+	var held []*caseRec
+	for i, c := range all {
+		if arrested[i] == 0 {
+			held = append(held, c)
+		}
+	}
+	g.each(held, feed.ActionCriminalMeasure, 1, 1, hour, day)
 }
 
 // Affray: 77 cases, 261 persons under criminal compulsory measures.
@@ -348,8 +369,8 @@ func (g *gen) affray(filed []*caseRec) {
 	solved := g.solveSome(filed, 72, hour, 10*day)
 	g.emitSolved(solved)
 	w := func(*caseRec) int64 { return 2 + g.r.skewed(3) }
-	g.spread(solved, feed.ActionArrest, 275, w, 60, 3*hour)
-	g.spread(solved, feed.ActionCriminalMeasure, 261, w, 6*hour, 2*day)
+	g.spreadFloor(solved, feed.ActionArrest, 275, 1, w, 60, 3*hour)
+	g.spreadFloor(solved, feed.ActionCriminalMeasure, 261, 1, w, 6*hour, 2*day)
 }
 
 // Vice: 61 criminal cases, 306 under measures; 139 administrative cases,
@@ -357,12 +378,12 @@ func (g *gen) affray(filed []*caseRec) {
 func (g *gen) vice(filed, admin []*caseRec) {
 	solved := g.solveSome(filed, 58, hour, 12*day)
 	g.emitSolved(solved)
-	g.spread(solved, feed.ActionCriminalMeasure, 306, func(*caseRec) int64 { return 1 + g.r.skewed(3) }, 6*hour, 2*day)
+	g.spreadFloor(solved, feed.ActionCriminalMeasure, 306, 1, func(*caseRec) int64 { return 1 + g.r.skewed(3) }, 6*hour, 2*day)
 	for _, c := range admin {
 		c.solvedAt = g.later(c.filedAt, hour, 3*day, 60)
 	}
 	g.emitSolved(admin)
-	g.spread(admin, feed.ActionAdminPenalty, 817, func(*caseRec) int64 { return 2 + g.r.skewed(3) }, 60, 4*hour)
+	g.spreadFloor(admin, feed.ActionAdminPenalty, 817, 1, func(*caseRec) int64 { return 2 + g.r.skewed(3) }, 60, 4*hour)
 }
 
 // Cross-border gambling: 30 cases, 968 under measures, 729 sent for prosecution.
@@ -374,8 +395,8 @@ func (g *gen) crossBorder(filed []*caseRec) {
 		weights[c] = g.r.skewed(6)
 	}
 	w := func(c *caseRec) int64 { return weights[c] }
-	g.spread(solved, feed.ActionArrest, 1010, w, 60, 6*hour)
-	g.spread(solved, feed.ActionCriminalMeasure, 968, w, day, 3*day)
+	g.spreadFloor(solved, feed.ActionArrest, 1010, 1, w, 60, 6*hour)
+	g.spreadFloor(solved, feed.ActionCriminalMeasure, 968, 1, w, day, 3*day)
 	g.spread(solved, feed.ActionProsecution, 729, g.earlyEnough(12*day, w), 8*day, 30*day)
 }
 
@@ -387,7 +408,7 @@ func (g *gen) onlineGambling(filed []*caseRec) {
 		dist: g.byID["xiangcheng"], cold: true, solvedAt: g.at(2023, 7, 18, 6, 10)}
 	all := append(solved, c420)
 	g.emitSolved(all)
-	g.spread(all, feed.ActionArrest, 96, func(c *caseRec) int64 {
+	g.spreadFloor(all, feed.ActionArrest, 96, 1, func(c *caseRec) int64 {
 		if c.notable != "" {
 			return 40
 		}
@@ -407,7 +428,7 @@ func (g *gen) telecom(filed []*caseRec) {
 	cold := g.coldCases(feed.CaseTelecomFraud, 36)
 	all := append(solved, cold...)
 	g.emitSolved(all)
-	g.spread(all, feed.ActionArrest, 1446, func(c *caseRec) int64 {
+	g.spreadFloor(all, feed.ActionArrest, 1446, 1, func(c *caseRec) int64 {
 		w := g.r.skewed(4)
 		for _, op := range g.clusterOps {
 			if c.solvedAt >= op && c.solvedAt < op+10*day {
@@ -431,7 +452,7 @@ func (g *gen) foodDrugEnv(filed []*caseRec, toxic *caseRec) {
 		dist: g.byID["shenqiu"], cold: true, solvedAt: g.at(2023, 8, 9, 9, 30), value: 2_740_000}
 	all := append(solved, c928)
 	g.emitSolved(all)
-	g.spread(all, feed.ActionArrest, 74, func(c *caseRec) int64 {
+	g.spreadFloor(all, feed.ActionArrest, 74, 1, func(c *caseRec) int64 {
 		if c.notable != "" {
 			return 14
 		}
@@ -447,7 +468,7 @@ func (g *gen) marriageFraud(filed []*caseRec) {
 		dist: g.byID["dancheng"], cold: true, solvedAt: g.at(2023, 7, 27, 8, 45)}
 	all := append(solved, c315)
 	g.emitSolved(all)
-	g.spread(all, feed.ActionArrest, 19, func(c *caseRec) int64 {
+	g.spreadFloor(all, feed.ActionArrest, 19, 1, func(c *caseRec) int64 {
 		if c.notable != "" {
 			return 12
 		}
@@ -472,5 +493,5 @@ func (g *gen) streetRacing(filed []*caseRec, racing *caseRec) {
 func (g *gen) other(filed []*caseRec) {
 	solved := g.solveSome(filed, len(filed)*47/100, hour, 30*day)
 	g.emitSolved(solved)
-	g.spread(solved, feed.ActionArrest, int64(len(solved))*9/10, g.skewedWeight(3), 60, 3*hour)
+	g.spreadFloor(solved, feed.ActionArrest, int64(len(solved))*6/5, 1, g.skewedWeight(3), 60, 3*hour)
 }

@@ -135,6 +135,8 @@ func TestGeneratedFeedLooksReal(t *testing.T) {
 	alarms := map[string]*life{}
 	homicideFiled := map[string]time.Time{}
 	homicideSolved := map[string]time.Time{}
+	solvedAt := map[string]time.Time{}
+	acted := map[string]bool{}
 	hourly := make([]int, 24)
 	perType := map[string]int{}
 	for _, ev := range evs {
@@ -161,6 +163,12 @@ func TestGeneratedFeedLooksReal(t *testing.T) {
 			} else {
 				l.closed = ev.At
 			}
+		case feed.TypeCaseAction:
+			p, _ := feed.Decode[feed.CaseAction](ev)
+			if at, ok := solvedAt[p.CaseID]; !ok || !ev.At.After(at) {
+				t.Errorf("action on case %s before it was solved", p.CaseID)
+			}
+			acted[p.CaseID] = true
 		case feed.TypeCaseFiled:
 			p, _ := feed.Decode[feed.CaseFiled](ev)
 			if p.Category == feed.CaseHomicide {
@@ -168,9 +176,15 @@ func TestGeneratedFeedLooksReal(t *testing.T) {
 			}
 		case feed.TypeCaseSolved:
 			p, _ := feed.Decode[feed.CaseSolved](ev)
+			solvedAt[p.CaseID] = ev.At
 			if p.Category == feed.CaseHomicide && !p.Cold {
 				homicideSolved[p.CaseID] = ev.At
 			}
+		}
+	}
+	for id := range solvedAt {
+		if !acted[id] {
+			t.Errorf("case %s solved without any action (arrest, measure, penalty)", id)
 		}
 	}
 	for id, l := range alarms {

@@ -24,6 +24,10 @@ import (
 	"sitboard/feed"
 )
 
+// DemoSpeed plays the 98-day Summer Action in about five minutes: the
+// default of 'sitboard demo'.
+const DemoSpeed = 98 * 86400 / 300
+
 // Options configure Run.
 type Options struct {
 	// URL is the hub: http://HOST:PORT or https://...; ws:// and wss:// are
