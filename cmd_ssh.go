@@ -28,6 +28,7 @@ func cmdSSH(args []string) int {
 	hostKey := fs.String("host-key", "", "host key file; an ed25519 key is generated there (mode 0600) on first start")
 	maxSessions := fs.Int("max-sessions", 100, "most board sessions open at once; past it a new session is told the limit and closed")
 	idle := fs.Duration("idle-timeout", 0, "close a session after this long without input (e.g. 30m); 0 never; keys with no-idle-timeout are exempt")
+	refresh := fs.Duration("refresh", time.Second, "least time between two board updates for one session; raise it (e.g. 3s) for very slow links")
 	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
 	verbose := fs.Bool("v", false, "log debug detail (failed handshakes)")
 	fs.Usage = func() {
@@ -59,8 +60,8 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 		fmt.Fprintf(os.Stderr, "ssh: %v required; see 'sitboard ssh --help'\n", missing)
 		return 2
 	}
-	if *idle < 0 || *maxSessions < 1 {
-		fmt.Fprintln(os.Stderr, "ssh: --idle-timeout must be >= 0 and --max-sessions >= 1")
+	if *idle < 0 || *maxSessions < 1 || *refresh < 100*time.Millisecond {
+		fmt.Fprintln(os.Stderr, "ssh: --idle-timeout must be >= 0, --max-sessions >= 1 and --refresh >= 100ms")
 		return 2
 	}
 	cfg, err := loadCampaign(*campaignFile)
@@ -87,9 +88,10 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 			Campaign: cfg,
 			Logger:   logger.With("component", "feed"),
 		}),
-		MaxSessions: *maxSessions,
-		IdleTimeout: *idle,
-		Logger:      logger,
+		MaxSessions:    *maxSessions,
+		IdleTimeout:    *idle,
+		UpdateInterval: *refresh,
+		Logger:         logger,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ssh:", err)

@@ -124,6 +124,7 @@ type testServer struct {
 	source  *testSource
 	logs    *syncBuffer
 	cfg     *campaign.Config
+	stop    func() // stops the server and waits for Serve to return
 }
 
 type serverOpt func(*Config)
@@ -166,7 +167,8 @@ func startServer(t testing.TB, lines []string, opts ...serverOpt) *testServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { srv.Serve(ctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	ts.stop = func() { cancel(); <-done }
+	t.Cleanup(ts.stop)
 	ts.srv, ts.addr = srv, ln.Addr().String()
 	return ts
 }

@@ -66,8 +66,10 @@ type Config struct {
 	// long; 0 never does. Keys marked no-idle-timeout are exempt.
 	IdleTimeout time.Duration
 	// UpdateInterval is the least time between two state deliveries to a
-	// session (default 250ms); updates in between are coalesced. It bounds
-	// what a station on a slow link has to receive.
+	// session (default 1s); updates in between are coalesced. It bounds
+	// what a station on a slow link has to receive: the renderer rewrites
+	// every line holding Chinese text on each frame (see docs/operations.md),
+	// so bandwidth grows with the frame rate, not just with what changed.
 	UpdateInterval time.Duration
 	// FPS caps each session's frame rate (default 10).
 	FPS int
@@ -122,7 +124,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.MaxSessions = 100
 	}
 	if cfg.UpdateInterval <= 0 {
-		cfg.UpdateInterval = 250 * time.Millisecond
+		cfg.UpdateInterval = time.Second
 	}
 	if cfg.FPS <= 0 {
 		cfg.FPS = 10
@@ -214,9 +216,13 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	go func() { serveDone <- s.ssh.Serve(l) }()
 	select {
 	case <-ctx.Done():
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer scancel()
-		_ = s.ssh.Shutdown(sctx)
+		// Tell every station why its board ends, give the messages a
+		// moment to go out, then close the connections.
+		s.quitAll("the board server is shutting down")
+		deadline := time.Now().Add(5 * time.Second)
+		for s.Sessions() > 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
 		_ = s.ssh.Close()
 		<-serveDone
 		return nil
@@ -234,6 +240,18 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 			return nil
 		}
 		return fmt.Errorf("hub subscription ended: %w", err)
+	}
+}
+
+// quitAll ends every session's board, telling the station why.
+func (s *Server) quitAll(reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ss := range s.sessions {
+		ss.setReason(reason)
+		if p := ss.program.Load(); p != nil {
+			go p.Quit()
+		}
 	}
 }
 
@@ -303,8 +321,11 @@ func (s *Server) stationMiddleware(next ssh.Handler) ssh.Handler {
 		}
 		log.Info("session ended", "duration", dur.Round(time.Millisecond), "bytes_sent", sent,
 			"bytes_per_second", int64(rate), "reason", reason)
-		if strings.HasPrefix(reason, "idle") {
-			wish.Println(ss.Session, "\r\nsitboard: "+reason+". Press Enter in the board now and then to stay connected, or ask the command centre to mark this station's key no-idle-timeout.\r")
+		switch {
+		case strings.HasPrefix(reason, "idle"):
+			wish.Println(ss.Session, "\r\nsitboard: closed after "+reason+". Press a key in the board now and then to stay connected, or ask the command centre to mark this station's key no-idle-timeout.\r")
+		case reason != "closed by the station":
+			wish.Println(ss.Session, "\r\nsitboard: "+reason+". Reconnect in a minute.\r")
 		}
 	}
 }
@@ -374,6 +395,7 @@ func (s *Server) program(raw ssh.Session) *tea.Program {
 		tea.WithoutSignalHandler(),
 	)
 	p := tea.NewProgram(model, opts...)
+	ss.program.Store(p)
 
 	mb := s.feed.subscribe()
 	go func() {

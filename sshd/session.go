@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 )
 
@@ -18,6 +19,7 @@ type stationSession struct {
 	station Station
 	started time.Time
 
+	program   atomic.Pointer[tea.Program]
 	sent      atomic.Int64
 	lastInput atomic.Int64 // unix nanoseconds
 

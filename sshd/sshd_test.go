@@ -423,3 +423,22 @@ func TestResizeRelaysOut(t *testing.T) {
 	}
 	term.waitFor(t, resizeMarker(120, 40), 5*time.Second)
 }
+
+func TestShutdownTellsStations(t *testing.T) {
+	k := newTestKey(t, "station")
+	ts := startServer(t, []string{k.line})
+	c, err := dialKey(t, ts.addr, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	term := openBoard(t, c, 80, 24, nil)
+	term.waitFor(t, ts.cfg.Campaign.NameZh, 5*time.Second)
+	stopped := make(chan struct{})
+	go func() { ts.stop(); close(stopped) }()
+	term.waitFor(t, "shutting down", 5*time.Second)
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after its context ended")
+	}
+}
