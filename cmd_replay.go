@@ -76,6 +76,9 @@ func cmdReplay(args []string) int {
 		return 2
 	}
 
+	// Ctrl-C is ours from here on, even while a large file loads.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	file := pos[0]
 	var src io.ReadCloser
 	if file == "-" {
@@ -89,6 +92,10 @@ func cmdReplay(args []string) int {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "replay: %s: %v\n", file, err)
 		return 1
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(os.Stderr, "replay: stopped before sending anything")
+		return 130
 	}
 	opts := replay.Options{URL: *hubURL, Token: tok, Speed: speed, Loop: *loop, BatchSize: *batch, MaxWait: *maxWait}
 	if *fromFlag != "" {
@@ -104,8 +111,6 @@ func cmdReplay(args []string) int {
 		}
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	out := newProgressPrinter(os.Stderr, *quiet)
 	opts.Progress = out.replay
 	if !*quiet {

@@ -451,3 +451,38 @@ func BenchmarkReplayMaxSpeed(b *testing.B) {
 }
 
 func newGzip(w io.Writer) *gzip.Writer { return gzip.NewWriter(w) }
+
+func TestLoad(t *testing.T) {
+	long := strings.Repeat("长", 700_000) // a line far longer than the read buffer
+	tests := []struct {
+		name, in string
+		n        int
+		err      string
+	}{
+		{"no final newline", `{"id":"a","type":"x","at":"2023-06-25T00:00:00+08:00","district":"d"}`, 1, ""},
+		{"blank lines and CRLF", "\n\r\n" + `{"id":"a","type":"x","at":"2023-06-25T00:00:00+08:00","district":"d"}` + "\r\n\n", 1, ""},
+		{"keys in another order", `{"data":{"at":"1999-01-01T00:00:00Z"},"district":"d","at":"2023-06-25T00:00:00+08:00","type":"x","id":"a"}`, 1, ""},
+		{"a recorded line with seq", `{"seq":7,"id":"a","type":"x","at":"2023-06-25T00:00:00+08:00","district":"d"}`, 1, ""},
+		{"very long line", `{"id":"a","type":"x","at":"2023-06-25T00:00:00+08:00","district":"d","data":{"summary":"` + long + `"}}`, 1, ""},
+		{"bad JSON names its line", `{"id":"a","type":"x","at":"2023-06-25T00:00:00+08:00","district":"d"}` + "\n{oops\n", 0, "line 2"},
+		{"no time", `{"id":"a","type":"x","district":"d"}`, 0, "needs an id and an at time"},
+		{"empty", "\n\n", 0, "no events"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec, err := Load(strings.NewReader(tc.in))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Len() != tc.n || !rec.First().Equal(time.Date(2023, 6, 25, 0, 0, 0, 0, zone)) {
+				t.Fatalf("loaded %d events from %s", rec.Len(), rec.First())
+			}
+		})
+	}
+}

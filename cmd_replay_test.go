@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const shippedRecording = "demo/recordings/summer-action-2023.jsonl.gz"
+
+func TestParseSpeed(t *testing.T) {
+	tests := []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"1", 1, true}, {"28224", 28224, true}, {"0.5", 0.5, true}, {"60x", 60, true},
+		{"max", 0, true}, {"MAX", 0, true},
+		{"0", 0, false}, {"-3", 0, false}, {"fast", 0, false}, {"", 0, false},
+	}
+	for _, tc := range tests {
+		got, err := parseSpeed(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("parseSpeed(%q) = %v, %v; want %v, ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "max") {
+			t.Errorf("parseSpeed(%q) error %q does not say what to give", tc.in, err)
+		}
+	}
+}
+
+func TestReplayAndRecordUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"replay", "--hub", "http://127.0.0.1:1"}, "exactly one recording FILE"},
+		{[]string{"replay", shippedRecording}, "--hub is required"},
+		{[]string{"replay", shippedRecording, "--hub", "http://127.0.0.1:1", "--token", "x", "--speed", "fast"}, "bad --speed"},
+		{[]string{"replay", shippedRecording, "--hub", "http://127.0.0.1:1"}, "SITBOARD_INGEST_TOKEN"},
+		{[]string{"replay", shippedRecording, "--hub", "http://127.0.0.1:1", "--token", "x", "--from", "soon"}, "2023-07-14"},
+		{[]string{"replay", "no-such-file.jsonl", "--hub", "http://127.0.0.1:1", "--token", "x"}, "no-such-file.jsonl"},
+		{[]string{"record", "--out", "x.jsonl"}, "--hub and --out are required"},
+		{[]string{"record", "--hub", "ws://127.0.0.1:1", "extra"}, "--out FILE"},
+		{[]string{"demo", "generate"}, "--out FILE"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			cmd := exec.Command(sitboardBin, tc.args...)
+			cmd.Env = append(os.Environ(), "SITBOARD_INGEST_TOKEN=", "SITBOARD_READ_TOKEN=")
+			var e bytes.Buffer
+			cmd.Stderr = &e
+			err := cmd.Run()
+			if err == nil {
+				t.Fatal("succeeded, want a usage error")
+			}
+			if !strings.Contains(e.String(), tc.want) {
+				t.Errorf("stderr %q does not mention %q", e.String(), tc.want)
+			}
+		})
+	}
+}
+
+// TestReplayRecordCommands runs the commands as an operator would: a
+// recorder on the hub, a replay of one campaign day with flags after FILE,
+// Ctrl-C on both, and a resumed replay that adds nothing twice.
+func TestReplayRecordCommands(t *testing.T) {
+	hub := startHub(t)
+	out := filepath.Join(t.TempDir(), "day1.jsonl.gz")
+	rec := exec.Command(sitboardBin, "record", "--hub", "ws"+strings.TrimPrefix(hub, "http"), "--out", out, "--flush", "50ms")
+	var recErr bytes.Buffer
+	rec.Stderr = &recErr
+	if err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rec.Process.Kill(); rec.Wait() })
+
+	// A replay at real time is interrupted and says how to resume.
+	slow := exec.Command(sitboardBin, "replay", shippedRecording, "--hub", hub, "--token", "itok", "--until", "2023-06-25")
+	var slowErr bytes.Buffer
+	slow.Stderr = &slowErr
+	if err := slow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	slow.Process.Signal(syscall.SIGINT)
+	slow.Wait()
+	if code := slow.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("interrupted replay exited %d, want 130; stderr:\n%s", code, slowErr.String())
+	}
+	msg := slowErr.String()
+	i := strings.Index(msg, "sitboard replay ")
+	if !strings.Contains(msg, "Resume with:") || i < 0 {
+		t.Fatalf("no resume command in:\n%s", msg)
+	}
+	resume := strings.Fields(strings.TrimSpace(msg[i:]))[1:]
+	resume = append(resume, "--token", "itok", "--speed", "max") // the token is never printed
+	_, stderr, code := runSitboard(t, resume...)
+	if code != 0 || !strings.Contains(stderr, "done:") {
+		t.Fatalf("resumed replay: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, " 0 it already had") {
+		t.Errorf("the resume resent events the hub had: %s", stderr)
+	}
+
+	// The whole first day again: the hub has all of it already.
+	_, stderr, code = runSitboard(t, "replay", shippedRecording, "--hub", hub, "--token", "itok", "--speed", "max", "--until", "2023-06-25")
+	if code != 0 || !strings.Contains(stderr, "took 0 new") {
+		t.Fatalf("second replay: exit %d, want nothing new:\n%s", code, stderr)
+	}
+
+	time.Sleep(500 * time.Millisecond)
+	rec.Process.Signal(syscall.SIGINT)
+	rec.Wait()
+	if code := rec.ProcessState.ExitCode(); code != 0 || !strings.Contains(recErr.String(), "Run the same command to continue") {
+		t.Fatalf("record exited %d:\n%s", code, recErr.String())
+	}
+	_, stdout, code := runSitboard(t, "summary", "--recording", out, "--json")
+	_ = stdout
+	if code != 0 {
+		t.Fatalf("summary of the recorded file failed")
+	}
+}
