@@ -248,6 +248,7 @@ func (h *Hub) subscribe(s *subscriber, hello feed.Hello) preamble {
 	defer h.mu.Unlock()
 	head := h.state.Seq
 	h.subs[s] = struct{}{}
+	h.subCount.Store(int32(len(h.subs)))
 	p := preamble{head: head}
 	first := h.ring.firstSeq()
 	switch {
@@ -284,6 +285,7 @@ func (h *Hub) snapshotLocked(p *preamble) {
 func (h *Hub) unsubscribe(s *subscriber) {
 	h.mu.Lock()
 	delete(h.subs, s)
+	h.subCount.Store(int32(len(h.subs)))
 	h.mu.Unlock()
 }
 
