@@ -319,28 +319,32 @@ func readTail(path string, log *slog.Logger) (fileTail, error) {
 	return tail, nil
 }
 
-// sink is the output file: appended to, gzipped as a new gzip member when
-// the name ends in .gz (readers read all members as one stream).
+// sink is the output file. It only ever appends whole lines, and in a
+// gzip file whole gzip members (readers read all members as one stream),
+// so a reader such as 'summary --recording' can read the file while it is
+// being recorded: lines are gathered in memory and written out at each
+// flush, or sooner when they pass maxPending.
 type sink struct {
-	mu    sync.Mutex
-	f     *os.File
-	zw    *gzip.Writer
-	bw    *bufio.Writer
-	dirty bool
+	mu      sync.Mutex
+	f       *os.File
+	gz      bool
+	pending bytes.Buffer // whole lines not yet in the file
+	member  bytes.Buffer // one gzip member being built
+	zw      *gzip.Writer
+	err     error // a failed background flush, reported by the next write
 }
+
+const maxPending = 1 << 20
 
 func openSink(path string) (*sink, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open %s for writing: %w", path, err)
 	}
-	s := &sink{f: f}
-	var w io.Writer = f
-	if strings.HasSuffix(path, ".gz") {
-		s.zw, _ = gzip.NewWriterLevel(f, gzip.DefaultCompression)
-		w = s.zw
+	s := &sink{f: f, gz: strings.HasSuffix(path, ".gz")}
+	if s.gz {
+		s.zw, _ = gzip.NewWriterLevel(&s.member, gzip.DefaultCompression)
 	}
-	s.bw = bufio.NewWriterSize(w, 64<<10)
 	return s, nil
 }
 
@@ -351,25 +355,42 @@ func (s *sink) write(ev feed.Event) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.bw.Write(b)
-	s.dirty = true
-	return s.bw.WriteByte('\n')
+	if s.err != nil {
+		return s.err
+	}
+	s.pending.Write(b)
+	s.pending.WriteByte('\n')
+	if s.pending.Len() >= maxPending {
+		return s.flushLocked()
+	}
+	return nil
 }
 
 func (s *sink) flush() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.dirty {
+	return s.flushLocked()
+}
+
+func (s *sink) flushLocked() error {
+	if s.pending.Len() == 0 {
 		return nil
 	}
-	s.dirty = false
-	if err := s.bw.Flush(); err != nil {
+	defer s.pending.Reset()
+	if !s.gz {
+		_, err := s.f.Write(s.pending.Bytes())
 		return err
 	}
-	if s.zw != nil {
-		return s.zw.Flush()
+	s.member.Reset()
+	s.zw.Reset(&s.member)
+	if _, err := s.zw.Write(s.pending.Bytes()); err != nil {
+		return err
 	}
-	return nil
+	if err := s.zw.Close(); err != nil {
+		return err
+	}
+	_, err := s.f.Write(s.member.Bytes())
+	return err
 }
 
 func (s *sink) flushLoop(every time.Duration, done <-chan struct{}) {
@@ -380,7 +401,11 @@ func (s *sink) flushLoop(every time.Duration, done <-chan struct{}) {
 		case <-done:
 			return
 		case <-t.C:
-			_ = s.flush()
+			if err := s.flush(); err != nil {
+				s.mu.Lock()
+				s.err = err
+				s.mu.Unlock()
+			}
 		}
 	}
 }
@@ -388,9 +413,5 @@ func (s *sink) flushLoop(every time.Duration, done <-chan struct{}) {
 func (s *sink) close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	err := s.bw.Flush()
-	if s.zw != nil {
-		err = errors.Join(err, s.zw.Close())
-	}
-	return errors.Join(err, s.f.Sync(), s.f.Close())
+	return errors.Join(s.flushLocked(), s.f.Sync(), s.f.Close())
 }

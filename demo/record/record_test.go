@@ -207,3 +207,49 @@ func TestRecordBadToken(t *testing.T) {
 		t.Fatalf("err = %v, want a token refusal", err)
 	}
 }
+
+// A recording can be read while it is being written: the file only ever
+// holds whole lines and, gzipped, whole gzip members.
+func TestRecordingIsReadableWhileRecording(t *testing.T) {
+	for _, name := range []string{"live.jsonl", "live.jsonl.gz"} {
+		t.Run(name, func(t *testing.T) {
+			s := hubtest.Start(t, nil)
+			src := campaignEvents(t, 300)
+			out := filepath.Join(t.TempDir(), name)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var mu sync.Mutex
+			var seq uint64
+			done := make(chan error, 1)
+			go func() {
+				done <- Run(ctx, Options{URL: s.WS, Token: hubtest.ReadToken, Out: out, FlushEvery: 20 * time.Millisecond,
+					Progress: func(st Stats) { mu.Lock(); seq = st.Seq; mu.Unlock() }})
+			}()
+			for i, want := range []int{100, 300} {
+				hubtest.Post(t, s.URL, src[[]int{0, 100}[i]:want])
+				deadline := time.Now().Add(10 * time.Second)
+				for {
+					mu.Lock()
+					got := seq
+					mu.Unlock()
+					if got >= uint64(want) {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("recorder at %d, want %d", got, want)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+				time.Sleep(100 * time.Millisecond) // a few flushes
+				if evs := readFile(t, out); len(evs) != want {
+					t.Fatalf("while recording, the file reads %d events, want %d", len(evs), want)
+				}
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			checkContinuous(t, readFile(t, out), src)
+		})
+	}
+}
