@@ -201,8 +201,9 @@ func dialKey(t testing.TB, addr string, k testKey) (*gossh.Client, error) {
 // terminal collects a session's output and answers "does the screen text
 // contain X" on the escape-stripped stream.
 type terminal struct {
-	sess *gossh.Session
-	out  *syncBuffer
+	sess  *gossh.Session
+	out   *syncBuffer
+	stdin io.WriteCloser // set by openBoardWithInput
 }
 
 func openBoard(t testing.TB, c *gossh.Client, w, h int, env map[string]string) *terminal {
@@ -220,6 +221,28 @@ func openBoard(t testing.TB, c *gossh.Client, w, h int, env map[string]string) *
 	term := &terminal{sess: sess, out: &syncBuffer{}}
 	sess.Stdout = term.out
 	sess.Stderr = term.out
+	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	return term
+}
+
+// openBoardWithInput is openBoard with a keyboard.
+func openBoardWithInput(t testing.TB, c *gossh.Client, w, h int) *terminal {
+	t.Helper()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sess.Close() })
+	term := &terminal{sess: sess, out: &syncBuffer{}}
+	sess.Stdout, sess.Stderr = term.out, term.out
+	if term.stdin, err = sess.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
 	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
 		t.Fatal(err)
 	}

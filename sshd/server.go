@@ -137,6 +137,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, feed: newFanout(), log: cfg.Logger, sessions: map[*stationSession]struct{}{}}
 
+	var err error
+	// The key file first: a mistyped path must not leave a host key behind.
+	s.keys, err = newKeyFile(cfg.AuthorizedKeysPath, cfg.Campaign, s.log)
+	if err != nil {
+		return nil, err
+	}
+
 	signer, created, err := LoadOrCreateHostKey(cfg.HostKeyPath)
 	if err != nil {
 		return nil, err
@@ -145,11 +152,6 @@ func New(cfg Config) (*Server, error) {
 	if created {
 		s.log.Info("generated a new host key", "file", cfg.HostKeyPath, "fingerprint", s.HostKeyFingerprint)
 	}
-	s.keys, err = newKeyFile(cfg.AuthorizedKeysPath, cfg.Campaign, s.log)
-	if err != nil {
-		return nil, err
-	}
-
 	srv, err := wish.NewServer(
 		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
 		wish.WithPublicKeyAuth(s.authorize),
@@ -291,6 +293,11 @@ func (s *Server) stationMiddleware(next ssh.Handler) ssh.Handler {
 			return
 		}
 		defer s.active.Add(-1)
+		if ssh.AgentRequested(sess) {
+			// The request is acknowledged by the ssh library, but this
+			// server never opens an agent channel: nothing is forwarded.
+			log.Info("agent forwarding requested and ignored")
+		}
 
 		ctx, cancel := context.WithCancel(sess.Context())
 		defer cancel()

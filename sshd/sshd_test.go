@@ -348,19 +348,33 @@ func TestParseAuthorizedKeys(t *testing.T) {
 
 func TestIdleTimeout(t *testing.T) {
 	desk := newTestKey(t, "desk")
+	typist := newTestKey(t, "typist")
 	wall := newTestKey(t, "wall")
-	ts := startServer(t, []string{desk.line, `no-idle-timeout ` + wall.line}, func(c *Config) { c.IdleTimeout = 400 * time.Millisecond })
+	ts := startServer(t, []string{desk.line, typist.line, `no-idle-timeout ` + wall.line}, func(c *Config) { c.IdleTimeout = 400 * time.Millisecond })
 
-	cd, err := dialKey(t, ts.addr, desk)
-	if err != nil {
-		t.Fatal(err)
+	var terms []*terminal
+	for _, k := range []testKey{desk, typist, wall} {
+		c, err := dialKey(t, ts.addr, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		terms = append(terms, openBoardWithInput(t, c, 80, 24))
 	}
-	cw, err := dialKey(t, ts.addr, wall)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deskTerm := openBoard(t, cd, 80, 24, nil)
-	wallTerm := openBoard(t, cw, 80, 24, nil)
+	deskTerm, typistTerm, wallTerm := terms[0], terms[1], terms[2]
+	// The typist presses a harmless key (? toggles help) every 150ms.
+	stopTyping := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stopTyping:
+				return
+			case <-time.After(150 * time.Millisecond):
+				typistTerm.stdin.Write([]byte("?"))
+			}
+		}
+	}()
+	defer close(stopTyping)
+
 	done := make(chan error, 1)
 	go func() { done <- deskTerm.sess.Wait() }()
 	select {
@@ -370,8 +384,8 @@ func TestIdleTimeout(t *testing.T) {
 	}
 	deskTerm.waitFor(t, "idle for", time.Second)
 	time.Sleep(600 * time.Millisecond)
-	if n := ts.srv.Sessions(); n != 1 {
-		t.Fatalf("sessions = %d, want the wall screen still open", n)
+	if n := ts.srv.Sessions(); n != 2 {
+		t.Fatalf("sessions = %d, want the typist and the wall screen still open", n)
 	}
 	wallTerm.waitFor(t, ts.cfg.Campaign.NameZh, time.Second)
 	if !strings.Contains(ts.logs.String(), "reason=\"idle for") {
