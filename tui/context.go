@@ -31,6 +31,15 @@ type Context struct {
 	Now   func() time.Time
 	State *campaign.State
 	D     derived
+	// pending is the newest state not yet shown; applied is when the
+	// shown one was taken (see Options.Coalesce).
+	pending *campaign.State
+	applied time.Time
+	// frame is the time the screen shows: taken on the clock tick and on
+	// anything the user or the connection changes, never at render time,
+	// so the screen changes once per tick and not on every heartbeat.
+	// Terminals pay for every changed frame, an SSH link most of all.
+	frame time.Time
 
 	Conn       ConnMsg
 	LastData   time.Time
@@ -38,6 +47,8 @@ type Context struct {
 	Demo       bool
 	DemoInfo   DemoMsg
 	HasDemo    bool
+	// demoPending is the newest progress report, shown at the next tick.
+	demoPending *DemoMsg
 
 	District string // highlighted district
 	Filter   bool   // panels show only District
@@ -51,6 +62,13 @@ type Context struct {
 	// Version changes whenever anything a cached rendering depends on
 	// changes: data, language, theme, filter, page, size.
 	Version int
+}
+
+func (c *Context) frameNow() time.Time {
+	if c.frame.IsZero() {
+		return c.Now()
+	}
+	return c.frame
 }
 
 // T is the label for key in the current language.
@@ -297,7 +315,7 @@ type badge struct {
 // judged on the data's age whatever the status says, because a client that
 // believes it is live but receives nothing is the failure that matters.
 func (c *Context) badges() []badge {
-	now := c.Now()
+	now := c.frameNow()
 	var age time.Duration
 	if !c.LastData.IsZero() {
 		age = now.Sub(c.LastData)
@@ -348,7 +366,7 @@ func (c *Context) demoBadge() badge {
 
 // stale reports whether the header should turn into a warning.
 func (c *Context) stale() bool {
-	return !c.LastData.IsZero() && c.Now().Sub(c.LastData) > c.StaleAfter
+	return !c.LastData.IsZero() && c.frameNow().Sub(c.LastData) > c.StaleAfter
 }
 
 func (c *Context) title() string {

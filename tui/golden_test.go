@@ -25,6 +25,9 @@ func board(t testing.TB, opts Options, w, h int) Model {
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return fixedNow }
 	}
+	if opts.Coalesce == 0 {
+		opts.Coalesce = -1 // show every batch at once; TestCoalescing covers the default
+	}
 	m := New(cfg, opts)
 	m = send(m, tea.WindowSizeMsg{Width: w, Height: h})
 	m = send(m, StateMsg{State: s})

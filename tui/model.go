@@ -32,10 +32,15 @@ type Options struct {
 	StaleAfter time.Duration
 	// Rotate overrides the layout's rotation interval (0: the layout's).
 	Rotate time.Duration
-	// Tick is the clock/flash interval; default 500ms.
+	// Tick is the clock, flash and redraw interval; default 1s.
 	Tick time.Duration
 	// ReloadEvery is how often a layout file is checked for changes; default 2s.
 	ReloadEvery time.Duration
+	// Coalesce is the least time between two data redraws: batches that
+	// arrive faster are held and the newest is shown at the next clock
+	// tick. A wall board gains nothing from 15 ticker scrolls a second, and
+	// an SSH link pays for each. Default 500ms; negative shows every batch.
+	Coalesce time.Duration
 	// Getenv reads the environment for defaults; over SSH pass the
 	// session's, never os.Getenv. Default os.Getenv.
 	Getenv func(string) string
@@ -75,7 +80,10 @@ func New(cfg *campaign.Config, opts Options) Model {
 		opts.StaleAfter = 15 * time.Second
 	}
 	if opts.Tick <= 0 {
-		opts.Tick = 500 * time.Millisecond
+		opts.Tick = time.Second
+	}
+	if opts.Coalesce == 0 {
+		opts.Coalesce = time.Second
 	}
 	if opts.ReloadEvery <= 0 {
 		opts.ReloadEvery = 2 * time.Second
@@ -188,6 +196,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	c := m.ctx
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
+		c.frame = c.Now()
 		m.w, m.h = msg.Width, msg.Height
 		m.relayout()
 		return m, nil
@@ -195,30 +204,50 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.State == nil {
 			return m, nil
 		}
-		c.LastData = c.Now()
-		fresh := c.Alerts.sync(msg.State.Alerts)
-		c.derive(msg.State)
-		m.bump()
-		if fresh && m.opts.Bell {
-			return m, tea.Raw("\a")
+		now := c.Now()
+		c.LastData = now
+		c.pending = msg.State
+		if m.opts.Coalesce < 0 || now.Sub(c.applied) >= m.opts.Coalesce {
+			return m, m.applyPending(now)
 		}
 		return m, nil
 	case ConnMsg:
+		if msg.Status != c.Conn.Status {
+			c.frame = c.Now() // a lost connection shows at once
+		}
 		c.Conn = msg
 		if msg.LastData.After(c.LastData) {
 			c.LastData = msg.LastData
 		}
 		return m, nil
 	case DemoMsg:
-		c.DemoInfo, c.HasDemo = msg, true
+		// Progress shows on the next tick; the end and the facts check at once.
+		if !c.HasDemo || msg.Done {
+			c.DemoInfo, c.HasDemo = msg, true
+			c.frame = c.Now()
+			m.bump()
+		} else {
+			c.demoPending = &msg
+		}
 		return m, nil
 	case tickMsg:
 		now := c.Now()
+		c.frame = now
+		if c.demoPending != nil {
+			if !c.DemoInfo.Done {
+				c.DemoInfo = *c.demoPending
+			}
+			c.demoPending = nil
+		}
+		var bell tea.Cmd
+		if c.pending != nil && now.Sub(c.applied) >= m.opts.Coalesce {
+			bell = m.applyPending(now)
+		}
 		if c.Rot.tick(now) {
 			m.bump()
 		}
 		c.Flash = !c.Flash
-		return m, m.tick()
+		return m, tea.Batch(m.tick(), bell)
 	case layoutCheckMsg:
 		return m, statLayout(m.layoutFile, m.fileMod, m.fileSize)
 	case layoutFileMsg:
@@ -243,6 +272,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	c, k, now := m.ctx, m.ctx.Keys, m.ctx.Now()
+	c.frame = now
 	switch {
 	case key.Matches(msg, k.Quit):
 		m.quitting = true
@@ -284,6 +314,21 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	m.bump()
 	return m, nil
+}
+
+// applyPending shows the newest held state: derived data is computed here,
+// once per shown batch, never per frame.
+func (m *Model) applyPending(now time.Time) tea.Cmd {
+	c := m.ctx
+	s := c.pending
+	c.pending, c.applied, c.frame = nil, now, now
+	fresh := c.Alerts.sync(s.Alerts)
+	c.derive(s)
+	m.bump()
+	if fresh && m.opts.Bell {
+		return tea.Raw("\a")
+	}
+	return nil
 }
 
 // bump invalidates every cached region rendering.

@@ -155,7 +155,7 @@ func TestQuit(t *testing.T) {
 func TestAlertRecurrence(t *testing.T) {
 	cfg, s := fixture()
 	clk := &clock{fixedNow}
-	m := New(cfg, Options{Lang: "en", Layout: "wall", Now: clk.now})
+	m := New(cfg, Options{Lang: "en", Layout: "wall", Now: clk.now, Coalesce: -1})
 	m = send(m, tea.WindowSizeMsg{Width: 200, Height: 60})
 	m = send(m, StateMsg{State: s})
 	m = press(m, "a")
@@ -307,4 +307,27 @@ func TestResizeRelaysOut(t *testing.T) {
 		t.Fatalf("200x60 chose %s", m.LayoutName())
 	}
 	checkWidths(t, "resized", m.Render(), 200, 60)
+}
+
+// Batches faster than Coalesce are held; the newest shows at the next
+// tick, so the screen changes at most once a second however fast data comes.
+func TestCoalescing(t *testing.T) {
+	cfg, s := fixture()
+	clk := &clock{fixedNow}
+	m := New(cfg, Options{Lang: "en", Layout: "standard", Now: clk.now})
+	m = send(m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	m = send(m, StateMsg{State: campaignNewState(cfg)})
+	has(t, m, "seq 0")
+	clk.add(100 * time.Millisecond)
+	m = send(m, StateMsg{State: s})
+	has(t, m, "seq 0")
+	if m.ConnLabel() == "" {
+		t.Fatal("no badge")
+	}
+	clk.add(400 * time.Millisecond)
+	m = send(m, tickMsg{})
+	has(t, m, "seq 0") // still within the second
+	clk.add(500 * time.Millisecond)
+	m = send(m, tickMsg{})
+	has(t, m, "seq 1,560")
 }

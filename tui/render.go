@@ -64,7 +64,7 @@ func (c *Context) clock() time.Time {
 			return c.State.LastAt.In(loc)
 		}
 	}
-	return c.Now().In(loc)
+	return c.frameNow().In(loc)
 }
 
 func (c *Context) day() int {
@@ -351,7 +351,7 @@ func renderRotatorTitle(c *Context, w int) string {
 	if r.paused {
 		right = " || " + c.T("rot.paused") + " "
 	} else {
-		right = " " + c.Tf("rot.next", fmtAge(c.Lang, r.remaining(c.Now()))) + " "
+		right = " " + c.Tf("rot.next", fmtAge(c.Lang, r.remaining(c.frameNow()))) + " "
 	}
 	if c.D.Filtered {
 		right = " " + c.Tf("status.filtered", c.districtName(c.District)) + " " + right
