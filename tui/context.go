@@ -50,8 +50,9 @@ type Context struct {
 	// demoPending is the newest progress report, shown at the next tick.
 	demoPending *DemoMsg
 
-	District string // highlighted district
-	Filter   bool   // panels show only District
+	District    string // highlighted district
+	ownDistrict bool   // District came from --district: f toggles it rather than stepping
+	Filter      bool   // panels show only District
 
 	Rot        *rotation
 	Alerts     *alertState
@@ -138,17 +139,25 @@ func gridHeat(cfg *campaign.Config, s *campaign.State) (map[string]int, float64)
 }
 
 func (c *Context) toggleFilter() {
-	if c.District != "" && c.Filter {
-		c.Filter = false
-		return
-	}
-	if c.District != "" {
-		c.Filter = true
+	if c.ownDistrict {
+		c.Filter = !c.Filter
 		return
 	}
 	// With no --district, f walks through the districts and back to all.
-	c.Filter = true
-	c.District = c.Cfg.Districts[0].ID
+	ds := c.Cfg.Districts
+	i := -1
+	if c.Filter {
+		for j, d := range ds {
+			if d.ID == c.District {
+				i = j
+			}
+		}
+	}
+	if i+1 >= len(ds) {
+		c.Filter, c.District = false, ""
+		return
+	}
+	c.Filter, c.District = true, ds[i+1].ID
 }
 
 // rotation is the rotating panel's state. It is driven by the one clock

@@ -102,13 +102,13 @@ func New(cfg *campaign.Config, opts Options) Model {
 	}
 	m.ctx = &Context{
 		Cfg: cfg, Lang: opts.Lang, St: st, Keys: DefaultKeys(), Now: opts.Now,
-		District: opts.District, StaleAfter: opts.StaleAfter, Demo: opts.Demo,
+		District: opts.District, ownDistrict: opts.District != "", StaleAfter: opts.StaleAfter, Demo: opts.Demo,
 		Alerts: newAlertState(), Rot: &rotation{},
 	}
 	if opts.District != "" {
 		if _, ok := cfg.DistrictIndex(opts.District); !ok {
 			m.err = fmt.Errorf("unknown district %q", opts.District)
-			m.ctx.District = ""
+			m.ctx.District, m.ctx.ownDistrict = "", false
 		}
 	}
 	if opts.Layout != "" && opts.Layout != "auto" {

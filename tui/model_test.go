@@ -136,6 +136,17 @@ func TestKeys(t *testing.T) {
 	}
 }
 
+func TestFilterStepsWithoutDistrict(t *testing.T) {
+	m := board(t, Options{Lang: "en", Layout: "standard"}, 120, 40)
+	cfg := m.ctx.Cfg
+	for i := range cfg.Districts {
+		m = press(m, "f")
+		has(t, m, "filtered: "+cfg.Districts[i].En)
+	}
+	m = press(m, "f")
+	hasNot(t, m, "filtered:")
+}
+
 func TestQuit(t *testing.T) {
 	m := board(t, Options{Lang: "en"}, 80, 24)
 	nm, cmd := m.Update(tea.KeyPressMsg{Code: 'q', Text: "q"})
