@@ -169,3 +169,19 @@ func TestDemoInTerminal(t *testing.T) {
 var pageMarker = regexp.MustCompile(`\[\d [A-Za-z]+\]`)
 
 func currentPage(screen string) string { return pageMarker.FindString(screen) }
+
+// TestDemoEndsWithFiguresChecked plays the whole shipped campaign as fast
+// as the hub takes it, through the real wire, and waits for the board's
+// verdict: every published figure reproduced.
+func TestDemoEndsWithFiguresChecked(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays the whole campaign; skipped with -short")
+	}
+	s := startTmux(t, 140, 40, []string{"TERM=xterm-256color"}, "demo", "--speed", "max", "--lang", "en")
+	screen := s.waitFor("the figures check", 4*time.Minute, func(sc string) bool {
+		return strings.Contains(sc, "figures check OK") || strings.Contains(sc, "figures off")
+	})
+	if !strings.Contains(screen, "✓ figures check OK (66)") {
+		t.Fatalf("the demo did not reproduce the published figures:\n%s", screen)
+	}
+}

@@ -85,7 +85,10 @@ type Progress struct {
 	AllSent int64     // events sent over all runs
 	// Accepted and Duplicates are the hub's counts; a duplicate is an event
 	// the hub already had (a resumed replay, or a retried batch).
-	Accepted   int64
+	Accepted int64
+	// HubSeq is the highest log sequence the hub acknowledged: a board has
+	// everything this replay sent once it has folded up to it.
+	HubSeq     uint64
 	Duplicates int64
 	Retries    int     // failed posts retried
 	Rate       float64 // events per second, recent
@@ -574,8 +577,9 @@ func mustJSON(v any) []byte {
 
 // ingestResult is the hub's 202 answer.
 type ingestResult struct {
-	Accepted   int `json:"accepted"`
-	Duplicates int `json:"duplicates"`
+	Accepted   int    `json:"accepted"`
+	Duplicates int    `json:"duplicates"`
+	LastSeq    uint64 `json:"last_seq"`
 }
 
 type errorBody struct {
@@ -656,6 +660,7 @@ func (r *runner) postOnce(ctx context.Context, body []byte, evs []outEvent) (tim
 		}
 		r.prog.Accepted += int64(res.Accepted)
 		r.prog.Duplicates += int64(res.Duplicates)
+		r.prog.HubSeq = max(r.prog.HubSeq, res.LastSeq)
 		return 0, nil
 	case http.StatusServiceUnavailable, http.StatusTooManyRequests, http.StatusBadGateway, http.StatusGatewayTimeout:
 		var ra time.Duration
