@@ -80,6 +80,7 @@ func (c *Context) Tf(key string, args ...any) string { return fmt.Sprintf(c.T(ke
 
 // derived is view data computed once per state, not per frame.
 type derived struct {
+	S        *campaign.State    // the state shown (never nil)
 	C        *campaign.Counters // totals, or the filtered district's
 	Filtered bool
 	Today    campaign.DayCounts
@@ -95,7 +96,7 @@ func (c *Context) derive(s *campaign.State) {
 	if s == nil {
 		s = campaign.NewState(c.Cfg)
 	}
-	d := derived{C: &s.Totals, Today: s.Today(), Open: len(s.OpenAlarms)}
+	d := derived{S: s, C: &s.Totals, Today: s.Today(), Open: len(s.OpenAlarms)}
 	if c.Filter && c.District != "" {
 		if dc, ok := s.Districts[c.District]; ok {
 			d.C, d.Filtered = dc, true
@@ -332,6 +333,11 @@ func (c *Context) badges() []badge {
 	stale := !c.LastData.IsZero() && age > c.StaleAfter
 	staleBadge := badge{c.Tf("stale", fmtAge(c.Lang, age)), c.St.Stale}
 	var out []badge
+	if c.District != "" {
+		// The station's district, on every layout: at 80x24 no other region
+		// names it until f filters to it.
+		out = append(out, badge{c.districtName(c.District), c.St.Highlight})
+	}
 	switch c.Conn.Status {
 	case ConnFailed:
 		out = append(out, badge{c.T("failed"), c.St.Failed})

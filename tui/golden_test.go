@@ -92,7 +92,7 @@ func TestGoldens(t *testing.T) {
 				for _, sz := range sizes {
 					name := fmt.Sprintf("%s_%s_%s_%dx%d", layout, lang, theme, sz[0], sz[1])
 					t.Run(name, func(t *testing.T) {
-						m := board(t, Options{Lang: lang, Theme: theme, Layout: layout}, sz[0], sz[1])
+						m := board(t, Options{Lang: lang, Theme: theme, Layout: layout, District: "xihua"}, sz[0], sz[1])
 						out := m.Render()
 						checkWidths(t, name, out, sz[0], sz[1])
 						golden(t, name, out)

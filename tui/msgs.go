@@ -9,8 +9,9 @@ import (
 )
 
 // StateMsg carries the feed client's freshly folded state, once per
-// websocket frame (never per event). The board owns State after the send:
-// the sender must not touch it again.
+// websocket frame (never per event). State is read-only from here on: the
+// SSH server hands the same pointer to every session's board, so neither
+// the sender nor any board may change it.
 type StateMsg struct {
 	State  *campaign.State
 	Events []feed.Event // the events folded into State by this batch

@@ -200,7 +200,9 @@ func kpiTiles(c *Context) []kpiTile {
 		if d.Filtered {
 			return campaign.Figure{} // the baselines are city-wide: a district has no honest comparison
 		}
-		return campaign.Change(campaign.Metric(t, metric), base[metric])
+		// Campaign to date against the baseline pro-rated to the days
+		// elapsed: like with like, and the published figure on the last day.
+		return campaign.ToDate(c.Cfg, d.S, &d.S.Totals, metric, base)
 	}
 	solved := int64(campaign.DistrictMeasure(t, "cases_solved"))
 	arrested := int64(campaign.DistrictMeasure(t, "suspects_arrested"))
@@ -902,11 +904,18 @@ func renderRanking(c *Context, w, h int) []string {
 	}
 	out := []string{st.Title.R(Fit(" "+c.T("ranking.title"), w)), st.Dim.R(head)}
 	for _, r := range c.D.Ranking {
+		mine := r.District == c.District
 		flag := "  "
-		switch r.Flag {
-		case campaign.FlagRed:
+		// The station's own row is one highlighted run: a styled flag inside
+		// it would end the highlight with its reset.
+		switch {
+		case r.Flag == campaign.FlagRed && mine:
+			flag = "⚑R"
+		case r.Flag == campaign.FlagYellow && mine:
+			flag = "⚑Y"
+		case r.Flag == campaign.FlagRed:
 			flag = st.FlagRed.R("⚑R")
-		case campaign.FlagYellow:
+		case r.Flag == campaign.FlagYellow:
 			flag = st.FlagYellow.R("⚑Y")
 		}
 		line := fmt.Sprintf("%-3d", r.Rank) + flag + " " + Fit(c.districtName(r.District), nw) + " " +
@@ -919,7 +928,7 @@ func renderRanking(c *Context, w, h int) []string {
 			}
 			line += PadLeft(s, mw)
 		}
-		if r.District == c.District {
+		if mine {
 			line = st.Highlight.R(Fit(line, w))
 		}
 		out = append(out, line)

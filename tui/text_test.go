@@ -95,9 +95,11 @@ func TestKPIComparisons(t *testing.T) {
 	tiles := kpiTiles(c)
 	s := c.State
 	b := c.Cfg.Baselines
-	// 环比 for criminal alarms is (cur-base)/base from the counters and the config.
+	// 环比 for criminal alarms is campaign to date against the baseline
+	// pro-rated to the days elapsed, from the counters and the config.
 	cur := s.Totals.AlarmsReceived["criminal"]
-	want := float64(cur-b.Previous["alarms_criminal"]) / float64(b.Previous["alarms_criminal"]) * 100
+	prorated := float64(b.Previous["alarms_criminal"]) * float64(s.Day) / float64(c.Cfg.Days())
+	want := (float64(cur) - prorated) / prorated * 100
 	if !tiles[0].cmp.OK || tiles[0].cmp.Value != want {
 		t.Fatalf("criminal alarms MoM %v, want %v", tiles[0].cmp, want)
 	}
