@@ -118,7 +118,7 @@ func TestOpenSSHClientEndToEnd(t *testing.T) {
 
 	// A resize re-lays the board out.
 	tmux("resize-window", "-t", "station", "-x", "80", "-y", "24")
-	waitScreen("the compact layout after resizing to 80x24", has("compact zh dark", cfg.Campaign.NameZh))
+	waitScreen("the compact layout after resizing to 80x24", has("compact zh dark", cfg.Campaign.ShortZh, "西华县"))
 
 	// q ends the session, and the server logs it.
 	tmux("send-keys", "-t", "station", "q")

@@ -52,7 +52,9 @@ func TestStationGetsItsBoard(t *testing.T) {
 		highlight string // text drawn on the highlight background
 	}{
 		{"zh station, 120x40", xihua, 120, 40, nil, []string{cfg.Campaign.NameZh, "standard zh dark"}, "西华县"},
-		{"zh station, 80x24", xihua, 80, 24, nil, []string{cfg.Campaign.NameZh, "compact zh dark"}, ""},
+		// At 80x24 the header has room for the short name, and names the
+		// station's district on the highlight background.
+		{"zh station, 80x24", xihua, 80, 24, nil, []string{cfg.Campaign.ShortZh, "compact zh dark"}, "西华县"},
 		{"layout option wins over size", compact, 120, 40, nil, []string{cfg.Campaign.NameZh, "compact zh dark"}, ""},
 		{"en station", english, 120, 40, nil, []string{cfg.Campaign.NameEn, "standard en dark"}, "Shangshui"},
 		{"en station, 80x24", english, 80, 24, nil, []string{cfg.Campaign.ShortEn, "compact en dark"}, ""},
@@ -190,7 +192,7 @@ func TestMaxSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 		term := openBoard(t, c, 80, 24, nil)
-		term.waitFor(t, ts.cfg.Campaign.NameZh, 5*time.Second)
+		term.waitFor(t, ts.cfg.Campaign.ShortZh, 5*time.Second)
 		boards = append(boards, term)
 	}
 	c, err := dialKey(t, ts.addr, k)
@@ -401,7 +403,7 @@ func TestSessionLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	term := openBoard(t, c, 80, 24, nil)
-	term.waitFor(t, ts.cfg.Campaign.NameZh, 5*time.Second)
+	term.waitFor(t, ts.cfg.Campaign.ShortZh, 5*time.Second)
 	c.Close()
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(ts.logs.String(), "session ended") && time.Now().Before(deadline) {
@@ -446,7 +448,7 @@ func TestShutdownTellsStations(t *testing.T) {
 		t.Fatal(err)
 	}
 	term := openBoard(t, c, 80, 24, nil)
-	term.waitFor(t, ts.cfg.Campaign.NameZh, 5*time.Second)
+	term.waitFor(t, "compact zh dark", 5*time.Second)
 	stopped := make(chan struct{})
 	go func() { ts.stop(); close(stopped) }()
 	term.waitFor(t, "shutting down", 5*time.Second)
