@@ -388,3 +388,40 @@ func TestDayCounting(t *testing.T) {
 		}
 	}
 }
+
+func TestDistrictToday(t *testing.T) {
+	cfg := testConfig(t)
+	alarm := func(id, district string, at time.Time) feed.Event {
+		e := ev(id, feed.TypeAlarmReceived, district, feed.AlarmReceived{AlarmID: id, Category: "criminal", Priority: 2})
+		e.At = at
+		return e
+	}
+	day2 := t0.Add(24 * time.Hour)
+	tests := []struct {
+		name       string
+		events     []feed.Event
+		east, west int64
+	}{
+		{"counts today per district", []feed.Event{alarm("1", "east", t0), alarm("2", "east", t0), alarm("3", "west", t0)}, 2, 1},
+		{"a new day starts every district afresh", []feed.Event{alarm("1", "east", t0), alarm("2", "west", day2)}, 0, 1},
+		{"a late event of yesterday is not today", []feed.Event{alarm("1", "west", day2), alarm("2", "east", t0)}, 0, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := fold(cfg, tc.events...)
+			if got := s.TodayIn("east").AlarmsCriminal; got != tc.east {
+				t.Errorf("east today = %d, want %d", got, tc.east)
+			}
+			if got := s.TodayIn("west").AlarmsCriminal; got != tc.west {
+				t.Errorf("west today = %d, want %d", got, tc.west)
+			}
+			var sum int64
+			for _, d := range []string{"east", "west"} {
+				sum += s.TodayIn(d).AlarmsCriminal
+			}
+			if sum != s.Today().AlarmsCriminal {
+				t.Errorf("districts' today (%d) must add up to the city's (%d)", sum, s.Today().AlarmsCriminal)
+			}
+		})
+	}
+}

@@ -54,10 +54,10 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 	} else {
 		f.dist = &Counters{} // unknown districts are refused at ingest; count totals only
 	}
+	f.day, f.districtDay = &DayCounts{}, &DayCounts{} // outside the campaign: totals only
 	if d := cfg.Day(ev.At); d >= 1 && d <= len(s.Days) {
 		f.day = &s.Days[d-1]
-	} else {
-		f.day = &DayCounts{}
+		f.districtDay = s.districtToday(ev.District, d)
 	}
 	if !f.apply() {
 		s.countUnknown(ev.Type)
@@ -93,6 +93,28 @@ func pushFront[T any](ring []T, v T, size int) []T {
 	return ring
 }
 
+// districtToday returns the district's counts for campaign day d when d is
+// today (the newest day seen); a newer day starts every district afresh, and
+// an event of an earlier day gets a scratch value.
+func (s *State) districtToday(district string, d int) *DayCounts {
+	if d > s.TodayDay {
+		s.TodayDay = d
+		clear(s.DistrictToday)
+	}
+	if d < s.TodayDay {
+		return &DayCounts{}
+	}
+	if s.DistrictToday == nil {
+		s.DistrictToday = map[string]*DayCounts{}
+	}
+	dc, ok := s.DistrictToday[district]
+	if !ok {
+		dc = &DayCounts{}
+		s.DistrictToday[district] = dc
+	}
+	return dc
+}
+
 func (s *State) countUnknown(t string) {
 	if s.Unknown == nil {
 		s.Unknown = map[string]int64{}
@@ -109,7 +131,16 @@ type folder struct {
 	ev   feed.Event
 	tot  *Counters
 	dist *Counters
-	day  *DayCounts
+	day  *DayCounts // the city's counts for the event's day
+	// districtDay is the district's counts for today, or a scratch value
+	// when the event belongs to an earlier day.
+	districtDay *DayCounts
+}
+
+// bothDays applies a change to the city's day and the district's today.
+func (f *folder) bothDays(change func(d *DayCounts)) {
+	change(f.day)
+	change(f.districtDay)
 }
 
 func inc(m *map[string]int64, k string, n int64) {
@@ -208,13 +239,13 @@ func (f *folder) apply() bool {
 			inc(&c.Rectified, p.UnitType, p.Rectified)
 			c.Notices += p.Notices
 		})
-		f.day.Rectified += p.Rectified
+		f.bothDays(func(d *DayCounts) { d.Rectified += p.Rectified })
 	case feed.TypeDisputeFound:
 		f.both(func(c *Counters) { c.DisputesFound++ })
-		f.day.DisputesFound++
+		f.bothDays(func(d *DayCounts) { d.DisputesFound++ })
 	case feed.TypeDisputeResolved:
 		f.both(func(c *Counters) { c.DisputesResolved++ })
-		f.day.DisputesResolved++
+		f.bothDays(func(d *DayCounts) { d.DisputesResolved++ })
 	case feed.TypeOperation:
 		p, err := feed.Decode[feed.Operation](ev)
 		if err != nil {
@@ -240,12 +271,12 @@ func (f *folder) apply() bool {
 func (f *folder) alarmReceived(p feed.AlarmReceived) {
 	ev := f.ev
 	f.both(func(c *Counters) { inc(&c.AlarmsReceived, p.Category, 1) })
-	f.day.Alarms++
+	f.bothDays(func(d *DayCounts) { d.Alarms++ })
 	switch p.Category {
 	case feed.AlarmCriminal:
-		f.day.AlarmsCriminal++
+		f.bothDays(func(d *DayCounts) { d.AlarmsCriminal++ })
 	case feed.AlarmPublicOrder:
-		f.day.AlarmsPublic++
+		f.bothDays(func(d *DayCounts) { d.AlarmsPublic++ })
 	}
 	if ev.Grid != "" {
 		if _, ok := f.cfg.GridIndex(ev.Grid); ok {
@@ -309,7 +340,7 @@ func (f *folder) caseFiled(p feed.CaseFiled) {
 		}
 	})
 	if p.Kind != feed.KindAdministrative {
-		f.day.CasesFiled++
+		f.bothDays(func(d *DayCounts) { d.CasesFiled++ })
 	}
 	if n := f.notable(p.Notable); n != nil {
 		n.Filed = true
@@ -331,7 +362,7 @@ func (f *folder) caseSolved(p feed.CaseSolved) {
 			inc(&c.GroupsBusted, p.Category, 1)
 		}
 	})
-	f.day.CasesSolved++
+	f.bothDays(func(d *DayCounts) { d.CasesSolved++ })
 	if n := f.notable(p.Notable); n != nil {
 		n.Solved = true
 		n.SolvedAt = ev.At
@@ -354,7 +385,7 @@ func (f *folder) caseAction(p feed.CaseAction) {
 		}
 	})
 	if p.Action == feed.ActionArrest {
-		f.day.Arrested += p.Persons
+		f.bothDays(func(d *DayCounts) { d.Arrested += p.Persons })
 	}
 	if n := f.notable(p.Notable); n != nil {
 		switch p.Action {
@@ -386,9 +417,9 @@ func (f *folder) shiftReport(p feed.ShiftReport) {
 			}
 		}
 	})
-	f.day.Officers += p.Officers
-	f.day.PersonsChecked += p.PersonsChecked
-	f.day.VehiclesChecked += p.VehiclesChecked
+	f.bothDays(func(d *DayCounts) { d.Officers += p.Officers })
+	f.bothDays(func(d *DayCounts) { d.PersonsChecked += p.PersonsChecked })
+	f.bothDays(func(d *DayCounts) { d.VehiclesChecked += p.VehiclesChecked })
 	if f.ev.Grid != "" {
 		if _, ok := f.cfg.GridIndex(f.ev.Grid); ok {
 			f.grid(f.ev.Grid).Officers += p.Officers

@@ -29,8 +29,14 @@ type State struct {
 	Districts map[string]*Counters `json:"districts"`
 	// Days has one entry per campaign day: the per-day series behind the
 	// sparklines and the "today" values.
-	Days  []DayCounts            `json:"days"`
-	Grids map[string]*GridCounts `json:"grids"`
+	Days []DayCounts `json:"days"`
+	// DistrictToday has each district's counts for campaign day TodayDay,
+	// the newest day seen: the "today" values of a board filtered to a
+	// district. (A per-district series for every day would triple the
+	// snapshot for a view nobody asked for.)
+	DistrictToday map[string]*DayCounts  `json:"district_today,omitempty"`
+	TodayDay      int                    `json:"today_day,omitempty"`
+	Grids         map[string]*GridCounts `json:"grids"`
 
 	Notables map[string]*NotableState `json:"notables,omitempty"`
 
@@ -198,6 +204,14 @@ func NewState(cfg *Config) *State {
 		s.Districts[d.ID] = &Counters{}
 	}
 	return s
+}
+
+// TodayIn is a district's counts for the newest campaign day.
+func (s *State) TodayIn(district string) DayCounts {
+	if dc, ok := s.DistrictToday[district]; ok && s.TodayDay == s.Day {
+		return *dc
+	}
+	return DayCounts{}
 }
 
 // Today is the newest campaign day's counts.

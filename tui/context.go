@@ -100,6 +100,7 @@ func (c *Context) derive(s *campaign.State) {
 	if c.Filter && c.District != "" {
 		if dc, ok := s.Districts[c.District]; ok {
 			d.C, d.Filtered = dc, true
+			d.Today = s.TodayIn(c.District)
 		}
 	}
 	d.Figures = campaign.Figures(c.Cfg, s)

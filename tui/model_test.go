@@ -100,6 +100,11 @@ func TestKeys(t *testing.T) {
 		{"filter to the district", []string{"f"}, func(t *testing.T, m Model) {
 			has(t, m, "filtered: Xiangcheng")
 			hasNot(t, m, "Fugou 02") // the ticker shows only Xiangcheng
+			// Today's values are the district's, not the city's.
+			want := m.ctx.State.TodayIn("xiangcheng").AlarmsCriminal
+			if got := kpiTiles(m.ctx)[0].today; got != fmtInt(want) || want == m.ctx.State.Today().AlarmsCriminal {
+				t.Fatalf("filtered today = %q, want the district's %d (city %d)", got, want, m.ctx.State.Today().AlarmsCriminal)
+			}
 		}},
 		{"filter off again", []string{"f", "f"}, func(t *testing.T, m Model) {
 			hasNot(t, m, "filtered:")

@@ -190,12 +190,7 @@ func kpiTiles(c *Context) []kpiTile {
 	d := &c.D
 	t := d.C
 	b := c.Cfg.Baselines
-	today := func(v int64) string {
-		if d.Filtered {
-			return "-" // per-day series are city-wide only
-		}
-		return fmtInt(v)
-	}
+	today := fmtInt // d.Today is the district's when filtered
 	cmp := func(metric string, base map[string]int64) campaign.Figure {
 		if d.Filtered {
 			return campaign.Figure{} // the baselines are city-wide: a district has no honest comparison
@@ -210,10 +205,7 @@ func kpiTiles(c *Context) []kpiTile {
 	for _, v := range t.Officers {
 		officers += v
 	}
-	todayRate := "-"
-	if !d.Filtered {
-		todayRate = fmtPct(campaign.Rate(d.Today.DisputesResolved, d.Today.DisputesFound))
-	}
+	todayRate := fmtPct(campaign.Rate(d.Today.DisputesResolved, d.Today.DisputesFound))
 	return []kpiTile{
 		{label: c.T("kpi.alarms_criminal"), short: c.T("kpis.alarms_criminal"), today: today(d.Today.AlarmsCriminal), total: fmtInt(campaign.Metric(t, "alarms_criminal")),
 			cmpLabel: c.T("kpi.mom"), cmp: cmp("alarms_criminal", b.Previous), hasCmp: true, lowerIsGood: true},
