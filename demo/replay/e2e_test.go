@@ -7,6 +7,7 @@ import (
 	"errors"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"sitboard/demo/record"
 	"sitboard/demo/replay"
 	"sitboard/feed"
+	"sitboard/feed/client"
 	"sitboard/feed/hub/hubtest"
 )
 
@@ -54,6 +56,17 @@ func TestShippedRecordingThroughTheWire(t *testing.T) {
 		}})
 	}()
 
+	// A board's feed client watches the whole replay: its final state must
+	// be the hub's, byte for byte.
+	var boardState atomic.Pointer[campaign.State]
+	cctx, stopClient := context.WithCancel(context.Background())
+	defer stopClient()
+	go client.Run(cctx, client.Options{URL: s.WS, Token: hubtest.ReadToken, Campaign: cfg}, func(b client.Batch) {
+		if b.State != nil {
+			boardState.Store(b.State)
+		}
+	})
+
 	// First part: stop after about 40% of the campaign.
 	ctx, cancel := context.WithCancel(context.Background())
 	opts := replay.Options{URL: s.URL, Token: hubtest.IngestToken, Progress: func(p replay.Progress) {
@@ -82,6 +95,19 @@ func TestShippedRecordingThroughTheWire(t *testing.T) {
 	hubFigures := campaign.Figures(cfg, st)
 	for _, m := range campaign.CheckFacts(hubFigures, facts) {
 		t.Errorf("hub: %s", m)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if b := boardState.Load(); b != nil && b.Seq >= seq {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the client never reached seq %d", seq)
+		}
+	}
+	hubJSON, _ := json.Marshal(st)
+	boardJSON, _ := json.Marshal(boardState.Load())
+	if string(hubJSON) != string(boardJSON) {
+		t.Errorf("the client's final state differs from the hub's snapshot (%d vs %d bytes)", len(boardJSON), len(hubJSON))
 	}
 
 	// The recorder catches up, then stops cleanly.
