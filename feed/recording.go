@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -65,6 +66,9 @@ func ScanEvents(r io.Reader, fn func(Event) error) error {
 		}
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("recording is cut off after line %d (a copy or a recorder stopped mid-write): the %d events before it are intact; re-copy the file, or let 'sitboard record' continue it", line, line)
+		}
 		return fmt.Errorf("recording line %d: %w", line+1, err)
 	}
 	return nil
