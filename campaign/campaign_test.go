@@ -66,6 +66,12 @@ func TestEachEventTypeMovesItsFigures(t *testing.T) {
 			ev("c4", feed.TypeCaseSolved, "east", feed.CaseSolved{CaseID: "C0", Category: "theft", Kind: "criminal", Cold: true}),
 			lastDay,
 		}, map[string]float64{"strike.theft_cases_solved": 2, "strike.theft_clearance_rate_pct": 50, "overall.theft_cases_filed_yoy_pct": -50, "overall.criminal_cases_filed_yoy_pct": -60}},
+		{"administrative cases solved do not inflate the clearance rate", []feed.Event{
+			ev("c1", feed.TypeCaseFiled, "east", feed.CaseFiled{CaseID: "C1", Category: "theft", Kind: "criminal"}),
+			ev("c2", feed.TypeCaseFiled, "east", feed.CaseFiled{CaseID: "C2", Category: "theft", Kind: "criminal"}),
+			ev("c3", feed.TypeCaseSolved, "east", feed.CaseSolved{CaseID: "C1", Category: "theft", Kind: "criminal"}),
+			ev("c4", feed.TypeCaseSolved, "east", feed.CaseSolved{CaseID: "A1", Category: "theft", Kind: "administrative"}),
+		}, map[string]float64{"strike.theft_cases_solved": 2, "strike.theft_clearance_rate_pct": 50}},
 		{"homicide solved within the campaign", []feed.Event{
 			ev("h1", feed.TypeCaseFiled, "east", feed.CaseFiled{CaseID: "H1", Category: "homicide", Kind: "criminal"}),
 			ev("h2", feed.TypeCaseSolved, "east", feed.CaseSolved{CaseID: "H1", Category: "homicide", Kind: "criminal"}),

@@ -353,9 +353,12 @@ func (f *folder) caseSolved(p feed.CaseSolved) {
 	ev := f.ev
 	f.both(func(c *Counters) {
 		inc(&c.CasesSolved, p.Category, 1)
-		if p.Cold {
+		switch {
+		case p.Cold:
 			inc(&c.ColdSolved, p.Category, 1)
-		} else {
+		case p.Kind != feed.KindAdministrative:
+			// Clearance rates divide by criminal cases filed, so only
+			// criminal cases count as newly solved.
 			inc(&c.NewSolved, p.Category, 1)
 		}
 		if p.GroupBusted {

@@ -64,7 +64,7 @@ type Counters struct {
 	AdminCasesFiled map[string]int64 `json:"admin_cases_filed,omitempty"` // administrative, by case category
 	LossesCNY       map[string]int64 `json:"losses_cny,omitempty"`        // victims' losses on filing
 	CasesSolved     map[string]int64 `json:"cases_solved,omitempty"`      // all kinds, by category
-	NewSolved       map[string]int64 `json:"new_solved,omitempty"`        // solved, not backlog
+	NewSolved       map[string]int64 `json:"new_solved,omitempty"`        // criminal cases solved, not backlog
 	ColdSolved      map[string]int64 `json:"cold_solved,omitempty"`       // backlog cases (积案) solved
 	GroupsBusted    map[string]int64 `json:"groups_busted,omitempty"`
 	// Persons is keyed "action/category" (e.g. "arrest/theft");
