@@ -488,7 +488,7 @@ func renderStrike(c *Context, w, h int) []string {
 	var fracs []float64
 	for _, cat := range cats {
 		filed, solved := t.CasesFiled[cat], t.CasesSolved[cat]
-		rate := campaign.Rate(t.NewSolved[cat], filed)
+		rate := campaign.ClearanceRate(t, cat)
 		frac := 0.0
 		if rate.OK {
 			frac = rate.Value / 100
