@@ -295,6 +295,9 @@ func TestDemoHeaderAndCheck(t *testing.T) {
 	has(t, m, "figures check OK")
 	m = send(m, DemoMsg{Speed: 30000, Done: true, Mismatches: []string{"strike.theft_cases_solved"}})
 	has(t, m, "1 figures off: strike.theft_cases_solved")
+	m = send(m, DemoMsg{Speed: 30000, Done: true, Note: "partial replay (--from): figures not checked"})
+	has(t, m, "partial replay (--from): figures not checked")
+	hasNot(t, m, "figures off")
 }
 
 func TestTooSmall(t *testing.T) {

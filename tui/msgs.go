@@ -44,6 +44,9 @@ type DemoMsg struct {
 	Done         bool
 	CheckOK      bool
 	Mismatches   []string
+	// Note replaces the check when there is nothing to check against, such
+	// as a partial replay (--from): shown plainly, not as a failure.
+	Note string
 }
 
 // tickMsg drives the clock, the rotation and the alert flash. It fires

@@ -939,6 +939,8 @@ func renderStatus(c *Context, w int) string {
 	if c.HasDemo {
 		d := c.DemoInfo
 		switch {
+		case d.Done && d.Note != "":
+			right = append(right, Sanitize(d.Note))
 		case d.Done && d.CheckOK:
 			right = append(right, st.Good.R("✓ "+c.Tf("status.check_ok", len(campaign.FigureIDs()))))
 		case d.Done:
