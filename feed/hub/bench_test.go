@@ -1,17 +1,21 @@
 package hub_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/pprof"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -61,111 +65,333 @@ func BenchmarkIngest(b *testing.B) {
 	}
 }
 
-// BenchmarkFanout runs SITBOARD_BENCH_SUBS websocket subscribers (default
-// 100; 1000 for the issue's figure) while events are ingested at
-// SITBOARD_BENCH_RATE events/s (default 1000) for SITBOARD_BENCH_SECONDS
-// (default 3). Run it with -benchtime=1x. Reports deliveries/s, p50/p99
-// ingest-to-receive latency (measured on a sample of subscribers so that
-// decoding does not dominate the machine), process CPU and RSS. Subscribers
-// run in the same process, so CPU includes their reading.
+// benchHubEnv makes the test binary run the fan-out benchmark's hub, so the
+// hub's CPU, memory and scheduling are its own and not the subscribers'.
+const benchHubEnv = "SITBOARD_HUBTEST_BENCH_HUB"
+
+// runBenchHub is the hub process of BenchmarkFanout: the production
+// handler plus pprof, configured from the environment:
+// SITBOARD_BENCH_STORE (memory, the default, or file), SITBOARD_BENCH_SYNC
+// (with file; default always) and SITBOARD_BENCH_LINGER (a duration).
+func runBenchHub(dir string) {
+	opts := hub.Options{Campaign: hubtest.Campaign(nil), IngestToken: hubtest.IngestToken, ReadToken: hubtest.ReadToken}
+	if os.Getenv("SITBOARD_BENCH_STORE") == "file" {
+		opts.DataDir = filepath.Join(dir, "data")
+		opts.Sync = os.Getenv("SITBOARD_BENCH_SYNC")
+	}
+	if d, err := time.ParseDuration(os.Getenv("SITBOARD_BENCH_LINGER")); err == nil {
+		opts.BatchLinger = d
+	}
+	h, err := hub.New(opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench hub:", err)
+		os.Exit(1)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench hub:", err)
+		os.Exit(1)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", h.Handler())
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	serveChild(dir, ln, mux)
+}
+
+// BenchmarkFanout runs a hub in its own process (the test binary
+// re-executed) and SITBOARD_BENCH_SUBS websocket subscribers (default 100;
+// 1000 for the issue's figure) in this one, while events are posted at
+// SITBOARD_BENCH_RATE events/s (default 1000, in one POST every 10ms, the
+// way a dispatch system flushes) for SITBOARD_BENCH_SECONDS (default 5).
+// Run it with -benchtime=1x.
+//
+// It reports deliveries/s; p50, p99 and max latency from just before the
+// POST (the time is in each event's id) to the moment a subscriber has read
+// the frame, over every event at every subscriber; and the hub process's
+// CPU (utime+stime from /proc/PID/stat over the run, in cores) and memory
+// (VmRSS at the end, VmHWM the peak since start). The subscribers scan
+// frames for ids without decoding them, to leave the machine to the hub;
+// their process's CPU is reported as client-cores, and the CPU everything
+// else on the machine used meanwhile as other-cores: on a shared machine,
+// latency is only meaningful when that is small.
+// SITBOARD_BENCH_HUB_PROCS sets the hub's GOMAXPROCS; SITBOARD_BENCH_CPUPROFILE
+// writes a pprof CPU profile of the hub over the run.
 func BenchmarkFanout(b *testing.B) {
 	subs := envInt("SITBOARD_BENCH_SUBS", 100)
 	rate := envInt("SITBOARD_BENCH_RATE", 1000)
-	secs := envInt("SITBOARD_BENCH_SECONDS", 3)
-	const sampled = 10
+	secs := envInt("SITBOARD_BENCH_SECONDS", 5)
+	var env []string
+	if p := os.Getenv("SITBOARD_BENCH_HUB_PROCS"); p != "" {
+		env = append(env, "GOMAXPROCS="+p)
+	}
+	pin := os.Getenv("SITBOARD_BENCH_HUB_CPUS")
 	for b.Loop() {
-		s := hubtest.Start(b, nil)
-		var mu sync.Mutex
-		var lat []time.Duration
+		b.StopTimer()
+		dir := b.TempDir()
+		cmd, url := startProcess(b, dir, benchHubEnv, env...)
+		pid := cmd.Process.Pid
+		if pin != "" {
+			// Give the hub its own CPUs: its latency is then its own, not
+			// the subscribers' on the same cores.
+			if out, err := exec.Command("taskset", "-a", "-p", "-c", pin, strconv.Itoa(pid)).CombinedOutput(); err != nil {
+				b.Fatalf("taskset: %v %s", err, out)
+			}
+		}
+		ws := "ws" + strings.TrimPrefix(url, "http") + "/v1/stream"
+		cfg := hubtest.Campaign(b)
+
+		per := max(rate/100, 1)
+		interval := time.Second * time.Duration(per) / time.Duration(rate)
+		posts := rate * secs / per
+		total := posts * per
+		readers := make([]*fanoutReader, subs)
 		var wg sync.WaitGroup
-		var frames atomic.Int64
-		total := uint64(rate * secs)
-		conns := make([]*websocket.Conn, 0, subs)
-		for i := range subs {
-			c, _, err := websocket.DefaultDialer.Dial(s.WS+"?token="+hubtest.ReadToken, nil)
+		for i := range readers {
+			c, _, err := websocket.DefaultDialer.Dial(ws+"?token="+hubtest.ReadToken, nil)
 			if err != nil {
 				b.Fatalf("subscriber %d: %v", i, err)
 			}
-			conns = append(conns, c)
-			_ = c.WriteJSON(feed.Hello{Type: feed.MsgHello})
-			wg.Add(1)
-			go func(c *websocket.Conn, decode bool) {
-				defer wg.Done()
-				for {
-					_, data, err := c.ReadMessage()
-					if err != nil {
-						return
-					}
-					now := time.Now()
-					frames.Add(1)
-					if !decode {
-						continue
-					}
-					var m feed.Message
-					if json.Unmarshal(data, &m) != nil {
-						continue
-					}
-					if m.Type != feed.MsgEvents {
-						continue
-					}
-					mu.Lock()
-					for _, ev := range m.Events {
-						// The id carries the time it was posted.
-						if ns, err := strconv.ParseInt(strings.SplitN(ev.ID, "-", 3)[1], 10, 64); err == nil {
-							lat = append(lat, now.Sub(time.Unix(0, ns)))
-						}
-					}
-					mu.Unlock()
-					if m.Events[len(m.Events)-1].Seq >= total {
-						return
-					}
-				}
-			}(c, i < sampled)
-		}
-		var ru0 syscall.Rusage
-		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
-		startDeliveries := deliveries(b, s.URL)
-		// Post every 10ms, the way a dispatch system flushes.
-		per := max(rate/100, 1)
-		tick := time.NewTicker(10 * time.Millisecond)
-		start := time.Now()
-		for sent := 0; uint64(sent) < total; sent += per {
-			<-tick.C
-			evs := hubtest.Events(s.Cfg, "x", sent, per)
-			stamp := strconv.FormatInt(time.Now().UnixNano(), 10)
-			for i := range evs {
-				evs[i].ID = "f-" + stamp + "-" + strconv.Itoa(sent+i)
+			if err := c.WriteJSON(feed.Hello{Type: feed.MsgHello}); err != nil {
+				b.Fatal(err)
 			}
-			hubtest.Post(b, s.URL, evs)
+			r := &fanoutReader{conn: c, want: total, lat: make([]int32, 0, total), ready: make(chan struct{})}
+			readers[i] = r
+			wg.Add(1)
+			go func() { defer wg.Done(); r.run() }()
 		}
-		tick.Stop()
-		s.WaitSeq(b, total)
-		time.Sleep(200 * time.Millisecond)
+		// Every subscriber has its snapshot before the clock starts.
+		for _, r := range readers {
+			<-r.ready
+		}
+		var profile chan []byte
+		if path := os.Getenv("SITBOARD_BENCH_CPUPROFILE"); path != "" {
+			profile = make(chan []byte, 1)
+			go func() {
+				body, err := httpGet(url + "/debug/pprof/profile?seconds=" + strconv.Itoa(secs))
+				if err != nil {
+					b.Error(err)
+				}
+				profile <- []byte(body)
+			}()
+		}
+		bodies := make([][]feed.Event, posts)
+		for i := range bodies {
+			bodies[i] = hubtest.Events(cfg, "x", i*per, per)
+		}
+		startDeliveries := deliveries(b, url)
+		startFrames := metricF(b, url, "sitboard_frames_total")
+		cpu0 := procCPU(b, pid)
+		self0 := procCPU(b, os.Getpid())
+		all0 := machineCPU(b)
+		b.StartTimer()
+		start := time.Now()
+		// POSTs go out on schedule even while earlier ones are in flight,
+		// as from several upstream systems, so the offered rate holds.
+		var posting sync.WaitGroup
+		postLat := make([]int32, len(bodies))
+		inflight := make(chan struct{}, 64)
+		for i, evs := range bodies {
+			if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
+				time.Sleep(d)
+			}
+			inflight <- struct{}{}
+			posting.Add(1)
+			go func() {
+				defer func() { <-inflight; posting.Done() }()
+				stamp := strconv.FormatInt(time.Now().UnixNano(), 10)
+				for j := range evs {
+					evs[j].ID = "f-" + stamp + "-" + strconv.Itoa(i*per+j)
+				}
+				t0 := time.Now()
+				if _, err := hubtest.TryPost(url, evs); err != nil {
+					b.Error(err)
+				}
+				postLat[i] = int32(time.Since(t0).Microseconds())
+			}()
+		}
+		posting.Wait()
+		posted := time.Since(start)
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			b.Fatalf("subscribers did not receive all %d events within 30s of the last POST", total)
+		}
 		elapsed := time.Since(start)
-		var ru1 syscall.Rusage
-		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
-		delivered := deliveries(b, s.URL) - startDeliveries
-		for _, c := range conns {
-			c.Close()
+		b.StopTimer()
+		cpu := procCPU(b, pid) - cpu0
+		self := procCPU(b, os.Getpid()) - self0
+		others := machineCPU(b) - all0 - cpu - self
+		delivered := deliveries(b, url) - startDeliveries
+		frames := metricF(b, url, "sitboard_frames_total") - startFrames
+		rss, hwm := procMem(b, pid)
+		var lat []int32
+		for _, r := range readers {
+			if r.err != nil {
+				b.Fatalf("subscriber: %v", r.err)
+			}
+			lat = append(lat, r.lat...)
+			r.conn.Close()
 		}
-		wg.Wait()
+		if profile != nil {
+			if err := os.WriteFile(os.Getenv("SITBOARD_BENCH_CPUPROFILE"), <-profile, 0o644); err != nil {
+				b.Error(err)
+			}
+		}
 		slices.Sort(lat)
-		if len(lat) == 0 {
-			b.Fatal("no latency samples")
-		}
-		cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano()) * time.Nanosecond
-		b.ReportMetric(float64(delivered)/elapsed.Seconds(), "deliveries/s")
-		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-		b.ReportMetric(cpu.Seconds()/elapsed.Seconds(), "cpu-cores")
-		b.ReportMetric(float64(rssKB())/1024, "rss-MB")
+		slices.Sort(postLat)
+		ms := func(us int32) float64 { return float64(us) / 1000 }
+		b.ReportMetric(float64(total)/posted.Seconds(), "events/s")
+		b.ReportMetric(delivered/elapsed.Seconds(), "deliveries/s")
+		b.ReportMetric(frames/elapsed.Seconds(), "frames/s")
+		b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+		b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
+		b.ReportMetric(ms(lat[len(lat)-1]), "max-ms")
+		b.ReportMetric(ms(postLat[len(postLat)*99/100]), "post-p99-ms")
+		b.ReportMetric(cpu.Seconds()/elapsed.Seconds(), "hub-cores")
+		b.ReportMetric(self.Seconds()/elapsed.Seconds(), "client-cores")
+		b.ReportMetric(max(others, 0).Seconds()/elapsed.Seconds(), "other-cores")
+		b.ReportMetric(float64(rss)/1024, "hub-rss-MB")
+		b.ReportMetric(float64(hwm)/1024, "hub-hwm-MB")
 		b.ReportMetric(float64(subs), "subscribers")
-		s.Close()
+		_ = cmd.Process.Kill()
+		b.StartTimer() // b.Loop wants it running
 	}
 }
 
+// fanoutReader is one benchmark subscriber. It reads frames into one
+// buffer and finds the posting time in each event id ("f-<unix ns>-<n>")
+// without decoding JSON.
+type fanoutReader struct {
+	conn  *websocket.Conn
+	want  int
+	got   int
+	lat   []int32 // microseconds, one per event
+	err   error
+	ready chan struct{}
+}
+
+var idMark = []byte(`"id":"f-`)
+
+func (r *fanoutReader) run() {
+	buf := make([]byte, 0, 64<<10)
+	ready := false
+	defer func() {
+		if !ready {
+			close(r.ready)
+		}
+	}()
+	for r.got < r.want {
+		_, rd, err := r.conn.NextReader()
+		if err != nil {
+			r.err = err
+			return
+		}
+		buf = buf[:0]
+		for {
+			if len(buf) == cap(buf) {
+				buf = slices.Grow(buf, len(buf))
+			}
+			n, err := rd.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				r.err = err
+				return
+			}
+		}
+		now := time.Now().UnixNano()
+		if !ready {
+			ready = true // the snapshot
+			close(r.ready)
+			continue
+		}
+		for rest := buf; ; {
+			i := bytes.Index(rest, idMark)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(idMark):]
+			j := bytes.IndexByte(rest, '-')
+			if j < 0 {
+				break
+			}
+			ns, err := strconv.ParseInt(string(rest[:j]), 10, 64)
+			if err != nil {
+				r.err = fmt.Errorf("bad id in %q", rest)
+				return
+			}
+			r.lat = append(r.lat, int32((now-ns)/1000))
+			r.got++
+		}
+	}
+}
+
+// procCPU is a process's user+system CPU time so far, from /proc/PID/stat
+// (in clock ticks of 10ms, USER_HZ on Linux).
+func procCPU(b *testing.B, pid int) time.Duration {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Fields after the command name, which is in parentheses: state is
+	// field 3, utime 14 and stime 15.
+	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	ut, _ := strconv.ParseInt(f[14-3], 10, 64)
+	st, _ := strconv.ParseInt(f[15-3], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+// machineCPU is the CPU time every core spent busy so far, from /proc/stat.
+func machineCPU(b *testing.B) time.Duration {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		b.Fatal(err)
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	var busy int64
+	for i, v := range f[1:] {
+		if i == 3 || i == 4 || i >= 8 {
+			continue // idle, iowait; guest time is already in user
+		}
+		n, _ := strconv.ParseInt(v, 10, 64)
+		busy += n
+	}
+	return time.Duration(busy) * 10 * time.Millisecond
+}
+
+// procMem is a process's resident memory now and at its peak, in KiB.
+func procMem(b *testing.B, pid int) (rss, hwm int) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		switch f[0] {
+		case "VmRSS:":
+			rss, _ = strconv.Atoi(f[1])
+		case "VmHWM:":
+			hwm, _ = strconv.Atoi(f[1])
+		}
+	}
+	return rss, hwm
+}
+
 func deliveries(b *testing.B, url string) float64 {
-	v, err := strconv.ParseFloat(metricB(b, url, "sitboard_deliveries_total"), 64)
+	return metricF(b, url, "sitboard_deliveries_total")
+}
+
+func metricF(b *testing.B, url, name string) float64 {
+	v, err := strconv.ParseFloat(metricB(b, url, name), 64)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -184,20 +410,6 @@ func metricB(b *testing.B, url, name string) string {
 	}
 	b.Fatalf("metric %s missing", name)
 	return ""
-}
-
-func rssKB() int {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			n, _ := strconv.Atoi(strings.Fields(line)[1])
-			return n
-		}
-	}
-	return 0
 }
 
 // BenchmarkStartupFold builds a file-store log of SITBOARD_BENCH_LOG events

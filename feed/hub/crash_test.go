@@ -25,6 +25,10 @@ func TestMain(m *testing.M) {
 		runChildHub(dir)
 		return
 	}
+	if dir := os.Getenv(benchHubEnv); dir != "" {
+		runBenchHub(dir)
+		return
+	}
 	os.Exit(m.Run())
 }
 
@@ -39,18 +43,28 @@ func runChildHub(dir string) {
 		fmt.Fprintln(os.Stderr, "child hub:", err)
 		os.Exit(1)
 	}
-	// Publish the address only once serving: the parent polls for it.
+	serveChild(dir, ln, h.Handler())
+}
+
+// serveChild publishes the address only once serving: the parent polls for it.
+func serveChild(dir string, ln net.Listener, handler http.Handler) {
 	tmp := filepath.Join(dir, "addr.tmp")
 	_ = os.WriteFile(tmp, []byte(ln.Addr().String()), 0o600)
 	_ = os.Rename(tmp, filepath.Join(dir, "addr"))
-	_ = http.Serve(ln, h.Handler())
+	_ = http.Serve(ln, handler)
 }
 
-func startChild(t *testing.T, dir string) (*exec.Cmd, string) {
+func startChild(t testing.TB, dir string) (*exec.Cmd, string) {
+	return startProcess(t, dir, childEnv)
+}
+
+// startProcess re-executes the test binary with env=dir, so TestMain runs
+// a hub instead of the tests, and returns its base URL.
+func startProcess(t testing.TB, dir, env string, extraEnv ...string) (*exec.Cmd, string) {
 	t.Helper()
 	_ = os.Remove(filepath.Join(dir, "addr"))
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+dir)
+	cmd.Env = append(append(os.Environ(), env+"="+dir), extraEnv...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
