@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -517,15 +516,14 @@ func (h *Hub) foldLoop() {
 }
 
 // publish folds a batch and fans it out. Encoding happens before the lock;
-// every subscriber gets the same prepared bytes.
+// every subscriber gets the same frame.
 func (h *Hub) publish(batch []feed.Event) {
 	evs := make([]feed.Event, len(batch))
 	copy(evs, batch)
-	var pm *websocket.PreparedMessage
-	var n int
+	var f *frame
 	encode := func() bool {
 		var err error
-		pm, n, err = prepare(feed.Message{Type: feed.MsgEvents, Events: evs})
+		f, err = newFrame(feed.Message{Type: feed.MsgEvents, Events: evs})
 		if err != nil {
 			h.log.Error("cannot encode a batch", "err", err)
 		}
@@ -545,11 +543,12 @@ func (h *Hub) publish(batch []feed.Event) {
 	if len(h.subs) == 0 {
 		return // nobody to send to (start-up fold): skip the encoding
 	}
-	if pm == nil && !encode() {
+	if f == nil && !encode() {
 		return
 	}
+	it := item{f: f, size: f.size(), events: len(evs)}
 	for s := range h.subs {
-		s.enqueue(item{pm: pm, size: n, events: len(evs)})
+		s.enqueue(it)
 	}
 }
 
@@ -566,10 +565,10 @@ func (h *Hub) heartbeatLoop() {
 			return
 		}
 		h.mu.Lock()
-		pm, n, err := prepare(feed.Message{Type: feed.MsgHeartbeat, Epoch: h.epoch, Seq: h.state.Seq, At: time.Now().UTC()})
+		f, err := newFrame(feed.Message{Type: feed.MsgHeartbeat, Epoch: h.epoch, Seq: h.state.Seq, At: time.Now().UTC()})
 		if err == nil {
 			for s := range h.subs {
-				s.enqueue(item{pm: pm, size: n})
+				s.enqueue(item{f: f, size: f.size()})
 			}
 		}
 		h.mu.Unlock()

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"net"
@@ -30,16 +31,21 @@ const (
 
 // item is one frame in a subscriber's queue.
 type item struct {
-	pm     *websocket.PreparedMessage
+	f      *frame
 	size   int
 	events int
 }
 
-// subscriber is one websocket client. The hub enqueues prepared frames
-// without ever blocking; a writer goroutine sends them.
+// subscriber is one websocket client. The hub enqueues shared frames
+// without ever blocking; one writer goroutine sends them, and it is the
+// only goroutine that writes to the connection.
 type subscriber struct {
-	conn  *websocket.Conn
-	limit int
+	conn *websocket.Conn
+	// compress is set when the client negotiated permessage-deflate: its
+	// frames go through gorilla's prepared (compressed) messages. Every
+	// other client gets the shared wire bytes directly.
+	compress bool
+	limit    int
 
 	mu       sync.Mutex
 	queue    []item
@@ -48,13 +54,35 @@ type subscriber struct {
 	code     int
 	reason   string
 	temp     bool
+	pongs    []string // pings to answer, from the reader
 	notify   chan struct{}
 	done     chan struct{} // closed when the writer exits
 	readDone chan struct{} // closed when the reader exits
+	// peerClose is the close code the client sent, echoed by the writer.
+	peerClose int
 }
 
-func newSubscriber(conn *websocket.Conn, limit int) *subscriber {
-	return &subscriber{conn: conn, limit: limit, notify: make(chan struct{}, 1), done: make(chan struct{}), readDone: make(chan struct{})}
+func newSubscriber(conn *websocket.Conn, compress bool, limit int) *subscriber {
+	s := &subscriber{conn: conn, compress: compress, limit: limit, notify: make(chan struct{}, 1), done: make(chan struct{}), readDone: make(chan struct{})}
+	// gorilla answers pings and close frames from the reader goroutine by
+	// default; here the writer does, so that its raw frame writes and
+	// their deadline are never interleaved with another writer's.
+	conn.SetPingHandler(func(data string) error {
+		s.mu.Lock()
+		if len(s.pongs) < 4 { // a client flooding pings gets a few answers
+			s.pongs = append(s.pongs, data)
+		}
+		s.mu.Unlock()
+		s.signal()
+		return nil
+	})
+	conn.SetCloseHandler(func(code int, _ string) error {
+		s.mu.Lock()
+		s.peerClose = code
+		s.mu.Unlock()
+		return nil
+	})
+	return s
 }
 
 func (s *subscriber) signal() {
@@ -101,25 +129,78 @@ func (s *subscriber) queuedBytes() int {
 	return s.queued
 }
 
-func (s *subscriber) take() ([]item, int, string, bool) {
+// take hands the writer everything queued, and gives the queue the
+// writer's previous (emptied) slice so steady fan-out does not allocate.
+func (s *subscriber) take(spare []item) (items []item, pongs []string, code int, reason string, temp bool) {
+	clear(spare)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	q := s.queue
-	s.queue, s.queued = nil, 0
+	items, pongs = s.queue, s.pongs
+	s.queue, s.queued, s.pongs = spare[:0], 0, nil
 	if s.closing {
-		return q, s.code, s.reason, s.temp
+		return items, pongs, s.code, s.reason, s.temp
 	}
-	return q, 0, "", false
+	return items, pongs, 0, "", false
 }
 
-// prepare encodes a message once for every subscriber.
-func prepare(m feed.Message) (*websocket.PreparedMessage, int, error) {
+// frame is one hub message encoded once for every subscriber: the complete
+// websocket frame (server frames are unmasked, so the bytes are the same on
+// every connection), and for compressing clients a prepared message, made
+// on first use.
+type frame struct {
+	wire    []byte // header and payload
+	payload []byte // wire's payload
+	once    sync.Once
+	pm      *websocket.PreparedMessage
+	pmErr   error
+}
+
+// newFrame encodes m as a single final text frame (RFC 6455 section 5.2).
+func newFrame(m feed.Message) (*frame, error) {
 	data, err := json.Marshal(m)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, data)
-	return pm, len(data), err
+	var hdr [10]byte
+	hdr[0] = 0x80 | websocket.TextMessage // FIN, text
+	n := 2
+	switch l := len(data); {
+	case l < 126:
+		hdr[1] = byte(l)
+	case l <= 0xffff:
+		hdr[1] = 126
+		binary.BigEndian.PutUint16(hdr[2:], uint16(l))
+		n = 4
+	default:
+		hdr[1] = 127
+		binary.BigEndian.PutUint64(hdr[2:], uint64(l))
+		n = 10
+	}
+	wire := make([]byte, n+len(data))
+	copy(wire, hdr[:n])
+	copy(wire[n:], data)
+	return &frame{wire: wire, payload: wire[n:]}, nil
+}
+
+func (f *frame) size() int { return len(f.payload) }
+
+func (f *frame) prepared() (*websocket.PreparedMessage, error) {
+	f.once.Do(func() { f.pm, f.pmErr = websocket.NewPreparedMessage(websocket.TextMessage, f.payload) })
+	return f.pm, f.pmErr
+}
+
+// offersDeflate tells whether gorilla will negotiate permessage-deflate
+// with this request (the same test as its upgrader's).
+func offersDeflate(r *http.Request) bool {
+	for _, v := range r.Header.Values("Sec-Websocket-Extensions") {
+		for _, ext := range strings.Split(v, ",") {
+			name, _, _ := strings.Cut(ext, ";")
+			if strings.EqualFold(strings.TrimSpace(name), "permessage-deflate") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (h *Hub) upgrader() *websocket.Upgrader {
@@ -200,7 +281,7 @@ func (h *Hub) handleStream(w http.ResponseWriter, r *http.Request) {
 		closeWith(conn, feed.CloseBadRequest, err.Error(), false)
 		return
 	}
-	s := newSubscriber(conn, h.opts.SendQueueBytes)
+	s := newSubscriber(conn, h.opts.EnableCompression && offersDeflate(r), h.opts.SendQueueBytes)
 	pre := h.subscribe(s, hello)
 	h.m.connections.Add(1)
 	go h.writeLoop(s, pre)
@@ -317,11 +398,8 @@ func (h *Hub) writeLoop(s *subscriber, p preamble) {
 	defer close(s.done)
 	defer h.unsubscribe(s)
 	conn := s.conn
-	write := func(pm *websocket.PreparedMessage) error {
-		_ = conn.SetWriteDeadline(time.Now().Add(writeWait))
-		return conn.WritePreparedMessage(pm)
-	}
-	if err := h.sendPreamble(s, p, write); err != nil {
+	w := frameWriter{s: s}
+	if err := h.sendPreamble(s, p, &w); err != nil {
 		if errors.Is(err, errResync) {
 			closeWith(conn, feed.CloseResync, "the missed events are no longer in the log: reconnect without a resume point to get a snapshot", true)
 		} else {
@@ -331,18 +409,28 @@ func (h *Hub) writeLoop(s *subscriber, p preamble) {
 	}
 	ping := time.NewTicker(pingPeriod)
 	defer ping.Stop()
+	var spare []item
 	for {
 		select {
 		case <-s.notify:
-			items, code, reason, temp := s.take()
-			for _, it := range items {
-				if err := write(it.pm); err != nil {
+			items, pongs, code, reason, temp := s.take(spare)
+			for _, data := range pongs {
+				if err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(writeWait)); err != nil {
 					_ = conn.Close()
 					return
 				}
-				h.m.frames.Add(1)
-				h.m.deliveries.Add(uint64(it.events))
 			}
+			if err := w.write(items); err != nil {
+				_ = conn.Close()
+				return
+			}
+			events := 0
+			for _, it := range items {
+				events += it.events
+			}
+			h.m.frames.Add(uint64(len(items)))
+			h.m.deliveries.Add(uint64(events))
+			spare = items
 			if code != 0 {
 				if code == feed.CloseSlowConsumer {
 					h.m.slowCloses.Add(1)
@@ -357,9 +445,21 @@ func (h *Hub) writeLoop(s *subscriber, p preamble) {
 			}
 		case <-s.readDone:
 			// The reader may have refused a frame: say why before closing.
-			if _, code, reason, temp := s.take(); code != 0 {
+			_, _, code, reason, temp := s.take(nil)
+			s.mu.Lock()
+			peer := s.peerClose
+			s.mu.Unlock()
+			switch {
+			case code != 0:
 				closeWith(conn, code, reason, temp)
-			} else {
+			case peer != 0:
+				// Echo the client's close, as the protocol asks.
+				if peer == websocket.CloseNoStatusReceived {
+					peer = websocket.CloseNormalClosure
+				}
+				_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(peer, ""), time.Now().Add(time.Second))
+				_ = conn.Close()
+			default:
 				_ = conn.Close()
 			}
 			return
@@ -367,24 +467,72 @@ func (h *Hub) writeLoop(s *subscriber, p preamble) {
 	}
 }
 
+// frameWriter sends queued frames on the writer goroutine. Frames that
+// queued up while the writer was busy go out in one writev, so a hub under
+// load makes fewer, larger writes instead of falling further behind.
+type frameWriter struct {
+	s    *subscriber
+	bufs net.Buffers
+}
+
+func (w *frameWriter) write(items []item) error {
+	if len(items) == 0 {
+		return nil
+	}
+	conn := w.s.conn
+	deadline := time.Now().Add(writeWait)
+	if w.s.compress {
+		_ = conn.SetWriteDeadline(deadline)
+		for _, it := range items {
+			pm, err := it.f.prepared()
+			if err != nil {
+				return err
+			}
+			if err := conn.WritePreparedMessage(pm); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// Whole frames straight to the socket: gorilla keeps no state between
+	// messages, and every other write to this connection (pings, pongs,
+	// close) happens on this goroutine.
+	nc := conn.NetConn()
+	if err := nc.SetWriteDeadline(deadline); err != nil {
+		return err
+	}
+	w.bufs = w.bufs[:0]
+	for _, it := range items {
+		w.bufs = append(w.bufs, it.f.wire)
+	}
+	bufs := w.bufs // WriteTo consumes its receiver
+	_, err := bufs.WriteTo(nc)
+	clear(w.bufs)
+	return err
+}
+
+func (w *frameWriter) writeFrame(f *frame) error {
+	return w.write([]item{{f: f, size: f.size()}})
+}
+
 var errResync = errors.New("resume range no longer in the log")
 
-func (h *Hub) sendPreamble(s *subscriber, p preamble, write func(*websocket.PreparedMessage) error) error {
+func (h *Hub) sendPreamble(s *subscriber, p preamble, w *frameWriter) error {
 	if p.snapshot != nil {
-		pm, _, err := prepare(feed.Message{Type: feed.MsgSnapshot, Epoch: h.epoch, Seq: p.snapSeq, State: p.snapshot, At: time.Now().UTC()})
+		f, err := newFrame(feed.Message{Type: feed.MsgSnapshot, Epoch: h.epoch, Seq: p.snapSeq, State: p.snapshot, At: time.Now().UTC()})
 		if err != nil {
 			return err
 		}
-		return write(pm)
+		return w.writeFrame(f)
 	}
 	recovered := true
 	sendBatch := func(evs []feed.Event) error {
-		pm, _, err := prepare(feed.Message{Type: feed.MsgEvents, Epoch: h.epoch, Seq: p.head, Events: evs, Recovered: recovered})
+		f, err := newFrame(feed.Message{Type: feed.MsgEvents, Epoch: h.epoch, Seq: p.head, Events: evs, Recovered: recovered})
 		if err != nil {
 			return err
 		}
 		recovered = false
-		if err := write(pm); err != nil {
+		if err := w.writeFrame(f); err != nil {
 			return err
 		}
 		h.m.frames.Add(1)
