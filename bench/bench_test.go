@@ -68,12 +68,28 @@ func sitboard(b testing.TB) string {
 		cmd.Dir = repoRoot
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+			return
 		}
+		b.Logf("built sitboard from %s; load %s", sourceVersion(), loadAvg())
 	})
 	if buildErr != nil {
 		b.Fatal(buildErr)
 	}
 	return binPath
+}
+
+// sourceVersion names what was measured: the commit, and whether the
+// working tree had uncommitted changes (others edit it concurrently).
+func sourceVersion() string {
+	head, err := exec.Command("git", "-C", repoRoot, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "an unknown commit (no git)"
+	}
+	v := "commit " + strings.TrimSpace(string(head))
+	if st, err := exec.Command("git", "-C", repoRoot, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+		v += " plus uncommitted changes"
+	}
+	return v
 }
 
 // envDuration reads a duration knob such as SITBOARD_BENCH_WINDOW=30s.
