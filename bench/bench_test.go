@@ -321,10 +321,20 @@ func startTmux(b testing.TB, width, height int, argv ...string) *tmuxTerm {
 	if out, err := t.cmd(args...).CombinedOutput(); err != nil {
 		b.Fatalf("tmux new-session: %v: %s", err, out)
 	}
-	b.Cleanup(func() { t.cmd("kill-server").Run() })
+	b.Cleanup(t.kill)
 	// Keep a crashed program's last screen readable.
 	t.cmd("set-option", "-t", t.name, "remain-on-exit", "on").Run()
 	return t
+}
+
+// kill stops the private server and removes its socket file, which tmux
+// leaves behind in /tmp/tmux-UID otherwise. It is safe to call twice.
+func (t *tmuxTerm) kill() {
+	sock, err := t.cmd("display-message", "-p", "#{socket_path}").Output()
+	t.cmd("kill-server").Run()
+	if p := strings.TrimSpace(string(sock)); err == nil && strings.Contains(p, t.socket) {
+		os.Remove(p)
+	}
 }
 
 func (t *tmuxTerm) cmd(args ...string) *exec.Cmd {

@@ -58,7 +58,7 @@ func benchBoardBytes(b *testing.B, lang string, w, h int) {
 		if headerSeq(screen) <= 0 {
 			b.Fatalf("the board lost its header during the window:\n%s", screen)
 		}
-		t.cmd("kill-server").Run()
+		t.kill()
 		total += rate
 		peak = max(peak, worst)
 		b.Logf("%s %dx%d: %d bytes in %.1fs = %.0f B/s (busiest second %.0f B/s); board at seq %d; load %s",

@@ -91,7 +91,7 @@ func BenchmarkWatchRSS(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		t.cmd("kill-server").Run()
+		t.kill()
 		h.stop()
 
 		b.Logf("watch RSS: start %d KiB, 10%% (seq %d) %d KiB, 50%% (seq %d) %d KiB, 100%% (seq %d) %d KiB, peak %d KiB; load %s",
