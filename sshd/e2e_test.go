@@ -64,7 +64,14 @@ func TestOpenSSHClientEndToEnd(t *testing.T) {
 		}
 		return string(out)
 	}
-	t.Cleanup(func() { tmux("kill-server") })
+	t.Cleanup(func() {
+		// tmux leaves the socket file of a private server in /tmp/tmux-UID.
+		sockPath, err := exec.Command("tmux", "-L", sock, "display-message", "-p", "#{socket_path}").Output()
+		tmux("kill-server")
+		if p := strings.TrimSpace(string(sockPath)); err == nil && strings.Contains(p, sock) {
+			os.Remove(p)
+		}
+	})
 	sshCmd := fmt.Sprintf("ssh -i %s -p %d -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o BatchMode=yes -o LogLevel=ERROR -t station@127.0.0.1; sleep 30", keyPath, port)
 	tmux("new-session", "-d", "-s", "station", "-x", "120", "-y", "40", "env", "TERM=xterm-256color", "sh", "-c", sshCmd)
 	tmux("set-option", "-t", "station", "remain-on-exit", "on")
