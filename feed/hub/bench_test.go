@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -96,6 +97,7 @@ func runBenchHub(dir string) {
 	mux.Handle("/", h.Handler())
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	serveChild(dir, ln, mux)
 }
 
@@ -111,12 +113,14 @@ func runBenchHub(dir string) {
 // the frame, over every event at every subscriber; and the hub process's
 // CPU (utime+stime from /proc/PID/stat over the run, in cores) and memory
 // (VmRSS at the end, VmHWM the peak since start). The subscribers scan
-// frames for ids without decoding them, to leave the machine to the hub;
+// frames for ids without decoding them, on epoll rather than a goroutine
+// each (fanout_linux_test.go), to leave the machine to the hub;
 // their process's CPU is reported as client-cores, and the CPU everything
 // else on the machine used meanwhile as other-cores: on a shared machine,
 // latency is only meaningful when that is small.
-// SITBOARD_BENCH_HUB_PROCS sets the hub's GOMAXPROCS; SITBOARD_BENCH_CPUPROFILE
-// writes a pprof CPU profile of the hub over the run.
+// SITBOARD_BENCH_HUB_PROCS sets the hub's GOMAXPROCS, SITBOARD_BENCH_HUB_CPUS
+// pins it (taskset -c); SITBOARD_BENCH_CPUPROFILE writes a pprof CPU profile
+// of the hub over the run, SITBOARD_BENCH_TRACE an execution trace of 2s.
 func BenchmarkFanout(b *testing.B) {
 	subs := envInt("SITBOARD_BENCH_SUBS", 100)
 	rate := envInt("SITBOARD_BENCH_RATE", 1000)
@@ -138,33 +142,38 @@ func BenchmarkFanout(b *testing.B) {
 				b.Fatalf("taskset: %v %s", err, out)
 			}
 		}
-		ws := "ws" + strings.TrimPrefix(url, "http") + "/v1/stream"
+		wsURL := "ws" + strings.TrimPrefix(url, "http") + "/v1/stream"
 		cfg := hubtest.Campaign(b)
 
 		per := max(rate/100, 1)
 		interval := time.Second * time.Duration(per) / time.Duration(rate)
 		posts := rate * secs / per
 		total := posts * per
-		readers := make([]*fanoutReader, subs)
-		var wg sync.WaitGroup
-		for i := range readers {
-			c, _, err := websocket.DefaultDialer.Dial(ws+"?token="+hubtest.ReadToken, nil)
+		ws := make([]*websocket.Conn, subs)
+		for i := range ws {
+			c, _, err := websocket.DefaultDialer.Dial(wsURL+"?token="+hubtest.ReadToken, nil)
 			if err != nil {
 				b.Fatalf("subscriber %d: %v", i, err)
 			}
 			if err := c.WriteJSON(feed.Hello{Type: feed.MsgHello}); err != nil {
 				b.Fatal(err)
 			}
-			r := &fanoutReader{conn: c, want: total, lat: make([]int32, 0, total), ready: make(chan struct{})}
-			readers[i] = r
-			wg.Add(1)
-			go func() { defer wg.Done(); r.run() }()
+			ws[i] = c
 		}
-		// Every subscriber has its snapshot before the clock starts.
-		for _, r := range readers {
-			<-r.ready
+		clients, err := newFanoutClients(ws, total)
+		if err != nil {
+			b.Fatal(err)
 		}
-		var profile chan []byte
+		ready, err := clients.start(runtime.GOMAXPROCS(0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		select { // every subscriber has its snapshot before the clock starts
+		case <-ready:
+		case <-time.After(60 * time.Second):
+			b.Fatalf("subscribers did not get their snapshots: %v", clients.err)
+		}
+		var profile, trace chan []byte
 		if path := os.Getenv("SITBOARD_BENCH_CPUPROFILE"); path != "" {
 			profile = make(chan []byte, 1)
 			go func() {
@@ -173,6 +182,16 @@ func BenchmarkFanout(b *testing.B) {
 					b.Error(err)
 				}
 				profile <- []byte(body)
+			}()
+		}
+		if path := os.Getenv("SITBOARD_BENCH_TRACE"); path != "" {
+			trace = make(chan []byte, 1)
+			go func() {
+				body, err := httpGet(url + "/debug/pprof/trace?seconds=2")
+				if err != nil {
+					b.Error(err)
+				}
+				trace <- []byte(body)
 			}()
 		}
 		bodies := make([][]feed.Event, posts)
@@ -213,7 +232,7 @@ func BenchmarkFanout(b *testing.B) {
 		posting.Wait()
 		posted := time.Since(start)
 		done := make(chan struct{})
-		go func() { wg.Wait(); close(done) }()
+		go func() { clients.done.Wait(); close(done) }()
 		select {
 		case <-done:
 		case <-time.After(30 * time.Second):
@@ -227,16 +246,21 @@ func BenchmarkFanout(b *testing.B) {
 		delivered := deliveries(b, url) - startDeliveries
 		frames := metricF(b, url, "sitboard_frames_total") - startFrames
 		rss, hwm := procMem(b, pid)
-		var lat []int32
-		for _, r := range readers {
-			if r.err != nil {
-				b.Fatalf("subscriber: %v", r.err)
-			}
-			lat = append(lat, r.lat...)
-			r.conn.Close()
+		if clients.err != nil {
+			b.Fatal(clients.err)
 		}
+		var lat []int32
+		for _, c := range clients.conns {
+			lat = append(lat, c.lat...)
+		}
+		clients.close()
 		if profile != nil {
 			if err := os.WriteFile(os.Getenv("SITBOARD_BENCH_CPUPROFILE"), <-profile, 0o644); err != nil {
+				b.Error(err)
+			}
+		}
+		if trace != nil {
+			if err := os.WriteFile(os.Getenv("SITBOARD_BENCH_TRACE"), <-trace, 0o644); err != nil {
 				b.Error(err)
 			}
 		}
@@ -258,76 +282,6 @@ func BenchmarkFanout(b *testing.B) {
 		b.ReportMetric(float64(subs), "subscribers")
 		_ = cmd.Process.Kill()
 		b.StartTimer() // b.Loop wants it running
-	}
-}
-
-// fanoutReader is one benchmark subscriber. It reads frames into one
-// buffer and finds the posting time in each event id ("f-<unix ns>-<n>")
-// without decoding JSON.
-type fanoutReader struct {
-	conn  *websocket.Conn
-	want  int
-	got   int
-	lat   []int32 // microseconds, one per event
-	err   error
-	ready chan struct{}
-}
-
-var idMark = []byte(`"id":"f-`)
-
-func (r *fanoutReader) run() {
-	buf := make([]byte, 0, 64<<10)
-	ready := false
-	defer func() {
-		if !ready {
-			close(r.ready)
-		}
-	}()
-	for r.got < r.want {
-		_, rd, err := r.conn.NextReader()
-		if err != nil {
-			r.err = err
-			return
-		}
-		buf = buf[:0]
-		for {
-			if len(buf) == cap(buf) {
-				buf = slices.Grow(buf, len(buf))
-			}
-			n, err := rd.Read(buf[len(buf):cap(buf)])
-			buf = buf[:len(buf)+n]
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				r.err = err
-				return
-			}
-		}
-		now := time.Now().UnixNano()
-		if !ready {
-			ready = true // the snapshot
-			close(r.ready)
-			continue
-		}
-		for rest := buf; ; {
-			i := bytes.Index(rest, idMark)
-			if i < 0 {
-				break
-			}
-			rest = rest[i+len(idMark):]
-			j := bytes.IndexByte(rest, '-')
-			if j < 0 {
-				break
-			}
-			ns, err := strconv.ParseInt(string(rest[:j]), 10, 64)
-			if err != nil {
-				r.err = fmt.Errorf("bad id in %q", rest)
-				return
-			}
-			r.lat = append(r.lat, int32((now-ns)/1000))
-			r.got++
-		}
 	}
 }
 

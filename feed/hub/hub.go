@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,15 @@ const (
 	epochKey = "sitboard_epoch"
 	// maxBatchEvents bounds one websocket frame.
 	maxBatchEvents = 512
+	// fanOutYield is how many boards the fan-out writes to between yields
+	// (about half a millisecond of writes on loopback).
+	fanOutYield = 32
+	// A frame costs every board a write, some 10-15µs of the hub's time on
+	// loopback, so with many boards the hub batches for longer: 20µs per
+	// board keeps a fan-out under half the batch window, so under half a
+	// core, and the window at 20ms for 1,000 boards (BenchmarkFanout).
+	lingerPerBoard = 20 * time.Microsecond
+	maxLinger      = 50 * time.Millisecond
 )
 
 // Options configure a Hub. Zero values take the defaults above.
@@ -93,9 +103,11 @@ type Options struct {
 	RingSize          int // recent events kept in memory for fast resume
 	MaxHistory        int // most events replayed from the log on resume before a snapshot is cheaper
 	HeartbeatInterval time.Duration
-	// BatchLinger is how long the fold waits for more events before sending
-	// a batch while boards are connected (default 10ms): fewer, larger
-	// frames cost every board fewer writes, for at most this much latency.
+	// BatchLinger is how long the fold at least waits for more events
+	// before sending a batch while boards are connected (default 10ms):
+	// fewer, larger frames cost every board fewer writes, for at most this
+	// much latency. With many boards the hub waits longer, 20µs per board
+	// up to 50ms (20ms for 1,000 boards), so fan-out stays under half a core.
 	BatchLinger time.Duration
 	// AllowedOrigins lists browser origins (scheme://host[:port]) that may
 	// open the stream. Clients without an Origin header (boards, tools) and
@@ -126,7 +138,8 @@ type Hub struct {
 	state     *campaign.State
 	ring      ring
 	subs      map[*subscriber]struct{}
-	subCount  atomic.Int32 // len(subs), readable without the lock
+	targets   []*subscriber // the fold loop's fan-out list, reused
+	subCount  atomic.Int32  // len(subs), readable without the lock
 	lastFold  time.Time
 	foldCount uint64
 
@@ -171,8 +184,6 @@ func New(opts Options) (*Hub, error) {
 		h.shutdownLog()
 		return nil, err
 	}
-	h.loops.Add(1)
-	go h.heartbeatLoop()
 	h.log.Info("hub ready", "epoch", h.epoch, "seq", h.Seq(), "stream", opts.Stream, "store", h.storeName(), "sync", h.syncName())
 	return h, nil
 }
@@ -474,14 +485,21 @@ func decodeStored(data []byte, seq uint64) (feed.Event, error) {
 }
 
 // foldLoop drains the reader into batches: one fold, one encoding and one
-// enqueue per subscriber for up to maxBatchEvents events.
+// fan-out for up to maxBatchEvents events. It also sends the heartbeats,
+// so that every frame a board gets comes from this one goroutine, in seq
+// order.
 func (h *Hub) foldLoop() {
 	defer h.loops.Done()
+	heartbeat := time.NewTicker(h.opts.HeartbeatInterval)
+	defer heartbeat.Stop()
 	batch := make([]feed.Event, 0, maxBatchEvents)
 	for {
 		select {
 		case ev := <-h.incoming:
 			batch = append(batch[:0], ev)
+		case <-heartbeat.C:
+			h.heartbeat()
+			continue
 		case <-h.closing:
 			return
 		}
@@ -494,85 +512,109 @@ func (h *Hub) foldLoop() {
 				break drain
 			}
 		}
-		if h.opts.BatchLinger > 0 && h.subCount.Load() > 0 && len(batch) < maxBatchEvents {
+		if linger := h.linger(); linger > 0 && len(batch) < maxBatchEvents {
 			// With boards connected, wait a moment for more events: one
 			// frame of 20 events costs every board one write instead of 20.
-			linger := time.NewTimer(h.opts.BatchLinger)
+			t := time.NewTimer(linger)
 		wait:
 			for len(batch) < maxBatchEvents {
 				select {
 				case ev := <-h.incoming:
 					batch = append(batch, ev)
-				case <-linger.C:
+				case <-t.C:
 					break wait
 				case <-h.closing:
 					break wait
 				}
 			}
-			linger.Stop()
+			t.Stop()
 		}
 		h.publish(batch)
 	}
 }
 
-// publish folds a batch and fans it out. Encoding happens before the lock;
-// every subscriber gets the same frame.
+// linger is how long a batch waits for more events: nothing without
+// boards (the start-up fold), else BatchLinger, lengthened by
+// lingerPerBoard for each board connected, up to maxLinger.
+func (h *Hub) linger() time.Duration {
+	n := time.Duration(h.subCount.Load())
+	if n == 0 {
+		return 0
+	}
+	return max(h.opts.BatchLinger, min(n*lingerPerBoard, maxLinger))
+}
+
+// publish folds a batch and fans it out. Encoding and writing happen
+// outside the lock; every subscriber gets the same frame.
 func (h *Hub) publish(batch []feed.Event) {
 	evs := make([]feed.Event, len(batch))
 	copy(evs, batch)
-	var f *frame
-	encode := func() bool {
-		var err error
-		f, err = newFrame(feed.Message{Type: feed.MsgEvents, Events: evs})
-		if err != nil {
-			h.log.Error("cannot encode a batch", "err", err)
-		}
-		return err == nil
-	}
-	if h.subCount.Load() > 0 && !encode() {
-		return
-	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	for _, ev := range evs {
 		campaign.Apply(h.cfg, h.state, ev)
 		h.ring.push(ev)
 	}
 	h.lastFold = time.Now()
 	h.foldCount += uint64(len(evs))
-	if len(h.subs) == 0 {
+	// Boards that subscribe after this point start after these events.
+	targets := h.targetsLocked()
+	h.mu.Unlock()
+	if len(targets) == 0 {
 		return // nobody to send to (start-up fold): skip the encoding
 	}
-	if f == nil && !encode() {
+	f, err := newFrame(feed.Message{Type: feed.MsgEvents, Events: evs})
+	if err != nil {
+		h.log.Error("cannot encode a batch", "err", err)
 		return
 	}
-	it := item{f: f, size: f.size(), events: len(evs)}
-	for s := range h.subs {
-		s.enqueue(it)
-	}
+	h.fanOut(targets, item{f: f, size: f.size(), events: len(evs)})
 }
 
-// heartbeatLoop tells every board the head seq, so a board can tell a quiet
-// feed from a dead one.
-func (h *Hub) heartbeatLoop() {
-	defer h.loops.Done()
-	t := time.NewTicker(h.opts.HeartbeatInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-		case <-h.closing:
-			return
-		}
-		h.mu.Lock()
-		f, err := newFrame(feed.Message{Type: feed.MsgHeartbeat, Epoch: h.epoch, Seq: h.state.Seq, At: time.Now().UTC()})
-		if err == nil {
-			for s := range h.subs {
-				s.enqueue(item{f: f, size: f.size()})
-			}
-		}
-		h.mu.Unlock()
+// targetsLocked lists the subscribers into a buffer the fold loop reuses.
+func (h *Hub) targetsLocked() []*subscriber {
+	t := h.targets[:0]
+	for s := range h.subs {
+		t = append(t, s)
 	}
+	h.targets = t
+	return t
+}
+
+// fanOut gives every target the frame. Most take it straight into their
+// socket, so fan-out wakes no goroutine; the rest queue it.
+func (h *Hub) fanOut(targets []*subscriber, it item) {
+	direct := 0
+	for i, s := range targets {
+		if s.deliver(it) {
+			direct++
+		}
+		if i%fanOutYield == fanOutYield-1 {
+			// A fan-out to a thousand boards takes milliseconds of
+			// syscalls; let ingest and the log's goroutines run between
+			// chunks, or every hop of the next event's path waits for it.
+			runtime.Gosched()
+		}
+	}
+	clear(targets) // do not keep gone subscribers alive
+	h.m.frames.Add(uint64(direct))
+	h.m.deliveries.Add(uint64(direct * it.events))
+}
+
+// heartbeat tells every board the head seq, so a board can tell a quiet
+// feed from a dead one.
+func (h *Hub) heartbeat() {
+	h.mu.Lock()
+	seq := h.state.Seq
+	targets := h.targetsLocked()
+	h.mu.Unlock()
+	if len(targets) == 0 {
+		return
+	}
+	f, err := newFrame(feed.Message{Type: feed.MsgHeartbeat, Epoch: h.epoch, Seq: seq, At: time.Now().UTC()})
+	if err != nil {
+		return
+	}
+	h.fanOut(targets, item{f: f, size: f.size()})
 }
 
 // Epoch is the log's identity; it changes when the log is recreated.

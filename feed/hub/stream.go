@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -32,20 +33,31 @@ const (
 // item is one frame in a subscriber's queue.
 type item struct {
 	f      *frame
+	off    int // bytes of f.wire already written
 	size   int
 	events int
 }
 
-// subscriber is one websocket client. The hub enqueues shared frames
-// without ever blocking; one writer goroutine sends them, and it is the
-// only goroutine that writes to the connection.
+// subscriber is one websocket client. The fan-out hands it frames without
+// ever blocking: straight into its socket when the socket takes them (the
+// common case, and no goroutine wakes up), otherwise into a byte-bounded
+// queue that the subscriber's writer goroutine drains.
 type subscriber struct {
 	conn *websocket.Conn
+	// raw is the socket for the fan-out's direct writes; nil when every
+	// frame goes through the writer goroutine (compression, TLS).
+	raw syscall.RawConn
 	// compress is set when the client negotiated permessage-deflate: its
 	// frames go through gorilla's prepared (compressed) messages. Every
-	// other client gets the shared wire bytes directly.
+	// other client gets the shared wire bytes.
 	compress bool
 	limit    int
+
+	// wmu is held by whoever writes to the connection: the fan-out for a
+	// direct write (TryLock only, so it never waits), or the writer
+	// goroutine, which takes the queue only while holding it. So frames
+	// go out in order and never interleave.
+	wmu sync.Mutex
 
 	mu       sync.Mutex
 	queue    []item
@@ -64,9 +76,11 @@ type subscriber struct {
 
 func newSubscriber(conn *websocket.Conn, compress bool, limit int) *subscriber {
 	s := &subscriber{conn: conn, compress: compress, limit: limit, notify: make(chan struct{}, 1), done: make(chan struct{}), readDone: make(chan struct{})}
+	if !compress {
+		s.raw = rawConn(conn.NetConn())
+	}
 	// gorilla answers pings and close frames from the reader goroutine by
-	// default; here the writer does, so that its raw frame writes and
-	// their deadline are never interleaved with another writer's.
+	// default; here the writer does, under wmu like every other write.
 	conn.SetPingHandler(func(data string) error {
 		s.mu.Lock()
 		if len(s.pongs) < 4 { // a client flooding pings gets a few answers
@@ -103,7 +117,13 @@ func (s *subscriber) enqueue(it item) bool {
 	if s.queued+it.size > s.limit && len(s.queue) > 0 {
 		s.closing, s.code, s.temp = true, feed.CloseSlowConsumer, true
 		s.reason = "too far behind: reconnect and resume from your last seq"
-		s.queue, s.queued = nil, 0
+		if head := s.queue[0]; head.off > 0 {
+			// The kernel has the start of this frame: it must be finished
+			// before the close, or the board reads garbage.
+			s.queue, s.queued = s.queue[:1], len(head.f.wire)-head.off
+		} else {
+			s.queue, s.queued = nil, 0
+		}
 		s.signal()
 		return false
 	}
@@ -111,6 +131,44 @@ func (s *subscriber) enqueue(it item) bool {
 	s.queued += it.size
 	s.signal()
 	return true
+}
+
+// deliver hands s a frame from the fan-out without blocking. When nothing
+// is queued ahead of it and no write is in progress, the frame goes
+// straight into the socket; whatever the kernel does not take at once
+// (a slow or stalled board) is queued for the writer goroutine, as is
+// everything when a direct write is not possible. Returns whether the
+// whole frame went out directly.
+func (s *subscriber) deliver(it item) bool {
+	if s.raw == nil {
+		s.enqueue(it)
+		return false
+	}
+	s.mu.Lock()
+	direct := !s.closing && len(s.queue) == 0 && s.wmu.TryLock()
+	s.mu.Unlock()
+	if !direct {
+		s.enqueue(it)
+		return false
+	}
+	n, err := writeNow(s.raw, it.f.wire)
+	if err == nil && n == len(it.f.wire) {
+		s.wmu.Unlock()
+		return true
+	}
+	// The rest goes first in the queue (the fan-out is the only other
+	// producer, so the queue is still empty). On an error the writer's
+	// own write finds out what is wrong and closes.
+	it.off = n
+	s.mu.Lock()
+	if !s.closing {
+		s.queue = append(s.queue, it)
+		s.queued += len(it.f.wire) - n
+	}
+	s.mu.Unlock()
+	s.wmu.Unlock()
+	s.signal()
+	return false
 }
 
 func (s *subscriber) shutdown(code int, reason string, temp bool) {
@@ -397,53 +455,48 @@ func (h *Hub) readLoop(s *subscriber) {
 func (h *Hub) writeLoop(s *subscriber, p preamble) {
 	defer close(s.done)
 	defer h.unsubscribe(s)
+	defer func() {
+		// Nothing more is queued for a gone writer.
+		s.mu.Lock()
+		s.closing, s.queue, s.queued = true, nil, 0
+		s.mu.Unlock()
+	}()
 	conn := s.conn
 	w := frameWriter{s: s}
+	// The preamble goes first: live frames queue behind it meanwhile.
+	s.wmu.Lock()
 	if err := h.sendPreamble(s, p, &w); err != nil {
 		if errors.Is(err, errResync) {
 			closeWith(conn, feed.CloseResync, "the missed events are no longer in the log: reconnect without a resume point to get a snapshot", true)
 		} else {
 			_ = conn.Close()
 		}
+		s.wmu.Unlock()
 		return
 	}
+	w.idle()
+	s.wmu.Unlock()
 	ping := time.NewTicker(pingPeriod)
 	defer ping.Stop()
 	var spare []item
 	for {
 		select {
 		case <-s.notify:
-			items, pongs, code, reason, temp := s.take(spare)
-			for _, data := range pongs {
-				if err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(writeWait)); err != nil {
-					_ = conn.Close()
-					return
-				}
-			}
-			if err := w.write(items); err != nil {
-				_ = conn.Close()
-				return
-			}
-			events := 0
-			for _, it := range items {
-				events += it.events
-			}
-			h.m.frames.Add(uint64(len(items)))
-			h.m.deliveries.Add(uint64(events))
-			spare = items
-			if code != 0 {
-				if code == feed.CloseSlowConsumer {
-					h.m.slowCloses.Add(1)
-				}
-				closeWith(conn, code, reason, temp)
+			if !h.flush(s, &w, &spare) {
 				return
 			}
 		case <-ping.C:
-			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+			s.wmu.Lock()
+			err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait))
+			w.idle()
+			s.wmu.Unlock()
+			if err != nil {
 				_ = conn.Close()
 				return
 			}
 		case <-s.readDone:
+			s.wmu.Lock()
+			defer s.wmu.Unlock()
 			// The reader may have refused a frame: say why before closing.
 			_, _, code, reason, temp := s.take(nil)
 			s.mu.Lock()
@@ -467,9 +520,42 @@ func (h *Hub) writeLoop(s *subscriber, p preamble) {
 	}
 }
 
-// frameWriter sends queued frames on the writer goroutine. Frames that
-// queued up while the writer was busy go out in one writev, so a hub under
-// load makes fewer, larger writes instead of falling further behind.
+// flush writes everything queued for s, and answers pings. It returns
+// false when the connection is finished.
+func (h *Hub) flush(s *subscriber, w *frameWriter, spare *[]item) bool {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	items, pongs, code, reason, temp := s.take(*spare)
+	for _, data := range pongs {
+		if err := s.conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(writeWait)); err != nil {
+			_ = s.conn.Close()
+			return false
+		}
+	}
+	if err := w.write(items); err != nil {
+		_ = s.conn.Close()
+		return false
+	}
+	events := 0
+	for _, it := range items {
+		events += it.events
+	}
+	h.m.frames.Add(uint64(len(items)))
+	h.m.deliveries.Add(uint64(events))
+	*spare = items
+	if code != 0 {
+		if code == feed.CloseSlowConsumer {
+			h.m.slowCloses.Add(1)
+		}
+		closeWith(s.conn, code, reason, temp)
+		return false
+	}
+	w.idle()
+	return true
+}
+
+// frameWriter is the writer goroutine's side of a subscriber. Frames that
+// queued up while the board was slow go out in one writev.
 type frameWriter struct {
 	s    *subscriber
 	bufs net.Buffers
@@ -495,15 +581,14 @@ func (w *frameWriter) write(items []item) error {
 		return nil
 	}
 	// Whole frames straight to the socket: gorilla keeps no state between
-	// messages, and every other write to this connection (pings, pongs,
-	// close) happens on this goroutine.
+	// messages, and every write to this connection happens under wmu.
 	nc := conn.NetConn()
 	if err := nc.SetWriteDeadline(deadline); err != nil {
 		return err
 	}
 	w.bufs = w.bufs[:0]
 	for _, it := range items {
-		w.bufs = append(w.bufs, it.f.wire)
+		w.bufs = append(w.bufs, it.f.wire[it.off:])
 	}
 	bufs := w.bufs // WriteTo consumes its receiver
 	_, err := bufs.WriteTo(nc)
@@ -513,6 +598,14 @@ func (w *frameWriter) write(items []item) error {
 
 func (w *frameWriter) writeFrame(f *frame) error {
 	return w.write([]item{{f: f, size: f.size()}})
+}
+
+// idle clears the write deadline a blocking write left on the socket, so
+// the fan-out's direct writes are not refused once it has passed.
+func (w *frameWriter) idle() {
+	if w.s.raw != nil {
+		_ = w.s.conn.NetConn().SetWriteDeadline(time.Time{})
+	}
 }
 
 var errResync = errors.New("resume range no longer in the log")
