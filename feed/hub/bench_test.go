@@ -66,6 +66,31 @@ func BenchmarkIngest(b *testing.B) {
 	}
 }
 
+// BenchmarkSmallPosts is the live feed's shape: one request per event or
+// per handful of events, each answered only once durable. ns/op is the
+// time to a 202 for one request; with --sync always that is mostly fsync.
+func BenchmarkSmallPosts(b *testing.B) {
+	for _, sync := range []string{"always", "2m"} {
+		for _, per := range []int{1, 10, 50} {
+			b.Run("sync="+sync+"/per="+strconv.Itoa(per), func(b *testing.B) {
+				s := hubtest.Start(b, func(o *hub.Options) { o.DataDir = b.TempDir(); o.Sync = sync })
+				i := 0
+				for b.Loop() {
+					b.StopTimer()
+					body, _ := json.Marshal(hubtest.Events(s.Cfg, "small", i, per))
+					i += per
+					b.StartTimer()
+					code, out, err := hubtest.PostRaw(s.URL, hubtest.IngestToken, "application/json", body)
+					if err != nil || code != 202 {
+						b.Fatalf("%d %s %v", code, out, err)
+					}
+				}
+				b.ReportMetric(float64(b.N*per)/b.Elapsed().Seconds(), "events/s")
+			})
+		}
+	}
+}
+
 // benchHubEnv makes the test binary run the fan-out benchmark's hub, so the
 // hub's CPU, memory and scheduling are its own and not the subscribers'.
 const benchHubEnv = "SITBOARD_HUBTEST_BENCH_HUB"

@@ -47,8 +47,10 @@ const (
 	// DefaultSync is fsync before every acknowledgement. The brief's first
 	// promise is that an acknowledged event survives a crash; JetStream's own
 	// default (fsync every 2 minutes) can lose acknowledged events on power
-	// loss. Ingest is batched, so "always" still takes thousands of events/s,
-	// far above a city's rate (see docs/protocol.md and the ingest benchmark).
+	// loss. Requests of 20 events or more are stored as atomic batches,
+	// fsynced once each, so "always" still takes about 20,000 events/s, far
+	// above a city's rate (see store, docs/protocol.md "Durability" and
+	// BenchmarkIngest).
 	DefaultSync = "always"
 	// epochKey is the stream metadata key holding the epoch.
 	epochKey = "sitboard_epoch"
@@ -133,6 +135,12 @@ type Hub struct {
 	stream jetstream.Stream
 	epoch  string
 	tmpDir string
+	// atomicBatches: ingest publishes atomic batches (embedded file store
+	// with sync always), see store.
+	atomicBatches bool
+	atomicSem     chan struct{}
+	batchPrefix   string // random per process
+	batchSeq      atomic.Uint64
 
 	mu        sync.Mutex
 	state     *campaign.State
@@ -293,6 +301,10 @@ func (h *Hub) startLog() error {
 		} else if err := os.MkdirAll(storeDir, 0o750); err != nil {
 			return fmt.Errorf("hub: cannot create data dir %s: %w (check the path and permissions)", storeDir, err)
 		}
+		// One fsync per batch instead of per event; see store.
+		h.atomicBatches = always && o.DataDir != ""
+		h.atomicSem = make(chan struct{}, maxAtomicInflight)
+		h.batchPrefix = newEpoch()
 		ns, err := server.NewServer(&server.Options{
 			ServerName:   "sitboard-hub",
 			JetStream:    true,
@@ -351,6 +363,8 @@ func (h *Hub) ensureStream() error {
 		Replicas:    o.Replicas,
 		Duplicates:  o.DuplicateWindow,
 		AllowDirect: true,
+		// Only the embedded server is known to support it (NATS 2.12+).
+		AllowAtomicPublish: h.atomicBatches,
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	var lastErr error

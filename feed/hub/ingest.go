@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -138,11 +139,132 @@ func (h *Hub) handleIngest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, res)
 }
 
-// store publishes every event asynchronously and waits for all acks, so the
-// log can batch its writes (and its fsyncs with --sync always).
+// store writes a request's events to the log and returns once the log has
+// acknowledged every one. With the embedded file store and --sync always
+// it publishes atomic batches, which the server fsyncs once per batch;
+// otherwise one asynchronous publish per event.
 func (h *Hub) store(ctx context.Context, events []feed.Event) (IngestResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	if !h.atomicBatches || len(events) < minAtomicBatch {
+		return h.storeEach(ctx, events)
+	}
+	// Even chunks, so that none falls under minAtomicBatch.
+	chunks := (len(events) + maxAtomicBatch - 1) / maxAtomicBatch
+	size := (len(events) + chunks - 1) / chunks
+	var res IngestResult
+	for len(events) > 0 {
+		n := min(len(events), size)
+		r, err := h.storeBatch(ctx, events[:n])
+		if err != nil {
+			return IngestResult{}, err
+		}
+		res.add(r)
+		events = events[n:]
+	}
+	return res, nil
+}
+
+func (r *IngestResult) add(o IngestResult) {
+	r.Accepted += o.Accepted
+	r.Duplicates += o.Duplicates
+	if o.FirstSeq != 0 && (r.FirstSeq == 0 || o.FirstSeq < r.FirstSeq) {
+		r.FirstSeq = o.FirstSeq
+	}
+	r.LastSeq = max(r.LastSeq, o.LastSeq)
+}
+
+// Atomic batch publish (NATS 2.12+, ADR-50). The server stages the
+// messages, then on the commit writes them all and, for a file store with
+// sync always, fsyncs once before it sends the one acknowledgement. That
+// keeps "acknowledged means on disk" at one fsync per batch instead of one
+// per event.
+const (
+	// maxAtomicBatch is the server's default limit on messages per batch.
+	maxAtomicBatch = 1000
+	// minAtomicBatch: a batch costs the server a staging store (a directory
+	// and files, created and removed) and a handful of syncs, some 5-6ms
+	// on the reference VM, against about 0.35ms per event published on its
+	// own: they break even at about 16 events (BenchmarkSmallPosts).
+	// Smaller requests, the live feed's usual one or few events, go event
+	// by event.
+	minAtomicBatch = 20
+	// maxAtomicInflight stays under the server's 50 open batches per stream.
+	maxAtomicInflight = 32
+	hdrBatchID        = "Nats-Batch-Id"
+	hdrBatchSeq       = "Nats-Batch-Sequence"
+	hdrBatchCommit    = "Nats-Batch-Commit"
+)
+
+// batchAck is the server's answer to a batch commit.
+type batchAck struct {
+	Stream string `json:"stream"`
+	Seq    uint64 `json:"seq"`
+	Batch  string `json:"batch"`
+	Count  int    `json:"count"`
+	Error  *struct {
+		Code        int    `json:"code"`
+		ErrCode     int    `json:"err_code"`
+		Description string `json:"description"`
+	} `json:"error"`
+}
+
+// storeBatch stores up to maxAtomicBatch events as one atomic batch. A
+// batch that the server refuses as a whole, typically because it holds an
+// id the log already has (a retried request), is stored event by event
+// instead, so duplicates are counted and the rest accepted.
+func (h *Hub) storeBatch(ctx context.Context, events []feed.Event) (IngestResult, error) {
+	select {
+	case h.atomicSem <- struct{}{}:
+	case <-ctx.Done():
+		return IngestResult{}, ctx.Err()
+	}
+	defer func() { <-h.atomicSem }()
+	// Unique across restarts too, so no batch left staged by a killed
+	// process is ever continued by mistake.
+	id := h.batchPrefix + "-" + strconv.FormatUint(h.batchSeq.Add(1), 36)
+	var reply *nats.Msg
+	for i, ev := range events {
+		ev.Seq = 0 // the log assigns seq; a client's value means nothing
+		data, err := json.Marshal(ev)
+		if err != nil {
+			return IngestResult{}, err
+		}
+		msg := &nats.Msg{Subject: h.opts.Subject, Data: data, Header: nats.Header{}}
+		msg.Header.Set(jetstream.MsgIDHeader, ev.ID)
+		msg.Header.Set(jetstream.ExpectedStreamHeader, h.opts.Stream)
+		msg.Header.Set(hdrBatchID, id)
+		msg.Header.Set(hdrBatchSeq, strconv.Itoa(i+1))
+		if i < len(events)-1 {
+			// Staged without a reply: a failure shows in the commit's answer.
+			if err := h.nc.PublishMsg(msg); err != nil {
+				return IngestResult{}, err
+			}
+			continue
+		}
+		msg.Header.Set(hdrBatchCommit, "1")
+		if reply, err = h.nc.RequestMsgWithContext(ctx, msg); err != nil {
+			return IngestResult{}, fmt.Errorf("atomic batch commit: %w", err)
+		}
+	}
+	var ack batchAck
+	if err := json.Unmarshal(reply.Data, &ack); err != nil {
+		return IngestResult{}, fmt.Errorf("atomic batch commit: unreadable answer %q: %w", reply.Data, err)
+	}
+	if ack.Error != nil {
+		h.log.Debug("atomic batch refused; storing its events one by one", "err", ack.Error.Description, "code", ack.Error.ErrCode, "events", len(events))
+		h.m.batchFallbacks.Add(1)
+		return h.storeEach(ctx, events)
+	}
+	if ack.Count != len(events) || ack.Seq < uint64(len(events)) {
+		return IngestResult{}, fmt.Errorf("atomic batch commit: %d events acknowledged at seq %d, sent %d", ack.Count, ack.Seq, len(events))
+	}
+	// The server commits a batch in one piece, so its seqs are contiguous.
+	return IngestResult{Accepted: len(events), FirstSeq: ack.Seq - uint64(len(events)) + 1, LastSeq: ack.Seq}, nil
+}
+
+// storeEach publishes every event asynchronously and waits for all acks.
+func (h *Hub) storeEach(ctx context.Context, events []feed.Event) (IngestResult, error) {
 	futures := make([]jetstream.PubAckFuture, 0, len(events))
 	for _, ev := range events {
 		ev.Seq = 0 // the log assigns seq; a client's value means nothing

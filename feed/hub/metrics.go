@@ -24,6 +24,7 @@ type metrics struct {
 	resumesRing    atomic.Uint64
 	resumesLog     atomic.Uint64
 	connections    atomic.Uint64
+	batchFallbacks atomic.Uint64
 	rejectedMu     sync.Mutex
 	rejected       map[string]uint64
 	streamRejected atomic.Uint64
@@ -80,6 +81,7 @@ func (h *Hub) handleMetrics(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "sitboard_ingest_rejected_total{reason=%q} %d\n", k, m.rejected[k])
 	}
 	m.rejectedMu.Unlock()
+	p("sitboard_ingest_batch_fallbacks_total", "counter", "Atomic batches the log refused (e.g. holding an id already stored), then stored event by event.", m.batchFallbacks.Load())
 	p("sitboard_stream_rejected_total", "counter", "Stream connections refused (token, hello).", m.streamRejected.Load())
 	p("sitboard_subscribers", "gauge", "Connected websocket subscribers.", subs)
 	p("sitboard_subscriber_queued_bytes", "gauge", "Bytes waiting in all subscriber send queues.", queued)
