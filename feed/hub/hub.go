@@ -59,11 +59,13 @@ const (
 	// fanOutYield is how many boards the fan-out writes to between yields
 	// (about half a millisecond of writes on loopback).
 	fanOutYield = 32
-	// A frame costs every board a write, some 10-15µs of the hub's time on
-	// loopback, so with many boards the hub batches for longer: 20µs per
-	// board keeps a fan-out under half the batch window, so under half a
-	// core, and the window at 20ms for 1,000 boards (BenchmarkFanout).
-	lingerPerBoard = 20 * time.Microsecond
+	// A frame costs every board a write: on loopback some 8µs of CPU and
+	// 15µs of wall time, so a fan-out to N boards takes N×15µs. Past 1,000
+	// boards the window grows by 10µs per board (up to 50ms), so a fan-out
+	// to any number of boards takes at most about a third of a core at full
+	// load. At 1,000 boards it is still the 10ms default: a 20ms window there
+	// saved 0.08 cores but cost 8ms at p50 and 15ms at p99 (BenchmarkFanout).
+	lingerPerBoard = 10 * time.Microsecond
 	maxLinger      = 50 * time.Millisecond
 )
 
@@ -108,8 +110,8 @@ type Options struct {
 	// BatchLinger is how long the fold at least waits for more events
 	// before sending a batch while boards are connected (default 10ms):
 	// fewer, larger frames cost every board fewer writes, for at most this
-	// much latency. With many boards the hub waits longer, 20µs per board
-	// up to 50ms (20ms for 1,000 boards), so fan-out stays under half a core.
+	// much latency. With more than 1,000 boards the hub waits longer, 10µs
+	// per board up to 50ms, so that fan-out stays within a third of a core.
 	BatchLinger time.Duration
 	// AllowedOrigins lists browser origins (scheme://host[:port]) that may
 	// open the stream. Clients without an Origin header (boards, tools) and
