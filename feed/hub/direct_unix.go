@@ -23,14 +23,22 @@ func rawConn(c net.Conn) syscall.RawConn {
 
 // writeNow writes as much of b as the socket takes without waiting. A full
 // socket is not an error: it returns what was written.
+//
+// It runs under Control, not the RawConn's Write, which would take the
+// descriptor's write lock and so could wait: gorilla's reader answers a
+// protocol violation with a close frame written with a 1s deadline, and the
+// fan-out must never wait for one board. Every other write to the socket
+// happens under the subscriber's wmu, which the caller holds; a write can
+// only overlap gorilla's close frame on a connection that is being torn
+// down for a protocol violation.
 func writeNow(rc syscall.RawConn, b []byte) (int, error) {
 	var n int
 	var werr error
-	err := rc.Write(func(fd uintptr) bool {
+	err := rc.Control(func(fd uintptr) {
 		for {
 			n, werr = syscall.Write(int(fd), b)
 			if werr != syscall.EINTR {
-				return true // done either way: never wait for the socket here
+				return
 			}
 		}
 	})

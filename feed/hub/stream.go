@@ -474,7 +474,6 @@ func (h *Hub) writeLoop(s *subscriber, p preamble) {
 		s.wmu.Unlock()
 		return
 	}
-	w.idle()
 	s.wmu.Unlock()
 	ping := time.NewTicker(pingPeriod)
 	defer ping.Stop()
@@ -488,7 +487,6 @@ func (h *Hub) writeLoop(s *subscriber, p preamble) {
 		case <-ping.C:
 			s.wmu.Lock()
 			err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait))
-			w.idle()
 			s.wmu.Unlock()
 			if err != nil {
 				_ = conn.Close()
@@ -550,7 +548,6 @@ func (h *Hub) flush(s *subscriber, w *frameWriter, spare *[]item) bool {
 		closeWith(s.conn, code, reason, temp)
 		return false
 	}
-	w.idle()
 	return true
 }
 
@@ -598,14 +595,6 @@ func (w *frameWriter) write(items []item) error {
 
 func (w *frameWriter) writeFrame(f *frame) error {
 	return w.write([]item{{f: f, size: f.size()}})
-}
-
-// idle clears the write deadline a blocking write left on the socket, so
-// the fan-out's direct writes are not refused once it has passed.
-func (w *frameWriter) idle() {
-	if w.s.raw != nil {
-		_ = w.s.conn.NetConn().SetWriteDeadline(time.Time{})
-	}
 }
 
 var errResync = errors.New("resume range no longer in the log")
