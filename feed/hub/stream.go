@@ -340,6 +340,10 @@ func (h *Hub) handleStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := newSubscriber(conn, h.opts.EnableCompression && offersDeflate(r), h.opts.SendQueueBytes)
+	// Hold the socket before the board is registered, so that no live
+	// frame can be written straight to it ahead of its snapshot or missed
+	// events; the writer sends those, then lets go.
+	s.wmu.Lock()
 	pre := h.subscribe(s, hello)
 	h.m.connections.Add(1)
 	go h.writeLoop(s, pre)
@@ -464,7 +468,7 @@ func (h *Hub) writeLoop(s *subscriber, p preamble) {
 	conn := s.conn
 	w := frameWriter{s: s}
 	// The preamble goes first: live frames queue behind it meanwhile.
-	s.wmu.Lock()
+	// handleStream took wmu for us before registering s.
 	if err := h.sendPreamble(s, p, &w); err != nil {
 		if errors.Is(err, errResync) {
 			closeWith(conn, feed.CloseResync, "the missed events are no longer in the log: reconnect without a resume point to get a snapshot", true)
