@@ -174,11 +174,11 @@ func (r *IngestResult) add(o IngestResult) {
 	r.LastSeq = max(r.LastSeq, o.LastSeq)
 }
 
-// Atomic batch publish (NATS 2.12+, ADR-50). The server stages the
-// messages, then on the commit writes them all and, for a file store with
-// sync always, fsyncs once before it sends the one acknowledgement. That
-// keeps "acknowledged means on disk" at one fsync per batch instead of one
-// per event.
+// Atomic batch publish (nats-server 2.12+, stream option allow_atomic). The
+// server stages the messages, then on the commit writes them all and, for a
+// file store with sync always, fsyncs once before it sends the one
+// acknowledgement. That keeps "acknowledged means on disk" at one fsync per
+// batch instead of one per event.
 const (
 	// maxAtomicBatch is the server's default limit on messages per batch.
 	maxAtomicBatch = 1000
