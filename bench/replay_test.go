@@ -17,9 +17,8 @@ import (
 //   - memory: the hub's memory store (no --data), as issue 5 asks;
 //   - file-sync-1s: a file store under a temp --data with --sync 1s;
 //   - file-sync-always: a file store with the default --sync always
-//     (fsync before each acknowledgement), what an operator gets by
-//     default. It takes about 90 s here, so it runs only with
-//     SITBOARD_BENCH_SLOW=1.
+//     (fsync before each acknowledgement, once per atomic batch), what an
+//     operator gets by default.
 //
 // Reported: events/s from the command's wall time (loading the recording
 // included), the rate replay itself prints (sending only), the hub's RSS
@@ -29,22 +28,18 @@ import (
 func BenchmarkReplayMax(b *testing.B) {
 	stores := []struct {
 		name string
-		slow bool
 		args func(b *testing.B) []string
 	}{
-		{"memory", false, func(*testing.B) []string { return nil }},
-		{"file-sync-1s", false, func(b *testing.B) []string {
+		{"memory", func(*testing.B) []string { return nil }},
+		{"file-sync-1s", func(b *testing.B) []string {
 			return []string{"--data", filepath.Join(b.TempDir(), "data"), "--sync", "1s"}
 		}},
-		{"file-sync-always", true, func(b *testing.B) []string {
+		{"file-sync-always", func(b *testing.B) []string {
 			return []string{"--data", filepath.Join(b.TempDir(), "data")}
 		}},
 	}
 	for _, st := range stores {
 		b.Run(st.name, func(b *testing.B) {
-			if st.slow && os.Getenv("SITBOARD_BENCH_SLOW") == "" {
-				b.Skip("fsync per acknowledgement takes about 90 s for the campaign here; run with SITBOARD_BENCH_SLOW=1")
-			}
 			benchReplay(b, st.args)
 		})
 	}
