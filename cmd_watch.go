@@ -58,9 +58,12 @@ func cmdWatch(args []string) int {
 	p := tea.NewProgram(tui.New(cfg, opts), tea.WithFPS(15))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// A terminal refusal (a wrong read token) ends the feed for good: the
+	// board shows it, and on quit the command says it again and fails.
+	refused := make(chan error, 1)
 	go func() {
 		// The board owns the terminal: client logs would tear it.
-		_ = client.Run(ctx, client.Options{
+		refused <- client.Run(ctx, client.Options{
 			URL: *hubURL, Token: envOr(*token, "SITBOARD_READ_TOKEN"), Campaign: cfg,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		}, func(b client.Batch) {
@@ -72,6 +75,14 @@ func cmdWatch(args []string) int {
 	if _, err := p.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "sitboard watch:", err)
 		return 1
+	}
+	select {
+	case err := <-refused:
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "sitboard watch:", err)
+			return 1
+		}
+	default:
 	}
 	return 0
 }

@@ -20,7 +20,7 @@ func startHub(t *testing.T) string {
 	return url
 }
 
-func startHubProc(t *testing.T) (string, *exec.Cmd) {
+func startHubProc(t *testing.T, extra ...string) (string, *exec.Cmd) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -28,7 +28,7 @@ func startHubProc(t *testing.T) (string, *exec.Cmd) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	cmd := exec.Command(sitboardBin, "hub", "--listen", addr, "--ingest-token", "itok")
+	cmd := exec.Command(sitboardBin, append([]string{"hub", "--listen", addr, "--ingest-token", "itok"}, extra...)...)
 	cmd.Stderr, cmd.Stdout = os.Stderr, nil
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -141,4 +141,26 @@ func TestWatchShowsLostHub(t *testing.T) {
 		t.Errorf("the last picture is gone:\n%s", screen)
 	}
 	s.keys("q")
+}
+
+// TestWatchWrongTokenSaysWhy: a refused read token is shown with what to
+// do, not just a FAILED badge, and quitting exits non-zero with the reason.
+func TestWatchWrongTokenSaysWhy(t *testing.T) {
+	needTmux(t)
+	hub, _ := startHubProc(t, "--read-token", "rtok")
+	s := startTmux(t, 120, 40, []string{"LANG=en_US.UTF-8", "SITBOARD_READ_TOKEN="}, "watch", "--hub", strings.Replace(hub, "http", "ws", 1), "--token", "wrong")
+	s.waitFor("the refusal and what to do", 10*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "FAILED") && strings.Contains(sc, "check --token")
+	})
+	s.keys("q")
+	s.waitFor("the exit", 5*time.Second, contains("Pane is dead"))
+	// Joined lines and the history: the message is wider than the pane.
+	out, err := exec.Command("tmux", "capture-pane", "-p", "-J", "-S", "-", "-t", s.name).CombinedOutput()
+	if err != nil {
+		t.Fatalf("capture-pane: %v: %s", err, out)
+	}
+	screen := string(out)
+	if !strings.Contains(screen, "status 1") || !strings.Contains(screen, "sitboard watch: hub refused the read token: check --token") {
+		t.Fatalf("want exit status 1 and the reason after quitting:\n%s", screen)
+	}
 }

@@ -282,8 +282,14 @@ func TestConnectionStates(t *testing.T) {
 	if got := m.ConnLabel(); got != "LIVE" {
 		t.Fatalf("after a batch: %q", got)
 	}
-	m = send(m, ConnMsg{Status: ConnFailed, Err: "bad token", LastData: clk.t})
+	m = send(m, ConnMsg{Status: ConnFailed, Err: "hub refused the read token (4501); check --token", LastData: clk.t})
 	has(t, m, "FAILED")
+	// The reason and what to do next show, not just the badge.
+	has(t, m, "hub refused the read token (4501); check --token")
+	m = send(m, ConnMsg{Status: ConnReconnecting, Err: "cannot reach the hub at ws://127.0.0.1:1", NextRetry: clk.t.Add(time.Second), LastData: clk.t})
+	has(t, m, "cannot reach the hub at ws://127.0.0.1:1")
+	m = send(m, ConnMsg{Status: ConnLive, LastData: clk.t})
+	hasNot(t, m, "cannot reach the hub")
 }
 
 func TestDemoHeaderAndCheck(t *testing.T) {

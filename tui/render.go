@@ -958,6 +958,12 @@ func renderStatus(c *Context, w int) string {
 	}
 	right = append(right, c.LayoutName+" "+c.Lang+" "+c.St.Theme)
 	r := " " + strings.Join(right, " | ") + " "
+	// A link that is down says why, and the client's error says what to
+	// do (check the token, start the hub): the badge alone does not.
+	if e := c.Conn.Err; e != "" && (c.Conn.Status == ConnFailed || c.Conn.Status == ConnReconnecting) {
+		rw := min(Width(r), w/3)
+		return st.Bad.R(Fit(" "+Sanitize(e), w-rw)) + st.TitleDim.R(Trunc(r, rw))
+	}
 	hint := " " + c.T("status.hint")
 	if Width(hint)+Width(r) > w {
 		hint = " " + c.T("status.hint_short")

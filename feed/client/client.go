@@ -108,10 +108,11 @@ type CloseError struct {
 
 func (e *CloseError) Error() string {
 	switch e.Code {
+	// What to do comes first: a board's status line may cut the rest.
 	case feed.CloseBadToken:
-		return fmt.Sprintf("hub refused the read token (%d): %s; check --token or SITBOARD_READ_TOKEN", e.Code, e.Reason)
+		return fmt.Sprintf("hub refused the read token: check --token or SITBOARD_READ_TOKEN (%d: %s)", e.Code, e.Reason)
 	case feed.CloseBadRequest:
-		return fmt.Sprintf("hub refused the request (%d): %s; this client and the hub may be incompatible versions", e.Code, e.Reason)
+		return fmt.Sprintf("hub refused the request: this client and the hub may be incompatible versions (%d: %s)", e.Code, e.Reason)
 	}
 	return fmt.Sprintf("hub closed the stream (%d): %s", e.Code, e.Reason)
 }
