@@ -309,6 +309,11 @@ func (r *runner) session(ctx context.Context) error {
 				if changed || snapshot {
 					r.emit(applied, r.state, snapshot)
 				}
+				if errors.Is(f.err, errGap) {
+					// A bare 4002 close: resuming again would be refused
+					// again, at once and forever.
+					r.resume = false
+				}
 				return f.err
 			}
 			ch, snap, evs, err := r.handle(f.msg)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -277,5 +279,55 @@ func TestResumeUnderChaos(t *testing.T) {
 	t.Logf("%d connection kills, %d of them during ingest", killed, duringIngest)
 	if duringIngest < kills/2 {
 		t.Fatalf("only %d kills during ingest; the test no longer exercises resume under load", duringIngest)
+	}
+}
+
+// TestBareResyncCloseAsksForASnapshot: a hub (or a proxy in front of it)
+// that closes with 4002 without the error frame first must still get a
+// hello without a resume point next, not the same resume again at once.
+func TestBareResyncCloseAsksForASnapshot(t *testing.T) {
+	cfg := hubtest.Campaign(t)
+	var mu sync.Mutex
+	var hellos []feed.Hello
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		var h feed.Hello
+		if err := ws.ReadJSON(&h); err != nil {
+			return
+		}
+		mu.Lock()
+		hellos = append(hellos, h)
+		mu.Unlock()
+		if h.Epoch != "" {
+			_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(feed.CloseResync, "trimmed"), time.Now().Add(time.Second))
+			return
+		}
+		st, _ := json.Marshal(campaign.NewState(cfg))
+		_ = ws.WriteJSON(feed.Message{Type: feed.MsgSnapshot, Epoch: "e1", Seq: 0, State: st})
+		_, _, _ = ws.ReadMessage() // hold the connection until the client goes
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	live := make(chan struct{}, 1)
+	go client.Run(ctx, client.Options{URL: srv.URL, Campaign: cfg, Epoch: "e1", LastSeq: 5, State: campaign.NewState(cfg)}, func(b client.Batch) {
+		if b.Snapshot {
+			select {
+			case live <- struct{}{}:
+			default:
+			}
+		}
+	})
+	select {
+	case <-live:
+	case <-ctx.Done():
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("no snapshot after a 4002 close; %d hellos, all resuming: %+v", len(hellos), hellos[:min(len(hellos), 3)])
 	}
 }
