@@ -19,6 +19,26 @@ type tmuxSession struct {
 	name string
 }
 
+// tmuxSocket is this test process's own tmux server: sessions never meet
+// a person's tmux, or another package's tests starting and killing the
+// default server at the same moment ("server exited unexpectedly").
+var tmuxSocket = "sitboard-e2e-" + itoa(os.Getpid())
+
+func tmux(args ...string) *exec.Cmd {
+	return exec.Command("tmux", append([]string{"-L", tmuxSocket}, args...)...)
+}
+
+// killTmuxServer stops the private server and removes the socket file
+// that tmux leaves in /tmp/tmux-UID.
+func killTmuxServer() {
+	tmux("kill-server").Run()
+	dir := os.Getenv("TMUX_TMPDIR")
+	if dir == "" {
+		dir = "/tmp"
+	}
+	os.Remove(filepath.Join(dir, "tmux-"+itoa(os.Getuid()), tmuxSocket))
+}
+
 func needTmux(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
@@ -35,14 +55,14 @@ func startTmux(t *testing.T, width, height int, env []string, args ...string) *t
 	cmdline = append(cmdline, args...)
 	tmuxArgs := []string{"new-session", "-d", "-s", name, "-x", itoa(width), "-y", itoa(height)}
 	tmuxArgs = append(tmuxArgs, cmdline...)
-	exec.Command("tmux", "kill-session", "-t", name).Run()
-	if out, err := exec.Command("tmux", tmuxArgs...).CombinedOutput(); err != nil {
+	tmux("kill-session", "-t", name).Run()
+	if out, err := tmux(tmuxArgs...).CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v: %s", err, out)
 	}
 	// Keep the pane after the program exits so a crash's text can be read.
-	exec.Command("tmux", "set-option", "-t", name, "remain-on-exit", "on").Run()
+	tmux("set-option", "-t", name, "remain-on-exit", "on").Run()
 	s := &tmuxSession{t, name}
-	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", name).Run() })
+	t.Cleanup(func() { tmux("kill-session", "-t", name).Run() })
 	return s
 }
 
@@ -55,7 +75,7 @@ func itoa(n int) string {
 }
 
 func (s *tmuxSession) capture() string {
-	out, err := exec.Command("tmux", "capture-pane", "-p", "-t", s.name).CombinedOutput()
+	out, err := tmux("capture-pane", "-p", "-t", s.name).CombinedOutput()
 	if err != nil {
 		s.t.Fatalf("capture-pane: %v: %s", err, out)
 	}
@@ -64,7 +84,7 @@ func (s *tmuxSession) capture() string {
 
 func (s *tmuxSession) keys(keys ...string) {
 	args := append([]string{"send-keys", "-t", s.name}, keys...)
-	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+	if out, err := tmux(args...).CombinedOutput(); err != nil {
 		s.t.Fatalf("send-keys: %v: %s", err, out)
 	}
 }
@@ -159,7 +179,7 @@ func TestDemoInTerminal(t *testing.T) {
 			}
 			s.keys("q")
 			s.waitFor("the board to quit", 10*time.Second, func(sc string) bool {
-				out, _ := exec.Command("tmux", "display-message", "-p", "-t", s.name, "#{pane_dead}").Output()
+				out, _ := tmux("display-message", "-p", "-t", s.name, "#{pane_dead}").Output()
 				return strings.TrimSpace(string(out)) == "1"
 			})
 		})

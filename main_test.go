@@ -28,6 +28,7 @@ func TestMain(m *testing.M) {
 		panic("building sitboard for tests failed: " + err.Error())
 	}
 	code := m.Run()
+	killTmuxServer()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
