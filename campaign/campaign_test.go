@@ -375,6 +375,13 @@ func TestCheckFacts(t *testing.T) {
 	}
 }
 
+func TestParseFactsRefusesAFigureWithoutID(t *testing.T) {
+	_, err := ParseFacts("f.json", []byte(`{"figures":[{"kind":"exact","value":1}]}`))
+	if err == nil || !strings.Contains(err.Error(), "figures[0] (): no id") {
+		t.Fatalf("err = %v, want figures[0] refused for having no id", err)
+	}
+}
+
 func TestDayCounting(t *testing.T) {
 	cfg := testConfig(t)
 	loc := cfg.Location()

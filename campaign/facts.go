@@ -41,6 +41,10 @@ func ParseFacts(name string, data []byte) (*Facts, error) {
 	}
 	for i, x := range f.Figures {
 		bad := func(why string) error { return fmt.Errorf("%s: figures[%d] (%s): %s", name, i, x.ID, why) }
+		if x.ID == "" {
+			// Without an id a figure can only ever be reported as "not computed".
+			return nil, bad("no id: give each figure the id of a figure summary prints")
+		}
 		switch x.Kind {
 		case "exact", "pct":
 			if x.Value == nil {
