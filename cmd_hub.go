@@ -63,6 +63,10 @@ func cmdHub(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "hub: unexpected argument %q: every option is a flag (see 'sitboard hub --help')\n", fs.Arg(0))
+		return 2
+	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		fmt.Fprintln(os.Stderr, "hub: give both --tls-cert and --tls-key, or neither")
 		return 2
@@ -90,6 +94,12 @@ func cmdHub(args []string) int {
 	if *origins != "" {
 		allowed = strings.Split(*origins, ",")
 	}
+	// Take the address first, so a busy port fails before the log starts.
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "hub: cannot listen on %s: %v (pick a free --listen address)\n", *listen, err)
+		return 1
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	h, err := hub.New(hub.Options{
 		Campaign: cfg, DataDir: *data, NatsURL: *natsURL, Replicas: *replicas,
@@ -98,13 +108,8 @@ func cmdHub(args []string) int {
 		EnableCompression: *compress, AllowedOrigins: allowed, Logger: logger,
 	})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "hub:", err)
-		return 1
-	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		h.Close()
-		fmt.Fprintf(os.Stderr, "hub: cannot listen on %s: %v (pick a free --listen address)\n", *listen, err)
+		ln.Close()
+		fmt.Fprintln(os.Stderr, "hub:", strings.TrimPrefix(err.Error(), "hub: "))
 		return 1
 	}
 	srv := &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second}

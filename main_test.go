@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -106,6 +107,12 @@ func TestSubcommandsHaveHelp(t *testing.T) {
 }
 
 func TestBadUsageSaysWhatToDo(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	t.Setenv("SITBOARD_INGEST_TOKEN", "")
 	tests := []struct {
 		args []string
 		want string
@@ -114,6 +121,10 @@ func TestBadUsageSaysWhatToDo(t *testing.T) {
 		{[]string{"summary"}, "give exactly one of --hub URL or --recording FILE"},
 		{[]string{"summary", "--recording", "nope.jsonl"}, "open recording"},
 		{[]string{"summary", "--recording", "testdata/small.jsonl", "--campaign", "nope.toml"}, "pass --campaign with a readable TOML file"},
+		{[]string{"hub", "--listen", "127.0.0.1:0"}, "no ingest token: pass --ingest-token"},
+		{[]string{"hub", "--ingest-token", "x", "stray"}, `unexpected argument "stray"`},
+		{[]string{"hub", "--ingest-token", "x", "--listen", busy.Addr().String()}, "pick a free --listen address"},
+		{[]string{"record", "--hub", "ws://127.0.0.1:1", "--out", "/proc/nope/feed.jsonl"}, "writable directory"},
 	}
 	for _, tc := range tests {
 		_, stderr, code := runSitboard(t, tc.args...)

@@ -339,7 +339,7 @@ const maxPending = 1 << 20
 func openSink(path string) (*sink, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("open %s for writing: %w", path, err)
+		return nil, fmt.Errorf("open %s for writing: %w (pick an --out path in a writable directory)", path, err)
 	}
 	s := &sink{f: f, gz: strings.HasSuffix(path, ".gz")}
 	if s.gz {

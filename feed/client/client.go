@@ -270,7 +270,7 @@ func (r *runner) session(ctx context.Context) error {
 			}
 			return fmt.Errorf("hub answered %s to the websocket handshake", resp.Status)
 		}
-		return fmt.Errorf("cannot reach the hub at %s: %w", r.url, err)
+		return fmt.Errorf("cannot reach the hub at %s: %w (is 'sitboard hub' running there? check --hub)", r.url, err)
 	}
 	defer ws.Close()
 	ws.SetReadLimit(64 << 20)
