@@ -13,6 +13,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"sitboard/feed"
+	"sitboard/tomlfile"
 )
 
 // Config is a campaign as an operator writes it in TOML (see
@@ -133,20 +134,7 @@ var DistrictMeasures = []string{
 }
 
 // ConfigError points at the place in a campaign file that is wrong.
-type ConfigError struct {
-	File   string
-	Line   int
-	Field  string
-	Reason string
-}
-
-func (e *ConfigError) Error() string {
-	loc := e.File
-	if e.Line > 0 {
-		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
-	}
-	return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Reason)
-}
+type ConfigError = tomlfile.Error
 
 // LoadConfig reads and validates a campaign file.
 func LoadConfig(path string) (*Config, error) {
@@ -165,13 +153,13 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, &ConfigError{name, pe.Position.Line, pe.LastKey, pe.Message}
+			return nil, &ConfigError{File: name, Line: pe.Position.Line, Field: pe.LastKey, Reason: pe.Message}
 		}
 		return nil, &ConfigError{File: name, Field: "(file)", Reason: err.Error()}
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		k := und[0].String()
-		return nil, &ConfigError{name, lineOf(string(data), und[0][len(und[0])-1]+" "), k, "unknown field: check the spelling against docs/campaign.md"}
+		return nil, &ConfigError{File: name, Line: tomlfile.LineOf(string(data), und[0][len(und[0])-1]+" "), Field: k, Reason: "unknown field: check the spelling against docs/campaign.md"}
 	}
 	c.source = string(data)
 	if err := c.validate(name); err != nil {
@@ -180,20 +168,9 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 	return &c, nil
 }
 
-// lineOf finds the first line containing needle, for error messages: the
-// TOML decoder does not keep positions of decoded values.
-func lineOf(src, needle string) int {
-	for i, l := range strings.Split(src, "\n") {
-		if strings.Contains(l, needle) {
-			return i + 1
-		}
-	}
-	return 0
-}
-
 func (c *Config) validate(name string) error {
 	fail := func(field, needle, reason string) error {
-		return &ConfigError{name, lineOf(c.source, needle), field, reason}
+		return &ConfigError{File: name, Line: tomlfile.LineOf(c.source, needle), Field: field, Reason: reason}
 	}
 	m := c.Campaign
 	if m.ID == "" || m.NameZh == "" || m.NameEn == "" {

@@ -17,6 +17,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"sitboard/tomlfile"
 )
 
 //go:embed *.toml
@@ -90,20 +92,7 @@ type Placed struct {
 }
 
 // Error points at the place in a layout file that is wrong.
-type Error struct {
-	File   string
-	Line   int
-	Field  string
-	Reason string
-}
-
-func (e *Error) Error() string {
-	loc := e.File
-	if e.Line > 0 {
-		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
-	}
-	return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Reason)
-}
+type Error = tomlfile.Error
 
 // Names lists the built-in layouts, smallest first.
 func Names() []string { return []string{"compact", "standard", "wall"} }
@@ -176,13 +165,13 @@ func Parse(file string, data []byte) (*Layout, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, &Error{file, pe.Position.Line, orFile(pe.LastKey), pe.Message}
+			return nil, &Error{File: file, Line: pe.Position.Line, Field: orFile(pe.LastKey), Reason: pe.Message}
 		}
 		return nil, &Error{File: file, Field: "(file)", Reason: err.Error()}
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		k := und[0]
-		return nil, &Error{file, lineOf(string(data), k[len(k)-1]), k.String(), "unknown field: see docs/layouts.md for the fields a layout has"}
+		return nil, &Error{File: file, Line: tomlfile.LineOf(string(data), k[len(k)-1]), Field: k.String(), Reason: "unknown field: see docs/layouts.md for the fields a layout has"}
 	}
 	if err := l.validate(file, string(data)); err != nil {
 		return nil, err
@@ -206,20 +195,9 @@ func orFile(s string) string {
 	return s
 }
 
-// lineOf finds the first line that mentions needle: the TOML decoder does
-// not keep positions of decoded values, and a near line beats none.
-func lineOf(src, needle string) int {
-	for i, l := range strings.Split(src, "\n") {
-		if strings.Contains(l, needle) {
-			return i + 1
-		}
-	}
-	return 0
-}
-
 func (l *Layout) validate(file, src string) error {
 	fail := func(field, needle, reason string) error {
-		return &Error{file, lineOf(src, needle), field, reason}
+		return &Error{File: file, Line: tomlfile.LineOf(src, needle), Field: field, Reason: reason}
 	}
 	if l.Name == "" {
 		return fail("name", "", `missing: give the layout a name, e.g. name = "my-wall"`)
