@@ -9,6 +9,35 @@ import (
 	"sitboard/layouts"
 )
 
+// Component is one region of the board. The root Model places the
+// components a layout asks for, sizes them, routes messages to them and
+// stacks their views; each region kind lives in its own file.
+type Component interface {
+	SetSize(w, h int)
+	Update(msg tea.Msg) tea.Cmd
+	// View is the region as exactly its height in lines of exactly its width.
+	View() string
+	KeyHelp() []key.Binding
+}
+
+// renderFunc draws a region's or a page's lines for a w x h box: pure,
+// from the shared context to strings, so a test can golden it alone.
+type renderFunc func(c *Context, w, h int) []string
+
+// pages are the panels a rotator shows one at a time, and that a layout
+// may also place on their own under a title line. Adding a page is one
+// file with its render function, one entry here, and its name in
+// layouts.PageKinds.
+var pages = map[string]renderFunc{
+	layouts.Strike:  renderStrike,
+	layouts.Patrol:  renderPatrol,
+	layouts.Hazard:  renderHazard,
+	layouts.Grid:    renderGridPage,
+	layouts.Cases:   renderCases,
+	layouts.Trends:  renderTrends,
+	layouts.Ranking: renderRanking,
+}
+
 // region is the common Component: it renders through a pure function and
 // caches the result until the context's Version or its size changes.
 // Regions whose look depends on the clock (header, alerts, status, the
@@ -18,7 +47,7 @@ type region struct {
 	kind    string
 	w, h    int
 	live    bool
-	render  func(c *Context, w, h int) []string
+	render  renderFunc
 	version int
 	cached  string
 	valid   bool
@@ -46,39 +75,21 @@ func (r *region) View() string {
 	return r.cached
 }
 
-// rotatorRegion shows one page at a time; the page body is cached, the
-// title line with its countdown is drawn every frame.
-type rotatorRegion struct {
-	region
-	pages   []string
-	bodyKey string
+// line adapts a one-line region's renderer to a renderFunc.
+func line(render func(c *Context, w int) string) renderFunc {
+	return func(c *Context, w, _ int) []string { return []string{render(c, w)} }
 }
 
-func (r *rotatorRegion) View() string {
-	c := r.ctx
-	page := c.Rot.page()
-	key := page
-	if !r.valid || r.version != c.Version || r.bodyKey != key {
-		body := renderPage(c, page, r.w, r.h-1)
-		r.cached = Block(body, r.w, r.h-1)
-		r.version, r.valid, r.bodyKey = c.Version, true, key
-	}
-	title := Fit(renderRotatorTitle(c, r.w), r.w)
-	if r.h <= 1 {
-		return title
-	}
-	return title + "\n" + r.cached
-}
-
+// newComponent builds the component for one placed region.
 func newComponent(c *Context, p layouts.Placed) Component {
 	k := c.Keys
 	switch p.Kind {
 	case layouts.Rotator:
 		return &rotatorRegion{region: region{ctx: c, kind: p.Kind, help: []key.Binding{k.Pause, k.Prev, k.Next, k.Jump1}}, pages: p.Pages}
 	case layouts.Header:
-		return &region{ctx: c, kind: p.Kind, live: true, render: func(c *Context, w, _ int) []string { return []string{renderHeader(c, w)} }}
+		return &region{ctx: c, kind: p.Kind, live: true, render: line(renderHeader)}
 	case layouts.Status:
-		return &region{ctx: c, kind: p.Kind, live: true, render: func(c *Context, w, _ int) []string { return []string{renderStatus(c, w)} }}
+		return &region{ctx: c, kind: p.Kind, live: true, render: line(renderStatus)}
 	case layouts.Alerts:
 		return &region{ctx: c, kind: p.Kind, live: true, render: renderAlerts, help: []key.Binding{k.Ack, k.Clear}}
 	case layouts.KPI:
@@ -94,26 +105,13 @@ func newComponent(c *Context, p layouts.Placed) Component {
 	}}
 }
 
-// renderPage renders one line panel or detail page's body.
+// renderPage renders one page's body.
 func renderPage(c *Context, page string, w, h int) []string {
 	if h <= 0 {
 		return nil
 	}
-	switch page {
-	case layouts.Strike:
-		return renderStrike(c, w, h)
-	case layouts.Patrol:
-		return renderPatrol(c, w, h)
-	case layouts.Hazard:
-		return renderHazard(c, w, h)
-	case layouts.Grid:
-		return renderGridPage(c, w, h)
-	case layouts.Cases:
-		return renderCases(c, w, h)
-	case layouts.Trends:
-		return renderTrends(c, w, h)
-	case layouts.Ranking:
-		return renderRanking(c, w, h)
+	if render, ok := pages[page]; ok {
+		return render(c, w, h)
 	}
 	return []string{strings.Repeat(" ", w)}
 }

@@ -1,0 +1,145 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The header region: campaign, day, clock, seq and the connection badges.
+
+// clock is event time in demo mode, wall time when live.
+func (c *Context) clock() time.Time {
+	loc := c.Cfg.Location()
+	if c.Demo {
+		if !c.DemoInfo.CampaignTime.IsZero() {
+			return c.DemoInfo.CampaignTime.In(loc)
+		}
+		if c.State != nil && !c.State.LastAt.IsZero() {
+			return c.State.LastAt.In(loc)
+		}
+	}
+	return c.frameNow().In(loc)
+}
+
+func (c *Context) day() int {
+	if c.State != nil && c.State.Day > 0 {
+		return c.State.Day
+	}
+	return min(max(c.Cfg.Day(c.clock()), 1), c.Cfg.Days())
+}
+
+// renderHeader: campaign, day, clock on the left; seq and the connection
+// badges on the right. The whole line turns red when the data is stale.
+func renderHeader(c *Context, w int) string {
+	st := c.St
+	base := st.Title
+	if c.stale() || c.Conn.Status == ConnFailed {
+		base = st.Stale
+	}
+	var right strings.Builder
+	var seq uint64
+	if c.State != nil {
+		seq = c.State.Seq
+	}
+	seqText := " " + c.T("seq") + " " + fmtInt(int64(seq)) + " "
+	rw := Width(seqText)
+	right.WriteString(base.R(seqText))
+	for _, b := range c.badges() {
+		t := " " + b.text + " "
+		right.WriteString(b.style.R(t))
+		rw += Width(t)
+	}
+	city, name, short := c.campaignNames()
+	day := c.Tf("day", c.day(), c.Cfg.Days())
+	now := c.clock()
+	long := now.Format("2006-01-02 15:04:05")
+	brief := now.Format("01-02 15:04:05")
+	for _, left := range []string{
+		" " + city + " " + name + "  " + day + "  " + long,
+		" " + city + " " + short + "  " + day + "  " + long,
+		" " + short + " " + day + " " + brief,
+		" " + day + " " + brief,
+	} {
+		if Width(left)+rw+1 <= w || left == " "+day+" "+brief {
+			return Fit(base.R(Fit(left, max(w-rw, 0)))+right.String(), w)
+		}
+	}
+	return ""
+}
+
+type badge struct {
+	text  string
+	style Style
+}
+
+// badges is the connection state as the header shows it. Staleness is
+// judged on the data's age whatever the status says, because a client that
+// believes it is live but receives nothing is the failure that matters.
+func (c *Context) badges() []badge {
+	now := c.frameNow()
+	var age time.Duration
+	if !c.LastData.IsZero() {
+		age = now.Sub(c.LastData)
+	}
+	stale := !c.LastData.IsZero() && age > c.StaleAfter
+	staleBadge := badge{c.Tf("stale", fmtAge(c.Lang, age)), c.St.Stale}
+	var out []badge
+	if c.District != "" {
+		// The station's district, on every layout: at 80x24 no other region
+		// names it until f filters to it.
+		out = append(out, badge{c.districtName(c.District), c.St.Highlight})
+	}
+	switch c.Conn.Status {
+	case ConnFailed:
+		out = append(out, badge{c.T("failed"), c.St.Failed})
+		if stale {
+			out = append(out, staleBadge)
+		}
+	case ConnReconnecting:
+		out = append(out, badge{c.Tf("reconnecting", fmtAge(c.Lang, max(c.Conn.NextRetry.Sub(now), 0))), c.St.Reconnecting})
+		if stale {
+			out = append(out, staleBadge)
+		}
+	case ConnConnecting, "":
+		if stale {
+			out = append(out, staleBadge)
+		} else if c.Demo && c.Conn.Status == "" {
+			out = append(out, c.demoBadge())
+		} else {
+			out = append(out, badge{c.T("connecting"), c.St.Reconnecting})
+		}
+	default: // live
+		switch {
+		case stale:
+			out = append(out, staleBadge)
+		case c.Demo:
+			out = append(out, c.demoBadge())
+		default:
+			out = append(out, badge{c.T("live"), c.St.Live})
+		}
+	}
+	return out
+}
+
+func (c *Context) demoBadge() badge {
+	sp := c.DemoInfo.Speed
+	s := "?"
+	if sp > 0 {
+		s = fmt.Sprintf("%g", sp)
+	}
+	return badge{c.Tf("demo", s), c.St.Demo}
+}
+
+// stale reports whether the header should turn into a warning.
+func (c *Context) stale() bool {
+	return !c.LastData.IsZero() && c.frameNow().Sub(c.LastData) > c.StaleAfter
+}
+
+func (c *Context) title() string {
+	name := c.Cfg.Campaign.ShortEn
+	if c.Lang == "zh" {
+		name = c.Cfg.Campaign.ShortZh
+	}
+	return "sitboard " + name
+}

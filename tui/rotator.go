@@ -1,0 +1,155 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"sitboard/layouts"
+)
+
+// The rotator region: one page at a time, on the one clock tick.
+
+// rotatorRegion shows one page at a time; the page body is cached, the
+// title line with its countdown is drawn every frame.
+type rotatorRegion struct {
+	region
+	pages   []string
+	bodyKey string
+}
+
+func (r *rotatorRegion) View() string {
+	c := r.ctx
+	page := c.Rot.page()
+	key := page
+	if !r.valid || r.version != c.Version || r.bodyKey != key {
+		body := renderPage(c, page, r.w, r.h-1)
+		r.cached = Block(body, r.w, r.h-1)
+		r.version, r.valid, r.bodyKey = c.Version, true, key
+	}
+	title := Fit(renderRotatorTitle(c, r.w), r.w)
+	if r.h <= 1 {
+		return title
+	}
+	return title + "\n" + r.cached
+}
+
+// renderRotatorTitle: the pages with the current one marked, and the time
+// to the next or PAUSED.
+func renderRotatorTitle(c *Context, w int) string {
+	st := c.St
+	r := c.Rot
+	var b strings.Builder
+	b.WriteString(" ")
+	for i, p := range r.pages {
+		t := fmt.Sprintf("%d %s", i+1, c.T("page."+p))
+		if i == r.idx {
+			b.WriteString("[" + t + "]")
+		} else {
+			b.WriteString(" " + t + " ")
+		}
+		b.WriteString(" ")
+	}
+	left := b.String()
+	var right string
+	if r.paused {
+		right = " || " + c.T("rot.paused") + " "
+	} else {
+		right = " " + c.Tf("rot.next", fmtAge(c.Lang, r.remaining(c.frameNow()))) + " "
+	}
+	if c.D.Filtered {
+		right = " " + c.Tf("status.filtered", c.districtName(c.District)) + " " + right
+	}
+	style := st.Title
+	rs := st.Title
+	if r.paused {
+		rs = st.Reconnecting
+	}
+	lw := max(w-Width(right), 0)
+	return style.R(Fit(left, lw)) + rs.R(Trunc(right, w-lw))
+}
+
+// rotation is the rotating panel's state. It is driven by the one clock
+// tick, so it cannot stop by itself: every tick checks the deadline.
+type rotation struct {
+	pages    []string
+	idx      int
+	paused   bool
+	interval time.Duration
+	next     time.Time
+	left     time.Duration // time left when paused
+}
+
+func (r *rotation) configure(pages []string, interval time.Duration, now time.Time) {
+	if interval <= 0 {
+		interval = time.Duration(layouts.DefaultRotateSeconds) * time.Second
+	}
+	if !slices.Equal(pages, r.pages) {
+		cur := r.page()
+		r.pages = slices.Clone(pages)
+		r.idx = max(slices.Index(r.pages, cur), 0)
+	}
+	if interval != r.interval || r.next.IsZero() {
+		r.interval = interval
+		r.next = now.Add(interval)
+		r.left = interval
+	}
+}
+
+func (r *rotation) page() string {
+	if len(r.pages) == 0 {
+		return ""
+	}
+	return r.pages[r.idx%len(r.pages)]
+}
+
+// tick advances when the deadline passed; after a long sleep it moves one
+// page and restarts the interval rather than spinning through pages.
+func (r *rotation) tick(now time.Time) bool {
+	if r.paused || len(r.pages) == 0 || now.Before(r.next) {
+		return false
+	}
+	r.idx = (r.idx + 1) % len(r.pages)
+	r.next = now.Add(r.interval)
+	return true
+}
+
+func (r *rotation) toggle(now time.Time) {
+	if r.paused {
+		r.paused = false
+		r.next = now.Add(r.left)
+		return
+	}
+	r.paused = true
+	r.left = max(r.next.Sub(now), 0)
+}
+
+func (r *rotation) step(d int, now time.Time) {
+	if len(r.pages) == 0 {
+		return
+	}
+	r.idx = ((r.idx+d)%len(r.pages) + len(r.pages)) % len(r.pages)
+	r.restart(now)
+}
+
+func (r *rotation) jump(i int, now time.Time) {
+	if i < 0 || i >= len(r.pages) {
+		return
+	}
+	r.idx = i
+	r.restart(now)
+}
+
+// restart gives a page chosen by hand a full interval.
+func (r *rotation) restart(now time.Time) {
+	r.next = now.Add(r.interval)
+	r.left = r.interval
+}
+
+func (r *rotation) remaining(now time.Time) time.Duration {
+	if r.paused {
+		return r.left
+	}
+	return max(r.next.Sub(now), 0)
+}
