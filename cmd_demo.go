@@ -18,9 +18,9 @@ import (
 
 	"sitboard/campaign"
 	"sitboard/demo"
-	"sitboard/demo/replay"
 	"sitboard/feed/client"
 	"sitboard/feed/hub"
+	"sitboard/feed/replay"
 	"sitboard/tui"
 )
 

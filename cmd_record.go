@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"sitboard/demo/record"
+	"sitboard/feed/record"
 )
 
 func init() {

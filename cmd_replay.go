@@ -13,8 +13,8 @@ import (
 	"syscall"
 	"time"
 
-	"sitboard/demo/replay"
 	"sitboard/feed"
+	"sitboard/feed/replay"
 )
 
 func init() {

@@ -13,11 +13,11 @@ import (
 
 	"sitboard/campaign"
 	"sitboard/demo"
-	"sitboard/demo/record"
-	"sitboard/demo/replay"
 	"sitboard/feed"
 	"sitboard/feed/client"
 	"sitboard/feed/hub/hubtest"
+	"sitboard/feed/record"
+	"sitboard/feed/replay"
 )
 
 // TestShippedRecordingThroughTheWire is the demo's promise end to end: the
