@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"sitboard/feed"
 	"sitboard/feed/client"
 	"sitboard/sshd"
 )
@@ -73,9 +74,12 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	readToken := envOr(*token, "SITBOARD_READ_TOKEN")
+	// Every line goes through the redactor: the hub address may carry
+	// ?token=, and the feed client's errors quote the address it dialled.
+	logger := slog.New(feed.RedactHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}), readToken))
 	if _, err := client.StreamURL(*hubURL); err != nil {
-		fmt.Fprintln(os.Stderr, "ssh:", err)
+		fmt.Fprintln(os.Stderr, "ssh:", feed.RedactError(err, readToken))
 		return 2
 	}
 	srv, err := sshd.New(sshd.Config{
@@ -84,7 +88,7 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 		Campaign:           cfg,
 		Source: sshd.HubSource(client.Options{
 			URL:      *hubURL,
-			Token:    envOr(*token, "SITBOARD_READ_TOKEN"),
+			Token:    readToken,
 			Campaign: cfg,
 			Logger:   logger.With("component", "feed"),
 		}),
@@ -102,13 +106,13 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 		fmt.Fprintf(os.Stderr, "ssh: cannot listen on %s: %v (is another server using the port?)\n", *listen, err)
 		return 1
 	}
-	logger.Info("serving the board over SSH", "listen", ln.Addr().String(), "hub", *hubURL,
+	logger.Info("serving the board over SSH", "listen", ln.Addr().String(), "hub", feed.RedactURL(*hubURL),
 		"host_key", srv.HostKeyFingerprint, "max_sessions", *maxSessions, "idle_timeout", idle.String())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
 	if err := srv.Serve(ctx, ln); err != nil {
-		fmt.Fprintln(os.Stderr, "ssh:", err)
+		fmt.Fprintln(os.Stderr, "ssh:", feed.RedactError(err, readToken))
 		return 1
 	}
 	logger.Info("stopped", "uptime", time.Since(start).Round(time.Second))

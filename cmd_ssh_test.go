@@ -157,3 +157,74 @@ func TestSSHCommandServesBoard(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestSSHCommandRedactsToken runs the binary with the read token in the hub
+// address and as --token, and reads every line it logs: at start-up, in the
+// reconnect warnings of an unreachable hub, and in the final error of a hub
+// that refuses the token.
+func TestSSHCommandRedactsToken(t *testing.T) {
+	const secret = "s3cr3t-read-token-7f2a"
+	refusing := hubtest.Start(t, nil)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	unreachable := "ws://" + ln.Addr().String() + "/v1/stream?token=" + secret
+	ln.Close()
+	tests := []struct {
+		name  string
+		args  []string
+		until string // a log line that shows the token's chance to leak has passed
+		exits bool
+		inURL bool // the address holds the token, so some line must show it redacted
+	}{
+		{"unreachable hub, token in the URL", []string{"--hub", unreachable}, "reconnecting", false, true},
+		{"unreachable hub, token flag", []string{"--hub", strings.TrimSuffix(unreachable, "?token="+secret), "--token", secret}, "reconnecting", false, false},
+		{"hub refuses the token", []string{"--hub", refusing.WS + "?token=" + secret}, "hub subscription ended", true, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			keys := filepath.Join(dir, "stations")
+			os.WriteFile(keys, []byte("# no stations yet\n"), 0o600)
+			port, _ := net.Listen("tcp", "127.0.0.1:0")
+			addr := port.Addr().String()
+			port.Close()
+			var logs bytes.Buffer
+			var mu sync.Mutex
+			cmd := exec.Command(sitboardBin, append([]string{"ssh", "--listen", addr,
+				"--authorized-keys", keys, "--host-key", filepath.Join(dir, "host_key")}, tc.args...)...)
+			cmd.Dir = t.TempDir()
+			cmd.Stderr = writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return logs.Write(p) })
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			t.Cleanup(func() { cmd.Process.Kill(); <-done })
+			logged := func() string { mu.Lock(); defer mu.Unlock(); return logs.String() }
+			deadline := time.Now().Add(15 * time.Second)
+			for !strings.Contains(logged(), tc.until) {
+				if time.Now().After(deadline) {
+					t.Fatalf("never logged %q:\n%s", tc.until, logged())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if tc.exits {
+				select {
+				case <-done:
+				case <-time.After(10 * time.Second):
+					t.Fatal("did not exit after the hub refused the token")
+				}
+			} else {
+				cmd.Process.Signal(syscall.SIGTERM)
+				<-done
+			}
+			done <- nil // for the cleanup
+			out := logged()
+			if strings.Contains(out, secret) {
+				t.Errorf("the token was logged:\n%s", out)
+			}
+			if tc.inURL && !strings.Contains(out, "REDACTED") {
+				t.Errorf("no redacted token in the log, so the test saw no line that held it:\n%s", out)
+			}
+		})
+	}
+}

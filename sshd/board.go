@@ -36,7 +36,8 @@ func (TUIBoard) StateMsg(st *campaign.State, events []feed.Event) tea.Msg {
 func (TUIBoard) ConnMsg(c client.Conn) tea.Msg {
 	m := tui.ConnMsg{Status: c.Status.String(), NextRetry: c.NextAttempt, LastData: c.LastData}
 	if c.Err != nil {
-		m.Err = c.Err.Error()
+		// Stations see this text: the hub address in it may carry ?token=.
+		m.Err = feed.Redact(c.Err.Error())
 	}
 	return m
 }

@@ -13,6 +13,7 @@ import (
 
 	"sitboard/demo"
 	"sitboard/feed/client"
+	"sitboard/tui"
 )
 
 // testBoard is the real board: the assertions are about what stations see.
@@ -456,5 +457,16 @@ func TestShutdownTellsStations(t *testing.T) {
 	case <-stopped:
 	case <-time.After(10 * time.Second):
 		t.Fatal("Serve did not return after its context ended")
+	}
+}
+
+// TestConnErrorRedacted: stations see the hub connection's error on their
+// board, and the hub address in it may carry the read token.
+func TestConnErrorRedacted(t *testing.T) {
+	msg := TUIBoard{}.ConnMsg(client.Conn{Status: client.Reconnecting,
+		Err: errors.New("cannot reach the hub at ws://hub:8470/v1/stream?token=abcd1234secret: refused")})
+	got := msg.(tui.ConnMsg).Err
+	if strings.Contains(got, "abcd1234secret") || !strings.Contains(got, "token=REDACTED") {
+		t.Errorf("board error = %q, want the token redacted", got)
 	}
 }
