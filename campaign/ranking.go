@@ -101,9 +101,11 @@ func Ranking(cfg *Config, s *State) []DistrictRank {
 		}
 		return order(a.District) - order(b.District)
 	})
+	ranked := Ranked(rows)
 	for i := range rows {
 		rows[i].Rank = i + 1
 		switch {
+		case !ranked:
 		case i < rules.Red:
 			rows[i].Flag = FlagRed
 		case i >= len(rows)-rules.Yellow:
@@ -111,4 +113,14 @@ func Ranking(cfg *Config, s *State) []DistrictRank {
 		}
 	}
 	return rows
+}
+
+// Ranked reports whether there is anything to rank on: flags say one
+// district did better than another, and while no measure has data (an
+// empty hub) nobody did. A flag then would accuse a district of nothing,
+// and the board shows "—" for the scores.
+func Ranked(rows []DistrictRank) bool {
+	return slices.ContainsFunc(rows, func(r DistrictRank) bool {
+		return slices.ContainsFunc(r.Measures, func(v float64) bool { return v != 0 })
+	})
 }

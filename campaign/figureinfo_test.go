@@ -1,0 +1,137 @@
+package campaign
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"sitboard/feed"
+)
+
+// TestFigureInfosCoverEveryFigure: every figure the fold computes has a
+// display definition with a line and a unit, once, and nothing else does.
+func TestFigureInfosCoverEveryFigure(t *testing.T) {
+	var ids []string
+	for _, f := range FigureInfos {
+		if slices.Contains(ids, f.ID) {
+			t.Errorf("%s defined twice", f.ID)
+		}
+		ids = append(ids, f.ID)
+		if !slices.Contains(Lines, f.Line) {
+			t.Errorf("%s: line %q is not one of %v", f.ID, f.Line, Lines)
+		}
+		if f.Unit == "" {
+			t.Errorf("%s has no unit", f.ID)
+		}
+		switch f.Kind {
+		case KindChange:
+			if f.Metric == "" || (f.Basis != VsPreviousPeriod && f.Basis != VsSamePeriodLast) {
+				t.Errorf("%s: a change needs a metric and a basis", f.ID)
+			}
+		case KindRate:
+			if f.Part == "" || f.Whole == "" {
+				t.Errorf("%s: a rate needs its part and whole", f.ID)
+			}
+		case KindCount, KindConfig:
+		default:
+			t.Errorf("%s: unknown kind %q", f.ID, f.Kind)
+		}
+	}
+	slices.Sort(ids)
+	if want := FigureIDs(); !slices.Equal(ids, want) {
+		t.Errorf("display definitions %v\ndo not match the computed figures %v", ids, want)
+	}
+}
+
+func TestShownRate(t *testing.T) {
+	tests := []struct {
+		part, whole int64
+		ok          bool
+		want        float64
+	}{
+		{8375, 8421, true, 99.45},
+		{0, 10, true, 0},
+		{10, 10, true, 100},
+		{17, 1, false, 0}, // today's resolutions of older disputes over today's new ones
+		{3, 0, false, 0},
+		{0, 0, false, 0},
+		{-1, 5, false, 0},
+	}
+	for _, tc := range tests {
+		got := ShownRate(tc.part, tc.whole)
+		if got.OK != tc.ok || (tc.ok && Round(got.Value, 2) != tc.want) {
+			t.Errorf("ShownRate(%d, %d) = %+v, want ok=%v %v", tc.part, tc.whole, got, tc.ok, tc.want)
+		}
+	}
+}
+
+// TestComparableOnlyWithData: no "▾100%" from an empty state or the first
+// hours; from day 2 the comparison is the figure's own.
+func TestComparableOnlyWithData(t *testing.T) {
+	cfg := testConfig(t)
+	alarm := func(id string, at time.Time) feed.Event {
+		e := ev(id, feed.TypeAlarmReceived, "east", feed.AlarmReceived{AlarmID: id, Category: "criminal", Priority: 2})
+		e.At = at
+		return e
+	}
+	tests := []struct {
+		name string
+		s    *State
+		ok   bool
+	}{
+		{"empty", NewState(cfg), false},
+		{"first hours", fold(cfg, alarm("a1", t0)), false},
+		{"day 2", fold(cfg, alarm("a1", t0), alarm("a2", t0.Add(24*time.Hour))), true},
+		{"last day", fold(cfg, alarm("a1", t0), lastDay), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := CompareToDate(cfg, tc.s, "alarms_criminal", VsPreviousPeriod)
+			if c.Change.OK != tc.ok {
+				t.Fatalf("comparison shown = %v, want %v (%+v)", c.Change.OK, tc.ok, c)
+			}
+			if tc.ok {
+				want := ToDate(cfg, tc.s, &tc.s.Totals, "alarms_criminal", cfg.Baselines.Previous)
+				if c.Change != want {
+					t.Errorf("comparison %+v, want the figure's own %+v", c.Change, want)
+				}
+				if got := (float64(c.Current) - c.Baseline) / c.Baseline * 100; Round(got, 9) != Round(c.Change.Value, 9) {
+					t.Errorf("current %d against baseline %.2f is %.4f%%, not the change %.4f%%", c.Current, c.Baseline, got, c.Change.Value)
+				}
+			}
+		})
+	}
+}
+
+func TestNoFlagsWithoutData(t *testing.T) {
+	cfg := testConfig(t)
+	for _, r := range Ranking(cfg, NewState(cfg)) {
+		if r.Flag != FlagNone {
+			t.Errorf("empty state: %s has a %s flag", r.District, r.Flag)
+		}
+	}
+	if Ranked(Ranking(cfg, NewState(cfg))) {
+		t.Error("an empty state ranks districts")
+	}
+	s := fold(cfg, ev("c1", feed.TypeCaseSolved, "east", feed.CaseSolved{CaseID: "C1", Category: "theft", Kind: "criminal"}))
+	rows := Ranking(cfg, s)
+	if !Ranked(rows) || rows[0].District != "east" || rows[0].Flag != FlagRed {
+		t.Errorf("one solved case should rank east first with a red flag: %+v", rows)
+	}
+}
+
+// TestDocsDefineEveryFigure keeps docs/figures.md current: every figure id
+// the fold computes is defined there.
+func TestDocsDefineEveryFigure(t *testing.T) {
+	doc, err := os.ReadFile("../docs/figures.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range FigureIDs() {
+		if !strings.Contains(string(doc), "| "+id+" |") {
+			t.Errorf("docs/figures.md has no row for %s", id)
+		}
+	}
+}
