@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -70,6 +71,14 @@ func cmdHub(args []string) int {
 	if (*tlsCert == "") != (*tlsKey == "") {
 		fmt.Fprintln(os.Stderr, "hub: give both --tls-cert and --tls-key, or neither")
 		return 2
+	}
+	// Check the TLS files before anything starts or is created: a typo in
+	// a path must not leave a data dir behind or log "hub ready" first.
+	if *tlsCert != "" {
+		if _, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey); err != nil {
+			fmt.Fprintf(os.Stderr, "hub: cannot use --tls-cert %s and --tls-key %s: %v (give a PEM certificate and its private key that this user can read, or leave both flags out to serve plain http)\n", *tlsCert, *tlsKey, err)
+			return 2
+		}
 	}
 	cfg, err := loadCampaign(*campaignFile)
 	if err != nil {

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"net"
 	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +85,35 @@ func TestTwoHubsOnExternalNats(t *testing.T) {
 	c, _ := start()
 	if c.Epoch() != a.Epoch() || c.Seq() != n {
 		t.Fatalf("restarted hub: epoch %s seq %d, want %s and %d", c.Epoch(), c.Seq(), a.Epoch(), n)
+	}
+}
+
+// TestClusterExampleConfigIsValid keeps docs/operations.md's cluster example
+// working with the nats-server that .ci/run installs (Debian's 2.9): the
+// example, with loopback addresses and a temp store dir, passes the
+// server's own configuration check.
+func TestClusterExampleConfigIsValid(t *testing.T) {
+	bin, err := exec.LookPath("nats-server")
+	if err != nil {
+		t.Skip("nats-server not installed: apt-get install nats-server (.ci/run does)")
+	}
+	doc, err := os.ReadFile("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```\n(# nats-1.conf.*?)```").FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("docs/operations.md has no ``` block starting with '# nats-1.conf'")
+	}
+	conf := strings.ReplaceAll(string(m[1]), "10.0.0.", "127.0.0.") // one loopback address per machine
+	conf = strings.ReplaceAll(conf, "/var/lib/nats/1", t.TempDir())
+	file := filepath.Join(t.TempDir(), "nats-1.conf")
+	if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-c", file, "-t").CombinedOutput()
+	if err != nil {
+		ver, _ := exec.Command(bin, "--version").Output()
+		t.Fatalf("%s refuses the docs' cluster example: %v\n%s\n%s", strings.TrimSpace(string(ver)), err, out, conf)
 	}
 }
