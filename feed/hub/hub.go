@@ -38,6 +38,7 @@ const (
 	DefaultSendQueueBytes  = 8 << 20
 	DefaultSocketBuffer    = 256 << 10
 	DefaultRingSize        = 1 << 16
+	DefaultRingBytes       = 64 << 20
 	DefaultMaxHistory      = 200_000
 	DefaultHeartbeat       = 2 * time.Second
 	DefaultBatchLinger     = 10 * time.Millisecond
@@ -105,6 +106,7 @@ type Options struct {
 	// plus this, instead of the kernel's autotuned megabytes.
 	SocketSendBuffer  int
 	RingSize          int // recent events kept in memory for fast resume
+	RingBytes         int // and the most memory they may hold
 	MaxHistory        int // most events replayed from the log on resume before a snapshot is cheaper
 	HeartbeatInterval time.Duration
 	// BatchLinger is how long the fold at least waits for more events
@@ -161,7 +163,9 @@ type Hub struct {
 	// so Close waits for in-flight publishes to be acknowledged.
 	drain sync.RWMutex
 	loops sync.WaitGroup
-	m     metrics
+	m     *metrics
+	// metricsHandler serves m's registry on /metrics.
+	metricsHandler http.Handler
 }
 
 // New starts the log (embedded or external), folds it up to its head, and
@@ -182,10 +186,12 @@ func New(opts Options) (*Hub, error) {
 		log:      opts.Logger,
 		subs:     map[*subscriber]struct{}{},
 		state:    campaign.NewState(opts.Campaign),
-		ring:     newRing(opts.RingSize),
+		ring:     newRing(opts.RingSize, opts.RingBytes),
 		incoming: make(chan feed.Event, 4096),
 		closing:  make(chan struct{}),
 	}
+	h.m = newMetrics(h)
+	h.metricsHandler = newMetricsHandler(h.m.registry)
 	if err := h.startLog(); err != nil {
 		h.shutdownLog()
 		return nil, err
@@ -234,6 +240,9 @@ func setDefaults(o *Options) {
 	}
 	if o.RingSize == 0 {
 		o.RingSize = DefaultRingSize
+	}
+	if o.RingBytes == 0 {
+		o.RingBytes = DefaultRingBytes
 	}
 	if o.MaxHistory == 0 {
 		o.MaxHistory = DefaultMaxHistory
@@ -570,7 +579,8 @@ func (h *Hub) publish(batch []feed.Event) {
 		campaign.Apply(h.cfg, h.state, ev)
 		h.ring.push(ev)
 	}
-	h.lastFold = time.Now()
+	folded := time.Now()
+	h.lastFold = folded
 	h.foldCount += uint64(len(evs))
 	// Boards that subscribe after this point start after these events.
 	targets := h.targetsLocked()
@@ -583,6 +593,7 @@ func (h *Hub) publish(batch []feed.Event) {
 		h.log.Error("cannot encode a batch", "err", err)
 		return
 	}
+	f.folded = folded
 	h.fanOut(targets, item{f: f, size: f.size(), events: len(evs)})
 }
 
@@ -603,6 +614,9 @@ func (h *Hub) fanOut(targets []*subscriber, it item) {
 	for i, s := range targets {
 		if s.deliver(it) {
 			direct++
+			if !it.f.folded.IsZero() {
+				h.m.deliveryLag.Observe(time.Since(it.f.folded).Seconds())
+			}
 		}
 		if i%fanOutYield == fanOutYield-1 {
 			// A fan-out to a thousand boards takes milliseconds of
@@ -612,8 +626,8 @@ func (h *Hub) fanOut(targets []*subscriber, it item) {
 		}
 	}
 	clear(targets) // do not keep gone subscribers alive
-	h.m.frames.Add(uint64(direct))
-	h.m.deliveries.Add(uint64(direct * it.events))
+	h.m.frames.Add(float64(direct))
+	h.m.deliveries.Add(float64(direct * it.events))
 }
 
 // heartbeat tells every board the head seq, so a board can tell a quiet
@@ -653,7 +667,7 @@ func (h *Hub) Snapshot() (epoch string, seq uint64, st *campaign.State) {
 // Handler serves the hub's HTTP API (see docs/protocol.md).
 func (h *Hub) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/v1/events", h.handleIngest)
+	mux.HandleFunc("/v1/events", h.timeIngest(h.handleIngest))
 	mux.HandleFunc("/v1/stream", h.handleStream)
 	mux.HandleFunc("/v1/snapshot", h.handleSnapshot)
 	mux.HandleFunc("/healthz", h.handleHealth)

@@ -70,7 +70,7 @@ func (h *Hub) refuse(w http.ResponseWriter, code int, reason, msg string, errs [
 }
 
 func (h *Hub) handleIngest(w http.ResponseWriter, r *http.Request) {
-	h.m.requests.Add(1)
+	h.m.requests.Inc()
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		h.refuse(w, http.StatusMethodNotAllowed, "method", "use POST to send events", nil)
@@ -116,7 +116,7 @@ func (h *Hub) handleIngest(w http.ResponseWriter, r *http.Request) {
 		for _, fe := range errs {
 			n[fe.Index] = true
 		}
-		h.m.invalidEvents.Add(uint64(len(n)))
+		h.m.invalidEvents.Add(float64(len(n)))
 		h.refuse(w, http.StatusBadRequest, "invalid", strconv.Itoa(len(n))+" of "+strconv.Itoa(len(events))+" events are invalid; nothing was stored: fix them and send the whole batch again", errs)
 		return
 	}
@@ -134,8 +134,8 @@ func (h *Hub) handleIngest(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable: retry the same batch after Retry-After seconds (ingest is idempotent by id, nothing is counted twice)", nil)
 		return
 	}
-	h.m.ingested.Add(uint64(res.Accepted))
-	h.m.duplicates.Add(uint64(res.Duplicates))
+	h.m.ingested.Add(float64(res.Accepted))
+	h.m.duplicates.Add(float64(res.Duplicates))
 	writeJSON(w, http.StatusAccepted, res)
 }
 
@@ -253,7 +253,7 @@ func (h *Hub) storeBatch(ctx context.Context, events []feed.Event) (IngestResult
 	}
 	if ack.Error != nil {
 		h.log.Debug("atomic batch refused; storing its events one by one", "err", ack.Error.Description, "code", ack.Error.ErrCode, "events", len(events))
-		h.m.batchFallbacks.Add(1)
+		h.m.batchFallbacks.Inc()
 		return h.storeEach(ctx, events)
 	}
 	if ack.Count != len(events) || ack.Seq < uint64(len(events)) {

@@ -2,45 +2,146 @@ package hub
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"sort"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are hand-written Prometheus counters: a handful of numbers do not
-// justify a dependency.
+// metrics are the hub's Prometheus metrics, on a registry of its own (not
+// the global one), so that several hubs in one process (tests, the demo)
+// each report their own numbers.
+//
+// To add a metric: make it in newMetrics and register it there with
+// m.registry.MustRegister, or add a value read at scrape time to
+// scrapeCollector. docs/operations.md lists them, and
+// deploy/grafana/sitboard-hub.json may only chart names exported here
+// (TestDashboardMetricsExist).
 type metrics struct {
-	requests       atomic.Uint64
-	ingested       atomic.Uint64
-	duplicates     atomic.Uint64
-	invalidEvents  atomic.Uint64
-	deliveries     atomic.Uint64 // events written to websocket clients
-	frames         atomic.Uint64 // frames written to websocket clients
-	slowCloses     atomic.Uint64
-	snapshotsSent  atomic.Uint64
-	resumesRing    atomic.Uint64
-	resumesLog     atomic.Uint64
-	connections    atomic.Uint64
-	batchFallbacks atomic.Uint64
-	rejectedMu     sync.Mutex
-	rejected       map[string]uint64
-	streamRejected atomic.Uint64
+	registry *prometheus.Registry
+
+	requests       prometheus.Counter
+	ingested       prometheus.Counter
+	duplicates     prometheus.Counter
+	invalidEvents  prometheus.Counter
+	rejected       *prometheus.CounterVec // by reason, a fixed set of labels
+	batchFallbacks prometheus.Counter
+	streamRejected prometheus.Counter
+	connections    prometheus.Counter
+	deliveries     prometheus.Counter // events written to websocket clients
+	frames         prometheus.Counter // frames written to websocket clients
+	slowCloses     prometheus.Counter
+	dropped        *prometheus.CounterVec // boards dropped, by reason
+	snapshotsSent  prometheus.Counter
+	resumesRing    prometheus.Counter
+	resumesLog     prometheus.Counter
+
+	// ingestLatency is the time from a POST's arrival to its 202: the
+	// log's acknowledgement (and fsync) dominates it.
+	ingestLatency prometheus.Histogram
+	// deliveryLag is the time from the fold of a batch to its last byte
+	// handed to a board's socket.
+	deliveryLag prometheus.Histogram
 }
+
+func newMetrics(h *Hub) *metrics {
+	reg := prometheus.NewRegistry()
+	counter := func(name, help string) prometheus.Counter {
+		c := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+		reg.MustRegister(c)
+		return c
+	}
+	m := &metrics{
+		registry:       reg,
+		requests:       counter("sitboard_ingest_requests_total", "POST /v1/events requests."),
+		ingested:       counter("sitboard_events_ingested_total", "Events newly stored in the log."),
+		duplicates:     counter("sitboard_events_duplicate_total", "Events dropped as duplicates by id."),
+		invalidEvents:  counter("sitboard_events_invalid_total", "Invalid events in refused requests."),
+		batchFallbacks: counter("sitboard_ingest_batch_fallbacks_total", "Atomic batches the log refused (e.g. holding an id already stored), then stored event by event."),
+		streamRejected: counter("sitboard_stream_rejected_total", "Stream connections refused (token, hello)."),
+		connections:    counter("sitboard_stream_connections_total", "Websocket subscriptions accepted."),
+		deliveries:     counter("sitboard_deliveries_total", "Events written to websocket subscribers."),
+		frames:         counter("sitboard_frames_total", "Frames written to websocket subscribers."),
+		slowCloses:     counter("sitboard_slow_consumer_closes_total", "Subscribers closed with 4001 for a full send queue."),
+		snapshotsSent:  counter("sitboard_snapshots_sent_total", "Snapshots sent to subscribers."),
+		resumesRing:    counter("sitboard_resumes_ring_total", "Resumes served from the in-memory ring."),
+		resumesLog:     counter("sitboard_resumes_log_total", "Resumes served by reading the log."),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sitboard_ingest_rejected_total", Help: "Refused ingest requests by reason.",
+		}, []string{"reason"}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sitboard_boards_dropped_total",
+			Help: "Boards the hub disconnected, by reason: slow_consumer (send queue full, closed with 4001), write_stalled (took no bytes for the write timeout), write_error, no_pong (silent past the read deadline), bad_frame.",
+		}, []string{"reason"}),
+		ingestLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "sitboard_ingest_duration_seconds",
+			Help:    "Time from a POST /v1/events arriving to its 202 answer.",
+			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .2, .5, 1, 2, 5},
+		}),
+		deliveryLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "sitboard_delivery_lag_seconds",
+			Help:    "Time from folding a batch to handing its last byte to a board's socket.",
+			Buckets: []float64{.0001, .0005, .001, .002, .005, .01, .02, .05, .1, .2, .5, 1, 2, 5, 10},
+		}),
+	}
+	// Known reasons are exported at 0, so that a rate() works from the start.
+	for _, reason := range []string{"method", "unauthorized", "content_type", "too_large", "read", "malformed", "invalid", "unavailable"} {
+		m.rejected.WithLabelValues(reason)
+	}
+	for _, reason := range dropReasons {
+		m.dropped.WithLabelValues(reason)
+	}
+	reg.MustRegister(m.rejected, m.dropped, m.ingestLatency, m.deliveryLag,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&scrapeCollector{h: h},
+	)
+	return m
+}
+
+// Reasons a board is dropped (sitboard_boards_dropped_total's labels).
+const (
+	dropSlowConsumer = "slow_consumer"
+	dropWriteStalled = "write_stalled"
+	dropWriteError   = "write_error"
+	dropNoPong       = "no_pong"
+	dropBadFrame     = "bad_frame"
+)
+
+var dropReasons = []string{dropSlowConsumer, dropWriteStalled, dropWriteError, dropNoPong, dropBadFrame}
 
 // reject counts a refused ingest request by reason (a fixed set of labels).
-func (m *metrics) reject(reason string) {
-	m.rejectedMu.Lock()
-	if m.rejected == nil {
-		m.rejected = map[string]uint64{}
+func (m *metrics) reject(reason string) { m.rejected.WithLabelValues(reason).Inc() }
+
+// Metrics is the hub's registry, for code that embeds a hub and wants to
+// add its own metrics next to the hub's.
+func (h *Hub) Metrics() *prometheus.Registry { return h.m.registry }
+
+// scrapeCollector reports values read at scrape time: the fold's position,
+// the subscribers, and the log's head (one stream info request per scrape).
+type scrapeCollector struct{ h *Hub }
+
+var (
+	descSubscribers = prometheus.NewDesc("sitboard_subscribers", "Connected websocket subscribers.", nil, nil)
+	descQueued      = prometheus.NewDesc("sitboard_subscriber_queued_bytes", "Bytes waiting in all subscriber send queues.", nil, nil)
+	descFoldSeq     = prometheus.NewDesc("sitboard_fold_seq", "Last sequence folded into the hub state.", nil, nil)
+	descHeadSeq     = prometheus.NewDesc("sitboard_log_head_seq", "Last sequence in the log.", nil, nil)
+	descLag         = prometheus.NewDesc("sitboard_log_lag", "Events in the log not yet folded.", nil, nil)
+	descLogUp       = prometheus.NewDesc("sitboard_log_up", "1 when the log answers.", nil, nil)
+	descRingEvents  = prometheus.NewDesc("sitboard_ring_events", "Recent events held in memory for fast resume.", nil, nil)
+	descRingBytes   = prometheus.NewDesc("sitboard_ring_bytes", "Approximate memory held by the resume ring.", nil, nil)
+)
+
+func (c *scrapeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descSubscribers, descQueued, descFoldSeq, descHeadSeq, descLag, descLogUp, descRingEvents, descRingBytes} {
+		ch <- d
 	}
-	m.rejected[reason]++
-	m.rejectedMu.Unlock()
 }
 
-func (h *Hub) handleMetrics(w http.ResponseWriter, r *http.Request) {
+func (c *scrapeCollector) Collect(ch chan<- prometheus.Metric) {
+	h := c.h
 	h.mu.Lock()
 	seq := h.state.Seq
 	subs := len(h.subs)
@@ -48,10 +149,11 @@ func (h *Hub) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	for s := range h.subs {
 		queued += s.queuedBytes()
 	}
+	ringEvents, ringBytes := h.ring.len(), h.ring.bytes
 	h.mu.Unlock()
 	var head uint64
-	logUp := 0
-	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	logUp := 0.0
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	if info, err := h.stream.Info(ctx); err == nil {
 		head = info.State.LastSeq
@@ -61,39 +163,58 @@ func (h *Hub) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	if head > seq {
 		lag = head - seq
 	}
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	m := &h.m
-	p := func(name, typ, help string, v any) {
-		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n%s %v\n", name, help, name, typ, name, v)
+	gauge := func(d *prometheus.Desc, v float64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v)
 	}
-	p("sitboard_ingest_requests_total", "counter", "POST /v1/events requests.", m.requests.Load())
-	p("sitboard_events_ingested_total", "counter", "Events newly stored in the log.", m.ingested.Load())
-	p("sitboard_events_duplicate_total", "counter", "Events dropped as duplicates by id.", m.duplicates.Load())
-	p("sitboard_events_invalid_total", "counter", "Invalid events in refused requests.", m.invalidEvents.Load())
-	fmt.Fprintf(w, "# HELP sitboard_ingest_rejected_total Refused ingest requests by reason.\n# TYPE sitboard_ingest_rejected_total counter\n")
-	m.rejectedMu.Lock()
-	reasons := make([]string, 0, len(m.rejected))
-	for k := range m.rejected {
-		reasons = append(reasons, k)
+	gauge(descSubscribers, float64(subs))
+	gauge(descQueued, float64(queued))
+	gauge(descFoldSeq, float64(seq))
+	gauge(descHeadSeq, float64(head))
+	gauge(descLag, float64(lag))
+	gauge(descLogUp, logUp)
+	gauge(descRingEvents, float64(ringEvents))
+	gauge(descRingBytes, float64(ringBytes))
+}
+
+func (h *Hub) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	h.metricsHandler.ServeHTTP(w, r)
+}
+
+// statusRecorder remembers the status a handler answered with.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
 	}
-	sort.Strings(reasons)
-	for _, k := range reasons {
-		fmt.Fprintf(w, "sitboard_ingest_rejected_total{reason=%q} %d\n", k, m.rejected[k])
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
 	}
-	m.rejectedMu.Unlock()
-	p("sitboard_ingest_batch_fallbacks_total", "counter", "Atomic batches the log refused (e.g. holding an id already stored), then stored event by event.", m.batchFallbacks.Load())
-	p("sitboard_stream_rejected_total", "counter", "Stream connections refused (token, hello).", m.streamRejected.Load())
-	p("sitboard_subscribers", "gauge", "Connected websocket subscribers.", subs)
-	p("sitboard_subscriber_queued_bytes", "gauge", "Bytes waiting in all subscriber send queues.", queued)
-	p("sitboard_stream_connections_total", "counter", "Websocket subscriptions accepted.", m.connections.Load())
-	p("sitboard_deliveries_total", "counter", "Events written to websocket subscribers.", m.deliveries.Load())
-	p("sitboard_frames_total", "counter", "Frames written to websocket subscribers.", m.frames.Load())
-	p("sitboard_slow_consumer_closes_total", "counter", "Subscribers closed with 4001 for a full send queue.", m.slowCloses.Load())
-	p("sitboard_snapshots_sent_total", "counter", "Snapshots sent to subscribers.", m.snapshotsSent.Load())
-	p("sitboard_resumes_ring_total", "counter", "Resumes served from the in-memory ring.", m.resumesRing.Load())
-	p("sitboard_resumes_log_total", "counter", "Resumes served by reading the log.", m.resumesLog.Load())
-	p("sitboard_fold_seq", "gauge", "Last sequence folded into the hub state.", seq)
-	p("sitboard_log_head_seq", "gauge", "Last sequence in the log.", head)
-	p("sitboard_log_lag", "gauge", "Events in the log not yet folded.", lag)
-	p("sitboard_log_up", "gauge", "1 when the log answers.", logUp)
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// timeIngest observes sitboard_ingest_duration_seconds for accepted
+// batches; refusals are counted by reason instead.
+func (h *Hub) timeIngest(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next(rec, r)
+		if rec.status == http.StatusAccepted {
+			h.m.ingestLatency.Observe(time.Since(start).Seconds())
+		}
+	}
+}
+
+func newMetricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, ErrorLog: nil})
 }

@@ -206,8 +206,9 @@ func (s *subscriber) take(spare []item) (items []item, pongs []string, code int,
 // every connection), and for compressing clients a prepared message, made
 // on first use.
 type frame struct {
-	wire    []byte // header and payload
-	payload []byte // wire's payload
+	folded  time.Time // when the fold made it; zero for other frames
+	wire    []byte    // header and payload
+	payload []byte    // wire's payload
 	once    sync.Once
 	pm      *websocket.PreparedMessage
 	pmErr   error
@@ -320,7 +321,7 @@ func (h *Hub) handleStream(w http.ResponseWriter, r *http.Request) {
 	// A browser cannot read an HTTP 401 on a websocket, so refusals happen
 	// after the upgrade, as close codes with a readable message.
 	if !allowed {
-		h.m.streamRejected.Add(1)
+		h.m.streamRejected.Inc()
 		closeWith(conn, feed.CloseBadToken, "missing or wrong read token: pass Authorization: Bearer <read token> or ?token=", false)
 		return
 	}
@@ -335,7 +336,7 @@ func (h *Hub) handleStream(w http.ResponseWriter, r *http.Request) {
 	_ = conn.SetReadDeadline(time.Now().Add(helloTimeout))
 	hello, err := readHello(conn)
 	if err != nil {
-		h.m.streamRejected.Add(1)
+		h.m.streamRejected.Inc()
 		closeWith(conn, feed.CloseBadRequest, err.Error(), false)
 		return
 	}
@@ -345,7 +346,7 @@ func (h *Hub) handleStream(w http.ResponseWriter, r *http.Request) {
 	// events; the writer sends those, then lets go.
 	s.wmu.Lock()
 	pre := h.subscribe(s, hello)
-	h.m.connections.Add(1)
+	h.m.connections.Inc()
 	go h.writeLoop(s, pre)
 	h.readLoop(s)
 }
@@ -400,14 +401,14 @@ func (h *Hub) subscribe(s *subscriber, hello feed.Hello) preamble {
 		h.snapshotLocked(&p)
 	case hello.LastSeq == head || (first > 0 && hello.LastSeq+1 >= first):
 		p.ring = h.ring.since(hello.LastSeq)
-		h.m.resumesRing.Add(1)
+		h.m.resumesRing.Inc()
 	case head-hello.LastSeq <= uint64(h.opts.MaxHistory):
 		p.logFrom, p.logTo = hello.LastSeq+1, head
 		if first > 0 {
 			p.logTo = first - 1
 			p.ring = h.ring.since(p.logTo)
 		}
-		h.m.resumesLog.Add(1)
+		h.m.resumesLog.Inc()
 	default:
 		h.snapshotLocked(&p)
 	}
@@ -422,7 +423,7 @@ func (h *Hub) snapshotLocked(p *preamble) {
 		panic("hub: state does not encode: " + err.Error())
 	}
 	p.snapshot, p.snapSeq = st, h.state.Seq
-	h.m.snapshotsSent.Add(1)
+	h.m.snapshotsSent.Inc()
 }
 
 func (h *Hub) unsubscribe(s *subscriber) {
@@ -541,13 +542,16 @@ func (h *Hub) flush(s *subscriber, w *frameWriter, spare *[]item) bool {
 	events := 0
 	for _, it := range items {
 		events += it.events
+		if !it.f.folded.IsZero() {
+			h.m.deliveryLag.Observe(time.Since(it.f.folded).Seconds())
+		}
 	}
-	h.m.frames.Add(uint64(len(items)))
-	h.m.deliveries.Add(uint64(events))
+	h.m.frames.Add(float64(len(items)))
+	h.m.deliveries.Add(float64(events))
 	*spare = items
 	if code != 0 {
 		if code == feed.CloseSlowConsumer {
-			h.m.slowCloses.Add(1)
+			h.m.slowCloses.Inc()
 		}
 		closeWith(s.conn, code, reason, temp)
 		return false
@@ -621,8 +625,8 @@ func (h *Hub) sendPreamble(s *subscriber, p preamble, w *frameWriter) error {
 		if err := w.writeFrame(f); err != nil {
 			return err
 		}
-		h.m.frames.Add(1)
-		h.m.deliveries.Add(uint64(len(evs)))
+		h.m.frames.Inc()
+		h.m.deliveries.Add(float64(len(evs)))
 		return nil
 	}
 	if p.logTo >= p.logFrom && p.logTo > 0 {
