@@ -1,8 +1,11 @@
 package hub_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -93,5 +96,71 @@ func TestDeliveryLagObserved(t *testing.T) {
 	c.collect(0, 5)
 	if got := metric(t, s.URL, "sitboard_delivery_lag_seconds_count"); got == "0" {
 		t.Fatal("a batch reached a board but the delivery lag histogram has no observation")
+	}
+}
+
+// TestDashboardMetricsExist: every metric deploy/grafana/sitboard-hub.json
+// charts is one the hub exports, so a rename cannot leave an empty panel.
+func TestDashboardMetricsExist(t *testing.T) {
+	raw, err := os.ReadFile("../../deploy/grafana/sitboard-hub.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+		Templating struct {
+			List []struct {
+				Query any `json:"query"`
+			} `json:"list"`
+		} `json:"templating"`
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatalf("the dashboard is not valid JSON: %v", err)
+	}
+	s := hubtest.Start(t, nil)
+	exported := exportedMetrics(t, s.URL)
+	has := func(name string) bool {
+		if exported[name] != "" {
+			return true
+		}
+		// A histogram's series are name_bucket, name_sum and name_count.
+		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+			if base, ok := strings.CutSuffix(name, suffix); ok && exported[base] == "histogram" {
+				return true
+			}
+		}
+		return false
+	}
+	metricName := regexp.MustCompile(`\b((?:sitboard|go|process)_[a-z0-9_]+)\b`)
+	var exprs []string
+	for _, p := range dash.Panels {
+		if len(p.Targets) == 0 {
+			t.Errorf("panel %q queries nothing", p.Title)
+		}
+		for _, tg := range p.Targets {
+			exprs = append(exprs, tg.Expr)
+		}
+	}
+	for _, v := range dash.Templating.List {
+		if q, ok := v.Query.(string); ok {
+			exprs = append(exprs, q)
+		}
+	}
+	checked := 0
+	for _, e := range exprs {
+		for _, m := range metricName.FindAllStringSubmatch(e, -1) {
+			checked++
+			if !has(m[1]) {
+				t.Errorf("the dashboard queries %s, which the hub does not export (in %s)", m[1], e)
+			}
+		}
+	}
+	if checked < 10 {
+		t.Fatalf("found only %d metric names in the dashboard; is the test reading the right fields?", checked)
 	}
 }
