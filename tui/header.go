@@ -141,5 +141,5 @@ func (c *Context) title() string {
 	if c.Lang == "zh" {
 		name = c.Cfg.Campaign.ShortZh
 	}
-	return "sitboard " + name
+	return "sitboard " + Sanitize(name) // sent in an OSC: a BEL or ESC in a config name would end it early
 }

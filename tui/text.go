@@ -2,9 +2,11 @@ package tui
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/clipperhouse/uax29/v2/graphemes"
 	"github.com/mattn/go-runewidth"
 )
 
@@ -39,32 +41,48 @@ var ambiguousReplacements = map[rune]string{
 	'α': "a", 'β': "b", 'Ⅰ': "I", 'Ⅱ': "II", 'Ⅲ': "III",
 }
 
-// Sanitize makes data text safe to lay out: characters whose width
-// depends on the terminal's locale (East Asian ambiguous width) become
-// equivalents of fixed width, control characters go, and circled numbers
-// become "(n)". Without this a line that fits one terminal wraps on another.
+// Sanitize makes data text safe and stable to lay out. It is the
+// renderer's own line of defence, for recordings and logs written before
+// the hub refused such text:
+//
+//   - controls go: C0, DEL and C1 (U+0080–U+009F, the 8-bit CSI, OSC and
+//     DCS that VTE terminals obey even inside UTF-8); a tab or line break
+//     becomes a space;
+//   - invisible format characters go: bidi embeddings, overrides, isolates
+//     and marks, zero-width spaces and joiners, the BOM, soft hyphens, tags
+//     and the Hangul fillers, so text cannot hide or reorder itself;
+//   - a character whose width depends on the terminal becomes one of fixed
+//     width: East Asian ambiguous characters get equivalents, circled
+//     numbers become "(n)", a flag becomes its two letters;
+//   - grapheme clusters that terminals draw at different widths are taken
+//     apart: a ZWJ emoji sequence (👨‍👩‍👦) is two columns in a terminal
+//     with grapheme clustering (mode 2027) and six in one without, so it is
+//     drawn as its members side by side (👨👩👦), six columns everywhere; skin
+//     tones and emoji presentation selectors go for the same reason.
+//
+// Without this a line that fits one terminal wraps or loses its tail on
+// another, and a summary could write the title, the clipboard or the
+// screen. The result measures the same under grapheme and wcwidth rules,
+// so Fit and Trunc cut it where the terminal will.
 func Sanitize(s string) string {
-	clean := true
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r > 0x7e && ambiguous(r) {
-			clean = false
-			break
-		}
-	}
-	if clean && utf8.ValidString(s) {
+	if isStable(s) {
 		return s
 	}
 	var b strings.Builder
+	b.Grow(len(s))
 	for _, r := range s {
 		switch {
 		case r == utf8.RuneError:
 			b.WriteByte('?')
-		case r == '\t' || r == '\n' || r == '\r':
+		case r == '\t' || r == '\n' || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029:
 			b.WriteByte(' ')
-		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
-			// control characters would move the cursor
+		case isControl(r) || invisible(r):
+			// would move the cursor, start an escape sequence, reorder
+			// or hide text, or change how wide its neighbour is drawn
 		case r >= '①' && r <= '⑳':
 			b.WriteString("(" + itoa(int(r-'①')+1) + ")")
+		case r >= regionalA && r <= regionalA+25:
+			b.WriteRune('A' + r - regionalA)
 		case r > 0x7e && ambiguous(r):
 			if rep, ok := ambiguousReplacements[r]; ok {
 				b.WriteString(rep)
@@ -74,6 +92,91 @@ func Sanitize(s string) string {
 		default:
 			b.WriteRune(r)
 		}
+	}
+	return stableClusters(b.String())
+}
+
+// regionalA is REGIONAL INDICATOR SYMBOL LETTER A; a pair of them is a flag.
+const regionalA = 0x1F1E6
+
+// isStable reports whether s is already what Sanitize would return. Plain
+// ASCII is checked byte by byte; anything else rune by rune and then by
+// grapheme cluster.
+func isStable(s string) bool {
+	i := 0
+	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f {
+		i++
+	}
+	if i == len(s) {
+		return true
+	}
+	for _, r := range s[i:] {
+		switch {
+		case r == utf8.RuneError, isControl(r), invisible(r), r == 0x2028, r == 0x2029,
+			r >= '①' && r <= '⑳', r >= regionalA && r <= regionalA+25,
+			r > 0x7e && ambiguous(r):
+			return false
+		}
+	}
+	return clustersStable(s[i:])
+}
+
+// isControl is C0, DEL and C1: every code point a terminal may act on.
+func isControl(r rune) bool { return r < 0x20 || r >= 0x7f && r < 0xa0 }
+
+// invisible is a character that draws nothing, or changes how its
+// neighbours are drawn or ordered: format characters (bidi controls, zero
+// width space, ZWJ, BOM, soft hyphen, tags), the Hangul fillers, the
+// combining grapheme joiner, emoji presentation selectors and skin tones.
+func invisible(r rune) bool {
+	switch {
+	case r < 0xad:
+		return false
+	case unicode.Is(unicode.Cf, r):
+		return true
+	case r == 0x034f, r == 0x115f, r == 0x1160, r == 0x3164, r == 0xffa0:
+		return true
+	case r == 0xfe0e, r == 0xfe0f, r == 0x20e3, r >= 0x1f3fb && r <= 0x1f3ff:
+		return true
+	}
+	return false
+}
+
+// clustersStable reports whether every grapheme cluster of s is as wide
+// under grapheme rules (Bubble Tea with mode 2027, and Fit) as under
+// wcwidth (Bubble Tea's default, and most terminals).
+func clustersStable(s string) bool {
+	g := graphemes.FromString(s)
+	for g.Next() {
+		c := g.Value()
+		if len(c) > 1 && ansi.StringWidth(c) != ansi.StringWidthWc(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// stableClusters replaces each cluster that clustersStable refuses by
+// its first character, so the text keeps its place and its width is the
+// same in every terminal.
+func stableClusters(s string) string {
+	if clustersStable(s) {
+		return s
+	}
+	var b strings.Builder
+	g := graphemes.FromString(s)
+	for g.Next() {
+		c := g.Value()
+		if len(c) > 1 && ansi.StringWidth(c) != ansi.StringWidthWc(c) {
+			r, _ := utf8.DecodeRuneInString(c)
+			if ansi.StringWidth(string(r)) == ansi.StringWidthWc(string(r)) {
+				b.WriteRune(r)
+			} else {
+				b.WriteByte('?')
+			}
+			continue
+		}
+		b.WriteString(c)
 	}
 	return b.String()
 }

@@ -45,7 +45,7 @@ func renderTicker(c *Context, w, h int) []string {
 func tickerLine(c *Context, it campaign.TickerItem, w int, compact bool) string {
 	st := c.St
 	loc := c.Cfg.Location()
-	cat := it.Type
+	cat := Sanitize(it.Type)
 	if it.Category != "" {
 		cat = c.label("alarm.", it.Category)
 	}

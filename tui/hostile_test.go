@@ -1,0 +1,187 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/clipperhouse/uax29/v2/graphemes"
+
+	"sitboard/campaign"
+	"sitboard/internal/hostile"
+	"sitboard/layouts"
+)
+
+// unsafeRune is what must never reach a terminal from data: controls
+// (C0, DEL, C1) and invisible format characters (bidi, zero width, BOM,
+// tags). Written independently of Sanitize, from the Unicode categories.
+func unsafeRune(r rune) bool {
+	return r < 0x20 || r >= 0x7f && r < 0xa0 || unicode.Is(unicode.Cf, r) || r == 0x2028 || r == 0x2029
+}
+
+// TestSanitizeHostileCorpus: every string of testdata/hostile comes out
+// without controls or invisible characters, at the same width under
+// grapheme and wcwidth rules (so Bubble Tea's cell buffer and Fit agree),
+// and idempotent; what is legitimate (CJK, emoji members, marks) stays.
+func TestSanitizeHostileCorpus(t *testing.T) {
+	texts := hostile.MustTexts()
+	if len(texts) < 30 {
+		t.Fatalf("corpus has %d entries", len(texts))
+	}
+	inputs := map[string]string{}
+	for _, h := range texts {
+		inputs[h.Name] = h.Text
+	}
+	for i, raw := range hostile.RawC1 {
+		inputs[fmt.Sprintf("raw-c1-%d", i)] = raw
+	}
+	for name, in := range inputs {
+		got := Sanitize(in)
+		for _, r := range got {
+			if unsafeRune(r) {
+				t.Errorf("%s: Sanitize left %U in %q", name, r, got)
+			}
+		}
+		if !utf8.ValidString(got) {
+			t.Errorf("%s: Sanitize returned invalid UTF-8 %q", name, got)
+		}
+		if g, wc := ansi.StringWidth(got), ansi.StringWidthWc(got); g != wc {
+			t.Errorf("%s: %q is %d columns by grapheme, %d by wcwidth", name, got, g, wc)
+		}
+		if again := Sanitize(got); again != got {
+			t.Errorf("%s: Sanitize is not idempotent: %q then %q", name, got, again)
+		}
+	}
+	keeps := map[string][]string{
+		"plain-zh":        {"报警称某小区电动车被盗，价值约3000元"},
+		"ambiguous-width": {"\"4・20\"案(1)-调解完毕" + Ellipsis},
+		"zwj-family":      {"家庭", "👨", "👩", "👦", "成员走失后找到"},
+		"zwj-profession":  {"👩", "⚕", "医护人员到场"},
+		"flag":            {"CN国旗"},
+		"combining":       {"Cafe\u0301", "e\u0301\u0302"},
+		"c1-csi":          {"2JH today 9999 (FAKE)"},
+		"bidi-override":   {"invoicegpj.exe"},
+		"newline":         {"第一行 第二行  第三行"},
+	}
+	for name, wants := range keeps {
+		got := Sanitize(inputs[name])
+		for _, w := range wants {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: Sanitize(%q) = %q, lost %q", name, inputs[name], got, w)
+			}
+		}
+	}
+}
+
+// TestTruncKeepsGraphemeClusters: a cut at any width keeps whole grapheme
+// clusters (a base letter with its marks, an emoji with its members), never
+// exceeds the width, and never drops what fits.
+func TestTruncKeepsGraphemeClusters(t *testing.T) {
+	for _, h := range hostile.MustTexts() {
+		s := Sanitize(h.Text)
+		if len(s) > 2000 {
+			s = s[:strings.LastIndexByte(s[:2000], 'x')+1] // the cut is the same at any length; keep the test fast
+		}
+		var clusters []string
+		for g := graphemes.FromString(s); g.Next(); {
+			clusters = append(clusters, g.Value())
+		}
+		full := Width(s)
+		for w := 1; w <= full+1 && w < 120; w++ {
+			got := Trunc(s, w)
+			if gw := Width(got); gw > w {
+				t.Errorf("%s: Trunc(%d) is %d wide: %q", h.Name, w, gw, got)
+			}
+			body := strings.TrimSuffix(got, Ellipsis)
+			if full <= w && got != s {
+				t.Errorf("%s: Trunc(%d) changed text that fits: %q", h.Name, w, got)
+			}
+			// The kept part is a whole number of the original's clusters.
+			rest, n := body, 0
+			for rest != "" && n < len(clusters) && strings.HasPrefix(rest, clusters[n]) {
+				rest = rest[len(clusters[n]):]
+				n++
+			}
+			if rest != "" {
+				t.Errorf("%s: Trunc(%d) = %q cuts a grapheme cluster (left %q)", h.Name, w, got, rest)
+			}
+			// And it is as long as fits: one more cluster would not.
+			if got != s && n < len(clusters) && Width(body)+Width(clusters[n])+Width(Ellipsis) <= w {
+				t.Errorf("%s: Trunc(%d) = %q stops early", h.Name, w, got)
+			}
+		}
+	}
+}
+
+// hostileState is the fixture plus every corpus text in every place the
+// board shows data text: ticker summaries and unknown types, flashing
+// alerts, closures, notable ids, district and grid ids no config knows.
+func hostileState() (*campaign.Config, *campaign.State) {
+	cfg, s := buildFixture()
+	seq := s.Seq
+	start := fixedNow.Add(-2 * time.Hour)
+	for _, ev := range hostile.Events("hostile", "xihua", "xihua-01", start) {
+		seq++
+		ev.Seq = seq
+		campaign.Apply(cfg, s, ev)
+	}
+	return cfg, s
+}
+
+// checkTerminalSafe asserts the frame holds nothing a terminal would act
+// on but the renderer's own styling: no control but the line breaks, no
+// invisible character, and no escape sequence but SGR.
+func checkTerminalSafe(t *testing.T, name, frame string) {
+	t.Helper()
+	for _, p := range hostile.Scan([]byte(frame), hostile.OnlySGR) {
+		t.Errorf("%s: %s", name, p)
+	}
+}
+
+// TestBoardDrawsHostileTextSafely renders every layout, page and size with
+// the corpus in the state, flash on and off: no frame carries a control,
+// an invisible character or a foreign escape sequence, and every line is
+// still exactly the terminal's width under both width rules.
+func TestBoardDrawsHostileTextSafely(t *testing.T) {
+	cfg, s := hostileState()
+	if len(s.Alerts) == 0 || len(s.Closures) == 0 || len(s.Ticker) == 0 {
+		t.Fatalf("hostile state lacks alerts (%d), closures (%d) or ticker (%d)", len(s.Alerts), len(s.Closures), len(s.Ticker))
+	}
+	sizes := [][2]int{{80, 24}, {120, 40}, {200, 60}}
+	for _, layout := range layouts.Names() {
+		for _, lang := range Langs {
+			for _, sz := range sizes {
+				opts := Options{Lang: lang, Layout: layout, District: "xihua", Now: func() time.Time { return fixedNow }, Coalesce: -1}
+				m := New(cfg, opts)
+				m = send(m, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+				m = send(m, StateMsg{State: s})
+				m = send(m, ConnMsg{Status: ConnReconnecting, Err: hostileText(t, "c1-osc-title"), NextRetry: fixedNow.Add(time.Second), LastData: fixedNow})
+				for page := 0; page < 3; page++ {
+					for _, flash := range []bool{true, false} {
+						m.ctx.Flash = flash
+						name := fmt.Sprintf("%s/%s/%dx%d/page%d/flash=%v", layout, lang, sz[0], sz[1], page, flash)
+						out := m.Render()
+						checkTerminalSafe(t, name, out)
+						checkWidths(t, name, out, sz[0], sz[1])
+					}
+					m = press(m, "right")
+				}
+			}
+		}
+	}
+}
+
+func hostileText(t *testing.T, name string) string {
+	for _, h := range hostile.MustTexts() {
+		if h.Name == name {
+			return h.Text
+		}
+	}
+	t.Fatalf("no %s in the corpus", name)
+	return ""
+}
