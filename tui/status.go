@@ -36,7 +36,7 @@ func renderStatus(c *Context, w int) string {
 	if c.D.Filtered {
 		right = append(right, c.Tf("status.filtered", c.districtName(c.District)))
 	}
-	right = append(right, c.LayoutName+" "+c.Lang+" "+c.St.Theme)
+	right = append(right, Sanitize(c.LayoutName)+" "+c.Lang+" "+c.St.Theme)
 	r := " " + strings.Join(right, " | ") + " "
 	// A link that is down says why, and the client's error says what to
 	// do (check the token, start the hub): the badge alone does not.
