@@ -47,7 +47,7 @@ func cmdHub(args []string) int {
 	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
 	ingestToken := fs.String("ingest-token", "", "bearer token for POST /v1/events (or env SITBOARD_INGEST_TOKEN)")
 	ingestTokenFile := fs.String("ingest-token-file", "", "file whose first line is the ingest token")
-	readToken := fs.String("read-token", "", "bearer token for the stream and snapshot (or env SITBOARD_READ_TOKEN); empty lets anyone read")
+	readToken := fs.String("read-token", "", "bearer token for the stream, snapshot and reports (or env SITBOARD_READ_TOKEN); must differ from the ingest token")
 	readTokenFile := fs.String("read-token-file", "", "file whose first line is the read token")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate (PEM) to serve https and wss")
 	tlsKey := fs.String("tls-key", "", "TLS private key (PEM)")
@@ -56,7 +56,10 @@ func cmdHub(args []string) int {
 	maxBytes := fs.Int64("max-bytes", 0, "retention: cap the log at this many bytes (0: the default for the store)")
 	dupWindow := fs.Duration("dup-window", hub.DefaultDuplicateWindow, "idempotency window: a resent event id within it is dropped")
 	compress := fs.Bool("compress", false, "offer websocket compression (about 2x CPU, 1/3 the bytes: for slow links)")
-	origins := fs.String("allowed-origins", "", "comma-separated browser origins allowed to open the stream")
+	publicRead := fs.Bool("public-read", false, "serve the stream, snapshot and reports without a read token, to anyone who reaches the hub")
+	var origins listFlag
+	fs.Var(&origins, "allow-origin", "a browser origin (https://host[:port]) allowed to open the stream; repeat or comma-separate; clients without an Origin header are always allowed")
+	fs.Var(&origins, "allowed-origins", "same as --allow-origin (older name)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: sitboard hub --listen ADDR [--data DIR] [--nats URL] [--campaign FILE] [--ingest-token T] [--read-token T]\n\nRuns the feed hub. See docs/operations.md.")
 		fs.PrintDefaults()
@@ -99,9 +102,15 @@ func cmdHub(args []string) int {
 		fmt.Fprintln(os.Stderr, "hub:", err)
 		return 2
 	}
-	var allowed []string
-	if *origins != "" {
-		allowed = strings.Split(*origins, ",")
+	opts := hub.Options{
+		Campaign: cfg, DataDir: *data, NatsURL: *natsURL, Replicas: *replicas,
+		IngestToken: ingest, ReadToken: read, PublicRead: *publicRead, Sync: *sync,
+		MaxAge: *maxAge, MaxBytes: *maxBytes, DuplicateWindow: *dupWindow,
+		EnableCompression: *compress, AllowedOrigins: origins,
+	}
+	if err := hub.CheckAccess(&opts); err != nil {
+		fmt.Fprintln(os.Stderr, "hub:", strings.TrimPrefix(err.Error(), "hub: "))
+		return 2
 	}
 	// Take the address first, so a busy port fails before the log starts.
 	ln, err := net.Listen("tcp", *listen)
@@ -110,12 +119,8 @@ func cmdHub(args []string) int {
 		return 1
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	h, err := hub.New(hub.Options{
-		Campaign: cfg, DataDir: *data, NatsURL: *natsURL, Replicas: *replicas,
-		IngestToken: ingest, ReadToken: read, Sync: *sync,
-		MaxAge: *maxAge, MaxBytes: *maxBytes, DuplicateWindow: *dupWindow,
-		EnableCompression: *compress, AllowedOrigins: allowed, Logger: logger,
-	})
+	opts.Logger = logger
+	h, err := hub.New(opts)
 	if err != nil {
 		ln.Close()
 		fmt.Fprintln(os.Stderr, "hub:", strings.TrimPrefix(err.Error(), "hub: "))
@@ -125,6 +130,12 @@ func cmdHub(args []string) int {
 	scheme := "http"
 	if *tlsCert != "" {
 		scheme = "https"
+	}
+	if exposedPlainHTTP(ln.Addr(), *tlsCert != "") {
+		logger.Warn("serving plain HTTP beyond this machine: tokens and events cross the network in clear; pass --tls-cert and --tls-key, put a TLS proxy in front, or listen on 127.0.0.1 (docs/security.md)", "listen", ln.Addr().String())
+	}
+	if *publicRead {
+		logger.Warn("--public-read: anyone who reaches the hub can read the feed, snapshot and reports")
 	}
 	logger.Info("hub listening", "url", scheme+"://"+ln.Addr().String(), "stream", "/v1/stream", "data", *data)
 	errc := make(chan error, 1)

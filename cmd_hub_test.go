@@ -39,7 +39,7 @@ func TestHubChecksFilesBeforeReady(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, stderr, code := runSitboard(t, append([]string{"hub", "--listen", "127.0.0.1:0", "--ingest-token", "itok"}, tc.args...)...)
+			_, stderr, code := runSitboard(t, append([]string{"hub", "--listen", "127.0.0.1:0", "--ingest-token", "itok", "--read-token", "rtok"}, tc.args...)...)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tc.code, stderr)
 			}

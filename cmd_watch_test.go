@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,12 @@ func startHubProc(t *testing.T, extra ...string) (string, *exec.Cmd) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	cmd := exec.Command(sitboardBin, append([]string{"hub", "--listen", addr, "--ingest-token", "itok"}, extra...)...)
+	args := append([]string{"hub", "--listen", addr, "--ingest-token", "itok"}, extra...)
+	if !slices.Contains(extra, "--read-token") {
+		args = append(args, "--public-read")
+	}
+	cmd := exec.Command(sitboardBin, args...)
+	cmd.Env = append(os.Environ(), "SITBOARD_READ_TOKEN=")
 	cmd.Stderr, cmd.Stdout = os.Stderr, nil
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -123,7 +123,7 @@ func TestBadUsageSaysWhatToDo(t *testing.T) {
 		{[]string{"summary", "--recording", "testdata/small.jsonl", "--campaign", "nope.toml"}, "pass --campaign with a readable TOML file"},
 		{[]string{"hub", "--listen", "127.0.0.1:0"}, "no ingest token: pass --ingest-token"},
 		{[]string{"hub", "--ingest-token", "x", "stray"}, `unexpected argument "stray"`},
-		{[]string{"hub", "--ingest-token", "x", "--listen", busy.Addr().String()}, "pick a free --listen address"},
+		{[]string{"hub", "--ingest-token", "x", "--read-token", "y", "--listen", busy.Addr().String()}, "pick a free --listen address"},
 		{[]string{"record", "--hub", "ws://127.0.0.1:1", "--out", "/proc/nope/feed.jsonl"}, "writable directory"},
 	}
 	for _, tc := range tests {

@@ -188,7 +188,7 @@ var hubListening = regexp.MustCompile(`msg="hub listening" url=(\S+)`)
 func startHub(b testing.TB, extra ...string) *hubProc {
 	b.Helper()
 	h := &hubProc{token: "bench-ingest"}
-	args := append([]string{"hub", "--listen", "127.0.0.1:0"}, extra...)
+	args := append([]string{"hub", "--listen", "127.0.0.1:0", "--public-read"}, extra...)
 	h.cmd = exec.Command(sitboard(b), args...)
 	h.cmd.Env = append(os.Environ(), "SITBOARD_INGEST_TOKEN="+h.token, "SITBOARD_READ_TOKEN=")
 	pipe, err := h.cmd.StderrPipe()

@@ -399,7 +399,7 @@ func BenchmarkStartupFold(b *testing.B) {
 	n := envInt("SITBOARD_BENCH_LOG", 50000)
 	dir := b.TempDir()
 	cfg := hubtest.Campaign(b)
-	opts := hub.Options{Campaign: cfg, DataDir: dir, Sync: "1m", IngestToken: hubtest.IngestToken}
+	opts := hub.Options{Campaign: cfg, DataDir: dir, Sync: "1m", IngestToken: hubtest.IngestToken, ReadToken: hubtest.ReadToken}
 	h, err := hub.New(opts)
 	if err != nil {
 		b.Fatal(err)

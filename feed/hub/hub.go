@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime"
 	"strings"
@@ -89,7 +90,14 @@ type Options struct {
 	Subject string
 
 	IngestToken string // required for POST /v1/events
-	ReadToken   string // required for the stream and snapshot; empty allows anyone
+	// ReadToken is required for the stream, snapshot and reports. It must
+	// differ from IngestToken: the read token sits on every board host,
+	// and none of them may inject events. Empty needs PublicRead.
+	ReadToken string
+	// PublicRead serves the stream, snapshot and reports to anyone who
+	// reaches the hub. New refuses an empty ReadToken without it, so an
+	// open feed is a decision, not a forgotten flag.
+	PublicRead bool
 
 	// Sync is "always" (fsync before each ack) or a Go duration such as
 	// "2m" (JetStream's default). Only for the embedded server.
@@ -115,9 +123,11 @@ type Options struct {
 	// much latency. With more than 1,000 boards the hub waits longer, 10µs
 	// per board up to 50ms, so that fan-out stays within a third of a core.
 	BatchLinger time.Duration
-	// AllowedOrigins lists browser origins (scheme://host[:port]) that may
-	// open the stream. Clients without an Origin header (boards, tools) and
-	// same-host origins are always allowed.
+	// AllowedOrigins lists the browser origins (scheme://host[:port]) that
+	// may open the stream; every other Origin is refused. Clients that send
+	// no Origin header (boards, tools: browsers always send one on a
+	// websocket) are allowed. The hub's own Host is not trusted: with DNS
+	// rebinding a hostile page's Origin matches the Host it sends.
 	AllowedOrigins []string
 	// EnableCompression offers permessage-deflate. It costs about twice the
 	// CPU per frame and saves about two thirds of the bytes: worth it for
@@ -175,8 +185,8 @@ func New(opts Options) (*Hub, error) {
 	if opts.Campaign == nil {
 		return nil, errors.New("hub: no campaign config: pass Options.Campaign (e.g. demo.Campaign() or campaign.LoadConfig)")
 	}
-	if opts.IngestToken == "" {
-		return nil, errors.New("hub: no ingest token: set --ingest-token or SITBOARD_INGEST_TOKEN")
+	if err := CheckAccess(&opts); err != nil {
+		return nil, err
 	}
 	setDefaults(&opts)
 	h := &Hub{
@@ -202,6 +212,49 @@ func New(opts Options) (*Hub, error) {
 	}
 	h.log.Info("hub ready", "epoch", h.epoch, "seq", h.Seq(), "stream", opts.Stream, "store", h.storeName(), "sync", h.syncName())
 	return h, nil
+}
+
+// CheckAccess refuses the settings that would open the hub by accident,
+// and normalises the origin allowlist. New calls it; a command may call it
+// first to fail before it takes a port or starts a log.
+func CheckAccess(o *Options) error {
+	if o.IngestToken == "" {
+		return errors.New("hub: no ingest token: set --ingest-token or SITBOARD_INGEST_TOKEN")
+	}
+	switch {
+	case o.ReadToken == "" && !o.PublicRead:
+		return errors.New("hub: no read token, so anyone who reaches the hub could read the feed: set --read-token, --read-token-file or SITBOARD_READ_TOKEN, or pass --public-read to serve it to anyone on purpose")
+	case o.ReadToken != "" && o.PublicRead:
+		return errors.New("hub: both a read token and --public-read: drop one (--public-read serves the feed without a token)")
+	case o.ReadToken == o.IngestToken:
+		return errors.New("hub: the read token equals the ingest token, so every board host could inject events: give them different values (e.g. from 'openssl rand -hex 32')")
+	}
+	origins := make([]string, 0, len(o.AllowedOrigins))
+	for _, raw := range o.AllowedOrigins {
+		if raw = strings.TrimSpace(raw); raw == "" {
+			continue
+		}
+		origin, err := normalizeOrigin(raw)
+		if err != nil {
+			return fmt.Errorf("hub: --allow-origin %q: %w", raw, err)
+		}
+		origins = append(origins, origin)
+	}
+	o.AllowedOrigins = origins
+	return nil
+}
+
+// normalizeOrigin turns an allowlist entry into the form a browser sends in
+// its Origin header: lower-case scheme://host[:port], no path.
+func normalizeOrigin(s string) (string, error) {
+	u, err := url.Parse(strings.TrimRight(s, "/"))
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", errors.New("want a browser origin such as https://board.example:8443 (scheme, host and optional port)")
+	}
+	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", errors.New("an origin has no path, query or user: use only scheme://host[:port]")
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host), nil
 }
 
 func setDefaults(o *Options) {

@@ -1,0 +1,129 @@
+package hub_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gorilla/websocket"
+
+	"sitboard/feed"
+	"sitboard/feed/hub"
+	"sitboard/feed/hub/hubtest"
+)
+
+// TestNewRefusesRiskyAccess: settings that would open the hub by accident
+// stop it before the log starts, with an error that names the fix.
+func TestNewRefusesRiskyAccess(t *testing.T) {
+	cfg := hubtest.Campaign(t)
+	for _, tc := range []struct {
+		name string
+		opts hub.Options
+		want string
+	}{
+		{"no ingest token", hub.Options{ReadToken: "r-token"}, "--ingest-token"},
+		{"no read token", hub.Options{IngestToken: "i-token"}, "pass --public-read"},
+		{"equal tokens", hub.Options{IngestToken: "same-token", ReadToken: "same-token"}, "give them different values"},
+		{"read token and public read", hub.Options{IngestToken: "i-token", ReadToken: "r-token", PublicRead: true}, "drop one"},
+		{"origin without scheme", hub.Options{IngestToken: "i-token", ReadToken: "r-token", AllowedOrigins: []string{"board.example"}}, "want a browser origin"},
+		{"origin with a path", hub.Options{IngestToken: "i-token", ReadToken: "r-token", AllowedOrigins: []string{"https://board.example/wall"}}, "no path"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.Campaign = cfg
+			h, err := hub.New(tc.opts)
+			if err == nil {
+				h.Close()
+				t.Fatal("hub started")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q does not say %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestPublicReadServesWithoutToken: --public-read is the explicit way to an
+// open feed, and it works.
+func TestPublicReadServesWithoutToken(t *testing.T) {
+	s := hubtest.Start(t, func(o *hub.Options) { o.ReadToken, o.PublicRead = "", true })
+	resp, err := http.Get(s.URL + "/v1/snapshot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("snapshot without a token on a public hub: %s", resp.Status)
+	}
+	c := dial(t, s.WS, "")
+	c.hello("", 0)
+	if m := c.mustNext(); m.Type != feed.MsgSnapshot {
+		t.Fatalf("got %s, want a snapshot", m.Type)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestOriginAllowlist: browsers get in only from a listed origin. A page
+// reached through DNS rebinding sends an Origin equal to its Host, which
+// the old same-host rule let through; the allowlist refuses it.
+func TestOriginAllowlist(t *testing.T) {
+	var logs syncBuffer
+	s := hubtest.Start(t, func(o *hub.Options) {
+		o.AllowedOrigins = []string{"https://Board.Example:8443/", " "}
+		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	host := strings.TrimPrefix(s.URL, "http://")
+	for _, tc := range []struct {
+		name    string
+		header  http.Header
+		allowed bool
+	}{
+		{"no origin: a board or tool", http.Header{}, true},
+		{"listed origin, other case", http.Header{"Origin": {"https://board.example:8443"}}, true},
+		{"listed host, other port", http.Header{"Origin": {"https://board.example:9000"}}, false},
+		{"listed host, other scheme", http.Header{"Origin": {"http://board.example:8443"}}, false},
+		{"foreign origin", http.Header{"Origin": {"https://evil.example"}}, false},
+		{"same host as the hub", http.Header{"Origin": {"http://" + host}}, false},
+		{"dns rebinding", http.Header{"Origin": {"http://rebind.attacker.example:80"}, "Host": {"rebind.attacker.example:80"}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.header.Set("Authorization", "Bearer "+hubtest.ReadToken)
+			conn, resp, err := websocket.DefaultDialer.Dial(s.WS, tc.header)
+			if tc.allowed {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				conn.Close()
+				return
+			}
+			if err == nil {
+				conn.Close()
+				t.Fatal("allowed")
+			}
+			if resp == nil || resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("want 403, got %v (%v)", resp, err)
+			}
+			if !strings.Contains(logs.String(), "--allow-origin") {
+				t.Errorf("refusal not logged with the fix:\n%s", logs.String())
+			}
+		})
+	}
+}
