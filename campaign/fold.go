@@ -184,7 +184,9 @@ func (f *folder) apply() bool {
 			return false
 		}
 		f.both(func(c *Counters) { c.AlarmsClosed++ })
-		delete(f.s.OpenAlarms, p.AlarmID)
+		if !f.s.closeOpenAlarm(p.AlarmID) {
+			f.s.rememberEarlyClose(p.AlarmID)
+		}
 		f.tickerStatus(p.AlarmID, StatusClosed)
 		f.clearAlerts(ev.Type, p.AlarmID)
 	case feed.TypeCaseFiled:
@@ -241,11 +243,9 @@ func (f *folder) apply() bool {
 		})
 		f.bothDays(func(d *DayCounts) { d.Rectified += p.Rectified })
 	case feed.TypeDisputeFound:
-		f.both(func(c *Counters) { c.DisputesFound++ })
-		f.bothDays(func(d *DayCounts) { d.DisputesFound++ })
+		f.disputeFound()
 	case feed.TypeDisputeResolved:
-		f.both(func(c *Counters) { c.DisputesResolved++ })
-		f.bothDays(func(d *DayCounts) { d.DisputesResolved++ })
+		f.disputeResolved()
 	case feed.TypeOperation:
 		p, err := feed.Decode[feed.Operation](ev)
 		if err != nil {
@@ -283,27 +283,20 @@ func (f *folder) alarmReceived(p feed.AlarmReceived) {
 			f.grid(ev.Grid).Alarms++
 		}
 	}
-	if len(f.s.OpenAlarms) >= MaxOpenAlarms {
-		f.dropOldestOpen()
+	// An upstream may deliver the close first: then the alarm is counted
+	// and shown, but closed, and does not wait in the open queue for ever.
+	closed := f.s.takeEarlyClose(p.AlarmID)
+	status := StatusClosed
+	if !closed {
+		status = StatusReceived
+		f.s.openAlarm(p.AlarmID, OpenAlarm{Seq: ev.Seq, At: ev.At, Category: p.Category, District: ev.District})
 	}
-	f.s.OpenAlarms[p.AlarmID] = OpenAlarm{Seq: ev.Seq, At: ev.At, Category: p.Category, District: ev.District}
 	f.pushTicker(TickerItem{Seq: ev.Seq, At: ev.At, Type: ev.Type, AlarmID: p.AlarmID, Category: p.Category, Priority: p.Priority,
-		District: ev.District, Grid: ev.Grid, Summary: p.Summary, Status: StatusReceived})
+		District: ev.District, Grid: ev.Grid, Summary: p.Summary, Status: status})
 	f.raiseAlerts(p.Category, p.AlarmID, p.Summary)
-}
-
-// dropOldestOpen keeps the open queue bounded when upstream never closes
-// alarms; the count of dropped ones is shown so the loss is not silent.
-func (f *folder) dropOldestOpen() {
-	var oldestID string
-	var oldest OpenAlarm
-	for id, o := range f.s.OpenAlarms {
-		if oldestID == "" || o.At.Before(oldest.At) || (o.At.Equal(oldest.At) && id < oldestID) {
-			oldestID, oldest = id, o
-		}
+	if closed {
+		f.clearAlerts(feed.TypeAlarmClosed, p.AlarmID)
 	}
-	delete(f.s.OpenAlarms, oldestID)
-	f.s.OpenDropped++
 }
 
 func (f *folder) grid(id string) *GridCounts {
@@ -328,6 +321,34 @@ func (f *folder) tickerStatus(alarmID, status string) {
 	}
 }
 
+// Rates must not pass 100% when an upstream is late or incomplete, and
+// the fold cannot remember every open dispute or case (the state would grow
+// with the campaign). So a resolution or a solve is matched by count, in
+// its district: it counts in the rate's numerator while the district has
+// more disputes found (cases filed) than matched; beyond that it is kept
+// apart, and a later found (filed) in the district takes one of those kept
+// apart into the numerator. The numerator is then min(resolved, found) per
+// district whatever the arrival order, and nothing is dropped unseen.
+// docs/protocol.md ("Late and out-of-order events") states the rule.
+
+func (f *folder) disputeFound() {
+	f.both(func(c *Counters) { c.DisputesFound++ })
+	f.bothDays(func(d *DayCounts) { d.DisputesFound++ })
+	if f.dist.DisputesResolvedUnfound > 0 {
+		f.both(func(c *Counters) { c.DisputesResolvedUnfound--; c.DisputesResolved++ })
+	}
+}
+
+func (f *folder) disputeResolved() {
+	if f.dist.DisputesResolved < f.dist.DisputesFound {
+		f.both(func(c *Counters) { c.DisputesResolved++ })
+	} else {
+		f.both(func(c *Counters) { c.DisputesResolvedUnfound++ })
+	}
+	// A day's count is what was resolved that day, found that day or not.
+	f.bothDays(func(d *DayCounts) { d.DisputesResolved++ })
+}
+
 func (f *folder) caseFiled(p feed.CaseFiled) {
 	f.both(func(c *Counters) {
 		if p.Kind == feed.KindAdministrative {
@@ -341,6 +362,14 @@ func (f *folder) caseFiled(p feed.CaseFiled) {
 	})
 	if p.Kind != feed.KindAdministrative {
 		f.bothDays(func(d *DayCounts) { d.CasesFiled++ })
+		if f.dist.SolvedUnfiled[p.Category] > 0 {
+			f.both(func(c *Counters) {
+				if c.SolvedUnfiled[p.Category]--; c.SolvedUnfiled[p.Category] == 0 {
+					delete(c.SolvedUnfiled, p.Category) // the same state whatever the order
+				}
+				inc(&c.NewSolved, p.Category, 1)
+			})
+		}
 	}
 	if n := f.notable(p.Notable); n != nil {
 		n.Filed = true
@@ -351,15 +380,19 @@ func (f *folder) caseFiled(p feed.CaseFiled) {
 
 func (f *folder) caseSolved(p feed.CaseSolved) {
 	ev := f.ev
+	// Clearance rates divide by criminal cases filed, so only criminal
+	// cases count as newly solved, and only as many as were filed.
+	newSolve := !p.Cold && p.Kind != feed.KindAdministrative
+	matched := newSolve && f.dist.NewSolved[p.Category] < f.dist.CasesFiled[p.Category]
 	f.both(func(c *Counters) {
 		inc(&c.CasesSolved, p.Category, 1)
 		switch {
 		case p.Cold:
 			inc(&c.ColdSolved, p.Category, 1)
-		case p.Kind != feed.KindAdministrative:
-			// Clearance rates divide by criminal cases filed, so only
-			// criminal cases count as newly solved.
+		case matched:
 			inc(&c.NewSolved, p.Category, 1)
+		case newSolve:
+			inc(&c.SolvedUnfiled, p.Category, 1)
 		}
 		if p.GroupBusted {
 			inc(&c.GroupsBusted, p.Category, 1)

@@ -11,6 +11,7 @@ const (
 	ClosuresSize    = 32   // most recent case closures, newest first
 	MaxAlerts       = 16   // active priority alerts
 	MaxOpenAlarms   = 4096 // open alarm queue; beyond it the oldest are dropped and counted
+	MaxEarlyCloses  = 1024 // closes of alarms not open, remembered for a late alarm.received
 	DedupWindow     = 2048 // event ids remembered to drop redeliveries
 	MaxUnknownTypes = 32   // distinct unknown types counted by name; the rest under "other"
 )
@@ -40,16 +41,27 @@ type State struct {
 
 	Notables map[string]*NotableState `json:"notables,omitempty"`
 
-	OpenAlarms    map[string]OpenAlarm `json:"open_alarms"`
-	OpenDropped   int64                `json:"open_dropped,omitempty"`
-	Ticker        []TickerItem         `json:"ticker"`
-	Closures      []Closure            `json:"closures"`
-	Alerts        []Alert              `json:"alerts"`
-	Unknown       map[string]int64     `json:"unknown,omitempty"`
-	Duplicates    int64                `json:"duplicates,omitempty"`
-	RecentIDs     []string             `json:"recent_ids"` // a ring; see rememberID
-	IDNext        int                  `json:"id_next,omitempty"`
+	OpenAlarms  map[string]OpenAlarm `json:"open_alarms"`
+	OpenDropped int64                `json:"open_dropped,omitempty"`
+	// EarlyCloses is a ring of the last MaxEarlyCloses alarm ids closed
+	// while not open: upstreams deliver late and out of order, so the
+	// alarm.received may still come, and must not open a closed alarm.
+	// A slot is emptied ("") when its late received arrives.
+	EarlyCloses    []string `json:"early_closes,omitempty"`
+	EarlyCloseNext int      `json:"early_close_next,omitempty"`
+
+	Ticker        []TickerItem     `json:"ticker"`
+	Closures      []Closure        `json:"closures"`
+	Alerts        []Alert          `json:"alerts"`
+	Unknown       map[string]int64 `json:"unknown,omitempty"`
+	Duplicates    int64            `json:"duplicates,omitempty"`
+	RecentIDs     []string         `json:"recent_ids"` // a ring; see rememberID
+	IDNext        int              `json:"id_next,omitempty"`
 	recentIDIndex map[string]struct{}
+	// openOrder indexes OpenAlarms by age; earlyCloseSlot maps an id in
+	// EarlyCloses to its slot. Both are rebuilt from the JSON fields.
+	openOrder      *openOrder
+	earlyCloseSlot map[string]int
 }
 
 // Counters are the campaign's additive counts. Maps are keyed by the
@@ -64,7 +76,8 @@ type Counters struct {
 	AdminCasesFiled map[string]int64 `json:"admin_cases_filed,omitempty"` // administrative, by case category
 	LossesCNY       map[string]int64 `json:"losses_cny,omitempty"`        // victims' losses on filing
 	CasesSolved     map[string]int64 `json:"cases_solved,omitempty"`      // all kinds, by category
-	NewSolved       map[string]int64 `json:"new_solved,omitempty"`        // criminal cases solved, not backlog
+	NewSolved       map[string]int64 `json:"new_solved,omitempty"`        // criminal cases solved, not backlog, matched by a filing (see caseSolved)
+	SolvedUnfiled   map[string]int64 `json:"solved_unfiled,omitempty"`    // criminal, not backlog, solved beyond the cases filed
 	ColdSolved      map[string]int64 `json:"cold_solved,omitempty"`       // backlog cases (积案) solved
 	GroupsBusted    map[string]int64 `json:"groups_busted,omitempty"`
 	// Persons is keyed "action/category" (e.g. "arrest/theft");
@@ -88,10 +101,13 @@ type Counters struct {
 	Rectified   map[string]int64 `json:"rectified,omitempty"`
 	Notices     int64            `json:"notices,omitempty"`
 
-	DisputesFound    int64            `json:"disputes_found,omitempty"`
-	DisputesResolved int64            `json:"disputes_resolved,omitempty"`
-	Operations       map[string]int64 `json:"operations,omitempty"`
-	MajorAccidents   int64            `json:"major_accidents,omitempty"`
+	DisputesFound    int64 `json:"disputes_found,omitempty"`
+	DisputesResolved int64 `json:"disputes_resolved,omitempty"` // matched by a dispute found (see disputeResolved)
+	// DisputesResolvedUnfound are resolutions beyond the disputes found:
+	// their dispute.found is late or was never in the feed.
+	DisputesResolvedUnfound int64            `json:"disputes_resolved_unfound,omitempty"`
+	Operations              map[string]int64 `json:"operations,omitempty"`
+	MajorAccidents          int64            `json:"major_accidents,omitempty"`
 }
 
 // DayCounts is one campaign day's values for the KPI strip and sparklines.
@@ -242,6 +258,7 @@ func (s *State) UnmarshalJSON(b []byte) error {
 	if s.OpenAlarms == nil {
 		s.OpenAlarms = map[string]OpenAlarm{}
 	}
+	s.openOrder, s.earlyCloseSlot = nil, nil // rebuilt on the next Apply
 	return nil
 }
 
