@@ -22,12 +22,20 @@ func init() {
 }
 
 const replayUsage = `Usage: sitboard replay FILE --hub http://HOST:PORT [--token T] [--speed X|max] [--from DATE] [--until DATE] [--loop]
+                      [--resume-at N [--resume-id ID] [--resume-run R]]
 
 Publishes a recording (JSON Lines of events, gzipped or not; - reads stdin)
-to a hub's POST /v1/events, paced by the events' timestamps divided by
---speed. Batches are retried on 503 and network errors; event ids make the
-hub ignore anything it already has, so an interrupted replay resumes with
-the --from it prints, and replaying a file twice counts nothing twice.
+to a hub's POST /v1/events, in file order, paced by the events' timestamps
+divided by --speed. Batches are retried on 503 and network errors; event ids
+make the hub ignore anything it already has, so replaying a file twice
+counts nothing twice.
+
+--from and --until are date filters: they select the events whose time is
+in [from, until), wherever they are in the file. They are not resume
+points: a recording of a live feed is in arrival order and its times go
+back and forth. A replay stopped by Ctrl-C or a failure prints the command
+that resumes it at the first event the hub has not acknowledged, by
+position (--resume-at), in the same loop run (--resume-run).
 
 Examples:
   sitboard replay demo/recordings/summer-action-2023.jsonl.gz --hub http://127.0.0.1:8470 --speed 28224
@@ -48,6 +56,9 @@ func cmdReplay(args []string) int {
 	batch := fs.Int("batch", 500, "events per request")
 	maxWait := fs.Duration("max-wait", 0, "longest pause between two events (default 1s at --speed 60 and above, none below; negative: none)")
 	quiet := fs.Bool("quiet", false, "print no progress, only errors and the result")
+	resumeAt := fs.Int("resume-at", -1, "resume at this event of the file, counting from 0, as printed by a stopped replay")
+	resumeID := fs.String("resume-id", "", "with --resume-at: the id that event must have (refuses a different file)")
+	resumeRun := fs.Int("resume-run", 1, "with --resume-at: the loop run to continue (ids keep that run's prefix)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), replayUsage)
 		fs.PrintDefaults()
@@ -68,6 +79,14 @@ func cmdReplay(args []string) int {
 	speed, err := parseSpeed(*speedFlag)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "replay:", err)
+		return 2
+	}
+	if *resumeAt < 0 && (*resumeID != "" || *resumeRun != 1) {
+		fmt.Fprintln(os.Stderr, "replay: --resume-id and --resume-run go with --resume-at N: copy the whole resume command a stopped replay printed")
+		return 2
+	}
+	if *resumeRun < 1 {
+		fmt.Fprintln(os.Stderr, "replay: --resume-run must be 1 or more")
 		return 2
 	}
 	tok := envOr(*token, "SITBOARD_INGEST_TOKEN")
@@ -98,6 +117,9 @@ func cmdReplay(args []string) int {
 		return 130
 	}
 	opts := replay.Options{URL: *hubURL, Token: tok, Speed: speed, Loop: *loop, BatchSize: *batch, MaxWait: *maxWait}
+	if *resumeAt >= 0 {
+		opts.ResumeAt = replay.Position{Index: *resumeAt, ID: *resumeID, Run: *resumeRun}
+	}
 	if *fromFlag != "" {
 		if opts.From, err = replay.ParseTime(*fromFlag, rec.Location(), false); err != nil {
 			fmt.Fprintln(os.Stderr, "replay: --from:", err)
@@ -130,12 +152,20 @@ func cmdReplay(args []string) int {
 	}
 	err = replay.RunRecording(ctx, opts, rec)
 	out.end()
+	resume := func(at replay.Position) string {
+		return resumeCommand(file, *hubURL, *speedFlag, *fromFlag, *untilFlag, *loop, at)
+	}
 	var ie *replay.InterruptedError
+	var fe *replay.FailedError
 	switch {
 	case errors.As(err, &ie):
-		fmt.Fprintf(os.Stderr, "replay: stopped at %s after %d events; every event before it is in the hub.\nResume with:\n  %s\n",
-			ie.Next.Format("2006-01-02 15:04:05 -07:00"), ie.Sent, resumeCommand(file, *hubURL, *speedFlag, *untilFlag, *loop, ie))
+		fmt.Fprintf(os.Stderr, "replay: stopped after %d events, before %s.\nThe hub has acknowledged every event of the file before it. Resume with:\n  %s\n",
+			ie.Sent, ie.Resume, resume(ie.Resume))
 		return 130
+	case errors.As(err, &fe):
+		fmt.Fprintf(os.Stderr, "replay: %v\nStopped after %d events, before %s; the hub has acknowledged every event of the file before it.\nOnce that is fixed, resume with:\n  %s\n",
+			fe.Err, fe.Sent, fe.Resume, resume(fe.Resume))
+		return 1
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "replay:", err)
 		return 1
@@ -158,15 +188,41 @@ func parseSpeed(s string) (float64, error) {
 	return x, nil
 }
 
-func resumeCommand(file, hub, speed, until string, loop bool, ie *replay.InterruptedError) string {
-	cmd := fmt.Sprintf("sitboard replay %s --hub %s --speed %s %s", file, hub, speed, ie.ResumeFlag())
+// resumeCommand is the command that continues a stopped replay at: the same
+// file, hub, pace and date filters, and the position. The token is never
+// printed.
+func resumeCommand(file, hub, speed, from, until string, loop bool, at replay.Position) string {
+	args := []string{"sitboard", "replay", file, "--hub", hub, "--speed", speed}
+	if from != "" {
+		args = append(args, "--from", from)
+	}
 	if until != "" {
-		cmd += " --until " + until
+		args = append(args, "--until", until)
 	}
 	if loop {
-		cmd += " --loop"
+		args = append(args, "--loop")
 	}
-	return cmd
+	args = append(args, at.Flags()...)
+	for i, a := range args {
+		args[i] = shellWord(a)
+	}
+	return strings.Join(args, " ")
+}
+
+// shellWord quotes s for a POSIX shell when it holds anything but plain
+// characters, so a printed command can be pasted as it is.
+func shellWord(s string) string {
+	plain := s != ""
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./:=+,@%", c)) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // progressPrinter shows progress: a redrawn bar on a terminal, a plain line

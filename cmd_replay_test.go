@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"sitboard/feed/replay"
 )
 
 const shippedRecording = "demo/recordings/summer-action-2023.jsonl.gz"
@@ -45,6 +47,8 @@ func TestReplayAndRecordUsageErrors(t *testing.T) {
 		{[]string{"replay", shippedRecording, "--hub", "http://127.0.0.1:1"}, "SITBOARD_INGEST_TOKEN"},
 		{[]string{"replay", shippedRecording, "--hub", "http://127.0.0.1:1", "--token", "x", "--from", "soon"}, "2023-07-14"},
 		{[]string{"replay", "no-such-file.jsonl", "--hub", "http://127.0.0.1:1", "--token", "x"}, "no-such-file.jsonl"},
+		{[]string{"replay", shippedRecording, "--hub", "http://127.0.0.1:1", "--token", "x", "--resume-run", "2"}, "go with --resume-at N"},
+		{[]string{"replay", shippedRecording, "--hub", "http://127.0.0.1:1", "--token", "x", "--resume-at", "5", "--resume-id", "nope"}, "not nope"},
 		{[]string{"record", "--out", "x.jsonl"}, "--hub and --out are required"},
 		{[]string{"record", "--hub", "ws://127.0.0.1:1", "extra"}, "--out FILE"},
 		{[]string{"demo", "generate"}, "--out FILE"},
@@ -95,7 +99,7 @@ func TestReplayRecordCommands(t *testing.T) {
 	}
 	msg := slowErr.String()
 	i := strings.Index(msg, "sitboard replay ")
-	if !strings.Contains(msg, "Resume with:") || i < 0 {
+	if !strings.Contains(msg, "Resume with:") || i < 0 || !strings.Contains(msg[i:], " --until 2023-06-25 --resume-at ") {
 		t.Fatalf("no resume command in:\n%s", msg)
 	}
 	resume := strings.Fields(strings.TrimSpace(msg[i:]))[1:]
@@ -124,5 +128,14 @@ func TestReplayRecordCommands(t *testing.T) {
 	_ = stdout
 	if code != 0 {
 		t.Fatalf("summary of the recorded file failed")
+	}
+}
+
+func TestResumeCommandQuotesForTheShell(t *testing.T) {
+	at := replay.Position{Run: 3, Index: 41, ID: "it's $HOME"}
+	got := resumeCommand("my feed.jsonl", "http://hub:8470", "max", "2023-07-01", "", true, at)
+	want := `sitboard replay 'my feed.jsonl' --hub http://hub:8470 --speed max --from 2023-07-01 --loop --resume-at 41 --resume-id 'it'\''s $HOME' --resume-run 3`
+	if got != want {
+		t.Errorf("resumeCommand =\n %s\nwant\n %s", got, want)
 	}
 }

@@ -81,11 +81,11 @@ func TestShippedRecordingThroughTheWire(t *testing.T) {
 	}
 	// Resume where it said.
 	var last replay.Progress
-	opts = replay.Options{URL: s.URL, Token: hubtest.IngestToken, From: ie.Next, Progress: func(p replay.Progress) { last = p }}
+	opts = replay.Options{URL: s.URL, Token: hubtest.IngestToken, ResumeAt: ie.Resume, Progress: func(p replay.Progress) { last = p }}
 	if err := replay.RunRecording(context.Background(), opts, rec); err != nil {
 		t.Fatalf("resume: %v", err)
 	}
-	t.Logf("resumed at %s: %d new, %d duplicates", ie.Next.Format(time.RFC3339), last.Accepted, last.Duplicates)
+	t.Logf("resumed at %s: %d new, %d duplicates", ie.Resume, last.Accepted, last.Duplicates)
 
 	s.WaitSeq(t, uint64(rec.Len()))
 	_, seq, st := s.Hub.Snapshot()

@@ -3,8 +3,14 @@
 //
 // Batches are retried with backoff on 503 and network errors. Event ids are
 // the hub's idempotency keys, so a batch resent after a lost answer is never
-// counted twice, and an interrupted replay resumes with --from at the first
-// unsent event's time.
+// counted twice. A replay that stops (interrupted, or refused by the hub)
+// reports the Position of the first event the hub has not acknowledged, and
+// Options.ResumeAt continues from there.
+//
+// A recording of a live feed is in arrival (seq) order and its `at` times
+// go back and forth, so a resume point is a position in the file, never a
+// time: resuming at the time of the first unsent event would skip every
+// later event that happened before it. From and Until are date filters.
 package replay
 
 import (
@@ -47,9 +53,16 @@ type Options struct {
 	// due within it go in one batch (default 100ms).
 	Tick time.Duration
 
-	// From (inclusive) and Until (exclusive) select events by time; zero
-	// values do not limit.
+	// From (inclusive) and Until (exclusive) select events by their `at`
+	// time, wherever they are in the file; zero values do not limit. They
+	// filter, they do not resume: see ResumeAt.
 	From, Until time.Time
+	// ResumeAt continues a stopped replay: run ResumeAt.Run starts at the
+	// event at ResumeAt.Index of the recording, and every event of the
+	// window from there on, in file order, is sent. If ResumeAt.ID is set it
+	// must be that event's id, so a resume against another file is refused.
+	// The zero value starts at the beginning of run 1.
+	ResumeAt Position
 	// Loop replays the window again and again until ctx ends. Each run after
 	// the first is a fresh campaign: ids get the prefix "r<run>-" and the run
 	// opens with a campaign.started marker, on which every fold resets.
@@ -105,20 +118,57 @@ func (p Progress) Fraction() float64 {
 	return float64(p.Sent) / float64(p.Total)
 }
 
+// Position is a place in a replay: an event of the recording in a run.
+type Position struct {
+	Run   int       // 1 for the first pass, 2.. for loops (0 means 1)
+	Index int       // the event's index in the recording, counting events from 0
+	ID    string    // that event's id in the recording (without a loop's prefix)
+	At    time.Time // its time, for people
+}
+
+// Flags are the replay command's flags that resume at p.
+func (p Position) Flags() []string {
+	f := []string{"--resume-at", strconv.Itoa(p.Index)}
+	if p.ID != "" {
+		f = append(f, "--resume-id", p.ID)
+	}
+	if p.Run > 1 {
+		f = append(f, "--resume-run", strconv.Itoa(p.Run))
+	}
+	return f
+}
+
+func (p Position) String() string {
+	s := fmt.Sprintf("event %d (id %s, at %s)", p.Index, p.ID, p.At.Format(time.RFC3339))
+	if p.Run > 1 {
+		s += fmt.Sprintf(" of run %d", p.Run)
+	}
+	return s
+}
+
 // InterruptedError is returned when ctx ends before the replay finishes.
-// Next is where to resume: every event before it was acknowledged by the hub.
+// Resume is the first event the hub has not acknowledged: every event of the
+// window before it, in file order, is in the hub.
 type InterruptedError struct {
-	Run  int
-	Next time.Time
-	Sent int64
+	Resume Position
+	Sent   int64 // events sent by this replay
 }
 
 func (e *InterruptedError) Error() string {
-	return fmt.Sprintf("replay stopped after %d events (run %d); resume with: --from %s", e.Sent, e.Run, e.Next.Format(time.RFC3339))
+	return fmt.Sprintf("replay stopped after %d events, before %s; resume with: %s", e.Sent, e.Resume, strings.Join(e.Resume.Flags(), " "))
 }
 
-// ResumeFlag is the flag that continues the replay where it stopped.
-func (e *InterruptedError) ResumeFlag() string { return "--from " + e.Next.Format(time.RFC3339) }
+// FailedError is a replay that stopped on an error it cannot retry (the
+// hub's refusal, or MaxAttempts failed posts). Resume is the first event the
+// hub has not acknowledged, to continue from once the cause is fixed.
+type FailedError struct {
+	Err    error
+	Resume Position
+	Sent   int64
+}
+
+func (e *FailedError) Error() string { return e.Err.Error() }
+func (e *FailedError) Unwrap() error { return e.Err }
 
 // HubError is a refusal the replay cannot fix by retrying: a bad token, an
 // invalid event in the recording, a wrong URL.
@@ -257,6 +307,19 @@ func envelope(line []byte) (id, typ string, at time.Time, ok bool) {
 
 // Len is the number of events.
 func (r *Recording) Len() int { return len(r.lines) }
+
+// ID is the id of the event at index i. Load checked that it has one; it is
+// read again from the line rather than kept for every event.
+func (r *Recording) ID(i int) string {
+	if id, _, _, ok := envelope(r.lines[i]); ok {
+		return id
+	}
+	var env struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(r.lines[i], &env)
+	return env.ID
+}
 
 // First and Last are the earliest and latest event times.
 func (r *Recording) First() time.Time {
@@ -410,6 +473,18 @@ func newRunner(opts Options, rec *Recording) (*runner, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.ResumeAt.Run <= 0 {
+		opts.ResumeAt.Run = 1
+	}
+	if i := opts.ResumeAt.Index; i < 0 || i >= rec.Len() {
+		return nil, fmt.Errorf("cannot resume at event %d: the recording has events 0 to %d; is it the file the stopped replay read?", i, rec.Len()-1)
+	}
+	if want := opts.ResumeAt.ID; want != "" {
+		if got := rec.ID(opts.ResumeAt.Index); got != want {
+			return nil, fmt.Errorf("cannot resume at event %d: it is %s, not %s: the recording is not the one the stopped replay read; give the same file, or replay from the start (the hub drops events it already has)",
+				opts.ResumeAt.Index, got, want)
+		}
+	}
 	if opts.now == nil {
 		opts.now = time.Now
 	}
@@ -454,8 +529,12 @@ func (r *runner) run(ctx context.Context) error {
 		r.prog.Done = true
 		r.report(true)
 	}()
-	for run := 1; ; run++ {
-		if err := r.pass(ctx, run); err != nil {
+	for run := r.opts.ResumeAt.Run; ; run++ {
+		from := 0
+		if run == r.opts.ResumeAt.Run {
+			from = r.opts.ResumeAt.Index
+		}
+		if err := r.pass(ctx, run, from); err != nil {
 			return err
 		}
 		if !r.opts.Loop {
@@ -464,29 +543,33 @@ func (r *runner) run(ctx context.Context) error {
 	}
 }
 
-// pass sends the window once, as run number run.
-func (r *runner) pass(ctx context.Context, run int) error {
-	events := r.runEvents(run)
+// pass sends the window once, as run number run, from the event at index
+// from of the recording on.
+func (r *runner) pass(ctx context.Context, run, from int) error {
+	events := r.runEvents(run, from)
 	r.prog.Run, r.prog.Sent, r.prog.Total = run, 0, len(events)
+	if len(events) == 0 {
+		return nil // resumed past the window's last event
+	}
 	r.prog.Next = events[0].at
 	p := newPacer(r.opts.Speed, r.opts.MaxWait, events[0].at, r.opts.now())
 	lastPost := time.Time{}
 	for i := 0; i < len(events); {
 		if err := ctx.Err(); err != nil {
-			return r.interrupted(events[i].at)
+			return r.interrupted(run, events[i])
 		}
 		now := r.opts.now()
 		if p.paced() {
 			if w := p.wait(events[i].at, now); w > 0 {
 				if err := r.opts.sleep(ctx, w); err != nil {
-					return r.interrupted(events[i].at)
+					return r.interrupted(run, events[i])
 				}
 				continue
 			}
 			// Gather what else falls due within a tick, for fewer posts.
 			if since := now.Sub(lastPost); !lastPost.IsZero() && since < r.opts.Tick {
 				if err := r.opts.sleep(ctx, r.opts.Tick-since); err != nil {
-					return r.interrupted(events[i].at)
+					return r.interrupted(run, events[i])
 				}
 				now = r.opts.now()
 			}
@@ -498,9 +581,9 @@ func (r *runner) pass(ctx context.Context, run int) error {
 		}
 		if err := r.send(ctx, events[i:j]); err != nil {
 			if ctx.Err() != nil {
-				return r.interrupted(events[i].at)
+				return r.interrupted(run, events[i])
 			}
-			return err
+			return &FailedError{Err: err, Resume: r.position(run, events[i]), Sent: r.prog.AllSent}
 		}
 		lastPost = r.opts.now()
 		r.prog.Sent += j - i
@@ -517,37 +600,49 @@ func (r *runner) pass(ctx context.Context, run int) error {
 	return nil
 }
 
-func (r *runner) interrupted(next time.Time) error {
-	return &InterruptedError{Run: r.prog.Run, Next: next, Sent: r.prog.AllSent}
+func (r *runner) interrupted(run int, next outEvent) error {
+	return &InterruptedError{Resume: r.position(run, next), Sent: r.prog.AllSent}
+}
+
+// position is where to resume so that next is the first event sent.
+func (r *runner) position(run int, next outEvent) Position {
+	return Position{Run: run, Index: next.index, ID: r.rec.ID(next.index), At: r.rec.at[next.index]}
 }
 
 // outEvent is one event ready to post.
 type outEvent struct {
-	at   time.Time
-	line []byte
+	at    time.Time
+	line  []byte
+	index int // in the recording; a loop's marker has its run's first event's
 }
 
-// runEvents is the window as run number run sends it: the recording's own
-// lines on the first run; on later runs, new ids and a campaign.started
-// marker first, so every fold starts the run from nothing.
-func (r *runner) runEvents(run int) []outEvent {
-	out := make([]outEvent, 0, len(r.idx)+1)
+// runEvents is the window as run number run sends it, from the event at
+// index from of the recording on: the recording's own lines on the first
+// run; on later runs, new ids and a campaign.started marker first, so every
+// fold starts the run from nothing. A run resumed past its first event has
+// no marker: it would reset the fold in the middle of the run.
+func (r *runner) runEvents(run, from int) []outEvent {
+	idx := r.idx
+	for len(idx) > 0 && idx[0] < from {
+		idx = idx[1:]
+	}
+	out := make([]outEvent, 0, len(idx)+1)
 	if run == 1 {
-		for _, i := range r.idx {
-			out = append(out, outEvent{r.rec.at[i], r.rec.lines[i]})
+		for _, i := range idx {
+			out = append(out, outEvent{r.rec.at[i], r.rec.lines[i], i})
 		}
 		return out
 	}
 	prefix := "r" + strconv.Itoa(run) + "-"
 	first := r.idx[0]
-	if r.rec.types[first] != feed.TypeCampaignStarted {
+	if r.rec.types[first] != feed.TypeCampaignStarted && from <= first {
 		var env feed.Event
 		_ = json.Unmarshal(r.rec.lines[first], &env)
 		marker := feed.Event{ID: prefix + "campaign-started", Type: feed.TypeCampaignStarted, At: r.rec.at[first], District: env.District,
 			Data: mustJSON(feed.CampaignStarted{Run: run, Note: "回放第" + strconv.Itoa(run) + "轮"})}
-		out = append(out, outEvent{marker.At, mustJSON(marker)})
+		out = append(out, outEvent{marker.At, mustJSON(marker), first})
 	}
-	for _, i := range r.idx {
+	for _, i := range idx {
 		var ev feed.Event
 		if err := json.Unmarshal(r.rec.lines[i], &ev); err != nil {
 			continue // Load checked every line
@@ -562,7 +657,7 @@ func (r *runner) runEvents(run int) []outEvent {
 			}
 			ev.Data = mustJSON(cs)
 		}
-		out = append(out, outEvent{ev.At, mustJSON(ev)})
+		out = append(out, outEvent{ev.At, mustJSON(ev), i})
 	}
 	return out
 }

@@ -306,9 +306,9 @@ func TestReplayLoopIsAFreshCampaignEachRun(t *testing.T) {
 	}
 }
 
-// TestReplayInterruptedResumes stops a paced replay, then resumes it with
-// the --from the error suggests: together the runs send everything, and
-// the overlap is only events the hub answers as duplicates.
+// TestReplayInterruptedResumes stops a paced replay, then resumes it at the
+// position the error gives: together the runs send everything, and the
+// resume sends nothing the hub already has.
 func TestReplayInterruptedResumes(t *testing.T) {
 	hub, srv := newFakeHub(t)
 	rec := synthetic(300, time.Minute, true)
@@ -323,16 +323,16 @@ func TestReplayInterruptedResumes(t *testing.T) {
 	if !errors.As(err, &ie) {
 		t.Fatalf("err = %v, want *InterruptedError", err)
 	}
-	if !strings.Contains(err.Error(), "--from 2023-06-25T") {
+	first := len(hub.stored())
+	// Event 0 is the marker, so event i is alarm ev-(i-1).
+	if ie.Resume.Index != first || ie.Resume.ID != fmt.Sprintf("ev-%05d", first-1) {
+		t.Errorf("resume at %+v, want index %d (the first event not stored)", ie.Resume, first)
+	}
+	if !strings.Contains(err.Error(), fmt.Sprintf("--resume-at %d --resume-id %s", first, ie.Resume.ID)) {
 		t.Errorf("message %q does not say how to resume", err)
 	}
-	first := len(hub.stored())
-	from, err := ParseTime(strings.TrimPrefix(ie.ResumeFlag(), "--from "), zone, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var last Progress
-	opts = Options{URL: srv.URL, Token: "secret", From: from, Progress: func(p Progress) { last = p }}
+	opts = Options{URL: srv.URL, Token: "secret", ResumeAt: ie.Resume, Progress: func(p Progress) { last = p }}
 	if err := Run(context.Background(), opts, bytes.NewReader(rec)); err != nil {
 		t.Fatal(err)
 	}
@@ -341,6 +341,165 @@ func TestReplayInterruptedResumes(t *testing.T) {
 	}
 	if last.Duplicates != 0 || last.Accepted != int64(301-first) {
 		t.Errorf("resume accepted %d, duplicates %d; want %d, 0 (resume starts at the first unsent event)", last.Accepted, last.Duplicates, 301-first)
+	}
+}
+
+// outOfOrder is a live feed's recording: in arrival order, with at times
+// going back: A 10:00, B 10:05, C 10:03, D 10:06, E 10:01.
+func outOfOrder() []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	for i, m := range []int{0, 5, 3, 6, 1} {
+		data, _ := json.Marshal(feed.AlarmReceived{AlarmID: fmt.Sprint("a", i), Category: "criminal", Priority: 2})
+		enc.Encode(feed.Event{ID: string(rune('A' + i)), Type: feed.TypeAlarmReceived, Seq: uint64(i + 1),
+			At: time.Date(2023, 7, 1, 10, m, 0, 0, zone), District: "chuanhui", Data: data})
+	}
+	return b.Bytes()
+}
+
+// TestResumeSkipsNothingWhenTimesGoBack interrupts after each event of an
+// out-of-order recording in turn: the resume sends every event after the
+// stop, including those whose time is before the stop's.
+func TestResumeSkipsNothingWhenTimesGoBack(t *testing.T) {
+	rec := outOfOrder()
+	for stopAfter := 1; stopAfter < 5; stopAfter++ {
+		t.Run(fmt.Sprint("stopped after ", stopAfter), func(t *testing.T) {
+			hub, srv := newFakeHub(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			opts := Options{URL: srv.URL, Token: "secret", BatchSize: 1, ProgressEvery: time.Nanosecond, Progress: func(p Progress) {
+				if p.Sent >= stopAfter {
+					cancel()
+				}
+			}}
+			var ie *InterruptedError
+			if err := Run(ctx, opts, bytes.NewReader(rec)); !errors.As(err, &ie) {
+				t.Fatalf("err = %v, want an interruption", err)
+			}
+			if ie.Resume.Index != stopAfter || ie.Resume.ID != string(rune('A'+stopAfter)) {
+				t.Fatalf("resume at %+v, want event %d", ie.Resume, stopAfter)
+			}
+			var last Progress
+			opts = Options{URL: srv.URL, Token: "secret", BatchSize: 1, ResumeAt: ie.Resume, Progress: func(p Progress) { last = p }}
+			if err := Run(context.Background(), opts, bytes.NewReader(rec)); err != nil {
+				t.Fatal(err)
+			}
+			var ids string
+			for _, ev := range hub.stored() {
+				ids += ev.ID
+			}
+			if ids != "ABCDE" || last.Duplicates != 0 {
+				t.Fatalf("the hub got %s (%d duplicates), want ABCDE in file order and none twice", ids, last.Duplicates)
+			}
+		})
+	}
+}
+
+// TestReplayFailureSaysWhereToResume: a hub that refuses for good (here its
+// token changed) stops the replay with the position to resume from.
+func TestReplayFailureSaysWhereToResume(t *testing.T) {
+	hub, srv := newFakeHub(t)
+	rec := synthetic(50, time.Minute, false)
+	opts := Options{URL: srv.URL, Token: "secret", BatchSize: 10, ProgressEvery: time.Nanosecond, Progress: func(p Progress) {
+		if p.Sent == 20 {
+			hub.mu.Lock()
+			hub.token = "rotated"
+			hub.mu.Unlock()
+		}
+	}}
+	err := Run(context.Background(), opts, bytes.NewReader(rec))
+	var fe *FailedError
+	var he *HubError
+	if !errors.As(err, &fe) || !errors.As(err, &he) || he.Status != http.StatusUnauthorized {
+		t.Fatalf("err = %#v, want a *FailedError wrapping the 401", err)
+	}
+	if fe.Resume.Index != 20 || fe.Resume.ID != "ev-00020" || fe.Sent != 20 {
+		t.Fatalf("resume at %+v after %d sent, want event 20 after 20", fe.Resume, fe.Sent)
+	}
+	opts = Options{URL: srv.URL, Token: "rotated", ResumeAt: fe.Resume}
+	if err := Run(context.Background(), opts, bytes.NewReader(rec)); err != nil {
+		t.Fatal(err)
+	}
+	if got := hub.stored(); len(got) != 50 || got[20].ID != "ev-00020" {
+		t.Fatalf("stored %d, want all 50 in order", len(got))
+	}
+}
+
+// TestLoopResumeKeepsItsRun stops a loop in its second run and resumes it:
+// the rest of run 2 keeps run 2's ids with no second marker (which would
+// reset the fold mid-run), and run 3 follows.
+func TestLoopResumeKeepsItsRun(t *testing.T) {
+	hub, srv := newFakeHub(t)
+	rec := synthetic(20, time.Minute, false)
+	ctx, cancel := context.WithCancel(context.Background())
+	opts := Options{URL: srv.URL, Token: "secret", Loop: true, BatchSize: 4, ProgressEvery: time.Nanosecond, Progress: func(p Progress) {
+		if p.Run == 2 && p.Sent >= 9 {
+			cancel()
+		}
+	}}
+	var ie *InterruptedError
+	if err := Run(ctx, opts, bytes.NewReader(rec)); !errors.As(err, &ie) {
+		t.Fatalf("err = %v, want an interruption in run 2", err)
+	}
+	// Run 2 sent three batches of 4: its marker and events 0 to 10.
+	if ie.Resume.Run != 2 || ie.Resume.Index != 11 {
+		t.Fatalf("resume at %+v, want run 2 event 11", ie.Resume)
+	}
+	if f := strings.Join(ie.Resume.Flags(), " "); f != "--resume-at 11 --resume-id ev-00011 --resume-run 2" {
+		t.Errorf("flags %q", f)
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	opts.ResumeAt = ie.Resume
+	opts.Progress = func(p Progress) {
+		if p.Run == 3 && p.Sent == p.Total {
+			cancel()
+		}
+	}
+	if err := Run(ctx, opts, bytes.NewReader(rec)); !errors.As(err, &ie) || ie.Resume.Run != 4 {
+		t.Fatalf("err = %v, want an interruption at the start of run 4", err)
+	}
+	got := hub.stored()
+	if len(got) != 20+21+21 {
+		t.Fatalf("stored %d events, want 20 + 2 runs of 21", len(got))
+	}
+	markers := 0
+	for i, ev := range got[20:] {
+		want := "r2-"
+		if i >= 21 {
+			want = "r3-"
+		}
+		if !strings.HasPrefix(ev.ID, want) {
+			t.Fatalf("event %d of the loop runs is %s, want prefix %s", i, ev.ID, want)
+		}
+		if ev.Type == feed.TypeCampaignStarted {
+			markers++
+		}
+	}
+	if markers != 2 {
+		t.Errorf("%d campaign.started markers for runs 2 and 3, want 2", markers)
+	}
+	for id, n := range hub.ids {
+		if n != 1 {
+			t.Errorf("id %s sent %d times", id, n)
+		}
+	}
+}
+
+func TestResumeRefusesAnotherFile(t *testing.T) {
+	_, srv := newFakeHub(t)
+	rec := synthetic(10, time.Minute, false)
+	for _, tc := range []struct {
+		at   Position
+		want string
+	}{
+		{Position{Index: 3, ID: "ev-00004"}, "is ev-00003, not ev-00004"},
+		{Position{Index: 10}, "has events 0 to 9"},
+		{Position{Index: -1}, "has events 0 to 9"},
+	} {
+		err := Run(context.Background(), Options{URL: srv.URL, Token: "secret", ResumeAt: tc.at}, bytes.NewReader(rec))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("resume at %+v: err = %v, want %q", tc.at, err, tc.want)
+		}
 	}
 }
 
