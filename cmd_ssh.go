@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,19 +29,31 @@ func cmdSSH(args []string) int {
 	token := fs.String("token", "", "read token for the hub (or env SITBOARD_READ_TOKEN)")
 	authKeys := fs.String("authorized-keys", "", "OpenSSH authorized_keys file listing the station keys; re-read when it changes")
 	hostKey := fs.String("host-key", "", "host key file; an ed25519 key is generated there (mode 0600) on first start")
-	maxSessions := fs.Int("max-sessions", 100, "most board sessions open at once; past it a new session is told the limit and closed")
+	maxSessions := fs.Int("max-sessions", 100, "most slots in use at once: every logged-in connection holds one (with or without a board), each further board on one connection one more; past it a new session is told the limit and closed")
+	maxPerKey := fs.Int("max-sessions-per-key", 10, "most slots one station key may hold, so one key cannot take them all")
+	maxStartups := fs.Int("max-startups", 50, "most connections still logging in at once; past it a new connection is told so and closed at once")
+	handshake := fs.Duration("handshake-timeout", 20*time.Second, "time a connection has to log in before it is closed")
+	noSession := fs.Duration("no-session-timeout", 30*time.Second, "close a logged-in connection that has no board session for this long (such as 'ssh -N')")
+	maxTerminal := fs.String("max-terminal", fmt.Sprintf("%dx%d", sshd.DefaultMaxWidth, sshd.DefaultMaxHeight), "largest terminal (COLSxROWS) a board is drawn for; a bigger one gets a board of this size")
 	idle := fs.Duration("idle-timeout", 0, "close a session after this long without input (e.g. 30m); 0 never; keys with no-idle-timeout are exempt")
 	refresh := fs.Duration("refresh", time.Second, "least time between two board updates for one session; raise it (e.g. 3s) for very slow links")
 	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
 	verbose := fs.Bool("v", false, "log debug detail (failed handshakes)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `Usage: sitboard ssh --listen ADDR --hub URL [--token T] --authorized-keys FILE --host-key FILE [--max-sessions N] [--idle-timeout D] [--campaign FILE]
+		fmt.Fprintln(fs.Output(), `Usage: sitboard ssh --listen ADDR --hub URL [--token T] --authorized-keys FILE --host-key FILE [--max-sessions N] [--max-sessions-per-key N] [--max-startups N] [--handshake-timeout D] [--no-session-timeout D] [--max-terminal COLSxROWS] [--idle-timeout D] [--campaign FILE]
 
 Serves the board over SSH, one board per session, to the station keys in
 --authorized-keys only. A key line's options set the station's defaults:
 
   district="xihua",lang="zh",layout="compact" ssh-ed25519 AAAA... xihua-duty-room
   district="chuanhui",no-idle-timeout ssh-ed25519 AAAA... chuanhui-wall
+
+The key file must be writable by its owner only (chmod 600), as with
+OpenSSH's StrictModes; removing a key closes its open sessions within a
+second or two. Every connection is bounded: --max-startups while logging
+in, --handshake-timeout to log in, --max-sessions and --max-sessions-per-key
+once in (with or without a board), --no-session-timeout without a board,
+and --max-terminal for the board's size.
 
 Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations")`)
 		fs.PrintDefaults()
@@ -63,6 +77,15 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 	}
 	if *idle < 0 || *maxSessions < 1 || *refresh < 100*time.Millisecond {
 		fmt.Fprintln(os.Stderr, "ssh: --idle-timeout must be >= 0, --max-sessions >= 1 and --refresh >= 100ms")
+		return 2
+	}
+	if *maxPerKey < 1 || *maxStartups < 1 || *handshake < time.Second || *noSession < time.Second {
+		fmt.Fprintln(os.Stderr, "ssh: --max-sessions-per-key and --max-startups must be >= 1, --handshake-timeout and --no-session-timeout >= 1s")
+		return 2
+	}
+	maxW, maxH, err := parseTerminalSize(*maxTerminal)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ssh: --max-terminal:", err)
 		return 2
 	}
 	cfg, err := loadCampaign(*campaignFile)
@@ -92,10 +115,16 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 			Campaign: cfg,
 			Logger:   logger.With("component", "feed"),
 		}),
-		MaxSessions:    *maxSessions,
-		IdleTimeout:    *idle,
-		UpdateInterval: *refresh,
-		Logger:         logger,
+		MaxSessions:       *maxSessions,
+		MaxSessionsPerKey: *maxPerKey,
+		MaxStartups:       *maxStartups,
+		HandshakeTimeout:  *handshake,
+		NoSessionTimeout:  *noSession,
+		MaxWidth:          maxW,
+		MaxHeight:         maxH,
+		IdleTimeout:       *idle,
+		UpdateInterval:    *refresh,
+		Logger:            logger,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ssh:", err)
@@ -107,7 +136,9 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 		return 1
 	}
 	logger.Info("serving the board over SSH", "listen", ln.Addr().String(), "hub", feed.RedactURL(*hubURL),
-		"host_key", srv.HostKeyFingerprint, "max_sessions", *maxSessions, "idle_timeout", idle.String())
+		"host_key", srv.HostKeyFingerprint, "max_sessions", *maxSessions, "max_sessions_per_key", *maxPerKey,
+		"max_startups", *maxStartups, "handshake_timeout", handshake.String(), "no_session_timeout", noSession.String(),
+		"max_terminal", fmt.Sprintf("%dx%d", maxW, maxH), "idle_timeout", idle.String())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
@@ -117,4 +148,19 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 	}
 	logger.Info("stopped", "uptime", time.Since(start).Round(time.Second))
 	return 0
+}
+
+// parseTerminalSize reads COLSxROWS, such as 400x150.
+func parseTerminalSize(s string) (w, h int, err error) {
+	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
+	if ok {
+		w, err = strconv.Atoi(ws)
+		if err == nil {
+			h, err = strconv.Atoi(hs)
+		}
+	}
+	if !ok || err != nil || w < 80 || h < 24 || w > 4096 || h > 4096 {
+		return 0, 0, fmt.Errorf("%q: want COLSxROWS between 80x24 and 4096x4096, such as %dx%d", s, sshd.DefaultMaxWidth, sshd.DefaultMaxHeight)
+	}
+	return w, h, nil
 }

@@ -32,6 +32,9 @@ func TestSSHCommandFlags(t *testing.T) {
 		{"nothing", nil, 2, "--hub --authorized-keys --host-key"},
 		{"no keys file", []string{"--hub", "ws://127.0.0.1:1", "--host-key", "host/key", "--authorized-keys", "/nonexistent/keys"}, 1, "authorized keys /nonexistent/keys"},
 		{"bad refresh", []string{"--hub", "ws://h", "--host-key", "k", "--authorized-keys", "a", "--refresh", "1ms"}, 2, "--refresh >= 100ms"},
+		{"bad terminal cap", []string{"--hub", "ws://h", "--host-key", "k", "--authorized-keys", "a", "--max-terminal", "65535x65535"}, 2, "between 80x24 and 4096x4096"},
+		{"terminal cap not a size", []string{"--hub", "ws://h", "--host-key", "k", "--authorized-keys", "a", "--max-terminal", "big"}, 2, "want COLSxROWS"},
+		{"no per-key slot", []string{"--hub", "ws://h", "--host-key", "k", "--authorized-keys", "a", "--max-sessions-per-key", "0"}, 2, "--max-sessions-per-key"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -50,6 +53,31 @@ func TestSSHCommandFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestSSHCommandRefusesUnsafeKeys: a key file others can write is refused
+// at start-up with the command that fixes it, and no host key is created.
+func TestSSHCommandRefusesUnsafeKeys(t *testing.T) {
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "stations")
+	os.WriteFile(keys, []byte("# none yet\n"), 0o600)
+	if err := os.Chmod(keys, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(sitboardBin, "ssh", "--listen", "127.0.0.1:0", "--hub", "ws://127.0.0.1:1",
+		"--authorized-keys", keys, "--host-key", filepath.Join(dir, "host_key"))
+	out, _ := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 {
+		t.Errorf("exit %d, want 1; output:\n%s", code, out)
+	}
+	if want := "run: chmod 600 " + keys; !strings.Contains(string(out), want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+	if fileExists(filepath.Join(dir, "host_key")) {
+		t.Error("a host key was created for a server that did not start")
+	}
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // TestSSHCommandServesBoard runs the built binary against a real hub and
 // connects as a station.

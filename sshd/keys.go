@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -56,9 +57,20 @@ var harmlessOptions = []string{
 	"no-x11-forwarding", "no-user-rc",
 }
 
-// keyFile is the authorized_keys file, re-read whenever its size, mtime or
-// inode changes, checked on every authentication attempt. A station is
-// added or removed by editing the file; no restart, no signal.
+// keyFile is the authorized_keys file, re-read whenever its size, mtime,
+// inode, mode or owner changes, checked on every authentication attempt
+// and every KeyCheckInterval. A station is added or removed by editing the
+// file; no restart, no signal.
+//
+// Like OpenSSH's StrictModes, the file is only trusted when nobody but its
+// owner (this server's user, or root) can change it: the file and every
+// directory above it must not be writable by group or others (a directory
+// with the sticky bit, such as /tmp, is allowed). At start-up an unsafe
+// file is an error. A change that leaves the file unsafe is not trusted to
+// grant anything: the stations become those of the last safe version that
+// the new file still lists, so an unsafe edit can revoke a key but never
+// add one or change a key's options. Every such reload logs an ERROR that
+// says how to fix the permissions.
 type keyFile struct {
 	path string
 	cfg  *campaign.Config // to check district ids; nil accepts any
@@ -67,19 +79,24 @@ type keyFile struct {
 	mu       sync.Mutex
 	stamp    fileStamp
 	stations map[string]Station // by the key's wire encoding
+	safe     map[string]Station // the last version read from a safe file
 	loaded   bool
 }
 
 type fileStamp struct {
-	size  int64
-	mtime time.Time
-	ino   uint64
+	size   int64
+	mtime  time.Time
+	ino    uint64
+	mode   os.FileMode
+	uid    uint32
+	unsafe string // why the file cannot be trusted, or ""
 }
 
 func stampOf(fi os.FileInfo) fileStamp {
-	st := fileStamp{size: fi.Size(), mtime: fi.ModTime()}
+	st := fileStamp{size: fi.Size(), mtime: fi.ModTime(), mode: fi.Mode()}
 	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
 		st.ino = sys.Ino
+		st.uid = sys.Uid
 	}
 	return st
 }
@@ -92,6 +109,57 @@ func newKeyFile(path string, cfg *campaign.Config, log *slog.Logger) (*keyFile, 
 	return k, nil
 }
 
+// unsafeKeyFile says why path, whose stat is fi, could be changed by
+// someone other than its owner, and how to fix it; "" when it is safe.
+func unsafeKeyFile(path string, fi os.FileInfo) string {
+	if why := unsafeEntry(path, fi, false); why != "" {
+		return why
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Sprintf("cannot resolve its directory (%v)", err)
+	}
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		di, err := os.Stat(dir)
+		if err != nil {
+			return fmt.Sprintf("cannot check directory %s (%v)", dir, err)
+		}
+		if why := unsafeEntry(dir, di, true); why != "" {
+			return why
+		}
+		if dir == filepath.Dir(dir) {
+			return ""
+		}
+	}
+}
+
+func unsafeEntry(path string, fi os.FileInfo, isDir bool) string {
+	what := "it"
+	fix := "chmod go-w " + path
+	if isDir {
+		what = "its directory " + path
+	} else {
+		fix = "chmod 600 " + path
+	}
+	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
+		if uid := int(sys.Uid); uid != 0 && uid != os.Geteuid() {
+			return fmt.Sprintf("%s is owned by uid %d, not by this server's user (uid %d) or root; run: chown %d %s", what, uid, os.Geteuid(), os.Geteuid(), path)
+		}
+	}
+	perm := fi.Mode().Perm()
+	if perm&0o022 == 0 || (isDir && fi.Mode()&os.ModeSticky != 0) {
+		return ""
+	}
+	who := "group and others"
+	switch {
+	case perm&0o020 == 0:
+		who = "others"
+	case perm&0o002 == 0:
+		who = "its group"
+	}
+	return fmt.Sprintf("%s is writable by %s (mode %04o), so they could add their own key; run: %s", what, who, perm, fix)
+}
+
 // current returns the stations, re-reading the file if it changed. When
 // the file cannot be read the result is an error and nobody gets in: a
 // deleted or unreadable key file must fail closed.
@@ -101,10 +169,16 @@ func (k *keyFile) current() (map[string]Station, error) {
 		return nil, fmt.Errorf("authorized keys %s: %w (create it with one 'ssh-ed25519 AAAA... station' line per station)", k.path, err)
 	}
 	st := stampOf(fi)
+	// The directories are checked on every call, not only when the file
+	// changes: a chmod of a directory leaves the file's stamp as it was.
+	st.unsafe = unsafeKeyFile(k.path, fi)
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.loaded && st == k.stamp {
 		return k.stations, nil
+	}
+	if !k.loaded && st.unsafe != "" {
+		return nil, fmt.Errorf("authorized keys %s cannot be trusted: %s", k.path, st.unsafe)
 	}
 	data, err := os.ReadFile(k.path)
 	if err != nil {
@@ -114,8 +188,23 @@ func (k *keyFile) current() (map[string]Station, error) {
 	for _, p := range problems {
 		k.log.Error("authorized keys: line skipped", "file", k.path, "problem", p)
 	}
-	if k.loaded {
-		k.log.Info("authorized keys reloaded", "file", k.path, "stations", len(stations), "skipped", len(problems))
+	if st.unsafe != "" {
+		// Keep what the last safe version granted, minus what the new
+		// file no longer lists: an unsafe file may only take away.
+		kept := map[string]Station{}
+		for wire, old := range k.safe {
+			if _, listed := stations[wire]; listed {
+				kept[wire] = old
+			}
+		}
+		k.log.Error("authorized keys: refusing the changed file; no key is added and no option changes until it is fixed",
+			"file", k.path, "problem", st.unsafe, "stations_kept", len(kept), "stations_in_file", len(stations))
+		stations = kept
+	} else {
+		if k.loaded {
+			k.log.Info("authorized keys reloaded", "file", k.path, "stations", len(stations), "skipped", len(problems))
+		}
+		k.safe = stations
 	}
 	k.stations, k.stamp, k.loaded = stations, st, true
 	return stations, nil
@@ -129,6 +218,20 @@ func (k *keyFile) lookup(key gossh.PublicKey) (Station, bool, error) {
 	}
 	s, ok := stations[string(key.Marshal())]
 	return s, ok, nil
+}
+
+// byFingerprint finds a listed station by its key's fingerprint.
+func (k *keyFile) byFingerprint(fp string) (Station, bool) {
+	stations, err := k.current()
+	if err != nil {
+		return Station{}, false
+	}
+	for _, st := range stations {
+		if st.Fingerprint == fp {
+			return st, true
+		}
+	}
+	return Station{}, false
 }
 
 // parseAuthorizedKeys reads an OpenSSH authorized_keys file. A bad line is

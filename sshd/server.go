@@ -59,9 +59,28 @@ type Config struct {
 	Source             Source
 	Board              Board // nil: TUIBoard
 
-	// MaxSessions caps concurrent board sessions (default 100). A session
-	// past the cap is told the limit and closed; open ones are untouched.
+	// MaxSessions caps the slots of the server (default 100). Every
+	// authenticated connection holds one, with or without a board session,
+	// and each further session on one connection one more. A session past
+	// the cap is told the limit and closed; open ones are untouched.
 	MaxSessions int
+	// MaxSessionsPerKey caps the slots one key may hold (default 10), so a
+	// single station, or a stolen key, cannot take every slot.
+	MaxSessionsPerKey int
+	// MaxStartups caps connections that have not authenticated yet
+	// (default 50). Past it a new connection is told so and closed at once.
+	MaxStartups int
+	// NoSessionTimeout closes an authenticated connection that has no
+	// board session for this long (default 30s), such as "ssh -N".
+	NoSessionTimeout time.Duration
+	// KeyCheckInterval is how often the authorized keys are re-read to
+	// close the connections of removed keys (default 1s).
+	KeyCheckInterval time.Duration
+	// MaxWidth and MaxHeight cap the terminal size a board is drawn for
+	// (default 400x150), at the pty request and on every resize. A bigger
+	// terminal gets a board of the cap's size: the board's memory grows
+	// with the cells, and a client may ask for 65535x65535.
+	MaxWidth, MaxHeight int
 	// IdleTimeout closes a session whose station has not typed for this
 	// long; 0 never does. Keys marked no-idle-timeout are exempt.
 	IdleTimeout time.Duration
@@ -73,7 +92,7 @@ type Config struct {
 	UpdateInterval time.Duration
 	// FPS caps each session's frame rate (default 10).
 	FPS int
-	// HandshakeTimeout bounds an unauthenticated connection (default 30s).
+	// HandshakeTimeout bounds an unauthenticated connection (default 20s).
 	HandshakeTimeout time.Duration
 	Logger           *slog.Logger
 }
@@ -85,13 +104,20 @@ type Server struct {
 	feed   *fanout
 	ssh    *ssh.Server
 	log    *slog.Logger
-	active atomic.Int64
+	active atomic.Int64 // board sessions
+	// Connections in their handshake, and those refused past MaxStartups.
+	startups          atomic.Int64
+	refusedStartups   atomic.Int64
+	startupRefusalLog logGate
 	// HostKeyFingerprint is the SHA256 fingerprint stations see on first
 	// connect; operators read it out to them to check.
 	HostKeyFingerprint string
 
 	mu       sync.Mutex
 	sessions map[*stationSession]struct{}
+	conns    map[*stationConn]struct{}
+	slots    int            // in use, of MaxSessions
+	keySlots map[string]int // in use per key fingerprint
 }
 
 // defaultBoard is TUIBoard (set in board.go).
@@ -130,12 +156,31 @@ func New(cfg Config) (*Server, error) {
 		cfg.FPS = 10
 	}
 	if cfg.HandshakeTimeout <= 0 {
-		cfg.HandshakeTimeout = 30 * time.Second
+		cfg.HandshakeTimeout = 20 * time.Second
+	}
+	if cfg.MaxSessionsPerKey <= 0 {
+		cfg.MaxSessionsPerKey = 10
+	}
+	if cfg.MaxStartups <= 0 {
+		cfg.MaxStartups = 50
+	}
+	if cfg.NoSessionTimeout <= 0 {
+		cfg.NoSessionTimeout = 30 * time.Second
+	}
+	if cfg.KeyCheckInterval <= 0 {
+		cfg.KeyCheckInterval = time.Second
+	}
+	if cfg.MaxWidth <= 0 {
+		cfg.MaxWidth = DefaultMaxWidth
+	}
+	if cfg.MaxHeight <= 0 {
+		cfg.MaxHeight = DefaultMaxHeight
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, feed: newFanout(), log: cfg.Logger, sessions: map[*stationSession]struct{}{}}
+	s := &Server{cfg: cfg, feed: newFanout(), log: cfg.Logger, sessions: map[*stationSession]struct{}{},
+		conns: map[*stationConn]struct{}{}, keySlots: map[string]int{}, startupRefusalLog: logGate{every: 10 * time.Second}}
 
 	var err error
 	// The key file first: a mistyped path must not leave a host key behind.
@@ -157,6 +202,8 @@ func New(cfg Config) (*Server, error) {
 		wish.WithPublicKeyAuth(s.authorize),
 		func(srv *ssh.Server) error {
 			srv.HandshakeTimeout = cfg.HandshakeTimeout
+			srv.ConnCallback = s.onConnect
+			srv.ServerConfigCallback = s.serverConfig
 			// No forwarding of any kind: nil callbacks deny, and only the
 			// "session" channel type is registered. Subsystems (sftp) have
 			// no handlers and are refused.
@@ -216,6 +263,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	go func() { feedDone <- s.cfg.Source.Run(ctx, s.feed.publish) }()
 	serveDone := make(chan error, 1)
 	go func() { serveDone <- s.ssh.Serve(l) }()
+	go s.watchKeys(ctx)
 	select {
 	case <-ctx.Done():
 		// Tell every station why its board ends, give the messages a
@@ -226,6 +274,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 			time.Sleep(20 * time.Millisecond)
 		}
 		_ = s.ssh.Close()
+		s.closeAllConns("the board server is shutting down")
 		<-serveDone
 		return nil
 	case err := <-serveDone:
@@ -237,6 +286,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		// The feed client only returns for good on a terminal refusal
 		// (bad token): serving boards that can never update would hide it.
 		_ = s.ssh.Close()
+		s.closeAllConns("the hub subscription ended")
 		<-serveDone
 		if err == nil {
 			return nil
@@ -258,7 +308,11 @@ func (s *Server) quitAll(reason string) {
 }
 
 // Close stops accepting and closes every connection.
-func (s *Server) Close() error { return s.ssh.Close() }
+func (s *Server) Close() error {
+	err := s.ssh.Close()
+	s.closeAllConns("the board server closed")
+	return err
+}
 
 // Sessions is the number of open board sessions.
 func (s *Server) Sessions() int { return int(s.active.Load()) }
@@ -286,12 +340,22 @@ func (s *Server) stationMiddleware(next ssh.Handler) ssh.Handler {
 			refuse(sess, "sitboard: the board needs a terminal. Connect with 'ssh -t' (and without -T or -N).")
 			return
 		}
-		if n := s.active.Add(1); n > int64(s.cfg.MaxSessions) {
-			s.active.Add(-1)
-			log.Warn("session refused: limit reached", "max_sessions", s.cfg.MaxSessions)
-			refuse(sess, fmt.Sprintf("sitboard: sorry, all %d board sessions of this server are in use (the limit is %d). Please try again in a few minutes, or ask the command centre to raise --max-sessions.", s.cfg.MaxSessions, s.cfg.MaxSessions))
+		conn, _ := sess.Context().Value(ctxKeyStationConn).(*stationConn)
+		if conn == nil || conn.station.Fingerprint != st.Fingerprint {
+			log.Warn("session refused: its key is not the one its connection authenticated with")
+			refuse(sess, "sitboard: this session's key could not be verified. Reconnect.")
 			return
 		}
+		ctx, cancel := context.WithCancel(sess.Context())
+		defer cancel()
+		ss := &stationSession{Session: sess, ctx: ctx, conn: conn, station: st, started: time.Now()}
+		if refusal := s.beginSession(conn, ss); refusal != "" {
+			log.Warn("session refused: limit reached", "max_sessions", s.cfg.MaxSessions, "max_sessions_per_key", s.cfg.MaxSessionsPerKey)
+			refuse(sess, refusal)
+			return
+		}
+		defer s.endSession(conn, ss)
+		s.active.Add(1)
 		defer s.active.Add(-1)
 		if ssh.AgentRequested(sess) {
 			// The request is acknowledged by the ssh library, but this
@@ -299,16 +363,19 @@ func (s *Server) stationMiddleware(next ssh.Handler) ssh.Handler {
 			log.Info("agent forwarding requested and ignored")
 		}
 
-		ctx, cancel := context.WithCancel(sess.Context())
-		defer cancel()
-		ss := &stationSession{Session: sess, ctx: ctx, station: st, started: time.Now()}
 		ss.lastInput.Store(ss.started.UnixNano())
+		requested := ss.clampPty(s.cfg.MaxWidth, s.cfg.MaxHeight)
 		s.mu.Lock()
 		s.sessions[ss] = struct{}{}
 		s.mu.Unlock()
-		pty, _, _ := sess.Pty()
+		pty, _, _ := ss.Pty()
 		log.Info("session started", "term", pty.Term, "width", pty.Window.Width, "height", pty.Window.Height,
 			"district", st.District, "client", sess.Context().ClientVersion())
+		if requested != pty.Window {
+			log.Warn("terminal size over the cap: the board is drawn at the cap",
+				"requested_width", requested.Width, "requested_height", requested.Height,
+				"max_width", s.cfg.MaxWidth, "max_height", s.cfg.MaxHeight)
+		}
 
 		next(ss)
 
@@ -327,8 +394,10 @@ func (s *Server) stationMiddleware(next ssh.Handler) ssh.Handler {
 			rate = float64(sent) / secs
 		}
 		log.Info("session ended", "duration", dur.Round(time.Millisecond), "bytes_sent", sent,
-			"bytes_per_second", int64(rate), "reason", reason)
+			"bytes_per_second", int64(rate), "reason", reason, "sizes_over_cap", ss.clamped.Load())
 		switch {
+		case strings.Contains(reason, "removed from the authorized keys"):
+			wish.Println(ss.Session, "\r\nsitboard: closed: "+reason+". Ask the command centre if this station should still have access.\r")
 		case strings.HasPrefix(reason, "idle"):
 			wish.Println(ss.Session, "\r\nsitboard: closed after "+reason+". Press a key in the board now and then to stay connected, or ask the command centre to mark this station's key no-idle-timeout.\r")
 		case reason != "closed by the station":

@@ -16,8 +16,16 @@ import (
 type stationSession struct {
 	ssh.Session
 	ctx     context.Context
+	conn    *stationConn
 	station Station
 	started time.Time
+
+	// The terminal as the board sees it: the client's size clamped to the
+	// server's cap, at the request and on every resize (see clampPty).
+	pty     ssh.Pty
+	winch   chan ssh.Window
+	winMu   sync.Mutex
+	clamped atomic.Int64 // window sizes that were over the cap
 
 	program   atomic.Pointer[tea.Program]
 	sent      atomic.Int64
@@ -39,6 +47,61 @@ func (s *stationSession) Read(p []byte) (int, error) {
 		s.lastInput.Store(time.Now().UnixNano())
 	}
 	return n, err
+}
+
+// Pty is the client's terminal with its size clamped to the cap. The board
+// program and the wish middleware read the size only through here, so a
+// client asking for 65535x65535 gets a board of the cap's size instead of
+// a cell buffer of four billion cells.
+func (s *stationSession) Pty() (ssh.Pty, <-chan ssh.Window, bool) {
+	s.winMu.Lock()
+	defer s.winMu.Unlock()
+	return s.pty, s.winch, s.winch != nil
+}
+
+// clampPty takes over the session's window changes, clamping each to
+// maxW x maxH, until the session ends.
+func (s *stationSession) clampPty(maxW, maxH int) (requested ssh.Window) {
+	pty, changes, ok := s.Session.Pty()
+	if !ok {
+		return ssh.Window{}
+	}
+	clamp := func(w ssh.Window) ssh.Window {
+		if w.Width > maxW || w.Height > maxH {
+			s.clamped.Add(1)
+			// The pixel sizes would no longer match the cells.
+			w.Width, w.Height, w.WidthPixels, w.HeightPixels = min(w.Width, maxW), min(w.Height, maxH), 0, 0
+		}
+		return w
+	}
+	requested = pty.Window
+	pty.Window = clamp(pty.Window)
+	s.pty, s.winch = pty, make(chan ssh.Window, 1)
+	go func() {
+		for {
+			var w ssh.Window
+			select {
+			case <-s.ctx.Done():
+				return
+			case w, ok = <-changes:
+				if !ok {
+					return
+				}
+			}
+			w = clamp(w)
+			s.winMu.Lock()
+			s.pty.Window = w
+			s.winMu.Unlock()
+			// Only the newest size matters: replace one nobody has read
+			// yet, so a client sending resizes in a loop never queues.
+			select {
+			case <-s.winch:
+			default:
+			}
+			s.winch <- w
+		}
+	}()
+	return requested
 }
 
 func (s *stationSession) setReason(r string) {
