@@ -51,11 +51,24 @@ func BenchmarkSessions(b *testing.B) {
 func BenchmarkSession80x24(b *testing.B)  { benchStations(b, 1, 80, 24) }
 func BenchmarkSession120x40(b *testing.B) { benchStations(b, 1, 120, 40) }
 
+// BenchmarkSessionsOversized is BenchmarkSessions with every station
+// asking for a 65535x65535 terminal: the boards are drawn at the default
+// cap (400x150), and RSS-KB/session is what the cap lets one session cost.
+//
+//	go test ./sshd -run '^$' -bench SessionsOversized -benchtime 20x
+func BenchmarkSessionsOversized(b *testing.B) {
+	n := 10
+	if v, err := strconv.Atoi(os.Getenv("SITBOARD_BENCH_SESSIONS")); err == nil && v > 0 {
+		n = v
+	}
+	benchStations(b, n, 65535, 65535)
+}
+
 func benchStations(b *testing.B, n, w, h int) {
 	k := newTestKey(b, "bench")
 	ts := startServer(b, []string{`district="xihua",lang="zh" ` + k.line}, func(c *Config) {
 		// Production pacing, not the fast test pacing.
-		c.UpdateInterval, c.FPS, c.MaxSessions = 0, 0, n
+		c.UpdateInterval, c.FPS, c.MaxSessions, c.MaxSessionsPerKey = 0, 0, n, n
 		// Overrides to compare pacings.
 		if d, err := time.ParseDuration(os.Getenv("SITBOARD_BENCH_UPDATE")); err == nil {
 			c.UpdateInterval = d
