@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -54,9 +55,29 @@ func DecodeBatch(body []byte, maxEvents int) ([]Event, []FieldError, error) {
 	for i, raw := range raws {
 		if err := json.Unmarshal(raw, &events[i]); err != nil {
 			errs = append(errs, envelopeError(i, err))
+		} else if p := atProblem(raw); p != "" {
+			errs = append(errs, FieldError{i, "at", p})
 		}
 	}
 	return events, errs, nil
+}
+
+// atForm is RFC 3339 as the hub takes it, and as events.schema.json's
+// pattern says: upper-case T and Z, a '.' before a fraction, and an offset
+// within a day. Go's parser also takes a ',' fraction and an offset of
+// +24:00 or more; the schema does not, so neither does the hub.
+var atForm = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`)
+
+// atProblem checks the text of an event's at, which json.Unmarshal has
+// already parsed as a time.
+func atProblem(raw json.RawMessage) string {
+	var probe struct {
+		At *string `json:"at"`
+	}
+	if json.Unmarshal(raw, &probe) != nil || probe.At == nil || atForm.MatchString(*probe.At) {
+		return "" // missing or unparsable at is reported elsewhere
+	}
+	return "not an RFC 3339 time with a zone, e.g. 2023-06-25T08:00:00+08:00: use upper-case T and Z, '.' before a fraction, and an offset between -23:59 and +23:59"
 }
 
 func envelopeError(i int, err error) FieldError {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 )
 
 // FieldError says what is wrong with one event of a batch.
@@ -22,11 +21,17 @@ func (e FieldError) Error() string {
 }
 
 // Limits on identifiers and text, so a single event cannot bloat the log.
+// Ids are ASCII, so their bytes are their characters; text is counted in
+// characters (code points), as JSON Schema's maxLength counts.
 const (
 	MaxIDLen      = 128
+	MaxTypeLen    = 64
 	MaxTextLen    = 512
 	MaxDataBytes  = 8 << 10
 	MaxYearsLarge = 100
+	// MinYear bounds at from below: an earlier time is a zero or default
+	// value from the publisher, not an event.
+	MinYear = 1970
 )
 
 // Validator checks events against the campaign's districts and grids.
@@ -44,27 +49,32 @@ func (v Validator) Validate(index int, ev Event) []FieldError {
 	switch {
 	case ev.ID == "":
 		add("id", "missing: give each event a unique id (your idempotency key)")
-	case len(ev.ID) > MaxIDLen:
-		add("id", fmt.Sprintf("longer than %d bytes", MaxIDLen))
-	case !printable(ev.ID):
-		add("id", "must be printable text without spaces")
+	case IDProblem(ev.ID, MaxIDLen) != "":
+		add("id", IDProblem(ev.ID, MaxIDLen))
 	}
 	switch {
 	case ev.Type == "":
 		add("type", "missing: set a type such as \"alarm.received\"")
-	case len(ev.Type) > 64 || !printable(ev.Type):
-		add("type", "must be a short dotted name such as \"alarm.received\"")
+	case IDProblem(ev.Type, MaxTypeLen) != "":
+		add("type", IDProblem(ev.Type, MaxTypeLen)+"; a type is a short dotted name such as \"alarm.received\"")
 	}
-	if ev.At.IsZero() {
+	switch {
+	case ev.At.IsZero():
 		add("at", "missing: give an RFC 3339 time with a zone, e.g. 2023-06-25T08:00:00+08:00")
+	case ev.At.Year() < MinYear:
+		add("at", fmt.Sprintf("year %d is before %d: give the time the event happened", ev.At.Year(), MinYear))
 	}
 	switch {
 	case ev.District == "":
 		add("district", "missing: give the district id from the campaign config")
+	case IDProblem(ev.District, MaxIDLen) != "":
+		add("district", IDProblem(ev.District, MaxIDLen))
 	case v.Districts != nil && !v.Districts[ev.District]:
 		add("district", fmt.Sprintf("unknown district %q: use one of the campaign config's district ids", ev.District))
 	}
-	if ev.Grid != "" && v.Grids != nil {
+	if p := IDProblem(ev.Grid, MaxIDLen); p != "" {
+		add("grid", p)
+	} else if ev.Grid != "" && v.Grids != nil {
 		if d, ok := v.Grids[ev.Grid]; !ok {
 			add("grid", fmt.Sprintf("unknown grid %q", ev.Grid))
 		} else if d != ev.District {
@@ -80,15 +90,6 @@ func (v Validator) Validate(index int, ev Event) []FieldError {
 		errs = append(errs, fe)
 	}
 	return errs
-}
-
-func printable(s string) bool {
-	for _, r := range s {
-		if r <= ' ' || r == 0x7f || r == utf8.RuneError {
-			return false
-		}
-	}
-	return true
 }
 
 // Known reports whether t is a type the fold understands.
@@ -162,17 +163,26 @@ func Decode[T any](ev Event) (T, error) {
 	return p, err
 }
 
+// need is a required id inside data.
 func need(add func(string, string), field, val string) {
 	if val == "" {
 		add(field, "missing")
-	} else if len(val) > MaxIDLen {
-		add(field, fmt.Sprintf("longer than %d bytes", MaxIDLen))
+	} else if p := IDProblem(val, MaxIDLen); p != "" {
+		add(field, p)
 	}
 }
 
+// ref is an optional id inside data, such as a notable case's.
+func ref(add func(string, string), field, val string) {
+	if p := IDProblem(val, MaxIDLen); p != "" {
+		add(field, p)
+	}
+}
+
+// text is a text field: it reaches terminals, see TextProblem.
 func text(add func(string, string), field, val string) {
-	if len(val) > MaxTextLen {
-		add(field, fmt.Sprintf("longer than %d bytes", MaxTextLen))
+	if p := TextProblem(val); p != "" {
+		add(field, p)
 	}
 }
 
@@ -218,7 +228,7 @@ func (p *CaseFiled) check(add func(string, string)) {
 	oneOf(add, "category", p.Category, CaseCategories)
 	oneOf(add, "kind", p.Kind, []string{KindCriminal, KindAdministrative})
 	nonNeg(add, "loss_cny", p.LossCNY)
-	text(add, "notable", p.Notable)
+	ref(add, "notable", p.Notable)
 	text(add, "summary", p.Summary)
 }
 
@@ -227,7 +237,7 @@ func (p *CaseSolved) check(add func(string, string)) {
 	oneOf(add, "category", p.Category, CaseCategories)
 	oneOf(add, "kind", p.Kind, []string{KindCriminal, KindAdministrative})
 	nonNeg(add, "value_cny", p.ValueCNY)
-	text(add, "notable", p.Notable)
+	ref(add, "notable", p.Notable)
 	text(add, "summary", p.Summary)
 }
 
@@ -247,7 +257,7 @@ func (p *CaseAction) check(add func(string, string)) {
 			add("persons", "must be positive for "+p.Action)
 		}
 	}
-	text(add, "notable", p.Notable)
+	ref(add, "notable", p.Notable)
 }
 
 func (p *FugitiveCaught) check(add func(string, string)) {
