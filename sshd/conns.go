@@ -223,7 +223,10 @@ func (s *Server) endSession(c *stationConn, ss *stationSession) {
 	}
 	delete(c.sessions, ss)
 	if len(c.sessions) > 0 {
-		s.giveSlotLocked(c.station.Fingerprint)
+		// A connection that has closed gave back all its slots already.
+		if c.holdsSlot {
+			s.giveSlotLocked(c.station.Fingerprint)
+		}
 		return
 	}
 	if !c.closed && !c.revoked {

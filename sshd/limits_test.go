@@ -398,3 +398,38 @@ func TestUnsafeReloadOnlyRevokes(t *testing.T) {
 	}
 	openBoard(t, cc, 80, 24, nil).waitFor(t, "size 80x24", 10*time.Second)
 }
+
+// TestSlotsGivenBackOnce: a connection that drops with two boards open
+// gives back exactly its two slots, however its sessions and its close
+// interleave.
+func TestSlotsGivenBackOnce(t *testing.T) {
+	k := newTestKey(t, "station")
+	ts := startServer(t, []string{k.line}, withFakeBoard, func(c *Config) { c.MaxSessions = 2 })
+	for range 3 {
+		c, err := dialKey(t, ts.addr, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		openBoard(t, c, 80, 24, nil).waitFor(t, "size 80x24", 10*time.Second)
+		openBoard(t, c, 80, 24, nil).waitFor(t, "size 80x24", 10*time.Second)
+		c.Close()
+		waitUntil(t, 10*time.Second, "the connection and its sessions are gone", func() bool {
+			return ts.srv.Connections() == 0 && ts.srv.Sessions() == 0
+		})
+	}
+	// Still exactly two slots: two boards, and a third refused.
+	var held []*gossh.Client
+	for range 2 {
+		c, err := dialKey(t, ts.addr, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		openBoard(t, c, 80, 24, nil).waitFor(t, "size 80x24", 10*time.Second)
+		held = append(held, c)
+	}
+	c, err := dialKey(t, ts.addr, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	openBoard(t, c, 80, 24, nil).waitFor(t, "all 2 board sessions", 10*time.Second)
+}
