@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -432,4 +433,36 @@ func TestSlotsGivenBackOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	openBoard(t, c, 80, 24, nil).waitFor(t, "all 2 board sessions", 10*time.Second)
+}
+
+// TestOpenSSHNoSession: the real client's "ssh -N" logs in and opens no
+// session; the server closes it after the no-session timeout, and the
+// client exits.
+func TestOpenSSHNoSession(t *testing.T) {
+	if _, err := exec.LookPath("ssh"); err != nil {
+		t.Skip("ssh not installed: apt-get install openssh-client")
+	}
+	dir := t.TempDir()
+	key, keyPath := newTestKeyFile(t, dir, "station")
+	ts := startServer(t, []string{key.line}, withFakeBoard, func(c *Config) { c.NoSessionTimeout = time.Second })
+	host, port, _ := net.SplitHostPort(ts.addr)
+	cmd := exec.Command("ssh", "-N", "-i", keyPath, "-p", port, "-o", "StrictHostKeyChecking=no",
+		"-o", "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+		"-o", "LogLevel=ERROR", "station@"+host)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("ssh -N was not disconnected; log:\n%s", ts.logs.String())
+	}
+	waitUntil(t, 5*time.Second, "the time-out is logged", func() bool {
+		logs := ts.logs.String()
+		return strings.Contains(logs, `msg="connection authenticated"`) && strings.Contains(logs, `reason="no board session within 1s"`)
+	})
 }
