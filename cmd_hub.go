@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"sitboard/feed"
 	"sitboard/feed/hub"
 )
 
@@ -118,12 +119,14 @@ func cmdHub(args []string) int {
 		fmt.Fprintf(os.Stderr, "hub: cannot listen on %s: %v (pick a free --listen address)\n", *listen, err)
 		return 1
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	// Tokens are never logged on purpose; the redactor also catches them
+	// (and a NATS URL's password) inside errors that quote a URL.
+	logger := slog.New(feed.RedactHandler(slog.NewTextHandler(os.Stderr, nil), ingest, read))
 	opts.Logger = logger
 	h, err := hub.New(opts)
 	if err != nil {
 		ln.Close()
-		fmt.Fprintln(os.Stderr, "hub:", strings.TrimPrefix(err.Error(), "hub: "))
+		fmt.Fprintln(os.Stderr, "hub:", feed.Redact(strings.TrimPrefix(err.Error(), "hub: "), ingest, read))
 		return 1
 	}
 	srv := &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second}
@@ -153,7 +156,7 @@ func cmdHub(args []string) int {
 		logger.Info("draining", "signal", s.String())
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintln(os.Stderr, "hub:", err)
+			fmt.Fprintln(os.Stderr, "hub:", feed.RedactError(err, ingest, read))
 			h.Close()
 			return 1
 		}
@@ -165,7 +168,7 @@ func cmdHub(args []string) int {
 	defer cancel()
 	srv.Shutdown(ctx)
 	if closeErr != nil {
-		fmt.Fprintln(os.Stderr, "hub:", closeErr)
+		fmt.Fprintln(os.Stderr, "hub:", feed.RedactError(closeErr, ingest, read))
 		return 1
 	}
 	return 0

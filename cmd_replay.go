@@ -148,7 +148,7 @@ func cmdReplay(args []string) int {
 			pace = fmt.Sprintf("at %sx (about %s)", *speedFlag, (time.Duration(float64(last.Sub(first)) / speed)).Round(time.Second))
 		}
 		fmt.Fprintf(os.Stderr, "replay: %s: %d events, %s to %s, to %s %s. Ctrl-C stops.\n",
-			file, rec.Len(), first.Format("2006-01-02 15:04"), last.Format("2006-01-02 15:04"), *hubURL, pace)
+			file, rec.Len(), first.Format("2006-01-02 15:04"), last.Format("2006-01-02 15:04"), feed.RedactURL(*hubURL), pace)
 	}
 	err = replay.RunRecording(ctx, opts, rec)
 	out.end()
@@ -192,7 +192,7 @@ func parseSpeed(s string) (float64, error) {
 // file, hub, pace and date filters, and the position. The token is never
 // printed.
 func resumeCommand(file, hub, speed, from, until string, loop bool, at replay.Position) string {
-	args := []string{"sitboard", "replay", file, "--hub", hub, "--speed", speed}
+	args := []string{"sitboard", "replay", file, "--hub", feed.RedactURL(hub), "--speed", speed}
 	if from != "" {
 		args = append(args, "--from", from)
 	}

@@ -11,6 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"sitboard/feed"
 	"sitboard/feed/client"
 	"sitboard/tui"
 )
@@ -42,7 +43,7 @@ func cmdWatch(args []string) int {
 		return 2
 	}
 	if _, err := client.StreamURL(*hubURL); err != nil {
-		fmt.Fprintln(os.Stderr, "sitboard watch:", err)
+		fmt.Fprintln(os.Stderr, "sitboard watch:", feed.RedactError(err))
 		return 2
 	}
 	cfg, err := loadCampaign(*campaignFile)

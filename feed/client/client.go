@@ -164,7 +164,7 @@ func Run(ctx context.Context, opts Options, out func(Batch)) error {
 	}
 	u, err := StreamURL(opts.URL)
 	if err != nil {
-		return err
+		return feed.RedactError(err, opts.Token)
 	}
 	if opts.MinBackoff <= 0 {
 		opts.MinBackoff = 250 * time.Millisecond
@@ -186,7 +186,9 @@ func Run(ctx context.Context, opts Options, out func(Batch)) error {
 	r.emit(nil, nil, false)
 	for {
 		started := time.Now()
-		err := r.session(ctx)
+		// The address may carry ?token=, and errors quote it: what reaches
+		// the board, the log and the caller is redacted once, here.
+		err := feed.RedactError(r.session(ctx), r.opts.Token)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -266,7 +268,7 @@ func (r *runner) session(ctx context.Context) error {
 			case http.StatusUnauthorized, http.StatusForbidden:
 				return &CloseError{Code: feed.CloseBadToken, Reason: "HTTP " + resp.Status}
 			case http.StatusNotFound:
-				return &CloseError{Code: feed.CloseBadRequest, Reason: "HTTP 404 at " + r.url + ": is this a sitboard hub?"}
+				return &CloseError{Code: feed.CloseBadRequest, Reason: "HTTP 404 at " + feed.Redact(r.url, r.opts.Token) + ": is this a sitboard hub?"}
 			}
 			return fmt.Errorf("hub answered %s to the websocket handshake", resp.Status)
 		}

@@ -444,7 +444,7 @@ func EventsURL(hub string) (string, error) {
 func newRunner(opts Options, rec *Recording) (*runner, error) {
 	u, err := EventsURL(opts.URL)
 	if err != nil {
-		return nil, err
+		return nil, feed.RedactError(err, opts.Token)
 	}
 	if opts.Speed < 0 {
 		return nil, errors.New("speed must be positive, or 0 for max")
@@ -706,7 +706,10 @@ func (r *runner) post(ctx context.Context, evs []outEvent) error {
 	}
 	delay := r.opts.MinBackoff
 	for attempt := 1; ; attempt++ {
+		// The hub address may carry a secret (?token=, user:pass@), and
+		// net/http's errors quote it.
 		retryAfter, err := r.postOnce(ctx, body.Bytes(), evs)
+		err = feed.RedactError(err, r.opts.Token)
 		if err == nil {
 			return nil
 		}

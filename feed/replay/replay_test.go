@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -641,6 +642,36 @@ func TestLoad(t *testing.T) {
 			}
 			if rec.Len() != tc.n || !rec.First().Equal(time.Date(2023, 6, 25, 0, 0, 0, 0, zone)) {
 				t.Fatalf("loaded %d events from %s", rec.Len(), rec.First())
+			}
+		})
+	}
+}
+
+// TestReplayErrorsHideToken: a hub address carrying a secret (?token=,
+// user:pass@) or the ingest token itself never appears in the error or
+// the retry warnings, whatever net/http quotes.
+func TestReplayErrorsHideToken(t *testing.T) {
+	const secret = "ingest-secret-4242"
+	_, srv := newFakeHub(t)
+	rec := synthetic(5, time.Minute, false)
+	for _, tc := range []struct {
+		name string
+		opts Options
+	}{
+		{"network down", Options{URL: "http://u:" + secret + "@127.0.0.1:1/?token=" + secret, Token: secret, MaxAttempts: 2}},
+		{"wrong path", Options{URL: srv.URL + "/nothing?token=" + secret, Token: "secret"}},
+		{"bad scheme", Options{URL: "ftp://x/?token=" + secret, Token: secret}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			opts := fastRetry(tc.opts)
+			opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			err := Run(context.Background(), opts, bytes.NewReader(rec))
+			if err == nil {
+				t.Fatal("replay succeeded")
+			}
+			if strings.Contains(err.Error(), secret) || strings.Contains(logs.String(), secret) {
+				t.Fatalf("secret shown:\nerr: %v\nlog: %s", err, logs.String())
 			}
 		})
 	}
