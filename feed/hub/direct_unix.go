@@ -25,12 +25,10 @@ func rawConn(c net.Conn) syscall.RawConn {
 // socket is not an error: it returns what was written.
 //
 // It runs under Control, not the RawConn's Write, which would take the
-// descriptor's write lock and so could wait: gorilla's reader answers a
-// protocol violation with a close frame written with a 1s deadline, and the
-// fan-out must never wait for one board. Every other write to the socket
-// happens under the subscriber's wmu, which the caller holds; a write can
-// only overlap gorilla's close frame on a connection that is being torn
-// down for a protocol violation.
+// descriptor's write lock and so could wait: the fan-out must never wait
+// for one board. Every write to the socket happens in subscriber.send,
+// under the subscriber's wmu, which the caller holds; gorilla's own writes
+// are discarded (guardedConn).
 func writeNow(rc syscall.RawConn, b []byte) (int, error) {
 	var n int
 	var werr error

@@ -42,6 +42,7 @@ const (
 	DefaultRingBytes       = 64 << 20
 	DefaultMaxHistory      = 200_000
 	DefaultHeartbeat       = 2 * time.Second
+	DefaultPingInterval    = 10 * time.Second
 	DefaultBatchLinger     = 10 * time.Millisecond
 	DefaultMaxAge          = 400 * 24 * time.Hour // a campaign plus the same period next year (同比)
 	DefaultMaxBytesFile    = 16 << 30
@@ -117,6 +118,9 @@ type Options struct {
 	RingBytes         int // and the most memory they may hold
 	MaxHistory        int // most events replayed from the log on resume before a snapshot is cheaper
 	HeartbeatInterval time.Duration
+	// PingInterval is how often the hub pings each board (default 10s); a
+	// board that answers nothing for three intervals is dropped.
+	PingInterval time.Duration
 	// BatchLinger is how long the fold at least waits for more events
 	// before sending a batch while boards are connected (default 10ms):
 	// fewer, larger frames cost every board fewer writes, for at most this
@@ -173,7 +177,10 @@ type Hub struct {
 	// so Close waits for in-flight publishes to be acknowledged.
 	drain sync.RWMutex
 	loops sync.WaitGroup
-	m     *metrics
+	// preambles counts the goroutines sending boards their snapshot or
+	// missed events.
+	preambles sync.WaitGroup
+	m         *metrics
 	// metricsHandler serves m's registry on /metrics.
 	metricsHandler http.Handler
 }
@@ -302,6 +309,9 @@ func setDefaults(o *Options) {
 	}
 	if o.HeartbeatInterval == 0 {
 		o.HeartbeatInterval = DefaultHeartbeat
+	}
+	if o.PingInterval == 0 {
+		o.PingInterval = DefaultPingInterval
 	}
 	if o.BatchLinger == 0 {
 		o.BatchLinger = DefaultBatchLinger
@@ -663,14 +673,8 @@ func (h *Hub) targetsLocked() []*subscriber {
 // fanOut gives every target the frame. Most take it straight into their
 // socket, so fan-out wakes no goroutine; the rest queue it.
 func (h *Hub) fanOut(targets []*subscriber, it item) {
-	direct := 0
 	for i, s := range targets {
-		if s.deliver(it) {
-			direct++
-			if !it.f.folded.IsZero() {
-				h.m.deliveryLag.Observe(time.Since(it.f.folded).Seconds())
-			}
-		}
+		s.deliver(it) // counts itself in the metrics
 		if i%fanOutYield == fanOutYield-1 {
 			// A fan-out to a thousand boards takes milliseconds of
 			// syscalls; let ingest and the log's goroutines run between
@@ -679,8 +683,6 @@ func (h *Hub) fanOut(targets []*subscriber, it item) {
 		}
 	}
 	clear(targets) // do not keep gone subscribers alive
-	h.m.frames.Add(float64(direct))
-	h.m.deliveries.Add(float64(direct * it.events))
 }
 
 // heartbeat tells every board the head seq, so a board can tell a quiet
@@ -739,7 +741,7 @@ func (h *Hub) Close() error {
 	h.drain.Unlock() // a barrier: every in-flight ingest has finished
 	h.mu.Lock()
 	for s := range h.subs {
-		s.shutdown(feed.CloseShutdown, "hub is shutting down; reconnect in a moment", true)
+		s.shutdown(feed.CloseShutdown, shutdownReason, true)
 	}
 	h.mu.Unlock()
 	if h.consumer != nil {
@@ -748,6 +750,7 @@ func (h *Hub) Close() error {
 	close(h.closing)
 	h.loops.Wait()
 	h.waitSubscribers(3 * time.Second)
+	h.preambles.Wait()
 	h.shutdownLog()
 	h.log.Info("hub stopped")
 	return nil

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"sitboard/feed/hub/hubtest"
 )
@@ -94,8 +95,24 @@ func TestDeliveryLagObserved(t *testing.T) {
 	c.mustNext() // snapshot
 	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "lag", 0, 5))
 	c.collect(0, 5)
-	if got := metric(t, s.URL, "sitboard_delivery_lag_seconds_count"); got == "0" {
-		t.Fatal("a batch reached a board but the delivery lag histogram has no observation")
+	// The hub counts a frame after its last byte is in the socket, which
+	// the board may read first: wait for the count.
+	waitMetric(t, s.URL, "sitboard_delivery_lag_seconds_count", func(v string) bool { return v != "0" })
+}
+
+// waitMetric polls /metrics until name's value satisfies ok.
+func waitMetric(t *testing.T, url, name string, ok func(string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		v := metric(t, url, name)
+		if ok(v) {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s stayed at %s", name, v)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
