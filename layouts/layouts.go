@@ -63,7 +63,10 @@ type Layout struct {
 	MinWidth      int    `toml:"min_width"`
 	MinHeight     int    `toml:"min_height"`
 	RotateSeconds int    `toml:"rotate_seconds"`
-	Rows          []Row  `toml:"rows"`
+	// BigFigures draws the KPI band in big digits, readable from across
+	// the room, where the band has five lines or more; b toggles it.
+	BigFigures bool  `toml:"big_figures"`
+	Rows       []Row `toml:"rows"`
 
 	// Source is where the layout came from: "builtin:NAME" or a file path.
 	Source string `toml:"-"`
@@ -256,8 +259,10 @@ func (l *Layout) RotatorPages() []string {
 	return nil
 }
 
-// Gap is the number of blank columns between regions in a row.
-const Gap = 1
+// Gap is the number of blank columns between regions in a row: two, so a
+// region whose text runs to its last column still reads apart from the
+// next one.
+const Gap = 2
 
 // Place lays the layout out on a w x h terminal. Fixed rows and columns get
 // their size first; flexible ones share the rest by weight, the remainder

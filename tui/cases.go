@@ -10,9 +10,12 @@ import (
 
 // renderCases: the recent closures and the notable cases.
 func renderCases(c *Context, w, h int) []string {
-	secs := []section{{c.T("strike.closures"), closureLines(c, colWidth(w), max(h-2, 1))}}
-	secs = append(secs, section{c.T("strike.notables"), notableLines(c)})
-	return stack(c, w, h, secs)
+	return stack(c, w, h, func(cw int) []section {
+		return []section{
+			{title: c.T("strike.closures"), lines: closureLines(c, cw, max(h-2, 1))},
+			{title: c.T("strike.notables"), lines: notableLines(c, cw)},
+		}
+	})
 }
 
 func closureLines(c *Context, w, n int) []string {
@@ -42,7 +45,7 @@ func closureLines(c *Context, w, n int) []string {
 	return out
 }
 
-func notableLines(c *Context) []string {
+func notableLines(c *Context, w int) []string {
 	var out []string
 	for _, n := range c.Cfg.Notable {
 		status := c.St.Dim.R(c.T("notable.pending"))
@@ -62,7 +65,7 @@ func notableLines(c *Context) []string {
 				where = " " + c.districtName(ns.District)
 			}
 		}
-		out = append(out, status+" "+c.notableName(n.ID)+c.St.Dim.R(where))
+		out = append(out, Trunc(status+" "+c.notableName(n.ID)+c.St.Dim.R(where), w))
 	}
 	return out
 }

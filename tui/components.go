@@ -35,7 +35,7 @@ var pages = map[string]renderFunc{
 	layouts.Grid:    renderGridPage,
 	layouts.Cases:   renderCases,
 	layouts.Trends:  renderTrends,
-	layouts.Ranking: renderRanking,
+	layouts.Ranking: rankingTable,
 }
 
 // region is the common Component: it renders through a pure function and
@@ -85,7 +85,7 @@ func newComponent(c *Context, p layouts.Placed) Component {
 	k := c.Keys
 	switch p.Kind {
 	case layouts.Rotator:
-		return &rotatorRegion{region: region{ctx: c, kind: p.Kind, help: []key.Binding{k.Pause, k.Prev, k.Next, k.Jump1}}, pages: p.Pages}
+		return &rotatorRegion{region: region{ctx: c, kind: p.Kind, help: []key.Binding{k.Pause, k.Prev, k.Next, k.Jump}}, pages: p.Pages}
 	case layouts.Header:
 		return &region{ctx: c, kind: p.Kind, live: true, render: line(renderHeader)}
 	case layouts.Status:

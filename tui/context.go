@@ -44,7 +44,15 @@ type Context struct {
 	Alerts     *alertState
 	Flash      bool
 	LayoutName string
-	LayoutErr  string
+	// BigFigures draws the KPI band in big digits where it has the lines:
+	// the layout's default until the b key toggles it.
+	BigFigures bool
+	bigSet     bool
+	// notice is a short message the status bar shows until noticeUntil,
+	// such as the theme's name after t.
+	notice      string
+	noticeUntil time.Time
+	LayoutErr   string
 
 	// Version changes whenever anything a cached rendering depends on
 	// changes: data, language, theme, filter, page, size.
@@ -123,4 +131,12 @@ func (c *Context) toggleFilter() {
 		return
 	}
 	c.Filter, c.District = true, ds[i+1].ID
+}
+
+// noticeFor is how long a notice stays in the status bar.
+const noticeFor = 3 * time.Second
+
+// notify shows a short message in the status bar for noticeFor.
+func (c *Context) notify(msg string, now time.Time) {
+	c.notice, c.noticeUntil = msg, now.Add(noticeFor)
 }

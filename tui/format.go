@@ -144,3 +144,28 @@ func spark(st *Styles, vals []int64, w int) string {
 
 // padRight pads or truncates plain or styled text to w columns.
 func padRight(s string, w int) string { return Fit(s, w) }
+
+// fmtCompact is a count in the short form a narrow tile needs: 万 and 亿
+// in Chinese, k, M and B in English, from 100,000 up (below that the
+// short form saves nothing); smaller counts are as fmtInt writes them.
+func fmtCompact(lang string, v int64) string {
+	f := float64(v)
+	if lang == "zh" {
+		switch {
+		case v >= 100_000_000:
+			return trimFloat(f/1e8, 2) + "亿"
+		case v >= 100_000:
+			return trimFloat(f/1e4, 2) + "万"
+		}
+		return fmtInt(v)
+	}
+	switch {
+	case v >= 1_000_000_000:
+		return trimFloat(f/1e9, 2) + "B"
+	case v >= 1_000_000:
+		return trimFloat(f/1e6, 2) + "M"
+	case v >= 100_000:
+		return trimFloat(f/1e3, 1) + "k"
+	}
+	return fmtInt(v)
+}

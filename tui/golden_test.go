@@ -85,7 +85,7 @@ func checkWidths(t *testing.T, name, out string, w, h int) {
 }
 
 func TestGoldens(t *testing.T) {
-	sizes := [][2]int{{80, 24}, {120, 40}, {200, 60}}
+	sizes := invariantSizes
 	for _, layout := range layouts.Names() {
 		for _, lang := range Langs {
 			for _, theme := range []string{"dark", "mono"} {

@@ -12,14 +12,14 @@ import (
 // renderHazard: rectified against found per unit type as progress bars,
 // disputes and their resolution rate, schools, days without an accident.
 func renderHazard(c *Context, w, h int) []string {
+	return stack(c, w, h, func(cw int) []section { return hazardSections(c, cw) })
+}
+
+// hazardSections builds the page for columns cw wide.
+func hazardSections(c *Context, cw int) []section {
 	st := c.St
 	t := c.D.C
-	lw := 8
-	if c.Lang == "en" {
-		lw = 14
-	}
-	cw := colWidth(w)
-	var rows, vals []string
+	var vals []string
 	var fracs []float64
 	for _, u := range feed.UnitTypes {
 		found, fixed := t.Found[u], t.Rectified[u]
@@ -37,18 +37,18 @@ func renderHazard(c *Context, w, h int) []string {
 		insp = append(insp, fmtInt(t.Inspections[u]))
 	}
 	insp = alignRight(insp)
-	for i, u := range feed.UnitTypes {
-		v := vals[i] + " " + st.Dim.R(c.Tf("hazard.inspections", insp[i]))
-		rows = append(rows, barRow(c, cw, c.label("unit.", u), fracs[i], v, lw))
+	for i := range vals {
+		vals[i] += " " + st.Dim.R(c.Tf("hazard.inspections", insp[i]))
 	}
+	lw, names := labelColumn(c, "unit.", feed.UnitTypes, labelCap(c))
 	var secs []section
-	secs = append(secs, section{c.T("hazard.units"), rows})
+	secs = append(secs, barSection(c, c.T("hazard.units"), cw, lw, names, fracs, vals))
 	dr := campaign.Rate(t.DisputesResolved, t.DisputesFound)
 	frac := 0.0
 	if dr.OK {
 		frac = dr.Value / 100
 	}
-	secs = append(secs, section{c.Tf("hazard.disputes", fmtInt(t.DisputesResolved), fmtInt(t.DisputesFound)), []string{
+	secs = append(secs, section{title: c.Tf("hazard.disputes", fmtInt(t.DisputesResolved), fmtInt(t.DisputesFound)), lines: []string{
 		barRow(c, cw, "", frac, fmtPct(dr), 0),
 	}})
 	var safe string
@@ -57,11 +57,10 @@ func renderHazard(c *Context, w, h int) []string {
 	} else {
 		safe = st.Bad.R(c.Tf("hazard.accidents", fmtInt(t.MajorAccidents)))
 	}
-	secs = append(secs, section{lines: []string{
-		c.Tf("hazard.schools", st.Value.R(fmtInt(t.Inspections[feed.UnitSchool])), st.Value.R(fmtInt(t.Rectified[feed.UnitSchool])), st.Value.R(fmtInt(t.Officers[feed.DutySchool]))),
-		c.Tf("hazard.notices", st.Value.R(fmtInt(t.Notices))),
-		safe,
-		labelled(c, "trend.rectified", spark(st, c.daySeries(func(d campaign.DayCounts) int64 { return d.Rectified }), min(cw-10, 98))),
-	}})
-	return stack(c, w, h, secs)
+	schools := c.Tf("hazard.schools", st.Value.R(fmtInt(t.Inspections[feed.UnitSchool])), st.Value.R(fmtInt(t.Rectified[feed.UnitSchool])), st.Value.R(fmtInt(t.Officers[feed.DutySchool])))
+	lines := flowText(schools, cw)
+	lines = append(lines, c.Tf("hazard.notices", st.Value.R(fmtInt(t.Notices))), safe,
+		labelled(c, "trend.rectified", spark(st, c.daySeries(func(d campaign.DayCounts) int64 { return d.Rectified }), min(cw-10, 98))))
+	secs = append(secs, section{lines: lines})
+	return secs
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -13,8 +14,9 @@ func renderHelp(c *Context, w, h int) []string {
 	for _, b := range c.Keys.FullHelp() {
 		hp := b.Help()
 		keys := hp.Key
-		if b.Help().Desc == "key.jump" {
-			keys = "1 2 3"
+		if hp.Desc == "key.jump" {
+			// As many digits as the rotator has pages.
+			keys = fmt.Sprintf("1-%d", max(len(c.Rot.pages), 1))
 		}
 		out = append(out, "   "+st.Accent.R(Fit(keys, 10))+"  "+c.T(hp.Desc))
 	}

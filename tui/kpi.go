@@ -7,16 +7,41 @@ import (
 	"sitboard/campaign"
 )
 
-// The KPI band: one tile per headline figure.
+// The KPI band: one tile per headline figure. Tiles size to their content
+// and the spare columns are shared out, so a headline number is never cut:
+// where the full numbers do not fit, large ones take their 万 / k form;
+// where that is not enough, the band falls back to a denser form.
 
 // kpiTile is one KPI: today's value, the campaign total, and a comparison.
 type kpiTile struct {
+	key                 string // label suffix: "kpi."+key, "kpis."+key
 	label, short        string
-	today, total        string
+	today               string // today's value as the boxed tile shows it
+	todayInc            string // today's value as an increment: "+40", "+3/+0"
+	totals              []int64
+	total               string // the totals in full, or the rate
+	rate                campaign.Figure
 	cmpLabel            string
 	cmp                 campaign.Figure
 	hasCmp, lowerIsGood bool
 	isRate              bool
+}
+
+// totalText is the tile's headline: the totals in full or in their
+// compact form, or the rate.
+func (k kpiTile) totalText(lang string, compact bool) string {
+	if k.isRate {
+		return fmtPct(k.rate)
+	}
+	parts := make([]string, len(k.totals))
+	for i, v := range k.totals {
+		if compact {
+			parts[i] = fmtCompact(lang, v)
+		} else {
+			parts[i] = fmtInt(v)
+		}
+	}
+	return strings.Join(parts, "/")
 }
 
 func kpiTiles(c *Context) []kpiTile {
@@ -24,6 +49,7 @@ func kpiTiles(c *Context) []kpiTile {
 	t := d.C
 	b := c.Cfg.Baselines
 	today := fmtInt // d.Today is the district's when filtered
+	inc := func(v int64) string { return "+" + fmtInt(v) }
 	cmp := func(metric string, base map[string]int64) campaign.Figure {
 		if d.Filtered {
 			return campaign.Figure{} // the baselines are city-wide: a district has no honest comparison
@@ -38,19 +64,58 @@ func kpiTiles(c *Context) []kpiTile {
 	for _, v := range t.Officers {
 		officers += v
 	}
-	todayRate := fmtPct(campaign.Rate(d.Today.DisputesResolved, d.Today.DisputesFound))
-	return []kpiTile{
-		{label: c.T("kpi.alarms_criminal"), short: c.T("kpis.alarms_criminal"), today: today(d.Today.AlarmsCriminal), total: fmtInt(campaign.Metric(t, "alarms_criminal")),
-			cmpLabel: c.T("kpi.mom"), cmp: cmp("alarms_criminal", b.Previous), hasCmp: true, lowerIsGood: true},
-		{label: c.T("kpi.alarms_public_order"), short: c.T("kpis.alarms_public_order"), today: today(d.Today.AlarmsPublic), total: fmtInt(campaign.Metric(t, "alarms_public_order")),
-			cmpLabel: c.T("kpi.mom"), cmp: cmp("alarms_public_order", b.Previous), hasCmp: true, lowerIsGood: true},
-		{label: c.T("kpi.cases_filed"), short: c.T("kpis.cases_filed"), today: today(d.Today.CasesFiled), total: fmtInt(campaign.Metric(t, "criminal_cases_filed")),
-			cmpLabel: c.T("kpi.yoy"), cmp: cmp("criminal_cases_filed", b.LastYear), hasCmp: true, lowerIsGood: true},
-		{label: c.T("kpi.solved"), short: c.T("kpis.solved"), today: today(d.Today.CasesSolved) + "/" + today(d.Today.Arrested), total: fmtInt(solved) + "/" + fmtInt(arrested)},
-		{label: c.T("kpi.officers"), short: c.T("kpis.officers"), today: today(d.Today.Officers), total: fmtInt(officers)},
-		{label: c.T("kpi.rectified"), short: c.T("kpis.rectified"), today: today(d.Today.Rectified), total: fmtInt(int64(campaign.DistrictMeasure(t, "hazards_rectified")))},
-		{label: c.T("kpi.dispute_rate"), short: c.T("kpis.dispute_rate"), today: todayRate, total: fmtPct(campaign.Rate(t.DisputesResolved, t.DisputesFound)), isRate: true},
+	count := func(key string, todayV int64, totals ...int64) kpiTile {
+		k := kpiTile{key: key, label: c.T("kpi." + key), short: c.T("kpis." + key), today: today(todayV), todayInc: inc(todayV), totals: totals}
+		k.total = k.totalText(c.Lang, false)
+		return k
 	}
+	withCmp := func(k kpiTile, label, metric string, base map[string]int64) kpiTile {
+		k.cmpLabel, k.cmp, k.hasCmp, k.lowerIsGood = c.T(label), cmp(metric, base), true, true
+		return k
+	}
+	solvedTile := count("solved", 0, solved, arrested)
+	solvedTile.today = today(d.Today.CasesSolved) + "/" + today(d.Today.Arrested)
+	solvedTile.todayInc = inc(d.Today.CasesSolved) + "/" + inc(d.Today.Arrested)
+	// Today's resolutions include older disputes, so a rate of today's
+	// resolved over today's new disputes would pass 100%: today shows both
+	// counts, the campaign the rate (docs/figures.md).
+	disputes := kpiTile{key: "dispute_rate", label: c.T("kpi.dispute_rate"), short: c.T("kpis.dispute_rate"), isRate: true,
+		rate:     campaign.Rate(t.DisputesResolved, t.DisputesFound),
+		today:    c.Tf("kpi.disputes_today", fmtInt(d.Today.DisputesResolved), fmtInt(d.Today.DisputesFound)),
+		todayInc: c.Tf("kpi.disputes_inc", fmtInt(d.Today.DisputesResolved), fmtInt(d.Today.DisputesFound))}
+	disputes.total = disputes.totalText(c.Lang, false)
+	return []kpiTile{
+		withCmp(count("alarms_criminal", d.Today.AlarmsCriminal, campaign.Metric(t, "alarms_criminal")), "kpi.mom", "alarms_criminal", b.Previous),
+		withCmp(count("alarms_public_order", d.Today.AlarmsPublic, campaign.Metric(t, "alarms_public_order")), "kpi.mom", "alarms_public_order", b.Previous),
+		withCmp(count("cases_filed", d.Today.CasesFiled, campaign.Metric(t, "criminal_cases_filed")), "kpi.yoy", "criminal_cases_filed", b.LastYear),
+		solvedTile,
+		count("officers", d.Today.Officers, officers),
+		count("rectified", d.Today.Rectified, int64(campaign.DistrictMeasure(t, "hazards_rectified"))),
+		disputes,
+	}
+}
+
+// bigTiles are the tiles the big-figure band shows: one number per tile,
+// so solved and arrested part.
+func bigTiles(c *Context, tiles []kpiTile) []kpiTile {
+	var out []kpiTile
+	for _, k := range tiles {
+		if k.key != "solved" {
+			out = append(out, k)
+			continue
+		}
+		d := &c.D
+		for i, part := range []struct {
+			key   string
+			today int64
+		}{{"cases_solved", d.Today.CasesSolved}, {"arrested", d.Today.Arrested}} {
+			p := kpiTile{key: part.key, label: c.T("kpi." + part.key), short: c.T("kpis." + part.key),
+				today: fmtInt(part.today), todayInc: "+" + fmtInt(part.today), totals: k.totals[i : i+1]}
+			p.total = p.totalText(c.Lang, false)
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // cmpText is "MoM ▾7.16%" in the colour that says whether it is good news.
@@ -87,72 +152,203 @@ func abs(f float64) float64 {
 	return f
 }
 
-// renderKPI lays the tiles out in a row of boxes when there are three or
-// more lines, or as a grid of one-line tiles below that.
+// renderKPI picks the richest form that shows every number whole: big
+// figures on the wall when enabled, a row of boxes with three or more
+// lines, else tiles flowed over the lines there are.
 func renderKPI(c *Context, w, h int) []string {
-	st := c.St
 	tiles := kpiTiles(c)
-	n := len(tiles)
-	if cw := (w - (n - 1)) / n; h >= 3 && cw >= 15 {
-		out := make([]string, h)
-		for i, t := range tiles {
-			tw := cw
-			if i == n-1 {
-				tw = w - (cw+1)*(n-1)
-			}
-			lines := []string{
-				st.Title.R(Fit(" "+t.label, tw)),
-				" " + st.Dim.R(c.T("kpi.today")) + " " + st.Value.R(t.today),
-				" " + st.Dim.R(c.T("kpi.total")) + " " + st.Value.R(t.total),
-				" " + c.cmpText(t),
-			}
-			if h == 3 {
-				lines = []string{lines[0], " " + st.Value.R(t.today) + st.Dim.R(" / ") + st.Value.R(t.total), lines[3]}
-			}
-			for y := 0; y < h; y++ {
-				s := ""
-				if y < len(lines) {
-					s = lines[y]
-				}
-				if i > 0 {
-					out[y] += " "
-				}
-				out[y] += Fit(s, tw)
-			}
+	if c.BigFigures && h >= bigRows+2 {
+		if out, ok := kpiBig(c, bigTiles(c, tiles), w, h); ok {
+			return out
 		}
-		return out
 	}
-	perLine := (n + h - 1) / max(h, 1)
-	cw := (w - (perLine - 1)) / perLine
-	var out []string
-	for y := 0; y < h; y++ {
-		var cells []string
-		for i := y * perLine; i < min((y+1)*perLine, n); i++ {
-			t := tiles[i]
-			inc := "(+" + t.today + ")"
-			if t.isRate {
-				inc = "(" + c.T("kpi.today") + " " + t.today + ")"
+	if h >= 3 {
+		for _, compact := range []bool{false, true} {
+			if out, ok := kpiBoxes(c, tiles, w, h, compact); ok {
+				return out
 			}
-			cm := ""
-			if t.hasCmp {
-				cm = " " + c.cmpText(t)
-				if t.cmp.OK {
-					cm = " " + strings.TrimPrefix(c.cmpText(t), t.cmpLabel+" ")
-				}
-			}
-			tw := cw
-			if i == (y+1)*perLine-1 || i == n-1 {
-				tw = w - (cw+1)*(i-y*perLine)
-			}
-			// Today's increment goes first when space is short: the total
-			// and its comparison are what the tile is for.
-			s := st.Accent.R(t.short) + " " + st.Value.R(t.total) + st.Dim.R(inc) + cm
-			if Width(s) > tw {
-				s = st.Accent.R(t.short) + " " + st.Value.R(t.total) + cm
-			}
-			cells = append(cells, Fit(s, tw))
 		}
-		out = append(out, strings.Join(cells, " "))
+	}
+	return kpiFlow(c, tiles, w, h)
+}
+
+// tileWidths shares w among tiles that need need[i] columns each, with gap
+// columns between them, or reports that they do not fit.
+func tileWidths(need []int, w, gap int) ([]int, bool) {
+	sum := gap * (len(need) - 1)
+	for _, n := range need {
+		sum += n
+	}
+	if sum > w {
+		return nil, false
+	}
+	out := make([]int, len(need))
+	extra := w - sum
+	for i, n := range need {
+		out[i] = n + extra/len(need)
+		if i < extra%len(need) {
+			out[i]++
+		}
+	}
+	return out, true
+}
+
+// joinTiles lays tile columns side by side, each line of each tile fitted
+// to its width.
+func joinTiles(cols [][]string, widths []int, gap, h int) []string {
+	out := make([]string, h)
+	sep := strings.Repeat(" ", gap)
+	for y := range out {
+		var b strings.Builder
+		for i, col := range cols {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			s := ""
+			if y < len(col) {
+				s = col[y]
+			}
+			b.WriteString(Fit(s, widths[i]))
+		}
+		out[y] = b.String()
+	}
+	return out
+}
+
+// kpiBoxes is a row of tiles: label, today, total, comparison.
+func kpiBoxes(c *Context, tiles []kpiTile, w, h int, compact bool) ([]string, bool) {
+	st := c.St
+	const gap = 1
+	cols := make([][]string, len(tiles))
+	need := make([]int, len(tiles))
+	for i, t := range tiles {
+		total := t.totalText(c.Lang, compact)
+		lines := []string{
+			"",
+			" " + st.Dim.R(c.T("kpi.today")) + " " + st.Value.R(t.today),
+			" " + st.Dim.R(c.T("kpi.total")) + " " + st.Value.R(total),
+			" " + c.cmpText(t),
+		}
+		if h == 3 {
+			lines = []string{"", " " + st.Value.R(total) + st.Dim.R(" ("+t.todayInc+")"), lines[3]}
+		}
+		need[i] = 1 + minLabelWidth(c, "kpi."+t.key, "kpis."+t.key)
+		for _, l := range lines {
+			need[i] = max(need[i], Width(l)+1)
+		}
+		cols[i] = lines
+	}
+	widths, ok := tileWidths(need, w, gap)
+	if !ok {
+		return nil, false
+	}
+	for i, t := range tiles {
+		cols[i][0] = st.Title.R(Fit(" "+fitLabel(c, widths[i]-1, "kpi."+t.key, "kpis."+t.key), widths[i]))
+	}
+	return joinTiles(cols, widths, gap, h), true
+}
+
+// kpiBig is the band for reading from across the room: the label above,
+// the campaign figure three rows high, today and the comparison below.
+func kpiBig(c *Context, tiles []kpiTile, w, h int) ([]string, bool) {
+	st := c.St
+	const gap = 2
+	for _, compact := range []bool{false, true} {
+		cols := make([][]string, len(tiles))
+		need := make([]int, len(tiles))
+		fits := true
+		for i, t := range tiles {
+			num, unit := splitUnit(t.totalText(c.Lang, compact))
+			bw := bigWidth(num)
+			if bw < 0 {
+				fits = false
+				break
+			}
+			rows := bigText(num)
+			if unit != "" {
+				rows[bigRows-1] += " " + unit
+			}
+			foot := " " + st.Dim.R(c.T("kpi.today")) + " " + st.Value.R(t.today)
+			if t.hasCmp {
+				foot += "  " + c.cmpText(t)
+			}
+			cols[i] = []string{"", " " + st.Value.R(rows[0]), " " + st.Value.R(rows[1]), " " + st.Value.R(rows[2]), foot}
+			need[i] = 1 + minLabelWidth(c, "kpi."+t.key, "kpis."+t.key)
+			for _, l := range cols[i] {
+				need[i] = max(need[i], Width(l)+1)
+			}
+		}
+		if !fits {
+			continue
+		}
+		widths, ok := tileWidths(need, w, gap)
+		if !ok {
+			continue
+		}
+		for i, t := range tiles {
+			cols[i][0] = st.Title.R(Fit(" "+fitLabel(c, widths[i]-1, "kpi."+t.key, "kpis."+t.key), widths[i]))
+		}
+		return joinTiles(cols, widths, gap, h), true
+	}
+	return nil, false
+}
+
+// splitUnit parts a compact number from its unit: "23.05万" is "23.05"
+// and "万"; a number without one has an empty unit.
+func splitUnit(s string) (num, unit string) {
+	i := len(s)
+	for i > 0 {
+		r := s[i-1]
+		if r >= '0' && r <= '9' || r == '%' {
+			break
+		}
+		i--
+	}
+	return s[:i], s[i:]
+}
+
+// kpiFlow writes each tile as one cell, "label total(+today) 环比▾x%",
+// and flows the cells over the lines. Every tile shows today the same
+// way; when the cells do not fit, the large totals take their short form,
+// then every tile drops today.
+func kpiFlow(c *Context, tiles []kpiTile, w, h int) []string {
+	st := c.St
+	cell := func(t kpiTile, compact, today bool) string {
+		s := st.Accent.R(fitLabel(c, 0, "kpis."+t.key)) + " " + st.Value.R(t.totalText(c.Lang, compact))
+		if today {
+			s += st.Dim.R("(" + t.todayInc + ")")
+		}
+		if t.hasCmp {
+			s += " " + c.cmpText(t)
+		}
+		return s
+	}
+	var lines [][]string
+	for _, form := range []struct{ compact, today bool }{{false, true}, {true, true}, {true, false}} {
+		lines = lines[:0]
+		var cur []string
+		used := 0
+		for _, t := range tiles {
+			s := cell(t, form.compact, form.today)
+			sw := Width(s)
+			if len(cur) > 0 && used+2+sw > w {
+				lines = append(lines, cur)
+				cur, used = nil, 0
+			}
+			if len(cur) > 0 {
+				used += 2
+			}
+			cur = append(cur, s)
+			used += sw
+		}
+		lines = append(lines, cur)
+		if len(lines) <= h {
+			break
+		}
+	}
+	out := make([]string, 0, h)
+	for _, l := range lines {
+		out = append(out, strings.Join(l, "  "))
 	}
 	return out
 }

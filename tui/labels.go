@@ -42,6 +42,13 @@ var labels = map[string]map[string]string{
 		"kpis.rectified":                  "整改",
 		"kpis.dispute_rate":               "化解率",
 		"ranking.district":                "辖区",
+		"kpi.disputes_today":              "化解%s 新发%s",
+		"kpi.disputes_inc":                "化解+%s 新发+%s",
+		"kpi.cases_solved":                "破案",
+		"kpis.cases_solved":               "破案",
+		"kpi.arrested":                    "抓获",
+		"kpis.arrested":                   "抓获",
+		"more.rows":                       "⋯ 另有%d行未显示",
 		"kpi.today":                       "今日",
 		"kpi.total":                       "累计",
 		"kpi.mom":                         "环比",
@@ -156,12 +163,18 @@ var labels = map[string]map[string]string{
 		"key.pause":                       "暂停/继续轮播",
 		"key.prev":                        "上一页",
 		"key.next":                        "下一页",
-		"key.jump":                        "跳到第1/2/3页",
+		"key.jump":                        "跳到第N页",
 		"key.ack":                         "确认警报",
 		"key.clear":                       "清除已确认警报",
 		"key.filter":                      "只看本辖区",
 		"key.lang":                        "切换语言",
 		"key.theme":                       "切换主题",
+		"key.big":                         "KPI大字显示 开/关",
+		"status.theme":                    "主题: %s",
+		"theme.dark":                      "深色",
+		"theme.light":                     "浅色",
+		"theme.high-contrast":             "高对比",
+		"theme.mono":                      "黑白",
 		"money.wan":                       "万",
 		"money.yi":                        "亿",
 		"age.s":                           "%d秒",
@@ -199,6 +212,13 @@ var labels = map[string]map[string]string{
 		"kpis.rectified":                  "Fixed",
 		"kpis.dispute_rate":               "Resolved",
 		"ranking.district":                "District",
+		"kpi.disputes_today":              "%s res. %s new",
+		"kpi.disputes_inc":                "+%s res. +%s new",
+		"kpi.cases_solved":                "Cases solved",
+		"kpis.cases_solved":               "Solved",
+		"kpi.arrested":                    "Suspects arrested",
+		"kpis.arrested":                   "Arrested",
+		"more.rows":                       "⋯ %d more rows not shown",
 		"kpi.today":                       "today",
 		"kpi.total":                       "total",
 		"kpi.mom":                         "MoM",
@@ -229,7 +249,7 @@ var labels = map[string]map[string]string{
 		"patrol.checked":                  "Checked: persons %s  vehicles %s",
 		"patrol.heat_legend":              "cold %s hot",
 		"hazard.units":                    "Hazards rectified/found by unit type",
-		"hazard.inspections":              "inspections %s",
+		"hazard.inspections":              "insp. %s",
 		"hazard.disputes":                 "Disputes resolved %s/%s",
 		"hazard.schools":                  "Schools: inspected %s  fixed %s  officers %s",
 		"hazard.notices":                  "Rectification notices %s",
@@ -280,7 +300,7 @@ var labels = map[string]map[string]string{
 		"case.theft":                      "Theft",
 		"case.affray":                     "Affray",
 		"case.vice":                       "Vice",
-		"case.cross_border_gambling":      "Cross-border gambl.",
+		"case.cross_border_gambling":      "Cross-border gambling",
 		"case.online_gambling":            "Online gambling",
 		"case.telecom_fraud":              "Telecom fraud",
 		"case.food_drug_env":              "Food/drug/env.",
@@ -313,12 +333,18 @@ var labels = map[string]map[string]string{
 		"key.pause":                       "pause/resume rotation",
 		"key.prev":                        "previous page",
 		"key.next":                        "next page",
-		"key.jump":                        "jump to page 1/2/3",
+		"key.jump":                        "jump to page N",
 		"key.ack":                         "acknowledge alerts",
 		"key.clear":                       "clear acknowledged alerts",
 		"key.filter":                      "filter to my district",
 		"key.lang":                        "switch language",
 		"key.theme":                       "switch theme",
+		"key.big":                         "big KPI figures on/off",
+		"status.theme":                    "theme: %s",
+		"theme.dark":                      "dark",
+		"theme.light":                     "light",
+		"theme.high-contrast":             "high contrast",
+		"theme.mono":                      "mono",
 		"money.wan":                       "",
 		"money.yi":                        "",
 		"age.s":                           "%ds",
@@ -352,4 +378,122 @@ func DefaultLang(getenv func(string) string) string {
 		}
 	}
 	return "en"
+}
+
+// abbreviations are shorter forms of labels, longest first, for columns
+// too narrow for the full label: a label is shortened by this table, never
+// cut with an ellipsis. A test renders every layout and size and fails on
+// any cut label.
+var abbreviations = map[string]map[string][]string{
+	"zh": {
+		"kpi.dispute_rate":        {"化解率"},
+		"kpi.officers":            {"警力"},
+		"kpi.rectified":           {"整改"},
+		"alarm.mass_incident":     {"群体"},
+		"viol.passenger_overload": {"客超"},
+		"viol.cargo_overload":     {"货超"},
+		"viol.unlicensed":         {"无证"},
+		"unit.logistics":          {"寄递"},
+		"unit.internal":           {"内部"},
+		"unit.key_unit":           {"重点"},
+		"page.hazard":             {"隐患"},
+		"page.ranking":            {"排名"},
+	},
+	"en": {
+		"kpi.alarms_criminal":        {"Crim. alarms", "Crim.alarms"},
+		"kpi.alarms_public_order":    {"Pub.-order alarms", "P/O alarms", "Pub.order"},
+		"kpi.cases_filed":            {"Crim. cases", "Cases"},
+		"kpi.solved":                 {"Solved/arr."},
+		"kpi.officers":               {"Officers"},
+		"kpi.rectified":              {"Fixed"},
+		"kpi.dispute_rate":           {"Disp. resolved", "Resolved"},
+		"kpi.cases_solved":           {"Solved"},
+		"kpi.arrested":               {"Arrested"},
+		"case.serious_violent":       {"Ser. violent"},
+		"case.gang":                  {"Gang/org."},
+		"case.cross_border_gambling": {"X-border gambling", "X-border gamb."},
+		"case.online_gambling":       {"Online gamb."},
+		"case.telecom_fraud":         {"Tel. fraud"},
+		"case.food_drug_env":         {"Food/drug"},
+		"case.marriage_fraud":        {"Marr. fraud"},
+		"case.street_racing":         {"Racing"},
+		"unit.internal":              {"Internal"},
+		"unit.key_unit":              {"Key units"},
+		"viol.drink_driving":         {"Drink-drive"},
+		"viol.drunk_driving":         {"Drunk-drive"},
+		"viol.passenger_overload":    {"Bus overl."},
+		"viol.cargo_overload":        {"Truck overl."},
+		"alarm.public_order":         {"pub. order", "order"},
+		"alarm.mass_incident":        {"mass inc.", "mass"},
+		"alarm.criminal":             {"crim."},
+		"alarm.traffic":              {"traff."},
+		"alarm.dispute":              {"disp."},
+		"status.dispatched":          {"sent"},
+		"status.received":            {"new"},
+		"page.trends":                {"Trends"},
+		"page.ranking":               {"Ranking"},
+		"page.grid":                  {"Grid"},
+	},
+}
+
+// labelForms lists the forms of the labels under keys, longest first:
+// each key's label, then its abbreviations.
+func labelForms(lang string, keys ...string) []string {
+	var out []string
+	for _, k := range keys {
+		out = append(out, T(lang, k))
+		out = append(out, abbreviations[lang][k]...)
+	}
+	return out
+}
+
+// fitLabel is the longest form of the labels under keys that fits w
+// columns (w <= 0: the first); when none fits, the shortest, which the
+// caller's Fit then cuts (a test makes sure that does not happen).
+func fitLabel(c *Context, w int, keys ...string) string {
+	forms := labelForms(c.Lang, keys...)
+	if w <= 0 {
+		return forms[0]
+	}
+	best := forms[0]
+	for _, f := range forms {
+		if Width(f) <= w {
+			return f
+		}
+		if Width(f) < Width(best) {
+			best = f
+		}
+	}
+	return best
+}
+
+// minLabelWidth is the width of the narrowest form of the labels under keys.
+func minLabelWidth(c *Context, keys ...string) int {
+	m := 0
+	for i, f := range labelForms(c.Lang, keys...) {
+		if i == 0 || Width(f) < m {
+			m = Width(f)
+		}
+	}
+	return m
+}
+
+// labelColumn names ids (under prefix) in a column at most maxW wide:
+// as wide as the widest full label when that fits, else maxW with the
+// labels abbreviated to fit. It returns the column width and the names.
+func labelColumn(c *Context, prefix string, ids []string, maxW int) (int, []string) {
+	lw := 0
+	for _, id := range ids {
+		lw = max(lw, Width(c.label(prefix, id)))
+	}
+	lw = min(lw, maxW)
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		if _, ok := labels[c.Lang][prefix+id]; !ok {
+			names[i] = c.label(prefix, id)
+			continue
+		}
+		names[i] = fitLabel(c, lw, prefix+id)
+	}
+	return lw, names
 }

@@ -63,7 +63,10 @@ type Model struct {
 
 	help     bool
 	quitting bool
-	err      error // a startup problem shown on screen (bad --layout, theme)
+	// detectTheme: no theme was asked for, so the terminal's background
+	// picks dark or light when it answers (until t chooses one).
+	detectTheme bool
+	err         error // a startup problem shown on screen (bad --layout, theme)
 }
 
 // New builds a board for a campaign. Problems with the options (unknown
@@ -91,10 +94,12 @@ func New(cfg *campaign.Config, opts Options) Model {
 	if opts.Lang != "zh" && opts.Lang != "en" {
 		opts.Lang = DefaultLang(opts.Getenv)
 	}
+	detect := false
 	if opts.Theme == "" {
 		opts.Theme = DefaultTheme(opts.Getenv)
+		detect = opts.Theme != "mono"
 	}
-	m := Model{opts: opts}
+	m := Model{opts: opts, detectTheme: detect}
 	st, err := NewStyles(opts.Theme)
 	if err != nil {
 		m.err = err
@@ -161,6 +166,9 @@ func Validate(cfg *campaign.Config, opts Options) error {
 // Init starts the clock and, for a layout file, the watch on it.
 func (m Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.tick()}
+	if m.detectTheme {
+		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
 	if m.layoutFile != "" {
 		cmds = append(cmds, m.layoutCheck())
 	}
@@ -264,6 +272,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.relayout()
 		}
 		return m, m.layoutCheck()
+	case tea.BackgroundColorMsg:
+		if m.detectTheme {
+			m.detectTheme = false
+			c.St = themeFor(msg.IsDark())
+			m.bump()
+		}
+		return m, nil
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	}
@@ -287,12 +302,8 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		c.Rot.step(-1, now)
 	case key.Matches(msg, k.Next):
 		c.Rot.step(1, now)
-	case key.Matches(msg, k.Jump1):
-		c.Rot.jump(0, now)
-	case key.Matches(msg, k.Jump2):
-		c.Rot.jump(1, now)
-	case key.Matches(msg, k.Jump3):
-		c.Rot.jump(2, now)
+	case key.Matches(msg, k.Jump):
+		c.Rot.jump(int(msg.String()[0]-'1'), now)
 	case key.Matches(msg, k.Ack):
 		c.Alerts.ackAll(c.State)
 	case key.Matches(msg, k.Clear):
@@ -309,6 +320,10 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Theme):
 		i := slices.Index(Themes, c.St.Theme)
 		c.St, _ = NewStyles(Themes[(i+1)%len(Themes)])
+		m.detectTheme = false
+		c.notify(c.Tf("status.theme", c.T("theme."+c.St.Theme)), now)
+	case key.Matches(msg, k.Big):
+		c.BigFigures, c.bigSet = !c.BigFigures, true
 	default:
 		return m, nil
 	}
@@ -344,6 +359,9 @@ func (m *Model) relayout() {
 	}
 	m.layout = l
 	c.LayoutName = l.Name
+	if !c.bigSet {
+		c.BigFigures = l.BigFigures
+	}
 	interval := time.Duration(l.RotateSeconds) * time.Second
 	if m.opts.Rotate > 0 {
 		interval = m.opts.Rotate
@@ -377,6 +395,9 @@ func (m Model) View() tea.View {
 	v := tea.NewView(m.Render())
 	v.AltScreen = true
 	v.WindowTitle = m.ctx.title()
+	// A theme paints its own background, so the light theme's dark text
+	// never lands on a dark terminal's background, nor the reverse.
+	v.BackgroundColor = m.ctx.St.Background
 	return v
 }
 

@@ -8,59 +8,196 @@ import (
 
 // Building blocks the line panels and pages share.
 
-// section is a titled block of lines; panels stack sections and drop the
-// ones that no longer fit.
+// section is a titled block of lines. short, when set, is a smaller form
+// of lines that stack uses when the panel is short of lines.
 type section struct {
 	title string
 	lines []string
+	short []string
 }
 
-// stack places sections in one column, or two when the panel is wide, and
-// cuts at h lines.
-func stack(c *Context, w, h int, secs []section) []string {
-	render := func(ss []section, cw int) []string {
+// stack places the sections build makes for a column width in one
+// column, or two when the panel is wide and every line fits half of it,
+// in h lines. When they do not fit it drops the blank lines between
+// sections, then uses the sections' smaller forms, and only then cuts,
+// with a last line that says how many rows are not shown: never silently.
+func stack(c *Context, w, h int, build func(cw int) []section) []string {
+	if h <= 0 {
+		return nil
+	}
+	render := func(ss []section, cw int, sep, short bool) []string {
 		var out []string
-		for _, s := range ss {
+		for i, s := range ss {
+			if i > 0 && sep {
+				out = append(out, "")
+			}
 			if s.title != "" {
 				out = append(out, c.St.Accent.R(Trunc(s.title, cw)))
 			}
-			out = append(out, s.lines...)
-			out = append(out, "")
-		}
-		if len(out) > 0 {
-			out = out[:len(out)-1]
+			if short && s.short != nil {
+				out = append(out, s.short...)
+			} else {
+				out = append(out, s.lines...)
+			}
 		}
 		return out
 	}
-	if w < 96 || len(secs) < 2 {
-		return render(secs, w)
-	}
-	// Two columns: fill the left with sections in order until it would
-	// pass h, the rest go right.
-	lw := (w - 2) / 2
-	rw := w - 2 - lw
-	var left, right []section
-	used := 0
-	for i, s := range secs {
-		n := len(s.lines) + 2
-		if (used+n-1 <= h || i == 0) && len(right) == 0 {
-			left = append(left, s)
-			used += n
-		} else {
-			right = append(right, s)
+	two := w >= 96
+	var secs []section
+	if two {
+		secs = build(colWidth(w))
+		two = len(secs) >= 2
+		for _, s := range secs {
+			for _, l := range s.lines {
+				two = two && Width(l) <= colWidth(w)
+			}
 		}
 	}
-	l, r := render(left, lw), render(right, rw)
-	out := make([]string, max(len(l), len(r)))
+	if !two {
+		secs = build(w)
+	}
+	// shortened[i]: section i uses its smaller form.
+	shortened := make([]bool, len(secs))
+	place := func(sep bool) ([][]string, []int) {
+		ss := make([]section, len(secs))
+		for i, s := range secs {
+			ss[i] = s
+			if shortened[i] && s.short != nil {
+				ss[i].lines = s.short
+			}
+		}
+		if !two {
+			return [][]string{render(ss, w, sep, false)}, []int{w}
+		}
+		// Fill the left column with sections in order while they fit
+		// in h; the rest go right.
+		lw := colWidth(w)
+		split := len(ss)
+		for i := 1; i <= len(ss); i++ {
+			if len(render(ss[:i], lw, sep, false)) > h {
+				split = max(i-1, 1)
+				break
+			}
+		}
+		return [][]string{render(ss[:split], lw, sep, false), render(ss[split:], w-2-lw, sep, false)}, []int{lw, w - 2 - lw}
+	}
+	fits := func(cols [][]string) bool {
+		for _, col := range cols {
+			if len(col) > h {
+				return false
+			}
+		}
+		return true
+	}
+	cols, widths := place(true)
+	if !fits(cols) {
+		cols, widths = place(false)
+	}
+	// Then the smaller forms, one section at a time: the one that saves
+	// least while making everything fit, else the one that saves most.
+	for !fits(cols) {
+		best, bestSave, fitting := -1, 0, false
+		for i, s := range secs {
+			if shortened[i] || s.short == nil || len(s.short) >= len(s.lines) {
+				continue
+			}
+			save := len(s.lines) - len(s.short)
+			shortened[i] = true
+			ok := fits(func() [][]string { c, _ := place(false); return c }())
+			shortened[i] = false
+			switch {
+			case ok && (!fitting || save < bestSave):
+				best, bestSave, fitting = i, save, true
+			case !ok && !fitting && save > bestSave:
+				best, bestSave = i, save
+			}
+		}
+		if best < 0 {
+			break
+		}
+		shortened[best] = true
+		cols, widths = place(false)
+	}
+	for i, col := range cols {
+		cols[i] = cutWithMore(c, col, h)
+	}
+	if len(cols) == 1 {
+		return cols[0]
+	}
+	out := make([]string, max(len(cols[0]), len(cols[1])))
 	for i := range out {
 		var a, b string
-		if i < len(l) {
-			a = l[i]
+		if i < len(cols[0]) {
+			a = cols[0][i]
 		}
-		if i < len(r) {
-			b = r[i]
+		if i < len(cols[1]) {
+			b = cols[1][i]
 		}
-		out[i] = Fit(a, lw) + "  " + Fit(b, rw)
+		out[i] = Fit(a, widths[0]) + "  " + Fit(b, widths[1])
+	}
+	return out
+}
+
+// cutWithMore keeps lines within h; when it must cut, the last line says
+// how many rows are left out.
+func cutWithMore(c *Context, lines []string, h int) []string {
+	if len(lines) <= h {
+		return lines
+	}
+	if h <= 0 {
+		return nil
+	}
+	hidden := 0
+	for _, l := range lines[h-1:] {
+		if l != "" {
+			hidden++
+		}
+	}
+	return append(lines[:h-1:h-1], c.St.Dim.R(c.Tf("more.rows", hidden)))
+}
+
+// flowText breaks a line of figures ("抓获 4,762  刑拘 1,941  ...") at its
+// double spaces into lines of at most w columns, never inside a figure.
+func flowText(s string, w int) []string {
+	items := strings.Split(s, "  ")
+	var out []string
+	cur := ""
+	for _, it := range items {
+		switch {
+		case cur == "":
+			cur = it
+		case Width(cur)+2+Width(it) <= w:
+			cur += "  " + it
+		default:
+			out = append(out, cur)
+			cur = it
+		}
+	}
+	return append(out, cur)
+}
+
+// packCells sets cells side by side in columns as wide as the widest
+// cell, as many to a line as fit in w: the smaller form of a list.
+func packCells(cells []string, w int) []string {
+	cw := 0
+	for _, s := range cells {
+		cw = max(cw, Width(s))
+	}
+	per := max((w+2)/(cw+2), 1)
+	var out []string
+	for i := 0; i < len(cells); i += per {
+		var b strings.Builder
+		for j := i; j < min(i+per, len(cells)); j++ {
+			if j > i {
+				b.WriteString("  ")
+			}
+			if j < min(i+per, len(cells))-1 {
+				b.WriteString(Fit(cells[j], cw))
+			} else {
+				b.WriteString(cells[j])
+			}
+		}
+		out = append(out, b.String())
 	}
 	return out
 }
@@ -125,4 +262,26 @@ func (c *Context) daySeries(pick func(campaign.DayCounts) int64) []int64 {
 		out[i] = pick(c.State.Days[i])
 	}
 	return out
+}
+
+// barSection is a titled list of "label bar value" rows; its smaller form
+// packs the labels and values without the bars.
+func barSection(c *Context, title string, w, lw int, names []string, fracs []float64, vals []string) section {
+	vals = alignRight(vals)
+	rows := make([]string, len(names))
+	cells := make([]string, len(names))
+	for i, name := range names {
+		rows[i] = barRow(c, w, name, fracs[i], vals[i], lw)
+		cells[i] = Fit(name, lw) + " " + vals[i]
+	}
+	return section{title: title, lines: rows, short: packCells(cells, w)}
+}
+
+// labelCap is the widest a label column in a panel may be: the longest
+// Chinese labels are four characters; English ones are abbreviated to fit.
+func labelCap(c *Context) int {
+	if c.Lang == "en" {
+		return 14
+	}
+	return 8
 }

@@ -10,6 +10,11 @@ import (
 // renderPatrol: the grid heat view, deployments, posts, violations by kind
 // and persons/vehicles checked with a per-day sparkline.
 func renderPatrol(c *Context, w, h int) []string {
+	return stack(c, w, h, func(cw int) []section { return patrolSections(c, cw) })
+}
+
+// patrolSections builds the page for columns cw wide.
+func patrolSections(c *Context, cw int) []section {
 	st := c.St
 	t := c.D.C
 	sumMap := func(m map[string]int64) int64 {
@@ -20,43 +25,33 @@ func renderPatrol(c *Context, w, h int) []string {
 		return s
 	}
 	var secs []section
-	secs = append(secs, section{lines: []string{
-		c.Tf("patrol.deploy", st.Value.R(fmtInt(sumMap(t.Officers))), st.Value.R(fmtInt(sumMap(t.Vehicles))), st.Value.R(fmtInt(t.Volunteers))),
-		c.Tf("patrol.posts", st.Value.R(fmtInt(t.Posts[feed.PostTrafficStation])), st.Value.R(fmtInt(t.Posts[feed.PostTrafficDuty])), st.Value.R(fmtInt(t.Posts[feed.PostCheckpoint]))),
-	}})
-	secs = append(secs, section{c.T("patrol.grid"), gridRows(c, colWidth(w), false)})
+	deploy := c.Tf("patrol.deploy", st.Value.R(fmtInt(sumMap(t.Officers))), st.Value.R(fmtInt(sumMap(t.Vehicles))), st.Value.R(fmtInt(t.Volunteers)))
+	posts := c.Tf("patrol.posts", st.Value.R(fmtInt(t.Posts[feed.PostTrafficStation])), st.Value.R(fmtInt(t.Posts[feed.PostTrafficDuty])), st.Value.R(fmtInt(t.Posts[feed.PostCheckpoint])))
+	secs = append(secs, section{lines: append(flowText(deploy, cw), flowText(posts, cw)...)})
+	secs = append(secs, section{title: c.T("patrol.grid"), lines: gridRows(c, cw, false), short: gridShort(c, cw)})
 	kinds := []string{"unlicensed", "drink_driving", "drunk_driving", "speeding", "passenger_overload", "cargo_overload", "other"}
 	var top int64
 	for _, k := range kinds[:len(kinds)-1] {
 		top = max(top, t.Violations[k])
 	}
-	lw := 8
-	if c.Lang == "en" {
-		lw = 14
-	}
-	var shown []string
-	var vals []string
+	var shown, vals []string
+	var fracs []float64
 	for _, k := range kinds {
 		if t.Violations[k] == 0 && k == "other" {
 			continue
 		}
 		shown = append(shown, k)
 		vals = append(vals, fmtInt(t.Violations[k]))
-	}
-	vals = alignRight(vals)
-	var rows []string
-	for i, k := range shown {
 		frac := 0.0
 		if top > 0 {
 			frac = float64(t.Violations[k]) / float64(top) // "other" is off the scale of the named kinds and shows full
 		}
-		rows = append(rows, barRow(c, colWidth(w), c.label("viol.", k), frac, vals[i], lw))
+		fracs = append(fracs, frac)
 	}
-	secs = append(secs, section{c.Tf("patrol.violations", fmtInt(sumMap(t.Violations))), rows})
+	lw, names := labelColumn(c, "viol.", shown, labelCap(c))
+	secs = append(secs, barSection(c, c.Tf("patrol.violations", fmtInt(sumMap(t.Violations))), cw, lw, names, fracs, vals))
 	persons := c.daySeries(func(d campaign.DayCounts) int64 { return d.PersonsChecked })
-	secs = append(secs, section{lines: []string{
-		c.Tf("patrol.checked", st.Value.R(fmtInt(t.PersonsChecked)), st.Value.R(fmtInt(t.VehiclesChecked))),
-		labelled(c, "trend.checked", spark(st, persons, min(colWidth(w)-10, 98))),
-	}})
-	return stack(c, w, h, secs)
+	checked := c.Tf("patrol.checked", st.Value.R(fmtInt(t.PersonsChecked)), st.Value.R(fmtInt(t.VehiclesChecked)))
+	secs = append(secs, section{lines: append(flowText(checked, cw), labelled(c, "trend.checked", spark(st, persons, min(cw-10, 98))))})
+	return secs
 }

@@ -2,30 +2,47 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 
 	"sitboard/campaign"
 )
 
 // The district ranking (红黄旗) region and page.
 
-// renderRanking: the districts by the flag rules, with flags, score and as
-// many of the measures behind them as fit.
+// renderRanking is the ranking region: its title, then the table.
 func renderRanking(c *Context, w, h int) []string {
+	return append([]string{c.St.Title.R(Fit(" "+c.T("ranking.title"), w))}, rankingTable(c, w, h-1)...)
+}
+
+// rankingTable: the districts by the flag rules, with flags, score and as
+// many of the measures behind them as fit. As a rotator page it goes under
+// the rotator's own title.
+func rankingTable(c *Context, w, h int) []string {
 	st := c.St
 	rules := c.Cfg.Flags.Measures
-	nw := 8
-	if c.Lang == "en" {
-		nw = 11
+	nw := 0
+	for _, d := range c.Cfg.Districts {
+		nw = max(nw, Width(c.districtName(d.ID)))
 	}
+	nw = max(nw, Width(c.T("ranking.district")))
+	// A measure column is one space and the value or its label, whichever
+	// is wider, the label abbreviated to at most mw columns.
 	const mw = 9
 	fixed := 3 + 3 + nw + 1 + 6
-	cols := min(len(rules), max((w-fixed)/mw, 0))
-	head := fmt.Sprintf("%-3s%-3s", "#", "")
-	head += Fit(c.T("ranking.district"), nw) + " " + PadLeft(c.T("ranking.score"), 6)
-	for j := 0; j < cols; j++ {
-		head += PadLeft(c.label("measure.", rules[j].Measure), mw)
+	var heads []string
+	used := fixed
+	for _, r := range rules {
+		head := fitLabel(c, mw-1, "measure."+r.Measure)
+		cw := 1 + max(Width(head), 7)
+		if used+cw > w {
+			break
+		}
+		heads = append(heads, PadLeft(head, cw))
+		used += cw
 	}
-	out := []string{st.Title.R(Fit(" "+c.T("ranking.title"), w)), st.Dim.R(head)}
+	head := fmt.Sprintf("%-3s%-3s", "#", "")
+	head += Fit(c.T("ranking.district"), nw) + " " + PadLeft(c.T("ranking.score"), 6) + strings.Join(heads, "")
+	out := []string{st.Dim.R(head)}
 	for _, r := range c.D.Ranking {
 		mine := r.District == c.District
 		flag := "  "
@@ -43,18 +60,18 @@ func renderRanking(c *Context, w, h int) []string {
 		}
 		line := fmt.Sprintf("%-3d", r.Rank) + flag + " " + Fit(c.districtName(r.District), nw) + " " +
 			PadLeft(fmt.Sprintf("%.3f", r.Score), 6)
-		for j := 0; j < cols; j++ {
+		for j := range heads {
 			v := r.Measures[j]
 			s := fmtInt(int64(v))
 			if rules[j].Measure == "dispute_resolution_rate" {
 				s = fmt.Sprintf("%.1f%%", v)
 			}
-			line += PadLeft(s, mw)
+			line += PadLeft(s, Width(heads[j]))
 		}
 		if mine {
 			line = st.Highlight.R(Fit(line, w))
 		}
 		out = append(out, line)
 	}
-	return out
+	return cutWithMore(c, out, h)
 }

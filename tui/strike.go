@@ -12,6 +12,11 @@ import (
 // renderStrike: solved against filed by category with clearance rates,
 // persons and measures, money, recent closures and notable cases.
 func renderStrike(c *Context, w, h int) []string {
+	return stack(c, w, h, func(cw int) []section { return strikeSections(c, cw) })
+}
+
+// strikeSections builds the page for columns cw wide.
+func strikeSections(c *Context, cw int) []section {
 	st := c.St
 	t := c.D.C
 	var secs []section
@@ -23,19 +28,15 @@ func renderStrike(c *Context, w, h int) []string {
 	money := c.Tf("strike.money",
 		st.Value.R(fmtMoney(c.Lang, sumPrefix(t.AmountsCNY, feed.ActionSeizure+"/"))),
 		st.Value.R(fmtMoney(c.Lang, sumPrefix(t.AmountsCNY, feed.ActionRecovery+"/"))))
-	secs = append(secs, section{lines: []string{persons, money}})
+	secs = append(secs, section{lines: append(flowText(persons, cw), flowText(money, cw)...)})
 
-	lw := 8
-	if c.Lang == "en" {
-		lw = 16
-	}
 	var cats []string
 	for _, cat := range feed.CaseCategories {
 		if t.CasesFiled[cat] > 0 || t.CasesSolved[cat] > 0 {
 			cats = append(cats, cat)
 		}
 	}
-	var rows, vals []string
+	var vals []string
 	var fracs []float64
 	for _, cat := range cats {
 		filed, solved := t.CasesFiled[cat], t.CasesSolved[cat]
@@ -49,18 +50,15 @@ func renderStrike(c *Context, w, h int) []string {
 		fracs = append(fracs, frac)
 		vals = append(vals, fmt.Sprintf("%s/%s %7s", fmtInt(solved), fmtInt(filed), fmtPct(rate)))
 	}
-	vals = alignRight(vals)
-	for i, cat := range cats {
-		rows = append(rows, barRow(c, colWidth(w), c.label("case.", cat), fracs[i], vals[i], lw))
+	if len(cats) > 0 {
+		lw, names := labelColumn(c, "case.", cats, labelCap(c))
+		secs = append(secs, barSection(c, c.T("strike.by_category"), cw, lw, names, fracs, vals))
 	}
-	if len(rows) > 0 {
-		secs = append(secs, section{c.T("strike.by_category"), rows})
+	if cl := closureLines(c, cw, 5); len(cl) > 0 {
+		secs = append(secs, section{title: c.T("strike.closures"), lines: cl, short: cl[:min(len(cl), 2)]})
 	}
-	if cl := closureLines(c, colWidth(w), 5); len(cl) > 0 {
-		secs = append(secs, section{c.T("strike.closures"), cl})
+	if nl := notableLines(c, cw); len(nl) > 0 {
+		secs = append(secs, section{title: c.T("strike.notables"), lines: nl})
 	}
-	if nl := notableLines(c); len(nl) > 0 {
-		secs = append(secs, section{c.T("strike.notables"), nl})
-	}
-	return stack(c, w, h, secs)
+	return secs
 }

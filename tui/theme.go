@@ -55,7 +55,10 @@ func mkStyle(fg, bg color.Color, attrs ...string) Style {
 // Colours are chosen to stay distinct after downsampling to 256 and 16
 // colours: good is green, bad is red, warning is yellow on every profile.
 type Palette struct {
-	Name                     string
+	Name string
+	// Background is painted behind the whole board (nil: the terminal's
+	// own), so the text colours are chosen against a known background.
+	Background               color.Color
 	Text, Dim, Accent, Value color.Color
 	Good, Bad, Warn, Info    color.Color
 	TitleFg, TitleBg         color.Color
@@ -71,6 +74,7 @@ type Palette struct {
 // Styles are every style the board uses, built once per theme.
 type Styles struct {
 	Theme                                   string
+	Background                              color.Color
 	Text, Dim, Accent, Value, Bold          Style
 	Good, Bad, Warn, Info                   Style
 	Title, TitleDim                         Style
@@ -90,7 +94,7 @@ func hex(s string) color.Color { return lipgloss.Color(s) }
 
 var palettes = map[string]Palette{
 	"dark": {
-		Name: "dark", Text: hex("#d0d4dc"), Dim: hex("#7a8290"), Accent: hex("#5fafff"), Value: hex("#ffffff"),
+		Name: "dark", Background: hex("#0c1016"), Text: hex("#d0d4dc"), Dim: hex("#7a8290"), Accent: hex("#5fafff"), Value: hex("#ffffff"),
 		Good: hex("#5fd75f"), Bad: hex("#ff5f5f"), Warn: hex("#ffd75f"), Info: hex("#5fafff"),
 		TitleFg: hex("#ffffff"), TitleBg: hex("#1c3a5e"), BadgeFg: hex("#000000"),
 		LiveBg: hex("#00af00"), WarnBg: hex("#ffaf00"), BadBg: hex("#d70000"), DemoBg: hex("#5f87ff"), HighlightBg: hex("#3a3a3a"),
@@ -102,7 +106,7 @@ var palettes = map[string]Palette{
 		},
 	},
 	"light": {
-		Name: "light", Text: hex("#1c1c1c"), Dim: hex("#6c6c6c"), Accent: hex("#005fd7"), Value: hex("#000000"),
+		Name: "light", Background: hex("#fafafa"), Text: hex("#1c1c1c"), Dim: hex("#6c6c6c"), Accent: hex("#005fd7"), Value: hex("#000000"),
 		Good: hex("#008700"), Bad: hex("#d70000"), Warn: hex("#af5f00"), Info: hex("#005fd7"),
 		TitleFg: hex("#ffffff"), TitleBg: hex("#005f87"), BadgeFg: hex("#ffffff"),
 		LiveBg: hex("#008700"), WarnBg: hex("#af5f00"), BadBg: hex("#d70000"), DemoBg: hex("#005fd7"), HighlightBg: hex("#d0d0d0"),
@@ -116,7 +120,7 @@ var palettes = map[string]Palette{
 	// high-contrast uses only the 16 basic ANSI colours, so it looks the
 	// same on every terminal and survives any downsampling.
 	"high-contrast": {
-		Name: "high-contrast", Text: ansi.White, Dim: ansi.White, Accent: ansi.BrightCyan, Value: ansi.BrightWhite,
+		Name: "high-contrast", Background: ansi.Black, Text: ansi.White, Dim: ansi.White, Accent: ansi.BrightCyan, Value: ansi.BrightWhite,
 		Good: ansi.BrightGreen, Bad: ansi.BrightRed, Warn: ansi.BrightYellow, Info: ansi.BrightCyan,
 		TitleFg: ansi.Black, TitleBg: ansi.BrightWhite, BadgeFg: ansi.Black,
 		LiveBg: ansi.BrightGreen, WarnBg: ansi.BrightYellow, BadBg: ansi.BrightRed, DemoBg: ansi.BrightCyan, HighlightBg: ansi.Blue,
@@ -142,6 +146,7 @@ func NewStyles(theme string) (*Styles, error) {
 	}
 	s := &Styles{
 		Theme:        p.Name,
+		Background:   p.Background,
 		Text:         mkStyle(p.Text, nil),
 		Dim:          mkStyle(p.Dim, nil),
 		Accent:       mkStyle(p.Accent, nil, "bold"),
@@ -211,4 +216,15 @@ func DefaultTheme(getenv func(string) string) string {
 		return "mono"
 	}
 	return "dark"
+}
+
+// themeFor is the theme for a terminal background: light text on a dark
+// one, dark text on a light one.
+func themeFor(dark bool) *Styles {
+	name := "light"
+	if dark {
+		name = "dark"
+	}
+	st, _ := NewStyles(name)
+	return st
 }

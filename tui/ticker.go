@@ -27,55 +27,103 @@ func renderTicker(c *Context, w, h int) []string {
 		if len(items) == 0 {
 			return []string{st.Warn.R("["+open+"] ") + st.Dim.R(c.T("ticker.empty"))}
 		}
-		return []string{st.Warn.R("["+open+"] ") + tickerLine(c, items[0], w-Width(open)-3, true)}
+		return []string{st.Warn.R("["+open+"] ") + tickerLine(c, items[0], w-Width(open)-3)}
 	}
 	out := []string{st.Title.R(Fit(" "+c.T("ticker.title"), max(w-Width(open)-2, 0))) + st.Reconnecting.R(" "+open+" ")}
 	if len(items) == 0 {
-		out = append(out, st.Dim.R(c.T("ticker.empty")))
+		return append(out, st.Dim.R(c.T("ticker.empty")))
 	}
-	for _, it := range items {
-		if len(out) >= h {
-			break
+	rows := items[:min(len(items), h-1)]
+	return append(out, tickerTable(c, rows, w)...)
+}
+
+// tickerField is one alarm's columns.
+type tickerField struct {
+	when, cat, district, grid, status, summary string
+	catStyle, statusStyle                      Style
+	mine                                       bool
+}
+
+func tickerFields(c *Context, it campaign.TickerItem, shortLabels bool) tickerField {
+	st := c.St
+	pick := func(prefix, id string) string {
+		if _, ok := labels[c.Lang][prefix+id]; !ok {
+			return c.label(prefix, id)
 		}
-		out = append(out, tickerLine(c, it, w, false))
+		if shortLabels {
+			forms := labelForms(c.Lang, prefix+id)
+			return forms[len(forms)-1]
+		}
+		return c.T(prefix + id)
+	}
+	f := tickerField{when: it.At.In(c.Cfg.Location()).Format("15:04:05"), cat: Sanitize(it.Type), district: c.districtName(it.District),
+		status: pick("status.", it.Status), summary: Sanitize(it.Summary), catStyle: st.Cat(it.Category), statusStyle: st.Warn, mine: it.District == c.District}
+	if it.Category != "" {
+		f.cat = pick("alarm.", it.Category)
+	}
+	if it.Grid != "" {
+		f.grid = c.gridName(it.Grid)
+	}
+	switch it.Status {
+	case campaign.StatusDispatched:
+		f.statusStyle = st.Info
+	case campaign.StatusClosed:
+		f.statusStyle = st.Good
+	case campaign.StatusUnknown:
+		f.statusStyle = st.Dim
+	}
+	return f
+}
+
+// tickerTable lays alarms out in columns as wide as their widest entry.
+// The summary is what an officer reads, so it gets the width it needs
+// first: when the line is too long the grid column goes, then the labels
+// take their short forms, and only then is the summary cut.
+func tickerTable(c *Context, items []campaign.TickerItem, w int) []string {
+	st := c.St
+	var fs []tickerField
+	var cw, dw, gw, sw, tw int
+	measure := func(short bool) {
+		fs = fs[:0]
+		cw, dw, gw, sw, tw = 0, 0, 0, 0, 0
+		for _, it := range items {
+			f := tickerFields(c, it, short)
+			fs = append(fs, f)
+			cw, dw, gw = max(cw, Width(f.cat)), max(dw, Width(f.district)), max(gw, Width(f.grid))
+			sw, tw = max(sw, Width(f.status)), max(tw, Width(f.summary))
+		}
+	}
+	measure(false)
+	line := func(grid bool) int {
+		n := 8 + 1 + cw + 1 + dw + 1 + sw + 1 + tw
+		if grid && gw > 0 {
+			n += gw + 1
+		}
+		return n
+	}
+	grid := line(true) <= w
+	if !grid && line(false) > w {
+		measure(true)
+	}
+	out := make([]string, 0, len(fs))
+	for _, f := range fs {
+		district := f.district
+		if f.mine {
+			district = st.Highlight.R(district)
+		}
+		l := st.Dim.R(f.when) + " " + Fit(f.catStyle.R(f.cat), cw) + " " + Fit(district, dw) + " "
+		if grid && gw > 0 {
+			l += Fit(st.Dim.R(f.grid), gw) + " "
+		}
+		l += Fit(f.statusStyle.R(f.status), sw) + " " + f.summary
+		out = append(out, Trunc(l, w))
 	}
 	return out
 }
 
-func tickerLine(c *Context, it campaign.TickerItem, w int, compact bool) string {
+// tickerLine is one alarm on the one-line ticker of compact layouts.
+func tickerLine(c *Context, it campaign.TickerItem, w int) string {
+	f := tickerFields(c, it, false)
 	st := c.St
-	loc := c.Cfg.Location()
-	cat := Sanitize(it.Type)
-	if it.Category != "" {
-		cat = c.label("alarm.", it.Category)
-	}
-	cw, dw, gw := 8, 8, 12
-	if c.Lang == "en" {
-		cw, dw, gw = 13, 11, 14
-	}
-	status := c.label("status.", it.Status)
-	stStyle := st.Warn
-	switch it.Status {
-	case campaign.StatusDispatched:
-		stStyle = st.Info
-	case campaign.StatusClosed:
-		stStyle = st.Good
-	case campaign.StatusUnknown:
-		stStyle = st.Dim
-	}
-	grid := ""
-	if it.Grid != "" {
-		grid = c.gridName(it.Grid)
-	}
-	when := it.At.In(loc).Format("15:04:05")
-	if compact {
-		return Trunc(st.Dim.R(when)+" "+st.Cat(it.Category).R(cat)+" "+c.districtName(it.District)+" "+stStyle.R(status)+" "+Sanitize(it.Summary), w)
-	}
-	district := c.districtName(it.District)
-	if it.District == c.District {
-		district = st.Highlight.R(district)
-	}
-	line := st.Dim.R(when) + " " + Fit(st.Cat(it.Category).R(cat), cw) + " " + Fit(district, dw) + " " +
-		Fit(st.Dim.R(grid), gw) + " " + Fit(stStyle.R(status), 10) + " " + Sanitize(it.Summary)
-	return Trunc(line, w)
+	return Trunc(st.Dim.R(f.when)+" "+f.catStyle.R(f.cat)+" "+f.district+" "+f.statusStyle.R(f.status)+" "+f.summary, w)
 }
