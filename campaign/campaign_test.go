@@ -438,3 +438,35 @@ func TestDistrictToday(t *testing.T) {
 		})
 	}
 }
+
+// TestMissingBeforeMarksAPartialFold: a state folded from a log that no
+// longer starts at seq 1 says where it starts, so boards can show that the
+// totals are partial; a campaign run that starts after the gap is whole.
+func TestMissingBeforeMarksAPartialFold(t *testing.T) {
+	cfg := testConfig(t)
+	evs := stream(50)
+	start := feed.Event{ID: "r2-start", Type: feed.TypeCampaignStarted, At: t0, District: "east", Seq: 51, Data: eventJSON(feed.CampaignStarted{Run: 2})}
+	after := feed.Event{ID: "r2-a", Type: "clock.tick", At: t0, District: "east", Seq: 52}
+	tests := []struct {
+		name string
+		evs  []feed.Event
+		want uint64
+	}{
+		{"whole log", evs, 0},
+		{"log from seq 20", evs[19:], 20},
+		{"events without seqs (a recording)", []feed.Event{ev("x", "clock.tick", "east", nil)}, 0},
+		{"a run starts after the gap", append(append([]feed.Event{}, evs[19:]...), start, after), 0},
+		{"the gap starts with a run", []feed.Event{start, after}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := fold(cfg, tc.evs...)
+			if s.MissingBefore != tc.want {
+				t.Fatalf("MissingBefore %d, want %d", s.MissingBefore, tc.want)
+			}
+			if c := s.Clone(); c.MissingBefore != tc.want {
+				t.Fatalf("a snapshot round trip loses it: %d", c.MissingBefore)
+			}
+		})
+	}
+}

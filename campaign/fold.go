@@ -32,6 +32,12 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 		}
 		return
 	}
+	if s.Seq == 0 && s.Events == 0 && ev.Seq > 1 {
+		// The first event of a stream that is not seq 1: what came
+		// before was never folded (a campaign.started below makes the
+		// state whole again).
+		s.MissingBefore = ev.Seq
+	}
 	if ev.Type == feed.TypeCampaignStarted {
 		// A new run starts from nothing: keep only where the stream is.
 		fresh := NewState(cfg)

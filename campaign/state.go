@@ -24,6 +24,10 @@ type State struct {
 	Run    int       `json:"run"`    // campaign.started markers seen
 	Events int64     `json:"events"` // events folded
 	LastAt time.Time `json:"last_at,omitzero"`
+	// MissingBefore is the seq of the first event folded when it was not
+	// seq 1 and no campaign run started after it: retention had dropped
+	// the log's beginning, so the totals are partial. 0: whole.
+	MissingBefore uint64 `json:"missing_before,omitempty"`
 	Day    int       `json:"day"` // campaign day of the newest event (1-based, clamped)
 
 	Totals    Counters             `json:"totals"`

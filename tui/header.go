@@ -90,6 +90,11 @@ func (c *Context) badges() []badge {
 		// names it until f filters to it.
 		out = append(out, badge{c.districtName(c.District), c.St.Highlight})
 	}
+	if c.State != nil && c.State.MissingBefore > 1 {
+		// The hub's log lost its beginning to retention: every total
+		// lacks what came before this seq.
+		out = append(out, badge{c.Tf("partial", c.State.MissingBefore), c.St.Stale})
+	}
 	switch c.Conn.Status {
 	case ConnFailed:
 		out = append(out, badge{c.T("failed"), c.St.Failed})

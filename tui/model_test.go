@@ -356,3 +356,16 @@ func TestCoalescing(t *testing.T) {
 	m = send(m, tickMsg{})
 	has(t, m, "seq 1,560")
 }
+
+// TestPartialTotalsShown: a state folded from a log that lost its
+// beginning (retention) is marked in the header, in both languages.
+func TestPartialTotalsShown(t *testing.T) {
+	for _, tc := range []struct{ lang, want string }{{"en", "PARTIAL from seq 2693"}, {"zh", "数据不全 自序号2693"}} {
+		m := board(t, Options{Lang: tc.lang, Layout: "standard"}, 120, 40)
+		_, s := fixture()
+		hasNot(t, send(m, StateMsg{State: s}), tc.want)
+		partial := s.Clone()
+		partial.MissingBefore = 2693
+		has(t, send(m, StateMsg{State: partial}), tc.want)
+	}
+}

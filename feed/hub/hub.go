@@ -137,6 +137,10 @@ type Options struct {
 	// CPU per frame and saves about two thirds of the bytes: worth it for
 	// slow county links, not on a LAN.
 	EnableCompression bool
+	// StallAfter is how long the fold may stay behind the log's head
+	// before /healthz says "degraded" (503) and a WARN is logged (default
+	// 10s). A reader that stops moving is restarted well before that.
+	StallAfter time.Duration
 
 	Logger *slog.Logger
 }
@@ -147,7 +151,10 @@ type Hub struct {
 	cfg    *campaign.Config
 	val    feed.Validator
 	log    *slog.Logger
-	ns     *server.Server
+	// conn is the embedded server, which the connection follows across an
+	// internal restart (nil with --nats); nsOpts start it again.
+	conn   *embeddedConn
+	nsOpts *server.Options
 	nc     *nats.Conn
 	js     jetstream.JetStream
 	stream jetstream.Stream
@@ -170,8 +177,11 @@ type Hub struct {
 	foldCount uint64
 
 	incoming chan feed.Event
-	consumer jetstream.ConsumeContext
-	closing  chan struct{}
+	rd       readerState // the one reader on the log, see logwatch.go
+	lw       logWatch    // what the watchdog saw of the log
+	// explicitMaxBytes: --max-bytes was given, so it is not cut to the disk.
+	explicitMaxBytes bool
+	closing          chan struct{}
 	closed   atomic.Bool
 	// drain is held shared by each ingest request and exclusively by Close,
 	// so Close waits for in-flight publishes to be acknowledged.
@@ -195,8 +205,10 @@ func New(opts Options) (*Hub, error) {
 	if err := CheckAccess(&opts); err != nil {
 		return nil, err
 	}
+	explicitMaxBytes := opts.MaxBytes != 0
 	setDefaults(&opts)
 	h := &Hub{
+		explicitMaxBytes: explicitMaxBytes,
 		opts:     opts,
 		cfg:      opts.Campaign,
 		val:      opts.Campaign.Validator(),
@@ -319,6 +331,9 @@ func setDefaults(o *Options) {
 	if o.Replicas == 0 {
 		o.Replicas = 1
 	}
+	if o.StallAfter == 0 {
+		o.StallAfter = DefaultStallAfter
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -357,7 +372,7 @@ func (h *Hub) syncName() string {
 // startLog starts or connects to NATS and finds or creates the stream.
 func (h *Hub) startLog() error {
 	o := h.opts
-	natsOpts := []nats.Option{nats.Name("sitboard-hub"), nats.MaxReconnects(-1), nats.ReconnectWait(500 * time.Millisecond)}
+	natsOpts := append([]nats.Option{nats.Name("sitboard-hub"), nats.MaxReconnects(-1), nats.ReconnectWait(500 * time.Millisecond)}, h.natsEventOptions()...)
 	if o.NatsURL == "" {
 		always, interval, err := ParseSync(o.Sync)
 		if err != nil {
@@ -372,32 +387,42 @@ func (h *Hub) startLog() error {
 				return fmt.Errorf("hub: cannot create a temp dir for the memory store: %w", err)
 			}
 			h.tmpDir = storeDir
-		} else if err := os.MkdirAll(storeDir, 0o750); err != nil {
-			return fmt.Errorf("hub: cannot create data dir %s: %w (check the path and permissions)", storeDir, err)
+		} else if err := checkDataDir(storeDir); err != nil {
+			return err
+		}
+		maxStore := int64(0) // memory store: the server sizes it
+		if o.DataDir != "" {
+			limit, note, err := sizeStore(storeDir, o.MaxBytes, h.explicitMaxBytes)
+			if err != nil {
+				return err
+			}
+			h.opts.MaxBytes = limit
+			maxStore = serverMaxStore
+			h.log.Info("event log storage", "data", storeDir, "max_bytes", limit, "note", note)
 		}
 		// One fsync per batch instead of per event; see store.
 		h.atomicBatches = always && o.DataDir != ""
 		h.atomicSem = make(chan struct{}, maxAtomicInflight)
 		h.batchPrefix = newEpoch()
-		ns, err := server.NewServer(&server.Options{
-			ServerName:   "sitboard-hub",
-			JetStream:    true,
-			StoreDir:     storeDir,
-			DontListen:   true,
-			SyncAlways:   always,
-			SyncInterval: interval,
-			NoSigs:       true,
-			NoLog:        true,
-		})
+		h.nsOpts = &server.Options{
+			ServerName:        "sitboard-hub",
+			JetStream:         true,
+			StoreDir:          storeDir,
+			JetStreamMaxStore: maxStore,
+			DontListen:        true,
+			SyncAlways:        always,
+			SyncInterval:      interval,
+			NoSigs:            true,
+			// The server's own logger is off; its warnings and errors
+			// reach slog through natsLogger (startEmbedded).
+			NoLog: true,
+		}
+		ns, err := h.startEmbedded()
 		if err != nil {
-			return fmt.Errorf("hub: cannot start embedded NATS: %w", err)
+			return err
 		}
-		h.ns = ns
-		ns.Start()
-		if !ns.ReadyForConnections(10 * time.Second) {
-			return errors.New("hub: embedded NATS did not start within 10s: check the data dir is writable and not used by another hub")
-		}
-		natsOpts = append(natsOpts, nats.InProcessServer(ns))
+		h.conn = &embeddedConn{ns: ns}
+		natsOpts = append(natsOpts, nats.InProcessServer(h.conn))
 	}
 	natsOpts = append(natsOpts, o.NatsOptions...)
 	url := o.NatsURL
@@ -409,6 +434,9 @@ func (h *Hub) startLog() error {
 		return fmt.Errorf("hub: cannot connect to NATS at %s: %w (is the server running and reachable?)", url, err)
 	}
 	h.nc = nc
+	if o.NatsURL != "" {
+		h.warnServerDurability(nc)
+	}
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(8192))
 	if err != nil {
 		return fmt.Errorf("hub: JetStream: %w", err)
@@ -432,7 +460,7 @@ func (h *Hub) ensureStream() error {
 		Retention:   jetstream.LimitsPolicy,
 		Discard:     jetstream.DiscardOld,
 		MaxAge:      o.MaxAge,
-		MaxBytes:    o.MaxBytes,
+		MaxBytes:    h.opts.MaxBytes,
 		Storage:     storage,
 		Replicas:    o.Replicas,
 		Duplicates:  o.DuplicateWindow,
@@ -503,9 +531,9 @@ func newEpoch() string {
 	return hex.EncodeToString(b[:])
 }
 
-// startReader runs the hub's single reader on the log: an ordered consumer
-// from the start. It waits until the fold has reached the head that existed
-// when the hub started.
+// startReader runs the hub's single reader on the log (restartReader) and
+// its watchdog (watchLog). It waits until the fold has reached the head
+// that existed when the hub started.
 func (h *Hub) startReader() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -514,20 +542,16 @@ func (h *Hub) startReader() error {
 		return fmt.Errorf("hub: cannot read stream info: %w", err)
 	}
 	head := info.State.LastSeq
-	cons, err := h.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{h.opts.Subject},
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-	})
-	if err != nil {
-		return fmt.Errorf("hub: cannot start the log reader: %w", err)
-	}
+	h.lw.mu.Lock()
+	h.lw.head, h.lw.first = head, info.State.FirstSeq
+	h.lw.mu.Unlock()
 	h.loops.Add(1)
 	go h.foldLoop()
-	cc, err := cons.Consume(h.onLogMsg, jetstream.PullMaxMessages(2048))
-	if err != nil {
-		return fmt.Errorf("hub: cannot consume the log: %w", err)
+	if err := h.restartReader("start"); err != nil {
+		return err
 	}
-	h.consumer = cc
+	h.loops.Add(1)
+	go h.watchLog()
 	start := time.Now()
 	for h.Seq() < head {
 		if time.Since(start) > 10*time.Minute {
@@ -538,25 +562,20 @@ func (h *Hub) startReader() error {
 	if head > 0 {
 		h.log.Info("folded the log", "events", head-info.State.FirstSeq+1, "seq", head, "took", time.Since(start).Round(time.Millisecond))
 	}
+	if info.State.FirstSeq > 1 {
+		// Retention (--max-age, --max-bytes) dropped the log's beginning.
+		h.mu.Lock()
+		missing := h.state.MissingBefore
+		h.mu.Unlock()
+		if missing > 1 {
+			h.log.Error("figures are PARTIAL: the event log no longer starts at seq 1, so the totals lack every event before it; boards show it. Keep the whole campaign in the log (raise --max-bytes or --max-age), or replay the campaign's recording into a new log",
+				"log_first_seq", info.State.FirstSeq, "dropped_events", info.State.FirstSeq-1)
+		} else {
+			h.log.Warn("the event log no longer starts at seq 1 (retention dropped its beginning); this hub's figures are whole because a campaign run starts after the gap",
+				"log_first_seq", info.State.FirstSeq)
+		}
+	}
 	return nil
-}
-
-// onLogMsg runs on the NATS delivery goroutine; it only decodes and hands
-// the event to the fold loop, which batches.
-func (h *Hub) onLogMsg(msg jetstream.Msg) {
-	md, err := msg.Metadata()
-	if err != nil {
-		h.log.Error("log message without metadata", "err", err)
-		return
-	}
-	ev, err := decodeStored(msg.Data(), md.Sequence.Stream)
-	if err != nil {
-		h.log.Warn("unreadable event in the log; kept as an unknown type", "seq", md.Sequence.Stream, "err", err)
-	}
-	select {
-	case h.incoming <- ev:
-	case <-h.closing:
-	}
 }
 
 // TypeUnreadable marks a log entry that is not an event (written to the
@@ -744,9 +763,7 @@ func (h *Hub) Close() error {
 		s.shutdown(feed.CloseShutdown, shutdownReason, true)
 	}
 	h.mu.Unlock()
-	if h.consumer != nil {
-		h.consumer.Stop()
-	}
+	h.stopReader()
 	close(h.closing)
 	h.loops.Wait()
 	h.waitSubscribers(3 * time.Second)
@@ -780,9 +797,11 @@ func (h *Hub) shutdownLog() {
 		}
 		h.nc.Close()
 	}
-	if h.ns != nil {
-		h.ns.Shutdown()
-		h.ns.WaitForShutdown()
+	if h.conn != nil {
+		if ns := h.conn.server(); ns != nil {
+			ns.Shutdown()
+			ns.WaitForShutdown()
+		}
 	}
 	if h.tmpDir != "" {
 		_ = os.RemoveAll(h.tmpDir)

@@ -127,7 +127,15 @@ func (h *Hub) handleIngest(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, http.StatusServiceUnavailable, "unavailable", "hub is shutting down: retry in a few seconds (ingest is idempotent by id)", nil)
 		return
 	}
+	if reason := h.diskFullReason(); reason != "" {
+		h.refuseDiskFull(w, reason)
+		return
+	}
 	res, err := h.store(r.Context(), events)
+	if reason := h.diskFullReason(); err != nil && reason != "" {
+		h.refuseDiskFull(w, reason)
+		return
+	}
 	if err != nil {
 		h.log.Warn("ingest: log unavailable", "err", err, "events", len(events))
 		w.Header().Set("Retry-After", "2")
@@ -146,6 +154,8 @@ func (h *Hub) handleIngest(w http.ResponseWriter, r *http.Request) {
 func (h *Hub) store(ctx context.Context, events []feed.Event) (IngestResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	// A store that fails (disk full) never acknowledges: give up at once.
+	defer context.AfterFunc(h.faultContext(), cancel)()
 	if !h.atomicBatches || len(events) < minAtomicBatch {
 		return h.storeEach(ctx, events)
 	}
@@ -336,12 +346,9 @@ func (h *Hub) readAllowed(r *http.Request) bool {
 	return t != "" && tokenOK(t, h.opts.ReadToken)
 }
 
-func (h *Hub) handleHealth(w http.ResponseWriter, r *http.Request) {
-	status, code := "ok", http.StatusOK
-	if h.closed.Load() {
-		status, code = "draining", http.StatusServiceUnavailable
-	} else if h.nc.Status() != nats.CONNECTED {
-		status, code = "log unavailable", http.StatusServiceUnavailable
-	}
-	writeJSON(w, code, map[string]any{"status": status, "epoch": h.epoch, "seq": h.Seq(), "store": h.storeName()})
+// refuseDiskFull answers 507 Insufficient Storage: the request was fine,
+// the hub's disk is not. Nothing of the request was acknowledged.
+func (h *Hub) refuseDiskFull(w http.ResponseWriter, reason string) {
+	w.Header().Set("Retry-After", "30")
+	h.refuse(w, http.StatusInsufficientStorage, "disk_full", reason, nil)
 }

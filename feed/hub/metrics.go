@@ -87,7 +87,7 @@ func newMetrics(h *Hub) *metrics {
 		}),
 	}
 	// Known reasons are exported at 0, so that a rate() works from the start.
-	for _, reason := range []string{"method", "unauthorized", "content_type", "too_large", "read", "malformed", "invalid", "unavailable"} {
+	for _, reason := range []string{"method", "unauthorized", "content_type", "too_large", "read", "malformed", "invalid", "unavailable", "disk_full"} {
 		m.rejected.WithLabelValues(reason)
 	}
 	for _, reason := range dropReasons {
@@ -132,10 +132,13 @@ var (
 	descLogUp       = prometheus.NewDesc("sitboard_log_up", "1 when the log answers.", nil, nil)
 	descRingEvents  = prometheus.NewDesc("sitboard_ring_events", "Recent events held in memory for fast resume.", nil, nil)
 	descRingBytes   = prometheus.NewDesc("sitboard_ring_bytes", "Approximate memory held by the resume ring.", nil, nil)
+	descStalled     = prometheus.NewDesc("sitboard_log_reader_stalled_seconds", "How long the fold has been behind the log: the age of the oldest log head seen and not folded yet (0 when caught up). Past --stall-after, /healthz is degraded.", nil, nil)
+	descDiskFull    = prometheus.NewDesc("sitboard_log_disk_full", "1 while the embedded event log cannot write for a full disk (ingest answers 507).", nil, nil)
+	descFirstSeq    = prometheus.NewDesc("sitboard_log_first_seq", "First sequence still in the log; above 1, retention has dropped the log's beginning.", nil, nil)
 )
 
 func (c *scrapeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descSubscribers, descQueued, descFoldSeq, descHeadSeq, descLag, descLogUp, descRingEvents, descRingBytes} {
+	for _, d := range []*prometheus.Desc{descSubscribers, descQueued, descFoldSeq, descHeadSeq, descLag, descLogUp, descRingEvents, descRingBytes, descStalled, descDiskFull, descFirstSeq} {
 		ch <- d
 	}
 }
@@ -155,9 +158,14 @@ func (c *scrapeCollector) Collect(ch chan<- prometheus.Metric) {
 	logUp := 0.0
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
+	var first uint64
 	if info, err := h.stream.Info(ctx); err == nil {
-		head = info.State.LastSeq
+		head, first = info.State.LastSeq, info.State.FirstSeq
 		logUp = 1
+	}
+	diskFull := 0.0
+	if h.diskFullReason() != "" {
+		diskFull, logUp = 1, 0 // it answers, but cannot store
 	}
 	lag := uint64(0)
 	if head > seq {
@@ -174,6 +182,9 @@ func (c *scrapeCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descLogUp, logUp)
 	gauge(descRingEvents, float64(ringEvents))
 	gauge(descRingBytes, float64(ringBytes))
+	gauge(descStalled, h.stalledFor().Seconds())
+	gauge(descDiskFull, diskFull)
+	gauge(descFirstSeq, float64(first))
 }
 
 func (h *Hub) handleMetrics(w http.ResponseWriter, r *http.Request) {

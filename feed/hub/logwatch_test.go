@@ -1,0 +1,180 @@
+package hub_test
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"sitboard/campaign"
+	"sitboard/feed/hub"
+	"sitboard/feed/hub/hubtest"
+)
+
+// waitHealth polls /healthz until ok(code, body) or fails after 20s.
+func waitHealth(t *testing.T, url, what string, ok func(code int, body map[string]any) bool) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, body := healthOf(t, url)
+		if ok(code, body) {
+			return body
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/healthz never %s: last %d %v", what, code, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitLog waits up to 10s for a line containing want.
+func waitLog(t *testing.T, logs *syncBuffer, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.String(), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("log lacks %q:\n%s", want, logs)
+		}
+	}
+}
+
+// TestStalledReaderDegradesHealth: a reader that receives nothing while
+// the log grows (as one on a dead node) makes /healthz say "degraded" with
+// a 503, logs a WARN, shows in the stalled gauge, is restarted, and once
+// it can read again the hub catches up and says ok.
+func TestStalledReaderDegradesHealth(t *testing.T) {
+	logs := &syncBuffer{}
+	s := hubtest.Start(t, func(o *hub.Options) {
+		o.StallAfter = time.Second
+		o.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	})
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "st", 0, 5))
+	s.WaitSeq(t, 5)
+	if code, body := healthOf(t, s.URL); code != http.StatusOK || body["status"] != "ok" {
+		t.Fatalf("healthy hub: %d %v", code, body)
+	}
+	hub.BlockReader(s.Hub, true)
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "st", 5, 5))
+	body := waitHealth(t, s.URL, "degraded with 503", func(code int, body map[string]any) bool {
+		return code == http.StatusServiceUnavailable && body["status"] == "degraded"
+	})
+	if reason, _ := body["reason"].(string); !strings.Contains(reason, "log reader stalled") || !strings.Contains(reason, "log head 10") {
+		t.Errorf("reason %q, want the stall with the log head", reason)
+	}
+	if v, _ := strconv.ParseFloat(metric(t, s.URL, "sitboard_log_reader_stalled_seconds"), 64); v < 1 {
+		t.Errorf("sitboard_log_reader_stalled_seconds %v while stalled past 1s", v)
+	}
+	waitLog(t, logs, "level=WARN msg=\"log reader stalled")
+	waitLog(t, logs, "log reader restarted")
+	hub.BlockReader(s.Hub, false)
+	s.WaitSeq(t, 10)
+	waitHealth(t, s.URL, "ok again", func(code int, body map[string]any) bool {
+		return code == http.StatusOK && body["status"] == "ok"
+	})
+	if v := metric(t, s.URL, "sitboard_log_reader_stalled_seconds"); v != "0" {
+		t.Errorf("stalled gauge %s after catching up, want 0", v)
+	}
+}
+
+// TestPartialLogIsFlagged: retention drops the start of the campaign; a
+// hub started on that log says so at start-up (ERROR), on /healthz (status
+// degraded, 200: every hub shares it) and in the state boards get.
+func TestPartialLogIsFlagged(t *testing.T) {
+	dir := t.TempDir()
+	opts := func(logs *syncBuffer) func(o *hub.Options) {
+		return func(o *hub.Options) {
+			o.DataDir = dir
+			o.Sync = "1s"
+			o.MaxBytes = 60_000 // a few hundred events
+			o.Logger = slog.New(slog.NewTextHandler(logs, nil))
+		}
+	}
+	first := hubtest.Start(t, opts(&syncBuffer{}))
+	n := 0
+	for ; n < 5000; n += 100 {
+		hubtest.Post(t, first.URL, hubtest.Events(first.Cfg, "ret", n, 100))
+		if _, body := healthOf(t, first.URL); body["log_first_seq"].(float64) > 1 {
+			break
+		}
+		first.WaitSeq(t, uint64(n+100))
+	}
+	// The hub that folded from seq 1 still has whole figures, but warns
+	// that a restart would not.
+	body := waitHealth(t, first.URL, "warning that the log lost its start", func(code int, body map[string]any) bool {
+		r, _ := body["reason"].(string)
+		return code == http.StatusOK && body["status"] == "degraded" && strings.Contains(r, "no longer starts at seq 1")
+	})
+	if body["partial"] == true {
+		t.Errorf("the hub that folded everything says partial: %v", body)
+	}
+	first.Close()
+
+	logs := &syncBuffer{}
+	second := hubtest.Start(t, opts(logs))
+	code, body := healthOf(t, second.URL)
+	reason, _ := body["reason"].(string)
+	if code != http.StatusOK || body["status"] != "degraded" || body["partial"] != true || !strings.Contains(reason, "figures are partial") {
+		t.Errorf("restarted hub's /healthz: %d %v", code, body)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR msg=\"figures are PARTIAL") {
+		t.Errorf("no start-up ERROR about partial figures:\n%s", logs)
+	}
+	var st campaign.State
+	if err := json.Unmarshal(hubtest.Snapshot(t, second.URL).State, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.MissingBefore <= 1 || uint64(body["log_first_seq"].(float64)) != st.MissingBefore {
+		t.Errorf("snapshot state missing_before %d, log first seq %v", st.MissingBefore, body["log_first_seq"])
+	}
+}
+
+// TestStoreSizedToDisk: the default --max-bytes shrinks to the disk there
+// is and says so; an explicit one that does not fit, or a disk too small
+// for any log, is refused with what to do.
+func TestStoreSizedToDisk(t *testing.T) {
+	cfg := hubtest.Campaign(t)
+	tests := []struct {
+		name     string
+		free     int64
+		maxBytes int64
+		wantErr  string
+		wantLog  string
+	}{
+		{name: "default cut to a small disk", free: 200 << 20, wantLog: "does not fit, so the log takes what the disk has"},
+		{name: "explicit that fits", free: 200 << 20, maxBytes: 50 << 20, wantLog: "50.0 MiB reserved (--max-bytes)"},
+		{name: "explicit too large", free: 200 << 20, maxBytes: 1 << 30, wantErr: "lower --max-bytes to at most"},
+		{name: "no room at all", free: 512 << 10, wantErr: "the log needs at least 1.0 MiB"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			restore := hub.SetDiskSpace(func(string) (int64, bool) { return tc.free, true })
+			defer restore()
+			logs := &syncBuffer{}
+			start := time.Now()
+			h, err := hub.New(hub.Options{Campaign: cfg, DataDir: t.TempDir(), MaxBytes: tc.maxBytes, IngestToken: hubtest.IngestToken,
+				Logger: slog.New(slog.NewTextHandler(logs, nil))})
+			if tc.wantErr != "" {
+				if err == nil {
+					h.Close()
+					t.Fatalf("started; want an error with %q", tc.wantErr)
+				}
+				if !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %q, want %q", err, tc.wantErr)
+				}
+				if time.Since(start) > 5*time.Second {
+					t.Errorf("the refusal took %s: it should come before the log starts", time.Since(start))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			if !strings.Contains(logs.String(), tc.wantLog) {
+				t.Errorf("start-up log lacks %q:\n%s", tc.wantLog, logs)
+			}
+		})
+	}
+}
