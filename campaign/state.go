@@ -28,7 +28,7 @@ type State struct {
 	// seq 1 and no campaign run started after it: retention had dropped
 	// the log's beginning, so the totals are partial. 0: whole.
 	MissingBefore uint64 `json:"missing_before,omitempty"`
-	Day    int       `json:"day"` // campaign day of the newest event (1-based, clamped)
+	Day           int    `json:"day"` // campaign day of the newest event (1-based, clamped)
 
 	Totals    Counters             `json:"totals"`
 	Districts map[string]*Counters `json:"districts"`

@@ -147,10 +147,10 @@ type Options struct {
 
 // Hub is a running feed hub. Serve Handler(); call Close to drain.
 type Hub struct {
-	opts   Options
-	cfg    *campaign.Config
-	val    feed.Validator
-	log    *slog.Logger
+	opts Options
+	cfg  *campaign.Config
+	val  feed.Validator
+	log  *slog.Logger
 	// conn is the embedded server, which the connection follows across an
 	// internal restart (nil with --nats); nsOpts start it again.
 	conn   *embeddedConn
@@ -182,7 +182,7 @@ type Hub struct {
 	// explicitMaxBytes: --max-bytes was given, so it is not cut to the disk.
 	explicitMaxBytes bool
 	closing          chan struct{}
-	closed   atomic.Bool
+	closed           atomic.Bool
 	// drain is held shared by each ingest request and exclusively by Close,
 	// so Close waits for in-flight publishes to be acknowledged.
 	drain sync.RWMutex
@@ -209,15 +209,15 @@ func New(opts Options) (*Hub, error) {
 	setDefaults(&opts)
 	h := &Hub{
 		explicitMaxBytes: explicitMaxBytes,
-		opts:     opts,
-		cfg:      opts.Campaign,
-		val:      opts.Campaign.Validator(),
-		log:      opts.Logger,
-		subs:     map[*subscriber]struct{}{},
-		state:    campaign.NewState(opts.Campaign),
-		ring:     newRing(opts.RingSize, opts.RingBytes),
-		incoming: make(chan feed.Event, 4096),
-		closing:  make(chan struct{}),
+		opts:             opts,
+		cfg:              opts.Campaign,
+		val:              opts.Campaign.Validator(),
+		log:              opts.Logger,
+		subs:             map[*subscriber]struct{}{},
+		state:            campaign.NewState(opts.Campaign),
+		ring:             newRing(opts.RingSize, opts.RingBytes),
+		incoming:         make(chan feed.Event, 4096),
+		closing:          make(chan struct{}),
 	}
 	h.m = newMetrics(h)
 	h.metricsHandler = newMetricsHandler(h.m.registry)
