@@ -54,8 +54,9 @@ func cmdHub(args []string) int {
 	tlsKey := fs.String("tls-key", "", "TLS private key (PEM)")
 	sync := fs.String("sync", hub.DefaultSync, `fsync policy: "always" (before each acknowledgement; no acknowledged event is lost) or an interval such as "2m" (faster, may lose the last interval on power loss)`)
 	maxAge := fs.Duration("max-age", hub.DefaultMaxAge, "retention: drop events older than this")
-	maxBytes := fs.Int64("max-bytes", 0, "retention: cap the log at this many bytes (0: the default for the store)")
+	maxBytes := fs.Int64("max-bytes", 0, "retention: cap the log at this many bytes (0: 16 GiB on disk, cut to what the disk holds, or 512 MiB in memory); an explicit value must fit on the disk")
 	dupWindow := fs.Duration("dup-window", hub.DefaultDuplicateWindow, "idempotency window: a resent event id within it is dropped")
+	stallAfter := fs.Duration("stall-after", hub.DefaultStallAfter, "how long the fold may lag the log's head before /healthz answers 503 \"degraded\" and a WARN is logged")
 	compress := fs.Bool("compress", false, "offer websocket compression (about 2x CPU, 1/3 the bytes: for slow links)")
 	publicRead := fs.Bool("public-read", false, "serve the stream, snapshot and reports without a read token, to anyone who reaches the hub")
 	var origins listFlag
@@ -107,7 +108,7 @@ func cmdHub(args []string) int {
 		Campaign: cfg, DataDir: *data, NatsURL: *natsURL, Replicas: *replicas,
 		IngestToken: ingest, ReadToken: read, PublicRead: *publicRead, Sync: *sync,
 		MaxAge: *maxAge, MaxBytes: *maxBytes, DuplicateWindow: *dupWindow,
-		EnableCompression: *compress, AllowedOrigins: origins,
+		EnableCompression: *compress, AllowedOrigins: origins, StallAfter: *stallAfter,
 	}
 	if err := hub.CheckAccess(&opts); err != nil {
 		fmt.Fprintln(os.Stderr, "hub:", strings.TrimPrefix(err.Error(), "hub: "))
