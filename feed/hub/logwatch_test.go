@@ -153,7 +153,7 @@ func TestStoreSizedToDisk(t *testing.T) {
 			defer restore()
 			logs := &syncBuffer{}
 			start := time.Now()
-			h, err := hub.New(hub.Options{Campaign: cfg, DataDir: t.TempDir(), MaxBytes: tc.maxBytes, IngestToken: hubtest.IngestToken,
+			h, err := hub.New(hub.Options{Campaign: cfg, DataDir: t.TempDir(), MaxBytes: tc.maxBytes, IngestToken: hubtest.IngestToken, ReadToken: hubtest.ReadToken,
 				Logger: slog.New(slog.NewTextHandler(logs, nil))})
 			if tc.wantErr != "" {
 				if err == nil {
