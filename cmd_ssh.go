@@ -34,13 +34,14 @@ func cmdSSH(args []string) int {
 	maxStartups := fs.Int("max-startups", 50, "most connections still logging in at once; past it a new connection is told so and closed at once")
 	handshake := fs.Duration("handshake-timeout", 20*time.Second, "time a connection has to log in before it is closed")
 	noSession := fs.Duration("no-session-timeout", 30*time.Second, "close a logged-in connection that has no board session for this long (such as 'ssh -N')")
+	alive := fs.Duration("client-alive-interval", 15*time.Second, "ask each logged-in connection for a reply this often; one silent for three intervals is closed (a dead link)")
 	maxTerminal := fs.String("max-terminal", fmt.Sprintf("%dx%d", sshd.DefaultMaxWidth, sshd.DefaultMaxHeight), "largest terminal (COLSxROWS) a board is drawn for; a bigger one gets a board of this size")
 	idle := fs.Duration("idle-timeout", 0, "close a session after this long without input (e.g. 30m); 0 never; keys with no-idle-timeout are exempt")
 	refresh := fs.Duration("refresh", time.Second, "least time between two board updates for one session; raise it (e.g. 3s) for very slow links")
 	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
 	verbose := fs.Bool("v", false, "log debug detail (failed handshakes)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `Usage: sitboard ssh --listen ADDR --hub URL [--token T] --authorized-keys FILE --host-key FILE [--max-sessions N] [--max-sessions-per-key N] [--max-startups N] [--handshake-timeout D] [--no-session-timeout D] [--max-terminal COLSxROWS] [--idle-timeout D] [--campaign FILE]
+		fmt.Fprintln(fs.Output(), `Usage: sitboard ssh --listen ADDR --hub URL [--token T] --authorized-keys FILE --host-key FILE [--max-sessions N] [--max-sessions-per-key N] [--max-startups N] [--handshake-timeout D] [--no-session-timeout D] [--client-alive-interval D] [--max-terminal COLSxROWS] [--idle-timeout D] [--campaign FILE]
 
 Serves the board over SSH, one board per session, to the station keys in
 --authorized-keys only. A key line's options set the station's defaults:
@@ -53,7 +54,8 @@ OpenSSH's StrictModes; removing a key closes its open sessions within a
 second or two. Every connection is bounded: --max-startups while logging
 in, --handshake-timeout to log in, --max-sessions and --max-sessions-per-key
 once in (with or without a board), --no-session-timeout without a board,
-and --max-terminal for the board's size.
+--client-alive-interval for a dead link, and --max-terminal for the
+board's size.
 
 Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations")`)
 		fs.PrintDefaults()
@@ -79,8 +81,8 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 		fmt.Fprintln(os.Stderr, "ssh: --idle-timeout must be >= 0, --max-sessions >= 1 and --refresh >= 100ms")
 		return 2
 	}
-	if *maxPerKey < 1 || *maxStartups < 1 || *handshake < time.Second || *noSession < time.Second {
-		fmt.Fprintln(os.Stderr, "ssh: --max-sessions-per-key and --max-startups must be >= 1, --handshake-timeout and --no-session-timeout >= 1s")
+	if *maxPerKey < 1 || *maxStartups < 1 || *handshake < time.Second || *noSession < time.Second || *alive < time.Second {
+		fmt.Fprintln(os.Stderr, "ssh: --max-sessions-per-key and --max-startups must be >= 1, --handshake-timeout, --no-session-timeout and --client-alive-interval >= 1s")
 		return 2
 	}
 	maxW, maxH, err := parseTerminalSize(*maxTerminal)
@@ -115,16 +117,17 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 			Campaign: cfg,
 			Logger:   logger.With("component", "feed"),
 		}),
-		MaxSessions:       *maxSessions,
-		MaxSessionsPerKey: *maxPerKey,
-		MaxStartups:       *maxStartups,
-		HandshakeTimeout:  *handshake,
-		NoSessionTimeout:  *noSession,
-		MaxWidth:          maxW,
-		MaxHeight:         maxH,
-		IdleTimeout:       *idle,
-		UpdateInterval:    *refresh,
-		Logger:            logger,
+		MaxSessions:         *maxSessions,
+		MaxSessionsPerKey:   *maxPerKey,
+		MaxStartups:         *maxStartups,
+		HandshakeTimeout:    *handshake,
+		NoSessionTimeout:    *noSession,
+		ClientAliveInterval: *alive,
+		MaxWidth:            maxW,
+		MaxHeight:           maxH,
+		IdleTimeout:         *idle,
+		UpdateInterval:      *refresh,
+		Logger:              logger,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ssh:", err)

@@ -21,7 +21,11 @@ import (
 //     it has no session for NoSessionTimeout (an "ssh -N" would otherwise
 //     hold its slot for ever);
 //   - its key is re-checked every KeyCheckInterval, and removing the key
-//     from authorized_keys ends its sessions and closes it.
+//     from authorized_keys ends its sessions and closes it;
+//   - it is asked for a reply every ClientAliveInterval, and closed when a
+//     request goes unanswered for clientAliveCountMax intervals (OpenSSH's
+//     ClientAliveInterval): a station whose link died must not keep its
+//     slots until TCP gives up, which can take a quarter of an hour.
 //
 // A connection's slot covers its first board session; each further session
 // on the same connection takes one more.
@@ -45,6 +49,11 @@ const revokeGrace = 2 * time.Second
 // overLimitGrace bounds a connection that authenticated when no slot was
 // free: long enough to open a session and read why it is refused.
 const overLimitGrace = 5 * time.Second
+
+// clientAliveCountMax is how many keepalive intervals a request may go
+// unanswered before the connection is taken for dead (as OpenSSH's
+// ClientAliveCountMax, default 3).
+const clientAliveCountMax = 3
 
 // stationConn is one TCP connection, from accept to close.
 type stationConn struct {
@@ -149,6 +158,50 @@ func (s *Server) onAuthenticated(ctx ssh.Context) {
 	c.holdsSlot = true
 	log.Info("connection authenticated", "slots_in_use", s.slots, "key_slots_in_use", s.keySlots[st.Fingerprint])
 	s.armNoSessionLocked(c, s.cfg.NoSessionTimeout)
+	go s.keepAlive(ctx, c)
+}
+
+// keepAlive closes the connection once a keepalive request has gone
+// unanswered for clientAliveCountMax intervals. Any reply counts, the
+// "unknown request" failure that OpenSSH clients send included.
+func (s *Server) keepAlive(ctx ssh.Context, c *stationConn) {
+	every := s.cfg.ClientAliveInterval
+	t := time.NewTicker(every)
+	defer t.Stop()
+	replied := make(chan struct{}, 1)
+	var sentAt time.Time // of the unanswered request, or zero
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-replied:
+			sentAt = time.Time{}
+			continue
+		case now := <-t.C:
+			if !sentAt.IsZero() {
+				if now.Sub(sentAt) >= clientAliveCountMax*every {
+					s.closeConn(c, fmt.Sprintf("no answer to keepalives for %s: the station's link is down", now.Sub(sentAt).Round(time.Second)))
+					return
+				}
+				continue
+			}
+		}
+		// The library stores the connection just after authentication.
+		conn, _ := ctx.Value(ssh.ContextKeyConn).(gossh.Conn)
+		if conn == nil {
+			continue
+		}
+		sentAt = time.Now()
+		go func() {
+			if _, _, err := conn.SendRequest("keepalive@openssh.com", true, nil); err == nil {
+				s.keepalivesAnswered.Add(1)
+				select {
+				case replied <- struct{}{}:
+				default:
+				}
+			}
+		}()
+	}
 }
 
 // takeSlotLocked takes one slot for a key, or says why it cannot.

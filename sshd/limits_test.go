@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -465,4 +466,78 @@ func TestOpenSSHNoSession(t *testing.T) {
 		logs := ts.logs.String()
 		return strings.Contains(logs, `msg="connection authenticated"`) && strings.Contains(logs, `reason="no board session within 1s"`)
 	})
+}
+
+// blackHole forwards TCP to the server until cut, then swallows everything
+// both ways without closing: a station whose link died.
+type blackHole struct {
+	addr string
+	cut  atomic.Bool
+}
+
+func newBlackHole(t testing.TB, target string) *blackHole {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	bh := &blackHole{addr: ln.Addr().String()}
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			t.Cleanup(func() { in.Close(); out.Close() })
+			go bh.pipe(in, out)
+			go bh.pipe(out, in)
+		}
+	}()
+	return bh
+}
+
+func (bh *blackHole) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		if !bh.cut.Load() {
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+	}
+}
+
+func TestDeadLinkClosed(t *testing.T) {
+	k := newTestKey(t, "station")
+	ts := startServer(t, []string{k.line}, withFakeBoard, func(c *Config) { c.ClientAliveInterval = 100 * time.Millisecond })
+	bh := newBlackHole(t, ts.addr)
+	c, err := dialKey(t, bh.addr, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	openBoard(t, c, 80, 24, nil).waitFor(t, "size 80x24", 10*time.Second)
+	// A live client answers: several intervals pass and it stays.
+	waitUntil(t, 10*time.Second, "keepalives answered", func() bool {
+		return ts.srv.keepalivesAnswered.Load() >= 5
+	})
+	if n := ts.srv.Connections(); n != 1 {
+		t.Fatalf("a live connection was closed: %d open\n%s", n, ts.logs.String())
+	}
+	bh.cut.Store(true)
+	waitUntil(t, 10*time.Second, "the dead link is closed", func() bool {
+		return ts.srv.Connections() == 0 && ts.srv.Sessions() == 0
+	})
+	if !strings.Contains(ts.logs.String(), "no answer to keepalives") {
+		t.Errorf("the reason is not logged:\n%s", ts.logs.String())
+	}
 }

@@ -73,6 +73,9 @@ type Config struct {
 	// NoSessionTimeout closes an authenticated connection that has no
 	// board session for this long (default 30s), such as "ssh -N".
 	NoSessionTimeout time.Duration
+	// ClientAliveInterval is how often a logged-in connection is asked for
+	// a reply (default 15s); one silent for three intervals is closed.
+	ClientAliveInterval time.Duration
 	// KeyCheckInterval is how often the authorized keys are re-read to
 	// close the connections of removed keys (default 1s).
 	KeyCheckInterval time.Duration
@@ -109,6 +112,8 @@ type Server struct {
 	startups          atomic.Int64
 	refusedStartups   atomic.Int64
 	startupRefusalLog logGate
+	// Keepalive replies received, over all connections.
+	keepalivesAnswered atomic.Int64
 	// HostKeyFingerprint is the SHA256 fingerprint stations see on first
 	// connect; operators read it out to them to check.
 	HostKeyFingerprint string
@@ -166,6 +171,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.NoSessionTimeout <= 0 {
 		cfg.NoSessionTimeout = 30 * time.Second
+	}
+	if cfg.ClientAliveInterval <= 0 {
+		cfg.ClientAliveInterval = 15 * time.Second
 	}
 	if cfg.KeyCheckInterval <= 0 {
 		cfg.KeyCheckInterval = time.Second
