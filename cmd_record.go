@@ -23,8 +23,14 @@ gzipped when FILE ends in .gz, flushed at least every second. A new file
 starts with everything the hub's log still holds (--live-only: from now).
 An existing file is continued after its last seq, once the hub confirms it
 has the same event there; so after a stop or a crash, run the same command
-again. Ctrl-C closes the file cleanly. Replay the file with 'sitboard replay',
-or check it with 'sitboard summary --recording FILE'.
+again (a torn end left by a crash is cut back to the last whole event,
+streaming, whatever the file's size). Ctrl-C closes the file cleanly.
+
+If the file cannot be written (a full disk, an I/O error), record stops at
+once and exits 1, saying up to which seq the file holds the feed; the file
+is left with whole events only. Free space and run the same command again.
+Replay the file with 'sitboard replay', or check it with
+'sitboard summary --recording FILE'.
 
 Flags:`
 

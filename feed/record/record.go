@@ -16,10 +16,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"sitboard/feed"
@@ -44,8 +46,10 @@ type Options struct {
 	Progress func(Stats)
 	Logger   *slog.Logger
 
-	// clientOpts adjusts the subscriber in tests.
+	// clientOpts adjusts the subscriber in tests; openOut opens the output
+	// file (default: append to it), replaced by a failing file in tests.
 	clientOpts func(*client.Options)
+	openOut    func(path string) (outFile, int64, error)
 }
 
 // Stats is the recorder's state for a status line.
@@ -75,7 +79,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	s, err := openSink(opts.Out)
+	s, err := openSink(opts.Out, opts.openOut, tail.seq)
 	if err != nil {
 		return err
 	}
@@ -83,8 +87,15 @@ func Run(ctx context.Context, opts Options) error {
 	r.stats = Stats{File: opts.Out, Seq: tail.seq, Resumed: tail.seq}
 	r.lastID = tail.id
 	err = r.run(ctx, tail)
-	if cerr := s.close(); cerr != nil && err == nil {
-		err = fmt.Errorf("close %s: %w", opts.Out, cerr)
+	cerr := s.close()
+	var we *WriteError
+	switch {
+	case errors.As(cerr, &we):
+		// The file lost lines: that is the error to report, whatever
+		// stopped the recorder.
+		return we
+	case cerr != nil && err == nil:
+		return fmt.Errorf("close %s: %w", opts.Out, cerr)
 	}
 	return err
 }
@@ -134,6 +145,15 @@ func (r *recorder) run(ctx context.Context, tail fileTail) error {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	go func() {
+		// A failed background flush stops the recorder now, not at the
+		// next event, which may be hours away on a quiet feed.
+		select {
+		case <-r.sink.failed:
+			cancel()
+		case <-cctx.Done():
+		}
+	}()
 	var stop error
 	err = client.Run(cctx, copts, func(b client.Batch) {
 		if stop != nil {
@@ -206,7 +226,7 @@ func (r *recorder) handle(b client.Batch) error {
 			continue
 		}
 		if err := r.sink.write(ev); err != nil {
-			return fmt.Errorf("write %s: %w", r.opts.Out, err)
+			return err
 		}
 		r.stats.Seq = ev.Seq
 		r.stats.Written++
@@ -230,7 +250,8 @@ type fileTail struct {
 
 // readTail finds the last event of an existing recording. A plain file
 // with a torn last line (a crash mid-write) is cut back to its last whole
-// line; a gzip file whose end is torn is rewritten from what is readable.
+// line; a gzip file whose end is torn is rewritten with its whole lines.
+// Both read the file as a stream: memory stays bounded whatever its size.
 func readTail(path string, log *slog.Logger) (fileTail, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -240,9 +261,6 @@ func readTail(path string, log *slog.Logger) (fileTail, error) {
 		return fileTail{}, fmt.Errorf("open %s: %w", path, err)
 	}
 	defer f.Close()
-	var tail fileTail
-	var good int64 // bytes of whole, valid lines (plain files)
-	var keep [][]byte
 	isGz := strings.HasSuffix(path, ".gz")
 	var src io.Reader = f
 	if isGz {
@@ -255,43 +273,13 @@ func readTail(path string, log *slog.Logger) (fileTail, error) {
 		}
 		src = zr
 	}
-	br := bufio.NewReaderSize(src, 256<<10)
-	line := 0
-	var readErr error
-	for {
-		b, err := br.ReadBytes('\n')
-		if len(b) > 0 && err == nil {
-			line++
-			t := bytes.TrimSpace(b)
-			if len(t) > 0 {
-				var ev feed.Event
-				if jerr := json.Unmarshal(t, &ev); jerr != nil || ev.ID == "" {
-					return fileTail{}, fmt.Errorf("%s line %d is not an event: is it a recording? record to a new file", path, line)
-				}
-				if ev.Seq == 0 {
-					return fileTail{}, fmt.Errorf("%s line %d has no seq: it is not a recording of a hub's feed (a generated file?); record to a new file", path, line)
-				}
-				tail.seq, tail.id = ev.Seq, ev.ID
-				tail.events++
-				if isGz {
-					keep = append(keep, append([]byte(nil), t...))
-				}
-			}
-			good += int64(len(b))
-			continue
-		}
-		if err == io.EOF && len(b) == 0 {
-			break
-		}
-		if err == nil || err == io.EOF {
-			readErr = errors.New("torn last line")
-		} else {
-			readErr = err
-		}
-		break
-	}
+	tail, good, readErr := scanTail(path, src)
 	if readErr == nil {
 		return tail, nil
+	}
+	var notRecording *notRecordingError
+	if errors.As(readErr, &notRecording) {
+		return fileTail{}, readErr
 	}
 	log.Warn("record: the recording's end is torn (an earlier crash?); keeping its whole events", "file", path, "events", tail.events, "err", readErr)
 	if !isGz {
@@ -300,23 +288,99 @@ func readTail(path string, log *slog.Logger) (fileTail, error) {
 		}
 		return tail, nil
 	}
+	if err := rewriteGzipPrefix(path, good); err != nil {
+		return fileTail{}, fmt.Errorf("repair the torn end of %s: %w (free space, or record to a new file)", path, err)
+	}
+	return tail, nil
+}
+
+type notRecordingError struct{ msg string }
+
+func (e *notRecordingError) Error() string { return e.msg }
+
+// scanTail reads a recording's lines: the last event, and good, the bytes
+// of whole lines before a torn end (readErr not nil) or the end.
+func scanTail(path string, src io.Reader) (tail fileTail, good int64, readErr error) {
+	br := bufio.NewReaderSize(src, 256<<10)
+	var long []byte // a line longer than the reader's buffer
+	line := 0
+	for {
+		b, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			long = append(long[:0], b...)
+			for err == bufio.ErrBufferFull {
+				b, err = br.ReadSlice('\n')
+				long = append(long, b...)
+			}
+			b = long
+		}
+		if len(b) > 0 && err == nil {
+			line++
+			if t := bytes.TrimSpace(b); len(t) > 0 {
+				// Only the envelope: the payload need not be decoded.
+				var ev struct {
+					ID  string `json:"id"`
+					Seq uint64 `json:"seq"`
+				}
+				if jerr := json.Unmarshal(t, &ev); jerr != nil || ev.ID == "" {
+					return fileTail{}, 0, &notRecordingError{fmt.Sprintf("%s line %d is not an event: is it a recording? record to a new file", path, line)}
+				}
+				if ev.Seq == 0 {
+					return fileTail{}, 0, &notRecordingError{fmt.Sprintf("%s line %d has no seq: it is not a recording of a hub's feed (a generated file?); record to a new file", path, line)}
+				}
+				tail.seq, tail.id = ev.Seq, ev.ID
+				tail.events++
+			}
+			good += int64(len(b))
+			continue
+		}
+		if err == io.EOF && len(b) == 0 {
+			return tail, good, nil
+		}
+		if err == nil || err == io.EOF {
+			return tail, good, errors.New("torn last line")
+		}
+		return tail, good, err
+	}
+}
+
+// rewriteGzipPrefix replaces a gzip file by one holding the first n bytes
+// of its content, streamed through a temporary file that is renamed over
+// it once complete and synced: a crash during the repair leaves the
+// original.
+func rewriteGzipPrefix(path string, n int64) error {
+	in, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	zr, err := gzip.NewReader(in)
+	if err != nil {
+		return err
+	}
 	tmp := path + ".repair"
 	out, err := os.Create(tmp)
 	if err != nil {
-		return fileTail{}, fmt.Errorf("repair %s: %w", path, err)
+		return err
 	}
+	defer os.Remove(tmp) // after a successful rename there is nothing to remove
 	zw, _ := gzip.NewWriterLevel(out, gzip.DefaultCompression)
-	for _, l := range keep {
-		zw.Write(l)
-		zw.Write([]byte{'\n'})
+	if _, err := io.CopyN(zw, zr, n); err != nil {
+		out.Close()
+		return err
 	}
 	if err := errors.Join(zw.Close(), out.Sync(), out.Close()); err != nil {
-		return fileTail{}, fmt.Errorf("repair %s: %w", path, err)
+		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fileTail{}, fmt.Errorf("repair %s: %w", path, err)
-	}
-	return tail, nil
+	return os.Rename(tmp, path)
+}
+
+// outFile is what the sink writes to: an *os.File, or a failing one in tests.
+type outFile interface {
+	io.Writer
+	Sync() error
+	Close() error
+	Truncate(size int64) error
 }
 
 // sink is the output file. It only ever appends whole lines, and in a
@@ -324,28 +388,55 @@ func readTail(path string, log *slog.Logger) (fileTail, error) {
 // so a reader such as 'summary --recording' can read the file while it is
 // being recorded: lines are gathered in memory and written out at each
 // flush, or sooner when they pass maxPending.
+//
+// A failed write (a full disk, an I/O error) is never retried: part of the
+// lines may have reached the file, and writing them again would put a torn
+// line in its middle. The file is cut back to its last whole flush, the
+// sink fails for good, and failed is closed so the recorder stops at once.
+// Run the recorder again to continue after the file's last event.
 type sink struct {
 	mu      sync.Mutex
-	f       *os.File
+	path    string
+	f       outFile
+	size    int64 // bytes of the file that hold whole flushes
 	gz      bool
 	pending bytes.Buffer // whole lines not yet in the file
 	member  bytes.Buffer // one gzip member being built
 	zw      *gzip.Writer
-	err     error // a failed background flush, reported by the next write
+	// flushedSeq is the last seq in the file; pendingSeq the last in pending.
+	flushedSeq, pendingSeq uint64
+	err                    error // the first failure; every later call returns it
+	failed                 chan struct{}
 }
 
 const maxPending = 1 << 20
 
-func openSink(path string) (*sink, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+func openSink(path string, open func(string) (outFile, int64, error), flushedSeq uint64) (*sink, error) {
+	if open == nil {
+		open = openFile
+	}
+	f, size, err := open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s for writing: %w (pick an --out path in a writable directory)", path, err)
 	}
-	s := &sink{f: f, gz: strings.HasSuffix(path, ".gz")}
+	s := &sink{path: path, f: f, size: size, gz: strings.HasSuffix(path, ".gz"), flushedSeq: flushedSeq, pendingSeq: flushedSeq, failed: make(chan struct{})}
 	if s.gz {
 		s.zw, _ = gzip.NewWriterLevel(&s.member, gzip.DefaultCompression)
 	}
 	return s, nil
+}
+
+func openFile(path string) (outFile, int64, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, fi.Size(), nil
 }
 
 func (s *sink) write(ev feed.Event) error {
@@ -360,6 +451,7 @@ func (s *sink) write(ev feed.Event) error {
 	}
 	s.pending.Write(b)
 	s.pending.WriteByte('\n')
+	s.pendingSeq = ev.Seq
 	if s.pending.Len() >= maxPending {
 		return s.flushLocked()
 	}
@@ -373,25 +465,80 @@ func (s *sink) flush() error {
 }
 
 func (s *sink) flushLocked() error {
+	if s.err != nil {
+		return s.err
+	}
 	if s.pending.Len() == 0 {
 		return nil
 	}
-	defer s.pending.Reset()
-	if !s.gz {
-		_, err := s.f.Write(s.pending.Bytes())
-		return err
+	data := s.pending.Bytes()
+	if s.gz {
+		s.member.Reset()
+		s.zw.Reset(&s.member)
+		if _, err := s.zw.Write(data); err != nil {
+			return s.fail(err)
+		}
+		if err := s.zw.Close(); err != nil {
+			return s.fail(err)
+		}
+		data = s.member.Bytes()
 	}
-	s.member.Reset()
-	s.zw.Reset(&s.member)
-	if _, err := s.zw.Write(s.pending.Bytes()); err != nil {
-		return err
+	n, err := s.f.Write(data)
+	if err != nil {
+		if n > 0 {
+			// Take back the partial flush, so the file ends on a whole line
+			// (or gzip member) and the next run continues from it cleanly.
+			if terr := s.f.Truncate(s.size); terr != nil {
+				err = fmt.Errorf("%w (and cutting back the partly written end failed: %v; the next run repairs it)", err, terr)
+			}
+		}
+		return s.fail(err)
 	}
-	if err := s.zw.Close(); err != nil {
-		return err
-	}
-	_, err := s.f.Write(s.member.Bytes())
-	return err
+	s.size += int64(n)
+	s.flushedSeq = s.pendingSeq
+	s.pending.Reset()
+	return nil
 }
+
+// fail records the sink's first failure and tells the recorder to stop.
+func (s *sink) fail(err error) error {
+	if s.err != nil {
+		return s.err
+	}
+	cause := err
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		cause = pe.Err // the message names the file already
+	}
+	lost := ""
+	if s.pendingSeq > s.flushedSeq {
+		lost = fmt.Sprintf("; the events after seq %d (up to %d) did not reach it", s.flushedSeq, s.pendingSeq)
+	}
+	s.err = &WriteError{Path: s.path, Seq: s.flushedSeq, msg: fmt.Sprintf("write %s: %v%s", s.path, cause, lost), err: err}
+	close(s.failed)
+	return s.err
+}
+
+// WriteError is a recording the recorder could not write (a full disk, an
+// I/O error). The file holds every event up to Seq, whole; running the
+// recorder again continues after it.
+type WriteError struct {
+	Path string
+	Seq  uint64 // the last event in the file
+	msg  string
+	err  error
+}
+
+func (e *WriteError) Error() string {
+	what := "free space there"
+	if errors.Is(e.err, syscall.EROFS) || errors.Is(e.err, os.ErrPermission) {
+		what = "make it writable"
+	}
+	return fmt.Sprintf("%s.\nThe file holds the feed up to seq %d, whole. %s (or move the file), then run the same command again: it continues after seq %d, and the hub resends the rest",
+		e.msg, e.Seq, strings.ToUpper(what[:1])+what[1:], e.Seq)
+}
+
+func (e *WriteError) Unwrap() error { return e.err }
 
 func (s *sink) flushLoop(every time.Duration, done <-chan struct{}) {
 	t := time.NewTicker(every)
@@ -401,17 +548,25 @@ func (s *sink) flushLoop(every time.Duration, done <-chan struct{}) {
 		case <-done:
 			return
 		case <-t.C:
-			if err := s.flush(); err != nil {
-				s.mu.Lock()
-				s.err = err
-				s.mu.Unlock()
+			if s.flush() != nil {
+				return // failed is closed: the recorder stops
 			}
 		}
 	}
 }
 
+// close writes what is pending and closes the file. It reports the sink's
+// failure, if it had one: a recording that lost lines must not end as if
+// it were whole.
 func (s *sink) close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return errors.Join(s.flushLocked(), s.f.Sync(), s.f.Close())
+	err := s.flushLocked()
+	if err == nil {
+		err = s.f.Sync()
+		if err != nil {
+			err = s.fail(err)
+		}
+	}
+	return errors.Join(err, s.f.Close())
 }

@@ -2,13 +2,18 @@ package record
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -240,7 +245,7 @@ func TestRecordingIsReadableWhileRecording(t *testing.T) {
 					}
 					time.Sleep(10 * time.Millisecond)
 				}
-				time.Sleep(100 * time.Millisecond) // a few flushes
+				waitFor(t, "the flushes", func() bool { return countEvents(t, out) >= want })
 				if evs := readFile(t, out); len(evs) != want {
 					t.Fatalf("while recording, the file reads %d events, want %d", len(evs), want)
 				}
@@ -251,5 +256,206 @@ func TestRecordingIsReadableWhileRecording(t *testing.T) {
 			}
 			checkContinuous(t, readFile(t, out), src)
 		})
+	}
+}
+
+// fullFile is an output file on a disk that fills up on demand: once full,
+// a write puts half its bytes in the file and fails with ENOSPC, as a
+// real full disk does.
+type fullFile struct {
+	*os.File
+	full atomic.Bool
+}
+
+func (f *fullFile) Write(p []byte) (int, error) {
+	if !f.full.Load() {
+		return f.File.Write(p)
+	}
+	n, _ := f.File.Write(p[:len(p)/2])
+	return n, syscall.ENOSPC
+}
+
+// TestRecordFlushErrorStops: when the disk fills, the recorder stops at
+// once (no further event needed), reports which events are in the file and
+// what to do, and leaves only whole lines; the same command then continues.
+func TestRecordFlushErrorStops(t *testing.T) {
+	for _, name := range []string{"feed.jsonl", "feed.jsonl.gz"} {
+		t.Run(name, func(t *testing.T) {
+			s := hubtest.Start(t, nil)
+			src := campaignEvents(t, 300)
+			out := filepath.Join(t.TempDir(), name)
+			var file atomic.Pointer[fullFile]
+			var mu sync.Mutex
+			var seq uint64
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				done <- Run(ctx, Options{URL: s.WS, Token: hubtest.ReadToken, Out: out, FlushEvery: 10 * time.Millisecond,
+					Progress: func(st Stats) { mu.Lock(); seq = st.Seq; mu.Unlock() },
+					openOut: func(path string) (outFile, int64, error) {
+						f, size, err := openFile(path)
+						if err != nil {
+							return nil, 0, err
+						}
+						ff := &fullFile{File: f.(*os.File)}
+						file.Store(ff)
+						return ff, size, nil
+					}})
+			}()
+			hubtest.Post(t, s.URL, src[:100])
+			waitFor(t, "the first 100 events in the file", func() bool { return countEvents(t, out) == 100 })
+			file.Load().full.Store(true)
+			hubtest.Post(t, s.URL, src[100:300])
+			var err error
+			select {
+			case err = <-done:
+			case <-ctx.Done():
+				mu.Lock()
+				defer mu.Unlock()
+				t.Fatalf("the recorder kept running after its writes failed (at seq %d)", seq)
+			}
+			var we *WriteError
+			if !errors.As(err, &we) || !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("err = %v, want a *WriteError for ENOSPC", err)
+			}
+			if we.Seq != 100 {
+				t.Errorf("the error says the file holds up to seq %d, want 100", we.Seq)
+			}
+			for _, want := range []string{"no space left", "up to seq 100", "Free space", "run the same command again"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+			// The half-written flush was taken back: the file reads whole.
+			checkContinuous(t, readFile(t, out), src[:100])
+
+			if _, err := recordUntil(t, s, out, 300, nil); err != nil {
+				t.Fatal(err)
+			}
+			got := readFile(t, out)
+			if len(got) != 300 {
+				t.Fatalf("after the rerun the file has %d events, want 300", len(got))
+			}
+			checkContinuous(t, got, src)
+		})
+	}
+}
+
+// TestRecordCloseReportsAFailedFlush: a write that fails when the recorder
+// is stopped (the last flush) is an error, not a clean stop.
+func TestRecordCloseReportsAFailedFlush(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "feed.jsonl")
+	var file *fullFile
+	s, err := openSink(out, func(path string) (outFile, int64, error) {
+		f, size, err := openFile(path)
+		file = &fullFile{File: f.(*os.File)}
+		return file, size, err
+	}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		ev := feed.Event{ID: fmt.Sprint("e", i), Type: "x.note", At: time.Now(), District: "chuanhui", Seq: uint64(5 + i)}
+		if err := s.write(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file.full.Store(true)
+	err = s.close()
+	var we *WriteError
+	if !errors.As(err, &we) || we.Seq != 0 || !strings.Contains(err.Error(), "the events after seq 0 (up to 7) did not reach it") {
+		t.Fatalf("close = %v, want a *WriteError saying what was lost", err)
+	}
+	if b, _ := os.ReadFile(out); len(b) != 0 {
+		t.Errorf("the file holds %d bytes of a failed flush, want none", len(b))
+	}
+}
+
+// TestRepairLargeGzipTailInBoundedMemory tears the end of a large gzipped
+// recording: the repair keeps every whole line and streams, so the heap
+// stays far below the recording's size.
+func TestRepairLargeGzipTailInBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 40 MB recording")
+	}
+	path := filepath.Join(t.TempDir(), "big.jsonl.gz")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
+	const events = 140_000
+	pad := strings.Repeat("某某路段巡逻", 10)
+	var size int64
+	for i := range events {
+		n, _ := fmt.Fprintf(zw, `{"id":"ev-%07d","type":"x.note","at":"2023-06-25T00:00:00+08:00","district":"chuanhui","data":{"n":%d,"note":"%s"},"seq":%d}`+"\n", i, i, pad, i+1)
+		size += int64(n)
+	}
+	zw.Flush() // no gzip trailer: the end is torn, as when a recorder dies mid-member
+	fmt.Fprint(zw, `{"id":"half`)
+	zw.Flush()
+	f.Close()
+	if size < 40<<20 {
+		t.Fatalf("the recording is only %d bytes uncompressed", size)
+	}
+
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	runtime.GC()
+	go func() {
+		defer close(sampled)
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > peak.Load() {
+				peak.Store(ms.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	tail, err := readTail(path, slog.New(slog.DiscardHandler))
+	close(stop)
+	<-sampled
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tail.events != events || tail.seq != events || tail.id != fmt.Sprintf("ev-%07d", events-1) {
+		t.Fatalf("tail = %+v, want %d events ending at seq %d", tail, events, events)
+	}
+	if got := countEvents(t, path); got != events {
+		t.Fatalf("the repaired file reads %d events, want %d", got, events)
+	}
+	if p := peak.Load(); p > 16<<20 {
+		t.Errorf("the repair's heap peaked at %d MB for a %d MB recording: it must stream", p>>20, size>>20)
+	} else {
+		t.Logf("repaired %d MB (uncompressed) with a heap peak of %.1f MB", size>>20, float64(p)/(1<<20))
+	}
+}
+
+// countEvents is the number of whole events a reader gets from the file now.
+func countEvents(t *testing.T, path string) int {
+	t.Helper()
+	rc, err := feed.OpenRecording(path)
+	if err != nil {
+		return 0
+	}
+	defer rc.Close()
+	n := 0
+	feed.ScanEvents(rc, func(feed.Event) error { n++; return nil })
+	return n
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
 	}
 }
