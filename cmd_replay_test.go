@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"sitboard/feed"
 	"sitboard/feed/replay"
 )
 
@@ -91,7 +94,9 @@ func TestReplayRecordCommands(t *testing.T) {
 	if err := slow.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Interrupt once the hub has some of it (loading the file may be slow
+	// on a loaded machine).
+	waitUntil(t, "the replay's first events in the hub", func() bool { return hubSeq(t, hub) > 0 })
 	slow.Process.Signal(syscall.SIGINT)
 	slow.Wait()
 	if code := slow.ProcessState.ExitCode(); code != 130 {
@@ -118,7 +123,8 @@ func TestReplayRecordCommands(t *testing.T) {
 		t.Fatalf("second replay: exit %d, want nothing new:\n%s", code, stderr)
 	}
 
-	time.Sleep(500 * time.Millisecond)
+	seq := hubSeq(t, hub)
+	waitUntil(t, "the recorder to write every event", func() bool { return recordedEvents(out) >= seq })
 	rec.Process.Signal(syscall.SIGINT)
 	rec.Wait()
 	if code := rec.ProcessState.ExitCode(); code != 0 || !strings.Contains(recErr.String(), "Run the same command to continue") {
@@ -137,5 +143,45 @@ func TestResumeCommandQuotesForTheShell(t *testing.T) {
 	want := `sitboard replay 'my feed.jsonl' --hub http://hub:8470 --speed max --from 2023-07-01 --loop --resume-at 41 --resume-id 'it'\''s $HOME' --resume-run 3`
 	if got != want {
 		t.Errorf("resumeCommand =\n %s\nwant\n %s", got, want)
+	}
+}
+
+// hubSeq is the last seq of the hub's log, from its snapshot (the test hubs
+// run with --public-read).
+func hubSeq(t *testing.T, hub string) int {
+	t.Helper()
+	resp, err := http.Get(hub + "/v1/snapshot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var snap struct {
+		Seq int `json:"seq"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&snap); err != nil {
+		t.Fatalf("snapshot: %v", err)
+	}
+	return snap.Seq
+}
+
+// recordedEvents is the number of whole events a reader gets from a
+// recording now.
+func recordedEvents(path string) int {
+	rc, err := feed.OpenRecording(path)
+	if err != nil {
+		return 0
+	}
+	defer rc.Close()
+	n := 0
+	feed.ScanEvents(rc, func(feed.Event) error { n++; return nil })
+	return n
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
 	}
 }
