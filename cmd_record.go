@@ -42,6 +42,7 @@ func cmdRecord(args []string) int {
 	liveOnly := fs.Bool("live-only", false, "on a new file, start at the hub's newest event instead of the start of its log")
 	flush := fs.Duration("flush", time.Second, "longest time an event waits before it is written to the file")
 	quiet := fs.Bool("quiet", false, "print no progress, only errors and the result")
+	caFile := caFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), recordUsage)
 		fs.PrintDefaults()
@@ -58,13 +59,18 @@ func cmdRecord(args []string) int {
 		fmt.Fprintln(os.Stderr, "record: --hub and --out are required, e.g. sitboard record --hub ws://127.0.0.1:8470 --out feed.jsonl.gz")
 		return 2
 	}
+	tlsCfg, err := hubTLS(*caFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "record: --ca:", err)
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	tty := isTerminal(os.Stderr)
 	var last record.Stats
 	var lastLine time.Time
 	drawn := false
-	opts := record.Options{URL: *hubURL, Token: envOr(*token, "SITBOARD_READ_TOKEN"), Out: *out, LiveOnly: *liveOnly, FlushEvery: *flush,
+	opts := record.Options{URL: *hubURL, Token: envOr(*token, "SITBOARD_READ_TOKEN"), TLS: tlsCfg, Out: *out, LiveOnly: *liveOnly, FlushEvery: *flush,
 		Progress: func(st record.Stats) {
 			changed := st.Conn.Status != last.Conn.Status
 			last = st
@@ -88,7 +94,7 @@ func cmdRecord(args []string) int {
 				fmt.Fprintf(os.Stderr, "record: %s\n", line)
 			}
 		}}
-	err := record.Run(ctx, opts)
+	err = record.Run(ctx, opts)
 	if drawn {
 		fmt.Fprintln(os.Stderr)
 	}

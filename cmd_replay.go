@@ -56,6 +56,7 @@ func cmdReplay(args []string) int {
 	batch := fs.Int("batch", 500, "events per request")
 	maxWait := fs.Duration("max-wait", 0, "longest pause between two events (default 1s at --speed 60 and above, none below; negative: none)")
 	quiet := fs.Bool("quiet", false, "print no progress, only errors and the result")
+	caFile := caFlag(fs)
 	resumeAt := fs.Int("resume-at", -1, "resume at this event of the file, counting from 0, as printed by a stopped replay")
 	resumeID := fs.String("resume-id", "", "with --resume-at: the id that event must have (refuses a different file)")
 	resumeRun := fs.Int("resume-run", 1, "with --resume-at: the loop run to continue (ids keep that run's prefix)")
@@ -89,6 +90,11 @@ func cmdReplay(args []string) int {
 		fmt.Fprintln(os.Stderr, "replay: --resume-run must be 1 or more")
 		return 2
 	}
+	tlsCfg, err := hubTLS(*caFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "replay: --ca:", err)
+		return 2
+	}
 	tok := envOr(*token, "SITBOARD_INGEST_TOKEN")
 	if tok == "" {
 		fmt.Fprintln(os.Stderr, "replay: no ingest token: pass --token or set SITBOARD_INGEST_TOKEN to the hub's ingest token")
@@ -116,7 +122,7 @@ func cmdReplay(args []string) int {
 		fmt.Fprintln(os.Stderr, "replay: stopped before sending anything")
 		return 130
 	}
-	opts := replay.Options{URL: *hubURL, Token: tok, Speed: speed, Loop: *loop, BatchSize: *batch, MaxWait: *maxWait}
+	opts := replay.Options{URL: *hubURL, Token: tok, Speed: speed, Loop: *loop, BatchSize: *batch, MaxWait: *maxWait, Client: hubHTTPClient(tlsCfg)}
 	if *resumeAt >= 0 {
 		opts.ResumeAt = replay.Position{Index: *resumeAt, ID: *resumeID, Run: *resumeRun}
 	}

@@ -39,6 +39,7 @@ func cmdSSH(args []string) int {
 	idle := fs.Duration("idle-timeout", 0, "close a session after this long without input (e.g. 30m); 0 never; keys with no-idle-timeout are exempt")
 	refresh := fs.Duration("refresh", time.Second, "least time between two board updates for one session; raise it (e.g. 3s) for very slow links")
 	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
+	caFile := caFlag(fs)
 	verbose := fs.Bool("v", false, "log debug detail (failed handshakes)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), `Usage: sitboard ssh --listen ADDR --hub URL [--token T] --authorized-keys FILE --host-key FILE [--max-sessions N] [--max-sessions-per-key N] [--max-startups N] [--handshake-timeout D] [--no-session-timeout D] [--client-alive-interval D] [--max-terminal COLSxROWS] [--idle-timeout D] [--campaign FILE]
@@ -95,6 +96,11 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 		fmt.Fprintln(os.Stderr, "ssh:", err)
 		return 2
 	}
+	tlsCfg, err := hubTLS(*caFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ssh: --ca:", err)
+		return 2
+	}
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
@@ -114,6 +120,7 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 		Source: sshd.HubSource(client.Options{
 			URL:      *hubURL,
 			Token:    readToken,
+			TLS:      tlsCfg,
 			Campaign: cfg,
 			Logger:   logger.With("component", "feed"),
 		}),

@@ -31,6 +31,7 @@ func cmdWatch(args []string) int {
 	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
 	bell := fs.Bool("bell", false, "ring the terminal bell on a new priority alert")
 	staleAfter := fs.Duration("stale-after", 15*time.Second, "show STALE when no data or heartbeat arrived for this long")
+	caFile := caFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: sitboard watch --hub ws://HOST:PORT [--token T] [--layout L] [--lang zh|en] [--theme T] [--district D] [--campaign FILE]\n\nShows the live board. Keys: ? help, space pause, <-/-> page, a acknowledge, f filter, l language, q quit.")
 		fs.PrintDefaults()
@@ -51,6 +52,11 @@ func cmdWatch(args []string) int {
 		fmt.Fprintln(os.Stderr, "sitboard watch:", err)
 		return 2
 	}
+	tlsCfg, err := hubTLS(*caFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sitboard watch: --ca:", err)
+		return 2
+	}
 	opts := tui.Options{Lang: *lang, Theme: *theme, Layout: *layout, District: *district, Bell: *bell, StaleAfter: *staleAfter}
 	if err := tui.Validate(cfg, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "sitboard watch:", err)
@@ -65,7 +71,7 @@ func cmdWatch(args []string) int {
 	go func() {
 		// The board owns the terminal: client logs would tear it.
 		refused <- client.Run(ctx, client.Options{
-			URL: *hubURL, Token: envOr(*token, "SITBOARD_READ_TOKEN"), Campaign: cfg,
+			URL: *hubURL, Token: envOr(*token, "SITBOARD_READ_TOKEN"), TLS: tlsCfg, Campaign: cfg,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		}, func(b client.Batch) {
 			for _, m := range BoardMsgs(b) {

@@ -5,6 +5,7 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,8 +97,11 @@ type Options struct {
 	// heartbeat, for this long (default 10s; the hub beats every 2s).
 	ReadTimeout time.Duration
 	Dialer      *websocket.Dialer // default websocket.DefaultDialer settings
-	Header      http.Header       // extra handshake headers
-	Logger      *slog.Logger
+	// TLS verifies a wss:// hub (e.g. feed.ClientTLS(--ca)); nil uses the
+	// system roots. It applies to Dialer too when Dialer has none.
+	TLS    *tls.Config
+	Header http.Header // extra handshake headers
+	Logger *slog.Logger
 }
 
 // CloseError is a terminal refusal by the hub.
@@ -252,6 +256,11 @@ func (r *runner) session(ctx context.Context) error {
 	if dialer == nil {
 		dialer = &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: 10 * time.Second}
 	}
+	if r.opts.TLS != nil && dialer.TLSClientConfig == nil {
+		withTLS := *dialer
+		withTLS.TLSClientConfig = r.opts.TLS
+		dialer = &withTLS
+	}
 	hdr := http.Header{}
 	for k, v := range r.opts.Header {
 		hdr[k] = v
@@ -271,6 +280,9 @@ func (r *runner) session(ctx context.Context) error {
 				return &CloseError{Code: feed.CloseBadRequest, Reason: "HTTP 404 at " + feed.Redact(r.url, r.opts.Token) + ": is this a sitboard hub?"}
 			}
 			return fmt.Errorf("hub answered %s to the websocket handshake", resp.Status)
+		}
+		if hint := feed.UntrustedCertHint(err); hint != "" {
+			return fmt.Errorf("%s (%s: %w)", hint, r.url, err)
 		}
 		return fmt.Errorf("cannot reach the hub at %s: %w (is 'sitboard hub' running there? check --hub)", r.url, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +34,8 @@ type Options struct {
 	URL   string // hub: ws://HOST:PORT (http:// works too)
 	Token string // read token
 	Out   string // file to write; .gz means gzipped
+	// TLS verifies a wss:// hub (feed.ClientTLS(--ca)); nil: system roots.
+	TLS *tls.Config
 
 	// FlushEvery bounds how long a received event stays in memory before it
 	// reaches the file (default 1s).
@@ -124,7 +127,7 @@ func (r *recorder) run(ctx context.Context, tail fileTail) error {
 		return err
 	}
 	r.stats.Epoch = epoch
-	copts := client.Options{URL: r.opts.URL, Token: r.opts.Token, NoState: true, Epoch: epoch, Logger: r.log}
+	copts := client.Options{URL: r.opts.URL, Token: r.opts.Token, TLS: r.opts.TLS, NoState: true, Epoch: epoch, Logger: r.log}
 	switch {
 	case tail.seq > 0:
 		// Ask again for the file's last event, to check the file and the
@@ -176,7 +179,7 @@ func (r *recorder) discover(ctx context.Context) (string, uint64, error) {
 	defer cancel()
 	var epoch string
 	var head uint64
-	copts := client.Options{URL: r.opts.URL, Token: r.opts.Token, NoState: true, Logger: r.log}
+	copts := client.Options{URL: r.opts.URL, Token: r.opts.Token, TLS: r.opts.TLS, NoState: true, Logger: r.log}
 	if r.opts.clientOpts != nil {
 		r.opts.clientOpts(&copts)
 	}

@@ -744,6 +744,10 @@ func (r *runner) postOnce(ctx context.Context, body []byte, evs []outEvent) (tim
 	}
 	resp, err := r.opts.Client.Do(req)
 	if err != nil {
+		if hint := feed.UntrustedCertHint(err); hint != "" {
+			// Retrying cannot make a certificate trusted: stop and say why.
+			return 0, &HubError{Msg: hint + " (" + err.Error() + ")"}
+		}
 		return 0, fmt.Errorf("cannot reach the hub at %s: %w", r.url, err)
 	}
 	defer resp.Body.Close()
