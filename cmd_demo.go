@@ -49,7 +49,7 @@ func cmdDemo(args []string) int {
 	loop := fs.Bool("loop", false, "replay again and again; each loop is a fresh campaign")
 	layout := fs.String("layout", "", "layout: compact, standard, wall, or a layout TOML file (default: chosen by terminal size)")
 	lang := fs.String("lang", "", "label language: zh or en (default: from LC_ALL/LANG)")
-	theme := fs.String("theme", "", "theme: dark, light, high-contrast, mono (default: dark, or mono under NO_COLOR)")
+	theme := fs.String("theme", "", "theme: dark, light, high-contrast, mono (default: from the terminal's background, dark or light; mono under NO_COLOR)")
 	district := fs.String("district", "", "district id to highlight; f filters the panels to it")
 	bell := fs.Bool("bell", false, "ring the terminal bell on a new priority alert")
 	listen := fs.String("listen", "127.0.0.1:0", "address of the demo's in-process hub (other boards may watch it)")

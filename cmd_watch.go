@@ -26,7 +26,7 @@ func cmdWatch(args []string) int {
 	token := fs.String("token", "", "read token (or env SITBOARD_READ_TOKEN)")
 	layout := fs.String("layout", "", "layout: compact, standard, wall, or a layout TOML file (default: chosen by terminal size)")
 	lang := fs.String("lang", "", "label language: zh or en (default: from LC_ALL/LANG)")
-	theme := fs.String("theme", "", "theme: dark, light, high-contrast, mono (default: dark, or mono under NO_COLOR)")
+	theme := fs.String("theme", "", "theme: dark, light, high-contrast, mono (default: from the terminal's background, dark or light; mono under NO_COLOR)")
 	district := fs.String("district", "", "district id to highlight; f filters the panels to it")
 	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
 	bell := fs.Bool("bell", false, "ring the terminal bell on a new priority alert")

@@ -53,6 +53,8 @@ type Context struct {
 	notice      string
 	noticeUntil time.Time
 	LayoutErr   string
+	// LayoutNote says why the layout on screen is not the one asked for.
+	LayoutNote string
 
 	// Version changes whenever anything a cached rendering depends on
 	// changes: data, language, theme, filter, page, size.

@@ -354,6 +354,13 @@ func (m *Model) bump() { m.ctx.Version++ }
 func (m *Model) relayout() {
 	c := m.ctx
 	l := m.fixed
+	c.LayoutNote = ""
+	if l != nil && (m.w < l.MinWidth || m.h < l.MinHeight) && m.w >= layouts.MinWidth && m.h >= layouts.MinHeight {
+		// A layout asked for on a terminal below its size would cut its
+		// regions: show the built-in one for the size and say why.
+		c.LayoutNote = c.Tf("status.layout_small", l.Name, l.MinWidth, l.MinHeight)
+		l = nil
+	}
 	if l == nil {
 		l = layouts.Auto(m.w, m.h)
 	}

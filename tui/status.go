@@ -16,6 +16,9 @@ func renderStatus(c *Context, w int) string {
 	if c.LayoutErr != "" {
 		right = append(right, st.Bad.R(c.T("status.layout_err")+": "+Sanitize(c.LayoutErr)))
 	}
+	if c.LayoutNote != "" {
+		right = append(right, st.Warn.R(c.LayoutNote))
+	}
 	if c.notice != "" && c.frameNow().Before(c.noticeUntil) {
 		right = append(right, st.Title.R(c.notice))
 	}
