@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -115,5 +116,35 @@ func TestClusterExampleConfigIsValid(t *testing.T) {
 	if err != nil {
 		ver, _ := exec.Command(bin, "--version").Output()
 		t.Fatalf("%s refuses the docs' cluster example: %v\n%s\n%s", strings.TrimSpace(string(ver)), err, out, conf)
+	}
+}
+
+// TestExternalServerDurabilityWarned: on a server older than 2.10 (Debian
+// 12's 2.9, which .ci/run installs), which cannot fsync before each
+// acknowledgement, the hub warns at start-up; on a newer one it says to set
+// sync_interval: always.
+func TestExternalServerDurabilityWarned(t *testing.T) {
+	url := startNatsServer(t)
+	out, err := exec.Command("nats-server", "--version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(strings.TrimPrefix(strings.TrimSpace(string(out)), "nats-server: v"), "%d.%d", &major, &minor); err != nil {
+		t.Fatalf("cannot read the version in %q: %v", out, err)
+	}
+	logs := &syncBuffer{}
+	h, err := hub.New(hub.Options{Campaign: hubtest.Campaign(t), NatsURL: url, IngestToken: hubtest.IngestToken, ReadToken: hubtest.ReadToken,
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	want := "level=INFO msg=\"durability is the NATS servers' setting: set jetstream { sync_interval: always }"
+	if major < 2 || (major == 2 && minor < 10) {
+		want = "level=WARN msg=\"the NATS server cannot fsync before each acknowledgement"
+	}
+	if !strings.Contains(logs.String(), want) {
+		t.Errorf("nats-server %d.%d: start-up log lacks %q:\n%s", major, minor, want, logs)
 	}
 }

@@ -513,10 +513,18 @@ func (h *Hub) ensureStream() error {
 		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 			continue // another hub created it first: read its epoch
 		}
+		if apiErr := (*jetstream.APIError)(nil); errors.As(err, &apiErr) && apiErr.ErrorCode == jsErrInsufficientStorage {
+			// Retrying cannot help.
+			return fmt.Errorf("hub: the NATS server has less storage than the log asks for (--max-bytes %d): lower --max-bytes, or raise the server's jetstream max_file_store: %w", h.opts.MaxBytes, err)
+		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	return fmt.Errorf("hub: cannot find or create stream %s: %w (is JetStream enabled on the NATS server?)", o.Stream, lastErr)
 }
+
+// jsErrInsufficientStorage is JetStream's "insufficient storage
+// resources available" (JSStorageResourcesExceededErr).
+const jsErrInsufficientStorage jetstream.ErrorCode = 10047
 
 // epochFromCreated names a stream by its creation time, which every hub
 // reads the same and which changes when the stream is recreated.

@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
 
 	"sitboard/campaign"
 	"sitboard/feed/hub"
@@ -176,5 +179,67 @@ func TestStoreSizedToDisk(t *testing.T) {
 				t.Errorf("start-up log lacks %q:\n%s", tc.wantLog, logs)
 			}
 		})
+	}
+}
+
+// TestRestartOnAFullerDisk: a log created with a large --max-bytes starts
+// again, with the default, on a disk that has since filled up: the limit
+// shrinks to the disk instead of failing with "insufficient storage
+// resources", and nothing stored is lost.
+func TestRestartOnAFullerDisk(t *testing.T) {
+	cfg := hubtest.Campaign(t)
+	dir := t.TempDir()
+	start := func(free, maxBytes int64) (*hub.Hub, *syncBuffer, error) {
+		restore := hub.SetDiskSpace(func(string) (int64, bool) { return free, true })
+		defer restore()
+		logs := &syncBuffer{}
+		h, err := hub.New(hub.Options{Campaign: cfg, DataDir: dir, MaxBytes: maxBytes, Sync: "1s",
+			IngestToken: hubtest.IngestToken, ReadToken: hubtest.ReadToken,
+			Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		return h, logs, err
+	}
+	h, _, err := start(100<<30, 50<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h.Handler())
+	res := hubtest.Post(t, srv.URL, hubtest.Events(cfg, "fuller", 0, 100))
+	srv.Close()
+	h.Close()
+
+	h, logs, err := start(64<<20, 0)
+	if err != nil {
+		t.Fatalf("restart on a fuller disk: %v", err)
+	}
+	defer h.Close()
+	if h.Seq() != res.LastSeq {
+		t.Errorf("restarted hub at seq %d, want %d", h.Seq(), res.LastSeq)
+	}
+	if !strings.Contains(logs.String(), "does not fit, so the log takes what the disk has") {
+		t.Errorf("no note that the log shrank to the disk:\n%s", logs)
+	}
+}
+
+// TestSmallExternalServerSaysWhy: a NATS server with less storage than
+// --max-bytes is named as the problem at once, not after 15s of retries.
+func TestSmallExternalServerSaysWhy(t *testing.T) {
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(),
+		JetStreamMaxStore: 1 << 20, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats server did not start")
+	}
+	start := time.Now()
+	h, err := hub.New(hub.Options{Campaign: hubtest.Campaign(t), NatsURL: ns.ClientURL(), IngestToken: hubtest.IngestToken, ReadToken: hubtest.ReadToken})
+	if err == nil {
+		h.Close()
+		t.Fatal("a hub asking 16 GiB of a 1 MiB server started")
+	}
+	if !strings.Contains(err.Error(), "lower --max-bytes, or raise the server's jetstream max_file_store") || time.Since(start) > 10*time.Second {
+		t.Errorf("after %s: %v", time.Since(start), err)
 	}
 }
