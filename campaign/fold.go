@@ -334,7 +334,7 @@ func (f *folder) tickerStatus(alarmID, status string) {
 // more disputes found (cases filed) than matched; beyond that it is kept
 // apart, and a later found (filed) in the district takes one of those kept
 // apart into the numerator. The numerator is then min(resolved, found) per
-// district whatever the arrival order, and nothing is dropped unseen.
+// district whatever the arrival order, and the rest stays counted in the state.
 // docs/protocol.md ("Late and out-of-order events") states the rule.
 
 func (f *folder) disputeFound() {
