@@ -12,7 +12,61 @@ import (
 // renderHazard: rectified against found per unit type as progress bars,
 // disputes and their resolution rate, schools, days without an accident.
 func renderHazard(c *Context, w, h int) []string {
-	return stack(c, w, h, func(cw int) []section { return hazardSections(c, cw) })
+	out := stack(c, w, h, func(cw int) []section { return hazardSections(c, cw) })
+	// A tall panel (the wall's) adds the districts' hazard work where it
+	// has the lines for all of them, rather than leaving them empty.
+	if districts := hazardDistricts(c); len(out)+1+len(districts) <= h {
+		out = stack(c, w, h, func(cw int) []section {
+			return append(hazardSections(c, cw), section{title: c.T("hazard.by_district"), lines: districts})
+		})
+	}
+	return out
+}
+
+// hazardDistricts is one line per district: inspections, hazards
+// rectified and disputes resolved of found, with the resolution rate.
+func hazardDistricts(c *Context) []string {
+	if c.State == nil || c.D.Filtered {
+		return nil
+	}
+	nw := 0
+	for _, d := range c.Cfg.Districts {
+		nw = max(nw, Width(c.districtName(d.ID)))
+	}
+	rows := [][]string{{"", c.T("hazard.col_inspections"), c.T("hazard.col_rectified"), c.T("hazard.col_disputes"), c.T("hazard.col_rate")}}
+	for _, d := range c.Cfg.Districts {
+		dc := c.State.Districts[d.ID]
+		if dc == nil {
+			continue
+		}
+		var insp, fixed int64
+		for _, v := range dc.Inspections {
+			insp += v
+		}
+		for _, v := range dc.Rectified {
+			fixed += v
+		}
+		rows = append(rows, []string{c.districtName(d.ID), fmtInt(insp), fmtInt(fixed),
+			fmtInt(dc.DisputesResolved) + "/" + fmtInt(dc.DisputesFound), fmtPct(campaign.Rate(dc.DisputesResolved, dc.DisputesFound))})
+	}
+	widths := make([]int, 5)
+	for _, r := range rows {
+		for i, cell := range r {
+			widths[i] = max(widths[i], Width(cell))
+		}
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		line := Fit(r[0], widths[0])
+		for j := 1; j < len(r); j++ {
+			line += "  " + PadLeft(r[j], widths[j])
+		}
+		if i == 0 {
+			line = c.St.Dim.R(line)
+		}
+		out[i] = line
+	}
+	return out
 }
 
 // hazardSections builds the page for columns cw wide.

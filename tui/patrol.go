@@ -28,7 +28,7 @@ func patrolSections(c *Context, cw int) []section {
 	deploy := c.Tf("patrol.deploy", st.Value.R(fmtInt(sumMap(t.Officers))), st.Value.R(fmtInt(sumMap(t.Vehicles))), st.Value.R(fmtInt(t.Volunteers)))
 	posts := c.Tf("patrol.posts", st.Value.R(fmtInt(t.Posts[feed.PostTrafficStation])), st.Value.R(fmtInt(t.Posts[feed.PostTrafficDuty])), st.Value.R(fmtInt(t.Posts[feed.PostCheckpoint])))
 	secs = append(secs, section{lines: append(flowText(deploy, cw), flowText(posts, cw)...)})
-	secs = append(secs, section{title: c.T("patrol.grid"), lines: gridRows(c, cw, false), short: gridShort(c, cw)})
+	secs = append(secs, section{title: c.T("patrol.grid"), lines: gridRows(c, cw, true), short: gridShort(c, cw)})
 	kinds := []string{"unlicensed", "drink_driving", "drunk_driving", "speeding", "passenger_overload", "cargo_overload", "other"}
 	var top int64
 	for _, k := range kinds[:len(kinds)-1] {

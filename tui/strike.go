@@ -12,11 +12,18 @@ import (
 // renderStrike: solved against filed by category with clearance rates,
 // persons and measures, money, recent closures and notable cases.
 func renderStrike(c *Context, w, h int) []string {
-	return stack(c, w, h, func(cw int) []section { return strikeSections(c, cw) })
+	out := stack(c, w, h, func(cw int) []section { return strikeSections(c, cw, 5) })
+	// A tall panel (the wall's) lists as many recent closures as it has
+	// lines for, rather than leaving them empty.
+	if spare := h - len(out); spare > 0 && c.State != nil && len(c.State.Closures) > 5 {
+		out = stack(c, w, h, func(cw int) []section { return strikeSections(c, cw, 5+spare) })
+	}
+	return out
 }
 
-// strikeSections builds the page for columns cw wide.
-func strikeSections(c *Context, cw int) []section {
+// strikeSections builds the page for columns cw wide, with up to closures
+// recent closures.
+func strikeSections(c *Context, cw, closures int) []section {
 	st := c.St
 	t := c.D.C
 	var secs []section
@@ -54,7 +61,7 @@ func strikeSections(c *Context, cw int) []section {
 		lw, names := labelColumn(c, "case.", cats, labelCap(c))
 		secs = append(secs, barSection(c, c.T("strike.by_category"), cw, lw, names, fracs, vals))
 	}
-	if cl := closureLines(c, cw, 5); len(cl) > 0 {
+	if cl := closureLines(c, cw, closures); len(cl) > 0 {
 		secs = append(secs, section{title: c.T("strike.closures"), lines: cl, short: cl[:min(len(cl), 2)]})
 	}
 	if nl := notableLines(c, cw); len(nl) > 0 {
