@@ -226,6 +226,11 @@ func New(opts Options) (*Hub, error) {
 		return nil, err
 	}
 	if err := h.startReader(); err != nil {
+		// Stop the fold loop and the watchdog if they started.
+		h.closed.Store(true)
+		h.stopReader()
+		close(h.closing)
+		h.loops.Wait()
 		h.shutdownLog()
 		return nil, err
 	}

@@ -260,7 +260,9 @@ func (h *Hub) watchLog() {
 // is: the age of the oldest head it has seen and not folded yet. That
 // grows both when the reader is stuck and when it cannot keep up.
 func (h *Hub) checkLog(now time.Time) {
-	ctx, cancel := context.WithTimeout(context.Background(), max(h.watchInterval(), 500*time.Millisecond))
+	// Generous: a busy machine can take a while to answer, and a slow
+	// answer is not a dead log.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	info, err := h.stream.Info(ctx)
 	cancel()
 	folded := h.Seq()
