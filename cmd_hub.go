@@ -44,6 +44,12 @@ func cmdHub(args []string) int {
 	listen := fs.String("listen", "127.0.0.1:8470", "address to serve HTTP and the websocket on")
 	data := fs.String("data", "", "directory for the JetStream file store (empty: memory only, lost on exit)")
 	natsURL := fs.String("nats", "", "external NATS server or cluster URL instead of the embedded one")
+	var natsSec hub.NatsSecurity
+	fs.StringVar(&natsSec.Creds, "nats-creds", "", "with --nats: credentials file (user JWT and seed) for a server in operator mode")
+	fs.StringVar(&natsSec.Nkey, "nats-nkey", "", "with --nats: file with the hub's user nkey seed (SU...) for a server that lists users by nkey")
+	fs.StringVar(&natsSec.CA, "nats-ca", "", "with --nats: PEM file of the CA that signed the NATS servers' certificates; connects with TLS")
+	fs.StringVar(&natsSec.Cert, "nats-cert", "", "with --nats: client certificate (PEM) for servers that verify clients")
+	fs.StringVar(&natsSec.Key, "nats-key", "", "with --nats: the client certificate's private key (PEM)")
 	replicas := fs.Int("replicas", 1, "stream replicas on an external cluster (1, 3 or 5)")
 	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
 	ingestToken := fs.String("ingest-token", "", "bearer token for POST /v1/events (or env SITBOARD_INGEST_TOKEN)")
@@ -105,7 +111,7 @@ func cmdHub(args []string) int {
 		return 2
 	}
 	opts := hub.Options{
-		Campaign: cfg, DataDir: *data, NatsURL: *natsURL, Replicas: *replicas,
+		Campaign: cfg, DataDir: *data, NatsURL: *natsURL, NatsSecurity: natsSec, Replicas: *replicas,
 		IngestToken: ingest, ReadToken: read, PublicRead: *publicRead, Sync: *sync,
 		MaxAge: *maxAge, MaxBytes: *maxBytes, DuplicateWindow: *dupWindow,
 		EnableCompression: *compress, AllowedOrigins: origins, StallAfter: *stallAfter,

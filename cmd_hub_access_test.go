@@ -109,3 +109,12 @@ func TestHubWarnsOnPlainHTTPBeyondLoopback(t *testing.T) {
 		}
 	})
 }
+
+// TestHubNatsFlagsNeedNats: NATS credentials without --nats would be
+// silently unused; the hub refuses them instead.
+func TestHubNatsFlagsNeedNats(t *testing.T) {
+	_, stderr, code := runSitboard(t, "hub", "--listen", "127.0.0.1:0", "--ingest-token", "itok-1234", "--read-token", "rtok-1234", "--nats-ca", "ca.pem")
+	if code == 0 || !strings.Contains(stderr, "add --nats URL") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}

@@ -82,8 +82,11 @@ type Options struct {
 	// NatsURL connects to an external NATS server or cluster instead of
 	// embedding one; DataDir and Sync are then the server's business.
 	NatsURL string
-	// NatsOptions are extra options for the external connection (TLS, creds).
+	// NatsOptions are extra options for the external connection.
 	NatsOptions []nats.Option
+	// NatsSecurity authenticates the hub to the external NATS servers and
+	// verifies their certificates (--nats-creds, --nats-nkey, --nats-ca).
+	NatsSecurity NatsSecurity
 	// Replicas for the stream on an external cluster (1, 3 or 5).
 	Replicas int
 	// Stream and Subject name the log; hubs sharing them share the feed.
@@ -429,6 +432,16 @@ func (h *Hub) startLog() error {
 		h.conn = &embeddedConn{ns: ns}
 		natsOpts = append(natsOpts, nats.InProcessServer(h.conn))
 	}
+	if o.NatsSecurity.set() {
+		if o.NatsURL == "" {
+			return errors.New("hub: --nats-creds, --nats-nkey, --nats-ca, --nats-cert and --nats-key are for an external server: add --nats URL, or drop them")
+		}
+		sec, err := o.NatsSecurity.options()
+		if err != nil {
+			return err
+		}
+		natsOpts = append(natsOpts, sec...)
+	}
 	natsOpts = append(natsOpts, o.NatsOptions...)
 	url := o.NatsURL
 	if url == "" {
@@ -436,7 +449,7 @@ func (h *Hub) startLog() error {
 	}
 	nc, err := nats.Connect(url, natsOpts...)
 	if err != nil {
-		return fmt.Errorf("hub: cannot connect to NATS at %s: %w (is the server running and reachable?)", url, err)
+		return fmt.Errorf("hub: cannot connect to NATS at %s: %w (%s)", url, err, natsConnectHint(err))
 	}
 	h.nc = nc
 	if o.NatsURL != "" {
