@@ -56,46 +56,63 @@ func stack(c *Context, w, h int, build func(cw int) []section) []string {
 	if !two {
 		secs = build(w)
 	}
-	// shortened[i]: section i uses its smaller form.
+	// shortened[i]: section i uses its smaller form. Heights are counted,
+	// not rendered, while the panel looks for the form that fits.
 	shortened := make([]bool, len(secs))
-	place := func(sep bool) ([][]string, []int) {
-		ss := make([]section, len(secs))
-		for i, s := range secs {
-			ss[i] = s
-			if shortened[i] && s.short != nil {
-				ss[i].lines = s.short
+	height := func(i int) int {
+		n := len(secs[i].lines)
+		if shortened[i] && secs[i].short != nil {
+			n = len(secs[i].short)
+		}
+		if secs[i].title != "" {
+			n++
+		}
+		return n
+	}
+	// split is how many sections go in the left column (all of them in
+	// one column), and heights of the columns.
+	split := func(sep bool) (int, []int) {
+		gap := 0
+		if sep {
+			gap = 1
+		}
+		total := func(from, to int) int {
+			n := 0
+			for i := from; i < to; i++ {
+				if i > from {
+					n += gap
+				}
+				n += height(i)
 			}
+			return n
 		}
 		if !two {
-			return [][]string{render(ss, w, sep, false)}, []int{w}
+			return len(secs), []int{total(0, len(secs))}
 		}
-		// Fill the left column with sections in order while they fit
-		// in h; the rest go right.
-		lw := colWidth(w)
-		split := len(ss)
-		for i := 1; i <= len(ss); i++ {
-			if len(render(ss[:i], lw, sep, false)) > h {
-				split = max(i-1, 1)
+		// Fill the left column with sections in order while they fit in
+		// h; the rest go right.
+		k := len(secs)
+		for i := 1; i <= len(secs); i++ {
+			if total(0, i) > h {
+				k = max(i-1, 1)
 				break
 			}
 		}
-		return [][]string{render(ss[:split], lw, sep, false), render(ss[split:], w-2-lw, sep, false)}, []int{lw, w - 2 - lw}
+		return k, []int{total(0, k), total(k, len(secs))}
 	}
-	fits := func(cols [][]string) bool {
-		for _, col := range cols {
-			if len(col) > h {
+	fits := func(sep bool) bool {
+		_, hs := split(sep)
+		for _, n := range hs {
+			if n > h {
 				return false
 			}
 		}
 		return true
 	}
-	cols, widths := place(true)
-	if !fits(cols) {
-		cols, widths = place(false)
-	}
+	sep := fits(true)
 	// Then the smaller forms, one section at a time: the one that saves
 	// least while making everything fit, else the one that saves most.
-	for !fits(cols) {
+	for !sep && !fits(false) {
 		best, bestSave, fitting := -1, 0, false
 		for i, s := range secs {
 			if shortened[i] || s.short == nil || len(s.short) >= len(s.lines) {
@@ -103,7 +120,7 @@ func stack(c *Context, w, h int, build func(cw int) []section) []string {
 			}
 			save := len(s.lines) - len(s.short)
 			shortened[i] = true
-			ok := fits(func() [][]string { c, _ := place(false); return c }())
+			ok := fits(false)
 			shortened[i] = false
 			switch {
 			case ok && (!fitting || save < bestSave):
@@ -116,7 +133,23 @@ func stack(c *Context, w, h int, build func(cw int) []section) []string {
 			break
 		}
 		shortened[best] = true
-		cols, widths = place(false)
+	}
+	ss := make([]section, len(secs))
+	for i, s := range secs {
+		ss[i] = s
+		if shortened[i] && s.short != nil {
+			ss[i].lines = s.short
+		}
+	}
+	k, _ := split(sep)
+	var cols [][]string
+	var widths []int
+	if !two {
+		cols, widths = [][]string{render(ss, w, sep, false)}, []int{w}
+	} else {
+		lw := colWidth(w)
+		cols = [][]string{render(ss[:k], lw, sep, false), render(ss[k:], w-2-lw, sep, false)}
+		widths = []int{lw, w - 2 - lw}
 	}
 	for i, col := range cols {
 		cols[i] = cutWithMore(c, col, h)

@@ -179,6 +179,26 @@ func BenchmarkView(b *testing.B) {
 	}
 }
 
+// BenchmarkViewCampaignEnd is the worst case on the wall: the state at the
+// end of the shipped recording (every list full), big figures, a new batch
+// before every frame.
+func BenchmarkViewCampaignEnd(b *testing.B) {
+	cfg, snaps := recordingStates(b)
+	end := snaps[len(snaps)-1]
+	for _, sz := range [][2]int{{80, 24}, {120, 40}, {240, 70}} {
+		m := New(cfg, Options{Lang: "zh", Now: func() time.Time { return fixedNow }, Coalesce: -1})
+		m = send(m, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		b.Run(fmt4("after_batch", sz), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				nm, _ := m.Update(StateMsg{State: end})
+				m = nm.(Model)
+				_ = m.View()
+			}
+		})
+	}
+}
+
 func fmt4(name string, sz [2]int) string {
 	return name + "_" + itoa(sz[0]) + "x" + itoa(sz[1])
 }
