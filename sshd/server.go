@@ -358,7 +358,8 @@ func (s *Server) stationMiddleware(next ssh.Handler) ssh.Handler {
 		defer cancel()
 		ss := &stationSession{Session: sess, ctx: ctx, conn: conn, station: st, started: time.Now()}
 		if refusal := s.beginSession(conn, ss); refusal != "" {
-			log.Warn("session refused: limit reached", "max_sessions", s.cfg.MaxSessions, "max_sessions_per_key", s.cfg.MaxSessionsPerKey)
+			log.Warn("session refused", "why", strings.TrimPrefix(refusal, "sitboard: "),
+				"max_sessions", s.cfg.MaxSessions, "max_sessions_per_key", s.cfg.MaxSessionsPerKey)
 			refuse(sess, refusal)
 			return
 		}
