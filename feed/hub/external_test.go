@@ -108,6 +108,12 @@ func TestClusterExampleConfigIsValid(t *testing.T) {
 	}
 	conf := strings.ReplaceAll(string(m[1]), "10.0.0.", "127.0.0.") // one loopback address per machine
 	conf = strings.ReplaceAll(conf, "/var/lib/nats/1", t.TempDir())
+	// The example's TLS files, made by a CA of the test's own.
+	tlsFiles := hubtest.PrivateCA(t, t.TempDir())
+	conf = strings.NewReplacer("/etc/nats/nats-1.pem", tlsFiles.ServerCert, "/etc/nats/nats-1-key.pem", tlsFiles.ServerKey, "/etc/nats/ca.pem", tlsFiles.CA).Replace(conf)
+	if strings.Contains(conf, "/etc/nats/") {
+		t.Fatalf("the example names a file this test does not make:\n%s", conf)
+	}
 	file := filepath.Join(t.TempDir(), "nats-1.conf")
 	if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
