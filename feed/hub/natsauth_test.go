@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nkeys"
 
 	"sitboard/feed"
@@ -144,5 +145,121 @@ func TestNatsSecurityNeedsExternalServer(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "add --nats URL") {
 		t.Fatalf("error %q", err)
+	}
+}
+
+// operatorNats runs nats-server in operator mode (the nsc way): accounts
+// and users are JWTs signed by an operator, and a user logs in with a
+// .creds file. It returns the server URL and a creds file for a user of a
+// JetStream-enabled account.
+func operatorNats(t *testing.T) (url, credsFile string) {
+	t.Helper()
+	bin, err := exec.LookPath("nats-server")
+	if err != nil {
+		t.Skip("nats-server not installed: apt-get install nats-server (.ci/run does)")
+	}
+	dir := t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	op, err := nkeys.CreateOperator()
+	must(err)
+	opPub, _ := op.PublicKey()
+	opJWT, err := jwt.NewOperatorClaims(opPub).Encode(op)
+	must(err)
+	account := func(name string, js bool) (nkeys.KeyPair, string, string) {
+		kp, err := nkeys.CreateAccount()
+		must(err)
+		pub, _ := kp.PublicKey()
+		c := jwt.NewAccountClaims(pub)
+		c.Name = name
+		if js {
+			c.Limits.JetStreamLimits = jwt.JetStreamLimits{MemoryStorage: -1, DiskStorage: -1, Streams: -1, Consumer: -1}
+		}
+		enc, err := c.Encode(op)
+		must(err)
+		return kp, pub, enc
+	}
+	_, sysPub, sysJWT := account("SYS", false)
+	accKP, accPub, accJWT := account("SITBOARD", true)
+	user, err := nkeys.CreateUser()
+	must(err)
+	userPub, _ := user.PublicKey()
+	userSeed, _ := user.Seed()
+	uc := jwt.NewUserClaims(userPub)
+	uc.Name = "hub-1"
+	userJWT, err := uc.Encode(accKP)
+	must(err)
+	creds, err := jwt.FormatUserConfig(userJWT, userSeed)
+	must(err)
+	credsFile = filepath.Join(dir, "hub-1.creds")
+	must(os.WriteFile(credsFile, creds, 0o600))
+	opFile := filepath.Join(dir, "operator.jwt")
+	must(os.WriteFile(opFile, []byte(opJWT), 0o600))
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	conf := filepath.Join(dir, "nats.conf")
+	must(os.WriteFile(conf, []byte(fmt.Sprintf(`
+listen: 127.0.0.1:%d
+jetstream { store_dir: %q }
+operator: %q
+system_account: %s
+resolver: MEMORY
+resolver_preload: {
+  %s: %q
+  %s: %q
+}
+`, port, filepath.Join(dir, "js"), opFile, sysPub, sysPub, sysJWT, accPub, accJWT)), 0o600))
+	cmd := exec.Command(bin, "-c", conf)
+	var logs strings.Builder
+	cmd.Stderr = &logs
+	must(cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return "nats://" + addr, credsFile
+		}
+	}
+	t.Fatalf("nats-server did not start:\n%s", logs.String())
+	return
+}
+
+// TestHubWithNatsCreds: --nats-creds logs in to a server in operator mode;
+// without it the refusal names the flag.
+func TestHubWithNatsCreds(t *testing.T) {
+	url, creds := operatorNats(t)
+	cfg := hubtest.Campaign(t)
+	open := func(sec hub.NatsSecurity) (*hub.Hub, error) {
+		return hub.New(hub.Options{Campaign: cfg, NatsURL: url, NatsSecurity: sec,
+			IngestToken: hubtest.IngestToken, ReadToken: hubtest.ReadToken})
+	}
+	h, err := open(hub.NatsSecurity{Creds: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h.Handler())
+	defer func() { h.Close(); srv.Close() }()
+	res := hubtest.Post(t, srv.URL, hubtest.Events(cfg, "creds", 0, 5))
+	if res.Accepted != 5 {
+		t.Fatalf("accepted %d of 5 through the creds login", res.Accepted)
+	}
+
+	if h2, err := open(hub.NatsSecurity{}); err == nil {
+		h2.Close()
+		t.Fatal("hub started without credentials on an operator-mode server")
+	} else if !strings.Contains(err.Error(), "--nats-creds") {
+		t.Fatalf("error %q does not name --nats-creds", err)
+	}
+	if h3, err := open(hub.NatsSecurity{Creds: creds, Nkey: creds}); err == nil {
+		h3.Close()
+		t.Fatal("hub started with both --nats-creds and --nats-nkey")
 	}
 }
