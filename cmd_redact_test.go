@@ -37,6 +37,7 @@ func TestCommandErrorsHideTokens(t *testing.T) {
 		{"watch bad address", []string{"watch", "--hub", "ftp://hub/?token=" + shownSecret}, "token=REDACTED"},
 		{"ssh bad address", []string{"ssh", "--hub", "ftp://hub/?token=" + shownSecret, "--authorized-keys", "x", "--host-key", "y"}, "token=REDACTED"},
 		{"replay down hub", []string{"replay", "testdata/small.jsonl", "--hub", "http://" + downAddr(t) + "/?token=" + shownSecret, "--token", shownSecret, "--speed", "max"}, "token=REDACTED"},
+		{"summary down hub", []string{"summary", "--hub", "http://" + downAddr(t) + "/?token=" + shownSecret}, "token=REDACTED"},
 		{"hub's NATS password", []string{"hub", "--listen", "127.0.0.1:0", "--ingest-token", "itok-1234", "--read-token", "rtok-1234", "--nats", "nats://hub:" + shownSecret + "@" + downAddr(t)}, "hub:REDACTED@"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

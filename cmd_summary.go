@@ -31,6 +31,7 @@ func cmdSummary(args []string) int {
 	check := fs.String("check", "", "facts JSON file to compare with; exits 1 listing every figure that is off")
 	token := fs.String("token", "", "read token for --hub (or env SITBOARD_READ_TOKEN)")
 	lang := fs.String("lang", "zh", "label language: zh or en")
+	caFile := caFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: sitboard summary (--hub URL | --recording FILE [--campaign FILE]) [--json] [--check FACTS.json]\n\nFolds every event with the same fold the hub and board use and prints every figure.")
 		fs.PrintDefaults()
@@ -51,7 +52,14 @@ func cmdSummary(args []string) int {
 	if *recording != "" {
 		st, err = foldRecording(cfg, *recording)
 	} else {
-		st, err = fetchSnapshot(*hubURL, envOr(*token, "SITBOARD_READ_TOKEN"))
+		tok := envOr(*token, "SITBOARD_READ_TOKEN")
+		tlsCfg, cerr := hubTLS(*caFile)
+		if cerr != nil {
+			fmt.Fprintln(os.Stderr, "summary: --ca:", cerr)
+			return 2
+		}
+		st, err = fetchSnapshot(hubHTTPClient(tlsCfg), *hubURL, tok)
+		err = feed.RedactError(err, tok)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "summary:", err)
@@ -147,7 +155,7 @@ func snapshotURL(hub string) (string, error) {
 	return u.String(), nil
 }
 
-func fetchSnapshot(hub, token string) (*campaign.State, error) {
+func fetchSnapshot(client *http.Client, hub, token string) (*campaign.State, error) {
 	u, err := snapshotURL(hub)
 	if err != nil {
 		return nil, err
@@ -158,8 +166,11 @@ func fetchSnapshot(hub, token string) (*campaign.State, error) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
+		if hint := feed.UntrustedCertHint(err); hint != "" {
+			return nil, fmt.Errorf("%s (%w)", hint, err)
+		}
 		return nil, fmt.Errorf("cannot reach the hub: %w (is 'sitboard hub' running at %s?)", err, hub)
 	}
 	defer resp.Body.Close()

@@ -75,6 +75,16 @@ func TestCommandsReachHubWithPrivateCA(t *testing.T) {
 			t.Fatalf("exit %d, stderr %q", code, stderr)
 		}
 	})
+	t.Run("summary with and without --ca", func(t *testing.T) {
+		_, stderr, code := runSitboard(t, "summary", "--hub", hub, "--campaign", "campaign/testdata/small.toml")
+		if code == 0 || !strings.Contains(stderr, "pass --ca FILE") {
+			t.Fatalf("without --ca: exit %d, stderr %q", code, stderr)
+		}
+		stdout, stderr, code := runSitboard(t, "summary", "--hub", hub, "--ca", files.CA, "--campaign", "campaign/testdata/small.toml", "--json")
+		if code != 0 || !strings.Contains(stdout, `"seq": 10`) && !strings.Contains(stdout, `"seq":10`) {
+			t.Fatalf("with --ca: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+		}
+	})
 	t.Run("record without --ca", func(t *testing.T) {
 		cmd := exec.Command(sitboardBin, "record", "--hub", wss, "--out", dir+"/untrusted.jsonl")
 		out, ok := runWithin(t, cmd, 30*time.Second, func(s string) bool { return strings.Contains(s, "pass --ca FILE") })
