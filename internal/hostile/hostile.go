@@ -37,7 +37,7 @@ var RawC1 = []string{
 	"\x9b2J\x9bH raw CSI today 9999 (FAKE)",
 	"\x9d0;PWNED-RAW\x9c",
 	"\x9d52;c;cm0gLXJmIH4=\x9c",
-	"\x90+q544e\x9c",
+	"\x90+qPWNED\x9c",
 }
 
 // Dir is testdata/hostile in the source tree.
@@ -84,6 +84,11 @@ func MustTexts() []Text {
 // only through a log written before the rule, or by a writer that
 // bypasses the hub. Times run from start, a minute apart.
 func Events(prefix, district, grid string, start time.Time) []feed.Event {
+	return EventsFor(MustTexts(), prefix, district, grid, start)
+}
+
+// EventsFor is Events for some of the corpus.
+func EventsFor(texts []Text, prefix, district, grid string, start time.Time) []feed.Event {
 	var out []feed.Event
 	at := start
 	add := func(typ, dist, gr string, data any) {
@@ -94,15 +99,15 @@ func Events(prefix, district, grid string, start time.Time) []feed.Event {
 		at = at.Add(time.Minute)
 		out = append(out, feed.Event{ID: fmt.Sprintf("%s-%03d", prefix, len(out)+1), Type: typ, At: at, District: dist, Grid: gr, Data: b})
 	}
-	for i, t := range MustTexts() {
+	for i, t := range texts {
 		s := t.Text
-		add(feed.TypeAlarmReceived, district, grid, feed.AlarmReceived{AlarmID: fmt.Sprintf("%s-al-%d", prefix, i), Category: feed.AlarmCriminal, Priority: 1, Summary: s})
-		add(feed.TypeAlarmReceived, district, grid, feed.AlarmReceived{AlarmID: fmt.Sprintf("%s-mass-%d", prefix, i), Category: feed.AlarmMassIncident, Priority: 1, Summary: s})
 		add(feed.TypeCaseFiled, district, "", feed.CaseFiled{CaseID: fmt.Sprintf("%s-case-%d", prefix, i), Category: feed.CaseHomicide, Kind: feed.KindCriminal, Summary: s})
 		add(feed.TypeCaseSolved, district, "", feed.CaseSolved{CaseID: fmt.Sprintf("%s-case-%d", prefix, i), Category: feed.CaseHomicide, Kind: feed.KindCriminal, Notable: s})
 		add(feed.TypeCaseSolved, district, "", feed.CaseSolved{CaseID: fmt.Sprintf("%s-case2-%d", prefix, i), Category: feed.CaseTheft, Kind: feed.KindCriminal, Summary: s})
-		add(s, district, "", map[string]string{"note": s})
 		add("x.unknown", s, s, map[string]string{"note": s})
+		add(s, district, "", map[string]string{"note": s})
+		// Last, so it heads the ticker and is the newest (flashing) alert.
+		add(feed.TypeAlarmReceived, district, grid, feed.AlarmReceived{AlarmID: fmt.Sprintf("%s-mass-%d", prefix, i), Category: feed.AlarmMassIncident, Priority: 1, Summary: s})
 	}
 	return out
 }
@@ -110,7 +115,7 @@ func Events(prefix, district, grid string, start time.Time) []feed.Event {
 // Payloads are strings from the corpus's escape sequences. None may ever
 // appear inside an escape sequence a board writes: that would mean data
 // reached the terminal as a command (a title, the clipboard, a link).
-var Payloads = []string{"PWNED", "cm0gLXJmIH4=", "evil.example", "544e", "9999;999", "999;999"}
+var Payloads = []string{"PWNED", "cm0gLXJmIH4=", "evil.example", "999;999"}
 
 // Scan walks a terminal byte stream as a terminal would (ECMA-48) and
 // reports everything in it that a board's renderer did not mean to send:
@@ -119,13 +124,23 @@ var Payloads = []string{"PWNED", "cm0gLXJmIH4=", "evil.example", "544e", "9999;9
 //   - a C0 control other than BS, TAB, LF, CR and BEL;
 //   - an invisible format character (bidi controls, zero width, BOM, tags);
 //   - an escape sequence that allow refuses, or one carrying a Payload.
+//
+// Each kind of problem is reported once, with how often it occurs and
+// where first.
 func Scan(out []byte, allow func(seq string) bool) []string {
-	var problems []string
+	type seen struct {
+		first, count int
+	}
+	kinds := map[string]*seen{}
+	var order []string
 	add := func(i int, format string, args ...any) {
-		if len(problems) < 20 {
-			lo, hi := max(i-30, 0), min(i+30, len(out))
-			problems = append(problems, fmt.Sprintf("at byte %d: ", i)+fmt.Sprintf(format, args...)+fmt.Sprintf(" (near %q)", out[lo:hi]))
+		k := fmt.Sprintf(format, args...)
+		if s, ok := kinds[k]; ok {
+			s.count++
+			return
 		}
+		kinds[k] = &seen{i, 1}
+		order = append(order, k)
 	}
 	for i := 0; i < len(out); {
 		b := out[i]
@@ -146,7 +161,7 @@ func Scan(out []byte, allow func(seq string) bool) []string {
 		r, n := utf8.DecodeRune(out[i:])
 		switch {
 		case r == utf8.RuneError && n <= 1:
-			add(i, "byte %#02x is not UTF-8 (a raw C1 control when 0x80–0x9F)", b)
+			add(i, "byte %#02x is not UTF-8 (a raw C1 control when 0x80-0x9F)", b)
 		case r >= 0x80 && r < 0xa0:
 			add(i, "C1 control %U", r)
 		case r < 0x20 && r != '\b' && r != '\t' && r != '\n' && r != '\r' && r != 0x07, r == 0x7f:
@@ -155,6 +170,12 @@ func Scan(out []byte, allow func(seq string) bool) []string {
 			add(i, "invisible format character %U", r)
 		}
 		i += max(n, 1)
+	}
+	problems := make([]string, 0, len(order))
+	for _, k := range order {
+		s := kinds[k]
+		lo, hi := max(s.first-30, 0), min(s.first+30, len(out))
+		problems = append(problems, fmt.Sprintf("%s: %d times, first at byte %d (near %q)", k, s.count, s.first, out[lo:hi]))
 	}
 	return problems
 }
@@ -204,4 +225,50 @@ func SequenceLen(b []byte) int {
 // the terminal renderer adds cursor movement) may hold.
 func OnlySGR(seq string) bool {
 	return len(seq) >= 3 && seq[1] == '[' && seq[len(seq)-1] == 'm' && strings.Trim(seq[2:len(seq)-1], "0123456789;:") == ""
+}
+
+// RendererSequence allows the escape sequences a Bubble Tea board writes
+// itself: CSI cursor movement, erasing, scrolling, styling, modes and
+// terminal queries; OSC only for a window title from titles and colour
+// queries; XTGETTCAP queries; and the few plain escapes (save and restore
+// the cursor, keypad modes, index, reverse index, ASCII charset). Nothing
+// else, however harmless it may look, because nothing else comes from the
+// renderer.
+func RendererSequence(titles ...string) func(string) bool {
+	return func(seq string) bool {
+		if len(seq) < 2 {
+			return false
+		}
+		switch seq[1] {
+		case '[':
+			body := seq[2 : len(seq)-1]
+			final := seq[len(seq)-1]
+			switch strings.TrimLeft(body, "0123456789;:?<=>") {
+			case "": // no intermediate
+				return strings.IndexByte("mHABCDEFGdKJXZ@PLMSTrhlbIcnqtuW", final) >= 0
+			case "$": // DECRQM, the mode queries
+				return final == 'p'
+			case " ": // DECSCUSR, the cursor shape
+				return final == 'q'
+			}
+			return false
+		case ']':
+			payload := strings.TrimSuffix(strings.TrimSuffix(seq[2:], "\x07"), "\x1b\\")
+			for _, t := range titles {
+				if payload == "0;"+t || payload == "2;"+t {
+					return true
+				}
+			}
+			return payload == "10;?" || payload == "11;?" || payload == "12;?"
+		case 'P':
+			payload := strings.TrimSuffix(seq[2:], "\x1b\\")
+			hex := strings.TrimPrefix(payload, "+q")
+			return hex != payload && strings.Trim(hex, "0123456789abcdefABCDEF;") == ""
+		}
+		switch seq[1:] {
+		case "7", "8", "=", ">", "M", "D", "(B":
+			return true
+		}
+		return false
+	}
 }
