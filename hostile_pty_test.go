@@ -191,6 +191,15 @@ func TestHostileFeedNeverReachesTheTerminal(t *testing.T) {
 		"watch": watchInPty(t, srv.WS, w, h),
 		"ssh":   sshBoard(t, srv.URL, w, h),
 	}
+	// SITBOARD_DUMP_PTY=DIR keeps what each board wrote, for a look with
+	// a terminal (cat DIR/watch.raw) when this test fails.
+	if d := os.Getenv("SITBOARD_DUMP_PTY"); d != "" {
+		t.Cleanup(func() {
+			for name, out := range boards {
+				_ = os.WriteFile(filepath.Join(d, name+".raw"), out.Bytes(), 0o644)
+			}
+		})
+	}
 	// waitDrawn waits until every board has written want.
 	waitDrawn := func(what string, want []byte) {
 		t.Helper()
@@ -234,9 +243,6 @@ func TestHostileFeedNeverReachesTheTerminal(t *testing.T) {
 	titles := []string{"sitboard " + srv.Cfg.Campaign.ShortZh, "sitboard " + srv.Cfg.Campaign.ShortEn}
 	for name, out := range boards {
 		raw := out.Bytes()
-		if d := os.Getenv("SITBOARD_DUMP_PTY"); d != "" {
-			_ = os.WriteFile(filepath.Join(d, name+".raw"), raw, 0o644)
-		}
 		for _, p := range hostile.Scan(raw, hostile.RendererSequence(titles...)) {
 			t.Errorf("%s: %s", name, p)
 		}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/clipperhouse/uax29/v2/graphemes"
 
 	"sitboard/campaign"
+	"sitboard/feed"
 	"sitboard/internal/hostile"
 	"sitboard/layouts"
 )
@@ -118,14 +120,24 @@ func TestTruncKeepsGraphemeClusters(t *testing.T) {
 	}
 }
 
+// plainSummary is an ordinary alarm's, folded after the corpus.
+const plainSummary = "正常警情摘要"
+
 // hostileState is the fixture plus every corpus text in every place the
 // board shows data text: ticker summaries and unknown types, flashing
 // alerts, closures, notable ids, district and grid ids no config knows.
-func hostileState() (*campaign.Config, *campaign.State) {
+func hostileState(withCorpus bool) (*campaign.Config, *campaign.State) {
 	cfg, s := buildFixture()
 	seq := s.Seq
 	start := fixedNow.Add(-2 * time.Hour)
-	for _, ev := range hostile.Events("hostile", "xihua", "xihua-01", start) {
+	var evs []feed.Event
+	if withCorpus {
+		evs = hostile.Events("hostile", "xihua", "xihua-01", start)
+	}
+	// Newest, so it heads the ticker: hostile neighbours must not push it out.
+	evs = append(evs, feed.Event{ID: "plain-last", Type: feed.TypeAlarmReceived, At: start.Add(time.Hour), District: "xihua", Grid: "xihua-01",
+		Data: json.RawMessage(`{"alarm_id":"plain-last","category":"criminal","priority":2,"summary":"` + plainSummary + `"}`)})
+	for _, ev := range evs {
 		seq++
 		ev.Seq = seq
 		campaign.Apply(cfg, s, ev)
@@ -148,7 +160,8 @@ func checkTerminalSafe(t *testing.T, name, frame string) {
 // an invisible character or a foreign escape sequence, and every line is
 // still exactly the terminal's width under both width rules.
 func TestBoardDrawsHostileTextSafely(t *testing.T) {
-	cfg, s := hostileState()
+	cfg, s := hostileState(true)
+	_, plain := hostileState(false)
 	if len(s.Alerts) == 0 || len(s.Closures) == 0 || len(s.Ticker) == 0 {
 		t.Fatalf("hostile state lacks alerts (%d), closures (%d) or ticker (%d)", len(s.Alerts), len(s.Closures), len(s.Ticker))
 	}
@@ -157,9 +170,11 @@ func TestBoardDrawsHostileTextSafely(t *testing.T) {
 		for _, lang := range Langs {
 			for _, sz := range sizes {
 				opts := Options{Lang: lang, Layout: layout, District: "xihua", Now: func() time.Time { return fixedNow }, Coalesce: -1}
-				m := New(cfg, opts)
+				m, base := New(cfg, opts), New(cfg, opts)
 				m = send(m, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+				base = send(base, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
 				m = send(m, StateMsg{State: s})
+				base = send(base, StateMsg{State: plain})
 				m = send(m, ConnMsg{Status: ConnReconnecting, Err: hostileText(t, "c1-osc-title"), NextRetry: fixedNow.Add(time.Second), LastData: fixedNow})
 				for page := 0; page < 3; page++ {
 					for _, flash := range []bool{true, false} {
@@ -168,8 +183,12 @@ func TestBoardDrawsHostileTextSafely(t *testing.T) {
 						out := m.Render()
 						checkTerminalSafe(t, name, out)
 						checkWidths(t, name, out, sz[0], sz[1])
+						// Hostile neighbours take nothing from an ordinary alarm.
+						if strings.Contains(base.Render(), plainSummary) && !strings.Contains(ansi.Strip(out), plainSummary) {
+							t.Errorf("%s: the newest alarm's summary %q is pushed off the board:\n%s", name, plainSummary, ansi.Strip(out))
+						}
 					}
-					m = press(m, "right")
+					m, base = press(m, "right"), press(base, "right")
 				}
 			}
 		}

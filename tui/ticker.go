@@ -37,6 +37,11 @@ func renderTicker(c *Context, w, h int) []string {
 	return append(out, tickerTable(c, rows, w)...)
 }
 
+// maxTickerColumn bounds the type, district and grid columns: the longest
+// label or config name is 14 columns ("Public order" and English grid
+// names).
+const maxTickerColumn = 16
+
 // tickerField is one alarm's columns.
 type tickerField struct {
 	when, cat, district, grid, status, summary string
@@ -64,6 +69,10 @@ func tickerFields(c *Context, it campaign.TickerItem, shortLabels bool) tickerFi
 	if it.Grid != "" {
 		f.grid = c.gridName(it.Grid)
 	}
+	// Columns take the width of their widest entry, so one event with a
+	// 10,000-character type or an unknown district id must not push every
+	// summary off the line: what comes from data is cut to a column.
+	f.cat, f.district, f.grid = Trunc(f.cat, maxTickerColumn), Trunc(f.district, maxTickerColumn), Trunc(f.grid, maxTickerColumn)
 	switch it.Status {
 	case campaign.StatusDispatched:
 		f.statusStyle = st.Info

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -227,13 +228,17 @@ func OnlySGR(seq string) bool {
 	return len(seq) >= 3 && seq[1] == '[' && seq[len(seq)-1] == 'm' && strings.Trim(seq[2:len(seq)-1], "0123456789;:") == ""
 }
 
+// themeColour is OSC 10, 11 and 12 (foreground, background and cursor
+// colour): a query, a theme's colour, or a reset (110 to 112).
+var themeColour = regexp.MustCompile(`^(1[0-2];(\?|#[0-9a-fA-F]{6}|rgb:[0-9a-fA-F]{2,4}/[0-9a-fA-F]{2,4}/[0-9a-fA-F]{2,4})|11[0-2])$`)
+
 // RendererSequence allows the escape sequences a Bubble Tea board writes
 // itself: CSI cursor movement, erasing, scrolling, styling, modes and
-// terminal queries; OSC only for a window title from titles and colour
-// queries; XTGETTCAP queries; and the few plain escapes (save and restore
-// the cursor, keypad modes, index, reverse index, ASCII charset). Nothing
-// else, however harmless it may look, because nothing else comes from the
-// renderer.
+// terminal queries; OSC only for a window title from titles, and colour
+// queries and theme colours; XTGETTCAP queries; and the few plain escapes
+// (save and restore the cursor, keypad modes, index, reverse index, ASCII
+// charset). Nothing else, however harmless it may look, because nothing
+// else comes from the renderer.
 func RendererSequence(titles ...string) func(string) bool {
 	return func(seq string) bool {
 		if len(seq) < 2 {
@@ -259,7 +264,7 @@ func RendererSequence(titles ...string) func(string) bool {
 					return true
 				}
 			}
-			return payload == "10;?" || payload == "11;?" || payload == "12;?"
+			return themeColour.MatchString(payload)
 		case 'P':
 			payload := strings.TrimSuffix(seq[2:], "\x1b\\")
 			hex := strings.TrimPrefix(payload, "+q")
