@@ -170,7 +170,13 @@ func (h *Hub) startEmbedded() (*server.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hub: cannot start embedded NATS: %w", err)
 	}
-	ns.SetLoggerV2(natsLogger{log: h.log, onDiskFull: h.setDiskFull}, false, false, false)
+	logger := natsLogger{log: h.log}
+	if h.opts.DataDir != "" {
+		// Only a file store has a disk to free; a memory stream at its
+		// limit drops its oldest events instead.
+		logger.onDiskFull = h.setDiskFull
+	}
+	ns.SetLoggerV2(logger, false, false, false)
 	ns.Start()
 	if !ns.ReadyForConnections(10 * time.Second) {
 		ns.Shutdown()
