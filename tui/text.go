@@ -112,6 +112,8 @@ func isStable(s string) bool {
 	}
 	for _, r := range s[i:] {
 		switch {
+		case hanOrFullwidth(r):
+			continue
 		case r == utf8.RuneError, isControl(r), invisible(r), r == 0x2028, r == 0x2029,
 			r >= '①' && r <= '⑳', r >= regionalA && r <= regionalA+25,
 			r > 0x7e && ambiguous(r):
@@ -119,6 +121,13 @@ func isStable(s string) bool {
 		}
 	}
 	return clustersStable(s[i:])
+}
+
+// hanOrFullwidth is a CJK ideograph or a fullwidth form: two columns
+// under every rule, alone or in a cluster, and most of a Chinese summary,
+// so the checks below skip it.
+func hanOrFullwidth(r rune) bool {
+	return r >= 0x4E00 && r <= 0x9FFF || r >= 0x3400 && r <= 0x4DBF || r >= 0xFF01 && r <= 0xFF5E
 }
 
 // isControl is C0, DEL and C1: every code point a terminal may act on.
@@ -149,7 +158,13 @@ func clustersStable(s string) bool {
 	g := graphemes.FromString(s)
 	for g.Next() {
 		c := g.Value()
-		if len(c) > 1 && ansi.StringWidth(c) != ansi.StringWidthWc(c) {
+		if len(c) == 1 {
+			continue
+		}
+		if r, n := utf8.DecodeRuneInString(c); n == len(c) && hanOrFullwidth(r) {
+			continue
+		}
+		if ansi.StringWidth(c) != ansi.StringWidthWc(c) {
 			return false
 		}
 	}
