@@ -31,6 +31,13 @@ func TestHubChecksFilesBeforeReady(t *testing.T) {
 			notMade:  filepath.Join(dir, "data"),
 		},
 		{
+			// No disk holds 4 EiB: refused at once, before the log starts.
+			name:     "max-bytes larger than the disk",
+			args:     []string{"--data", filepath.Join(dir, "big"), "--max-bytes", "4611686018427387904"},
+			code:     1,
+			wantText: []string{"does not fit on the disk holding", "lower --max-bytes to at most", "leave it out to size the log to the disk"},
+		},
+		{
 			name:     "data dir under a file",
 			args:     []string{"--data", filepath.Join(notDir, "data")},
 			code:     1,
