@@ -100,6 +100,31 @@ func (w *watcher) waitFor(seq uint64, within time.Duration) *campaign.State {
 	}
 }
 
+// waitProgress waits for the client to reach seq for as long as it makes
+// progress: it fails only when the client's seq stands still for `stall`,
+// so a loaded machine makes it slower, never flaky.
+func (w *watcher) waitProgress(seq uint64, stall time.Duration) *campaign.State {
+	w.t.Helper()
+	var last uint64
+	deadline := time.Now().Add(stall)
+	for {
+		_, st, conn, v := w.snapshot()
+		if v != "" {
+			w.t.Fatal(v)
+		}
+		if st != nil && st.Seq == seq && conn.Seq == seq {
+			return st
+		}
+		if conn.Seq != last {
+			last, deadline = conn.Seq, time.Now().Add(stall)
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("client stuck at seq %d for %v (status %s, err %v), want %d", conn.Seq, stall, conn.Status, conn.Err, seq)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func stateJSON(t *testing.T, st *campaign.State) string {
 	b, err := json.Marshal(st)
 	if err != nil {
@@ -269,7 +294,7 @@ func TestResumeUnderChaos(t *testing.T) {
 	s.WaitSeq(t, total)
 	want := string(hubtest.Snapshot(t, s.URL).State)
 	for i, w := range ws {
-		st := w.waitFor(total, 15*time.Second)
+		st := w.waitProgress(total, 30*time.Second)
 		if stateJSON(t, st) != want {
 			t.Fatalf("client %d: state differs from the hub's snapshot", i)
 		}

@@ -345,7 +345,7 @@ func machineCPU(b *testing.B) time.Duration {
 }
 
 // procMem is a process's resident memory now and at its peak, in KiB.
-func procMem(b *testing.B, pid int) (rss, hwm int) {
+func procMem(b testing.TB, pid int) (rss, hwm int) {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		b.Fatal(err)

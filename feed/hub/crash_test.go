@@ -29,6 +29,10 @@ func TestMain(m *testing.M) {
 		runBenchHub(dir)
 		return
 	}
+	if dir := os.Getenv(limitsHubEnv); dir != "" {
+		runLimitsHub(dir)
+		return
+	}
 	os.Exit(m.Run())
 }
 

@@ -136,6 +136,10 @@ type Options struct {
 	// websocket) are allowed. The hub's own Host is not trusted: with DNS
 	// rebinding a hostile page's Origin matches the Host it sends.
 	AllowedOrigins []string
+	// MaxConnections bounds open HTTP and websocket connections served by
+	// NewServer (default 4096, fewer if the descriptor limit is lower);
+	// past it, a plain 503. A few more are kept for /healthz and /metrics.
+	MaxConnections int
 	// EnableCompression offers permessage-deflate. It costs about twice the
 	// CPU per frame and saves about two thirds of the bytes: worth it for
 	// slow county links, not on a LAN.
@@ -329,6 +333,9 @@ func setDefaults(o *Options) {
 	}
 	if o.HeartbeatInterval == 0 {
 		o.HeartbeatInterval = DefaultHeartbeat
+	}
+	if o.MaxConnections == 0 {
+		o.MaxConnections = defaultMaxConnections()
 	}
 	if o.PingInterval == 0 {
 		o.PingInterval = DefaultPingInterval

@@ -37,6 +37,7 @@ type metrics struct {
 	snapshotsSent  prometheus.Counter
 	resumesRing    prometheus.Counter
 	resumesLog     prometheus.Counter
+	connLimited    prometheus.Counter // connections refused at the limit
 
 	// ingestLatency is the time from a POST's arrival to its 202: the
 	// log's acknowledgement (and fsync) dominates it.
@@ -68,6 +69,7 @@ func newMetrics(h *Hub) *metrics {
 		snapshotsSent:  counter("sitboard_snapshots_sent_total", "Snapshots sent to subscribers."),
 		resumesRing:    counter("sitboard_resumes_ring_total", "Resumes served from the in-memory ring."),
 		resumesLog:     counter("sitboard_resumes_log_total", "Resumes served by reading the log."),
+		connLimited:    counter("sitboard_http_connections_refused_total", "HTTP requests and connections answered 503 at the connection limit."),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sitboard_ingest_rejected_total", Help: "Refused ingest requests by reason.",
 		}, []string{"reason"}),

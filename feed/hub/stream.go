@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -389,7 +391,15 @@ func (h *Hub) sendPreamble(s *subscriber, p preamble) error {
 		return write(f, len(evs))
 	}
 	if p.logTo >= p.logFrom && p.logTo > 0 {
-		if err := h.readLog(s.done, p.logFrom, p.logTo, sendBatch); err != nil {
+		sendStored := func(evs []json.RawMessage) error {
+			f, err := newStoredEventsFrame(feed.Message{Type: feed.MsgEvents, Epoch: h.epoch, Seq: p.head, Recovered: recovered}, evs)
+			if err != nil {
+				return err
+			}
+			recovered = false
+			return write(f, len(evs))
+		}
+		if err := h.readLog(s.done, p.logFrom, p.logTo, sendStored); err != nil {
 			return err
 		}
 	}
@@ -405,15 +415,22 @@ func (h *Hub) sendPreamble(s *subscriber, p preamble) error {
 	return nil
 }
 
-// logReadWait bounds each wait for the next event of a log resume.
-const logReadWait = 5 * time.Second
+// logReadWait bounds each wait for the next events of a log resume, and
+// logFetch is how many it asks for at once.
+const (
+	logReadWait = 5 * time.Second
+	logFetch    = 4096
+)
 
 // readLog hands each batch of events from seq `from` to `to` (inclusive)
 // to each, in order. One ordered consumer streams the range from the
 // start seq, so a resume of N events costs a handful of round trips
 // rather than N requests. It returns errResync when `from` is no longer
 // in the log (retention dropped it), and stops when done is closed.
-func (h *Hub) readLog(done <-chan struct{}, from, to uint64, each func([]feed.Event) error) error {
+//
+// The events are handed on as the log holds them, with their seq put in:
+// decoding and encoding each again would cost most of a resume's time.
+func (h *Hub) readLog(done <-chan struct{}, from, to uint64, each func([]json.RawMessage) error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), logReadWait)
 	defer cancel()
 	cons, err := h.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
@@ -425,19 +442,14 @@ func (h *Hub) readLog(done <-chan struct{}, from, to uint64, each func([]feed.Ev
 	if err != nil {
 		return fmt.Errorf("cannot read the log from seq %d: %w", from, err)
 	}
-	msgs, err := cons.Messages(jetstream.PullMaxMessages(min(int(to-from+1), 2048)))
-	if err != nil {
-		return fmt.Errorf("cannot read the log from seq %d: %w", from, err)
-	}
 	defer func() {
-		msgs.Stop()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		if info := cons.CachedInfo(); info != nil {
 			_ = h.stream.DeleteConsumer(ctx, info.Name)
 		}
 	}()
-	batch := make([]feed.Event, 0, maxBatchEvents)
+	batch := make([]json.RawMessage, 0, maxBatchEvents)
 	next := from
 	for next <= to {
 		select {
@@ -445,30 +457,40 @@ func (h *Hub) readLog(done <-chan struct{}, from, to uint64, each func([]feed.Ev
 			return errAbandoned
 		default:
 		}
-		msg, err := msgs.Next(jetstream.NextMaxWait(logReadWait))
+		fetched, err := cons.Fetch(int(min(to-next+1, logFetch)), jetstream.FetchMaxWait(logReadWait))
 		if err != nil {
 			return fmt.Errorf("reading the log at seq %d: %w", next, err)
 		}
-		md, err := msg.Metadata()
-		if err != nil {
-			return fmt.Errorf("reading the log at seq %d: %w", next, err)
-		}
-		seq := md.Sequence.Stream
-		if seq > next && h.logStartsAfter(next) {
-			// Retention dropped events the board has not seen.
-			return errResync
-		}
-		if seq > to {
-			break
-		}
-		ev, _ := decodeStored(msg.Data(), seq)
-		batch = append(batch, ev)
-		next = seq + 1
-		if len(batch) == maxBatchEvents {
-			if err := each(batch); err != nil {
-				return err
+		got := 0
+		for msg := range fetched.Messages() {
+			got++
+			md, err := msg.Metadata()
+			if err != nil {
+				return fmt.Errorf("reading the log at seq %d: %w", next, err)
 			}
-			batch = batch[:0]
+			seq := md.Sequence.Stream
+			if seq > next && h.logStartsAfter(next) {
+				// Retention dropped events the board has not seen.
+				return errResync
+			}
+			if seq > to {
+				next = seq
+				break
+			}
+			batch = append(batch, storedEventJSON(msg.Data(), seq))
+			next = seq + 1
+			if len(batch) == maxBatchEvents {
+				if err := each(batch); err != nil {
+					return err
+				}
+				batch = batch[:0]
+			}
+		}
+		if err := fetched.Error(); err != nil {
+			return fmt.Errorf("reading the log at seq %d: %w", next, err)
+		}
+		if got == 0 {
+			return fmt.Errorf("reading the log at seq %d: nothing came within %v", next, logReadWait)
 		}
 	}
 	if len(batch) > 0 {
@@ -484,4 +506,53 @@ func (h *Hub) logStartsAfter(seq uint64) bool {
 	defer cancel()
 	info, err := h.stream.Info(ctx)
 	return err == nil && info.State.FirstSeq > seq
+}
+
+// storedEventJSON is an event from the log as a board gets it: the stored
+// JSON (an event without its seq, as ingest wrote it) with "seq" put first.
+// Anything else (written by another program, or already holding a "seq"
+// key somewhere) goes through decodeStored, as the fold does.
+func storedEventJSON(data []byte, seq uint64) json.RawMessage {
+	if len(data) > 2 && data[0] == '{' && !bytes.Contains(data, []byte(`"seq"`)) && json.Valid(data) {
+		out := make([]byte, 0, len(data)+24)
+		out = append(out, `{"seq":`...)
+		out = strconv.AppendUint(out, seq, 10)
+		if rest := bytes.TrimLeft(data[1:], " \t\r\n"); len(rest) > 0 && rest[0] != '}' {
+			out = append(out, ',')
+		}
+		return append(out, data[1:]...)
+	}
+	ev, _ := decodeStored(data, seq)
+	b, err := json.Marshal(ev)
+	if err != nil {
+		b, _ = json.Marshal(feed.Event{Seq: seq, ID: fmt.Sprintf("unreadable-%d", seq), Type: TypeUnreadable})
+	}
+	return b
+}
+
+// newStoredEventsFrame is m with events already encoded (storedEventJSON).
+func newStoredEventsFrame(m feed.Message, events []json.RawMessage) (*frame, error) {
+	m.Events = nil
+	head, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	if len(events) == 0 {
+		return newRawFrame(websocket.TextMessage, head), nil
+	}
+	n := len(head) + 12
+	for _, e := range events {
+		n += len(e) + 1
+	}
+	data := make([]byte, 0, n)
+	data = append(data, head[:len(head)-1]...) // without the closing brace
+	data = append(data, `,"events":[`...)
+	for i, e := range events {
+		if i > 0 {
+			data = append(data, ',')
+		}
+		data = append(data, e...)
+	}
+	data = append(data, "]}"...)
+	return newRawFrame(websocket.TextMessage, data), nil
 }

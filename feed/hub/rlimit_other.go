@@ -1,0 +1,5 @@
+//go:build !unix
+
+package hub
+
+func defaultMaxConnections() int { return DefaultMaxConnections }
