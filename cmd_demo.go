@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"sync/atomic"
 	"time"
@@ -101,7 +100,7 @@ func cmdDemo(args []string) int {
 		fmt.Fprintf(os.Stderr, "demo: cannot listen on %s: %v\n", *listen, err)
 		return 1
 	}
-	srv := &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := hub.NewServer(h)
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()

@@ -63,6 +63,7 @@ func cmdHub(args []string) int {
 	maxBytes := fs.Int64("max-bytes", 0, "retention: cap the log at this many bytes (0: 16 GiB on disk, cut to what the disk holds, or 512 MiB in memory); an explicit value must fit on the disk")
 	dupWindow := fs.Duration("dup-window", hub.DefaultDuplicateWindow, "idempotency window: a resent event id within it is dropped")
 	stallAfter := fs.Duration("stall-after", hub.DefaultStallAfter, "how long the fold may lag the log's head before /healthz answers 503 \"degraded\" and a WARN is logged")
+	maxConns := fs.Int("max-connections", 0, "most open HTTP and websocket connections (0: 4096, fewer if the descriptor limit is lower); past it a plain 503, with a few kept for /healthz and /metrics")
 	compress := fs.Bool("compress", false, "offer websocket compression (about 2x CPU, 1/3 the bytes: for slow links)")
 	publicRead := fs.Bool("public-read", false, "serve the stream, snapshot and reports without a read token, to anyone who reaches the hub")
 	var origins listFlag
@@ -115,6 +116,7 @@ func cmdHub(args []string) int {
 		IngestToken: ingest, ReadToken: read, PublicRead: *publicRead, Sync: *sync,
 		MaxAge: *maxAge, MaxBytes: *maxBytes, DuplicateWindow: *dupWindow,
 		EnableCompression: *compress, AllowedOrigins: origins, StallAfter: *stallAfter,
+		MaxConnections: *maxConns,
 	}
 	if err := hub.CheckAccess(&opts); err != nil {
 		fmt.Fprintln(os.Stderr, "hub:", strings.TrimPrefix(err.Error(), "hub: "))
@@ -136,7 +138,7 @@ func cmdHub(args []string) int {
 		fmt.Fprintln(os.Stderr, "hub:", feed.Redact(strings.TrimPrefix(err.Error(), "hub: "), ingest, read))
 		return 1
 	}
-	srv := &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := hub.NewServer(h) // timeouts and the connection limit: docs/operations.md "HTTP limits"
 	scheme := "http"
 	if *tlsCert != "" {
 		scheme = "https"

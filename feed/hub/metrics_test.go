@@ -60,13 +60,14 @@ func TestMetricNamesKept(t *testing.T) {
 		"sitboard_log_lag":                      "gauge",
 		"sitboard_log_up":                       "gauge",
 		// Added with client_golang.
-		"sitboard_boards_dropped_total":    "counter",
-		"sitboard_ingest_duration_seconds": "histogram",
-		"sitboard_delivery_lag_seconds":    "histogram",
-		"sitboard_ring_events":             "gauge",
-		"sitboard_ring_bytes":              "gauge",
-		"go_goroutines":                    "gauge",
-		"process_resident_memory_bytes":    "gauge",
+		"sitboard_boards_dropped_total":           "counter",
+		"sitboard_ingest_duration_seconds":        "histogram",
+		"sitboard_delivery_lag_seconds":           "histogram",
+		"sitboard_ring_events":                    "gauge",
+		"sitboard_ring_bytes":                     "gauge",
+		"sitboard_http_connections_refused_total": "counter",
+		"go_goroutines":                           "gauge",
+		"process_resident_memory_bytes":           "gauge",
 	} {
 		if got[name] != typ {
 			t.Errorf("/metrics: %s has type %q, want %q", name, got[name], typ)
