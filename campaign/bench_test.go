@@ -125,3 +125,33 @@ func BenchmarkAlarmWithOpenQueue(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHistory folds the shipped recording with per-day records (what
+// 'report' and the hub's /v1/reports do) and reports the sizes behind the
+// choice in docs/figures.md ("Periods"): the state's JSON snapshot, which
+// the History leaves as it is, and the per-day, per-district record that
+// would be in the snapshot had the state kept it.
+//
+//	go test ./campaign -run '^$' -bench History -benchtime 3x
+func BenchmarkHistory(b *testing.B) {
+	cfg := demo.Campaign()
+	var evs []feed.Event
+	if err := feed.ScanEvents(demo.Recording(), func(ev feed.Event) error { evs = append(evs, ev); return nil }); err != nil {
+		b.Fatal(err)
+	}
+	var h *campaign.History
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h = campaign.NewHistory(cfg)
+		for _, ev := range evs {
+			h.Apply(ev)
+		}
+	}
+	b.StopTimer()
+	snap, _ := json.Marshal(h.State())
+	rec, _ := json.Marshal(h.Recorder())
+	b.ReportMetric(float64(len(evs))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(len(snap)), "snapshot-bytes")
+	b.ReportMetric(float64(len(rec)), "per-day-record-bytes")
+}

@@ -43,7 +43,12 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 		fresh := NewState(cfg)
 		fresh.Run = s.Run + 1
 		fresh.Duplicates = s.Duplicates
+		rec := s.rec
 		*s = *fresh
+		if rec != nil {
+			rec.reset()
+			s.rec = rec
+		}
 	}
 	s.rememberID(ev.ID)
 	if ev.Seq > 0 {
@@ -64,6 +69,10 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 	if d := cfg.Day(ev.At); d >= 1 && d <= len(s.Days) {
 		f.day = &s.Days[d-1]
 		f.districtDay = s.districtToday(ev.District, d)
+	}
+	if s.rec != nil {
+		f.rec = s.rec.day(min(max(cfg.Day(ev.At), 1), cfg.Days()))
+		f.recDist = f.rec.district(ev.District)
 	}
 	if !f.apply() {
 		s.countUnknown(ev.Type)
@@ -141,6 +150,11 @@ type folder struct {
 	// districtDay is the district's counts for today, or a scratch value
 	// when the event belongs to an earlier day.
 	districtDay *DayCounts
+	// rec and recDist are the event's campaign day in a Recorder (see
+	// History): every counter change lands there too. nil when no
+	// recorder is attached, as in the hub's and the board's state.
+	rec     *DayRecord
+	recDist *Counters
 }
 
 // bothDays applies a change to the city's day and the district's today.
@@ -160,6 +174,10 @@ func inc(m *map[string]int64, k string, n int64) {
 func (f *folder) both(change func(c *Counters)) {
 	change(f.tot)
 	change(f.dist)
+	if f.rec != nil {
+		change(&f.rec.Totals)
+		change(f.recDist)
+	}
 }
 
 // apply folds the event by type; it reports false for a type it does not
@@ -287,6 +305,9 @@ func (f *folder) alarmReceived(p feed.AlarmReceived) {
 	if ev.Grid != "" {
 		if _, ok := f.cfg.GridIndex(ev.Grid); ok {
 			f.grid(ev.Grid).Alarms++
+			if f.rec != nil {
+				f.rec.grid(ev.Grid).Alarms++
+			}
 		}
 	}
 	// An upstream may deliver the close first: then the alarm is counted
@@ -370,7 +391,8 @@ func (f *folder) caseFiled(p feed.CaseFiled) {
 		f.bothDays(func(d *DayCounts) { d.CasesFiled++ })
 		if f.dist.SolvedUnfiled[p.Category] > 0 {
 			f.both(func(c *Counters) {
-				if c.SolvedUnfiled[p.Category]--; c.SolvedUnfiled[p.Category] == 0 {
+				// inc: a Recorder's day may not have the map yet.
+				if inc(&c.SolvedUnfiled, p.Category, -1); c.SolvedUnfiled[p.Category] == 0 {
 					delete(c.SolvedUnfiled, p.Category) // the same state whatever the order
 				}
 				inc(&c.NewSolved, p.Category, 1)
@@ -405,13 +427,17 @@ func (f *folder) caseSolved(p feed.CaseSolved) {
 		}
 	})
 	f.bothDays(func(d *DayCounts) { d.CasesSolved++ })
+	c := Closure{Seq: ev.Seq, At: ev.At, CaseID: p.CaseID, Category: p.Category, District: ev.District, Cold: p.Cold, Notable: p.Notable, Summary: p.Summary}
 	if n := f.notable(p.Notable); n != nil {
 		n.Solved = true
 		n.SolvedAt = ev.At
 		n.District = ev.District
 		n.ValueCNY += p.ValueCNY
+		if f.rec != nil {
+			f.rec.notable(p.Notable).ValueCNY += p.ValueCNY
+			f.s.rec.Solved = append(f.s.rec.Solved, c)
+		}
 	}
-	c := Closure{Seq: ev.Seq, At: ev.At, CaseID: p.CaseID, Category: p.Category, District: ev.District, Cold: p.Cold, Notable: p.Notable, Summary: p.Summary}
 	f.s.Closures = pushFront(f.s.Closures, c, ClosuresSize)
 	f.clearAlerts(ev.Type, p.CaseID)
 }
@@ -430,13 +456,19 @@ func (f *folder) caseAction(p feed.CaseAction) {
 		f.bothDays(func(d *DayCounts) { d.Arrested += p.Persons })
 	}
 	if n := f.notable(p.Notable); n != nil {
-		switch p.Action {
-		case feed.ActionRecovery:
-			n.RecoveredCNY += p.AmountCNY
-		case feed.ActionSeizure:
-			n.SeizedCNY += p.AmountCNY
-		case feed.ActionArrest:
-			n.Arrested += p.Persons
+		targets := []*NotableState{n}
+		if f.rec != nil {
+			targets = append(targets, f.rec.notable(p.Notable))
+		}
+		for _, n := range targets {
+			switch p.Action {
+			case feed.ActionRecovery:
+				n.RecoveredCNY += p.AmountCNY
+			case feed.ActionSeizure:
+				n.SeizedCNY += p.AmountCNY
+			case feed.ActionArrest:
+				n.Arrested += p.Persons
+			}
 		}
 	}
 }
@@ -465,6 +497,9 @@ func (f *folder) shiftReport(p feed.ShiftReport) {
 	if f.ev.Grid != "" {
 		if _, ok := f.cfg.GridIndex(f.ev.Grid); ok {
 			f.grid(f.ev.Grid).Officers += p.Officers
+			if f.rec != nil {
+				f.rec.grid(f.ev.Grid).Officers += p.Officers
+			}
 		}
 	}
 }
@@ -497,8 +532,12 @@ func (f *folder) raiseAlerts(category, subject, summary string) {
 		if len(f.s.Alerts) >= MaxAlerts {
 			f.s.Alerts = slices.Delete(f.s.Alerts, 0, 1)
 		}
-		f.s.Alerts = append(f.s.Alerts, Alert{ID: ev.ID, Seq: ev.Seq, At: ev.At, Rule: i, Level: r.Level, Type: ev.Type,
-			Category: category, Subject: subject, District: ev.District, Summary: summary})
+		a := Alert{ID: ev.ID, Seq: ev.Seq, At: ev.At, Rule: i, Level: r.Level, Type: ev.Type,
+			Category: category, Subject: subject, District: ev.District, Summary: summary}
+		f.s.Alerts = append(f.s.Alerts, a)
+		if f.s.rec != nil {
+			f.s.rec.alertRaised(a)
+		}
 	}
 }
 
@@ -509,7 +548,11 @@ func (f *folder) clearAlerts(typ, subject string) {
 		return
 	}
 	f.s.Alerts = slices.DeleteFunc(f.s.Alerts, func(a Alert) bool {
-		return a.Subject == subject && a.Rule < len(f.cfg.Alerts) && f.cfg.Alerts[a.Rule].ClearType == typ
+		cleared := a.Subject == subject && a.Rule < len(f.cfg.Alerts) && f.cfg.Alerts[a.Rule].ClearType == typ
+		if cleared && f.s.rec != nil {
+			f.s.rec.alertCleared(a.ID, f.ev.At, typ)
+		}
+		return cleared
 	})
 }
 

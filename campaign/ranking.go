@@ -60,11 +60,17 @@ func DistrictMeasure(c *Counters, measure string) float64 {
 // as configured), weighted and summed. Ties go to the district that does
 // better on the measures in their listed order, then to config order.
 func Ranking(cfg *Config, s *State) []DistrictRank {
+	return RankCounters(cfg, s.Districts)
+}
+
+// RankCounters ranks districts' counts (campaign to date, or a period's)
+// by the config's flag rules, as Ranking does.
+func RankCounters(cfg *Config, districts map[string]*Counters) []DistrictRank {
 	rules := cfg.Flags
 	rows := make([]DistrictRank, len(cfg.Districts))
 	maxOf := make([]float64, len(rules.Measures))
 	for i, d := range cfg.Districts {
-		c := s.Districts[d.ID]
+		c := districts[d.ID]
 		if c == nil {
 			c = &Counters{}
 		}

@@ -66,6 +66,9 @@ type State struct {
 	// EarlyCloses to its slot. Both are rebuilt from the JSON fields.
 	openOrder      *openOrder
 	earlyCloseSlot map[string]int
+	// rec, when a History attached one, gets every counter change by the
+	// event's campaign day. It is not part of the snapshot.
+	rec *Recorder
 }
 
 // Counters are the campaign's additive counts. Maps are keyed by the
