@@ -138,10 +138,10 @@ func TestPeriodSpans(t *testing.T) {
 		{PeriodWeek, 1, Span{1, 7}},
 		{PeriodWeek, 14, Span{8, 14}},
 		{PeriodWeek, 21, Span{15, 21}},
-		{PeriodHalfMonth, 3, Span{1, 6}},    // June 16–30, cut to June 25–30
-		{PeriodHalfMonth, 7, Span{7, 21}},   // July 1–15
-		{PeriodMonth, 6, Span{1, 6}},        // June, from the 25th
-		{PeriodMonth, 7, Span{7, 21}},       // July, to the 15th
+		{PeriodHalfMonth, 3, Span{1, 6}},  // June 16–30, cut to June 25–30
+		{PeriodHalfMonth, 7, Span{7, 21}}, // July 1–15
+		{PeriodMonth, 6, Span{1, 6}},      // June, from the 25th
+		{PeriodMonth, 7, Span{7, 21}},     // July, to the 15th
 		{PeriodCampaign, 4, Span{1, 21}},
 	}
 	for _, tc := range tests {
