@@ -73,6 +73,13 @@ func watchInPty(t *testing.T, wsURL string, w, h int) *terminalLog {
 	if err != nil {
 		t.Skip("no pseudo-terminal here:", err)
 	}
+	// Answer Bubble Tea's query for grapheme clustering (DECRQM 2027) as a
+	// terminal that has it: the board then measures by grapheme cluster,
+	// while the SSH session, which gets no answer, keeps wcwidth. The test
+	// sees both of Bubble Tea's width rules.
+	if _, err := ptmx.Write([]byte("\x1b[?2027;2$y")); err != nil {
+		t.Fatal(err)
+	}
 	out := &terminalLog{}
 	done := make(chan struct{})
 	go func() { _, _ = io.Copy(out, ptmx); close(done) }()
@@ -241,6 +248,9 @@ func TestHostileFeedNeverReachesTheTerminal(t *testing.T) {
 	}
 
 	titles := []string{"sitboard " + srv.Cfg.Campaign.ShortZh, "sitboard " + srv.Cfg.Campaign.ShortEn}
+	if !bytes.Contains(boards["watch"].Bytes(), []byte("\x1b[?2027h")) {
+		t.Errorf("watch did not take up grapheme clustering (mode 2027)")
+	}
 	for name, out := range boards {
 		raw := out.Bytes()
 		for _, p := range hostile.Scan(raw, hostile.RendererSequence(titles...)) {
