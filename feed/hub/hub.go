@@ -176,6 +176,7 @@ type Hub struct {
 
 	mu        sync.Mutex
 	state     *campaign.State
+	days      dayStates // the end of each campaign day, for review
 	ring      ring
 	subs      map[*subscriber]struct{}
 	targets   []*subscriber // the fold loop's fan-out list, reused
@@ -691,6 +692,7 @@ func (h *Hub) publish(batch []feed.Event) {
 	copy(evs, batch)
 	h.mu.Lock()
 	for _, ev := range evs {
+		h.keepDayStates(ev)
 		campaign.Apply(h.cfg, h.state, ev)
 		h.ring.push(ev)
 	}

@@ -317,6 +317,10 @@ func (h *Hub) handleSnapshot(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, ErrorBody{Error: "missing or wrong read token: send Authorization: Bearer <read token>"})
 		return
 	}
+	if day := r.URL.Query().Get("day"); day != "" {
+		h.handleDaySnapshot(w, r, day)
+		return
+	}
 	h.mu.Lock()
 	st, err := json.Marshal(h.state)
 	seq := h.state.Seq
@@ -330,8 +334,12 @@ func (h *Hub) handleSnapshot(w http.ResponseWriter, r *http.Request) {
 
 // SnapshotBody is the answer to GET /v1/snapshot.
 type SnapshotBody struct {
-	Epoch string          `json:"epoch"`
-	Seq   uint64          `json:"seq"`
+	Epoch string `json:"epoch"`
+	Seq   uint64 `json:"seq"`
+	// Day is the campaign day asked for with ?day=N (0 without);
+	// Today says that day has not ended, so the state is the live one.
+	Day   int             `json:"day,omitempty"`
+	Today bool            `json:"today,omitempty"`
 	State json.RawMessage `json:"state"`
 }
 
