@@ -27,6 +27,8 @@ type Config struct {
 	Alerts    []AlertRule `toml:"alerts"`
 	Flags     FlagRules   `toml:"flags"`
 	Notable   []Notable   `toml:"notable"`
+	// Assessment weighs the monthly assessment (月考核); optional.
+	Assessment Assessment `toml:"assessment"`
 
 	start    time.Time
 	loc      *time.Location
@@ -278,7 +280,7 @@ func (c *Config) validate(name string) error {
 		}
 		c.notable[n.ID] = i
 	}
-	return nil
+	return c.validateAssessment(name)
 }
 
 // Days is the campaign's length in days.
