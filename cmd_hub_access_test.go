@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"net"
 	"os/exec"
 	"strings"
@@ -38,38 +37,11 @@ func hubStartupLog(t *testing.T, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(sitboardBin, append([]string{"hub"}, args...)...)
 	cmd.Env = append(cmd.Environ(), "SITBOARD_INGEST_TOKEN=", "SITBOARD_READ_TOKEN=")
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
+	log, ok := runWithin(t, cmd, 30*time.Second, func(s string) bool { return strings.Contains(s, `msg="hub listening"`) })
+	if !ok {
+		t.Fatalf("hub did not start listening:\n%s", log)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	var log strings.Builder
-	timeout := time.After(30 * time.Second)
-	for {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("hub exited before listening:\n%s", log.String())
-			}
-			log.WriteString(l + "\n")
-			if strings.Contains(l, `msg="hub listening"`) {
-				return log.String()
-			}
-		case <-timeout:
-			t.Fatalf("hub did not start:\n%s", log.String())
-		}
-	}
+	return log
 }
 
 // TestHubWarnsOnPlainHTTPBeyondLoopback: plain HTTP on every interface is

@@ -54,8 +54,8 @@ func TestCommandErrorsHideTokens(t *testing.T) {
 }
 
 // runWithin runs cmd and collects its stderr until it exits or enough
-// returns true, then stops it.
-func runWithin(t *testing.T, cmd *exec.Cmd, limit time.Duration, enough func(string) bool) (string, bool) {
+// returns true, then stops it. ok says whether enough was reached.
+func runWithin(t *testing.T, cmd *exec.Cmd, limit time.Duration, enough func(string) bool) (stderr string, ok bool) {
 	t.Helper()
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
@@ -64,22 +64,26 @@ func runWithin(t *testing.T, cmd *exec.Cmd, limit time.Duration, enough func(str
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	lines := make(chan string)
+	lines, done := make(chan string), make(chan struct{})
+	defer func() { close(done); cmd.Process.Kill(); cmd.Wait() }()
 	go func() {
 		defer close(lines)
 		sc := bufio.NewScanner(pipe)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
-			lines <- sc.Text()
+			select {
+			case lines <- sc.Text():
+			case <-done:
+				return
+			}
 		}
 	}()
 	var all strings.Builder
 	timeout := time.After(limit)
 	for {
 		select {
-		case l, ok := <-lines:
-			if !ok {
+		case l, open := <-lines:
+			if !open {
 				return all.String(), false
 			}
 			all.WriteString(l + "\n")

@@ -61,6 +61,13 @@ authorization {
   users: [ { nkey: %s } ]
 }
 `, port, filepath.Join(dir, "js"), files.ServerCert, files.ServerKey, files.CA, pub)), 0o600)
+	return runNatsConfig(t, bin, conf, port), files, seedFile
+}
+
+// runNatsConfig runs nats-server with a config file listening on
+// 127.0.0.1:port, waits until it accepts connections, and returns its URL.
+func runNatsConfig(t *testing.T, bin, conf string, port int) string {
+	t.Helper()
 	cmd := exec.Command(bin, "-c", conf)
 	var logs strings.Builder
 	cmd.Stderr = &logs
@@ -72,11 +79,11 @@ authorization {
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			return "nats://" + addr, files, seedFile
+			return "nats://" + addr
 		}
 	}
 	t.Fatalf("nats-server did not start:\n%s", logs.String())
-	return
+	return ""
 }
 
 // TestHubOnSecuredNats: the hub reaches a NATS server that requires TLS,
@@ -216,20 +223,7 @@ resolver_preload: {
   %s: %q
 }
 `, port, filepath.Join(dir, "js"), opFile, sysPub, sysPub, sysJWT, accPub, accJWT)), 0o600))
-	cmd := exec.Command(bin, "-c", conf)
-	var logs strings.Builder
-	cmd.Stderr = &logs
-	must(cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return "nats://" + addr, credsFile
-		}
-	}
-	t.Fatalf("nats-server did not start:\n%s", logs.String())
-	return
+	return runNatsConfig(t, bin, conf, port), credsFile
 }
 
 // TestHubWithNatsCreds: --nats-creds logs in to a server in operator mode;
