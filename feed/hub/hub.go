@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -160,13 +159,13 @@ type Hub struct {
 	log  *slog.Logger
 	// conn is the embedded server, which the connection follows across an
 	// internal restart (nil with --nats); nsOpts start it again.
-	conn   *embeddedConn
-	nsOpts *server.Options
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	stream jetstream.Stream
-	epoch  string
-	tmpDir string
+	conn     *embeddedConn
+	nsOpts   *server.Options
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	stream   jetstream.Stream
+	epoch    string
+	tmpStore *tmpStore // the memory store's temp dir
 	// atomicBatches: ingest publishes atomic batches (embedded file store
 	// with sync always), see store.
 	atomicBatches bool
@@ -398,11 +397,12 @@ func (h *Hub) startLog() error {
 		if storeDir == "" {
 			// JetStream needs a store dir even for memory streams; an empty
 			// one would fall back to the OS temp dir and collide with others.
-			storeDir, err = os.MkdirTemp("", "sitboard-hub-*")
+			// A killed hub leaves its dir behind; newTmpStore removes those.
+			h.tmpStore, err = newTmpStore(h.log)
 			if err != nil {
-				return fmt.Errorf("hub: cannot create a temp dir for the memory store: %w", err)
+				return err
 			}
-			h.tmpDir = storeDir
+			storeDir = h.tmpStore.dir
 		} else if err := checkDataDir(storeDir); err != nil {
 			return err
 		}
@@ -838,7 +838,7 @@ func (h *Hub) shutdownLog() {
 			ns.WaitForShutdown()
 		}
 	}
-	if h.tmpDir != "" {
-		_ = os.RemoveAll(h.tmpDir)
+	if h.tmpStore != nil {
+		h.tmpStore.remove()
 	}
 }
