@@ -127,3 +127,24 @@ func TestOriginAllowlist(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusedOriginsDoNotFloodTheLog: a page retrying in a loop is counted
+// in the metrics every time but logged once per interval.
+func TestRefusedOriginsDoNotFloodTheLog(t *testing.T) {
+	var logs syncBuffer
+	s := hubtest.Start(t, func(o *hub.Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	const tries = 30
+	for range tries {
+		hdr := http.Header{"Origin": {"https://evil.example"}, "Authorization": {"Bearer " + hubtest.ReadToken}}
+		if conn, _, err := websocket.DefaultDialer.Dial(s.WS, hdr); err == nil {
+			conn.Close()
+			t.Fatal("foreign origin allowed")
+		}
+	}
+	if n := strings.Count(logs.String(), "stream refused a browser origin"); n != 1 {
+		t.Errorf("%d log lines for %d refusals in a burst, want 1:\n%s", n, tries, logs.String())
+	}
+	if got := metric(t, s.URL, "sitboard_stream_rejected_total"); got != "30" {
+		t.Errorf("sitboard_stream_rejected_total = %s, want %d", got, tries)
+	}
+}

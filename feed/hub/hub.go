@@ -190,6 +190,7 @@ type Hub struct {
 	explicitMaxBytes bool
 	closing          chan struct{}
 	closed           atomic.Bool
+	originLog        refusalLog // refused browser origins, see checkOrigin
 	// drain is held shared by each ingest request and exclusively by Close,
 	// so Close waits for in-flight publishes to be acknowledged.
 	drain sync.RWMutex

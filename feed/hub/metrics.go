@@ -61,7 +61,7 @@ func newMetrics(h *Hub) *metrics {
 		duplicates:     counter("sitboard_events_duplicate_total", "Events dropped as duplicates by id."),
 		invalidEvents:  counter("sitboard_events_invalid_total", "Invalid events in refused requests."),
 		batchFallbacks: counter("sitboard_ingest_batch_fallbacks_total", "Atomic batches the log refused (e.g. holding an id already stored), then stored event by event."),
-		streamRejected: counter("sitboard_stream_rejected_total", "Stream connections refused (token, hello)."),
+		streamRejected: counter("sitboard_stream_rejected_total", "Stream connections refused (token, hello, browser origin)."),
 		connections:    counter("sitboard_stream_connections_total", "Websocket subscriptions accepted."),
 		deliveries:     counter("sitboard_deliveries_total", "Events written to websocket subscribers."),
 		frames:         counter("sitboard_frames_total", "Frames written to websocket subscribers."),

@@ -61,8 +61,36 @@ func (h *Hub) checkOrigin(r *http.Request) bool {
 			return true
 		}
 	}
-	h.log.Warn("stream refused a browser origin; add it with --allow-origin if it is yours", "origin", origin, "remote", r.RemoteAddr)
+	h.m.streamRejected.Inc()
+	if due, skipped := h.originLog.due(time.Now(), refusalLogEvery); due {
+		h.log.Warn("stream refused a browser origin; add it with --allow-origin if it is yours",
+			"origin", origin, "remote", r.RemoteAddr, "refused_since_last_line", skipped)
+	}
 	return false
+}
+
+// refusalLogEvery spaces the log lines of a repeated refusal.
+const refusalLogEvery = 10 * time.Second
+
+// refusalLog lets a repeated refusal through to the log at most once per
+// interval, counting the ones it held back, so a hostile page retrying in
+// a loop cannot flood the hub's log.
+type refusalLog struct {
+	mu      sync.Mutex
+	last    time.Time
+	skipped int
+}
+
+func (l *refusalLog) due(now time.Time, every time.Duration) (bool, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.last.IsZero() && now.Sub(l.last) < every {
+		l.skipped++
+		return false, 0
+	}
+	n := l.skipped
+	l.last, l.skipped = now, 0
+	return true, n
 }
 
 func (h *Hub) handleStream(w http.ResponseWriter, r *http.Request) {
