@@ -109,12 +109,8 @@ func cmdDemo(args []string) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	var latest atomic.Pointer[campaign.State] // what the board shows, for the final check
 	go client.Run(ctx, client.Options{URL: "ws://" + ln.Addr().String(), Token: readToken, Campaign: cfg, Logger: quiet},
 		func(b client.Batch) {
-			if b.State != nil {
-				latest.Store(b.State)
-			}
 			for _, m := range BoardMsgs(b) {
 				p.Send(m)
 			}
@@ -138,7 +134,7 @@ func cmdDemo(args []string) int {
 			p.Send(tui.DemoMsg{Speed: speed, Done: true, Mismatches: []string{"replay failed: " + err.Error()}})
 			return
 		}
-		p.Send(finalCheck(ctx, cfg, ackedSeq.Load(), &latest, speed, rec.Last(), !fromT.IsZero()))
+		p.Send(finalCheck(ackedSeq.Load(), speed, rec.Last(), !fromT.IsZero()))
 	}()
 
 	if _, err := p.Run(); err != nil {
@@ -148,24 +144,14 @@ func cmdDemo(args []string) int {
 	return 0
 }
 
-// finalCheck waits until the board has folded up to the last sequence the
-// hub acknowledged to the replay (want), then
-// compares the board's figures with the published facts: the proof that
-// the whole path, wire included, reproduces the city's numbers.
-func finalCheck(ctx context.Context, cfg *campaign.Config, want uint64, latest *atomic.Pointer[campaign.State], speed float64, last time.Time, partial bool) tui.DemoMsg {
+// finalCheck is the end of the replay: it asks the board to compare the
+// figures of the state it has drawn with the published facts once that
+// state reaches want, the last sequence the hub acknowledged to the replay.
+// The board runs the check on what is on its screen, never on a state it
+// has not drawn yet, and names the seq it checked: the proof that the
+// whole path, wire included, reproduces the city's numbers.
+func finalCheck(want uint64, speed float64, last time.Time, partial bool) tui.DemoMsg {
 	done := tui.DemoMsg{Speed: speed, Done: true, CampaignTime: last}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		st := latest.Load()
-		if st != nil && st.Seq >= want {
-			break
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			done.Mismatches = []string{fmt.Sprintf("the board did not receive every event (hub at seq %d)", want)}
-			return done
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	if partial {
 		done.Note = "partial replay (--from): figures not checked"
 		return done
@@ -175,9 +161,6 @@ func finalCheck(ctx context.Context, cfg *campaign.Config, want uint64, latest *
 		done.Mismatches = []string{err.Error()}
 		return done
 	}
-	for _, m := range campaign.CheckFacts(campaign.Figures(cfg, latest.Load()), facts) {
-		done.Mismatches = append(done.Mismatches, m.String())
-	}
-	done.CheckOK = len(done.Mismatches) == 0
+	done.Facts, done.CheckSeq = facts, want
 	return done
 }

@@ -98,11 +98,7 @@ func cmdWatch(args []string) int {
 // connection report, then the state when it changed. One batch is one
 // websocket read, never one event, so the board folds nothing itself.
 func BoardMsgs(b client.Batch) []tea.Msg {
-	conn := tui.ConnMsg{Status: b.Conn.Status.String(), NextRetry: b.Conn.NextAttempt, LastData: b.Conn.LastData}
-	if b.Conn.Err != nil {
-		conn.Err = b.Conn.Err.Error()
-	}
-	msgs := []tea.Msg{conn}
+	msgs := []tea.Msg{tui.ConnMsgFrom(b.Conn)}
 	if b.State != nil {
 		msgs = append(msgs, tui.StateMsg{State: b.State, Events: b.Events})
 	}

@@ -149,39 +149,60 @@ func TestWatchShowsLostHub(t *testing.T) {
 	s.keys("q")
 }
 
-// TestWatchWrongTokenSaysWhy: a refused read token is shown with what to
-// do, not just a FAILED badge, and quitting exits non-zero with the reason.
+// TestWatchWrongTokenSaysWhy: a refused read token is the whole screen,
+// in the board's language, saying what to do, never a board of zeros; and
+// quitting exits non-zero with the reason. The exit status comes from a
+// shell wrapper, not from tmux (see startTmuxExit).
 func TestWatchWrongTokenSaysWhy(t *testing.T) {
 	needTmux(t)
 	hub, _ := startHubProc(t, "--read-token", "rtok")
-	s := startTmux(t, 120, 40, []string{"LANG=en_US.UTF-8", "SITBOARD_READ_TOKEN="}, "watch", "--hub", strings.Replace(hub, "http", "ws", 1), "--token", "wrong")
-	s.waitFor("the refusal and what to do", 10*time.Second, func(sc string) bool {
-		return strings.Contains(sc, "FAILED") && strings.Contains(sc, "check --token")
-	})
-	s.keys("q")
-	var status string
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		out, _ := tmux("display-message", "-p", "-t", s.name, "#{pane_dead} #{pane_dead_status}").Output()
-		if f := strings.Fields(string(out)); len(f) == 2 && f[0] == "1" {
-			status = f[1]
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("watch did not exit after q:\n%s", s.capture())
-		}
-		time.Sleep(50 * time.Millisecond)
+	tests := []struct {
+		name, lang string
+		token      []string
+		want, not  []string
+	}{
+		{"wrong token en", "en_US.UTF-8", []string{"--token", "wrong"},
+			[]string{"No data: the hub refused this board", "check --token or SITBOARD_READ_TOKEN", "press q to quit"}, []string{"Criminal alarms", "seq 0"}},
+		{"missing token zh", "zh_CN.UTF-8", nil,
+			[]string{"数据源拒绝了本看板", "请检查 --token", "按 q 退出"}, []string{"刑事警情", "序号 0"}},
 	}
-	if status != "1" {
-		t.Errorf("exit status %s after a refused token, want 1", status)
-	}
-	// Joined lines and the history: the message is wider than the pane.
-	out, err := tmux("capture-pane", "-p", "-J", "-S", "-", "-t", s.name).CombinedOutput()
-	if err != nil {
-		t.Fatalf("capture-pane: %v: %s", err, out)
-	}
-	screen := string(out)
-	if !strings.Contains(screen, "sitboard watch: hub refused the read token: check --token") {
-		t.Fatalf("want the reason after quitting:\n%s", screen)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"watch", "--hub", strings.Replace(hub, "http", "ws", 1)}, tc.token...)
+			s, exit := startTmuxExit(t, 120, 40, []string{"LANG=" + tc.lang, "SITBOARD_READ_TOKEN="}, args...)
+			screen := s.waitFor("the full-screen refusal", 20*time.Second, func(sc string) bool {
+				flat := strings.Join(strings.Fields(sc), " ")
+				for _, w := range tc.want {
+					if !strings.Contains(flat, w) {
+						return false
+					}
+				}
+				return true
+			})
+			for _, n := range tc.not {
+				if strings.Contains(screen, n) {
+					t.Errorf("the refusal draws the board (%q):\n%s", n, screen)
+				}
+			}
+			s.keys("q")
+			deadline := time.Now().Add(20 * time.Second)
+			for exit() == "" {
+				if time.Now().After(deadline) {
+					t.Fatalf("watch did not exit after q:\n%s", s.capture())
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if got := exit(); got != "1" {
+				t.Errorf("exit status %s after a refused token, want 1", got)
+			}
+			// Joined lines and the history: the message is wider than the pane.
+			out, err := tmux("capture-pane", "-p", "-J", "-S", "-", "-t", s.name).CombinedOutput()
+			if err != nil {
+				t.Fatalf("capture-pane: %v: %s", err, out)
+			}
+			if !strings.Contains(string(out), "sitboard watch: hub refused the read token: check --token") {
+				t.Fatalf("want the reason after quitting:\n%s", out)
+			}
+		})
 	}
 }

@@ -1,5 +1,7 @@
 package campaign
 
+import "sitboard/feed"
+
 // The display side of the figures: what each one counts, in what unit, and
 // what it is compared with. The board's 通报/Figures page, its help and
 // docs/figures.md all read this table, so a figure cannot appear on screen
@@ -192,4 +194,19 @@ func FigureInfoByID(id string) (FigureInfo, bool) {
 		}
 	}
 	return FigureInfo{}, false
+}
+
+// RateCounts are the part and whole behind a rate figure, from the state's
+// campaign totals; ok is false for a figure that is not a rate.
+func RateCounts(s *State, id string) (part, whole int64, ok bool) {
+	t := &s.Totals
+	switch id {
+	case "strike.homicide_new_solve_rate_pct":
+		return t.NewSolved[feed.CaseHomicide], t.CasesFiled[feed.CaseHomicide], true
+	case "strike.theft_clearance_rate_pct":
+		return t.NewSolved[feed.CaseTheft], t.CasesFiled[feed.CaseTheft], true
+	case "hazard.disputes_resolution_rate_pct":
+		return t.DisputesResolved, t.DisputesFound, true
+	}
+	return 0, 0, false
 }

@@ -135,3 +135,36 @@ func TestDocsDefineEveryFigure(t *testing.T) {
 		}
 	}
 }
+
+// TestRateCountsMatchTheFigures: the counts shown beside a rate are the
+// ones the rate divides.
+func TestRateCountsMatchTheFigures(t *testing.T) {
+	cfg := testConfig(t)
+	s := fold(cfg,
+		ev("c1", feed.TypeCaseFiled, "east", feed.CaseFiled{CaseID: "C1", Category: "theft", Kind: "criminal"}),
+		ev("c2", feed.TypeCaseFiled, "east", feed.CaseFiled{CaseID: "C2", Category: "theft", Kind: "criminal"}),
+		ev("c3", feed.TypeCaseSolved, "east", feed.CaseSolved{CaseID: "C1", Category: "theft", Kind: "criminal"}),
+		ev("h1", feed.TypeCaseFiled, "east", feed.CaseFiled{CaseID: "H1", Category: "homicide", Kind: "criminal"}),
+		ev("d1", feed.TypeDisputeFound, "east", feed.DisputeFound{DisputeID: "D1"}),
+		ev("d2", feed.TypeDisputeResolved, "east", feed.DisputeResolved{DisputeID: "D1"}),
+	)
+	figs := Figures(cfg, s)
+	n := 0
+	for _, f := range FigureInfos {
+		part, whole, ok := RateCounts(s, f.ID)
+		if ok != (f.Kind == KindRate) {
+			t.Errorf("%s: RateCounts ok=%v for a %s", f.ID, ok, f.Kind)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		n++
+		if got, want := Rate(part, whole), figs[f.ID]; got != want {
+			t.Errorf("%s: %d/%d gives %+v, the figure is %+v", f.ID, part, whole, got, want)
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d rates, want 3", n)
+	}
+}

@@ -45,16 +45,17 @@ const (
 	Grid    = "grid"    // grid heat view, large
 	Cases   = "cases"   // recent closures and notable cases
 	Trends  = "trends"  // per-day sparklines
+	Figures = "figures" // every published figure, by line of work (通报)
 	Ticker  = "ticker"  // live alarm ticker
 	Ranking = "ranking" // district ranking with flags
 	Status  = "status"  // status bar with key hint
 )
 
 // Kinds lists every region kind.
-var Kinds = []string{Header, Alerts, KPI, Rotator, Strike, Patrol, Hazard, Grid, Cases, Trends, Ticker, Ranking, Status}
+var Kinds = []string{Header, Alerts, KPI, Rotator, Strike, Patrol, Hazard, Grid, Cases, Trends, Figures, Ticker, Ranking, Status}
 
 // PageKinds are the kinds a rotator may rotate through.
-var PageKinds = []string{Strike, Patrol, Hazard, Grid, Cases, Trends, Ranking}
+var PageKinds = []string{Strike, Patrol, Hazard, Grid, Cases, Trends, Ranking, Figures}
 
 // Layout is one layout file.
 type Layout struct {

@@ -34,10 +34,5 @@ func (TUIBoard) StateMsg(st *campaign.State, events []feed.Event) tea.Msg {
 
 // ConnMsg reports the hub connection.
 func (TUIBoard) ConnMsg(c client.Conn) tea.Msg {
-	m := tui.ConnMsg{Status: c.Status.String(), NextRetry: c.NextAttempt, LastData: c.LastData}
-	if c.Err != nil {
-		// Stations see this text: the hub address in it may carry ?token=.
-		m.Err = feed.Redact(c.Err.Error())
-	}
-	return m
+	return tui.ConnMsgFrom(c)
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"sitboard/campaign"
 )
@@ -10,14 +11,13 @@ import (
 // The alerts region: priority alerts and the operator's acknowledgements.
 
 // renderAlerts: newest first; unacknowledged alerts flash, acknowledged
-// ones stay steady until the state drops them or c clears them.
+// ones stay steady until the state drops them or c clears them. An alert
+// whose case was solved before anyone acknowledged it stays, marked so.
 func renderAlerts(c *Context, w, h int) []string {
 	st := c.St
 	vis := c.Alerts.visible(c.State)
 	// Unacknowledged alerts come first: they are the ones needing action.
-	slices.SortStableFunc(vis, func(a, b campaign.Alert) int {
-		return boolInt(c.Alerts.acked[a.ID]) - boolInt(c.Alerts.acked[b.ID])
-	})
+	slices.SortStableFunc(vis, func(a, b shownAlert) int { return boolInt(a.acked) - boolInt(b.acked) })
 	if len(vis) == 0 {
 		return []string{st.Dim.R(" " + c.T("alerts.none"))}
 	}
@@ -29,24 +29,19 @@ func renderAlerts(c *Context, w, h int) []string {
 	} else if len(vis) > h {
 		shown = vis[:h]
 	}
-	for i, a := range shown {
-		rule := a.Type
-		if a.Rule >= 0 && a.Rule < len(c.Cfg.Alerts) {
-			r := c.Cfg.Alerts[a.Rule]
-			rule = r.Zh
-			if c.Lang == "en" && r.En != "" {
-				rule = r.En
-			}
-		}
-		acked := c.Alerts.acked[a.ID]
+	for i, v := range shown {
+		a := v.Alert
 		state := c.T("alerts.unack")
-		if acked {
+		if v.acked {
 			state = c.T("alerts.ack")
 		}
-		text := fmt.Sprintf(" [!] %s  %s  %s  [%s]  %s", Sanitize(rule), c.districtName(a.District),
+		if v.gone != "" {
+			state = c.T(v.gone) + ", " + state
+		}
+		text := fmt.Sprintf(" [!] %s  %s  %s  [%s]  %s", c.alertRule(a), c.districtName(a.District),
 			a.At.In(loc).Format("01-02 15:04"), state, Sanitize(a.Summary))
 		style := st.AlertAck
-		if !acked {
+		if !v.acked {
 			style = st.AlertOn
 			if !c.Flash {
 				style = st.AlertOff
@@ -65,6 +60,45 @@ func renderAlerts(c *Context, w, h int) []string {
 	return out
 }
 
+// alertRule is the alert's rule name in the board's language.
+func (c *Context) alertRule(a campaign.Alert) string {
+	rule := a.Type
+	if a.Rule >= 0 && a.Rule < len(c.Cfg.Alerts) {
+		r := c.Cfg.Alerts[a.Rule]
+		rule = r.Zh
+		if c.Lang == "en" && r.En != "" {
+			rule = r.En
+		}
+	}
+	return Sanitize(rule)
+}
+
+// renderAlertHistory is the alert history screen: raised, acknowledged,
+// solved and cleared, newest first, each with its time.
+func renderAlertHistory(c *Context, w, h int) []string {
+	st := c.St
+	out := []string{st.Title.R(Fit(" "+c.Tf("history.title", maxAlertHistory), w)), ""}
+	hist := c.Alerts.history
+	if len(hist) == 0 {
+		out = append(out, "   "+st.Dim.R(c.T("history.empty")))
+	}
+	loc := c.Cfg.Location()
+	for i := len(hist) - 1; i >= 0 && len(out) < h-2; i-- {
+		e := hist[i]
+		style := st.Text
+		switch e.Kind {
+		case histRaised:
+			style = st.Bad
+		case histAcked, histCleared:
+			style = st.Good
+		}
+		out = append(out, "   "+st.Dim.R(e.At.In(loc).Format("01-02 15:04:05"))+"  "+style.R(Fit(c.T("history."+e.Kind), 10))+"  "+
+			c.alertRule(e.Alert)+"  "+c.districtName(e.Alert.District)+"  "+st.Dim.R(Sanitize(e.Alert.Summary)))
+	}
+	out = append(out, "", "   "+st.Dim.R(c.T("history.close")))
+	return out
+}
+
 func boolInt(b bool) int {
 	if b {
 		return 1
@@ -72,71 +106,154 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// alertState is the board's local view of priority alerts: which the
-// operator acknowledged and which they cleared. Both are pruned to the
-// alerts the state still holds, so they stay bounded.
+// Kinds of alert history entries.
+const (
+	histRaised  = "raised"
+	histAcked   = "acked"
+	histSolved  = "solved" // its case solved (or alarm closed) upstream
+	histCleared = "cleared"
+)
+
+// maxAlertHistory bounds the history; maxKeptAlerts bounds the alerts kept
+// on screen after the state dropped them unacknowledged.
+const (
+	maxAlertHistory = 64
+	maxKeptAlerts   = campaign.MaxAlerts
+)
+
+type alertHistoryEntry struct {
+	At    time.Time
+	Kind  string
+	Alert campaign.Alert
+}
+
+// shownAlert is one line of the alerts region.
+type shownAlert struct {
+	campaign.Alert
+	acked bool
+	gone  string // label key when the state dropped it: solved, closed
+}
+
+// alertState is the board's own view of priority alerts: which the
+// operator acknowledged and cleared, the alerts the state dropped before
+// anyone acknowledged them (a homicide solved within seconds at demo
+// speed must still be seen), and a bounded history. It is UI state held in
+// the model; Update changes it without I/O. Every map is pruned to the
+// alerts still shown, so it stays bounded.
 type alertState struct {
+	known   map[string]campaign.Alert // in the state or kept
+	live    map[string]bool           // in the newest state
 	acked   map[string]bool
 	cleared map[string]bool
-	seen    map[string]bool
+	kept    []shownAlert // dropped by the state unacknowledged, oldest first
+	history []alertHistoryEntry
 }
 
 func newAlertState() *alertState {
-	return &alertState{acked: map[string]bool{}, cleared: map[string]bool{}, seen: map[string]bool{}}
+	return &alertState{known: map[string]campaign.Alert{}, live: map[string]bool{}, acked: map[string]bool{}, cleared: map[string]bool{}}
 }
 
-// sync prunes to the state's alerts and reports whether any is new.
-func (a *alertState) sync(alerts []campaign.Alert) bool {
+func (a *alertState) record(at time.Time, kind string, al campaign.Alert) {
+	a.history = append(a.history, alertHistoryEntry{At: at, Kind: kind, Alert: al})
+	if len(a.history) > maxAlertHistory {
+		a.history = slices.Delete(a.history, 0, len(a.history)-maxAlertHistory)
+	}
+}
+
+// sync takes the newest state's alerts and reports whether any is new. An
+// alert the state dropped while unacknowledged is kept, marked with why
+// (goneLabel); at is the time the drop is recorded under.
+func (a *alertState) sync(alerts []campaign.Alert, at time.Time, goneLabel func(campaign.Alert) string) bool {
 	live := make(map[string]bool, len(alerts))
 	fresh := false
 	for _, al := range alerts {
 		live[al.ID] = true
-		if !a.seen[al.ID] {
-			a.seen[al.ID] = true
+		if _, ok := a.known[al.ID]; !ok {
+			a.known[al.ID] = al
+			a.record(al.At, histRaised, al)
 			fresh = true
 		}
 	}
-	for _, m := range []map[string]bool{a.acked, a.cleared, a.seen} {
+	for id := range a.live {
+		if live[id] {
+			continue
+		}
+		al := a.known[id]
+		a.record(at, histSolved, al)
+		if !a.acked[id] && !a.cleared[id] {
+			a.kept = append(a.kept, shownAlert{Alert: al, gone: goneLabel(al)})
+			if len(a.kept) > maxKeptAlerts {
+				a.kept = slices.Delete(a.kept, 0, len(a.kept)-maxKeptAlerts)
+			}
+		}
+	}
+	a.live = live
+	a.prune()
+	return fresh
+}
+
+// prune forgets every alert neither in the state nor kept.
+func (a *alertState) prune() {
+	keep := func(id string) bool {
+		return a.live[id] || slices.ContainsFunc(a.kept, func(k shownAlert) bool { return k.ID == id })
+	}
+	for id := range a.known {
+		if !keep(id) {
+			delete(a.known, id)
+		}
+	}
+	for _, m := range []map[string]bool{a.acked, a.cleared} {
 		for id := range m {
-			if !live[id] {
+			if !keep(id) {
 				delete(m, id)
 			}
 		}
 	}
-	return fresh
 }
 
-func (a *alertState) visible(s *campaign.State) []campaign.Alert {
-	if s == nil {
-		return nil
-	}
-	var out []campaign.Alert
-	for i := len(s.Alerts) - 1; i >= 0; i-- { // newest first
-		if !a.cleared[s.Alerts[i].ID] {
-			out = append(out, s.Alerts[i])
+// visible is what the alerts region shows, newest first.
+func (a *alertState) visible(s *campaign.State) []shownAlert {
+	var out []shownAlert
+	if s != nil {
+		for i := len(s.Alerts) - 1; i >= 0; i-- {
+			if al := s.Alerts[i]; !a.cleared[al.ID] {
+				out = append(out, shownAlert{Alert: al, acked: a.acked[al.ID]})
+			}
 		}
 	}
+	for i := len(a.kept) - 1; i >= 0; i-- {
+		out = append(out, a.kept[i])
+	}
+	slices.SortStableFunc(out, func(x, y shownAlert) int { return y.At.Compare(x.At) })
 	return out
 }
 
-func (a *alertState) ackAll(s *campaign.State) {
-	for _, al := range a.visible(s) {
-		a.acked[al.ID] = true
+// ackAll acknowledges every alert shown. A kept alert, its case already
+// solved, has nothing left to do once acknowledged and goes.
+func (a *alertState) ackAll(s *campaign.State, at time.Time) {
+	for _, v := range a.visible(s) {
+		if !v.acked {
+			a.acked[v.ID] = true
+			a.record(at, histAcked, v.Alert)
+		}
 	}
+	a.kept = a.kept[:0]
+	a.prune()
 }
 
-func (a *alertState) clearAcked(s *campaign.State) {
-	for _, al := range a.visible(s) {
-		if a.acked[al.ID] {
-			a.cleared[al.ID] = true
+func (a *alertState) clearAcked(s *campaign.State, at time.Time) {
+	for _, v := range a.visible(s) {
+		if v.acked && !a.cleared[v.ID] {
+			a.cleared[v.ID] = true
+			a.record(at, histCleared, v.Alert)
 		}
 	}
 }
 
 func (a *alertState) unacked(s *campaign.State) int {
 	n := 0
-	for _, al := range a.visible(s) {
-		if !a.acked[al.ID] {
+	for _, v := range a.visible(s) {
+		if !v.acked {
 			n++
 		}
 	}

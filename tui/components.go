@@ -36,6 +36,7 @@ var pages = map[string]renderFunc{
 	layouts.Cases:   renderCases,
 	layouts.Trends:  renderTrends,
 	layouts.Ranking: rankingTable,
+	layouts.Figures: renderFigures,
 }
 
 // region is the common Component: it renders through a pure function and

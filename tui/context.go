@@ -35,6 +35,9 @@ type Context struct {
 	HasDemo    bool
 	// demoPending is the newest progress report, shown at the next tick.
 	demoPending *DemoMsg
+	// check is the end-of-demo facts check waiting for the drawn state to
+	// reach the hub's last seq.
+	check *pendingCheck
 
 	District    string // highlighted district
 	ownDistrict bool   // District came from --district: f toggles it rather than stepping
@@ -141,4 +144,61 @@ const noticeFor = 3 * time.Second
 // notify shows a short message in the status bar for noticeFor.
 func (c *Context) notify(msg string, now time.Time) {
 	c.notice, c.noticeUntil = msg, now.Add(noticeFor)
+}
+
+// checkWait is how long the end-of-demo check waits for the board to draw
+// the hub's last seq before it says the board did not get every event.
+const checkWait = 30 * time.Second
+
+// pendingCheck is the end-of-demo facts check, waiting for the state the
+// board has drawn to reach the hub's last acknowledged seq.
+type pendingCheck struct {
+	want  uint64
+	facts *campaign.Facts
+	since time.Time
+}
+
+// runCheck compares the drawn state's figures with the published facts
+// once that state has reached the seq the check waits for. It is pure
+// arithmetic on the state on screen: no I/O in Update.
+func (c *Context) runCheck() {
+	if c.check == nil || c.State == nil || c.State.Seq < c.check.want {
+		return
+	}
+	d := &c.DemoInfo
+	d.CheckedSeq, d.Mismatches = c.State.Seq, nil
+	for _, m := range campaign.CheckFacts(campaign.Figures(c.Cfg, c.State), c.check.facts) {
+		d.Mismatches = append(d.Mismatches, m.String())
+	}
+	d.CheckOK = len(d.Mismatches) == 0
+	c.check = nil
+}
+
+// checkTimedOut gives up on a check whose seq never arrived, and says so.
+func (c *Context) checkTimedOut(now time.Time) bool {
+	if c.check == nil || now.Sub(c.check.since) < checkWait {
+		return false
+	}
+	var at uint64
+	if c.State != nil {
+		at = c.State.Seq
+	}
+	c.DemoInfo.Mismatches = []string{c.Tf("status.check_missing", fmtInt(int64(c.check.want)), fmtInt(int64(at)))}
+	c.DemoInfo.CheckOK = false
+	c.check = nil
+	return true
+}
+
+// goneLabel says why the state dropped an alert: its rule's clearing event
+// (a homicide solved, a mass incident's alarm closed).
+func (c *Context) goneLabel(a campaign.Alert) string {
+	if a.Rule >= 0 && a.Rule < len(c.Cfg.Alerts) {
+		switch c.Cfg.Alerts[a.Rule].ClearType {
+		case "case.solved":
+			return "alerts.solved"
+		case "alarm.closed":
+			return "alerts.closed"
+		}
+	}
+	return "alerts.gone"
 }

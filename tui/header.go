@@ -8,25 +8,45 @@ import (
 
 // The header region: campaign, day, clock, seq and the connection badges.
 
-// clock is event time in demo mode, wall time when live.
+// clock is the time the board's figures are of, in the campaign's zone:
+// the newest event's time in demo and replay (the ticker's top line, not
+// the replay's progress report, which runs ahead of what is drawn), the
+// wall clock when live. A live board outside the campaign's dates is
+// showing a replay, so it too follows the events. It is zero when there is
+// no data to date: the header then says so instead of inventing a day.
 func (c *Context) clock() time.Time {
 	loc := c.Cfg.Location()
-	if c.Demo {
-		if !c.DemoInfo.CampaignTime.IsZero() {
-			return c.DemoInfo.CampaignTime.In(loc)
-		}
-		if c.State != nil && !c.State.LastAt.IsZero() {
-			return c.State.LastAt.In(loc)
-		}
+	now := c.frameNow()
+	if !c.Demo && c.inCampaign(now) {
+		return now.In(loc)
 	}
-	return c.frameNow().In(loc)
+	if c.State != nil && !c.State.LastAt.IsZero() {
+		return c.State.LastAt.In(loc)
+	}
+	return time.Time{}
 }
 
+// inCampaign reports whether t falls within the campaign's dates.
+func (c *Context) inCampaign(t time.Time) bool {
+	d := c.Cfg.Day(t)
+	return d >= 1 && d <= c.Cfg.Days()
+}
+
+// day is the campaign day of the clock, 0 with no data.
 func (c *Context) day() int {
-	if c.State != nil && c.State.Day > 0 {
-		return c.State.Day
+	t := c.clock()
+	if t.IsZero() {
+		return 0
 	}
-	return min(max(c.Cfg.Day(c.clock()), 1), c.Cfg.Days())
+	return min(max(c.Cfg.Day(t), 1), c.Cfg.Days())
+}
+
+// actionTime is when the operator did something, on the board's clock.
+func (c *Context) actionTime() time.Time {
+	if t := c.clock(); !t.IsZero() {
+		return t
+	}
+	return c.frameNow()
 }
 
 // renderHeader: campaign, day, clock on the left; seq and the connection
@@ -51,10 +71,12 @@ func renderHeader(c *Context, w int) string {
 		rw += Width(t)
 	}
 	city, name, short := c.campaignNames()
-	day := c.Tf("day", c.day(), c.Cfg.Days())
-	now := c.clock()
-	long := now.Format("2006-01-02 15:04:05")
-	brief := now.Format("01-02 15:04:05")
+	day, long, brief := c.T("header.no_data"), "", ""
+	if now := c.clock(); !now.IsZero() {
+		day = c.Tf("day", c.day(), c.Cfg.Days())
+		long = now.Format("2006-01-02 15:04:05")
+		brief = now.Format("01-02 15:04:05")
+	}
 	for _, left := range []string{
 		" " + city + " " + name + "  " + day + "  " + long,
 		" " + city + " " + short + "  " + day + "  " + long,
@@ -96,15 +118,20 @@ func (c *Context) badges() []badge {
 		out = append(out, badge{c.Tf("partial", c.State.MissingBefore), c.St.Stale})
 	}
 	switch c.Conn.Status {
-	case ConnFailed:
-		out = append(out, badge{c.T("failed"), c.St.Failed})
-		if stale {
-			out = append(out, staleBadge)
+	case ConnFailed, ConnReconnecting:
+		if c.Conn.Status == ConnFailed {
+			out = append(out, badge{c.T("failed"), c.St.Failed})
+		} else {
+			out = append(out, badge{c.Tf("reconnecting", fmtAge(c.Lang, max(c.Conn.NextRetry.Sub(now), 0))), c.St.Reconnecting})
 		}
-	case ConnReconnecting:
-		out = append(out, badge{c.Tf("reconnecting", fmtAge(c.Lang, max(c.Conn.NextRetry.Sub(now), 0))), c.St.Reconnecting})
-		if stale {
+		// The data's age from the first second the link is down: the
+		// countdown says when the board tries again, not how old the
+		// figures are.
+		switch {
+		case stale:
 			out = append(out, staleBadge)
+		case !c.LastData.IsZero():
+			out = append(out, badge{c.Tf("data_age", fmtAge(c.Lang, age)), c.St.Reconnecting})
 		}
 	case ConnConnecting, "":
 		if stale {

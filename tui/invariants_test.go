@@ -139,7 +139,7 @@ func headlineValues(s *campaign.State) (counts []int64, rate string) {
 		int64(campaign.DistrictMeasure(t, "cases_solved")), int64(campaign.DistrictMeasure(t, "suspects_arrested")),
 		officers, int64(campaign.DistrictMeasure(t, "hazards_rectified")),
 	}
-	return counts, fmtPct(campaign.Rate(t.DisputesResolved, t.DisputesFound))
+	return counts, fmtRate(campaign.ShownRate(t.DisputesResolved, t.DisputesFound))
 }
 
 // headlinesWhole checks that the KPI band shows every headline number

@@ -5,7 +5,7 @@ import "charm.land/bubbles/v2/key"
 // KeyMap is every key the board answers to. Help texts are label keys,
 // looked up in the current language when shown.
 type KeyMap struct {
-	Quit, Help, Pause, Prev, Next, Jump, Ack, Clear, Filter, Lang, Theme, Big, Close key.Binding
+	Quit, Help, Pause, Prev, Next, Jump, Figures, Ack, Clear, History, Filter, Lang, Theme, Big, Close key.Binding
 }
 
 // DefaultKeys is the board's key map.
@@ -20,18 +20,20 @@ func DefaultKeys() KeyMap {
 		Prev:  b("<-", "key.prev", "left", "h", "p"),
 		Next:  b("->", "key.next", "right", "n"),
 		// The digits jump to the rotator's pages, however many it has.
-		Jump:   b("1-9", "key.jump", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
-		Ack:    b("a", "key.ack", "a"),
-		Clear:  b("c", "key.clear", "c"),
-		Filter: b("f", "key.filter", "f"),
-		Lang:   b("l", "key.lang", "l"),
-		Theme:  b("t", "key.theme", "t"),
-		Big:    b("b", "key.big", "b"),
-		Close:  b("esc", "help.close", "esc"),
+		Jump:    b("1-9", "key.jump", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+		Figures: b("r", "key.figures", "r"),
+		Ack:     b("a", "key.ack", "a"),
+		Clear:   b("c", "key.clear", "c"),
+		History: b("H", "key.history", "H"),
+		Filter:  b("f", "key.filter", "f"),
+		Lang:    b("l", "key.lang", "l"),
+		Theme:   b("t", "key.theme", "t"),
+		Big:     b("b", "key.big", "b"),
+		Close:   b("esc", "help.close", "esc"),
 	}
 }
 
 // FullHelp lists the bindings shown on the help screen, in order.
 func (k KeyMap) FullHelp() []key.Binding {
-	return []key.Binding{k.Pause, k.Prev, k.Next, k.Jump, k.Ack, k.Clear, k.Filter, k.Lang, k.Theme, k.Big, k.Help, k.Quit}
+	return []key.Binding{k.Pause, k.Prev, k.Next, k.Jump, k.Figures, k.Ack, k.Clear, k.History, k.Filter, k.Lang, k.Theme, k.Big, k.Help, k.Quit}
 }

@@ -31,7 +31,7 @@ type kpiTile struct {
 // compact form, or the rate.
 func (k kpiTile) totalText(lang string, compact bool) string {
 	if k.isRate {
-		return fmtPct(k.rate)
+		return fmtRate(k.rate)
 	}
 	parts := make([]string, len(k.totals))
 	for i, v := range k.totals {
@@ -47,16 +47,16 @@ func (k kpiTile) totalText(lang string, compact bool) string {
 func kpiTiles(c *Context) []kpiTile {
 	d := &c.D
 	t := d.C
-	b := c.Cfg.Baselines
 	today := fmtInt // d.Today is the district's when filtered
 	inc := func(v int64) string { return "+" + fmtInt(v) }
-	cmp := func(metric string, base map[string]int64) campaign.Figure {
+	cmp := func(metric, basis string) campaign.Figure {
 		if d.Filtered {
 			return campaign.Figure{} // the baselines are city-wide: a district has no honest comparison
 		}
 		// Campaign to date against the baseline pro-rated to the days
-		// elapsed: like with like, and the published figure on the last day.
-		return campaign.ToDate(c.Cfg, d.S, &d.S.Totals, metric, base)
+		// elapsed: like with like, and the published figure on the last day;
+		// nothing before there is a day's data to compare (docs/figures.md).
+		return campaign.CompareToDate(c.Cfg, d.S, metric, basis).Change
 	}
 	solved := int64(campaign.DistrictMeasure(t, "cases_solved"))
 	arrested := int64(campaign.DistrictMeasure(t, "suspects_arrested"))
@@ -69,8 +69,8 @@ func kpiTiles(c *Context) []kpiTile {
 		k.total = k.totalText(c.Lang, false)
 		return k
 	}
-	withCmp := func(k kpiTile, label, metric string, base map[string]int64) kpiTile {
-		k.cmpLabel, k.cmp, k.hasCmp, k.lowerIsGood = c.T(label), cmp(metric, base), true, true
+	withCmp := func(k kpiTile, label, metric, basis string) kpiTile {
+		k.cmpLabel, k.cmp, k.hasCmp, k.lowerIsGood = c.T(label), cmp(metric, basis), true, true
 		return k
 	}
 	solvedTile := count("solved", 0, solved, arrested)
@@ -80,14 +80,14 @@ func kpiTiles(c *Context) []kpiTile {
 	// resolved over today's new disputes would pass 100%: today shows both
 	// counts, the campaign the rate (docs/figures.md).
 	disputes := kpiTile{key: "dispute_rate", label: c.T("kpi.dispute_rate"), short: c.T("kpis.dispute_rate"), isRate: true,
-		rate:     campaign.Rate(t.DisputesResolved, t.DisputesFound),
+		rate:     campaign.ShownRate(t.DisputesResolved, t.DisputesFound),
 		today:    c.Tf("kpi.disputes_today", fmtInt(d.Today.DisputesResolved), fmtInt(d.Today.DisputesFound)),
 		todayInc: c.Tf("kpi.disputes_inc", fmtInt(d.Today.DisputesResolved), fmtInt(d.Today.DisputesFound))}
 	disputes.total = disputes.totalText(c.Lang, false)
 	return []kpiTile{
-		withCmp(count("alarms_criminal", d.Today.AlarmsCriminal, campaign.Metric(t, "alarms_criminal")), "kpi.mom", "alarms_criminal", b.Previous),
-		withCmp(count("alarms_public_order", d.Today.AlarmsPublic, campaign.Metric(t, "alarms_public_order")), "kpi.mom", "alarms_public_order", b.Previous),
-		withCmp(count("cases_filed", d.Today.CasesFiled, campaign.Metric(t, "criminal_cases_filed")), "kpi.yoy", "criminal_cases_filed", b.LastYear),
+		withCmp(count("alarms_criminal", d.Today.AlarmsCriminal, campaign.Metric(t, "alarms_criminal")), "kpi.mom", "alarms_criminal", campaign.VsPreviousPeriod),
+		withCmp(count("alarms_public_order", d.Today.AlarmsPublic, campaign.Metric(t, "alarms_public_order")), "kpi.mom", "alarms_public_order", campaign.VsPreviousPeriod),
+		withCmp(count("cases_filed", d.Today.CasesFiled, campaign.Metric(t, "criminal_cases_filed")), "kpi.yoy", "criminal_cases_filed", campaign.VsSamePeriodLast),
 		solvedTile,
 		count("officers", d.Today.Officers, officers),
 		count("rectified", d.Today.Rectified, int64(campaign.DistrictMeasure(t, "hazards_rectified"))),
@@ -125,6 +125,9 @@ func (c *Context) cmpText(k kpiTile) string {
 	}
 	st := c.St
 	if !k.cmp.OK {
+		if !c.D.Filtered && !campaign.Comparable(c.Cfg, c.D.S) {
+			return st.Dim.R(k.cmpLabel + " " + noValue) // nothing to compare yet
+		}
 		return st.Dim.R(k.cmpLabel + " " + c.T("kpi.na"))
 	}
 	v := k.cmp.Value

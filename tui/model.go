@@ -62,6 +62,7 @@ type Model struct {
 	w, h   int
 
 	help     bool
+	history  bool // the alert history screen
 	quitting bool
 	// detectTheme: no theme was asked for, so the terminal's background
 	// picks dark or light when it answers (until t chooses one).
@@ -233,6 +234,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if !c.HasDemo || msg.Done {
 			c.DemoInfo, c.HasDemo = msg, true
 			c.frame = c.Now()
+			if msg.Done && msg.Facts != nil {
+				c.check = &pendingCheck{want: msg.CheckSeq, facts: msg.Facts, since: c.frame}
+				c.runCheck()
+			}
 			m.bump()
 		} else {
 			c.demoPending = &msg
@@ -252,6 +257,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			bell = m.applyPending(now)
 		}
 		if c.Rot.tick(now) {
+			m.bump()
+		}
+		if c.checkTimedOut(now) {
 			m.bump()
 		}
 		c.Flash = !c.Flash
@@ -293,9 +301,11 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.quitting = true
 		return m, tea.Quit
 	case key.Matches(msg, k.Help):
-		m.help = !m.help
+		m.help, m.history = !m.help, false
+	case key.Matches(msg, k.History):
+		m.history, m.help = !m.history, false
 	case key.Matches(msg, k.Close):
-		m.help = false
+		m.help, m.history = false, false
 	case key.Matches(msg, k.Pause):
 		c.Rot.toggle(now)
 	case key.Matches(msg, k.Prev):
@@ -304,10 +314,12 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		c.Rot.step(1, now)
 	case key.Matches(msg, k.Jump):
 		c.Rot.jump(int(msg.String()[0]-'1'), now)
+	case key.Matches(msg, k.Figures):
+		c.Rot.jumpTo(layouts.Figures, now)
 	case key.Matches(msg, k.Ack):
-		c.Alerts.ackAll(c.State)
+		c.Alerts.ackAll(c.State, c.actionTime())
 	case key.Matches(msg, k.Clear):
-		c.Alerts.clearAcked(c.State)
+		c.Alerts.clearAcked(c.State, c.actionTime())
 	case key.Matches(msg, k.Filter):
 		c.toggleFilter()
 		c.derive(c.State)
@@ -317,6 +329,7 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		} else {
 			c.Lang = "zh"
 		}
+		m.sizeFigures()
 	case key.Matches(msg, k.Theme):
 		i := slices.Index(Themes, c.St.Theme)
 		c.St, _ = NewStyles(Themes[(i+1)%len(Themes)])
@@ -337,8 +350,13 @@ func (m *Model) applyPending(now time.Time) tea.Cmd {
 	c := m.ctx
 	s := c.pending
 	c.pending, c.applied, c.frame = nil, now, now
-	fresh := c.Alerts.sync(s.Alerts)
+	at := s.LastAt
+	if at.IsZero() {
+		at = now
+	}
+	fresh := c.Alerts.sync(s.Alerts, at, c.goneLabel)
 	c.derive(s)
+	c.runCheck()
 	m.bump()
 	if fresh && m.opts.Bell {
 		return tea.Raw("\a")
@@ -394,7 +412,22 @@ func (m *Model) relayout() {
 		comp.SetSize(p.W, p.H)
 		m.comps = append(m.comps, comp)
 	}
+	m.sizeFigures()
 	m.bump()
+}
+
+// sizeFigures tells the rotation how many parts the figures page needs in
+// the rotator's box, in the current language.
+func (m *Model) sizeFigures() {
+	c := m.ctx
+	c.Rot.parts = 1
+	for _, p := range m.placed {
+		if p.Kind == layouts.Rotator {
+			_, c.Rot.parts = figuresLayout(c.Lang, p.W, p.H-1)
+			break
+		}
+	}
+	c.Rot.part = min(c.Rot.part, c.Rot.parts-1)
 }
 
 // View renders the board.
@@ -421,21 +454,40 @@ func (m Model) Render() string {
 	if m.w < layouts.MinWidth || m.h < layouts.MinHeight {
 		return renderTooSmall(c, m.w, m.h)
 	}
+	if c.refused() {
+		// Nothing true to draw: a board of zeros would read as a quiet day.
+		return renderRefused(c, m.w, m.h)
+	}
+	overlay := m.help || m.history
+	degraded := c.degraded()
 	rows := make([][]string, m.h)
+	bannerRow := -1
 	for i, p := range m.placed {
-		var block string
-		if m.help && p.Kind != layouts.Header && p.Kind != layouts.Status {
+		chrome := p.Kind == layouts.Header || p.Kind == layouts.Status
+		if overlay && !chrome {
 			continue
 		}
-		block = m.comps[i].View()
+		block := m.comps[i].View()
+		if degraded && !chrome {
+			block = dim(c.St, block)
+		}
+		if p.Kind == layouts.Header {
+			bannerRow = p.Y + p.H
+		}
 		for j, line := range strings.Split(block, "\n") {
 			if p.Y+j < m.h && j < p.H {
 				rows[p.Y+j] = append(rows[p.Y+j], line)
 			}
 		}
 	}
-	if m.help {
-		m.overlayHelp(rows)
+	switch {
+	case m.help:
+		m.overlay(rows, renderHelp)
+	case m.history:
+		m.overlay(rows, renderAlertHistory)
+	}
+	if degraded && bannerRow >= 0 && bannerRow < m.h {
+		rows[bannerRow] = []string{renderBanner(c, m.w)}
 	}
 	var b strings.Builder
 	b.Grow(m.w * m.h * 2)
@@ -453,9 +505,9 @@ func (m Model) Render() string {
 	return b.String()
 }
 
-// overlayHelp fills the lines between the header and the status bar with
-// the key help.
-func (m Model) overlayHelp(rows [][]string) {
+// overlay fills the lines between the header and the status bar with a
+// screen of its own (the help, the alert history).
+func (m Model) overlay(rows [][]string, render renderFunc) {
 	top, bottom := 0, m.h
 	for _, p := range m.placed {
 		if p.Kind == layouts.Header {
@@ -465,7 +517,7 @@ func (m Model) overlayHelp(rows [][]string) {
 			bottom = min(bottom, p.Y)
 		}
 	}
-	lines := renderHelp(m.ctx, m.w, bottom-top)
+	lines := strings.Split(Block(render(m.ctx, m.w, bottom-top), m.w, bottom-top), "\n")
 	for i := top; i < bottom; i++ {
 		rows[i] = []string{lines[i-top]}
 	}
@@ -473,6 +525,9 @@ func (m Model) overlayHelp(rows [][]string) {
 
 // Help reports whether the help screen is open.
 func (m Model) Help() bool { return m.help }
+
+// History reports whether the alert history screen is open.
+func (m Model) History() bool { return m.history }
 
 // Quitting reports whether q was pressed.
 func (m Model) Quitting() bool { return m.quitting }

@@ -32,7 +32,10 @@ type ConnMsg struct {
 	Status    string
 	NextRetry time.Time // when reconnecting: the next attempt
 	LastData  time.Time
-	Err       string
+	Err       string // the client's own words (English), shown as detail
+	// Reason classifies Err (ReasonBadToken, ReasonUnreachable, ...) so the
+	// board says what to do in its own language; see ConnMsgFrom.
+	Reason string
 }
 
 // DemoMsg reports replay progress in demo mode, and at the end the result
@@ -47,6 +50,13 @@ type DemoMsg struct {
 	// Note replaces the check when there is nothing to check against, such
 	// as a partial replay (--from): shown plainly, not as a failure.
 	Note string
+	// Facts, with Done, asks the board to check the figures of the state it
+	// has drawn once that state reaches CheckSeq, the last sequence the hub
+	// acknowledged: the check is of what is on screen, not of a state the
+	// board has not drawn yet. CheckedSeq is the seq the check ran on.
+	Facts      *campaign.Facts
+	CheckSeq   uint64
+	CheckedSeq uint64
 }
 
 // tickMsg drives the clock, the rotation and the alert flash. It fires

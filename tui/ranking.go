@@ -43,6 +43,8 @@ func rankingTable(c *Context, w, h int) []string {
 	head := fmt.Sprintf("%-3s%-3s", "#", "")
 	head += Fit(c.T("ranking.district"), nw) + " " + PadLeft(c.T("ranking.score"), 6) + strings.Join(heads, "")
 	out := []string{st.Dim.R(head)}
+	// Before any measure has data there is no ranking: "－", not 0.000.
+	ranked := campaign.Ranked(c.D.Ranking)
 	for _, r := range c.D.Ranking {
 		mine := r.District == c.District
 		flag := "  "
@@ -59,7 +61,7 @@ func rankingTable(c *Context, w, h int) []string {
 			flag = st.FlagYellow.R("⚑Y")
 		}
 		line := fmt.Sprintf("%-3d", r.Rank) + flag + " " + Fit(c.districtName(r.District), nw) + " " +
-			PadLeft(fmt.Sprintf("%.3f", r.Score), 6)
+			PadLeft(fmtScore(r.Score, ranked), 6)
 		for j := range heads {
 			v := r.Measures[j]
 			s := fmtInt(int64(v))
@@ -74,4 +76,12 @@ func rankingTable(c *Context, w, h int) []string {
 		out = append(out, line)
 	}
 	return cutWithMore(c, out, h)
+}
+
+// fmtScore is a ranking score, or — while there is nothing to rank on.
+func fmtScore(v float64, ranked bool) string {
+	if !ranked {
+		return noValue
+	}
+	return fmt.Sprintf("%.3f", v)
 }

@@ -43,7 +43,7 @@ func renderRotatorTitle(c *Context, w int) string {
 	var b strings.Builder
 	b.WriteString(" ")
 	for i, p := range r.pages {
-		t := fmt.Sprintf("%d %s", i+1, c.T("page."+p))
+		t := fmt.Sprintf("%d %s", i+1, c.pageLabel(p))
 		if i == r.idx {
 			b.WriteString("[" + t + "]")
 		} else {
@@ -79,6 +79,10 @@ type rotation struct {
 	interval time.Duration
 	next     time.Time
 	left     time.Duration // time left when paused
+	// part is the figures page's part on screen, of parts: the page shows
+	// every published figure, in parts where the panel is too small, and
+	// the rotation stays on it until each part had its interval.
+	part, parts int
 }
 
 func (r *rotation) configure(pages []string, interval time.Duration, now time.Time) {
@@ -110,8 +114,13 @@ func (r *rotation) tick(now time.Time) bool {
 	if r.paused || len(r.pages) == 0 || now.Before(r.next) {
 		return false
 	}
-	r.idx = (r.idx + 1) % len(r.pages)
 	r.next = now.Add(r.interval)
+	if r.page() == layouts.Figures && r.part+1 < r.parts {
+		r.part++
+		return true
+	}
+	r.idx = (r.idx + 1) % len(r.pages)
+	r.part = 0
 	return true
 }
 
@@ -130,6 +139,7 @@ func (r *rotation) step(d int, now time.Time) {
 		return
 	}
 	r.idx = ((r.idx+d)%len(r.pages) + len(r.pages)) % len(r.pages)
+	r.part = 0
 	r.restart(now)
 }
 
@@ -138,7 +148,23 @@ func (r *rotation) jump(i int, now time.Time) {
 		return
 	}
 	r.idx = i
+	r.part = 0
 	r.restart(now)
+}
+
+// jumpTo shows the named page, wherever the layout placed it in the
+// rotation; a page the rotation does not have is left alone.
+func (r *rotation) jumpTo(page string, now time.Time) {
+	i := slices.Index(r.pages, page)
+	switch {
+	case i < 0:
+	case i == r.idx%len(r.pages):
+		// Again on the page: its next part.
+		r.part = (r.part + 1) % max(r.parts, 1)
+		r.restart(now)
+	default:
+		r.jump(i, now)
+	}
 }
 
 // restart gives a page chosen by hand a full interval.

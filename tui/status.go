@@ -27,16 +27,25 @@ func renderStatus(c *Context, w int) string {
 		switch {
 		case d.Done && d.Note != "":
 			right = append(right, Sanitize(d.Note))
+		case d.Done && c.check != nil:
+			right = append(right, c.Tf("status.checking", fmtInt(int64(c.check.want))))
 		case d.Done && d.CheckOK:
-			right = append(right, st.Good.R("✓ "+c.Tf("status.check_ok", len(campaign.FigureIDs()))))
+			right = append(right, st.Good.R("✓ "+c.Tf("status.check_ok", len(campaign.FigureIDs()), fmtInt(int64(d.CheckedSeq)))))
+		case d.Done && d.CheckedSeq > 0:
+			right = append(right, st.Bad.R("✗ "+c.Tf("status.check_bad", len(d.Mismatches), fmtInt(int64(d.CheckedSeq)), Sanitize(strings.Join(d.Mismatches, ", ")))))
 		case d.Done:
-			right = append(right, st.Bad.R("✗ "+c.Tf("status.check_bad", len(d.Mismatches), Sanitize(strings.Join(d.Mismatches, ", ")))))
+			// The replay failed, or the drawn state never reached the hub's seq.
+			right = append(right, st.Bad.R("✗ "+Sanitize(strings.Join(d.Mismatches, ", "))))
 		default:
 			pct := 0
 			if d.Total > 0 {
 				pct = d.Sent * 100 / d.Total
 			}
-			right = append(right, c.Tf("status.demo", c.clock().Format("2006-01-02"), pct))
+			date := c.T("header.no_data")
+			if t := c.clock(); !t.IsZero() {
+				date = t.Format("2006-01-02")
+			}
+			right = append(right, c.Tf("status.demo", date, pct))
 		}
 	}
 	if c.D.Filtered {
@@ -46,9 +55,11 @@ func renderStatus(c *Context, w int) string {
 	r := " " + strings.Join(right, " | ") + " "
 	// A link that is down says why, and the client's error says what to
 	// do (check the token, start the hub): the badge alone does not.
-	if e := c.Conn.Err; e != "" && (c.Conn.Status == ConnFailed || c.Conn.Status == ConnReconnecting) {
+	// It says it in the board's language; the client's own (English)
+	// words are on the full-screen message and on stderr.
+	if e := c.reasonText(); e != "" && (c.Conn.Status == ConnFailed || c.Conn.Status == ConnReconnecting) {
 		rw := min(Width(r), w/3)
-		return st.Bad.R(Fit(" "+Sanitize(e), w-rw)) + st.TitleDim.R(Trunc(r, rw))
+		return st.Bad.R(Fit(" "+e, w-rw)) + st.TitleDim.R(Trunc(r, rw))
 	}
 	hint := " " + c.T("status.hint")
 	if Width(hint)+Width(r) > w {

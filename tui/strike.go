@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 
 	"sitboard/campaign"
 	"sitboard/feed"
@@ -46,16 +47,33 @@ func strikeSections(c *Context, cw, closures int) []section {
 	var vals []string
 	var fracs []float64
 	for _, cat := range cats {
-		filed, solved := t.CasesFiled[cat], t.CasesSolved[cat]
-		rate := campaign.ClearanceRate(t, cat)
+		// Backlog (积案) and administrative solves count in the solved number
+		// but not in the clearance rate, which divides the campaign's own
+		// criminal cases solved by those filed: the row says so.
+		filed, solved, cold := t.CasesFiled[cat], t.CasesSolved[cat], t.ColdSolved[cat]
+		unfiled := t.SolvedUnfiled[cat] // its filing late or never in the feed
+		admin := solved - cold - t.NewSolved[cat] - unfiled
+		rate := campaign.ShownRate(t.NewSolved[cat], filed)
 		frac := 0.0
 		if rate.OK {
 			frac = rate.Value / 100
-		} else if solved > 0 {
-			frac = 1
 		}
 		fracs = append(fracs, frac)
-		vals = append(vals, fmt.Sprintf("%s/%s %7s", fmtInt(solved), fmtInt(filed), fmtPct(rate)))
+		var apart []string
+		if cold > 0 {
+			apart = append(apart, c.T("strike.cold")+" "+fmtInt(cold))
+		}
+		if admin > 0 {
+			apart = append(apart, c.T("strike.admin")+" "+fmtInt(admin))
+		}
+		if unfiled > 0 {
+			apart = append(apart, c.T("strike.unfiled")+" "+fmtInt(unfiled))
+		}
+		v := c.T("strike.solved") + " " + fmtInt(solved)
+		if len(apart) > 0 {
+			v += " (" + strings.Join(apart, ", ") + ")"
+		}
+		vals = append(vals, fmt.Sprintf("%s / %s %s ・ %7s", v, c.T("strike.filed"), fmtInt(filed), fmtRate(rate)))
 	}
 	if len(cats) > 0 {
 		lw, names := labelColumn(c, "case.", cats, labelCap(c))
