@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"sitboard/campaign"
@@ -96,7 +97,7 @@ func renderAlertHistory(c *Context, w, h int) []string {
 			c.alertRule(e.Alert)+"  "+c.districtName(e.Alert.District)+"  "+st.Dim.R(Sanitize(e.Alert.Summary)))
 	}
 	out = append(out, "", "   "+st.Dim.R(c.T("history.close")))
-	return out
+	return strings.Split(Block(out, w, h), "\n")
 }
 
 func boolInt(b bool) int {

@@ -39,7 +39,7 @@ func renderHelp(c *Context, w, h int) []string {
 	for i := 0; i < len(keys); i += cols {
 		line := "   "
 		for j := i; j < min(i+cols, len(keys)); j++ {
-			line += Fit(keys[j], cw)
+			line += Fit(keys[j], cw-1) + " "
 		}
 		out = append(out, line)
 	}
@@ -48,7 +48,7 @@ func renderHelp(c *Context, w, h int) []string {
 		out = append(out, "   "+Trunc(d, w-3))
 	}
 	out = append(out, "", "   "+st.Dim.R(c.T("help.close")))
-	return out
+	return strings.Split(Block(out, w, h), "\n")
 }
 
 // figureHelp is the figures' definitions in short, the score formula built

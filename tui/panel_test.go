@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -144,7 +145,7 @@ func TestCompactRanking(t *testing.T) {
 		if !strings.Contains(plain(m), T(lang, "kpi.mom")+" ▾") || !strings.Contains(plain(m), T(lang, "kpi.yoy")+" ▾") {
 			t.Errorf("%s: the compact KPI lines do not name 环比/同比:\n%s", lang, plain(m))
 		}
-		m = press(m, fmt.Sprint(len(m.ctx.Rot.pages)))
+		m = press(m, fmt.Sprint(slices.Index(m.ctx.Rot.pages, layouts.Ranking)+1))
 		if page, _ := m.Page(); page != layouts.Ranking {
 			t.Fatalf("%s: compact pages are %v, no ranking", lang, m.ctx.Rot.pages)
 		}
