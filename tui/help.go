@@ -44,8 +44,19 @@ func renderHelp(c *Context, w, h int) []string {
 		out = append(out, line)
 	}
 	out = append(out, "", " "+st.Accent.R(c.T("help.figures")))
+	// Definitions wrap when the rows allow it, else each keeps one line.
+	var wrapped []string
 	for _, d := range defs {
-		out = append(out, "   "+Trunc(d, w-3))
+		for _, l := range wrap(d, w-5) {
+			wrapped = append(wrapped, "   "+l)
+		}
+	}
+	if len(out)+len(wrapped)+2 <= h {
+		out = append(out, wrapped...)
+	} else {
+		for _, d := range defs {
+			out = append(out, "   "+Trunc(d, w-3))
+		}
 	}
 	out = append(out, "", "   "+st.Dim.R(c.T("help.close")))
 	return strings.Split(Block(out, w, h), "\n")

@@ -189,7 +189,7 @@ var labels = map[string]map[string]string{
 		"age.h":                               "%d时%02d分",
 		"age.d":                               "%d天%d时",
 		"key.filter_next":                     "下一个辖区 (最后回到全市)",
-		"key.figures":                         "通报页: 全部发布数据 (再按翻页)",
+		"key.figures":                         "通报页: 全部数据 (再按翻页)",
 		"key.history":                         "警报记录",
 		"page.figures":                        "通报",
 		"line.overall":                        "总体",

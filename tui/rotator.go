@@ -67,6 +67,10 @@ func renderRotatorTitle(c *Context, w int) string {
 		rs = st.Reconnecting
 	}
 	lw := max(w-Width(right), 0)
+	if Width(left) > lw && len(r.pages) > 0 {
+		// Too narrow for every page's name: the page on screen, whole.
+		left = fmt.Sprintf(" [%d %s] ", r.idx%len(r.pages)+1, c.pageLabel(r.page()))
+	}
 	return style.R(Fit(left, lw)) + rs.R(Trunc(right, w-lw))
 }
 
