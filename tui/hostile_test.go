@@ -223,3 +223,29 @@ func BenchmarkSanitize(b *testing.B) {
 		})
 	}
 }
+
+// FuzzSanitize: whatever the input, the output holds nothing unsafe,
+// measures the same under grapheme and wcwidth rules, and is stable.
+// Seeds are the corpus; go test -fuzz FuzzSanitize ./tui explores.
+func FuzzSanitize(f *testing.F) {
+	for _, h := range hostile.MustTexts() {
+		f.Add(h.Text)
+	}
+	for _, raw := range hostile.RawC1 {
+		f.Add(raw)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got := Sanitize(in)
+		for _, r := range got {
+			if unsafeRune(r) {
+				t.Fatalf("Sanitize(%+q) left %U", in, r)
+			}
+		}
+		if g, wc := ansi.StringWidth(got), ansi.StringWidthWc(got); g != wc {
+			t.Fatalf("Sanitize(%+q) = %+q: %d columns by grapheme, %d by wcwidth", in, got, g, wc)
+		}
+		if again := Sanitize(got); again != got {
+			t.Fatalf("Sanitize(%+q) = %+q, then %+q", in, got, again)
+		}
+	})
+}
