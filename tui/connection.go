@@ -192,3 +192,18 @@ func dim(st *Styles, block string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// renderConnecting is the screen before the first snapshot: what the board
+// is waiting for, not a board of zeros.
+func renderConnecting(c *Context, w, h int) string {
+	lines := []string{"  " + c.St.Accent.R(c.T("loading"))}
+	if c.Conn.Status == ConnConnecting || c.Conn.Status == "" {
+		lines = append(lines, "", "  "+c.St.Dim.R(c.T("refused.quit")))
+	}
+	top := max((h-len(lines))/2, 0)
+	out := make([]string, 0, h)
+	for i := 0; i < top; i++ {
+		out = append(out, "")
+	}
+	return Block(append(out, lines...), w, h)
+}

@@ -458,6 +458,10 @@ func (m Model) Render() string {
 		// Nothing true to draw: a board of zeros would read as a quiet day.
 		return renderRefused(c, m.w, m.h)
 	}
+	if c.State == nil {
+		// Not a single snapshot yet: the same, until the first arrives.
+		return renderConnecting(c, m.w, m.h)
+	}
 	overlay := m.help || m.history
 	degraded := c.degraded()
 	rows := make([][]string, m.h)

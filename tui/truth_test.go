@@ -305,8 +305,8 @@ func TestClockFollowsTheData(t *testing.T) {
 		{"demo follows the drawn events", true, after, s, []string{"Day 37/98", "2023-07-31 16:30:00"}, []string{"2023-07-31 19:30"}},
 		{"live in the campaign: wall clock", false, inCampaign, s, []string{"Day 37/98", "2023-07-31 17:05:30"}, nil},
 		{"live outside the campaign: a replay", false, after, s, []string{"Day 37/98", "2023-07-31 16:30:00"}, []string{"2026"}},
-		{"no data", false, after, nil, []string{"no data"}, []string{"Day 98/98", "2026"}},
-		{"demo without data", true, inCampaign, nil, []string{"no data"}, []string{"Day "}},
+		{"empty hub", false, after, campaign.NewState(cfg), []string{"no data"}, []string{"Day 98/98", "2026"}},
+		{"demo without data", true, inCampaign, campaign.NewState(cfg), []string{"no data"}, []string{"Day "}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -373,6 +373,26 @@ func TestRefusalIsTheWholeScreen(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestNoZerosBeforeTheFirstSnapshot: before any state arrives the board
+// says it is connecting; it never draws a board of zeros.
+func TestNoZerosBeforeTheFirstSnapshot(t *testing.T) {
+	cfg, _ := fixture()
+	for _, lang := range Langs {
+		m := New(cfg, Options{Lang: lang, Now: func() time.Time { return fixedNow }})
+		m = send(m, tea.WindowSizeMsg{Width: 120, Height: 40})
+		m = send(m, ConnMsg{Status: ConnConnecting})
+		out := plain(m)
+		checkWidths(t, "connecting", m.Render(), 120, 40)
+		if !strings.Contains(out, T(lang, "loading")) || strings.Contains(out, T(lang, "kpi.alarms_criminal")) {
+			t.Errorf("%s: before the first snapshot:\n%s", lang, out)
+		}
+		m = send(m, StateMsg{State: campaign.NewState(cfg)})
+		if out := plain(m); !strings.Contains(out, T(lang, "kpi.alarms_criminal")) {
+			t.Errorf("%s: an empty hub's snapshot does not show the board:\n%s", lang, out)
 		}
 	}
 }
