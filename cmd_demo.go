@@ -105,6 +105,13 @@ func cmdDemo(args []string) int {
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
 
+	// Review (复盘) asks the demo's hub for past days over HTTP, as watch does.
+	days, err := client.NewDays(client.Options{URL: base, Token: readToken}, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		return 1
+	}
+	opts.FetchDay = days.Fetch
 	p := tea.NewProgram(tui.New(cfg, opts), tea.WithFPS(15))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -113,7 +113,15 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 		fmt.Fprintln(os.Stderr, "ssh:", feed.RedactError(err, readToken))
 		return 2
 	}
+	// One fetcher of past days for every session: review (复盘) by many
+	// stations costs one request and one state per day.
+	days, err := client.NewDays(client.Options{URL: *hubURL, Token: readToken, TLS: tlsCfg}, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ssh:", feed.RedactError(err, readToken))
+		return 2
+	}
 	srv, err := sshd.New(sshd.Config{
+		FetchDay:           days.Fetch,
 		HostKeyPath:        *hostKey,
 		AuthorizedKeysPath: *authKeys,
 		Campaign:           cfg,

@@ -11,6 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"sitboard/campaign"
 	"sitboard/feed"
 	"sitboard/feed/client"
 	"sitboard/tui"
@@ -31,9 +32,10 @@ func cmdWatch(args []string) int {
 	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
 	bell := fs.Bool("bell", false, "ring the terminal bell on a new priority alert")
 	staleAfter := fs.Duration("stale-after", 15*time.Second, "show STALE when no data or heartbeat arrived for this long")
+	at := fs.String("at", "", "start in review (复盘) on this campaign day: a date (2023-08-12) or a date-time (2023-08-12T18:30, RFC 3339); the board shows the state at the end of that day")
 	caFile := caFlag(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: sitboard watch --hub ws://HOST:PORT [--token T] [--layout L] [--lang zh|en] [--theme T] [--district D] [--campaign FILE]\n\nShows the live board. Keys: ? help, space pause, <-/-> page, a acknowledge, f filter, l language, q quit.")
+		fmt.Fprintln(fs.Output(), "Usage: sitboard watch --hub ws://HOST:PORT [--token T] [--layout L] [--lang zh|en] [--theme T] [--district D] [--campaign FILE] [--at DATE]\n\nShows the live board. Keys: ? help, space pause, <-/-> page, a acknowledge, f filter, l language, [ ] a day back/forward and { } a week (review, 复盘), 0 back to live, q quit.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -57,7 +59,19 @@ func cmdWatch(args []string) int {
 		fmt.Fprintln(os.Stderr, "sitboard watch: --ca:", err)
 		return 2
 	}
-	opts := tui.Options{Lang: *lang, Theme: *theme, Layout: *layout, District: *district, Bell: *bell, StaleAfter: *staleAfter}
+	readToken := envOr(*token, "SITBOARD_READ_TOKEN")
+	days, err := client.NewDays(client.Options{URL: *hubURL, Token: readToken, TLS: tlsCfg}, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sitboard watch:", feed.RedactError(err))
+		return 2
+	}
+	opts := tui.Options{Lang: *lang, Theme: *theme, Layout: *layout, District: *district, Bell: *bell, StaleAfter: *staleAfter, FetchDay: days.Fetch}
+	if *at != "" {
+		if opts.ReviewDay, err = reviewDay(cfg, *at); err != nil {
+			fmt.Fprintln(os.Stderr, "sitboard watch: --at:", err)
+			return 2
+		}
+	}
 	if err := tui.Validate(cfg, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "sitboard watch:", err)
 		return 2
@@ -71,7 +85,7 @@ func cmdWatch(args []string) int {
 	go func() {
 		// The board owns the terminal: client logs would tear it.
 		refused <- client.Run(ctx, client.Options{
-			URL: *hubURL, Token: envOr(*token, "SITBOARD_READ_TOKEN"), TLS: tlsCfg, Campaign: cfg,
+			URL: *hubURL, Token: readToken, TLS: tlsCfg, Campaign: cfg,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		}, func(b client.Batch) {
 			for _, m := range BoardMsgs(b) {
@@ -103,4 +117,30 @@ func BoardMsgs(b client.Batch) []tea.Msg {
 		msgs = append(msgs, tui.StateMsg{State: b.State, Events: b.Events})
 	}
 	return msgs
+}
+
+// reviewDay is the campaign day of --at: a date, or a date-time (in the
+// campaign's zone unless it has its own), whose day's end the board shows.
+func reviewDay(cfg *campaign.Config, at string) (int, error) {
+	var t time.Time
+	var err error
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+		if layout == time.RFC3339 {
+			t, err = time.Parse(layout, at)
+		} else {
+			t, err = time.ParseInLocation(layout, at, cfg.Location())
+		}
+		if err == nil {
+			break
+		}
+	}
+	first, last := cfg.Start(), cfg.Start().AddDate(0, 0, cfg.Days()-1)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a date or a date-time: use e.g. %s or %sT18:30", at, first.Format("2006-01-02"), first.Format("2006-01-02"))
+	}
+	day := cfg.Day(t)
+	if day < 1 || day > cfg.Days() {
+		return 0, fmt.Errorf("%s is outside the campaign: use a date from %s to %s", at, first.Format("2006-01-02"), last.Format("2006-01-02"))
+	}
+	return day, nil
 }

@@ -23,6 +23,7 @@ func (TUIBoard) Model(info SessionInfo) tea.Model {
 		Layout:   info.Layout,
 		District: info.Station.District,
 		Getenv:   info.Getenv,
+		FetchDay: info.FetchDay,
 	})
 }
 

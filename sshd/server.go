@@ -24,6 +24,7 @@ import (
 	"sitboard/campaign"
 	"sitboard/feed"
 	"sitboard/feed/client"
+	"sitboard/tui"
 )
 
 // Board makes each session's model and the messages that feed it. The
@@ -46,6 +47,7 @@ type SessionInfo struct {
 	Environ  []string // the client's environment (with TERM)
 	Width    int
 	Height   int
+	FetchDay tui.DayFetcher // the server's shared fetcher of past days
 }
 
 // Getenv reads the client's environment.
@@ -58,6 +60,9 @@ type Config struct {
 	Campaign           *campaign.Config
 	Source             Source
 	Board              Board // nil: TUIBoard
+	// FetchDay gets past days for review (复盘); one for the whole server
+	// (a feed/client Days), so sessions share what it fetched. nil: no review.
+	FetchDay tui.DayFetcher
 
 	// MaxSessions caps the slots of the server (default 100). Every
 	// authenticated connection holds one, with or without a board session,
@@ -466,6 +471,7 @@ func (s *Server) program(raw ssh.Session) *tea.Program {
 		Environ:  environ,
 		Width:    pty.Window.Width,
 		Height:   pty.Window.Height,
+		FetchDay: s.cfg.FetchDay,
 	}
 	if info.Lang == "" {
 		info.Lang = defaultLang(info.Getenv)

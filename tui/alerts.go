@@ -16,7 +16,7 @@ import (
 // whose case was solved before anyone acknowledged it stays, marked so.
 func renderAlerts(c *Context, w, h int) []string {
 	st := c.St
-	vis := c.Alerts.visible(c.State)
+	vis := c.Alerts.visible(c.liveState()) // live alerts, in review too
 	// Unacknowledged alerts come first: they are the ones needing action.
 	slices.SortStableFunc(vis, func(a, b shownAlert) int { return boolInt(a.acked) - boolInt(b.acked) })
 	if len(vis) == 0 {

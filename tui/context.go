@@ -43,6 +43,11 @@ type Context struct {
 	ownDistrict bool   // District came from --district: f toggles it rather than stepping
 	Filter      bool   // panels show only District
 
+	// review is review mode (复盘), nil when live; live is then the
+	// newest state from the feed, shown again when review ends.
+	review *review
+	live   *campaign.State
+
 	Rot        *rotation
 	Alerts     *alertState
 	Flash      bool

@@ -16,6 +16,9 @@ import (
 // no data to date: the header then says so instead of inventing a day.
 func (c *Context) clock() time.Time {
 	loc := c.Cfg.Location()
+	if c.review != nil {
+		return c.dayDate(c.review.day + 1).Add(-time.Second).In(loc) // the end of the day shown
+	}
 	now := c.frameNow()
 	if !c.Demo && c.inCampaign(now) {
 		return now.In(loc)
@@ -57,6 +60,9 @@ func renderHeader(c *Context, w int) string {
 	if c.stale() || c.Conn.Status == ConnFailed {
 		base = st.Stale
 	}
+	if c.review != nil {
+		base = st.Review // the past must not pass for the live board
+	}
 	var right strings.Builder
 	var seq uint64
 	if c.State != nil {
@@ -77,13 +83,17 @@ func renderHeader(c *Context, w int) string {
 		long = now.Format("2006-01-02 15:04:05")
 		brief = now.Format("01-02 15:04:05")
 	}
-	for _, left := range []string{
+	lefts := []string{
 		" " + city + " " + name + "  " + day + "  " + long,
 		" " + city + " " + short + "  " + day + "  " + long,
 		" " + short + " " + day + " " + brief,
 		" " + day + " " + brief,
-	} {
-		if Width(left)+rw+1 <= w || left == " "+day+" "+brief {
+	}
+	if c.review != nil {
+		lefts = c.reviewHeader()
+	}
+	for i, left := range lefts {
+		if Width(left)+rw+1 <= w || i == len(lefts)-1 {
 			return Fit(base.R(Fit(left, max(w-rw, 0)))+right.String(), w)
 		}
 	}
@@ -136,6 +146,8 @@ func (c *Context) badges() []badge {
 	case ConnConnecting, "":
 		if stale {
 			out = append(out, staleBadge)
+		} else if c.review != nil {
+			out = append(out, c.reviewBadge())
 		} else if c.Demo && c.Conn.Status == "" {
 			out = append(out, c.demoBadge())
 		} else {
@@ -145,6 +157,8 @@ func (c *Context) badges() []badge {
 		switch {
 		case stale:
 			out = append(out, staleBadge)
+		case c.review != nil:
+			out = append(out, c.reviewBadge())
 		case c.Demo:
 			out = append(out, c.demoBadge())
 		default:

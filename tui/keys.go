@@ -6,6 +6,8 @@ import "charm.land/bubbles/v2/key"
 // looked up in the current language when shown.
 type KeyMap struct {
 	Quit, Help, Pause, Prev, Next, Jump, Figures, Ack, Clear, History, Filter, Lang, Theme, Big, Close key.Binding
+	// Review (复盘): a day or a week back and forward, and back to live.
+	DayBack, DayForward, WeekBack, WeekForward, Live key.Binding
 }
 
 // DefaultKeys is the board's key map.
@@ -30,10 +32,16 @@ func DefaultKeys() KeyMap {
 		Theme:   b("t", "key.theme", "t"),
 		Big:     b("b", "key.big", "b"),
 		Close:   b("esc", "help.close", "esc"),
+
+		DayBack:     b("[ ]", "key.review_day", "["),
+		DayForward:  b("]", "key.review_day", "]"),
+		WeekBack:    b("{ }", "key.review_week", "{"),
+		WeekForward: b("}", "key.review_week", "}"),
+		Live:        b("0", "key.live", "0"),
 	}
 }
 
 // FullHelp lists the bindings shown on the help screen, in order.
 func (k KeyMap) FullHelp() []key.Binding {
-	return []key.Binding{k.Pause, k.Prev, k.Next, k.Jump, k.Figures, k.Ack, k.Clear, k.History, k.Filter, k.Lang, k.Theme, k.Big, k.Help, k.Quit}
+	return []key.Binding{k.Pause, k.Prev, k.Next, k.Jump, k.Figures, k.Ack, k.Clear, k.History, k.Filter, k.Lang, k.Theme, k.Big, k.DayBack, k.WeekBack, k.Live, k.Help, k.Quit}
 }

@@ -41,6 +41,12 @@ type Options struct {
 	// tick. A wall board gains nothing from 15 ticker scrolls a second, and
 	// an SSH link pays for each. Default 500ms; negative shows every batch.
 	Coalesce time.Duration
+	// FetchDay gets a past day's state for review (复盘); nil: the board
+	// has no review (the keys say so).
+	FetchDay DayFetcher
+	// ReviewDay starts the board in review on this campaign day (watch
+	// --at); 0 starts live.
+	ReviewDay int
 	// Getenv reads the environment for defaults; over SSH pass the
 	// session's, never os.Getenv. Default os.Getenv.
 	Getenv func(string) string
@@ -173,6 +179,9 @@ func (m Model) Init() tea.Cmd {
 	if m.layoutFile != "" {
 		cmds = append(cmds, m.layoutCheck())
 	}
+	if m.opts.ReviewDay > 0 {
+		cmds = append(cmds, m.startReview(min(m.opts.ReviewDay, m.ctx.Cfg.Days())))
+	}
 	return tea.Batch(cmds...)
 }
 
@@ -289,6 +298,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg:
 		return m.key(msg)
+	case DayStateMsg:
+		m.dayState(msg)
+		return m, nil
 	}
 	return m, nil
 }
@@ -317,9 +329,19 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Figures):
 		c.Rot.jumpTo(layouts.Figures, now)
 	case key.Matches(msg, k.Ack):
-		c.Alerts.ackAll(c.State, c.actionTime())
+		c.Alerts.ackAll(c.liveState(), c.actionTime())
 	case key.Matches(msg, k.Clear):
-		c.Alerts.clearAcked(c.State, c.actionTime())
+		c.Alerts.clearAcked(c.liveState(), c.actionTime())
+	case key.Matches(msg, k.DayBack):
+		return m.reviewKey(-1, false)
+	case key.Matches(msg, k.DayForward):
+		return m.reviewKey(1, false)
+	case key.Matches(msg, k.WeekBack):
+		return m.reviewKey(-7, false)
+	case key.Matches(msg, k.WeekForward):
+		return m.reviewKey(7, false)
+	case key.Matches(msg, k.Live):
+		return m.reviewKey(0, true)
 	case key.Matches(msg, k.Filter):
 		c.toggleFilter()
 		c.derive(c.State)
@@ -355,7 +377,7 @@ func (m *Model) applyPending(now time.Time) tea.Cmd {
 		at = now
 	}
 	fresh := c.Alerts.sync(s.Alerts, at, c.goneLabel)
-	c.derive(s)
+	c.showLive(s)
 	c.runCheck()
 	m.bump()
 	if fresh && m.opts.Bell {

@@ -79,6 +79,7 @@ type Styles struct {
 	Good, Bad, Warn, Info                   Style
 	Title, TitleDim                         Style
 	Live, Reconnecting, Stale, Failed, Demo Style
+	Review                                  Style // review mode (复盘), see reviewStyle
 	AlertOn, AlertOff, AlertAck             Style
 	Highlight                               Style
 	FlagRed, FlagYellow                     Style
@@ -173,6 +174,7 @@ func NewStyles(theme string) (*Styles, error) {
 		BarTrack:     mkStyle(p.Dim, nil),
 		Category:     map[string]Style{},
 	}
+	s.Review = reviewStyle(p.Name)
 	if p.Name == "high-contrast" {
 		s.Stale = mkStyle(ansi.BrightWhite, p.BadBg, "bold")
 		s.Failed, s.AlertOn = s.Stale, s.Stale
@@ -192,7 +194,8 @@ func NewStyles(theme string) (*Styles, error) {
 func monoStyles() *Styles {
 	b, rv, f, u := mkStyle(nil, nil, "bold"), mkStyle(nil, nil, "reverse", "bold"), mkStyle(nil, nil, "faint"), mkStyle(nil, nil, "underline")
 	return &Styles{
-		Theme: "mono", Dim: f, Accent: b, Value: b, Bold: b, Good: b, Bad: b, Warn: b, Info: Style{},
+		Review: reviewStyle("mono"),
+		Theme:  "mono", Dim: f, Accent: b, Value: b, Bold: b, Good: b, Bad: b, Warn: b, Info: Style{},
 		Title: rv, TitleDim: rv, Live: rv, Reconnecting: rv, Stale: rv, Failed: rv, Demo: rv,
 		AlertOn: rv, AlertOff: b, AlertAck: u, Highlight: rv, FlagRed: b, FlagYellow: u,
 		Bar: Style{}, BarTrack: f, Heat: [5]Style{f, {}, {}, b, rv}, Category: map[string]Style{},

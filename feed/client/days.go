@@ -1,0 +1,169 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"sitboard/campaign"
+)
+
+// SnapshotURL is the hub's GET /v1/snapshot address for any of the forms
+// StreamURL takes (ws://, wss://, http://, https://, HOST:PORT).
+func SnapshotURL(hub string) (string, error) {
+	s, err := StreamURL(hub)
+	if err != nil {
+		return "", err
+	}
+	u, _ := url.Parse(s)
+	u.Scheme = strings.Replace(u.Scheme, "ws", "http", 1)
+	u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/v1/stream") + "/v1/snapshot"
+	return u.String(), nil
+}
+
+// Days fetches the state at the end of past campaign days from the hub
+// (GET /v1/snapshot?day=N) for boards in review (复盘), and keeps the last
+// few asked for. One Days serves a whole process: every board of an SSH
+// server shares it, so a hundred stations reviewing day 37 cost one
+// request and one state. The states it returns are shared: read only.
+type Days struct {
+	url    string
+	token  string
+	http   *http.Client
+	keep   int
+	mu     sync.Mutex
+	byDay  map[int]*dayEntry
+	recent []int // days in byDay, least recently asked first
+}
+
+type dayEntry struct {
+	run   int
+	ready chan struct{} // closed when st or err is set
+	st    *campaign.State
+	err   error
+}
+
+// DaysKept is how many past days a Days keeps by default: a review steps
+// a day or a week at a time, so the last few cover going back and forth.
+const DaysKept = 8
+
+// NewDays makes a fetcher for the hub in opts (URL, Token, TLS).
+func NewDays(opts Options, keep int) (*Days, error) {
+	u, err := SnapshotURL(opts.URL)
+	if err != nil {
+		return nil, err
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if opts.TLS != nil {
+		tr.TLSClientConfig = opts.TLS
+	}
+	if keep <= 0 {
+		keep = DaysKept
+	}
+	return &Days{url: u, token: opts.Token, http: &http.Client{Transport: tr, Timeout: 30 * time.Second},
+		keep: keep, byDay: map[int]*dayEntry{}}, nil
+}
+
+// Fetch returns the state at the end of campaign day `day` of campaign run
+// `run` (the live state's Run: a replay loop starts a new run, whose days
+// are not the last one's). A day the hub calls today is not kept: it is
+// still changing.
+func (d *Days) Fetch(ctx context.Context, day, run int) (*campaign.State, error) {
+	d.mu.Lock()
+	e, ok := d.byDay[day]
+	if ok && e.run != run {
+		ok = false
+	}
+	if !ok {
+		e = &dayEntry{run: run, ready: make(chan struct{})}
+		d.byDay[day] = e
+		d.touch(day)
+		d.mu.Unlock()
+		st, today, err := d.get(ctx, day)
+		e.st, e.err = st, err
+		close(e.ready)
+		if err != nil || today || st.Run != run {
+			d.forget(day, e)
+		}
+		return st, err
+	}
+	d.touch(day)
+	d.mu.Unlock()
+	select {
+	case <-e.ready:
+		return e.st, e.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// touch marks day as the most recently asked for and drops the oldest
+// past the limit. Called with d.mu held.
+func (d *Days) touch(day int) {
+	for i, x := range d.recent {
+		if x == day {
+			d.recent = append(d.recent[:i], d.recent[i+1:]...)
+			break
+		}
+	}
+	d.recent = append(d.recent, day)
+	for len(d.recent) > d.keep {
+		delete(d.byDay, d.recent[0])
+		d.recent = d.recent[1:]
+	}
+}
+
+func (d *Days) forget(day int, e *dayEntry) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.byDay[day] == e {
+		delete(d.byDay, day)
+	}
+}
+
+func (d *Days) get(ctx context.Context, day int) (*campaign.State, bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.url+"?day="+strconv.Itoa(day), nil)
+	if err != nil {
+		return nil, false, err
+	}
+	if d.token != "" {
+		req.Header.Set("Authorization", "Bearer "+d.token)
+	}
+	resp, err := d.http.Do(req)
+	if err != nil {
+		return nil, false, fmt.Errorf("cannot reach the hub for day %d: %w", day, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, false, fmt.Errorf("reading day %d from the hub: %w", day, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var eb struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(body, &eb) != nil || eb.Error == "" {
+			eb.Error = resp.Status
+		}
+		if resp.StatusCode == http.StatusUnauthorized {
+			return nil, false, errors.New("the hub refused the read token for review: pass --token or set SITBOARD_READ_TOKEN")
+		}
+		return nil, false, fmt.Errorf("the hub has no day %d: %s", day, eb.Error)
+	}
+	var snap struct {
+		Today bool            `json:"today"`
+		State *campaign.State `json:"state"`
+	}
+	if err := json.Unmarshal(body, &snap); err != nil || snap.State == nil {
+		return nil, false, fmt.Errorf("the hub's day %d is unreadable (%v): is %s a sitboard hub?", day, err, d.url)
+	}
+	return snap.State, snap.Today, nil
+}
