@@ -134,7 +134,11 @@ func foldRecording(cfg *campaign.Config, path string) (*campaign.State, error) {
 }
 
 // snapshotURL turns a hub address (http, https, ws or wss) into its snapshot URL.
-func snapshotURL(hub string) (string, error) {
+func snapshotURL(hub string) (string, error) { return hubEndpoint(hub, "/v1/snapshot") }
+
+// hubEndpoint turns a hub address (http, https, ws or wss, or the stream's
+// URL) into the URL of one of its HTTP endpoints.
+func hubEndpoint(hub, path string) (string, error) {
 	u, err := url.Parse(hub)
 	if err != nil || u.Host == "" {
 		return "", fmt.Errorf("--hub %q is not a URL: use http://HOST:PORT", hub)
@@ -148,10 +152,8 @@ func snapshotURL(hub string) (string, error) {
 	default:
 		return "", fmt.Errorf("--hub %q: scheme must be http, https, ws or wss", hub)
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/v1/snapshot"
-	if strings.HasSuffix(u.Path, "/v1/stream/v1/snapshot") {
-		u.Path = strings.TrimSuffix(u.Path, "/v1/stream/v1/snapshot") + "/v1/snapshot"
-	}
+	u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/v1/stream") + path
+	u.RawQuery = ""
 	return u.String(), nil
 }
 
@@ -160,7 +162,25 @@ func fetchSnapshot(client *http.Client, hub, token string) (*campaign.State, err
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	body, err := hubGet(client, hub, u, token)
+	if err != nil {
+		return nil, err
+	}
+	var snap struct {
+		Epoch string          `json:"epoch"`
+		Seq   uint64          `json:"seq"`
+		State *campaign.State `json:"state"`
+	}
+	if err := json.Unmarshal(body, &snap); err != nil || snap.State == nil {
+		return nil, fmt.Errorf("the hub's snapshot is unreadable (%v): is %s a sitboard hub?", err, hub)
+	}
+	return snap.State, nil
+}
+
+// hubGet reads one of a hub's read-token endpoints and says what to do
+// when the hub cannot be reached or refuses.
+func hubGet(client *http.Client, hub, u, token string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if token != "" {
@@ -177,20 +197,11 @@ func fetchSnapshot(client *http.Client, hub, token string) (*campaign.State, err
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	switch resp.StatusCode {
 	case http.StatusOK:
+		return body, nil
 	case http.StatusUnauthorized:
 		return nil, errors.New("the hub refused the read token: pass --token or set SITBOARD_READ_TOKEN")
-	default:
-		return nil, fmt.Errorf("hub answered %s: %s", resp.Status, strings.TrimSpace(string(body)))
 	}
-	var snap struct {
-		Epoch string          `json:"epoch"`
-		Seq   uint64          `json:"seq"`
-		State *campaign.State `json:"state"`
-	}
-	if err := json.Unmarshal(body, &snap); err != nil || snap.State == nil {
-		return nil, fmt.Errorf("the hub's snapshot is unreadable (%v): is %s a sitboard hub?", err, hub)
-	}
-	return snap.State, nil
+	return nil, fmt.Errorf("hub answered %s: %s", resp.Status, strings.TrimSpace(string(body)))
 }
 
 // figureDecimals gives each pct figure its published precision (2 otherwise).

@@ -409,7 +409,13 @@ func (p *Period) figuresOf(t *Counters, district string, pc *PeriodCounts) map[s
 			}
 			continue
 		}
-		out[id] = def(p.cfg, nil, t)
+		f := def(p.cfg, nil, t)
+		if info, ok := FigureInfoByID(id); ok && info.Kind == KindRate && f.Value > 100 {
+			// A period's resolutions or solves may be of disputes or cases
+			// from before it: part is then no subset of whole (ShownRate).
+			f = Figure{}
+		}
+		out[id] = f
 	}
 	notables := pc.Notables
 	out["strike.case_0420_funds_recovered_cny"] = n(notableField(notables, "case-0420", func(n *NotableState) int64 { return n.RecoveredCNY }))

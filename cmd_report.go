@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"sitboard/campaign"
+	"sitboard/feed"
+	"sitboard/report"
+)
+
+func init() {
+	register("report", "write a bulletin: 日动态, 周通报, 半月讲评, 月考核 or the closing bulletin", cmdReport)
+}
+
+func cmdReport(args []string) int {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	period := fs.String("period", "", "day, week, half-month, month or campaign (required)")
+	date := fs.String("date", "", "a date in the period, YYYY-MM-DD (default: the newest event's day)")
+	hubURL := fs.String("hub", "", "hub base URL (http://HOST:PORT or ws://HOST:PORT) to ask for the bulletin")
+	recording := fs.String("recording", "", "recording file (JSON Lines, optionally .gz) to fold")
+	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config); with --hub, the hub's own")
+	lang := fs.String("lang", "zh", "language: zh or en")
+	format := fs.String("format", "text", "text, md or html")
+	out := fs.String("out", "", "write to this file instead of standard output")
+	token := fs.String("token", "", "read token for --hub (or env SITBOARD_READ_TOKEN)")
+	caFile := caFlag(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), `Usage: sitboard report --period day|week|half-month|month|campaign [--date D] (--hub URL | --recording FILE) [--campaign FILE] [--lang zh|en] [--format text|md|html] [--out FILE]
+
+Writes the campaign office's bulletin for the period holding --date: 日动态 (day),
+周通报 (week: campaign weeks of 7 days from the first day), 半月讲评 (1st–15th or
+16th–end of a month), 月考核 (calendar month, with the [assessment] scores) or the
+closing bulletin (campaign). Periods and comparisons: docs/figures.md, "Periods".`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage(err)
+	}
+	fail := func(code int, format string, a ...any) int {
+		fmt.Fprintf(os.Stderr, "report: "+format+"\n", a...)
+		return code
+	}
+	if !slices.Contains(campaign.PeriodKinds, *period) {
+		return fail(2, "--period %q: use one of %s", *period, strings.Join(campaign.PeriodKinds, ", "))
+	}
+	if (*hubURL == "") == (*recording == "") {
+		return fail(2, "give exactly one of --hub URL or --recording FILE")
+	}
+	if *lang != report.LangZh && *lang != report.LangEn {
+		return fail(2, "--lang %q: use zh or en", *lang)
+	}
+	if *format != report.FormatText && *format != report.FormatMD && *format != report.FormatHTML {
+		return fail(2, "--format %q: use text, md or html", *format)
+	}
+	cfg, err := loadCampaign(*campaignFile)
+	if err != nil {
+		return fail(2, "%v", err)
+	}
+	when, err := report.ParseDate(cfg, *date)
+	if err != nil {
+		return fail(2, "--date: %v", err)
+	}
+	facts, err := loadFacts("")
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+	var b *report.Bulletin
+	if *recording != "" {
+		h, err := foldHistory(cfg, *recording)
+		if err != nil {
+			return fail(1, "%v", err)
+		}
+		b, err = report.Build(h, report.Request{Kind: *period, Date: when})
+		if err != nil {
+			return fail(1, "%v", err)
+		}
+	} else {
+		tok := envOr(*token, "SITBOARD_READ_TOKEN")
+		tlsCfg, err := hubTLS(*caFile)
+		if err != nil {
+			return fail(2, "--ca: %v", err)
+		}
+		b, err = fetchBulletin(hubHTTPClient(tlsCfg), *hubURL, tok, *period, *date)
+		if err != nil {
+			return fail(1, "%v", feed.RedactError(err, tok))
+		}
+		if b.Campaign != cfg.Campaign.ID {
+			return fail(2, "the hub runs campaign %q, not %q: pass the hub's campaign file with --campaign", b.Campaign, cfg.Campaign.ID)
+		}
+	}
+	var buf bytes.Buffer
+	if err := report.Render(&buf, b, cfg, report.Options{Format: *format, Lang: *lang, Facts: facts}); err != nil {
+		return fail(1, "%v", err)
+	}
+	if *out == "" {
+		os.Stdout.Write(buf.Bytes())
+		return 0
+	}
+	if err := writeFileAtomic(*out, buf.Bytes()); err != nil {
+		return fail(1, "write %s: %v (check the directory exists and is writable)", *out, err)
+	}
+	return 0
+}
+
+// foldHistory folds a recording into a History: the state plus each
+// campaign day's counts.
+func foldHistory(cfg *campaign.Config, path string) (*campaign.History, error) {
+	rc, err := feed.OpenRecording(path)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	h := campaign.NewHistory(cfg)
+	if err := feed.ScanEvents(rc, func(ev feed.Event) error { h.Apply(ev); return nil }); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return h, nil
+}
+
+// fetchBulletin asks the hub for a bulletin as JSON; it is rendered here,
+// in the language and format asked for.
+func fetchBulletin(client *http.Client, hub, token, period, date string) (*report.Bulletin, error) {
+	u, err := hubEndpoint(hub, "/v1/reports")
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{"period": {period}, "format": {report.FormatJSON}}
+	if date != "" {
+		q.Set("date", date)
+	}
+	body, err := hubGet(client, hub, u+"?"+q.Encode(), token)
+	if err != nil {
+		return nil, err
+	}
+	var b report.Bulletin
+	if err := json.Unmarshal(body, &b); err != nil || b.Kind == "" {
+		return nil, fmt.Errorf("the hub's bulletin is unreadable (%v): is %s a sitboard hub of this version?", err, hub)
+	}
+	return &b, nil
+}
+
+// writeFileAtomic writes through a temporary file in the same directory,
+// so a reader never sees half a bulletin and a failed write leaves any
+// older file as it was.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	_, werr := io.Copy(tmp, bytes.NewReader(data))
+	cerr := tmp.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), path)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+	}
+	return werr
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+const shippedRecordingPath = "demo/recordings/summer-action-2023.jsonl.gz"
+
+func TestReportCommand(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "week.md")
+	_, stderr, code := runSitboard(t, "report", "--period", "week", "--date", "2023-08-12", "--recording", shippedRecordingPath, "--format", "md", "--lang", "en", "--out", out)
+	if code != 0 {
+		t.Fatalf("report: exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden, err := os.ReadFile("report/testdata/week-en.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != string(golden) {
+		t.Errorf("report --out wrote something else than the week bulletin golden (report/testdata/week-en.md)")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("the directory holds %d files, want only the bulletin (no temporary left)", len(entries))
+	}
+
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report", "--recording", shippedRecordingPath}, "--period \"\": use one of day, week"},
+		{[]string{"report", "--period", "week"}, "give exactly one of --hub URL or --recording FILE"},
+		{[]string{"report", "--period", "week", "--recording", shippedRecordingPath, "--format", "pdf"}, "use text, md or html"},
+		{[]string{"report", "--period", "week", "--recording", shippedRecordingPath, "--lang", "fr"}, "use zh or en"},
+		{[]string{"report", "--period", "week", "--recording", shippedRecordingPath, "--date", "Aug 12"}, "give a date like 2023-06-25"},
+		{[]string{"report", "--period", "day", "--recording", shippedRecordingPath, "--date", "2023-10-02"}, "outside the campaign"},
+		{[]string{"report", "--period", "day", "--recording", shippedRecordingPath, "--out", "/proc/nope/b.txt"}, "check the directory exists"},
+	}
+	for _, tc := range tests {
+		_, stderr, code := runSitboard(t, tc.args...)
+		if code == 0 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("sitboard %v: exit %d, stderr %q, want %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}
+
+// TestClosingBulletinPrintsInChromium prints the HTML closing bulletin to
+// PDF with headless Chromium, checks its page count (pdfinfo) and that its
+// text (pdftotext) holds the headline figures, and saves a screenshot.
+func TestClosingBulletinPrintsInChromium(t *testing.T) {
+	chromium := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			chromium = p
+			break
+		}
+	}
+	if chromium == "" {
+		t.Skip("chromium is not installed (.ci/run installs Debian's chromium): the print test needs a real browser")
+	}
+	for _, tool := range []string{"pdfinfo", "pdftotext"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed (.ci/run installs poppler-utils)", tool)
+		}
+	}
+	dir := t.TempDir()
+	page := filepath.Join(dir, "campaign.html")
+	if _, stderr, code := runSitboard(t, "report", "--period", "campaign", "--recording", shippedRecordingPath, "--format", "html", "--out", page); code != 0 {
+		t.Fatalf("report: exit %d: %s", code, stderr)
+	}
+	pdf, png := filepath.Join(dir, "campaign.pdf"), filepath.Join(dir, "campaign.png")
+	run := func(extra ...string) {
+		t.Helper()
+		profile := t.TempDir()
+		args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+			"--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile}, extra...)
+		args = append(args, "file://"+page)
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, chromium, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("chromium %v: %v\n%s", extra, err, out)
+		}
+	}
+	run("--no-pdf-header-footer", "--print-to-pdf="+pdf)
+	run("--window-size=1240,1754", "--screenshot="+png)
+	if st, err := os.Stat(png); err != nil || st.Size() == 0 {
+		t.Errorf("no screenshot at %s: %v", png, err)
+	} else {
+		t.Logf("screenshot: %s (%d bytes)", png, st.Size())
+	}
+
+	info, err := exec.Command("pdfinfo", pdf).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdfinfo: %v\n%s", err, info)
+	}
+	m := regexp.MustCompile(`(?m)^Pages:\s+(\d+)`).FindSubmatch(info)
+	if m == nil {
+		t.Fatalf("pdfinfo gave no page count:\n%s", info)
+	}
+	pages, _ := strconv.Atoi(string(m[1]))
+	// Six sections, each starting a page; the longest (strike, patrol)
+	// run onto a second A4 page, and the whole stays a short document.
+	if pages < 6 || pages > 14 {
+		t.Errorf("the PDF has %d pages, want 6–14 (a page break before each of the six sections)", pages)
+	}
+	if !strings.Contains(string(info), "(A4)") {
+		t.Errorf("the PDF is not A4:\n%s", info)
+	}
+	text, err := exec.Command("pdftotext", "-layout", pdf, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	flat := strings.Join(strings.Fields(string(text)), "")
+	for _, want := range []string{"总结通报", "刑事类警情环比下降7.16%", "治安类警情环比下降27.32%", "刑事案件立案数同比下降21.80%",
+		"盗窃案件立案数同比下降23.02%", "侦破命案积案13起", "侦破严重暴力案件71起", "巡逻防控网格62个", "红旗", "黄旗"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the PDF's text lacks %q", want)
+		}
+	}
+	t.Logf("PDF: %d pages, %d bytes of text", pages, len(text))
+}

@@ -1,0 +1,371 @@
+// Package report builds the campaign office's bulletins: 日动态 (day),
+// 周通报 (week), 半月讲评 (half-month), 月考核 (month) and the closing
+// bulletin (campaign), as text, Markdown, HTML or JSON.
+//
+// Every number in a bulletin comes out of package campaign (a History
+// folded from the log or a recording); this package only arranges and
+// words them.
+package report
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"sitboard/campaign"
+	"sitboard/feed"
+)
+
+// Bulletin is everything one bulletin shows. It is the JSON the hub serves
+// at /v1/reports?format=json, and what every format renders.
+type Bulletin struct {
+	Campaign string        `json:"campaign"`
+	NameZh   string        `json:"name_zh"`
+	NameEn   string        `json:"name_en"`
+	CityZh   string        `json:"city_zh"`
+	CityEn   string        `json:"city_en"`
+	Kind     string        `json:"kind"`
+	Span     campaign.Span `json:"span"`
+	From     string        `json:"from"` // first date, YYYY-MM-DD
+	To       string        `json:"to"`   // last date
+	// Number is the period's ordinal in the campaign (week 3, month 2);
+	// 0 for a day or the campaign.
+	Number int `json:"number,omitempty"`
+	// ToDate is set when the period was still running at the newest event:
+	// the span then ends on that day.
+	ToDate     bool   `json:"to_date,omitempty"`
+	PeriodDays int    `json:"period_days"` // the whole period's length
+	Seq        uint64 `json:"seq"`
+	Events     int64  `json:"events"`
+	// Partial is set when the hub's log no longer starts at the campaign's
+	// beginning (retention): the counts are then incomplete.
+	Partial bool `json:"partial,omitempty"`
+
+	Metrics []MetricRow `json:"metrics"`
+	Figures []FigureRow `json:"figures"` // in FigureInfos order, by line of work
+
+	Notables     []NotableRow        `json:"notables"`
+	Grids        []campaign.GridLoad `json:"grids"`
+	NightMarkets []NightMarketRow    `json:"night_markets"`
+	Safety       SafetyRow           `json:"safety"`
+
+	Districts      []DistrictRow            `json:"districts"`
+	Ranked         bool                     `json:"ranked"`
+	FlagRed        int                      `json:"flag_red"`
+	FlagYellow     int                      `json:"flag_yellow"`
+	Assessment     []campaign.AssessmentRow `json:"assessment,omitempty"` // month only
+	Measures       []string                 `json:"measures"`             // flag measures, in order
+	AssessMeasures []string                 `json:"assess_measures,omitempty"`
+
+	Alerts []AlertRow `json:"alerts"`
+
+	Daily []DailyRow `json:"daily"` // alarms per day of the span
+	// Reference is the daily average the chart sets each day's alarms
+	// against (see dailyReference); Reference.Daily is 0 without one.
+	Reference DailyReference `json:"reference"`
+}
+
+// DailyReference is a baseline's daily average of alarms: Basis says
+// which baseline (last_year or previous), Alarms which alarms it counts
+// ("total", or "criminal_public": criminal plus public-order).
+type DailyReference struct {
+	Basis  string  `json:"basis,omitempty"`
+	Alarms string  `json:"alarms,omitempty"`
+	Daily  float64 `json:"daily"`
+}
+
+// MetricRow is a baseline metric's period count, 环比 and 同比.
+type MetricRow struct {
+	Metric   string                    `json:"metric"`
+	Previous campaign.PeriodComparison `json:"previous"`  // 环比
+	LastYear campaign.PeriodComparison `json:"last_year"` // 同比
+}
+
+// FigureRow is one figure for the period.
+type FigureRow struct {
+	ID    string  `json:"id"`
+	Line  string  `json:"line"`
+	Kind  string  `json:"kind"`
+	Unit  string  `json:"unit"`
+	Value float64 `json:"value"`
+	OK    bool    `json:"ok"`
+	// Prev is the figure in the span before (环比), when that span lies in
+	// the campaign; Change is the percent change against it.
+	Prev   *float64 `json:"prev,omitempty"`
+	Change *float64 `json:"change,omitempty"`
+	// Current and Base are a change figure's compared counts.
+	Current int64   `json:"current,omitempty"`
+	Base    float64 `json:"base,omitempty"`
+}
+
+// NotableRow is a notable case solved in the period.
+type NotableRow struct {
+	ID       string    `json:"id"`
+	CaseID   string    `json:"case_id"`
+	At       time.Time `json:"at"`
+	District string    `json:"district"`
+	Summary  string    `json:"summary,omitempty"`
+}
+
+// NightMarketRow is a district's night-market sites and the patrol work
+// reported there in the period (the feed has no per-site event).
+type NightMarketRow struct {
+	District      string  `json:"district"`
+	Sites         int     `json:"sites"`
+	SpotChecks    int64   `json:"spot_checks"` // night spot-check operations (次)
+	AreaShifts    int64   `json:"area_shifts"` // area-patrol person-shifts (人次)
+	ShiftsPerSite float64 `json:"shifts_per_site"`
+}
+
+// SafetyRow is the days without a major accident.
+type SafetyRow struct {
+	Accidents int64 `json:"accidents"`
+	FreeDays  int   `json:"free_days"`
+	Days      int   `json:"days"` // days of the period with data
+	Longest   int   `json:"longest"`
+}
+
+// DistrictRow is one district in the period's ranking.
+type DistrictRow struct {
+	campaign.DistrictRank
+	CasesSolved    int64                     `json:"cases_solved"`
+	Arrested       int64                     `json:"arrested"`
+	AlarmsCriminal campaign.PeriodComparison `json:"alarms_criminal"` // with its 环比
+}
+
+// AlertRow is a priority alert raised in the period.
+type AlertRow struct {
+	campaign.AlertRecord
+	// Minutes to the clearing event; -1 while not cleared.
+	Minutes float64 `json:"minutes"`
+}
+
+// DailyRow is one day's alarms.
+type DailyRow struct {
+	Day         int    `json:"day"`
+	Date        string `json:"date"`
+	Alarms      int64  `json:"alarms"`
+	Criminal    int64  `json:"criminal"`
+	PublicOrder int64  `json:"public_order"`
+}
+
+// Charted is the day's count of the alarms its reference counts.
+func (d DailyRow) Charted(ref DailyReference) int64 {
+	if ref.Alarms == "criminal_public" {
+		return d.Criminal + d.PublicOrder
+	}
+	return d.Alarms
+}
+
+// dailyReference picks the chart's reference line: last year's daily
+// average of all alarms, or of criminal plus public-order alarms, from
+// [baselines.last_year]; a campaign file without a last-year alarm
+// baseline (Zhoukou's: the article publishes alarms only 环比) falls back
+// to [baselines.previous], and the chart says so.
+func dailyReference(cfg *campaign.Config) DailyReference {
+	days := float64(cfg.Days())
+	for _, basis := range []string{campaign.VsSamePeriodLast, campaign.VsPreviousPeriod} {
+		base := cfg.Baselines.LastYear
+		if basis == campaign.VsPreviousPeriod {
+			base = cfg.Baselines.Previous
+		}
+		if v, ok := base["alarms_total"]; ok && v > 0 {
+			return DailyReference{Basis: basis, Alarms: "total", Daily: float64(v) / days}
+		}
+		c, okc := base["alarms_criminal"]
+		p, okp := base["alarms_public_order"]
+		if okc && okp && c+p > 0 {
+			return DailyReference{Basis: basis, Alarms: "criminal_public", Daily: float64(c+p) / days}
+		}
+	}
+	return DailyReference{}
+}
+
+// Request says which bulletin to build.
+type Request struct {
+	Kind string // a campaign.PeriodKinds value
+	// Date picks the period holding this date (campaign zone); zero: the
+	// newest event's day.
+	Date time.Time
+}
+
+// ParseDate reads --date / ?date=: YYYY-MM-DD, or an RFC 3339 time.
+func ParseDate(cfg *campaign.Config, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, s, cfg.Location()); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("date %q: give a date like %s (or an RFC 3339 time)", s, cfg.Campaign.Start)
+}
+
+// Build computes a bulletin from a History folded over the whole log.
+func Build(h *campaign.History, req Request) (*Bulletin, error) {
+	cfg, st := h.Config(), h.State()
+	if !slices.Contains(campaign.PeriodKinds, req.Kind) {
+		return nil, fmt.Errorf("unknown period %q: use one of %s", req.Kind, strings.Join(campaign.PeriodKinds, ", "))
+	}
+	newest := min(max(st.Day, 1), cfg.Days())
+	day := newest
+	if !req.Date.IsZero() {
+		day = cfg.Day(req.Date)
+		if day < 1 || day > cfg.Days() {
+			return nil, fmt.Errorf("%s is outside the campaign (%s to %s): pick a date inside it", req.Date.In(cfg.Location()).Format(time.DateOnly), cfg.Campaign.Start, cfg.Campaign.End)
+		}
+	}
+	full, err := cfg.PeriodSpan(req.Kind, day)
+	if err != nil {
+		return nil, err
+	}
+	if st.Events == 0 || full.From > newest {
+		return nil, fmt.Errorf("no data for %s yet: the newest event is on campaign day %d (%s)", cfg.Date(full.From).Format(time.DateOnly), newest, cfg.Date(newest).Format(time.DateOnly))
+	}
+	sp := full
+	b := &Bulletin{
+		Campaign: cfg.Campaign.ID, NameZh: cfg.Campaign.NameZh, NameEn: cfg.Campaign.NameEn, CityZh: cfg.Campaign.CityZh, CityEn: cfg.Campaign.CityEn,
+		Kind: req.Kind, PeriodDays: full.Days(), Seq: st.Seq, Events: st.Events, Partial: st.MissingBefore > 0,
+		FlagRed: cfg.Flags.Red, FlagYellow: cfg.Flags.Yellow,
+	}
+	if sp.To > newest {
+		sp.To, b.ToDate = newest, true
+	}
+	b.Span = sp
+	b.From, b.To = cfg.Date(sp.From).Format(time.DateOnly), cfg.Date(sp.To).Format(time.DateOnly)
+	b.Number = periodNumber(cfg, req.Kind, sp)
+	p := h.Period(req.Kind, sp)
+
+	for _, m := range campaign.Metrics {
+		b.Metrics = append(b.Metrics, MetricRow{Metric: m, Previous: p.Compare(m, campaign.VsPreviousPeriod, ""), LastYear: p.Compare(m, campaign.VsSamePeriodLast, "")})
+	}
+	figs, prev := p.Figures(""), p.PreviousFigures("")
+	for _, info := range campaign.FigureInfos {
+		f := figs[info.ID]
+		row := FigureRow{ID: info.ID, Line: info.Line, Kind: info.Kind, Unit: info.Unit, Value: f.Value, OK: f.OK}
+		switch info.Kind {
+		case campaign.KindChange:
+			c := p.Compare(info.Metric, info.Basis, "")
+			row.Current, row.Base = c.Current, c.Base
+		case campaign.KindCount, campaign.KindRate:
+			if pf, ok := prev[info.ID]; ok && pf.OK {
+				v := pf.Value
+				row.Prev = &v
+				if info.Kind == campaign.KindCount {
+					if ch := campaign.Change(int64(f.Value), int64(pf.Value)); ch.OK {
+						row.Change = &ch.Value
+					}
+				}
+			}
+		}
+		b.Figures = append(b.Figures, row)
+	}
+
+	for _, c := range h.SolvedNotables(sp) {
+		b.Notables = append(b.Notables, NotableRow{ID: c.Notable, CaseID: c.CaseID, At: c.At, District: c.District, Summary: clean(c.Summary)})
+	}
+	b.Grids = p.BusiestGrids(5)
+	b.NightMarkets = nightMarkets(cfg, p)
+	free, longest := h.AccidentFreeDays(sp, newest)
+	b.Safety = SafetyRow{Accidents: p.Counts.Totals.MajorAccidents, FreeDays: free, Days: sp.Days(), Longest: longest}
+
+	ranking := p.Ranking()
+	b.Ranked = campaign.Ranked(ranking)
+	for _, fm := range cfg.Flags.Measures {
+		b.Measures = append(b.Measures, fm.Measure)
+	}
+	for _, r := range ranking {
+		c := p.Counts.Districts[r.District]
+		b.Districts = append(b.Districts, DistrictRow{DistrictRank: r,
+			CasesSolved: int64(campaign.DistrictMeasure(c, "cases_solved")), Arrested: int64(campaign.DistrictMeasure(c, "suspects_arrested")),
+			AlarmsCriminal: p.Compare("alarms_criminal", campaign.VsPreviousPeriod, r.District)})
+	}
+	if req.Kind == campaign.PeriodMonth && len(cfg.Assessment.Measures) > 0 {
+		for _, m := range cfg.Assessment.Measures {
+			b.AssessMeasures = append(b.AssessMeasures, m.Measure)
+		}
+		rows := campaign.Assess(cfg, p.Counts.Districts)
+		if full.From > 1 {
+			prevMonth, _ := cfg.PeriodSpan(campaign.PeriodMonth, full.From-1)
+			rows = campaign.WithPreviousRanks(rows, campaign.Assess(cfg, h.Counts(prevMonth).Districts))
+		}
+		b.Assessment = rows
+	}
+
+	for _, a := range h.AlertsRaised(sp) {
+		row := AlertRow{AlertRecord: a, Minutes: -1}
+		row.Summary = clean(row.Summary)
+		if !a.ClearedAt.IsZero() {
+			row.Minutes = a.ClearedAt.Sub(a.At).Minutes()
+		}
+		b.Alerts = append(b.Alerts, row)
+	}
+
+	for d := sp.From; d <= sp.To; d++ {
+		t := h.DayTotals(d)
+		var all int64
+		for _, v := range t.AlarmsReceived {
+			all += v
+		}
+		b.Daily = append(b.Daily, DailyRow{Day: d, Date: cfg.Date(d).Format(time.DateOnly), Alarms: all,
+			Criminal: t.AlarmsReceived[feed.AlarmCriminal], PublicOrder: t.AlarmsReceived[feed.AlarmPublicOrder]})
+	}
+	b.Reference = dailyReference(cfg)
+	return b, nil
+}
+
+// periodNumber is the period's ordinal within the campaign: week 3 is
+// days 15–21; the first (short) month is month 1.
+func periodNumber(cfg *campaign.Config, kind string, sp campaign.Span) int {
+	switch kind {
+	case campaign.PeriodWeek:
+		return (sp.From-1)/7 + 1
+	case campaign.PeriodHalfMonth, campaign.PeriodMonth:
+		n := 0
+		for d := 1; d <= sp.From; {
+			s, err := cfg.PeriodSpan(kind, d)
+			if err != nil {
+				break
+			}
+			n++
+			d = s.To + 1
+		}
+		return n
+	}
+	return 0
+}
+
+func nightMarkets(cfg *campaign.Config, p *campaign.Period) []NightMarketRow {
+	var rows []NightMarketRow
+	for _, d := range cfg.Districts {
+		sites := 0
+		for _, s := range cfg.Sites {
+			if s.Kind == "night_market" && s.District == d.ID {
+				sites++
+			}
+		}
+		if sites == 0 {
+			continue
+		}
+		c := p.Counts.Districts[d.ID]
+		r := NightMarketRow{District: d.ID, Sites: sites, SpotChecks: c.Operations[feed.OpNightSpotCheck], AreaShifts: c.Officers[feed.DutyArea]}
+		r.ShiftsPerSite = float64(r.AreaShifts) / float64(sites)
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// clean drops control and bidi-override characters from upstream text
+// (case and alert summaries), so a bulletin cannot be rewritten by its data.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r < 0x20, r >= 0x7f && r < 0xa0, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f:
+			return -1
+		}
+		return r
+	}, s)
+}

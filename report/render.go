@@ -1,0 +1,370 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"sitboard/campaign"
+)
+
+// Formats of a bulletin.
+const (
+	FormatText = "text"
+	FormatMD   = "md"
+	FormatHTML = "html"
+	FormatJSON = "json"
+)
+
+// Options say how to render a bulletin.
+type Options struct {
+	Format string // text, md or html (JSON is the Bulletin marshalled)
+	Lang   string // zh or en
+	// Facts supply the figures' labels (campaign.Facts); nil: ids.
+	Facts *campaign.Facts
+}
+
+// MaxAlertRows caps the alerts listed one by one; the rest are summed up.
+const MaxAlertRows = 20
+
+// Render writes the bulletin in the requested format and language. cfg must
+// be the campaign the bulletin was built from (names of districts, grids and
+// alert rules come from it).
+func Render(out io.Writer, b *Bulletin, cfg *campaign.Config, o Options) error {
+	if o.Lang != LangZh && o.Lang != LangEn {
+		return fmt.Errorf("unknown language %q: use zh or en", o.Lang)
+	}
+	w := newWords(cfg, o.Facts, o.Lang)
+	var d doc
+	switch o.Format {
+	case FormatText:
+		d = &textDoc{}
+	case FormatMD:
+		d = &mdDoc{}
+	case FormatHTML:
+		d = newHTMLDoc(w, b)
+	default:
+		return fmt.Errorf("unknown format %q: use text, md or html (json from the hub)", o.Format)
+	}
+	compose(d, b, w)
+	_, err := io.WriteString(out, d.String())
+	return err
+}
+
+// doc is what compose writes to; each format lays it out its own way.
+type doc interface {
+	title(name, kind, period string)
+	heading(s string)
+	subheading(s string)
+	para(s string)
+	items(lines []string)
+	// table: head, rows, which columns are numbers (right-aligned) and a
+	// class per row ("red", "yellow" or "") for the flag colours.
+	table(head []string, rows [][]string, numeric []bool, rowClass []string)
+	chart(kind string) // an inline chart; only HTML draws one
+	pageBreak()
+	String() string
+}
+
+// compose writes a bulletin's sections in the article's order: overview,
+// then the three lines of work (打击, 巡防, 隐患清零) each with its own
+// figures and lists, then the district ranking and the priority alerts.
+func compose(d doc, b *Bulletin, w *words) {
+	name, kind := w.title(b)
+	d.title(name, kind, w.period(b))
+	src := w.pick(fmt.Sprintf("数据来源：共%s条事件", w.count(float64(b.Events))), fmt.Sprintf("Source: %s events", w.count(float64(b.Events))))
+	if b.Seq > 0 {
+		src += w.pick(fmt.Sprintf("，事件日志至序号%d", b.Seq), fmt.Sprintf(", the hub's log to seq %d", b.Seq))
+	}
+	d.para(src + w.pick("。", "."))
+	if b.Partial {
+		d.para(w.pick("注意：事件日志的开头已按保留策略删除，本期数字不完整。", "Note: the log's beginning was dropped by retention; the counts are incomplete."))
+	}
+
+	sec := 0
+	next := func(title string) { sec++; d.heading(w.section(sec, title)) }
+
+	next(w.line(campaign.LineOverall))
+	d.chart("daily")
+	var lines []string
+	for _, m := range b.Metrics {
+		lines = append(lines, metricSentence(w, m))
+	}
+	d.items(lines)
+	d.items(figureLines(w, b, campaign.LineOverall))
+
+	d.pageBreak()
+	next(w.line(campaign.LineStrike))
+	d.items(figureLines(w, b, campaign.LineStrike))
+	d.subheading(w.pick("重点案件侦破", "Notable cases solved"))
+	if len(b.Notables) == 0 {
+		d.para(w.pick("本期无重点案件告破。", "No notable case was solved in the period."))
+	} else {
+		var rows [][]string
+		for _, n := range b.Notables {
+			rows = append(rows, []string{w.clock(n.At), w.district(n.District), w.notable(n.ID), n.CaseID})
+		}
+		d.table([]string{w.pick("破案时间", "Solved"), w.pick("单位", "District"), w.pick("案件", "Case"), w.pick("案件编号", "Case id")}, rows, nil, nil)
+	}
+
+	d.pageBreak()
+	next(w.line(campaign.LinePatrol))
+	d.items(figureLines(w, b, campaign.LinePatrol))
+	d.subheading(w.pick("警情最多的网格（按每警力人次警情数，前5）", "Grids with the most alarms per patrol officer (top 5)"))
+	if len(b.Grids) == 0 {
+		d.para(w.pick("本期无网格警情。", "No grid alarms in the period."))
+	} else {
+		var rows [][]string
+		for i, g := range b.Grids {
+			per := w.pick("无巡逻上报", "no patrol reported")
+			if g.Officers > 0 {
+				per = fmt.Sprintf("%.3f", g.PerOfficer)
+			}
+			rows = append(rows, []string{fmt.Sprint(i + 1), w.grid(g.Grid), w.district(g.District), w.count(float64(g.Alarms)), w.count(float64(g.Officers)), per})
+		}
+		d.table([]string{w.pick("序号", "#"), w.pick("网格", "Grid"), w.pick("单位", "District"), w.pick("警情(起)", "Alarms"),
+			w.pick("巡逻警力(人次)", "Patrol shifts"), w.pick("每人次警情", "Alarms per shift")}, rows, []bool{true, false, false, true, true, true}, nil)
+	}
+	d.subheading(w.pick("夜市巡防覆盖", "Night-market patrol coverage"))
+	if len(b.NightMarkets) > 0 {
+		var rows [][]string
+		var sites int
+		var checks, shifts int64
+		for _, n := range b.NightMarkets {
+			rows = append(rows, []string{w.district(n.District), fmt.Sprint(n.Sites), w.count(float64(n.SpotChecks)), w.count(float64(n.AreaShifts)), fmt.Sprintf("%.1f", n.ShiftsPerSite)})
+			sites += n.Sites
+			checks += n.SpotChecks
+			shifts += n.AreaShifts
+		}
+		rows = append(rows, []string{w.pick("合计", "Total"), fmt.Sprint(sites), w.count(float64(checks)), w.count(float64(shifts)), fmt.Sprintf("%.1f", float64(shifts)/float64(max(sites, 1)))})
+		d.table([]string{w.pick("单位", "District"), w.pick("夜市(处)", "Night markets"), w.pick("夜间临查临检(次)", "Night spot checks"),
+			w.pick("社会面巡防警力(人次)", "Area patrol shifts"), w.pick("每处人次", "Shifts per site")}, rows, []bool{false, true, true, true, true}, nil)
+		d.para(w.pick("说明：事件中不含具体夜市点位，覆盖以各单位夜市数、夜间临查临检行动和社会面巡防警力计。",
+			"The feed names no individual site: coverage is each district's night markets against its night spot checks and area-patrol shifts."))
+	}
+
+	d.pageBreak()
+	next(w.line(campaign.LineHazard))
+	d.items(figureLines(w, b, campaign.LineHazard))
+	d.subheading(w.pick("安全生产", "Safety"))
+	s := b.Safety
+	if s.Accidents == 0 {
+		d.para(w.pick(fmt.Sprintf("本期%d天未发生重特大安全事故。", s.FreeDays), fmt.Sprintf("No major accident on any of the period's %d days.", s.FreeDays)))
+	} else {
+		d.para(w.pick(fmt.Sprintf("本期发生重特大安全事故%d起，无事故天数%d天，最长连续无事故%d天。", s.Accidents, s.FreeDays, s.Longest),
+			fmt.Sprintf("%d major accidents in the period; %d days without one, the longest run %d days.", s.Accidents, s.FreeDays, s.Longest)))
+	}
+
+	d.pageBreak()
+	next(w.pick("各地排名与红黄旗", "District ranking and flags"))
+	d.chart("districts")
+	districtTable(d, b, w)
+	if len(b.Assessment) > 0 {
+		d.subheading(w.pick("月考核得分", "Monthly assessment"))
+		assessmentTable(d, b, w)
+	}
+
+	d.pageBreak()
+	next(w.pick("重点警情提示及处置用时", "Priority alerts and time to clear"))
+	alertSection(d, b, w)
+}
+
+func metricSentence(w *words, m MetricRow) string {
+	cur := w.metricValue(m.Metric, float64(m.Previous.Current))
+	cmp := func(name string, c campaign.PeriodComparison, baseName string) string {
+		if !c.Change.OK {
+			return w.pick(name+"无可比数据", name+": no base to compare with")
+		}
+		return w.pick(fmt.Sprintf("%s%s（%s%s）", name, w.change(c.Change.Value), baseName, w.metricValue(m.Metric, c.Base)),
+			fmt.Sprintf("%s %s (%s %s)", name, w.change(c.Change.Value), baseName, w.metricValueBase(m.Metric, c.Base)))
+	}
+	prev := cmp(w.pick("环比", "vs previous period"), m.Previous, w.pick("上期", "against"))
+	last := cmp(w.pick("同比", "vs last year"), m.LastYear, w.pick("去年同期折算", "against"))
+	return w.pick(fmt.Sprintf("%s%s，%s，%s。", w.metric(m.Metric), cur, prev, last),
+		fmt.Sprintf("%s: %s; %s; %s.", w.metric(m.Metric), cur, prev, last))
+}
+
+// metricValueBase writes a compared base, which may be pro-rated.
+func (w *words) metricValueBase(m string, v float64) string {
+	if strings.HasSuffix(m, "_cny") {
+		return w.amount(v)
+	}
+	return w.base(v)
+}
+
+func figureLines(w *words, b *Bulletin, line string) []string {
+	var out []string
+	for _, f := range b.Figures {
+		if f.Line != line {
+			continue
+		}
+		out = append(out, figureSentence(w, f))
+	}
+	return out
+}
+
+// figureSentence words one figure: 侦破命案积案13起，环比上升x%（上期y起）.
+func figureSentence(w *words, f FigureRow) string {
+	label := w.label(f.ID)
+	if !f.OK {
+		if f.Kind == campaign.KindChange {
+			return w.pick(label+"：无可比基数", label+": n/a (no base to compare with)")
+		}
+		return w.pick(label+"：—（本期无可计算基数）", label+": n/a (nothing to divide by in the period)")
+	}
+	switch f.Kind {
+	case campaign.KindChange:
+		cur, base := w.count(float64(f.Current)), w.base(f.Base)
+		if info, ok := campaign.FigureInfoByID(f.ID); ok && strings.HasSuffix(info.Metric, "_cny") {
+			cur, base = w.amount(float64(f.Current)), w.amount(f.Base)
+		}
+		return w.pick(fmt.Sprintf("%s%s（本期%s，基数%s）", label, w.change(f.Value), cur, base),
+			fmt.Sprintf("%s: %s (%s against %s)", label, w.change(f.Value), cur, base))
+	}
+	v := w.value(f.Value, f.Unit)
+	s := w.pick(label+v, label+": "+v)
+	if f.Prev != nil {
+		prev := w.value(*f.Prev, f.Unit)
+		switch {
+		case f.Kind == campaign.KindRate:
+			s += w.pick("（上期"+prev+"）", " (previous period "+prev+")")
+		case f.Change != nil:
+			s += w.pick(fmt.Sprintf("，环比%s（上期%s）", w.change(*f.Change), prev), fmt.Sprintf(", %s on the previous period (%s)", w.change(*f.Change), prev))
+		default:
+			s += w.pick("（上期"+prev+"）", " (previous period "+prev+")")
+		}
+	}
+	return s
+}
+
+func flagWord(w *words, flag string) string {
+	switch flag {
+	case campaign.FlagRed:
+		return w.pick("红旗", "red")
+	case campaign.FlagYellow:
+		return w.pick("黄旗", "yellow")
+	}
+	return ""
+}
+
+func districtTable(d doc, b *Bulletin, w *words) {
+	if !b.Ranked {
+		d.para(w.pick("本期各单位尚无可排名数据。", "No district has data to rank on in the period."))
+	}
+	head := []string{w.pick("排名", "Rank"), w.pick("单位", "District"), w.pick("得分", "Score"), w.pick("红黄旗", "Flag"),
+		w.pick("破案(起)", "Solved"), w.pick("抓获(人)", "Arrested"), w.pick("刑事警情(起)", "Criminal alarms"), w.pick("环比", "vs previous")}
+	var rows [][]string
+	var classes []string
+	for _, r := range b.Districts {
+		score := "—"
+		if b.Ranked {
+			score = fmt.Sprintf("%.3f", r.Score)
+		}
+		mom := "—"
+		if r.AlarmsCriminal.Change.OK {
+			mom = w.change(r.AlarmsCriminal.Change.Value)
+		}
+		rows = append(rows, []string{fmt.Sprint(r.Rank), w.district(r.District), score, flagWord(w, r.Flag),
+			w.count(float64(r.CasesSolved)), w.count(float64(r.Arrested)), w.count(float64(r.AlarmsCriminal.Current)), mom})
+		classes = append(classes, r.Flag)
+	}
+	d.table(head, rows, []bool{true, false, true, false, true, true, true, true}, classes)
+	var ms []string
+	for _, m := range b.Measures {
+		ms = append(ms, w.measure(m))
+	}
+	d.para(w.pick(fmt.Sprintf("得分按本期%s计（规则见 docs/figures.md），前%d名授红旗，后%d名授黄旗。", strings.Join(ms, "、"), b.FlagRed, b.FlagYellow),
+		fmt.Sprintf("Scores from the period's %s (docs/figures.md); the top %d get a red flag, the bottom %d a yellow one.", strings.Join(ms, ", "), b.FlagRed, b.FlagYellow)))
+}
+
+func assessmentTable(d doc, b *Bulletin, w *words) {
+	head := []string{w.pick("名次", "Rank"), w.pick("单位", "District"), w.pick("总分", "Score")}
+	numeric := []bool{true, false, true}
+	for _, m := range b.AssessMeasures {
+		head = append(head, w.measure(m))
+		numeric = append(numeric, true)
+	}
+	head = append(head, w.pick("上月名次", "Last month"), w.pick("名次变化", "Change"))
+	numeric = append(numeric, true, true)
+	var rows [][]string
+	for _, r := range b.Assessment {
+		row := []string{fmt.Sprint(r.Rank), w.district(r.District), fmt.Sprintf("%.2f", r.Score)}
+		for _, p := range r.Points {
+			row = append(row, fmt.Sprintf("%.2f", p))
+		}
+		prev, change := "—", "—"
+		if r.PrevRank > 0 {
+			prev = fmt.Sprint(r.PrevRank)
+			switch {
+			case r.RankChange > 0:
+				change = w.pick(fmt.Sprintf("上升%d位", r.RankChange), fmt.Sprintf("up %d", r.RankChange))
+			case r.RankChange < 0:
+				change = w.pick(fmt.Sprintf("下降%d位", -r.RankChange), fmt.Sprintf("down %d", -r.RankChange))
+			default:
+				change = w.pick("持平", "same")
+			}
+		}
+		rows = append(rows, append(row, prev, change))
+	}
+	d.table(head, rows, numeric, nil)
+	d.para(w.pick("各项得分＝权重×本单位数值÷最高单位数值（“越少越好”项为权重×(最高−本单位)÷最高），满分100分，权重见活动配置[assessment]。",
+		"Each measure earns weight × value ÷ best value (for a fewer-is-better measure, weight × (most − value) ÷ most), out of 100; weights from the campaign file's [assessment]."))
+}
+
+func alertSection(d doc, b *Bulletin, w *words) {
+	d.para(w.pick("说明：警情确认在各值班台完成，中心未收到确认记录；下表“处置用时”为自提示至清除事件（案件告破、警情办结）的时长。",
+		"Acknowledgements happen on each duty board and do not reach the hub: the time shown is from the alert to the event that clears it (case solved, alarm closed)."))
+	if len(b.Alerts) == 0 {
+		d.para(w.pick("本期无重点警情提示。", "No priority alert in the period."))
+		return
+	}
+	var cleared int
+	var total, longest float64
+	for _, a := range b.Alerts {
+		if a.Minutes >= 0 {
+			cleared++
+			total += a.Minutes
+			longest = max(longest, a.Minutes)
+		}
+	}
+	summary := w.pick(fmt.Sprintf("本期共提示重点警情%d条，已清除%d条", len(b.Alerts), cleared),
+		fmt.Sprintf("%d priority alerts raised in the period, %d cleared", len(b.Alerts), cleared))
+	if cleared > 0 {
+		summary += w.pick(fmt.Sprintf("，平均用时%s，最长%s", w.duration(total/float64(cleared)), w.duration(longest)),
+			fmt.Sprintf(", on average in %s, the longest %s", w.duration(total/float64(cleared)), w.duration(longest)))
+	}
+	d.para(summary + w.pick("。", "."))
+	var rows [][]string
+	shown := b.Alerts
+	if len(shown) > MaxAlertRows {
+		// The slowest first: those are what a review asks about.
+		shown = slices.Clone(shown)
+		slices.SortStableFunc(shown, func(a, c AlertRow) int {
+			ka, kc := a.Minutes, c.Minutes
+			if ka < 0 {
+				ka = 1e18
+			}
+			if kc < 0 {
+				kc = 1e18
+			}
+			switch {
+			case ka > kc:
+				return -1
+			case ka < kc:
+				return 1
+			}
+			return 0
+		})
+		shown = shown[:MaxAlertRows]
+	}
+	for _, a := range shown {
+		rows = append(rows, []string{w.clock(a.At), w.district(a.District), w.alertRule(a.Rule, a.Type), a.Subject, w.duration(a.Minutes)})
+	}
+	d.table([]string{w.pick("提示时间", "Raised"), w.pick("单位", "District"), w.pick("类别", "Alert"), w.pick("编号", "Subject"), w.pick("处置用时", "Time to clear")},
+		rows, []bool{false, false, false, false, true}, nil)
+	if len(b.Alerts) > MaxAlertRows {
+		d.para(w.pick(fmt.Sprintf("（列出用时最长的%d条，其余%d条略。）", MaxAlertRows, len(b.Alerts)-MaxAlertRows),
+			fmt.Sprintf("(The %d slowest shown; %d more not listed.)", MaxAlertRows, len(b.Alerts)-MaxAlertRows)))
+	}
+}

@@ -1,0 +1,301 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"sitboard/campaign"
+	"sitboard/demo"
+	"sitboard/feed"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+var (
+	historyOnce sync.Once
+	shipped     *campaign.History
+)
+
+// shippedHistory folds the shipped recording once for all tests.
+func shippedHistory(t testing.TB) *campaign.History {
+	t.Helper()
+	historyOnce.Do(func() {
+		h := campaign.NewHistory(demo.Campaign())
+		if err := feed.ScanEvents(demo.Recording(), func(ev feed.Event) error { h.Apply(ev); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		shipped = h
+	})
+	if shipped == nil {
+		t.Fatal("the shipped recording did not fold")
+	}
+	return shipped
+}
+
+func shippedFacts(t testing.TB) *campaign.Facts {
+	t.Helper()
+	f, err := campaign.ParseFacts("facts", demo.Facts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func render(t testing.TB, kind, date, format, lang string) string {
+	t.Helper()
+	h := shippedHistory(t)
+	when, err := ParseDate(h.Config(), date)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Build(h, Request{Kind: kind, Date: when})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Render(&buf, b, h.Config(), Options{Format: format, Lang: lang, Facts: shippedFacts(t)}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// TestBulletinGoldens: the day, week and month bulletins of 2023-08-12
+// from the shipped recording, zh and en, text and Markdown.
+func TestBulletinGoldens(t *testing.T) {
+	for _, kind := range []string{campaign.PeriodDay, campaign.PeriodWeek, campaign.PeriodMonth} {
+		for _, lang := range []string{LangZh, LangEn} {
+			for _, format := range []string{FormatText, FormatMD} {
+				name := fmt.Sprintf("%s-%s.%s", kind, lang, map[string]string{FormatText: "txt", FormatMD: "md"}[format])
+				t.Run(name, func(t *testing.T) {
+					got := render(t, kind, "2023-08-12", format, lang)
+					path := filepath.Join("testdata", name)
+					if *update {
+						if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+							t.Fatal(err)
+						}
+						return
+					}
+					want, err := os.ReadFile(path)
+					if err != nil {
+						t.Fatalf("%v (run go test ./report -update to create it)", err)
+					}
+					if got != string(want) {
+						t.Errorf("%s differs from the golden file; if the change is intended, run go test ./report -update\n--- got:\n%s", path, got)
+					}
+				})
+			}
+		}
+	}
+}
+
+// number reads a bulletin number: digits with an optional fraction.
+var numberAfter = `([0-9]+(?:\.[0-9]+)?)`
+
+// TestClosingBulletinHasEveryPublishedFigure: report --period campaign on
+// the shipped recording states each of the 66 published figures with its
+// published value (exact, inside its published range, or the published
+// percentage at its decimals) and its unit.
+func TestClosingBulletinHasEveryPublishedFigure(t *testing.T) {
+	text := render(t, campaign.PeriodCampaign, "", FormatText, LangZh)
+	facts := shippedFacts(t)
+	if len(facts.Figures) != 66 {
+		t.Fatalf("the facts file has %d figures, want 66", len(facts.Figures))
+	}
+	for _, f := range facts.Figures {
+		info, ok := campaign.FigureInfoByID(f.ID)
+		if !ok {
+			t.Errorf("%s: no display definition", f.ID)
+			continue
+		}
+		label := stripUnitNote(f.Zh)
+		unit := unitZh[info.Unit]
+		var pattern string
+		switch info.Kind {
+		case campaign.KindChange:
+			pattern = regexp.QuoteMeta(label) + `(上升|下降)` + numberAfter + `%`
+		default:
+			pattern = regexp.QuoteMeta(label) + numberAfter + regexp.QuoteMeta(unit)
+		}
+		m := regexp.MustCompile(`(?m)^  ` + pattern).FindStringSubmatch(text)
+		if m == nil {
+			t.Errorf("%s: no line %q in the closing bulletin", f.ID, pattern)
+			continue
+		}
+		v, _ := strconv.ParseFloat(m[len(m)-1], 64)
+		if info.Kind == campaign.KindChange && m[1] == "下降" {
+			v = -v
+		}
+		if info.Unit == campaign.UnitCNY {
+			v *= 1e4 // written in 万元 to two decimals: within 50 yuan
+		}
+		switch f.Kind {
+		case "exact":
+			if v != *f.Value {
+				t.Errorf("%s: bulletin says %v%s, published %v", f.ID, v, unit, *f.Value)
+			}
+		case "range":
+			slack := 0.0
+			if info.Unit == campaign.UnitCNY {
+				slack = 50
+			}
+			if v < *f.Min-slack || v > *f.Max+slack {
+				t.Errorf("%s: bulletin says %v%s, published %v–%v", f.ID, v, unit, *f.Min, *f.Max)
+			}
+		case "pct":
+			if campaign.Round(v, f.Decimals) != *f.Value {
+				t.Errorf("%s: bulletin says %v%%, published %v%% (to %d decimals)", f.ID, v, *f.Value, f.Decimals)
+			}
+		}
+	}
+}
+
+// TestHTMLIsSelfContainedAndPrintable: one file, no script, no outside
+// asset, A4 print CSS with page breaks between sections, inline SVG
+// charts, and the flag rows coloured.
+func TestHTMLIsSelfContainedAndPrintable(t *testing.T) {
+	page := render(t, campaign.PeriodCampaign, "", FormatHTML, LangZh)
+	lower := strings.ToLower(page)
+	for _, banned := range []string{"<script", "javascript:", "src=", "href=", "@import", "url(", "<link", "<iframe", "<img"} {
+		if strings.Contains(lower, banned) {
+			t.Errorf("the HTML holds %q: it must not load or run anything", banned)
+		}
+	}
+	for _, want := range []string{"<!doctype html>", "@page { size: a4", "break-before: page", "<svg", "stroke-dasharray", "<tr class=\"red\">", "<tr class=\"yellow\">", "tr.red td", "tr.yellow td"} {
+		if !strings.Contains(lower, strings.ToLower(want)) {
+			t.Errorf("the HTML lacks %q", want)
+		}
+	}
+	if n := strings.Count(page, "<svg"); n != 2 {
+		t.Errorf("%d charts, want 2 (daily alarms, district scores)", n)
+	}
+	// One bar per campaign day in the daily chart.
+	if n := strings.Count(page, "fill=\"#4a78b5\""); n != 98 {
+		t.Errorf("%d daily bars, want 98", n)
+	}
+	if n := strings.Count(page, "<section>"); n != 6 {
+		t.Errorf("%d sections, want 6 (overview, three lines of work, ranking, alerts)", n)
+	}
+}
+
+// TestUpstreamTextCannotEscape: a summary with markup and control
+// characters in the feed reaches HTML escaped and text without controls.
+func TestUpstreamTextCannotEscape(t *testing.T) {
+	if got := clean("a\x1b[31mb\u202ec\n"); got != "a[31mbc" {
+		t.Errorf("clean = %q", got)
+	}
+	h := &htmlDoc{w: &words{lang: LangZh}}
+	h.table([]string{"<b>"}, [][]string{{"<script>x</script>"}}, nil, nil)
+	if strings.Contains(h.b.String(), "<script>") || strings.Contains(h.b.String(), "<b>") {
+		t.Errorf("table cells are not escaped: %s", h.b.String())
+	}
+}
+
+func TestBuildRefusesWhatItCannotAnswer(t *testing.T) {
+	h := shippedHistory(t)
+	cfg := h.Config()
+	if _, err := Build(h, Request{Kind: "fortnight"}); err == nil || !strings.Contains(err.Error(), "half-month") {
+		t.Errorf("unknown period: err = %v, want the list of periods", err)
+	}
+	before, _ := ParseDate(cfg, "2023-06-01")
+	if _, err := Build(h, Request{Kind: campaign.PeriodDay, Date: before}); err == nil || !strings.Contains(err.Error(), "outside the campaign") {
+		t.Errorf("date before the campaign: err = %v", err)
+	}
+	if _, err := ParseDate(cfg, "12 August"); err == nil || !strings.Contains(err.Error(), "2023-06-25") {
+		t.Errorf("bad date: err = %v, want an example", err)
+	}
+	// A history that has only reached day 3: a week bulletin is to date,
+	// and a later day has no data yet.
+	part := campaign.NewHistory(cfg)
+	end := cfg.Date(4)
+	feed.ScanEvents(demo.Recording(), func(ev feed.Event) error {
+		if ev.At.Before(end) {
+			part.Apply(ev)
+		}
+		return nil
+	})
+	b, err := Build(part, Request{Kind: campaign.PeriodWeek})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.ToDate || b.Span != (campaign.Span{From: 1, To: 3}) || b.PeriodDays != 7 {
+		t.Errorf("week to date = span %v, to date %v, period %d days; want 1–3 of 7", b.Span, b.ToDate, b.PeriodDays)
+	}
+	later, _ := ParseDate(cfg, "2023-07-20")
+	if _, err := Build(part, Request{Kind: campaign.PeriodDay, Date: later}); err == nil || !strings.Contains(err.Error(), "no data") {
+		t.Errorf("a day past the data: err = %v", err)
+	}
+}
+
+// TestMonthlyAssessmentRanksAgainstLastMonth: August's 月考核 scores every
+// district out of 100 and gives its rank change against July.
+func TestMonthlyAssessmentRanksAgainstLastMonth(t *testing.T) {
+	h := shippedHistory(t)
+	cfg := h.Config()
+	aug, _ := ParseDate(cfg, "2023-08-12")
+	b, err := Build(h, Request{Kind: campaign.PeriodMonth, Date: aug})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Assessment) != len(cfg.Districts) {
+		t.Fatalf("%d assessment rows, want %d", len(b.Assessment), len(cfg.Districts))
+	}
+	july := campaign.Assess(cfg, h.Counts(campaign.Span{From: 7, To: 37}).Districts)
+	julyRank := map[string]int{}
+	for _, r := range july {
+		julyRank[r.District] = r.Rank
+	}
+	for _, r := range b.Assessment {
+		if r.Score < 0 || r.Score > 100 {
+			t.Errorf("%s: score %v outside 0–100", r.District, r.Score)
+		}
+		var sum float64
+		for _, p := range r.Points {
+			sum += p
+		}
+		if math.Abs(sum-r.Score) > 1e-9 {
+			t.Errorf("%s: points add to %v, score %v", r.District, sum, r.Score)
+		}
+		if r.PrevRank != julyRank[r.District] || r.RankChange != r.PrevRank-r.Rank {
+			t.Errorf("%s: prev rank %d change %d; July's rank %d", r.District, r.PrevRank, r.RankChange, julyRank[r.District])
+		}
+	}
+	// June (days 1–6) has no month before it.
+	jun, _ := ParseDate(cfg, "2023-06-28")
+	b, _ = Build(h, Request{Kind: campaign.PeriodMonth, Date: jun})
+	for _, r := range b.Assessment {
+		if r.PrevRank != 0 {
+			t.Errorf("June: %s has a previous rank %d", r.District, r.PrevRank)
+		}
+	}
+}
+
+// TestDailyChartReference: Zhoukou's file has no last-year alarm
+// baseline, so the chart's line is the previous period's daily average of
+// criminal plus public-order alarms, and says so; a file with one uses it.
+func TestDailyChartReference(t *testing.T) {
+	cfg := demo.Campaign()
+	ref := dailyReference(cfg)
+	prev := cfg.Baselines.Previous
+	want := float64(prev["alarms_criminal"]+prev["alarms_public_order"]) / float64(cfg.Days())
+	if ref.Basis != campaign.VsPreviousPeriod || ref.Alarms != "criminal_public" || math.Abs(ref.Daily-want) > 1e-9 {
+		t.Errorf("Zhoukou reference = %+v, want previous criminal+public %.2f/day", ref, want)
+	}
+	page := render(t, campaign.PeriodWeek, "2023-08-12", FormatHTML, LangZh)
+	if !strings.Contains(page, "行动前同期日均（无去年警情基数）") {
+		t.Error("the chart does not say its line is the pre-campaign average")
+	}
+	withLastYear := *cfg
+	withLastYear.Baselines.LastYear = map[string]int64{"alarms_total": 9800}
+	if ref := dailyReference(&withLastYear); ref.Basis != campaign.VsSamePeriodLast || ref.Daily != 100 {
+		t.Errorf("with a last-year alarm baseline: %+v, want last_year 100/day", ref)
+	}
+}
