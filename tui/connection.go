@@ -163,24 +163,32 @@ func wrap(text string, w int) []string {
 }
 
 // renderBanner is the line across the width while the figures are not
-// live: since when, how old, and what the link is doing.
+// live: how old they are, what the link is doing, since when, and why.
+// Parts that do not fit are left out whole, least needed first (the
+// header also shows the time, the status bar the reason), never cut.
 func renderBanner(c *Context, w int) string {
 	st := c.St
-	var parts []string
-	if c.State != nil && !c.State.LastAt.IsZero() {
-		parts = append(parts, c.Tf("banner.as_of", c.State.LastAt.In(c.Cfg.Location()).Format("01-02 15:04:05")))
-	}
-	parts = append(parts, c.Tf("data_age", fmtAge(c.Lang, c.dataAge())))
+	parts := []string{c.T("banner.title"), c.Tf("data_age", fmtAge(c.Lang, c.dataAge()))}
 	switch c.Conn.Status {
 	case ConnReconnecting:
 		parts = append(parts, c.Tf("banner.retry", fmtAge(c.Lang, max(c.Conn.NextRetry.Sub(c.frameNow()), 0))))
 	case ConnFailed:
 		parts = append(parts, c.T("failed"))
 	}
-	if r := c.reasonText(); r != "" {
-		parts = append(parts, r)
+	var optional []string
+	if c.State != nil && !c.State.LastAt.IsZero() {
+		optional = append(optional, c.Tf("banner.as_of", c.State.LastAt.In(c.Cfg.Location()).Format("01-02 15:04:05")))
 	}
-	return st.Stale.R(Fit(" ! "+c.T("banner.title")+" | "+strings.Join(parts, " | "), w))
+	if r := c.reasonText(); r != "" {
+		optional = append(optional, r)
+	}
+	line := " ! " + strings.Join(parts, " | ")
+	for _, o := range optional {
+		if Width(line+" | "+o) < w {
+			line += " | " + o
+		}
+	}
+	return st.Stale.R(Fit(line, w))
 }
 
 // dim redraws a region's lines in the dim style: figures that are not

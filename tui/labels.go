@@ -209,7 +209,7 @@ var labels = map[string]map[string]string{
 		"figures.compared":                    "%s 本期 %s / 基数 %s",
 		"conn.bad_token":                      "读取令牌被拒绝: 请检查 --token 或 SITBOARD_READ_TOKEN",
 		"conn.bad_request":                    "数据源拒绝了请求: 看板与数据源版本可能不兼容, 请升级",
-		"conn.unreachable":                    "连接不上数据源: 请确认 sitboard hub 已启动, 并检查 --hub 地址",
+		"conn.unreachable":                    "连接不上数据源: 请确认 hub 已启动, 并检查 --hub 地址",
 		"conn.lost":                           "与数据源的连接中断, 正在重连",
 		"refused.title":                       "无法显示数据: 数据源拒绝了本看板",
 		"refused.unreachable_title":           "无法显示数据: 连接不上数据源",

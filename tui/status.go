@@ -58,7 +58,8 @@ func renderStatus(c *Context, w int) string {
 	// It says it in the board's language; the client's own (English)
 	// words are on the full-screen message and on stderr.
 	if e := c.reasonText(); e != "" && (c.Conn.Status == ConnFailed || c.Conn.Status == ConnReconnecting) {
-		rw := min(Width(r), w/3)
+		// The reason whole; the rest of the bar only if room is left.
+		rw := max(min(Width(r), w-Width(e)-2), 0)
 		return st.Bad.R(Fit(" "+e, w-rw)) + st.TitleDim.R(Trunc(r, rw))
 	}
 	hint := " " + c.T("status.hint")
