@@ -104,13 +104,14 @@ func TestTruncKeepsGraphemeClusters(t *testing.T) {
 				t.Errorf("%s: Trunc(%d) changed text that fits: %q", h.Name, w, got)
 			}
 			// The kept part is a whole number of the original's clusters.
-			rest, n := body, 0
-			for rest != "" && n < len(clusters) && strings.HasPrefix(rest, clusters[n]) {
-				rest = rest[len(clusters[n]):]
-				n++
+			n, whole := clusterPrefix(clusters, body)
+			if !whole {
+				t.Errorf("%s: Trunc(%d) = %q cuts a grapheme cluster", h.Name, w, got)
 			}
-			if rest != "" {
-				t.Errorf("%s: Trunc(%d) = %q cuts a grapheme cluster (left %q)", h.Name, w, got, rest)
+			if cut := truncNoTail(s, w); Width(cut) > w {
+				t.Errorf("%s: truncNoTail(%d) = %q is %d wide", h.Name, w, cut, Width(cut))
+			} else if _, whole := clusterPrefix(clusters, cut); !whole {
+				t.Errorf("%s: truncNoTail(%d) = %q cuts a grapheme cluster", h.Name, w, cut)
 			}
 			// And it is as long as fits: one more cluster would not.
 			if got != s && n < len(clusters) && Width(body)+Width(clusters[n])+Width(Ellipsis) <= w {
@@ -122,6 +123,17 @@ func TestTruncKeepsGraphemeClusters(t *testing.T) {
 
 // plainSummary is an ordinary alarm's, folded after the corpus.
 const plainSummary = "正常警情摘要"
+
+// clusterPrefix reports how many of clusters make up s, and whether s is
+// exactly those: a cut that kept whole grapheme clusters.
+func clusterPrefix(clusters []string, s string) (int, bool) {
+	n := 0
+	for s != "" && n < len(clusters) && strings.HasPrefix(s, clusters[n]) {
+		s = s[len(clusters[n]):]
+		n++
+	}
+	return n, s == ""
+}
 
 // hostileState is the fixture plus every corpus text in every place the
 // board shows data text: ticker summaries and unknown types, flashing

@@ -3,6 +3,8 @@ package tui
 import (
 	"fmt"
 	"strings"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 // The screen for a terminal below the smallest supported size.
@@ -31,18 +33,7 @@ func renderTooSmall(c *Context, w, h int) string {
 	return Block(out, w, h)
 }
 
-// truncNoTail cuts s to at most w columns without an ellipsis, never
-// splitting a wide character.
-func truncNoTail(s string, w int) string {
-	var b strings.Builder
-	used := 0
-	for _, r := range s {
-		rw := Width(string(r))
-		if used+rw > w {
-			break
-		}
-		b.WriteRune(r)
-		used += rw
-	}
-	return b.String()
-}
+// truncNoTail cuts s to at most w columns without an ellipsis, by whole
+// grapheme clusters: never inside a wide character, never between a letter
+// and its marks.
+func truncNoTail(s string, w int) string { return ansi.Truncate(s, w, "") }
