@@ -73,16 +73,22 @@ func watchInPty(t *testing.T, wsURL string, w, h int) *terminalLog {
 	if err != nil {
 		t.Skip("no pseudo-terminal here:", err)
 	}
-	// Answer Bubble Tea's query for grapheme clustering (DECRQM 2027) as a
-	// terminal that has it: the board then measures by grapheme cluster,
-	// while the SSH session, which gets no answer, keeps wcwidth. The test
-	// sees both of Bubble Tea's width rules.
-	if _, err := ptmx.Write([]byte("\x1b[?2027;2$y")); err != nil {
-		t.Fatal(err)
-	}
 	out := &terminalLog{}
 	done := make(chan struct{})
 	go func() { _, _ = io.Copy(out, ptmx); close(done) }()
+	// Answer Bubble Tea's query for grapheme clustering (DECRQM 2027) as a
+	// terminal that has it: the board then measures by grapheme cluster,
+	// while the SSH session, which gets no answer, keeps wcwidth. The test
+	// sees both of Bubble Tea's width rules. The answer waits for the
+	// query, so the terminal is in raw mode and does not echo it.
+	for deadline := time.Now().Add(20 * time.Second); !bytes.Contains(out.Bytes(), []byte("\x1b[?2027$p")); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("watch never asked the terminal about mode 2027: %q", out.Bytes())
+		}
+	}
+	if _, err := ptmx.Write([]byte("\x1b[?2027;2$y")); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
@@ -238,9 +244,10 @@ func TestHostileFeedNeverReachesTheTerminal(t *testing.T) {
 				`"data":{"alarm_id":"raw-%d","category":"mass_incident","priority":1,"summary":"%s"}}`, i, start.Add(time.Hour).Format(time.RFC3339), i, hostile.RawC1[i])))
 			publish([]byte(fmt.Sprintf(`{"id":"raw-type-%d","type":"%s","at":%q,"district":"xihua"}`, i, hostile.RawC1[i], start.Add(time.Hour).Format(time.RFC3339))))
 		}
-		// The marker: three of one CJK character no board shows otherwise,
-		// different every round, so the renderer writes it whole.
-		marker := strings.Repeat(string(rune(0x9F8D-round)), 3)
+		// The marker: three rare CJK characters no board shows otherwise,
+		// new every round, so the renderer writes them whole (and distinct,
+		// so it has no run to repeat with REP).
+		marker := string([]rune{rune(0x9F8D - 3*round), rune(0x9F8C - 3*round), rune(0x9F8B - 3*round)})
 		start = start.Add(2 * time.Hour)
 		publishEvent(feed.Event{ID: fmt.Sprintf("marker-%d", round), Type: feed.TypeAlarmReceived, At: start, District: "xihua", Grid: "xihua-01",
 			Data: json.RawMessage(fmt.Sprintf(`{"alarm_id":"m%d","category":"criminal","priority":2,"summary":"%s"}`, round, marker))})
