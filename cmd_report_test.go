@@ -10,6 +10,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sitboard/campaign"
+	"sitboard/feed"
+	"sitboard/feed/hub/hubtest"
+	"sitboard/report"
 )
 
 const shippedRecordingPath = "demo/recordings/summer-action-2023.jsonl.gz"
@@ -131,4 +136,49 @@ func TestClosingBulletinPrintsInChromium(t *testing.T) {
 		}
 	}
 	t.Logf("PDF: %d pages, %d bytes of text", pages, len(text))
+}
+
+// TestReportFromHub: report --hub asks the hub for the bulletin (as JSON)
+// and writes it as the same events folded locally would give.
+func TestReportFromHub(t *testing.T) {
+	s := hubtest.Start(t, nil)
+	cfg := s.Cfg
+	var evs []feed.Event
+	rc, err := feed.OpenRecording(shippedRecordingPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed.ScanEvents(rc, func(ev feed.Event) error {
+		if cfg.Day(ev.At) <= 2 {
+			evs = append(evs, ev)
+		}
+		return nil
+	})
+	rc.Close()
+	for i := 0; i < len(evs); i += 2000 {
+		hubtest.Post(t, s.URL, evs[i:min(i+2000, len(evs))])
+	}
+	s.WaitSeq(t, uint64(len(evs)))
+	h := campaign.NewHistory(cfg)
+	for i, ev := range evs {
+		ev.Seq = uint64(i + 1)
+		h.Apply(ev)
+	}
+	b, err := report.Build(h, report.Request{Kind: campaign.PeriodDay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	report.Render(&want, b, cfg, report.Options{Format: report.FormatText, Lang: report.LangEn})
+	stdout, stderr, code := runSitboard(t, "report", "--period", "day", "--hub", s.URL, "--token", hubtest.ReadToken, "--lang", "en")
+	if code != 0 {
+		t.Fatalf("report --hub: exit %d: %s", code, stderr)
+	}
+	if stdout != want.String() {
+		t.Errorf("report --hub wrote:\n%s\nwant:\n%s", stdout, want.String())
+	}
+	_, stderr, code = runSitboard(t, "report", "--period", "day", "--hub", s.URL, "--token", "wrong")
+	if code == 0 || !strings.Contains(stderr, "refused the read token") {
+		t.Errorf("a wrong token: exit %d, %q", code, stderr)
+	}
 }

@@ -8,6 +8,7 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -182,6 +183,27 @@ func dailyReference(cfg *campaign.Config) DailyReference {
 	return DailyReference{}
 }
 
+// Why Build refuses, for callers that answer with a status (the hub: 400
+// and 404).
+var (
+	ErrBadRequest = errors.New("bad bulletin request")
+	ErrNoData     = errors.New("no data for that period")
+)
+
+// refusal is a refused request: its message alone, and errors.Is tells
+// its kind.
+type refusal struct {
+	kind error
+	msg  string
+}
+
+func (r *refusal) Error() string { return r.msg }
+func (r *refusal) Unwrap() error { return r.kind }
+
+func refuse(kind error, format string, a ...any) error {
+	return &refusal{kind: kind, msg: fmt.Sprintf(format, a...)}
+}
+
 // Request says which bulletin to build.
 type Request struct {
 	Kind string // a campaign.PeriodKinds value
@@ -201,21 +223,21 @@ func ParseDate(cfg *campaign.Config, s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("date %q: give a date like %s (or an RFC 3339 time)", s, cfg.Campaign.Start)
+	return time.Time{}, refuse(ErrBadRequest, "date %q: give a date like %s (or an RFC 3339 time)", s, cfg.Campaign.Start)
 }
 
 // Build computes a bulletin from a History folded over the whole log.
 func Build(h *campaign.History, req Request) (*Bulletin, error) {
 	cfg, st := h.Config(), h.State()
 	if !slices.Contains(campaign.PeriodKinds, req.Kind) {
-		return nil, fmt.Errorf("unknown period %q: use one of %s", req.Kind, strings.Join(campaign.PeriodKinds, ", "))
+		return nil, refuse(ErrBadRequest, "unknown period %q: use one of %s", req.Kind, strings.Join(campaign.PeriodKinds, ", "))
 	}
 	newest := min(max(st.Day, 1), cfg.Days())
 	day := newest
 	if !req.Date.IsZero() {
 		day = cfg.Day(req.Date)
 		if day < 1 || day > cfg.Days() {
-			return nil, fmt.Errorf("%s is outside the campaign (%s to %s): pick a date inside it", req.Date.In(cfg.Location()).Format(time.DateOnly), cfg.Campaign.Start, cfg.Campaign.End)
+			return nil, refuse(ErrBadRequest, "%s is outside the campaign (%s to %s): pick a date inside it", req.Date.In(cfg.Location()).Format(time.DateOnly), cfg.Campaign.Start, cfg.Campaign.End)
 		}
 	}
 	full, err := cfg.PeriodSpan(req.Kind, day)
@@ -223,7 +245,7 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 		return nil, err
 	}
 	if st.Events == 0 || full.From > newest {
-		return nil, fmt.Errorf("no data for %s yet: the newest event is on campaign day %d (%s)", cfg.Date(full.From).Format(time.DateOnly), newest, cfg.Date(newest).Format(time.DateOnly))
+		return nil, refuse(ErrNoData, "no data for %s yet: the newest event is on campaign day %d (%s)", cfg.Date(full.From).Format(time.DateOnly), newest, cfg.Date(newest).Format(time.DateOnly))
 	}
 	sp := full
 	b := &Bulletin{

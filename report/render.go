@@ -5,8 +5,10 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"sitboard/campaign"
+	"sitboard/demo"
 )
 
 // Formats of a bulletin.
@@ -21,8 +23,26 @@ const (
 type Options struct {
 	Format string // text, md or html (JSON is the Bulletin marshalled)
 	Lang   string // zh or en
-	// Facts supply the figures' labels (campaign.Facts); nil: ids.
+	// Facts supply the figures' labels; nil: the published facts'
+	// (demo/facts), whose ids every campaign's figures share.
 	Facts *campaign.Facts
+}
+
+var (
+	publishedOnce sync.Once
+	published     *campaign.Facts
+)
+
+// publishedLabels are the figure names of the embedded facts file.
+func publishedLabels() *campaign.Facts {
+	publishedOnce.Do(func() {
+		f, err := campaign.ParseFacts("embedded facts", demo.Facts())
+		if err != nil {
+			panic("report: the embedded facts file does not parse: " + err.Error())
+		}
+		published = f
+	})
+	return published
 }
 
 // MaxAlertRows caps the alerts listed one by one; the rest are summed up.
@@ -35,7 +55,11 @@ func Render(out io.Writer, b *Bulletin, cfg *campaign.Config, o Options) error {
 	if o.Lang != LangZh && o.Lang != LangEn {
 		return fmt.Errorf("unknown language %q: use zh or en", o.Lang)
 	}
-	w := newWords(cfg, o.Facts, o.Lang)
+	facts := o.Facts
+	if facts == nil {
+		facts = publishedLabels()
+	}
+	w := newWords(cfg, facts, o.Lang)
 	var d doc
 	switch o.Format {
 	case FormatText:

@@ -175,7 +175,8 @@ type Hub struct {
 
 	mu        sync.Mutex
 	state     *campaign.State
-	days      dayStates // the end of each campaign day, for review
+	days      dayStates   // the end of each campaign day, for review
+	reports   reportCache // the log folded by day, for GET /v1/reports (reports.go)
 	ring      ring
 	subs      map[*subscriber]struct{}
 	targets   []*subscriber // the fold loop's fan-out list, reused
@@ -780,6 +781,7 @@ func (h *Hub) Handler() http.Handler {
 	mux.HandleFunc("/v1/events", h.timeIngest(h.handleIngest))
 	mux.HandleFunc("/v1/stream", h.handleStream)
 	mux.HandleFunc("/v1/snapshot", h.handleSnapshot)
+	mux.HandleFunc("/v1/reports", h.handleReports)
 	mux.HandleFunc("/healthz", h.handleHealth)
 	mux.HandleFunc("/metrics", h.handleMetrics)
 	return mux
