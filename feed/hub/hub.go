@@ -120,9 +120,11 @@ type Options struct {
 	RingBytes         int // and the most memory they may hold
 	MaxHistory        int // most events replayed from the log on resume before a snapshot is cheaper
 	HeartbeatInterval time.Duration
-	// PingInterval is how often the hub pings each board (default 10s); a
-	// board that answers nothing for three intervals is dropped.
+	// PingInterval is how often the hub pings each board (default 10s).
 	PingInterval time.Duration
+	// PongWait is how long a board may answer nothing before it is
+	// dropped (default three ping intervals).
+	PongWait time.Duration
 	// BatchLinger is how long the fold at least waits for more events
 	// before sending a batch while boards are connected (default 10ms):
 	// fewer, larger frames cost every board fewer writes, for at most this
@@ -341,6 +343,9 @@ func setDefaults(o *Options) {
 	}
 	if o.PingInterval == 0 {
 		o.PingInterval = DefaultPingInterval
+	}
+	if o.PongWait == 0 {
+		o.PongWait = 3 * o.PingInterval
 	}
 	if o.BatchLinger == 0 {
 		o.BatchLinger = DefaultBatchLinger

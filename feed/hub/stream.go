@@ -239,7 +239,7 @@ func (h *Hub) unsubscribe(s *subscriber) {
 func (h *Hub) readLoop(s *subscriber) {
 	defer close(s.readDone)
 	conn := s.conn
-	pongWait := 3 * h.opts.PingInterval
+	pongWait := h.opts.PongWait
 	_ = conn.SetReadDeadline(time.Now().Add(pongWait))
 	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(pongWait)) })
 	for {
@@ -272,7 +272,7 @@ func (h *Hub) readEnded(s *subscriber, err error) {
 		errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET):
 		// The board closed, went away, or the writer closed the socket.
 	case errors.As(err, &ne) && ne.Timeout():
-		s.drop(dropNoPong, "it answered no ping", "waited", 3*h.opts.PingInterval)
+		s.drop(dropNoPong, "it answered no ping", "waited", h.opts.PongWait)
 	case errors.Is(err, websocket.ErrReadLimit):
 		s.drop(dropBadFrame, "it sent a frame over the limit", "limit", readLimit)
 		s.shutdown(feed.CloseBadRequest, "frame too large: a client sends only the hello, at most 4 KiB", false)
