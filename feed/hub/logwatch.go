@@ -91,7 +91,7 @@ func (h *Hub) restartReader(why string) error {
 	}
 	// Short: during a leader election the request may go unanswered, and
 	// the caller retries sooner than a long timeout would.
-	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 750*time.Millisecond)
 	defer cancel()
 	cons, err := h.stream.OrderedConsumer(ctx, cfg)
 	if err != nil {
