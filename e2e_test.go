@@ -88,7 +88,17 @@ func startTmuxCmd(t *testing.T, width, height int, cmdline []string) *tmuxSessio
 	tmuxArgs := []string{"new-session", "-d", "-s", name, "-x", itoa(width), "-y", itoa(height)}
 	tmuxArgs = append(tmuxArgs, cmdline...)
 	tmux("kill-session", "-t", name).Run()
-	if out, err := tmux(tmuxArgs...).CombinedOutput(); err != nil {
+	// Killing a test's last session makes the private server exit; a
+	// new-session that reaches it while it is going down fails with
+	// "server exited unexpectedly". A fresh attempt starts a new server.
+	for attempt := 1; ; attempt++ {
+		out, err := tmux(tmuxArgs...).CombinedOutput()
+		if err == nil {
+			break
+		}
+		if attempt < 5 && strings.Contains(string(out), "server exited unexpectedly") {
+			continue
+		}
 		t.Fatalf("tmux new-session: %v: %s", err, out)
 	}
 	// Keep the pane after the program exits so a crash's text can be read.
