@@ -30,7 +30,7 @@ h3 { font-size: 11pt; margin: 4mm 0 1mm; }
 ul { padding-left: 6mm; margin: 1mm 0; }
 li { margin: 0.4mm 0; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0; font-size: 9.5pt; }
-th, td { border: 0.5pt solid #888; padding: 0.8mm 1.5mm; }
+th, td { border: 0.5pt solid #888; padding: 0.6mm 1.5mm; }
 th { background: #eee; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.red td { background: #f8d0d0; }
@@ -184,7 +184,7 @@ func (h *htmlDoc) districtChart() {
 	if len(b.Districts) == 0 || !b.Ranked {
 		return
 	}
-	const width, rowH, left, top = 640.0, 18.0, 90.0, 18.0
+	const width, rowH, left, top = 640.0, 15.0, 90.0, 18.0
 	height := top + rowH*float64(len(b.Districts)) + 6
 	lo, hi := 0.0, 0.0
 	for _, d := range b.Districts {
@@ -211,7 +211,7 @@ func (h *htmlDoc) districtChart() {
 		}
 		x0, x1 := x(0), x(d.Score)
 		fmt.Fprintf(&h.b, "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%s</text>\n", left-6, yy+12, html.EscapeString(w.district(d.District)))
-		fmt.Fprintf(&h.b, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\"/>\n", min(x0, x1), yy+2, abs(x1-x0), rowH-5, fill)
+		fmt.Fprintf(&h.b, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\"/>\n", min(x0, x1), yy+2, abs(x1-x0), rowH-4, fill)
 		fmt.Fprintf(&h.b, "<text x=\"%.2f\" y=\"%.1f\" font-size=\"9\">%.3f</text>\n", max(x0, x1)+4, yy+12, d.Score)
 	}
 	h.b.WriteString("</svg>\n")
