@@ -46,16 +46,17 @@ const (
 	Cases   = "cases"   // recent closures and notable cases
 	Trends  = "trends"  // per-day sparklines
 	Figures = "figures" // every published figure, by line of work (通报)
+	Daily   = "daily"   // 日动态: the day shown against the day before
 	Ticker  = "ticker"  // live alarm ticker
 	Ranking = "ranking" // district ranking with flags
 	Status  = "status"  // status bar with key hint
 )
 
 // Kinds lists every region kind.
-var Kinds = []string{Header, Alerts, KPI, Rotator, Strike, Patrol, Hazard, Grid, Cases, Trends, Figures, Ticker, Ranking, Status}
+var Kinds = []string{Header, Alerts, KPI, Rotator, Strike, Patrol, Hazard, Grid, Cases, Trends, Figures, Daily, Ticker, Ranking, Status}
 
 // PageKinds are the kinds a rotator may rotate through.
-var PageKinds = []string{Strike, Patrol, Hazard, Grid, Cases, Trends, Ranking, Figures}
+var PageKinds = []string{Strike, Patrol, Hazard, Grid, Cases, Trends, Ranking, Figures, Daily}
 
 // Layout is one layout file.
 type Layout struct {

@@ -37,6 +37,7 @@ var pages = map[string]renderFunc{
 	layouts.Trends:  renderTrends,
 	layouts.Ranking: rankingTable,
 	layouts.Figures: renderFigures,
+	layouts.Daily:   renderDaily,
 }
 
 // region is the common Component: it renders through a pure function and

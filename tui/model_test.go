@@ -224,8 +224,9 @@ func TestRotationNeverStops(t *testing.T) {
 		seen[p]++
 	}
 	// The figures page stays for one interval per part (4 at this size).
-	for _, p := range []string{"strike", "patrol", "hazard"} {
-		if seen[p] < 10_000/7-10 {
+	cycle := len(m.ctx.Rot.pages) - 1 + m.ctx.Rot.parts
+	for _, p := range []string{"strike", "patrol", "hazard", "daily"} {
+		if seen[p] < 10_000/cycle-10 {
 			t.Errorf("page %s shown %d times over 10,000 intervals", p, seen[p])
 		}
 	}

@@ -1,0 +1,128 @@
+package tui
+
+import (
+	"sitboard/campaign"
+)
+
+// The 日动态 page: the day shown and the day before, side by side, with
+// each figure's change. The day shown is the header's: today so far when
+// live, the reviewed day in review (复盘). Its counts come from the state's
+// per-day series, the same the trends page draws.
+
+// dailyRows are the page's figures, in the order of the three lines of
+// work (打击, 巡防, 隐患清零), with the alarms first.
+var dailyRows = []struct {
+	key  string
+	pick func(campaign.DayCounts) int64
+}{
+	{"daily.alarms", func(d campaign.DayCounts) int64 { return d.Alarms }},
+	{"daily.alarms_criminal", func(d campaign.DayCounts) int64 { return d.AlarmsCriminal }},
+	{"daily.alarms_public", func(d campaign.DayCounts) int64 { return d.AlarmsPublic }},
+	{"daily.cases_filed", func(d campaign.DayCounts) int64 { return d.CasesFiled }},
+	{"daily.cases_solved", func(d campaign.DayCounts) int64 { return d.CasesSolved }},
+	{"daily.arrested", func(d campaign.DayCounts) int64 { return d.Arrested }},
+	{"daily.officers", func(d campaign.DayCounts) int64 { return d.Officers }},
+	{"daily.persons_checked", func(d campaign.DayCounts) int64 { return d.PersonsChecked }},
+	{"daily.vehicles_checked", func(d campaign.DayCounts) int64 { return d.VehiclesChecked }},
+	{"daily.rectified", func(d campaign.DayCounts) int64 { return d.Rectified }},
+	{"daily.disputes_found", func(d campaign.DayCounts) int64 { return d.DisputesFound }},
+	{"daily.disputes_resolved", func(d campaign.DayCounts) int64 { return d.DisputesResolved }},
+}
+
+// renderDaily: a row per figure with yesterday, today and the change as a
+// count and a percentage. Today is marked "so far" while the day runs, so
+// half a day is never read as a whole one against yesterday.
+func renderDaily(c *Context, w, h int) []string {
+	st := c.St
+	s := c.D.S
+	day := max(c.day(), 1)
+	today := dayCounts(s, day)
+	yesterday, hasYesterday := campaign.DayCounts{}, day > 1
+	if hasYesterday {
+		yesterday = dayCounts(s, day-1)
+	}
+	soFar := c.review == nil && s.Day == day && !s.LastAt.IsZero()
+	todayHead := c.Tf("daily.today", c.dayDate(day).Format("01-02"))
+	if soFar {
+		todayHead = c.Tf("daily.today_sofar", c.dayDate(day).Format("01-02"), c.clock().Format("15:04"))
+	}
+	yesterdayHead := c.Tf("daily.yesterday", c.dayDate(day-1).Format("01-02"))
+	lw := 0
+	for _, r := range dailyRows {
+		lw = max(lw, Width(c.T(r.key)))
+	}
+	// What goes when the box is narrow, in turn: the long column heads
+	// (the dates stay, "so far" moves to a note below), the change as a
+	// count, then the labels' width. The percentage stays: it is what a
+	// bulletin quotes.
+	const dw, pw = 9, 10
+	showDiff, note := true, ""
+	vw := 0
+	need := func() int {
+		vw = max(Width(todayHead), Width(yesterdayHead), 7) + 1
+		n := 1 + lw + 2*vw + pw
+		if showDiff {
+			n += dw
+		}
+		return n
+	}
+	if need() > w {
+		if soFar {
+			note = c.Tf("daily.sofar_note", c.clock().Format("15:04"))
+			todayHead = c.dayDate(day).Format("01-02") + "*"
+		} else {
+			todayHead = c.dayDate(day).Format("01-02")
+		}
+		yesterdayHead = c.dayDate(day - 1).Format("01-02")
+	}
+	if need() > w {
+		showDiff = false
+	}
+	if need() > w {
+		lw = max(w-(need()-lw), 4)
+	}
+	head := " " + Fit(c.T("daily.figure"), lw) + PadLeft(yesterdayHead, vw) + PadLeft(todayHead, vw)
+	if showDiff {
+		head += PadLeft(c.T("daily.change"), dw)
+	}
+	head += PadLeft(c.T("daily.change_pct"), pw)
+	out := []string{st.Dim.R(Fit(head, w))}
+	if note != "" {
+		// Under the head, where a short box never cuts it: the * means
+		// today is not over.
+		out = append(out, st.Dim.R(Fit(" "+note, w)))
+	}
+	for _, r := range dailyRows {
+		t, y := r.pick(today), r.pick(yesterday)
+		yv, diff, pct := noValue, noValue, noValue
+		if hasYesterday {
+			yv, diff, pct = fmtInt(y), fmtSigned(t-y), fmtChange(campaign.Change(t, y))
+		}
+		line := " " + Fit(c.T(r.key), lw) + PadLeft(yv, vw) + PadLeft(st.Value.R(fmtInt(t)), vw)
+		if showDiff {
+			line += PadLeft(diff, dw)
+		}
+		line += PadLeft(pct, pw)
+		out = append(out, Fit(line, w))
+	}
+	if c.D.Filtered {
+		out = append(out, st.Dim.R(" "+c.T("kpi.city_only")))
+	}
+	return cutWithMore(c, out, h)
+}
+
+// dayCounts is campaign day d's city-wide counts in s (zero when s has none).
+func dayCounts(s *campaign.State, d int) campaign.DayCounts {
+	if s == nil || d < 1 || d > len(s.Days) {
+		return campaign.DayCounts{}
+	}
+	return s.Days[d-1]
+}
+
+// fmtSigned is a count with its sign: +12, -3, 0.
+func fmtSigned(v int64) string {
+	if v > 0 {
+		return "+" + fmtInt(v)
+	}
+	return fmtInt(v)
+}
