@@ -207,7 +207,7 @@ func TestDemoInTerminal(t *testing.T) {
 			}
 			if tc.fast {
 				// The figures page stays one interval per part.
-				for _, page := range []string{"[1 Strike]", "[2 Patrol]", "[3 Hazards]", "[5 Figures 1/", "[1 Strike]"} {
+				for _, page := range []string{"[1 Strike]", "[2 Patrol]", "[3 Hazards]", "[4 Daily]", "[6 Figures 1/", "[1 Strike]"} {
 					s.waitFor("panel "+page, 30*time.Second, contains(page))
 				}
 				s.keys("Space")
