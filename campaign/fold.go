@@ -544,15 +544,14 @@ func (f *folder) raiseAlerts(category, subject, summary string) {
 // clearAlerts removes alerts whose rule is cleared by this event type on the
 // same subject, e.g. a homicide alert when that case is solved.
 func (f *folder) clearAlerts(typ, subject string) {
+	if subject != "" && f.s.rec != nil {
+		f.s.rec.alertsCleared(f.cfg, typ, subject, f.ev.At)
+	}
 	if subject == "" || len(f.s.Alerts) == 0 {
 		return
 	}
 	f.s.Alerts = slices.DeleteFunc(f.s.Alerts, func(a Alert) bool {
-		cleared := a.Subject == subject && a.Rule < len(f.cfg.Alerts) && f.cfg.Alerts[a.Rule].ClearType == typ
-		if cleared && f.s.rec != nil {
-			f.s.rec.alertCleared(a.ID, f.ev.At, typ)
-		}
-		return cleared
+		return a.Subject == subject && a.Rule < len(f.cfg.Alerts) && f.cfg.Alerts[a.Rule].ClearType == typ
 	})
 }
 

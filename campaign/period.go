@@ -28,9 +28,13 @@ type Recorder struct {
 	Solved []Closure `json:"solved,omitempty"`
 	// Alerts lists every priority alert raised, in fold order, with when
 	// the event that clears it arrived.
-	Alerts     []AlertRecord `json:"alerts,omitempty"`
-	alertIndex map[string]int
-	cfg        *Config
+	Alerts []AlertRecord `json:"alerts,omitempty"`
+	// uncleared maps a subject (case or alarm id) to its alerts not yet
+	// cleared, by index in Alerts. The state keeps only MaxAlerts active
+	// alerts, so the record clears by subject itself: an alert pushed out
+	// of the state is still cleared when its case is solved.
+	uncleared map[string][]int
+	cfg       *Config
 }
 
 // DayRecord is one campaign day's counts.
@@ -60,59 +64,56 @@ func newRecorder(cfg *Config) *Recorder {
 func (r *Recorder) reset() {
 	r.Days = make([]DayRecord, r.cfg.Days())
 	r.Solved, r.Alerts = nil, nil
-	r.alertIndex = map[string]int{}
+	r.uncleared = map[string][]int{}
 }
 
 func (r *Recorder) day(d int) *DayRecord { return &r.Days[d-1] }
 
-func (d *DayRecord) district(id string) *Counters {
-	if d.Districts == nil {
-		d.Districts = map[string]*Counters{}
-	}
-	c, ok := d.Districts[id]
-	if !ok {
-		c = &Counters{}
-		d.Districts[id] = c
-	}
-	return c
-}
+func (d *DayRecord) district(id string) *Counters    { return entry(&d.Districts, id) }
+func (d *DayRecord) grid(id string) *GridCounts      { return entry(&d.Grids, id) }
+func (d *DayRecord) notable(id string) *NotableState { return entry(&d.Notables, id) }
 
-func (d *DayRecord) grid(id string) *GridCounts {
-	if d.Grids == nil {
-		d.Grids = map[string]*GridCounts{}
+// entry returns the map's value for k, adding a zero one (and the map)
+// when it is missing.
+func entry[V any](m *map[string]*V, k string) *V {
+	if *m == nil {
+		*m = map[string]*V{}
 	}
-	g, ok := d.Grids[id]
+	v, ok := (*m)[k]
 	if !ok {
-		g = &GridCounts{}
-		d.Grids[id] = g
+		v = new(V)
+		(*m)[k] = v
 	}
-	return g
+	return v
 }
-
-func (d *DayRecord) notable(id string) *NotableState {
-	if d.Notables == nil {
-		d.Notables = map[string]*NotableState{}
-	}
-	n, ok := d.Notables[id]
-	if !ok {
-		n = &NotableState{}
-		d.Notables[id] = n
-	}
-	return n
-}
-
-func alertKey(id string, rule int) string { return fmt.Sprintf("%s#%d", id, rule) }
 
 func (r *Recorder) alertRaised(a Alert) {
-	r.alertIndex[alertKey(a.ID, a.Rule)] = len(r.Alerts)
+	if a.Subject != "" {
+		r.uncleared[a.Subject] = append(r.uncleared[a.Subject], len(r.Alerts))
+	}
 	r.Alerts = append(r.Alerts, AlertRecord{Alert: a})
 }
 
-func (r *Recorder) alertCleared(id string, at time.Time, by string) {
-	for key, i := range r.alertIndex {
-		if strings.HasPrefix(key, id+"#") && r.Alerts[i].ClearedAt.IsZero() {
-			r.Alerts[i].ClearedAt, r.Alerts[i].ClearedBy = at, by
+// alertsCleared marks the subject's alerts whose rule the event type
+// clears.
+func (r *Recorder) alertsCleared(cfg *Config, typ, subject string, at time.Time) {
+	open := r.uncleared[subject]
+	if len(open) == 0 {
+		return
+	}
+	left := open[:0]
+	for _, i := range open {
+		a := &r.Alerts[i]
+		if a.Rule < len(cfg.Alerts) && cfg.Alerts[a.Rule].ClearType == typ {
+			a.ClearedAt, a.ClearedBy = at, typ
+			continue
 		}
+		left = append(left, i)
+	}
+	if len(left) == 0 {
+		delete(r.uncleared, subject)
+	} else {
+		r.uncleared[subject] = left
 	}
 }
 
@@ -236,20 +237,12 @@ func (h *History) Counts(sp Span) *PeriodCounts {
 			addCounters(dst, c)
 		}
 		for id, g := range day.Grids {
-			dst, ok := pc.Grids[id]
-			if !ok {
-				dst = &GridCounts{}
-				pc.Grids[id] = dst
-			}
+			dst := entry(&pc.Grids, id)
 			dst.Alarms += g.Alarms
 			dst.Officers += g.Officers
 		}
 		for id, n := range day.Notables {
-			dst, ok := pc.Notables[id]
-			if !ok {
-				dst = &NotableState{}
-				pc.Notables[id] = dst
-			}
+			dst := entry(&pc.Notables, id)
 			dst.ValueCNY += n.ValueCNY
 			dst.RecoveredCNY += n.RecoveredCNY
 			dst.SeizedCNY += n.SeizedCNY

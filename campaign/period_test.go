@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"testing"
@@ -155,5 +156,47 @@ func TestPeriodSpans(t *testing.T) {
 	}
 	if _, err := cfg.PeriodSpan(PeriodWeek, 22); err == nil {
 		t.Error("a day after the campaign was accepted")
+	}
+}
+
+// TestAlertRecordsClearBySubject: the record has every alert raised and
+// when its clearing event came, even for an alert the state's bounded list
+// had already pushed out.
+func TestAlertRecordsClearBySubject(t *testing.T) {
+	cfg, err := LoadConfig("testdata/weeks.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewHistory(cfg)
+	at := t0
+	seq := uint64(0)
+	apply := func(typ, caseID string, data any) {
+		seq++
+		at = at.Add(10 * time.Minute)
+		h.Apply(feed.Event{ID: fmt.Sprintf("h%d", seq), Seq: seq, Type: typ, At: at, District: "east", Data: eventJSON(data)})
+	}
+	for i := 0; i <= MaxAlerts; i++ { // one more than the state keeps
+		id := fmt.Sprintf("HOM-%d", i)
+		apply(feed.TypeCaseFiled, id, feed.CaseFiled{CaseID: id, Category: feed.CaseHomicide, Kind: feed.KindCriminal})
+	}
+	if len(h.State().Alerts) != MaxAlerts {
+		t.Fatalf("state holds %d alerts, want %d", len(h.State().Alerts), MaxAlerts)
+	}
+	apply(feed.TypeCaseSolved, "HOM-0", feed.CaseSolved{CaseID: "HOM-0", Category: feed.CaseHomicide, Kind: feed.KindCriminal})
+	apply(feed.TypeCaseSolved, "HOM-5", feed.CaseSolved{CaseID: "HOM-5", Category: feed.CaseHomicide, Kind: feed.KindCriminal})
+	raised := h.AlertsRaised(Span{1, cfg.Days()})
+	if len(raised) != MaxAlerts+1 {
+		t.Fatalf("%d alerts recorded, want %d", len(raised), MaxAlerts+1)
+	}
+	// HOM-0 was filed at +10 min and solved at +180 min; HOM-5 filed at
+	// +60 min, solved at +190 min.
+	if a := raised[0]; a.Subject != "HOM-0" || a.ClearedAt.Sub(a.At) != 170*time.Minute || a.ClearedBy != feed.TypeCaseSolved {
+		t.Errorf("HOM-0 (pushed out of the state) = %+v, want cleared after 170 min", a)
+	}
+	if a := raised[5]; a.ClearedAt.Sub(a.At) != 130*time.Minute {
+		t.Errorf("HOM-5 cleared after %v, want 130 min", a.ClearedAt.Sub(a.At))
+	}
+	if a := raised[1]; !a.ClearedAt.IsZero() {
+		t.Errorf("HOM-1 was never solved but is cleared at %v", a.ClearedAt)
 	}
 }
