@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -206,4 +207,70 @@ func TestWatchWrongTokenSaysWhy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWatchReviewInTmux: `watch --at` starts in review (复盘) on a past
+// day and shows that day's end (its seq, from GET /v1/snapshot?day=N),
+// while a live event posted meanwhile still raises its alert on screen;
+// 0 returns to live and [ steps back again.
+func TestWatchReviewInTmux(t *testing.T) {
+	needTmux(t)
+	hub := startHub(t)
+	postRecording(t, hub, 8000) // the campaign's first five days or so
+	const day = 3
+	resp, err := http.Get(hub + fmt.Sprintf("/v1/snapshot?day=%d", day))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap struct {
+		Seq   uint64 `json:"seq"`
+		Today bool   `json:"today"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&snap)
+	resp.Body.Close()
+	if err != nil || snap.Seq == 0 || snap.Today {
+		t.Fatalf("day %d from the hub: %+v %v", day, snap, err)
+	}
+	s := startTmux(t, 120, 40, []string{"LANG=en_US.UTF-8"}, "watch", "--hub", strings.Replace(hub, "http", "ws", 1), "--layout", "standard", "--at", "2023-06-27")
+	screen := s.waitFor("the board in review on day 3", 15*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "REVIEW") && strings.Contains(sc, "2023-06-27") && strings.Contains(sc, "Day 3/98") &&
+			strings.Contains(sc, "seq "+commas(snap.Seq))
+	})
+	if strings.Contains(screen, "LIVE") {
+		t.Fatalf("review shows LIVE:\n%s", screen)
+	}
+
+	// A live event underneath: its alert shows, the review stays.
+	live := `{"id":"review-live-1","type":"alarm.received","at":"2023-06-29T21:00:00+08:00","district":"xihua","data":{"alarm_id":"review-live-1","category":"mass_incident","priority":1,"summary":"广场聚集"}}`
+	req, _ := http.NewRequest("POST", hub+"/v1/events", strings.NewReader(live))
+	req.Header.Set("Authorization", "Bearer itok")
+	req.Header.Set("Content-Type", "application/json")
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusAccepted {
+		t.Fatalf("posting the live event: %s", r.Status)
+	}
+	s.waitFor("the live alert under the review", 15*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "Mass incident") && strings.Contains(sc, "REVIEW") && strings.Contains(sc, "seq "+commas(snap.Seq))
+	})
+
+	s.keys("0")
+	s.waitFor("live again", 10*time.Second, func(sc string) bool {
+		return !strings.Contains(sc, "REVIEW") && (strings.Contains(sc, "LIVE") || strings.Contains(sc, "STALE"))
+	})
+	s.keys("[")
+	s.waitFor("review of the day before the live one", 10*time.Second, contains("REVIEW"))
+	s.keys("q")
+}
+
+// commas writes n as the board does: 12,345.
+func commas(n uint64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
