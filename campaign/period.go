@@ -508,3 +508,25 @@ func (h *History) AccidentFreeDays(sp Span, upTo int) (free, longest int) {
 	}
 	return free, longest
 }
+
+// Headline is a period's lead numbers, as a bulletin opens with them.
+type Headline struct {
+	Alarms           int64 `json:"alarms"`            // alarm calls received, every category (起)
+	CasesFiled       int64 `json:"cases_filed"`       // criminal cases filed (起)
+	CasesSolved      int64 `json:"cases_solved"`      // cases solved, every kind, backlog included (起)
+	Arrested         int64 `json:"arrested"`          // suspects arrested (人)
+	Officers         int64 `json:"officers"`          // officer person-shifts reported, every duty (人次)
+	Rectified        int64 `json:"rectified"`         // hazards rectified (处)
+	DisputesResolved int64 `json:"disputes_resolved"` // disputes resolved in the period, found then or before (件)
+	MajorAccidents   int64 `json:"major_accidents"`   // (起)
+}
+
+// HeadlineOf sums a period's (or the campaign's) counters into its lead
+// numbers.
+func HeadlineOf(c *Counters) Headline {
+	return Headline{
+		Alarms: sum(c.AlarmsReceived), CasesFiled: sum(c.CasesFiled), CasesSolved: sum(c.CasesSolved),
+		Arrested: int64(DistrictMeasure(c, "suspects_arrested")), Officers: sum(c.Officers), Rectified: sum(c.Rectified),
+		DisputesResolved: c.DisputesResolved + c.DisputesResolvedUnfound, MajorAccidents: c.MajorAccidents,
+	}
+}

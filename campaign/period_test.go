@@ -109,6 +109,9 @@ func TestPeriodAcrossAWeekBoundary(t *testing.T) {
 	if f := p1.Figures("")["strike.theft_cases_solved"]; f.Value != 0 {
 		t.Errorf("week 1 thefts solved = %v, want 0", f.Value)
 	}
+	if hl := HeadlineOf(&p2.Counts.Totals); hl != (Headline{Alarms: 6, CasesFiled: 1, CasesSolved: 1}) {
+		t.Errorf("week 2 headline = %+v, want 6 alarms, 1 case filed, 1 solved", hl)
+	}
 	// The day-15 alarm is in week 3 only.
 	p3 := h.Period(PeriodWeek, Span{15, 21})
 	if c := p3.Compare("alarms_criminal", VsPreviousPeriod, ""); c.Current != 1 || c.Base != 5 {

@@ -43,8 +43,9 @@ type Bulletin struct {
 	// beginning (retention): the counts are then incomplete.
 	Partial bool `json:"partial,omitempty"`
 
-	Metrics []MetricRow `json:"metrics"`
-	Figures []FigureRow `json:"figures"` // in FigureInfos order, by line of work
+	Headline campaign.Headline `json:"headline"`
+	Metrics  []MetricRow       `json:"metrics"`
+	Figures  []FigureRow       `json:"figures"` // in FigureInfos order, by line of work
 
 	Notables     []NotableRow        `json:"notables"`
 	Grids        []campaign.GridLoad `json:"grids"`
@@ -261,6 +262,7 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 	b.Number = periodNumber(cfg, req.Kind, sp)
 	p := h.Period(req.Kind, sp)
 
+	b.Headline = campaign.HeadlineOf(&p.Counts.Totals)
 	for _, m := range campaign.Metrics {
 		b.Metrics = append(b.Metrics, MetricRow{Metric: m, Previous: p.Compare(m, campaign.VsPreviousPeriod, ""), LastYear: p.Compare(m, campaign.VsSamePeriodLast, "")})
 	}
@@ -300,9 +302,9 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 		b.Measures = append(b.Measures, fm.Measure)
 	}
 	for _, r := range ranking {
-		c := p.Counts.Districts[r.District]
+		hl := campaign.HeadlineOf(p.Counts.Districts[r.District])
 		b.Districts = append(b.Districts, DistrictRow{DistrictRank: r,
-			CasesSolved: int64(campaign.DistrictMeasure(c, "cases_solved")), Arrested: int64(campaign.DistrictMeasure(c, "suspects_arrested")),
+			CasesSolved: hl.CasesSolved, Arrested: hl.Arrested,
 			AlarmsCriminal: p.Compare("alarms_criminal", campaign.VsPreviousPeriod, r.District)})
 	}
 	if req.Kind == campaign.PeriodMonth && len(cfg.Assessment.Measures) > 0 {

@@ -110,6 +110,12 @@ func compose(d doc, b *Bulletin, w *words) {
 	next := func(title string) { sec++; d.heading(w.section(sec, title)) }
 
 	next(w.line(campaign.LineOverall))
+	hl := b.Headline
+	n := func(v int64) string { return w.count(float64(v)) }
+	d.para(w.pick(fmt.Sprintf("本期全市共接报各类警情%s起，立刑事案件%s起，破获各类案件%s起，抓获犯罪嫌疑人%s人；出动警力%s人次，排查整改各类隐患%s处，化解矛盾纠纷%s件；发生重特大安全事故%s起。",
+		n(hl.Alarms), n(hl.CasesFiled), n(hl.CasesSolved), n(hl.Arrested), n(hl.Officers), n(hl.Rectified), n(hl.DisputesResolved), n(hl.MajorAccidents)),
+		fmt.Sprintf("In the period the city received %s alarm calls and filed %s criminal cases; %s cases were solved and %s suspects arrested; officers worked %s person-shifts, %s hazards were rectified and %s disputes resolved; %s major accidents.",
+			n(hl.Alarms), n(hl.CasesFiled), n(hl.CasesSolved), n(hl.Arrested), n(hl.Officers), n(hl.Rectified), n(hl.DisputesResolved), n(hl.MajorAccidents))))
 	d.chart("daily")
 	var lines []string
 	for _, m := range b.Metrics {
