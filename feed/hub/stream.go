@@ -287,17 +287,17 @@ func (h *Hub) readEnded(s *subscriber, err error) {
 // closes. The preamble (snapshot or missed events) goes out meanwhile from
 // its own goroutine, so a long resume does not hold back pings.
 func (h *Hub) writeLoop(s *subscriber, p preamble) {
+	// Deferred calls run last first: nothing more is queued, the board
+	// leaves the fan-out, then the socket is closed once the board has
+	// read the close (or at once when the writer abandoned it).
 	defer close(s.done)
+	defer s.release(s.readDone)
 	defer h.unsubscribe(s)
 	defer func() {
-		// Nothing more is queued for a gone writer.
 		s.mu.Lock()
 		s.closing, s.queue, s.queued = true, nil, 0
 		s.mu.Unlock()
 	}()
-	// The socket is closed last, once the board has read the close (or
-	// the writer abandoned the connection, which ends the reader).
-	defer s.release(s.readDone)
 	h.preambles.Add(1)
 	go h.runPreamble(s, p)
 	ping := time.NewTicker(h.opts.PingInterval)
