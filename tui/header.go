@@ -168,13 +168,18 @@ func (c *Context) badges() []badge {
 	return out
 }
 
+// demoBadge shows the replay's pace: "x30000", or "max" for --speed max
+// (which the demo reports as speed 0), and no pace before the demo's
+// first report.
 func (c *Context) demoBadge() badge {
-	sp := c.DemoInfo.Speed
-	s := "?"
-	if sp > 0 {
-		s = fmt.Sprintf("%g", sp)
+	switch sp := c.DemoInfo.Speed; {
+	case !c.HasDemo:
+		return badge{c.T("demo_plain"), c.St.Demo}
+	case sp > 0:
+		return badge{c.Tf("demo", fmt.Sprintf("%g", sp)), c.St.Demo}
+	default:
+		return badge{c.T("demo_max"), c.St.Demo}
 	}
-	return badge{c.Tf("demo", s), c.St.Demo}
 }
 
 // stale reports whether the header should turn into a warning.

@@ -308,6 +308,36 @@ func TestDemoHeaderAndCheck(t *testing.T) {
 	hasNot(t, m, "figures off")
 }
 
+// TestDemoBadgeSpeed: --speed max reaches the board as speed 0 and reads
+// "max", not an unknown pace; before the demo's first report there is no pace.
+func TestDemoBadgeSpeed(t *testing.T) {
+	for _, tc := range []struct {
+		lang, before, max, paced string
+	}{
+		{"en", "DEMO", "DEMO max", "DEMO x30000"},
+		{"zh", "演示", "演示 最快", "演示 x30000"},
+	} {
+		m := board(t, Options{Lang: tc.lang, Layout: "standard", Demo: true}, 120, 40)
+		if got := headerLine(m); !strings.Contains(got, tc.before) || strings.Contains(got, "x?") {
+			t.Errorf("%s before the first report: header %q, want %q and no x?", tc.lang, got, tc.before)
+		}
+		m = send(m, DemoMsg{Speed: 0, CampaignTime: fixedNow, Sent: 1, Total: 10})
+		if got := headerLine(m); !strings.Contains(got, tc.max) || strings.Contains(got, "?") {
+			t.Errorf("%s at --speed max: header %q, want %q", tc.lang, got, tc.max)
+		}
+		m = board(t, Options{Lang: tc.lang, Layout: "standard", Demo: true}, 120, 40)
+		m = send(m, DemoMsg{Speed: 30000, CampaignTime: fixedNow, Sent: 1, Total: 10})
+		if got := headerLine(m); !strings.Contains(got, tc.paced) {
+			t.Errorf("%s at x30000: header %q, want %q", tc.lang, got, tc.paced)
+		}
+	}
+}
+
+// headerLine is the board's first line, without styling.
+func headerLine(m Model) string {
+	return ansi.Strip(strings.SplitN(m.Render(), "\n", 2)[0])
+}
+
 func TestTooSmall(t *testing.T) {
 	for _, sz := range [][2]int{{79, 24}, {80, 23}, {40, 10}} {
 		m := board(t, Options{Lang: "en"}, sz[0], sz[1])
