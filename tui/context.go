@@ -47,6 +47,8 @@ type Context struct {
 	// newest state from the feed, shown again when review ends.
 	review *review
 	live   *campaign.State
+	// rank is the ranking's span (s key), see rankspan.go.
+	rank rankSpan
 
 	Rot        *rotation
 	Alerts     *alertState
@@ -108,7 +110,7 @@ func (c *Context) derive(s *campaign.State) {
 		}
 	}
 	d.Figures = campaign.Figures(c.Cfg, s)
-	d.Ranking = campaign.Ranking(c.Cfg, s)
+	d.Ranking = c.rankingOf(s) // the campaign's, or the span's chosen with s
 	if d.Filtered {
 		d.Open = 0
 		for _, o := range s.OpenAlarms {

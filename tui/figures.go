@@ -162,6 +162,9 @@ func renderFigures(c *Context, w, h int) []string {
 // says which of its parts is on screen.
 func (c *Context) pageLabel(page string) string {
 	name := c.T("page." + page)
+	if page == layouts.Ranking && c.rank.kind != "" && c.rank.kind != campaign.PeriodCampaign {
+		name += " " + c.rankingLabel() // the campaign's is the default; a span says so
+	}
 	if page == layouts.Figures && c.Rot.parts > 1 && c.Rot.page() == page {
 		name += fmt.Sprintf(" %d/%d", min(c.Rot.part, c.Rot.parts-1)+1, c.Rot.parts)
 	}

@@ -8,6 +8,9 @@ type KeyMap struct {
 	Quit, Help, Pause, Prev, Next, Jump, Figures, Ack, Clear, History, Filter, Lang, Theme, Big, Close key.Binding
 	// Review (复盘): a day or a week back and forward, and back to live.
 	DayBack, DayForward, WeekBack, WeekForward, Live key.Binding
+	// RankSpan switches the ranking between today, the week, the
+	// half-month and the campaign.
+	RankSpan key.Binding
 }
 
 // DefaultKeys is the board's key map.
@@ -38,10 +41,11 @@ func DefaultKeys() KeyMap {
 		WeekBack:    b("{ }", "key.review_week", "{"),
 		WeekForward: b("}", "key.review_week", "}"),
 		Live:        b("0", "key.live", "0"),
+		RankSpan:    b("s", "key.rank_span", "s"),
 	}
 }
 
 // FullHelp lists the bindings shown on the help screen, in order.
 func (k KeyMap) FullHelp() []key.Binding {
-	return []key.Binding{k.Pause, k.Prev, k.Next, k.Jump, k.Figures, k.Ack, k.Clear, k.History, k.Filter, k.Lang, k.Theme, k.Big, k.DayBack, k.WeekBack, k.Live, k.Help, k.Quit}
+	return []key.Binding{k.Pause, k.Prev, k.Next, k.Jump, k.Figures, k.Ack, k.Clear, k.History, k.Filter, k.Lang, k.Theme, k.Big, k.RankSpan, k.DayBack, k.WeekBack, k.Live, k.Help, k.Quit}
 }

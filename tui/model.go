@@ -300,6 +300,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.key(msg)
 	case DayStateMsg:
 		m.dayState(msg)
+		return m, m.rankFetch() // a span's base moves with the day shown
+	case rankBaseMsg:
+		m.rankBase(msg)
 		return m, nil
 	}
 	return m, nil
@@ -342,6 +345,8 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.reviewKey(7, false)
 	case key.Matches(msg, k.Live):
 		return m.reviewKey(0, true)
+	case key.Matches(msg, k.RankSpan):
+		return m.spanKey()
 	case key.Matches(msg, k.Filter):
 		c.toggleFilter()
 		c.derive(c.State)
@@ -381,9 +386,9 @@ func (m *Model) applyPending(now time.Time) tea.Cmd {
 	c.runCheck()
 	m.bump()
 	if fresh && m.opts.Bell {
-		return tea.Raw("\a")
+		return tea.Batch(tea.Raw("\a"), m.rankFetch())
 	}
-	return nil
+	return m.rankFetch() // a new day moves a span's base
 }
 
 // bump invalidates every cached region rendering.

@@ -11,7 +11,7 @@ import (
 
 // renderRanking is the ranking region: its title, then the table.
 func renderRanking(c *Context, w, h int) []string {
-	return append([]string{c.St.Title.R(Fit(" "+c.T("ranking.title"), w))}, rankingTable(c, w, h-1)...)
+	return append([]string{c.St.Title.R(Fit(" "+c.T("ranking.title")+"  "+c.rankingLabel(), w))}, rankingTable(c, w, h-1)...)
 }
 
 // rankingTable: the districts by the flag rules, with flags, score and as
@@ -45,6 +45,13 @@ func rankingTable(c *Context, w, h int) []string {
 	out := []string{st.Dim.R(head)}
 	// Before any measure has data there is no ranking: "－", not 0.000.
 	ranked := campaign.Ranked(c.D.Ranking)
+	if c.rankingLoading() {
+		status := c.T("review.loading")
+		if c.rank.failed != "" {
+			status = c.T("ranking.span_failed")
+		}
+		out = append(out, st.Dim.R(" "+c.rankingLabel()+"  "+status))
+	}
 	for _, r := range c.D.Ranking {
 		mine := r.District == c.District
 		flag := "  "

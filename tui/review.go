@@ -76,7 +76,7 @@ func (m Model) reviewKey(step int, toLive bool) (tea.Model, tea.Cmd) {
 	liveDay := c.liveDay()
 	if toLive {
 		m.goLive()
-		return m, nil
+		return m, m.rankFetch()
 	}
 	cur := liveDay
 	if c.review != nil {
@@ -85,7 +85,7 @@ func (m Model) reviewKey(step int, toLive bool) (tea.Model, tea.Cmd) {
 	target := max(cur+step, 1)
 	if target >= liveDay {
 		m.goLive()
-		return m, nil
+		return m, m.rankFetch()
 	}
 	if c.review != nil && target == c.review.day {
 		c.notify(c.T("review.first_day"), c.frameNow())

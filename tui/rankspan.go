@@ -1,0 +1,150 @@
+package tui
+
+import (
+	"context"
+
+	tea "charm.land/bubbletea/v2"
+
+	"sitboard/campaign"
+)
+
+// The ranking's span: the campaign to date (the default), or the day, the
+// week or the half-month holding the day shown, switched with s. A span
+// is ranked on what each district did since the end of the day before it
+// (campaign.CountersSince): the state shown less the hub's state at the
+// end of that day, fetched like a review day (a command, through the same
+// DayFetcher), so the board keeps no per-day record.
+
+// rankSpans is the order s steps through.
+var rankSpans = []string{campaign.PeriodCampaign, campaign.PeriodDay, campaign.PeriodWeek, campaign.PeriodHalfMonth}
+
+// rankSpan is the ranking's span and the state it is measured from.
+type rankSpan struct {
+	kind    string // "" is the campaign
+	base    *campaign.State
+	baseDay int // the day whose end base is; valid when base is set
+	asked   int // the base day last asked for, so it is asked once
+	failed  string
+}
+
+// rankBaseMsg is the state at the end of the day before the span.
+type rankBaseMsg struct {
+	Day   int
+	State *campaign.State
+	Err   error
+}
+
+// span is the span of the ranking for the day shown.
+func (c *Context) rankingSpan() (kind string, sp campaign.Span) {
+	kind = c.rank.kind
+	if kind == "" {
+		kind = campaign.PeriodCampaign
+	}
+	sp, err := c.Cfg.PeriodSpan(kind, max(c.day(), 1))
+	if err != nil {
+		return campaign.PeriodCampaign, campaign.Span{From: 1, To: c.Cfg.Days()}
+	}
+	return kind, sp
+}
+
+// rankingOf is the ranking derive shows: the campaign's, or the span's
+// once its base is here (nil until then: the table says it is loading).
+func (c *Context) rankingOf(s *campaign.State) []campaign.DistrictRank {
+	kind, sp := c.rankingSpan()
+	if kind == campaign.PeriodCampaign {
+		return campaign.Ranking(c.Cfg, s)
+	}
+	if sp.From == 1 {
+		return campaign.RankCounters(c.Cfg, campaign.CountersSince(s, nil))
+	}
+	if c.rank.base == nil || c.rank.baseDay != sp.From-1 {
+		return nil
+	}
+	return campaign.RankCounters(c.Cfg, campaign.CountersSince(s, c.rank.base))
+}
+
+// rankingLoading reports whether the span's base is still awaited.
+func (c *Context) rankingLoading() bool {
+	kind, sp := c.rankingSpan()
+	return kind != campaign.PeriodCampaign && sp.From > 1 && (c.rank.base == nil || c.rank.baseDay != sp.From-1)
+}
+
+// spanKey steps the ranking to the next span.
+func (m Model) spanKey() (tea.Model, tea.Cmd) {
+	c := m.ctx
+	i := 0
+	for j, k := range rankSpans {
+		if k == c.rank.kind || (c.rank.kind == "" && k == campaign.PeriodCampaign) {
+			i = j
+		}
+	}
+	next := rankSpans[(i+1)%len(rankSpans)]
+	if m.opts.FetchDay == nil && next != campaign.PeriodCampaign {
+		c.notify(c.T("review.unavailable"), c.frameNow())
+		m.bump()
+		return m, nil
+	}
+	c.rank.kind, c.rank.failed = next, ""
+	c.derive(c.State)
+	c.notify(c.Tf("status.ranking_span", c.rankingLabel()), c.frameNow())
+	m.bump()
+	return m, m.rankFetch()
+}
+
+// rankFetch asks for the span's base when it is needed and not asked yet.
+func (m *Model) rankFetch() tea.Cmd {
+	c := m.ctx
+	if !c.rankingLoading() || m.opts.FetchDay == nil {
+		return nil
+	}
+	_, sp := c.rankingSpan()
+	day := sp.From - 1
+	if c.rank.asked == day {
+		return nil
+	}
+	c.rank.asked = day
+	fetch, run := m.opts.FetchDay, 0
+	if s := c.liveState(); s != nil {
+		run = s.Run
+	}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), reviewFetchTimeout)
+		defer cancel()
+		st, err := fetch(ctx, day, run)
+		return rankBaseMsg{Day: day, State: st, Err: err}
+	}
+}
+
+// rankBase takes a fetched base if the span still needs it.
+func (m *Model) rankBase(msg rankBaseMsg) {
+	c := m.ctx
+	if c.rank.asked == msg.Day {
+		c.rank.asked = 0 // a later need asks again
+	}
+	if msg.Err != nil || msg.State == nil {
+		if msg.Err != nil {
+			c.rank.failed = msg.Err.Error()
+			c.notify(Sanitize(c.rank.failed), c.frameNow())
+		}
+		m.bump()
+		return
+	}
+	c.rank.base, c.rank.baseDay, c.rank.failed = msg.State, msg.Day, ""
+	c.derive(c.State)
+	m.bump()
+}
+
+// rankingLabel says which span the ranking shows, with its dates.
+func (c *Context) rankingLabel() string {
+	kind, sp := c.rankingSpan()
+	from, to := c.dayDate(sp.From).Format("01-02"), c.dayDate(sp.To).Format("01-02")
+	switch kind {
+	case campaign.PeriodDay:
+		return c.Tf("ranking.span.day", from)
+	case campaign.PeriodWeek:
+		return c.Tf("ranking.span.week", from, to)
+	case campaign.PeriodHalfMonth:
+		return c.Tf("ranking.span.half-month", from, to)
+	}
+	return c.T("ranking.span.campaign")
+}
