@@ -23,10 +23,6 @@ import (
 // Websocket timing. A board on a bad county link may stall for seconds; a
 // dead one must be noticed well before an operator would.
 const (
-	// writeWait is how long a board may take no bytes at all before it is
-	// dropped (write_stalled). A board that keeps reading, however slowly,
-	// is not dropped for time; its bounded queue decides (4001).
-	writeWait = 10 * time.Second
 	// writeSlice is how often a blocked write looks up from the socket, to
 	// see whether the board is being closed meanwhile.
 	writeSlice   = 100 * time.Millisecond
@@ -286,7 +282,7 @@ var errAbandoned = errors.New("connection abandoned")
 // writer goroutine; it returns whether everything went out.
 //
 // With wait true it writes everything, for as long as the board keeps
-// taking bytes. A board that takes none for writeWait, or a write error,
+// taking bytes. A board that takes none for WriteTimeout, or a write error,
 // abandons the connection: it is closed without another byte, so a board
 // never reads half a frame followed by anything else. While the board is
 // being closed it stops at the first frame boundary; frames not started
@@ -348,13 +344,13 @@ func (s *subscriber) sendNow(items []item) bool {
 }
 
 // sendSliced writes to a plain TCP socket in deadline slices, and drops a
-// board only after writeWait without progress. At each frame boundary it
+// board only after WriteTimeout without progress. At each frame boundary it
 // stops if a close was decided meanwhile (frames not started are not worth
 // waiting for), and puts in the pings and pongs that fell due, so a board
 // working through a backlog still sees the hub's pings in time.
 func (s *subscriber) sendSliced(items []item) bool {
 	bufs := make(net.Buffers, 0, len(items))
-	stallAt := time.Now().Add(writeWait)
+	stallAt := time.Now().Add(s.h.opts.WriteTimeout)
 	i := 0 // items[i] is the first not fully written
 	for i < len(items) {
 		if it := items[i]; it.off == 0 && !it.f.control && !it.f.closing {
@@ -384,7 +380,7 @@ func (s *subscriber) sendSliced(items []item) bool {
 		pending := bufs // WriteTo consumes its receiver
 		n, err := pending.WriteTo(s.nc)
 		if n > 0 {
-			stallAt = time.Now().Add(writeWait)
+			stallAt = time.Now().Add(s.h.opts.WriteTimeout)
 		}
 		for n > 0 {
 			it := &items[i]
@@ -445,7 +441,7 @@ func (s *subscriber) takeControl() []item {
 // sendBlocking writes through TLS or gorilla's compression, whose write
 // errors are final: one deadline for the whole write.
 func (s *subscriber) sendBlocking(items []item) bool {
-	deadline := time.Now().Add(writeWait)
+	deadline := time.Now().Add(s.h.opts.WriteTimeout)
 	_ = s.nc.SetWriteDeadline(deadline)
 	for i := range items {
 		it := &items[i]
@@ -498,7 +494,7 @@ func (s *subscriber) abandon(reason string, err error) {
 	gone := errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)
 	switch {
 	case reason == dropWriteStalled:
-		s.drop(reason, "it took no bytes for the write timeout", "waited", writeWait, "err", err)
+		s.drop(reason, "it took no bytes for the write timeout", "waited", s.h.opts.WriteTimeout, "err", err)
 	case !gone: // a board that went away was not dropped
 		s.drop(reason, "writing to it failed", "err", err)
 	}
@@ -530,19 +526,17 @@ func (s *subscriber) closeNow(code int, reason string, temp bool) {
 	}
 }
 
-// closeGrace is how long a closed board has to read up to the close and
-// answer: as long as any write may wait for a board.
-const closeGrace = writeWait
-
 // closeWrite ends the hub's side after a close frame: the board reads
 // everything up to it, then the connection ends when the board answers (or
-// after closeGrace). Closing the socket at once would reset it, and the
+// after WriteTimeout). Closing the socket at once would reset it, and the
 // kernel would throw away what the board has not read yet: the close
 // frame, or the rest of a frame before it. Caller holds wmu.
 func (s *subscriber) closeWrite() {
 	s.dead = true
 	if cw, ok := s.nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
-		_ = s.nc.SetReadDeadline(time.Now().Add(closeGrace))
+		// A closed board has as long to read up to the close and answer as
+		// any write may wait for it.
+		_ = s.nc.SetReadDeadline(time.Now().Add(s.h.opts.WriteTimeout))
 		return
 	}
 	_ = s.nc.Close()

@@ -42,6 +42,7 @@ const (
 	DefaultMaxHistory      = 200_000
 	DefaultHeartbeat       = 2 * time.Second
 	DefaultPingInterval    = 10 * time.Second
+	DefaultWriteTimeout    = 10 * time.Second
 	DefaultBatchLinger     = 10 * time.Millisecond
 	DefaultMaxAge          = 400 * 24 * time.Hour // a campaign plus the same period next year (同比)
 	DefaultMaxBytesFile    = 16 << 30
@@ -125,6 +126,11 @@ type Options struct {
 	// PongWait is how long a board may answer nothing before it is
 	// dropped (default three ping intervals).
 	PongWait time.Duration
+	// WriteTimeout is how long a board may take no bytes at all before it
+	// is dropped (write_stalled; default 10s). A board that keeps reading,
+	// however slowly, is not dropped for time: its bounded queue decides
+	// (4001).
+	WriteTimeout time.Duration
 	// BatchLinger is how long the fold at least waits for more events
 	// before sending a batch while boards are connected (default 10ms):
 	// fewer, larger frames cost every board fewer writes, for at most this
@@ -343,6 +349,9 @@ func setDefaults(o *Options) {
 	}
 	if o.PingInterval == 0 {
 		o.PingInterval = DefaultPingInterval
+	}
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = DefaultWriteTimeout
 	}
 	if o.PongWait == 0 {
 		o.PongWait = 3 * o.PingInterval
