@@ -274,3 +274,34 @@ func commas(n uint64) string {
 	}
 	return s
 }
+
+// TestReviewDayOfAt: --at takes a date or a date-time, in the campaign's
+// zone unless it names its own, and refuses what is not a campaign day.
+func TestReviewDayOfAt(t *testing.T) {
+	cfg, err := loadCampaign("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		at   string
+		day  int
+		fail string
+	}{
+		{"2023-08-12", 49, ""},
+		{"2023-06-25", 1, ""},
+		{"2023-08-12T18:30", 49, ""},
+		{"2023-08-12 23:59:59", 49, ""},
+		{"2023-08-12T23:30:00Z", 50, ""}, // 07:30 on the 13th in Zhoukou
+		{"12 August", 0, "not a date"},
+		{"2024-01-01", 0, "outside the campaign"},
+		{"2023-06-24", 0, "outside the campaign"},
+	} {
+		day, err := reviewDay(cfg, tc.at)
+		switch {
+		case tc.fail != "" && (err == nil || !strings.Contains(err.Error(), tc.fail)):
+			t.Errorf("--at %q: %v, want an error saying %q", tc.at, err, tc.fail)
+		case tc.fail == "" && (err != nil || day != tc.day):
+			t.Errorf("--at %q: day %d %v, want %d", tc.at, day, err, tc.day)
+		}
+	}
+}

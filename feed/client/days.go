@@ -126,6 +126,12 @@ func (d *Days) forget(day int, e *dayEntry) {
 	defer d.mu.Unlock()
 	if d.byDay[day] == e {
 		delete(d.byDay, day)
+		for i, x := range d.recent {
+			if x == day {
+				d.recent = append(d.recent[:i], d.recent[i+1:]...)
+				break
+			}
+		}
 	}
 }
 
