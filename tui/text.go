@@ -2,6 +2,7 @@ package tui
 
 import (
 	"strings"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -209,8 +210,102 @@ func itoa(n int) string {
 	return itoa(n/10) + string(rune('0'+n%10))
 }
 
-// Width is the display width of s, ANSI sequences ignored.
-func Width(s string) int { return ansi.StringWidth(s) }
+// Width is the display width of s, ANSI sequences ignored. It is the
+// board's hottest function (every line of every region is measured to be
+// fitted), so text made only of SGR styling and runes that stand alone as
+// grapheme clusters is measured rune by rune; anything else (other escape
+// sequences, controls, combining marks, emoji sequences) goes to
+// ansi.StringWidth, whose results the fast path reproduces exactly.
+func Width(s string) int {
+	if w, ok := fastWidth(s); ok {
+		return w
+	}
+	return ansi.StringWidth(s)
+}
+
+// fastWidth measures s when it holds only SGR sequences and runes whose
+// width runeWidth knows; ok is false otherwise.
+func fastWidth(s string) (w int, ok bool) {
+	for i := 0; i < len(s); {
+		b := s[i]
+		switch {
+		case b == 0x1b:
+			// ESC [ params m: the styling the board writes.
+			j := i + 1
+			if j >= len(s) || s[j] != '[' {
+				return 0, false
+			}
+			j++
+			for j < len(s) && s[j] >= 0x30 && s[j] <= 0x3f {
+				j++
+			}
+			if j >= len(s) || s[j] != 'm' {
+				return 0, false
+			}
+			i = j + 1
+		case b >= 0x20 && b < 0x7f:
+			w++
+			i++
+		case b < 0x80:
+			return 0, false // a control character
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			rw := runeWidth(r)
+			if rw == 0 {
+				return 0, false
+			}
+			w += rw
+			i += size
+		}
+	}
+	return w, true
+}
+
+// standalone caches, per BMP rune, its width when the rune is a grapheme
+// cluster of its own next to any such rune: 0 not yet known, 1 or 2 the
+// width, 3 not standalone (it joins its neighbours, or is zero or
+// ambiguous in width). Atomic, since SSH sessions render concurrently.
+var standalone [1 << 16]atomic.Uint32
+
+// runeWidth is r's width when r always forms a grapheme cluster of its
+// own beside printable ASCII and other such runes, else 0.
+func runeWidth(r rune) int {
+	if r < 0 || r >= 1<<16 {
+		return 0
+	}
+	v := standalone[r].Load()
+	if v == 0 {
+		v = probeStandalone(r)
+		standalone[r].Store(v)
+	}
+	if v == 3 {
+		return 0
+	}
+	return int(v)
+}
+
+// probeStandalone asks ansi's grapheme segmentation about r: r must be
+// one cluster of width 1 or 2, break from a letter on either side (no
+// Extend, SpacingMark, ZWJ or Prepend) and from itself (no regional
+// indicator or Hangul jamo run). Those are every rule of UAX #29 that
+// joins two runes without a control, so between runes that pass there is
+// always a break, and widths add up.
+func probeStandalone(r rune) uint32 {
+	if r == utf8.RuneError || (r >= 0xd800 && r <= 0xdfff) {
+		return 3
+	}
+	s := string(r)
+	cl, w := ansi.FirstGraphemeCluster(s, ansi.GraphemeWidth)
+	if cl != s || w < 1 || w > 2 {
+		return 3
+	}
+	for _, pair := range [][2]string{{"a", s}, {s, "a"}, {s, s}} {
+		if cl, _ := ansi.FirstGraphemeCluster(pair[0]+pair[1], ansi.GraphemeWidth); cl != pair[0] {
+			return 3
+		}
+	}
+	return uint32(w)
+}
 
 // Fit truncates s (which may hold ANSI styling) to w columns with an
 // ellipsis, never splitting a wide character, and pads it with spaces to
@@ -219,10 +314,10 @@ func Fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	sw := ansi.StringWidth(s)
+	sw := Width(s)
 	if sw > w {
 		s = ansi.Truncate(s, w, Ellipsis)
-		sw = ansi.StringWidth(s)
+		sw = Width(s)
 		if strings.IndexByte(s, 0x1b) >= 0 {
 			s += reset // a cut may leave a style open; it must not leak into the padding or the next column
 		}
@@ -238,7 +333,7 @@ func Trunc(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	if ansi.StringWidth(s) <= w {
+	if Width(s) <= w {
 		return s
 	}
 	return ansi.Truncate(s, w, Ellipsis)
@@ -246,7 +341,7 @@ func Trunc(s string, w int) string {
 
 // PadLeft right-aligns s in w columns (truncating if needed).
 func PadLeft(s string, w int) string {
-	sw := ansi.StringWidth(s)
+	sw := Width(s)
 	if sw > w {
 		return Trunc(s, w)
 	}

@@ -204,3 +204,55 @@ func fmt4(name string, sz [2]int) string {
 }
 
 var _ = tea.Quit
+
+// TestWidthFastPath: Width's rune-by-rune path gives ansi.StringWidth's
+// answer for every BMP rune it accepts, beside ASCII, CJK, braille and
+// styling and beside itself; text it does not accept (controls, other
+// escape sequences, combining marks, emoji sequences) gets the same
+// answer too; and so does every line of every golden board.
+func TestWidthFastPath(t *testing.T) {
+	accepted := 0
+	for r := rune(0x80); r < 1<<16; r++ {
+		if runeWidth(r) == 0 {
+			continue
+		}
+		accepted++
+		s := string(r)
+		for _, probe := range []string{s, "a" + s + "b", "中" + s + s + "⣿", "\x1b[1m" + s + "\x1b[m" + s, s + "、" + s} {
+			if got, want := Width(probe), ansi.StringWidth(probe); got != want {
+				t.Fatalf("U+%04X in %q: Width %d, ansi.StringWidth %d", r, probe, got, want)
+			}
+		}
+	}
+	if accepted < 20000 {
+		t.Errorf("the fast path accepts only %d BMP runes: CJK and braille should be among them", accepted)
+	}
+	for _, r := range []rune{'中', '⣿', '⋯', '▾', '¥'} {
+		if runeWidth(r) == 0 {
+			t.Errorf("U+%04X (%c) should take the fast path", r, r)
+		}
+	}
+	for _, s := range []string{
+		"e\u0301", "\u0915\u093f", "👍🏽", "👨\u200d👩\u200d👧", "🇨🇳", "☺\ufe0f", "\u1100\u1161\u11a8",
+		"a\tb", "x\x1b]8;;http://x\x07link\x1b]8;;\x07", "\x1b[2J", "\x1b[1", "\x1b", "\xff\xfe", "\u0600a", "a\u200db",
+	} {
+		if got, want := Width(s), ansi.StringWidth(s); got != want {
+			t.Errorf("%q: Width %d, ansi.StringWidth %d", s, got, want)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.golden"))
+	if len(files) == 0 {
+		t.Fatal("no golden boards to measure")
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range strings.Split(string(b), "\n") {
+			if got, want := Width(l), ansi.StringWidth(l); got != want {
+				t.Errorf("%s line %d: Width %d, ansi.StringWidth %d", f, i, got, want)
+			}
+		}
+	}
+}
