@@ -152,9 +152,13 @@ func TestClientFollowsTheHub(t *testing.T) {
 	}
 	// Heartbeats keep LastData fresh on a quiet feed.
 	before := conn.LastData
-	time.Sleep(200 * time.Millisecond)
-	if _, _, conn, _ = w.snapshot(); !conn.LastData.After(before) || conn.HubSeq != 500 {
-		t.Fatalf("no heartbeat: LastData %v -> %v, HubSeq %d", before, conn.LastData, conn.HubSeq)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, _, conn, _ = w.snapshot(); conn.LastData.After(before) && conn.HubSeq == 500 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no heartbeat: LastData %v -> %v, HubSeq %d", before, conn.LastData, conn.HubSeq)
+		}
 	}
 	cancel()
 	<-w.done
@@ -189,9 +193,14 @@ func TestClientReconnectsAfterHubRestart(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	w := watch(t, ctx, client.Options{URL: "ws://" + addr, Token: hubtest.ReadToken, Campaign: cfg, MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
-	time.Sleep(150 * time.Millisecond)
-	if _, _, conn, _ := w.snapshot(); conn.Status != client.Reconnecting || conn.NextAttempt.IsZero() || conn.Err == nil {
-		t.Fatalf("with no hub: %+v, want reconnecting with a next attempt", conn)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		_, _, conn, _ := w.snapshot()
+		if conn.Status == client.Reconnecting && !conn.NextAttempt.IsZero() && conn.Err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("with no hub: %+v, want reconnecting with a next attempt", conn)
+		}
 	}
 	h1 := serveOn(t, addr, cfg)
 	hubtest.Post(t, "http://"+addr, hubtest.Events(cfg, "one", 0, 50))

@@ -142,11 +142,24 @@ func TestRecordLiveOnlyStartsAtTheHead(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	out := filepath.Join(t.TempDir(), "live.jsonl")
+	// Post the rest once the recorder is live at the head: posted earlier,
+	// the events would be part of the head it starts from.
+	live := make(chan struct{})
+	var once sync.Once
 	go func() {
-		time.Sleep(300 * time.Millisecond)
+		<-live
 		hubtest.Post(t, s.URL, src[60:])
 	}()
-	if _, err := recordUntil(t, s, out, 100, func(o *Options) { o.LiveOnly = true }); err != nil {
+	if _, err := recordUntil(t, s, out, 100, func(o *Options) {
+		o.LiveOnly = true
+		progress := o.Progress
+		o.Progress = func(st Stats) {
+			if st.Conn.Status == client.Live {
+				once.Do(func() { close(live) })
+			}
+			progress(st)
+		}
+	}); err != nil {
 		t.Fatal(err)
 	}
 	evs := readFile(t, out)
