@@ -12,6 +12,12 @@ import (
 // renderHazard: rectified against found per unit type as progress bars,
 // disputes and their resolution rate, schools, days without an accident.
 func renderHazard(c *Context, w, h int) []string {
+	if w < 96 {
+		// A tall one-column panel (the wall's) adds the districts' work
+		// and more daily series where it has the lines.
+		return stackFilled(c, w, h, func(cw int) []section { return hazardSections(c, cw) },
+			func(cw int) []section { return hazardExtras(c, cw) })
+	}
 	out := stack(c, w, h, func(cw int) []section { return hazardSections(c, cw) })
 	// A tall panel (the wall's) adds the districts' hazard work where it
 	// has the lines for all of them, rather than leaving them empty.
@@ -21,6 +27,41 @@ func renderHazard(c *Context, w, h int) []string {
 		})
 	}
 	return out
+}
+
+// hazardExtras are the sections a tall one-column hazard panel adds, in
+// order while they fit: the districts' inspections and disputes, their
+// hazards rectified of found by unit type, their work today, and daily
+// series of disputes found and resolved.
+func hazardExtras(c *Context, cw int) []section {
+	var units, today, todayShort []string
+	if c.State != nil {
+		var cols []districtColumn
+		for _, u := range feed.UnitTypes {
+			cols = append(cols, districtColumn{c.label("unit.", u), func(id string) string {
+				dc := c.State.Districts[id]
+				return fmtInt(dc.Rectified[u]) + "/" + fmtInt(dc.Found[u])
+			}})
+		}
+		units = districtTable(c, cw, 1, len(cols), cols) // every unit type, or none
+		todayOf := func(pick func(campaign.DayCounts) int64) func(string) string {
+			return func(id string) string { return fmtInt(pick(c.State.TodayIn(id))) }
+		}
+		todayCols := []districtColumn{
+			{c.T("hazard.col_today_rectified"), todayOf(func(d campaign.DayCounts) int64 { return d.Rectified })},
+			{c.T("hazard.col_today_disputes"), todayOf(func(d campaign.DayCounts) int64 { return d.DisputesFound })},
+			{c.T("hazard.col_today_resolved"), todayOf(func(d campaign.DayCounts) int64 { return d.DisputesResolved })},
+		}
+		today, todayShort = districtTable(c, cw, 1, len(todayCols), todayCols), districtTable(c, cw, 2, len(todayCols), todayCols)
+	}
+	found := labelled(c, "trend.disputes_found", spark(c.St, c.daySeries(func(d campaign.DayCounts) int64 { return d.DisputesFound }), min(cw-10, 98)))
+	resolved := labelled(c, "trend.disputes", spark(c.St, c.daySeries(func(d campaign.DayCounts) int64 { return d.DisputesResolved }), min(cw-10, 98)))
+	return []section{
+		{title: c.T("hazard.by_district"), lines: hazardDistricts(c)},
+		{title: c.T("hazard.units_by_district"), lines: units},
+		{title: c.T("hazard.today_by_district"), lines: today, short: todayShort},
+		{lines: []string{found, resolved}, short: []string{resolved}},
+	}
 }
 
 // hazardDistricts is one line per district: inspections, hazards

@@ -318,3 +318,127 @@ func labelCap(c *Context) int {
 	}
 	return 8
 }
+
+// stackFilled is stack for a tall one-column panel (the wall's): after
+// the sections build makes, it adds the sections extra makes, in order,
+// each in its full form if it fits in the lines left, else in its smaller
+// form, else not at all, so the panel's lines are used rather than left
+// blank. An extra wider than the column is left out. Panels of two
+// columns (w >= 96) are stacked as they are.
+func stackFilled(c *Context, w, h int, build, extra func(cw int) []section) []string {
+	if w >= 96 {
+		return stack(c, w, h, build)
+	}
+	secs := build(w)
+	height := func(s section, lines []string) int {
+		n := len(lines)
+		if s.title != "" {
+			n++
+		}
+		return n
+	}
+	fitsWidth := func(lines []string) bool {
+		for _, l := range lines {
+			if Width(l) > w {
+				return false
+			}
+		}
+		return true
+	}
+	used := -1 // no blank line before the first section
+	for _, s := range secs {
+		used += 1 + height(s, s.lines)
+	}
+	if used <= h {
+		for _, s := range extra(w) {
+			switch {
+			case len(s.lines) == 0:
+			case used+1+height(s, s.lines) <= h && fitsWidth(s.lines):
+				used += 1 + height(s, s.lines)
+				secs = append(secs, section{title: s.title, lines: s.lines})
+			case s.short != nil && used+1+height(s, s.short) <= h && fitsWidth(s.short):
+				used += 1 + height(s, s.short)
+				secs = append(secs, section{title: s.title, lines: s.short})
+			}
+		}
+	}
+	return stack(c, w, h, func(int) []section { return secs })
+}
+
+// districtColumn is one figure of a per-district table: its heading and
+// its value for a district.
+type districtColumn struct {
+	head  string
+	value func(id string) string
+}
+
+// districtTable is a table of the districts: a dim heading line, then
+// perLine districts to a line, with as many of cols, in order, as fit in
+// w. Nil when the board shows one district only, or fewer than minCols
+// columns fit.
+func districtTable(c *Context, w, perLine, minCols int, cols []districtColumn) []string {
+	if c.State == nil || c.D.Filtered {
+		return nil
+	}
+	var ids []string
+	nameW := 0
+	for _, d := range c.Cfg.Districts {
+		if c.State.Districts[d.ID] == nil {
+			continue
+		}
+		ids = append(ids, d.ID)
+		nameW = max(nameW, Width(c.districtName(d.ID)))
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	cells := make([][]string, len(ids))
+	var widths []int
+	blockW := nameW
+	for _, col := range cols {
+		cw := Width(col.head)
+		vals := make([]string, len(ids))
+		for i, id := range ids {
+			vals[i] = col.value(id)
+			cw = max(cw, Width(vals[i]))
+		}
+		if perLine*(blockW+2+cw)+3*(perLine-1) > w {
+			break
+		}
+		blockW += 2 + cw
+		widths = append(widths, cw)
+		for i := range ids {
+			cells[i] = append(cells[i], vals[i])
+		}
+	}
+	if len(widths) == 0 || len(widths) < minCols {
+		return nil
+	}
+	row := func(name string, vals []string) string {
+		var b strings.Builder
+		b.WriteString(Fit(name, nameW))
+		for j, v := range vals {
+			b.WriteString("  " + PadLeft(v, widths[j]))
+		}
+		return b.String()
+	}
+	heads := make([]string, len(widths))
+	for j := range widths {
+		heads[j] = cols[j].head
+	}
+	head := row("", heads)
+	var out []string
+	var line []string
+	for i, id := range ids {
+		line = append(line, row(c.districtName(id), cells[i]))
+		if len(line) == perLine || i == len(ids)-1 {
+			out = append(out, strings.Join(line, "   "))
+			line = nil
+		}
+	}
+	heads = nil
+	for range min(perLine, len(ids)) {
+		heads = append(heads, head)
+	}
+	return append([]string{c.St.Dim.R(strings.Join(heads, "   "))}, out...)
+}
