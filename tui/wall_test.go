@@ -22,7 +22,7 @@ const maxBlankTail = 2
 // panels use their lines down to the bottom (at most maxBlankTail blank
 // lines; the strike panel once its list of recent closures is full),
 // and that what fills the patrol panel is the districts' own
-// figures from the fold.
+// figures from the fold; and that the grid heat shows once.
 func TestWallFilled(t *testing.T) {
 	cfg, snaps := recordingStates(t)
 	for _, lang := range Langs {
@@ -61,6 +61,16 @@ func TestWallFilled(t *testing.T) {
 					}
 					if len(seen) != 3 {
 						t.Fatalf("the wall layout places %v, want strike, patrol and hazard", seen)
+					}
+					if i == len(snaps)-1 {
+						// No region twice: the grid heat is the patrol
+						// panel's, on every page of the rotator.
+						for page := range max(len(m.ctx.Rot.pages), 1) {
+							if n := strings.Count(plain(m), T(lang, "patrol.grid")); n != 1 {
+								t.Errorf("rotator page %d: %q shows %d times", page, T(lang, "patrol.grid"), n)
+							}
+							m = press(m, "right")
+						}
 					}
 				}
 			})
