@@ -176,8 +176,9 @@ func renderBanner(c *Context, w int) string {
 		parts = append(parts, c.T("failed"))
 	}
 	var optional []string
-	if c.State != nil && !c.State.LastAt.IsZero() {
-		optional = append(optional, c.Tf("banner.as_of", c.State.LastAt.In(c.Cfg.Location()).Format("01-02 15:04:05")))
+	if s := c.liveState(); s != nil && !s.LastAt.IsZero() {
+		// The feed's age, in review too: the banner is about the live data.
+		optional = append(optional, c.Tf("banner.as_of", s.LastAt.In(c.Cfg.Location()).Format("01-02 15:04:05")))
 	}
 	if r := c.reasonText(); r != "" {
 		optional = append(optional, r)

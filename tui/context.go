@@ -169,12 +169,13 @@ type pendingCheck struct {
 // once that state has reached the seq the check waits for. It is pure
 // arithmetic on the state on screen: no I/O in Update.
 func (c *Context) runCheck() {
-	if c.check == nil || c.State == nil || c.State.Seq < c.check.want {
+	s := c.liveState() // in review too: the check is of the feed, not the day shown
+	if c.check == nil || s == nil || s.Seq < c.check.want {
 		return
 	}
 	d := &c.DemoInfo
-	d.CheckedSeq, d.Mismatches = c.State.Seq, nil
-	for _, m := range campaign.CheckFacts(campaign.Figures(c.Cfg, c.State), c.check.facts) {
+	d.CheckedSeq, d.Mismatches = s.Seq, nil
+	for _, m := range campaign.CheckFacts(campaign.Figures(c.Cfg, s), c.check.facts) {
 		d.Mismatches = append(d.Mismatches, m.String())
 	}
 	d.CheckOK = len(d.Mismatches) == 0
@@ -187,8 +188,8 @@ func (c *Context) checkTimedOut(now time.Time) bool {
 		return false
 	}
 	var at uint64
-	if c.State != nil {
-		at = c.State.Seq
+	if s := c.liveState(); s != nil {
+		at = s.Seq
 	}
 	c.DemoInfo.Mismatches = []string{c.Tf("status.check_missing", fmtInt(int64(c.check.want)), fmtInt(int64(at)))}
 	c.DemoInfo.CheckOK = false

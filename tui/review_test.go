@@ -227,3 +227,25 @@ func TestReviewWithoutHub(t *testing.T) {
 	}
 	has(t, m, "no review on this board")
 }
+
+// TestReviewKeepsTheDemoCheck: the end-of-demo check is of the feed, so a
+// board in review when the replay ends checks the live state, not the day
+// it shows.
+func TestReviewKeepsTheDemoCheck(t *testing.T) {
+	cfg, ends := reviewDays(t)
+	live := ends[cfg.Days()]
+	m := New(cfg, Options{Lang: "en", Theme: "dark", Layout: "standard", Demo: true, Now: func() time.Time { return fixedNow }, Coalesce: -1,
+		FetchDay: func(_ context.Context, day, _ int) (*campaign.State, error) { return ends[day], nil }})
+	m = send(m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	m = send(m, StateMsg{State: live})
+	m = pressKey(t, m, "{")
+	solved := campaign.Figures(cfg, live)["strike.theft_cases_solved"]
+	facts, err := campaign.ParseFacts("test", []byte(fmt.Sprintf(`{"figures":[{"id":"strike.theft_cases_solved","kind":"exact","value":%v}]}`, solved.Value)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = send(m, DemoMsg{Speed: 1000, Done: true, Facts: facts, CheckSeq: live.Seq})
+	if !m.ctx.DemoInfo.CheckOK || m.ctx.DemoInfo.CheckedSeq != live.Seq {
+		t.Fatalf("check in review: ok %v at seq %d (%v), want ok at the live seq %d", m.ctx.DemoInfo.CheckOK, m.ctx.DemoInfo.CheckedSeq, m.ctx.DemoInfo.Mismatches, live.Seq)
+	}
+}
