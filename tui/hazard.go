@@ -67,47 +67,23 @@ func hazardExtras(c *Context, cw int) []section {
 // hazardDistricts is one line per district: inspections, hazards
 // rectified and disputes resolved of found, with the resolution rate.
 func hazardDistricts(c *Context) []string {
-	if c.State == nil || c.D.Filtered {
+	if c.State == nil {
 		return nil
 	}
-	nw := 0
-	for _, d := range c.Cfg.Districts {
-		nw = max(nw, Width(c.districtName(d.ID)))
+	of := func(id string) *campaign.Counters { return c.State.Districts[id] }
+	measure := func(name string) func(string) string {
+		return func(id string) string { return fmtInt(int64(campaign.DistrictMeasure(of(id), name))) }
 	}
-	rows := [][]string{{"", c.T("hazard.col_inspections"), c.T("hazard.col_rectified"), c.T("hazard.col_disputes"), c.T("hazard.col_rate")}}
-	for _, d := range c.Cfg.Districts {
-		dc := c.State.Districts[d.ID]
-		if dc == nil {
-			continue
-		}
-		var insp, fixed int64
-		for _, v := range dc.Inspections {
-			insp += v
-		}
-		for _, v := range dc.Rectified {
-			fixed += v
-		}
-		rows = append(rows, []string{c.districtName(d.ID), fmtInt(insp), fmtInt(fixed),
-			fmtInt(dc.DisputesResolved) + "/" + fmtInt(dc.DisputesFound), fmtPct(campaign.Rate(dc.DisputesResolved, dc.DisputesFound))})
-	}
-	widths := make([]int, 5)
-	for _, r := range rows {
-		for i, cell := range r {
-			widths[i] = max(widths[i], Width(cell))
-		}
-	}
-	out := make([]string, len(rows))
-	for i, r := range rows {
-		line := Fit(r[0], widths[0])
-		for j := 1; j < len(r); j++ {
-			line += "  " + PadLeft(r[j], widths[j])
-		}
-		if i == 0 {
-			line = c.St.Dim.R(line)
-		}
-		out[i] = line
-	}
-	return out
+	return districtTable(c, 1<<16, 1, 4, []districtColumn{
+		{c.T("hazard.col_inspections"), measure("inspections")},
+		{c.T("hazard.col_rectified"), measure("hazards_rectified")},
+		{c.T("hazard.col_disputes"), func(id string) string {
+			return fmtInt(of(id).DisputesResolved) + "/" + fmtInt(of(id).DisputesFound)
+		}},
+		{c.T("hazard.col_rate"), func(id string) string {
+			return fmtPct(campaign.Rate(of(id).DisputesResolved, of(id).DisputesFound))
+		}},
+	})
 }
 
 // hazardSections builds the page for columns cw wide.
