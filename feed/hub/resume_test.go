@@ -65,7 +65,8 @@ func BenchmarkLogResume200k(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	cpuStart := processCPU(b)
-	for range b.N {
+	for i := range b.N {
+		iterStart, iterCPU := time.Now(), processCPU(b)
 		conn, _, err := websocket.DefaultDialer.Dial(s.WS, hdr)
 		if err != nil {
 			b.Fatal(err)
@@ -95,6 +96,7 @@ func BenchmarkLogResume200k(b *testing.B) {
 			}
 		}
 		conn.Close()
+		b.Logf("resume %d: %v, %v CPU", i+1, time.Since(iterStart).Round(time.Millisecond), (processCPU(b) - iterCPU).Round(time.Millisecond))
 	}
 	b.ReportMetric(float64(total*b.N)/time.Since(start).Seconds(), "events/s")
 	b.ReportMetric(time.Since(start).Seconds()/float64(b.N), "s/resume")

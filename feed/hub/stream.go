@@ -461,8 +461,15 @@ const (
 func (h *Hub) readLog(done <-chan struct{}, from, to uint64, each func([]json.RawMessage) error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), logReadWait)
 	defer cancel()
+	var filter []string
+	if subjects := h.stream.CachedInfo().Config.Subjects; len(subjects) != 1 || subjects[0] != h.opts.Subject {
+		// A filtered consumer costs the server a scan of the stream
+		// each time it is made (on every Fetch of an ordered consumer):
+		// filter only when the stream holds other subjects too.
+		filter = []string{h.opts.Subject}
+	}
 	cons, err := h.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects:    []string{h.opts.Subject},
+		FilterSubjects:    filter,
 		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:       from,
 		InactiveThreshold: 30 * time.Second, // the server forgets it soon if we cannot delete it
@@ -470,7 +477,15 @@ func (h *Hub) readLog(done <-chan struct{}, from, to uint64, each func([]json.Ra
 	if err != nil {
 		return fmt.Errorf("cannot read the log from seq %d: %w", from, err)
 	}
+	// One pull subscription for the whole range: making a consumer costs
+	// the server a count of the messages after the start, so an ordered
+	// consumer's Fetch, which makes one per call, would pay it per batch.
+	msgs, err := cons.Messages(jetstream.PullMaxMessages(int(min(to-from+1, logFetch))))
+	if err != nil {
+		return fmt.Errorf("cannot read the log from seq %d: %w", from, err)
+	}
 	defer func() {
+		msgs.Stop()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		if info := cons.CachedInfo(); info != nil {
@@ -478,47 +493,35 @@ func (h *Hub) readLog(done <-chan struct{}, from, to uint64, each func([]json.Ra
 		}
 	}()
 	batch := make([]json.RawMessage, 0, maxBatchEvents)
-	next := from
-	for next <= to {
+	for next := from; next <= to; {
 		select {
 		case <-done:
 			return errAbandoned
 		default:
 		}
-		fetched, err := cons.Fetch(int(min(to-next+1, logFetch)), jetstream.FetchMaxWait(logReadWait))
+		msg, err := msgs.Next(jetstream.NextMaxWait(logReadWait))
 		if err != nil {
 			return fmt.Errorf("reading the log at seq %d: %w", next, err)
 		}
-		got := 0
-		for msg := range fetched.Messages() {
-			got++
-			md, err := msg.Metadata()
-			if err != nil {
-				return fmt.Errorf("reading the log at seq %d: %w", next, err)
-			}
-			seq := md.Sequence.Stream
-			if seq > next && h.logStartsAfter(next) {
-				// Retention dropped events the board has not seen.
-				return errResync
-			}
-			if seq > to {
-				next = seq
-				break
-			}
-			batch = append(batch, storedEventJSON(msg.Data(), seq))
-			next = seq + 1
-			if len(batch) == maxBatchEvents {
-				if err := each(batch); err != nil {
-					return err
-				}
-				batch = batch[:0]
-			}
-		}
-		if err := fetched.Error(); err != nil {
+		md, err := msg.Metadata()
+		if err != nil {
 			return fmt.Errorf("reading the log at seq %d: %w", next, err)
 		}
-		if got == 0 {
-			return fmt.Errorf("reading the log at seq %d: nothing came within %v", next, logReadWait)
+		seq := md.Sequence.Stream
+		if seq > next && h.logStartsAfter(next) {
+			// Retention dropped events the board has not seen.
+			return errResync
+		}
+		if seq > to {
+			break
+		}
+		batch = append(batch, storedEventJSON(msg.Data(), seq))
+		next = seq + 1
+		if len(batch) == maxBatchEvents {
+			if err := each(batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
 		}
 	}
 	if len(batch) > 0 {
