@@ -327,10 +327,13 @@ func (s *subscriber) sendNow(items []item) bool {
 				items = items[i:]
 			}
 			// Frames not started go back to the front of the queue (the
-			// fan-out only sends directly when the queue is empty).
+			// fan-out only sends directly when the queue is empty). They
+			// are copied: items may be the fan-out's s.one, which deliver
+			// clears as soon as this returns, and append onto it would
+			// keep that array when nothing else is queued.
 			if len(items) > 0 {
 				s.mu.Lock()
-				s.queue = append(items, s.queue...)
+				s.queue = slices.Concat(items, s.queue)
 				for _, q := range items {
 					s.queued += q.size
 				}

@@ -136,7 +136,7 @@ func TestTenThousandIdleConnections(t *testing.T) {
 	}
 	t.Logf("limit %s: %d answered 404 and idle, %d answered 503; hub RSS %d KiB before, %d KiB with %d connections open",
 		limitText, answered[404], answered[503], before, during, conns)
-	if grown := during - before; grown > 200<<10 {
+	if grown := during - before; grown > 200<<10 && !raceDetector {
 		t.Fatalf("hub RSS grew by %d KiB with %d idle connections", grown, conns)
 	}
 	if answered[503] == 0 {

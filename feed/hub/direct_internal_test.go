@@ -1,0 +1,135 @@
+//go:build unix
+
+package hub
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// TestDirectWriteToFullSocketKeepsTheFrame: when the fan-out's direct
+// write finds a live board's socket full at a frame boundary (it takes
+// no byte), the frame goes to the queue intact, and the writer later
+// sends it, then what was queued after it, in order. The queued frame
+// once shared the fan-out's one-item buffer, which deliver clears after
+// each write: the writer then found an item without a frame and
+// panicked in sendSliced.
+func TestDirectWriteToFullSocketKeepsTheFrame(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			close(accepted)
+			return
+		}
+		accepted <- c
+	}()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	peer, ok := <-accepted
+	if !ok {
+		t.Fatal("accept failed")
+	}
+	defer peer.Close()
+	_ = conn.(*net.TCPConn).SetWriteBuffer(4096)
+	_ = peer.(*net.TCPConn).SetReadBuffer(4096)
+
+	h := &Hub{opts: Options{WriteTimeout: 10 * time.Second, PingInterval: time.Hour}, log: slog.New(slog.DiscardHandler)}
+	h.m = newMetrics(h)
+	s := &subscriber{
+		h: h, nc: conn, raw: rawConn(conn), limit: 1 << 20, live: true,
+		notify: make(chan struct{}, 1), nextPing: time.Now().Add(time.Hour),
+	}
+	if s.raw == nil {
+		t.Skip("no raw socket for direct writes on this platform")
+	}
+
+	// Fill the socket until it takes nothing more: the next frame's
+	// first byte finds it full.
+	var filled bytes.Buffer
+	chunk := bytes.Repeat([]byte{'x'}, 1024)
+	for {
+		n, err := writeNow(s.raw, chunk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		filled.Write(chunk[:n])
+		if filled.Len() > 64<<20 {
+			t.Fatal("the socket took 64 MiB without filling")
+		}
+	}
+
+	first := newRawFrame(websocket.TextMessage, []byte(`{"type":"heartbeat","seq":1}`))
+	second := newRawFrame(websocket.TextMessage, []byte(`{"type":"heartbeat","seq":2}`))
+	if s.deliver(item{f: first, size: first.size()}) {
+		t.Fatal("a full socket took the whole frame")
+	}
+	s.deliver(item{f: second, size: second.size()})
+	s.mu.Lock()
+	var queued []string
+	for _, it := range s.queue {
+		switch it.f {
+		case first:
+			queued = append(queued, "first")
+		case second:
+			queued = append(queued, "second")
+		case nil:
+			queued = append(queued, "no frame")
+		default:
+			queued = append(queued, "another frame")
+		}
+	}
+	s.mu.Unlock()
+	if s.hasPartial {
+		t.Fatalf("a frame was started on a socket that took no byte")
+	}
+	if want := []string{"first", "second"}; !slices.Equal(queued, want) {
+		t.Fatalf("queue after two deliveries to a full socket = %q, want %q", queued, want)
+	}
+
+	// The board reads again; the writer sends the queue.
+	want := append(append(filled.Bytes(), first.wire...), second.wire...)
+	got := make(chan []byte, 1)
+	go func() {
+		b := make([]byte, len(want))
+		_ = peer.SetReadDeadline(time.Now().Add(30 * time.Second))
+		n, _ := io.ReadFull(peer, b)
+		got <- b[:n]
+	}()
+	_, items, _, _, _ := s.take(nil)
+	s.wmu.Lock()
+	sent := s.send(items, true)
+	s.wmu.Unlock()
+	if !sent {
+		t.Fatal("the writer abandoned a board that reads")
+	}
+	b := <-got
+	if !bytes.Equal(b, want) {
+		t.Fatalf("board read %d bytes ending %q, want %d ending %q", len(b), tail(b), len(want), tail(want))
+	}
+}
+
+func tail(b []byte) []byte {
+	if len(b) > 80 {
+		return b[len(b)-80:]
+	}
+	return b
+}
