@@ -10,12 +10,14 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"sitboard/campaign"
 	"sitboard/demo"
 	"sitboard/feed"
+	"sitboard/report"
 )
 
 func init() {
@@ -31,9 +33,11 @@ func cmdSummary(args []string) int {
 	check := fs.String("check", "", "facts JSON file to compare with; exits 1 listing every figure that is off")
 	token := fs.String("token", "", "read token for --hub (or env SITBOARD_READ_TOKEN)")
 	lang := fs.String("lang", "zh", "label language: zh or en")
+	period := fs.String("period", "", "print the figures of one period instead of the campaign to date: day, week, half-month, month or campaign (docs/figures.md, \"Periods\")")
+	date := fs.String("date", "", "with --period: a date in the period, YYYY-MM-DD (default: the newest event's day)")
 	caFile := caFlag(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: sitboard summary (--hub URL | --recording FILE [--campaign FILE]) [--json] [--check FACTS.json]\n\nFolds every event with the same fold the hub and board use and prints every figure.")
+		fmt.Fprintln(fs.Output(), "Usage: sitboard summary (--hub URL | --recording FILE [--campaign FILE]) [--period P [--date D]] [--json] [--check FACTS.json]\n\nFolds every event with the same fold the hub and board use and prints every figure,\nfor the campaign to date or, with --period, for the period holding --date\n(a change figure of a period is its 环比 or 同比, as in its bulletin).")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -43,10 +47,25 @@ func cmdSummary(args []string) int {
 		fmt.Fprintln(os.Stderr, "summary: give exactly one of --hub URL or --recording FILE")
 		return 2
 	}
+	if *period == "" && *date != "" {
+		fmt.Fprintln(os.Stderr, "summary: --date needs --period (day, week, half-month, month or campaign)")
+		return 2
+	}
+	if *period != "" && !slices.Contains(campaign.PeriodKinds, *period) {
+		fmt.Fprintf(os.Stderr, "summary: --period %q: use one of %s\n", *period, strings.Join(campaign.PeriodKinds, ", "))
+		return 2
+	}
+	if *check != "" && *period != "" && *period != campaign.PeriodCampaign {
+		fmt.Fprintln(os.Stderr, "summary: --check compares the campaign's published figures: drop --period, or use --period campaign")
+		return 2
+	}
 	cfg, err := loadCampaign(*campaignFile)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "summary:", err)
 		return 2
+	}
+	if *period != "" {
+		return summaryOfPeriod(cfg, *period, *date, *recording, *hubURL, *token, *caFile, *check, *asJSON, *lang)
 	}
 	var st *campaign.State
 	if *recording != "" {
@@ -70,23 +89,81 @@ func cmdSummary(args []string) int {
 		fmt.Fprintln(os.Stderr, "summary:", err)
 		return 2
 	}
-	figs := campaign.Figures(cfg, st)
-	if *asJSON {
-		writeSummaryJSON(os.Stdout, cfg, st, figs, facts)
+	return printSummary(cfg, summaryHead{Seq: st.Seq, Events: st.Events}, campaign.Figures(cfg, st), facts, *check, *asJSON, *lang)
+}
+
+// summaryHead is what the summary says about its source, above the figures.
+type summaryHead struct {
+	Seq    uint64
+	Events int64
+	// Period, From and To are set for a period's figures.
+	Period   string
+	From, To string
+}
+
+func printSummary(cfg *campaign.Config, head summaryHead, figs map[string]campaign.Figure, facts *campaign.Facts, check string, asJSON bool, lang string) int {
+	if asJSON {
+		writeSummaryJSON(os.Stdout, cfg, head, figs, facts)
 	} else {
-		writeSummaryText(os.Stdout, cfg, st, figs, facts, *lang)
+		writeSummaryText(os.Stdout, cfg, head, figs, facts, lang)
 	}
-	if *check != "" {
+	if check != "" {
 		if bad := campaign.CheckFacts(figs, facts); len(bad) > 0 {
-			fmt.Fprintf(os.Stderr, "summary: %d of %d figures do not match %s:\n", len(bad), len(facts.Figures), *check)
+			fmt.Fprintf(os.Stderr, "summary: %d of %d figures do not match %s:\n", len(bad), len(facts.Figures), check)
 			for _, m := range bad {
 				fmt.Fprintln(os.Stderr, "  "+m.String())
 			}
 			return 1
 		}
-		fmt.Fprintf(os.Stderr, "summary: all %d figures match %s\n", len(facts.Figures), *check)
+		fmt.Fprintf(os.Stderr, "summary: all %d figures match %s\n", len(facts.Figures), check)
 	}
 	return 0
+}
+
+// summaryOfPeriod prints one period's figures: the recording is folded into
+// a History, or the hub is asked for the period's bulletin, so the figures
+// are the ones its bulletin words.
+func summaryOfPeriod(cfg *campaign.Config, period, date, recording, hubURL, token, caFile, check string, asJSON bool, lang string) int {
+	when, err := report.ParseDate(cfg, date)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "summary: --date:", err)
+		return 2
+	}
+	var b *report.Bulletin
+	if recording != "" {
+		h, err := foldHistory(cfg, recording)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "summary:", err)
+			return 1
+		}
+		if b, err = report.Build(h, report.Request{Kind: period, Date: when}); err != nil {
+			fmt.Fprintln(os.Stderr, "summary:", err)
+			return 1
+		}
+	} else {
+		tok := envOr(token, "SITBOARD_READ_TOKEN")
+		tlsCfg, err := hubTLS(caFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "summary: --ca:", err)
+			return 2
+		}
+		if b, err = fetchBulletin(hubHTTPClient(tlsCfg), hubURL, tok, period, date); err != nil {
+			fmt.Fprintln(os.Stderr, "summary:", feed.RedactError(err, tok))
+			return 1
+		}
+	}
+	facts, err := loadFacts(check)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "summary:", err)
+		return 2
+	}
+	figs := make(map[string]campaign.Figure, len(b.Figures))
+	for _, f := range b.Figures {
+		figs[f.ID] = campaign.Figure{Value: f.Value, OK: f.OK}
+	}
+	head := summaryHead{Seq: b.Seq, Events: b.Events, Period: b.Kind,
+		From: cfg.Date(b.Span.From).Format(time.DateOnly), To: cfg.Date(b.Span.To).Format(time.DateOnly)}
+	return printSummary(cfg, head, figs, facts, check, asJSON, lang)
 }
 
 func exitUsage(err error) int {
@@ -220,14 +297,17 @@ func figureDecimals(facts *campaign.Facts) map[string]int {
 
 func isPct(id string) bool { return strings.HasSuffix(id, "_pct") }
 
-func writeSummaryJSON(w io.Writer, cfg *campaign.Config, st *campaign.State, figs map[string]campaign.Figure, facts *campaign.Facts) {
+func writeSummaryJSON(w io.Writer, cfg *campaign.Config, head summaryHead, figs map[string]campaign.Figure, facts *campaign.Facts) {
 	dec := figureDecimals(facts)
 	out := struct {
 		Campaign string              `json:"campaign"`
 		Seq      uint64              `json:"seq"`
 		Events   int64               `json:"events"`
+		Period   string              `json:"period,omitempty"`
+		From     string              `json:"from,omitempty"`
+		To       string              `json:"to,omitempty"`
 		Figures  map[string]*float64 `json:"figures"`
-	}{cfg.Campaign.ID, st.Seq, st.Events, map[string]*float64{}}
+	}{cfg.Campaign.ID, head.Seq, head.Events, head.Period, head.From, head.To, map[string]*float64{}}
 	for id, f := range figs {
 		if !f.OK {
 			out.Figures[id] = nil // n/a: a zero baseline has no comparison
@@ -248,12 +328,16 @@ func writeSummaryJSON(w io.Writer, cfg *campaign.Config, st *campaign.State, fig
 	enc.Encode(out)
 }
 
-func writeSummaryText(w io.Writer, cfg *campaign.Config, st *campaign.State, figs map[string]campaign.Figure, facts *campaign.Facts, lang string) {
+func writeSummaryText(w io.Writer, cfg *campaign.Config, head summaryHead, figs map[string]campaign.Figure, facts *campaign.Facts, lang string) {
 	name := cfg.Campaign.NameZh
 	if lang == "en" {
 		name = cfg.Campaign.NameEn
 	}
-	fmt.Fprintf(w, "%s  seq %d  events %d\n\n", name, st.Seq, st.Events)
+	fmt.Fprintf(w, "%s  seq %d  events %d", name, head.Seq, head.Events)
+	if head.Period != "" {
+		fmt.Fprintf(w, "  %s %s..%s", head.Period, head.From, head.To)
+	}
+	fmt.Fprint(w, "\n\n")
 	labels := map[string]string{}
 	for _, f := range facts.Figures {
 		labels[f.ID] = f.Zh
