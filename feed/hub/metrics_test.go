@@ -75,6 +75,30 @@ func TestMetricNamesKept(t *testing.T) {
 	}
 }
 
+// TestMetricsAreDocumented: operations.md sends operators to the list in
+// docs/protocol.md, so every sitboard_ family the hub exports is named there.
+func TestMetricsAreDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/protocol.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := hubtest.Start(t, nil)
+	named := 0
+	for name := range exportedMetrics(t, s.URL) {
+		if !strings.HasPrefix(name, "sitboard_") {
+			continue
+		}
+		named++
+		// Named alone (`name`) or with its labels (`name{reason=...}`).
+		if !regexp.MustCompile("`" + name + "[`{]").Match(doc) {
+			t.Errorf("/metrics exports %s, but docs/protocol.md's list of metrics does not name it", name)
+		}
+	}
+	if named == 0 {
+		t.Fatal("/metrics exported no sitboard_ metric")
+	}
+}
+
 // TestIngestLatencyObserved: every 202 is one observation of the ingest
 // histogram; a refused POST is not.
 func TestIngestLatencyObserved(t *testing.T) {
