@@ -248,6 +248,10 @@ func figureSentence(w *words, f FigureRow) string {
 		cur, base := w.count(float64(f.Current)), w.base(f.Base)
 		if info, ok := campaign.FigureInfoByID(f.ID); ok && strings.HasSuffix(info.Metric, "_cny") {
 			cur, base = w.amount(float64(f.Current)), w.amount(f.Base)
+		} else if w.zh() {
+			// Every compared metric but money counts alarms or cases (起); an
+			// official bulletin never leaves a figure without its unit.
+			cur, base = cur+unitZh[campaign.UnitCases], base+unitZh[campaign.UnitCases]
 		}
 		return w.pick(fmt.Sprintf("%s%s（本期%s，基数%s）", label, w.change(f.Value), cur, base),
 			fmt.Sprintf("%s: %s (%s against %s)", label, w.change(f.Value), cur, base))

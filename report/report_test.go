@@ -121,7 +121,9 @@ func TestClosingBulletinHasEveryPublishedFigure(t *testing.T) {
 		var pattern string
 		switch info.Kind {
 		case campaign.KindChange:
-			pattern = regexp.QuoteMeta(label) + `(上升|下降)` + numberAfter + `%`
+			// the compared counts carry their unit too: （本期3900起，基数4987起）
+			counted := numberAfter + `(?:起|万元)`
+			pattern = regexp.QuoteMeta(label) + `(上升|下降)` + numberAfter + `%（本期` + counted + `，基数` + counted + `）`
 		default:
 			pattern = regexp.QuoteMeta(label) + numberAfter + regexp.QuoteMeta(unit)
 		}
@@ -131,8 +133,11 @@ func TestClosingBulletinHasEveryPublishedFigure(t *testing.T) {
 			continue
 		}
 		v, _ := strconv.ParseFloat(m[len(m)-1], 64)
-		if info.Kind == campaign.KindChange && m[1] == "下降" {
-			v = -v
+		if info.Kind == campaign.KindChange {
+			v, _ = strconv.ParseFloat(m[2], 64)
+			if m[1] == "下降" {
+				v = -v
+			}
 		}
 		if info.Unit == campaign.UnitCNY {
 			v *= 1e4 // written in 万元 to two decimals: within 50 yuan
