@@ -51,10 +51,16 @@ func figureLines(c *Context, w int) []string {
 			if f.Line != line {
 				continue
 			}
-			value, detail := c.figureValue(s, f)
+			value, details := c.figureValue(s, f)
 			row := " " + Fit(c.T("fig."+f.ID), nw) + " " + PadLeft(st.Value.R(value), vw) + " " + Fit(c.T("funit."+f.Unit), uw)
-			if detail != "" {
-				row += " " + st.Dim.R(detail)
+			// The counts behind the value go in the longest form that
+			// fits whole, or not at all: a cut count ("本期 4,38⋯") reads
+			// as a different number.
+			for _, d := range details {
+				if Width(row)+1+Width(d) <= w {
+					row += " " + st.Dim.R(d)
+					break
+				}
 			}
 			out = append(out, Trunc(row, w))
 		}
@@ -65,8 +71,9 @@ func figureLines(c *Context, w int) []string {
 	return out
 }
 
-// figureValue is a figure's value as shown, and the counts behind it.
-func (c *Context) figureValue(s *campaign.State, f campaign.FigureInfo) (value, detail string) {
+// figureValue is a figure's value as shown, and the counts behind it in
+// the forms that may show beside it, longest first.
+func (c *Context) figureValue(s *campaign.State, f campaign.FigureInfo) (value string, details []string) {
 	switch f.Kind {
 	case campaign.KindChange:
 		cmp := campaign.CompareToDate(c.Cfg, s, f.Metric, f.Basis)
@@ -74,21 +81,23 @@ func (c *Context) figureValue(s *campaign.State, f campaign.FigureInfo) (value, 
 		if f.Basis == campaign.VsSamePeriodLast {
 			basis = c.T("kpi.yoy")
 		}
-		detail = c.Tf("figures.compared", basis, fmtInt(cmp.Current), fmtInt(int64(math.Round(cmp.Baseline))))
+		now, base := fmtInt(cmp.Current), fmtInt(int64(math.Round(cmp.Baseline)))
+		full := c.Tf("figures.compared", basis, now, base)
 		if cmp.Days > 0 && cmp.Days < c.Cfg.Days() {
 			// Before the last day the baseline is pro-rated: say to what.
-			detail += " " + c.Tf("figures.prorated", cmp.Days, c.Cfg.Days())
+			details = append(details, full+" "+c.Tf("figures.prorated", cmp.Days, c.Cfg.Days()))
 		}
-		return fmtChange(cmp.Change), detail
+		details = append(details, full, c.Tf("figures.compared_short", basis, now, base))
+		return fmtChange(cmp.Change), details
 	case campaign.KindRate:
 		part, whole, _ := campaign.RateCounts(s, f.ID)
-		return fmtRate(campaign.ShownRate(part, whole)), fmtInt(part) + "/" + fmtInt(whole)
+		return fmtRate(campaign.ShownRate(part, whole)), []string{fmtInt(part) + "/" + fmtInt(whole)}
 	}
 	fig := c.D.Figures[f.ID]
 	if !fig.OK {
-		return noValue, ""
+		return noValue, nil
 	}
-	return fmtInt(int64(fig.Value)), ""
+	return fmtInt(int64(fig.Value)), nil
 }
 
 // noValue stands where there is nothing to show yet: no data to compare,

@@ -111,7 +111,15 @@ func checkScreen(t *testing.T, m Model, s *campaign.State, name string) bool {
 			x = end
 		}
 	}
+	page, _ := m.Page()
 	for i, p := range m.placed {
+		// The figures page shows the published figures' counts: none is
+		// ever cut, wherever a layout puts the page.
+		if p.Kind == layouts.Figures || p.Kind == layouts.Rotator && page == layouts.Figures {
+			if v := ansi.Strip(m.comps[i].View()); strings.Contains(v, Ellipsis) {
+				fail("the figures page cuts something: %q", v)
+			}
+		}
 		if p.Kind == layouts.KPI {
 			if err := headlinesWhole(m.ctx.Lang, s, ansi.Strip(m.comps[i].View()), m.ctx.BigFigures); err != nil {
 				fail("%v", err)

@@ -116,6 +116,39 @@ func TestFiguresPageShowsEveryPublishedValue(t *testing.T) {
 	}
 }
 
+// TestFiguresPageCutsNoCount renders the figures page at every width from
+// the narrowest panel a layout gives it (the wall's rotator, 57 columns at
+// 200x60) to a full line, mid-campaign (pro-rated comparisons) and at the
+// end: nothing on it is cut with an ellipsis, and where the page has the
+// width it asks for, a comparison shows the counts it compares.
+func TestFiguresPageCutsNoCount(t *testing.T) {
+	cfg, snaps := recordingStates(t)
+	for _, lang := range Langs {
+		m := New(cfg, Options{Lang: lang, Theme: "mono", Now: func() time.Time { return fixedNow }, Coalesce: -1})
+		m = send(m, tea.WindowSizeMsg{Width: 200, Height: 60})
+		for _, s := range []*campaign.State{snaps[len(snaps)/2], shipped(t)} {
+			m = send(m, StateMsg{State: s})
+			for w := 57; w <= 120; w++ {
+				m.ctx.Rot.part = 0
+				_, parts := figuresLayout(lang, w, 80)
+				for part := range parts {
+					m.ctx.Rot.part = part
+					for _, l := range renderFigures(m.ctx, w, 80) {
+						l = ansi.Strip(l)
+						if strings.Contains(l, Ellipsis) {
+							t.Errorf("%s, %d columns: a line is cut: %q", lang, w, l)
+						}
+						short := T(lang, "kpi.mom") // every form of the counts starts with the basis
+						if w >= figuresColWidth(lang) && (strings.Contains(l, "▾") || strings.Contains(l, "▴")) && strings.Contains(l, strings.TrimSpace(T(lang, "fig.overall.alarms_criminal_mom_pct"))) && !strings.Contains(l, short) {
+							t.Errorf("%s, %d columns: the criminal alarms comparison shows no counts: %q", lang, w, l)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // publishedValue reports whether a shown number is the published figure.
 func publishedValue(f campaign.Fact, shown string) bool {
 	neg := strings.HasPrefix(shown, "▾")
