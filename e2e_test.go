@@ -211,14 +211,27 @@ func TestDemoInTerminal(t *testing.T) {
 					s.waitFor("panel "+page, 30*time.Second, contains(page))
 				}
 				s.keys("Space")
-				paused := s.waitFor("PAUSED", 5*time.Second, contains("PAUSED"))
+				paused := s.waitFor("PAUSED", 20*time.Second, contains("PAUSED"))
 				page := currentPage(paused)
-				time.Sleep(5 * time.Second) // more than two rotation intervals
-				if now := currentPage(s.capture()); now != page {
-					t.Fatalf("rotation moved from %q to %q while paused", page, now)
-				}
+				// The page holds for more than two rotation intervals (2s
+				// each): watched until the board draws a new seq after
+				// them, so a starved board cannot pass by drawing nothing.
+				lived := time.Now().Add(5 * time.Second)
+				seqThen := ""
+				s.waitFor("a new seq drawn two rotation intervals after the pause", 60*time.Second, func(sc string) bool {
+					if now := currentPage(sc); now != page {
+						t.Fatalf("rotation moved from %q to %q while paused:\n%s", page, now, sc)
+					}
+					if seqThen == "" {
+						if time.Now().After(lived) {
+							seqThen = headerSeq.FindString(sc)
+						}
+						return false
+					}
+					return headerSeq.FindString(sc) != seqThen
+				})
 				s.keys("Right")
-				s.waitFor("the next panel after a step", 5*time.Second, func(sc string) bool { return currentPage(sc) != page })
+				s.waitFor("the next panel after a step", 20*time.Second, func(sc string) bool { return currentPage(sc) != page })
 			}
 			s.keys("q")
 			s.waitFor("the board to quit", 10*time.Second, func(sc string) bool {
@@ -228,6 +241,9 @@ func TestDemoInTerminal(t *testing.T) {
 		})
 	}
 }
+
+// headerSeq is the header's seq, which moves as the demo's events arrive.
+var headerSeq = regexp.MustCompile(`seq [\d,]+`)
 
 var pageMarker = regexp.MustCompile(`\[\d [A-Za-z ]+?( \d+/\d+)?\]`)
 

@@ -353,7 +353,10 @@ func TestIdleTimeout(t *testing.T) {
 	desk := newTestKey(t, "desk")
 	typist := newTestKey(t, "typist")
 	wall := newTestKey(t, "wall")
-	ts := startServer(t, []string{desk.line, typist.line, `no-idle-timeout ` + wall.line}, func(c *Config) { c.IdleTimeout = 400 * time.Millisecond })
+	// The typist types ten times per idle limit, so only a stall of nine
+	// tenths of a second on a loaded machine could idle it out.
+	const limit = time.Second
+	ts := startServer(t, []string{desk.line, typist.line, `no-idle-timeout ` + wall.line}, func(c *Config) { c.IdleTimeout = limit })
 
 	var terms []*terminal
 	for _, k := range []testKey{desk, typist, wall} {
@@ -364,14 +367,14 @@ func TestIdleTimeout(t *testing.T) {
 		terms = append(terms, openBoardWithInput(t, c, 80, 24))
 	}
 	deskTerm, typistTerm, wallTerm := terms[0], terms[1], terms[2]
-	// The typist presses a harmless key (? toggles help) every 150ms.
+	// The typist presses a harmless key (? toggles help) every limit/10.
 	stopTyping := make(chan struct{})
 	go func() {
 		for {
 			select {
 			case <-stopTyping:
 				return
-			case <-time.After(150 * time.Millisecond):
+			case <-time.After(limit / 10):
 				typistTerm.stdin.Write([]byte("?"))
 			}
 		}
@@ -382,15 +385,29 @@ func TestIdleTimeout(t *testing.T) {
 	go func() { done <- deskTerm.sess.Wait() }()
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("idle desk session was not closed")
 	}
-	deskTerm.waitFor(t, "idle for", time.Second)
-	time.Sleep(600 * time.Millisecond)
-	if n := ts.srv.Sessions(); n != 2 {
-		t.Fatalf("sessions = %d, want the typist and the wall screen still open", n)
-	}
-	wallTerm.waitFor(t, ts.cfg.Campaign.NameZh, time.Second)
+	deskTerm.waitFor(t, "idle for", 10*time.Second)
+	waitUntil(t, 10*time.Second, "the desk's session to be gone", func() bool { return ts.srv.Sessions() <= 2 })
+	// The other two outlive two more idle limits: watched, not slept, until
+	// the typist's board answers a key pressed after them, so a stalled
+	// machine cannot pass this without the sessions having lived that long.
+	lived := time.Now().Add(2 * limit)
+	mark := -1
+	waitUntil(t, 30*time.Second, "the typist's board to answer keys two idle limits on", func() bool {
+		if n := ts.srv.Sessions(); n != 2 {
+			t.Fatalf("sessions = %d, want the typist and the wall screen still open", n)
+		}
+		if mark < 0 {
+			if time.Now().After(lived) {
+				mark = len(typistTerm.out.String())
+			}
+			return false
+		}
+		return len(typistTerm.out.String()) > mark
+	})
+	wallTerm.waitFor(t, ts.cfg.Campaign.NameZh, 10*time.Second)
 	if !strings.Contains(ts.logs.String(), "reason=\"idle for") {
 		t.Errorf("idle close not logged:\n%s", ts.logs.String())
 	}

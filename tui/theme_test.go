@@ -23,7 +23,10 @@ func TestThemeFollowsTerminalBackground(t *testing.T) {
 		{"asked for dark", "dark", color.RGBA{0xfa, 0xfa, 0xfa, 0xff}, "dark"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			m := New(cfg, Options{Theme: c.theme, Now: func() time.Time { return fixedNow }, Getenv: func(string) string { return "" }})
+			// A tick of a microsecond: Init's clock tick answers at once,
+			// so runCmd can wait for every command instead of guessing
+			// which ones are ticks by how long they take.
+			m := New(cfg, Options{Theme: c.theme, Tick: time.Microsecond, Now: func() time.Time { return fixedNow }, Getenv: func(string) string { return "" }})
 			asks := false
 			for _, msg := range runCmd(m.Init()) {
 				if _, ok := msg.(tea.BackgroundColorMsg); ok || isBackgroundRequest(msg) {
@@ -42,19 +45,13 @@ func TestThemeFollowsTerminalBackground(t *testing.T) {
 	}
 }
 
-// runCmd runs a command and the batches it holds, skipping ticks.
+// runCmd runs a command and the batches it holds, returning every message.
+// Ticks are included: callers give the model a short Tick so they return.
 func runCmd(cmd tea.Cmd) []tea.Msg {
 	if cmd == nil {
 		return nil
 	}
-	done := make(chan tea.Msg, 1)
-	go func() { done <- cmd() }()
-	var msg tea.Msg
-	select {
-	case msg = <-done:
-	case <-time.After(50 * time.Millisecond):
-		return nil // a tick: not what these tests look for
-	}
+	msg := cmd()
 	if b, ok := msg.(tea.BatchMsg); ok {
 		var out []tea.Msg
 		for _, c := range b {

@@ -112,16 +112,32 @@ func TestRecordWritesAndResumes(t *testing.T) {
 			if st.Resumed != 200 || st.Written != 250 {
 				t.Errorf("stats %+v, want resumed at 200 with 250 written", st)
 			}
-			// And live events while recording.
-			done := make(chan struct{})
+			// And live events while recording: posted once the recorder
+			// says it is live at 450, so they arrive on the live feed.
+			live, stop, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			defer close(stop)
 			go func() {
 				defer close(done)
-				time.Sleep(100 * time.Millisecond)
+				select {
+				case <-live:
+				case <-stop:
+					return
+				}
 				for i := 450; i < 600; i += 50 {
 					hubtest.Post(t, s.URL, src[i:i+50])
 				}
 			}()
-			if _, err := recordUntil(t, s, out, 600, nil); err != nil {
+			_, err = recordUntil(t, s, out, 600, func(o *Options) {
+				progress := o.Progress
+				o.Progress = func(st Stats) {
+					if st.Seq >= 450 && st.Conn.Status == client.Live {
+						once.Do(func() { close(live) })
+					}
+					progress(st)
+				}
+			})
+			if err != nil {
 				t.Fatal(err)
 			}
 			<-done
