@@ -185,7 +185,7 @@ func clientConfig(auth ...gossh.AuthMethod) *gossh.ClientConfig {
 		User:            "station",
 		Auth:            auth,
 		HostKeyCallback: gossh.InsecureIgnoreHostKey(),
-		Timeout:         5 * time.Second,
+		Timeout:         20 * time.Second,
 	}
 }
 

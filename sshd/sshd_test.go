@@ -71,10 +71,10 @@ func TestStationGetsItsBoard(t *testing.T) {
 			}
 			term := openBoard(t, c, tc.w, tc.h, tc.env)
 			for _, w := range tc.want {
-				term.waitFor(t, w, 5*time.Second)
+				term.waitFor(t, w, 20*time.Second)
 			}
 			if tc.highlight != "" {
-				term.waitForStyled(t, tc.highlight, highlightBg, 5*time.Second)
+				term.waitForStyled(t, tc.highlight, highlightBg, 20*time.Second)
 			}
 		})
 	}
@@ -193,7 +193,7 @@ func TestMaxSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 		term := openBoard(t, c, 80, 24, nil)
-		term.waitFor(t, ts.cfg.Campaign.ShortZh, 5*time.Second)
+		term.waitFor(t, ts.cfg.Campaign.ShortZh, 20*time.Second)
 		boards = append(boards, term)
 	}
 	c, err := dialKey(t, ts.addr, k)
@@ -201,7 +201,7 @@ func TestMaxSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	third := openBoard(t, c, 80, 24, nil)
-	third.waitFor(t, "all 2 board sessions", 5*time.Second)
+	third.waitFor(t, "all 2 board sessions", 20*time.Second)
 	err = third.sess.Wait()
 	var ee *gossh.ExitError
 	if !errors.As(err, &ee) || ee.ExitStatus() != 1 {
@@ -214,7 +214,7 @@ func TestMaxSessions(t *testing.T) {
 	st := testState(t, ts.cfg, 40)
 	ts.source.more <- client.Batch{State: st, Conn: client.Conn{Status: client.Live, Seq: st.Seq, LastData: time.Now()}}
 	for _, b := range boards {
-		b.waitFor(t, "序号 40", 5*time.Second) // the header's seq
+		b.waitFor(t, "序号 40", 20*time.Second) // the header's seq
 	}
 }
 
@@ -293,7 +293,7 @@ func TestAuthorizedKeysReload(t *testing.T) {
 		t.Fatalf("b was added but refused: %v", err)
 	}
 	term := openBoard(t, c, 120, 40, nil)
-	term.waitForStyled(t, "川汇区", highlightBg, 5*time.Second)
+	term.waitForStyled(t, "川汇区", highlightBg, 20*time.Second)
 	writeKeys(t, ts.keys, `district="chuanhui" `+b.line)
 	if _, err := dialKey(t, ts.addr, a); err == nil {
 		t.Fatal("a was removed but still got in")
@@ -421,9 +421,9 @@ func TestSessionLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	term := openBoard(t, c, 80, 24, nil)
-	term.waitFor(t, ts.cfg.Campaign.ShortZh, 5*time.Second)
+	term.waitFor(t, ts.cfg.Campaign.ShortZh, 20*time.Second)
 	c.Close()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(ts.logs.String(), "session ended") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -451,11 +451,11 @@ func TestResizeRelaysOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	term := openBoard(t, c, 80, 24, nil)
-	term.waitFor(t, resizeMarker(80, 24), 5*time.Second)
+	term.waitFor(t, resizeMarker(80, 24), 20*time.Second)
 	if err := term.sess.WindowChange(40, 120); err != nil {
 		t.Fatal(err)
 	}
-	term.waitFor(t, resizeMarker(120, 40), 5*time.Second)
+	term.waitFor(t, resizeMarker(120, 40), 20*time.Second)
 }
 
 func TestShutdownTellsStations(t *testing.T) {
@@ -466,10 +466,10 @@ func TestShutdownTellsStations(t *testing.T) {
 		t.Fatal(err)
 	}
 	term := openBoard(t, c, 80, 24, nil)
-	term.waitFor(t, "compact zh dark", 5*time.Second)
+	term.waitFor(t, "compact zh dark", 20*time.Second)
 	stopped := make(chan struct{})
 	go func() { ts.stop(); close(stopped) }()
-	term.waitFor(t, "shutting down", 5*time.Second)
+	term.waitFor(t, "shutting down", 20*time.Second)
 	select {
 	case <-stopped:
 	case <-time.After(10 * time.Second):

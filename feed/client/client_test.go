@@ -346,7 +346,7 @@ func TestBareResyncCloseAsksForASnapshot(t *testing.T) {
 		_, _, _ = ws.ReadMessage() // hold the connection until the client goes
 	}))
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // only reached on failure
 	defer cancel()
 	live := make(chan struct{}, 1)
 	go client.Run(ctx, client.Options{URL: srv.URL, Campaign: cfg, Epoch: "e1", LastSeq: 5, State: campaign.NewState(cfg)}, func(b client.Batch) {
