@@ -191,3 +191,51 @@ func TestRefusedBodyDoesNotHoldTheConnection(t *testing.T) {
 		t.Fatal("the hub kept the connection of a refused, trickling body open")
 	}
 }
+
+// TestServerLimitsAreInForceAndDocumented: the HTTP server the hub runs
+// behind has the limits docs/operations.md's table promises, and a header
+// past its size limit is answered 431 instead of being read on.
+func TestServerLimitsAreInForceAndDocumented(t *testing.T) {
+	s := hubtest.Start(t, nil)
+	srv := hub.NewServer(s.Hub)
+	doc, err := os.ReadFile("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range []struct {
+		got  time.Duration
+		line string
+	}{
+		{srv.ReadHeaderTimeout, fmt.Sprintf("| request headers | %d s, %d KiB |", int(srv.ReadHeaderTimeout.Seconds()), srv.MaxHeaderBytes>>10)},
+		{srv.ReadTimeout, fmt.Sprintf("| a whole request, body included | %d s |", int(srv.ReadTimeout.Seconds()))},
+		{srv.WriteTimeout, fmt.Sprintf("| writing a response | %d s |", int(srv.WriteTimeout.Seconds()))},
+		{srv.IdleTimeout, fmt.Sprintf("| idle keep-alive | %d s |", int(srv.IdleTimeout.Seconds()))},
+	} {
+		if row.got <= 0 {
+			t.Errorf("a limit is off (%v): want a timeout like %q", row.got, row.line)
+		}
+		if !strings.Contains(string(doc), row.line) {
+			t.Errorf("docs/operations.md's HTTP limits table lacks %q", row.line)
+		}
+	}
+	if srv.MaxHeaderBytes <= 0 {
+		t.Fatal("no header size limit")
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/healthz", nil)
+	req.Header.Set("X-Padding", strings.Repeat("x", 2*srv.MaxHeaderBytes))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("a %d KiB header answered %d, want 431", 2*srv.MaxHeaderBytes>>10, resp.StatusCode)
+	}
+}
