@@ -151,13 +151,22 @@ func fetchBulletin(client *http.Client, hub, token, period, date string) (*repor
 
 // writeFileAtomic writes through a temporary file in the same directory,
 // so a reader never sees half a bulletin and a failed write leaves any
-// older file as it was.
+// older file as it was. The file is 0644 (or keeps the mode of the file it
+// replaces), not the temporary file's 0600: a bulletin is for the office
+// to open, and a web server or a colleague to read.
 func writeFileAtomic(path string, data []byte) error {
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		mode = fi.Mode().Perm()
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
 	_, werr := io.Copy(tmp, bytes.NewReader(data))
+	if werr == nil {
+		werr = tmp.Chmod(mode)
+	}
 	cerr := tmp.Close()
 	if werr == nil {
 		werr = cerr

@@ -40,6 +40,17 @@ func TestReportCommand(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("the directory holds %d files, want only the bulletin (no temporary left)", len(entries))
 	}
+	if mode := fileMode(t, out); mode != 0o644 {
+		t.Errorf("the bulletin's mode is %v, want 0644: others in the office must be able to read it", mode)
+	}
+	// Writing over a bulletin keeps the mode its owner gave it.
+	os.Chmod(out, 0o640)
+	if _, stderr, code := runSitboard(t, "report", "--period", "day", "--date", "2023-08-12", "--recording", shippedRecordingPath, "--out", out); code != 0 {
+		t.Fatalf("report over an existing file: exit %d: %s", code, stderr)
+	}
+	if mode := fileMode(t, out); mode != 0o640 {
+		t.Errorf("rewritten bulletin's mode is %v, want the 0640 it had", mode)
+	}
 
 	tests := []struct {
 		args []string
@@ -59,6 +70,15 @@ func TestReportCommand(t *testing.T) {
 			t.Errorf("sitboard %v: exit %d, stderr %q, want %q", tc.args, code, stderr, tc.want)
 		}
 	}
+}
+
+func fileMode(t *testing.T, path string) os.FileMode {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Mode().Perm()
 }
 
 // TestClosingBulletinPrintsInChromium prints the HTML closing bulletin to
