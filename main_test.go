@@ -119,7 +119,8 @@ func TestBadUsageSaysWhatToDo(t *testing.T) {
 	}{
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"summary"}, "give exactly one of --hub URL or --recording FILE"},
-		{[]string{"summary", "--recording", "nope.jsonl"}, "open recording"},
+		{[]string{"summary", "--recording", "nope.jsonl"}, "open recording: open nope.jsonl: no such file or directory (give the path of a JSON Lines file"},
+		{[]string{"report", "--period", "week", "--recording", "nope.jsonl"}, "open recording: open nope.jsonl: no such file or directory (give the path"},
 		{[]string{"summary", "--recording", "testdata/small.jsonl", "--campaign", "nope.toml"}, "pass --campaign with a readable TOML file"},
 		{[]string{"hub", "--listen", "127.0.0.1:0"}, "no ingest token: pass --ingest-token"},
 		{[]string{"hub", "--ingest-token", "x", "stray"}, `unexpected argument "stray"`},

@@ -18,7 +18,7 @@ import (
 func OpenRecording(path string) (io.ReadCloser, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open recording: %w", err)
+		return nil, fmt.Errorf("open recording: %w (give the path of a JSON Lines file, gzipped or not, e.g. one written by 'sitboard record')", err)
 	}
 	r, err := MaybeGunzip(f)
 	if err != nil {
