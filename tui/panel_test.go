@@ -187,3 +187,22 @@ func TestLayoutBelowItsSize(t *testing.T) {
 	}
 	hasNot(t, m, "needs 180x50")
 }
+
+// TestRankingNamesMeasuresWithoutColumn: a ranking too narrow for every
+// measure's column names the measures left out, which still count in the
+// score; one wide enough for all names none.
+func TestRankingNamesMeasuresWithoutColumn(t *testing.T) {
+	for _, lang := range Langs {
+		m, _ := endBoard(t, "standard", lang, 120, 40)
+		rules := m.ctx.Cfg.Flags.Measures
+		last := fitLabel(m.ctx, 8, "measure."+rules[len(rules)-1].Measure)
+		narrow := ansi.Strip(strings.Join(rankingTable(m.ctx, 44, 14), "\n"))
+		if !strings.Contains(narrow, T(lang, "ranking.not_shown")) || !strings.Contains(narrow, last) {
+			t.Errorf("%s: a 44-column ranking does not name the measures it has no column for:\n%s", lang, narrow)
+		}
+		wide := ansi.Strip(strings.Join(rankingTable(m.ctx, 120, 14), "\n"))
+		if strings.Contains(wide, T(lang, "ranking.not_shown")) {
+			t.Errorf("%s: a 120-column ranking, with a column for every measure, says some are not shown:\n%s", lang, wide)
+		}
+	}
+}

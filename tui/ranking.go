@@ -82,6 +82,23 @@ func rankingTable(c *Context, w, h int) []string {
 		}
 		out = append(out, line)
 	}
+	// Measures with no room for a column still count in the score: say
+	// which, where a line is free, so the score is not read as the sum of
+	// the columns shown.
+	if len(heads) < len(rules) {
+		items := []string{" " + c.T("ranking.not_shown")}
+		for _, r := range rules[len(heads):] {
+			items = append(items, fitLabel(c, mw-1, "measure."+r.Measure))
+		}
+		if note := flowText(strings.Join(items, "  "), w-1); len(out)+len(note) <= h {
+			for i, l := range note {
+				if i > 0 {
+					l = " " + l // under the first line's text
+				}
+				out = append(out, st.Dim.R(Fit(l, w)))
+			}
+		}
+	}
 	return cutWithMore(c, out, h)
 }
 
