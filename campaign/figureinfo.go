@@ -199,7 +199,11 @@ func FigureInfoByID(id string) (FigureInfo, bool) {
 // RateCounts are the part and whole behind a rate figure, from the state's
 // campaign totals; ok is false for a figure that is not a rate.
 func RateCounts(s *State, id string) (part, whole int64, ok bool) {
-	t := &s.Totals
+	return RateCountsOf(&s.Totals, id)
+}
+
+// RateCountsOf is RateCounts over any counts, e.g. a period's.
+func RateCountsOf(t *Counters, id string) (part, whole int64, ok bool) {
 	switch id {
 	case "strike.homicide_new_solve_rate_pct":
 		return t.NewSolved[feed.CaseHomicide], t.CasesFiled[feed.CaseHomicide], true

@@ -99,6 +99,10 @@ type FigureRow struct {
 	// Current and Base are a change figure's compared counts.
 	Current int64   `json:"current,omitempty"`
 	Base    float64 `json:"base,omitempty"`
+	// PartOverWhole marks a rate left out because its part exceeds its
+	// whole in the period (solves or resolutions of earlier cases or
+	// disputes), as opposed to a period with nothing to divide by.
+	PartOverWhole bool `json:"part_over_whole,omitempty"`
 }
 
 // NotableRow is a notable case solved in the period.
@@ -275,6 +279,9 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 			c := p.Compare(info.Metric, info.Basis, "")
 			row.Current, row.Base = c.Current, c.Base
 		case campaign.KindCount, campaign.KindRate:
+			if part, whole, ok := campaign.RateCountsOf(&p.Counts.Totals, info.ID); ok && !f.OK && whole > 0 && part > whole {
+				row.PartOverWhole = true
+			}
 			if pf, ok := prev[info.ID]; ok && pf.OK {
 				v := pf.Value
 				row.Prev = &v

@@ -241,6 +241,9 @@ func figureSentence(w *words, f FigureRow) string {
 		if f.Kind == campaign.KindChange {
 			return w.pick(label+"：无可比基数", label+": n/a (no base to compare with)")
 		}
+		if f.PartOverWhole {
+			return w.pick(label+"：—（本期所计含此前的事项，多于基数，不计比率）", label+": n/a (the period's count includes earlier items and exceeds its base)")
+		}
 		return w.pick(label+"：—（本期无可计算基数）", label+": n/a (nothing to divide by in the period)")
 	}
 	switch f.Kind {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"sitboard/campaign"
 	"sitboard/demo"
@@ -302,5 +303,53 @@ func TestDailyChartReference(t *testing.T) {
 	withLastYear.Baselines.LastYear = map[string]int64{"alarms_total": 9800}
 	if ref := dailyReference(&withLastYear); ref.Basis != campaign.VsSamePeriodLast || ref.Daily != 100 {
 		t.Errorf("with a last-year alarm baseline: %+v, want last_year 100/day", ref)
+	}
+}
+
+// TestRateLeftOutSaysWhy: a period's rate that is not shown says why. Over
+// every week of the Summer Action, a rate whose part exceeds its whole in
+// the week (resolutions of earlier disputes, solves of earlier cases) says
+// so; one with a zero whole says there is nothing to divide by.
+func TestRateLeftOutSaysWhy(t *testing.T) {
+	h := shippedHistory(t)
+	cfg := h.Config()
+	over, none := 0, 0
+	for d := 1; d <= cfg.Days(); d += 7 {
+		sp, err := cfg.PeriodSpan(campaign.PeriodWeek, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts := h.Counts(sp)
+		date := cfg.Date(d).Format(time.DateOnly)
+		text := render(t, campaign.PeriodWeek, date, FormatText, LangZh)
+		for _, info := range campaign.FigureInfos {
+			if info.Kind != campaign.KindRate {
+				continue
+			}
+			part, whole, ok := campaign.RateCountsOf(&counts.Totals, info.ID)
+			if !ok {
+				continue
+			}
+			label := newWords(cfg, shippedFacts(t), LangZh).label(info.ID)
+			switch {
+			case whole == 0:
+				none++
+				if !strings.Contains(text, "  "+label+"：—（本期无可计算基数）") {
+					t.Errorf("week of %s: %s has no base (0) but the bulletin does not say so", date, info.ID)
+				}
+			case part > whole:
+				over++
+				if !strings.Contains(text, "  "+label+"：—（本期所计含此前的事项，多于基数，不计比率）") {
+					t.Errorf("week of %s: %s is %d of %d, but the bulletin does not say the part includes earlier items", date, info.ID, part, whole)
+				}
+			default:
+				if strings.Contains(text, "  "+label+"：—") {
+					t.Errorf("week of %s: %s is %d of %d, yet the bulletin leaves it out", date, info.ID, part, whole)
+				}
+			}
+		}
+	}
+	if over == 0 || none == 0 {
+		t.Fatalf("the weeks had %d rates over their base and %d without a base: the test checks nothing", over, none)
 	}
 }
