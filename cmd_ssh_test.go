@@ -107,7 +107,7 @@ func TestSSHCommandServesBoard(t *testing.T) {
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 
 	var client *gossh.Client
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "station", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
 			HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: time.Second})
