@@ -11,22 +11,28 @@ import (
 
 // dailyRows are the page's figures, in the order of the three lines of
 // work (打击, 巡防, 隐患清零), with the alarms first.
+//
+// byReport marks the figures that arrive only in shift reports
+// (patrol.shift_report, sent after a shift ends: officer shifts, persons
+// and vehicles checked): until today's first report, today's zero means
+// "not reported yet", not a 100% drop.
 var dailyRows = []struct {
-	key  string
-	pick func(campaign.DayCounts) int64
+	key      string
+	pick     func(campaign.DayCounts) int64
+	byReport bool
 }{
-	{"daily.alarms", func(d campaign.DayCounts) int64 { return d.Alarms }},
-	{"daily.alarms_criminal", func(d campaign.DayCounts) int64 { return d.AlarmsCriminal }},
-	{"daily.alarms_public", func(d campaign.DayCounts) int64 { return d.AlarmsPublic }},
-	{"daily.cases_filed", func(d campaign.DayCounts) int64 { return d.CasesFiled }},
-	{"daily.cases_solved", func(d campaign.DayCounts) int64 { return d.CasesSolved }},
-	{"daily.arrested", func(d campaign.DayCounts) int64 { return d.Arrested }},
-	{"daily.officers", func(d campaign.DayCounts) int64 { return d.Officers }},
-	{"daily.persons_checked", func(d campaign.DayCounts) int64 { return d.PersonsChecked }},
-	{"daily.vehicles_checked", func(d campaign.DayCounts) int64 { return d.VehiclesChecked }},
-	{"daily.rectified", func(d campaign.DayCounts) int64 { return d.Rectified }},
-	{"daily.disputes_found", func(d campaign.DayCounts) int64 { return d.DisputesFound }},
-	{"daily.disputes_resolved", func(d campaign.DayCounts) int64 { return d.DisputesResolved }},
+	{"daily.alarms", func(d campaign.DayCounts) int64 { return d.Alarms }, false},
+	{"daily.alarms_criminal", func(d campaign.DayCounts) int64 { return d.AlarmsCriminal }, false},
+	{"daily.alarms_public", func(d campaign.DayCounts) int64 { return d.AlarmsPublic }, false},
+	{"daily.cases_filed", func(d campaign.DayCounts) int64 { return d.CasesFiled }, false},
+	{"daily.cases_solved", func(d campaign.DayCounts) int64 { return d.CasesSolved }, false},
+	{"daily.arrested", func(d campaign.DayCounts) int64 { return d.Arrested }, false},
+	{"daily.officers", func(d campaign.DayCounts) int64 { return d.Officers }, true},
+	{"daily.persons_checked", func(d campaign.DayCounts) int64 { return d.PersonsChecked }, true},
+	{"daily.vehicles_checked", func(d campaign.DayCounts) int64 { return d.VehiclesChecked }, true},
+	{"daily.rectified", func(d campaign.DayCounts) int64 { return d.Rectified }, false},
+	{"daily.disputes_found", func(d campaign.DayCounts) int64 { return d.DisputesFound }, false},
+	{"daily.disputes_resolved", func(d campaign.DayCounts) int64 { return d.DisputesResolved }, false},
 }
 
 // renderDaily: a row per figure with yesterday, today and the change as a
@@ -97,6 +103,9 @@ func renderDaily(c *Context, w, h int) []string {
 		yv, diff, pct := noValue, noValue, noValue
 		if hasYesterday {
 			yv, diff, pct = fmtInt(y), fmtSigned(t-y), fmtChange(campaign.Change(t, y))
+			if soFar && r.byReport && t == 0 {
+				diff, pct = noValue, noValue // no report in yet today
+			}
 		}
 		line := " " + Fit(c.T(r.key), lw) + PadLeft(yv, vw) + PadLeft(st.Value.R(fmtInt(t)), vw)
 		if showDiff {

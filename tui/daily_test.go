@@ -93,3 +93,38 @@ func TestDailyGoldens(t *testing.T) {
 		}
 	}
 }
+
+// TestDailyPageWaitsForShiftReports: live, a figure that arrives only in
+// shift reports shows no change while today has none (its zero is "not
+// reported yet", not ▾100%); a figure counted event by event, and any
+// whole reviewed day, shows its drop.
+func TestDailyPageWaitsForShiftReports(t *testing.T) {
+	_, base := fixture()
+	s := base.Clone()
+	today, yesterday := &s.Days[s.Day-1], &s.Days[s.Day-2]
+	today.Officers, yesterday.Officers = 0, 2501
+	today.Arrested, yesterday.Arrested = 0, 18
+	rowOf := func(m Model, key string) string {
+		t.Helper()
+		for _, l := range renderDaily(m.ctx, 100, 20) {
+			if l = ansi.Strip(l); strings.HasPrefix(strings.TrimSpace(l), m.ctx.T(key)) {
+				return l
+			}
+		}
+		t.Fatalf("no row %s", key)
+		return ""
+	}
+	m := board(t, Options{Lang: "en", Theme: "dark"}, 120, 40)
+	m = send(m, StateMsg{State: s})
+	if l := rowOf(m, "daily.officers"); strings.Contains(l, "▾") || !strings.Contains(l, noValue) {
+		t.Errorf("live, no shift report yet today: %q, want no change shown", l)
+	}
+	if l := rowOf(m, "daily.arrested"); !strings.Contains(l, "▾100.00%") {
+		t.Errorf("live, no arrest today: %q, want ▾100.00%%", l)
+	}
+	m.opts.FetchDay = nil
+	m.ctx.live, m.ctx.review = m.ctx.State, &review{day: s.Day, state: s}
+	if l := rowOf(m, "daily.officers"); !strings.Contains(l, "▾100.00%") {
+		t.Errorf("review of a whole day without shifts: %q, want ▾100.00%%", l)
+	}
+}
