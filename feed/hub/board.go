@@ -252,7 +252,9 @@ func (s *subscriber) queuedBytes() int {
 // once the board is live, giving the queue the writer's previous (emptied)
 // slice so steady fan-out does not allocate.
 func (s *subscriber) take(spare []item) (ctrl, items []item, code int, reason string, temp bool) {
-	clear(spare)
+	// The whole array: sendSliced may have moved frames past len(spare)
+	// when it put pings in, and they would stay referenced.
+	clear(spare[:cap(spare)])
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ctrl, s.ctrl = s.ctrl, nil
