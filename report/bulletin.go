@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"sitboard/campaign"
 	"sitboard/feed"
@@ -389,13 +390,28 @@ func nightMarkets(cfg *campaign.Config, p *campaign.Period) []NightMarketRow {
 	return rows
 }
 
-// clean drops control and bidi-override characters from upstream text
-// (case and alert summaries), so a bulletin cannot be rewritten by its data.
+// clean makes upstream text and ids safe to print: a line break becomes a
+// space, and every code point the hub refuses in text (feed.RefusedInText:
+// C0, DEL and C1 controls, bidi controls, invisible format characters) and
+// the zero-width joiner go, as does invalid UTF-8 (a raw 8-bit CSI). The
+// hub refuses such text today, but a log written before the rule, or by a
+// writer that bypassed the hub, may hold it, and a bulletin is printed to
+// terminals: an escape sequence in a case id would set the title, write
+// the clipboard or repaint the screen.
 func clean(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
-		case r < 0x20, r >= 0x7f && r < 0xa0, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f:
+		case r == '\t' || r == '\n' || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029:
+			return ' '
+		case r == utf8.RuneError:
+			return '?'
+		case r == feed.ZeroWidthJoiner:
 			return -1
+		}
+		for _, x := range feed.RefusedInText {
+			if r >= x.Lo && r <= x.Hi {
+				return -1
+			}
 		}
 		return r
 	}, s)

@@ -71,7 +71,7 @@ func Render(out io.Writer, b *Bulletin, cfg *campaign.Config, o Options) error {
 	default:
 		return fmt.Errorf("unknown format %q: use text, md or html (json from the hub)", o.Format)
 	}
-	compose(d, b, w)
+	compose(cleanDoc{d}, b, w)
 	_, err := io.WriteString(out, d.String())
 	return err
 }
@@ -89,6 +89,36 @@ type doc interface {
 	chart(kind string) // an inline chart; only HTML draws one
 	pageBreak()
 	String() string
+}
+
+// cleanDoc passes every string on its way to a format through clean:
+// case ids, alert subjects and unknown district or grid ids come from the
+// log as they are, and a bulletin is often printed to a terminal.
+type cleanDoc struct{ doc }
+
+func (c cleanDoc) title(name, kind, period string) {
+	c.doc.title(clean(name), clean(kind), clean(period))
+}
+func (c cleanDoc) heading(s string)    { c.doc.heading(clean(s)) }
+func (c cleanDoc) subheading(s string) { c.doc.subheading(clean(s)) }
+func (c cleanDoc) para(s string)       { c.doc.para(clean(s)) }
+func (c cleanDoc) items(lines []string) {
+	c.doc.items(cleanAll(lines))
+}
+func (c cleanDoc) table(head []string, rows [][]string, numeric []bool, rowClass []string) {
+	clean := make([][]string, len(rows))
+	for i, r := range rows {
+		clean[i] = cleanAll(r)
+	}
+	c.doc.table(cleanAll(head), clean, numeric, rowClass)
+}
+
+func cleanAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = clean(s)
+	}
+	return out
 }
 
 // compose writes a bulletin's sections in the article's order: overview,

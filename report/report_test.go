@@ -195,7 +195,7 @@ func TestHTMLIsSelfContainedAndPrintable(t *testing.T) {
 // TestUpstreamTextCannotEscape: a summary with markup and control
 // characters in the feed reaches HTML escaped and text without controls.
 func TestUpstreamTextCannotEscape(t *testing.T) {
-	if got := clean("a\x1b[31mb\u202ec\n"); got != "a[31mbc" {
+	if got := clean("a\x1b[31mb\u202ec\nd\x9b\u009b\ufeff\u200de"); got != "a[31mbc d?e" {
 		t.Errorf("clean = %q", got)
 	}
 	h := &htmlDoc{w: &words{lang: LangZh}}
