@@ -20,6 +20,9 @@ var (
 	// "send Authorization: Bearer <read token>" stays readable.
 	bearerSecret = regexp.MustCompile(`((?i:bearer)\s+|Basic\s+)[A-Za-z0-9\-._~+/]+=*`)
 	userinfoPass = regexp.MustCompile(`(://[^/\s:@]*:)[^@\s/]*@`)
+	// NATS takes a token as the user info alone (nats://TOKEN@host), so in
+	// a NATS address a user without a password is the secret itself.
+	natsToken = regexp.MustCompile(`(?i)(\b(?:nats|tls)://)[^/\s:@,]+@`)
 	// Only the --flag=value form: "check --token or ..." is advice, not a secret.
 	flagSecret = regexp.MustCompile(`(?i)(--?(?:token|read-token|ingest-token|nats-password)=)\S+`)
 )
@@ -29,8 +32,8 @@ var (
 const minSecretLen = 4
 
 // Redact hides the secrets in s: every value of the given secrets, plus any
-// token= query value, Bearer credential, URL password or --token flag value,
-// whatever secret it holds. Use it on anything about to be logged or shown.
+// token= query value, Bearer credential, URL password, NATS URL token or
+// --token flag value, whatever secret it holds. Use it on anything about to be logged or shown.
 func Redact(s string, secrets ...string) string {
 	for _, sec := range secrets {
 		if len(sec) >= minSecretLen {
@@ -40,6 +43,7 @@ func Redact(s string, secrets ...string) string {
 	s = querySecret.ReplaceAllString(s, "${1}"+Redacted)
 	s = bearerSecret.ReplaceAllString(s, "${1}"+Redacted)
 	s = userinfoPass.ReplaceAllString(s, "${1}"+Redacted+"@")
+	s = natsToken.ReplaceAllString(s, "${1}"+Redacted+"@")
 	s = flagSecret.ReplaceAllString(s, "${1}"+Redacted)
 	return s
 }

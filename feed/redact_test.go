@@ -23,6 +23,8 @@ func TestRedact(t *testing.T) {
 		{"bearer header", "Authorization: Bearer " + tok, "Authorization: Bearer REDACTED", nil},
 		{"bearer placeholder kept", "send Authorization: Bearer <read token>", "send Authorization: Bearer <read token>", nil},
 		{"url password", "nats://hub:" + tok + "@n1:4222", "nats://hub:REDACTED@n1:4222", nil},
+		{"nats url token", "cannot connect to NATS at nats://" + tok + "@n1:4222,tls://" + tok + "@n2:4222", "cannot connect to NATS at nats://REDACTED@n1:4222,tls://REDACTED@n2:4222", nil},
+		{"websocket user kept", "ws://station@hub:8470/v1/stream", "ws://station@hub:8470/v1/stream", nil},
 		{"flag value", "sitboard watch --token=" + tok, "sitboard watch --token=REDACTED", nil},
 		{"flag advice kept", "check --token or SITBOARD_READ_TOKEN", "check --token or SITBOARD_READ_TOKEN", nil},
 		{"known secret anywhere", "read token " + tok + " refused", "read token REDACTED refused", []string{tok}},
