@@ -25,8 +25,7 @@ import (
 const (
 	// writeSlice is how often a blocked write looks up from the socket, to
 	// see whether the board is being closed meanwhile.
-	writeSlice   = 100 * time.Millisecond
-	helloTimeout = 10 * time.Second
+	writeSlice = 100 * time.Millisecond
 	// readLimit bounds client frames: a client only ever sends a hello.
 	readLimit = 4096
 	// maxPongsQueued bounds the pongs waiting for the writer: a client

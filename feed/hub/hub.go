@@ -43,6 +43,7 @@ const (
 	DefaultHeartbeat       = 2 * time.Second
 	DefaultPingInterval    = 10 * time.Second
 	DefaultWriteTimeout    = 10 * time.Second
+	DefaultHelloTimeout    = 10 * time.Second
 	DefaultBatchLinger     = 10 * time.Millisecond
 	DefaultMaxAge          = 400 * 24 * time.Hour // a campaign plus the same period next year (同比)
 	DefaultMaxBytesFile    = 16 << 30
@@ -126,6 +127,9 @@ type Options struct {
 	// PongWait is how long a board may answer nothing before it is
 	// dropped (default three ping intervals).
 	PongWait time.Duration
+	// HelloTimeout is how long a new websocket has to send its hello
+	// before it is closed with 4502 (default 10s).
+	HelloTimeout time.Duration
 	// WriteTimeout is how long a board may take no bytes at all before it
 	// is dropped (write_stalled; default 10s). A board that keeps reading,
 	// however slowly, is not dropped for time: its bounded queue decides
@@ -355,6 +359,9 @@ func setDefaults(o *Options) {
 	}
 	if o.PongWait == 0 {
 		o.PongWait = 3 * o.PingInterval
+	}
+	if o.HelloTimeout == 0 {
+		o.HelloTimeout = DefaultHelloTimeout
 	}
 	if o.BatchLinger == 0 {
 		o.BatchLinger = DefaultBatchLinger

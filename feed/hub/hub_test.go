@@ -303,6 +303,23 @@ func mustJSON(v any) []byte {
 	return b
 }
 
+// TestSilentBoardMeetsTheHelloDeadline: a websocket that sends no hello is
+// closed with 4502 once Options.HelloTimeout passes (docs/operations.md,
+// "HTTP limits"), so a silent client cannot hold a connection.
+func TestSilentBoardMeetsTheHelloDeadline(t *testing.T) {
+	const deadline = 300 * time.Millisecond
+	s := hubtest.Start(t, func(o *hub.Options) { o.HelloTimeout = deadline })
+	start := time.Now()
+	c := dial(t, s.WS, hubtest.ReadToken)
+	code, reason := c.closeCode()
+	if code != feed.CloseBadRequest || !strings.Contains(reason, "hello") {
+		t.Fatalf("close %d %q, want %d saying a hello is due", code, reason, feed.CloseBadRequest)
+	}
+	if waited := time.Since(start); waited < deadline {
+		t.Fatalf("closed after %v, before the %v hello deadline", waited, deadline)
+	}
+}
+
 func TestStreamRefusals(t *testing.T) {
 	s := hubtest.Start(t, nil)
 	cases := []struct {

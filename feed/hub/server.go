@@ -20,7 +20,7 @@ const (
 	headerTimeout = 10 * time.Second
 	// requestTimeout bounds reading a whole request, body included: an
 	// 8 MiB batch needs at least 280 KB/s. A websocket is not bound by it
-	// (the upgrade clears the deadlines; the hello has helloTimeout).
+	// (the upgrade clears the deadlines; the hello has Options.HelloTimeout).
 	requestTimeout  = 30 * time.Second
 	responseTimeout = 60 * time.Second
 	idleTimeout     = 30 * time.Second

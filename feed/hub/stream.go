@@ -125,7 +125,7 @@ func (h *Hub) handleStream(w http.ResponseWriter, r *http.Request) {
 		_ = tcp.SetWriteBuffer(h.opts.SocketSendBuffer)
 	}
 	conn.SetReadLimit(readLimit)
-	_ = conn.SetReadDeadline(time.Now().Add(helloTimeout))
+	_ = conn.SetReadDeadline(time.Now().Add(h.opts.HelloTimeout))
 	hello, err := readHello(conn)
 	if err != nil {
 		h.m.streamRejected.Inc()
