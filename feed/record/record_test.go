@@ -154,9 +154,7 @@ func TestRecordLiveOnlyStartsAtTheHead(t *testing.T) {
 	s := hubtest.Start(t, nil)
 	src := campaignEvents(t, 100)
 	hubtest.Post(t, s.URL, src[:60])
-	for s.Hub.Seq() < 60 { // the fold catches up with the log
-		time.Sleep(5 * time.Millisecond)
-	}
+	s.WaitSeq(t, 60) // the fold catches up with the log
 	out := filepath.Join(t.TempDir(), "live.jsonl")
 	// Post the rest once the recorder is live at the head: posted earlier,
 	// the events would be part of the head it starts from.
