@@ -122,13 +122,7 @@ func renderRefused(c *Context, w, h int) string {
 		add(st.Text, c.Tf("refused.retry", fmtAge(c.Lang, max(c.Conn.NextRetry.Sub(c.frameNow()), 0))))
 	}
 	add(st.Text, c.T("refused.quit"))
-	top := max((h-len(lines))/2, 0)
-	out := make([]string, 0, h)
-	for i := 0; i < top; i++ {
-		out = append(out, "")
-	}
-	out = append(out, lines...)
-	return Block(out, w, h)
+	return centeredBlock(lines, w, h)
 }
 
 // wrap breaks text into lines of at most w columns, at spaces where it can
@@ -209,10 +203,5 @@ func renderConnecting(c *Context, w, h int) string {
 	if c.Conn.Status == ConnConnecting || c.Conn.Status == "" {
 		lines = append(lines, "", "  "+c.St.Dim.R(c.T("refused.quit")))
 	}
-	top := max((h-len(lines))/2, 0)
-	out := make([]string, 0, h)
-	for i := 0; i < top; i++ {
-		out = append(out, "")
-	}
-	return Block(append(out, lines...), w, h)
+	return centeredBlock(lines, w, h)
 }

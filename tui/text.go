@@ -348,6 +348,14 @@ func PadLeft(s string, w int) string {
 	return strings.Repeat(" ", w-sw) + s
 }
 
+// centeredBlock is Block with the lines set in the middle of the h lines:
+// the screens that say one thing (too small, connecting, refused).
+func centeredBlock(lines []string, w, h int) string {
+	top := max((h-len(lines))/2, 0)
+	out := make([]string, top, top+len(lines))
+	return Block(append(out, lines...), w, h)
+}
+
 // Block fits lines into exactly h lines of exactly w columns.
 func Block(lines []string, w, h int) string {
 	var b strings.Builder

@@ -14,23 +14,14 @@ func renderTooSmall(c *Context, w, h int) string {
 	msg := fmt.Sprintf(c.T("small"), 80, 24, w, h)
 	var lines []string
 	for len(msg) > 0 && w > 0 {
-		part := Trunc(msg, w)
-		if Width(part) >= w && Width(msg) > w {
-			part = truncNoTail(msg, w)
-		}
+		part := truncNoTail(msg, w) // a whole line's worth, no ellipsis: the rest follows
 		lines = append(lines, part)
 		msg = strings.TrimPrefix(msg, part)
 		if len(lines) > h {
 			break
 		}
 	}
-	top := max((h-len(lines))/2, 0)
-	out := make([]string, 0, h)
-	for i := 0; i < top; i++ {
-		out = append(out, "")
-	}
-	out = append(out, lines...)
-	return Block(out, w, h)
+	return centeredBlock(lines, w, h)
 }
 
 // truncNoTail cuts s to at most w columns without an ellipsis, by whole
