@@ -312,9 +312,7 @@ func (h *Hub) storeEach(ctx context.Context, events []feed.Event) (IngestResult,
 }
 
 func (h *Hub) handleSnapshot(w http.ResponseWriter, r *http.Request) {
-	if !h.readAllowed(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="sitboard read"`)
-		writeJSON(w, http.StatusUnauthorized, ErrorBody{Error: "missing or wrong read token: send Authorization: Bearer <read token>"})
+	if !h.readAllowedOrRefuse(w, r) {
 		return
 	}
 	if day := r.URL.Query().Get("day"); day != "" {
@@ -341,6 +339,17 @@ type SnapshotBody struct {
 	Day   int             `json:"day,omitempty"`
 	Today bool            `json:"today,omitempty"`
 	State json.RawMessage `json:"state"`
+}
+
+// readAllowedOrRefuse is readAllowed for the HTTP read endpoints: when
+// the token is missing or wrong it answers 401 itself.
+func (h *Hub) readAllowedOrRefuse(w http.ResponseWriter, r *http.Request) bool {
+	if h.readAllowed(r) {
+		return true
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="sitboard read"`)
+	writeJSON(w, http.StatusUnauthorized, ErrorBody{Error: "missing or wrong read token: send Authorization: Bearer <read token>"})
+	return false
 }
 
 func (h *Hub) readAllowed(r *http.Request) bool {

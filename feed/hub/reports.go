@@ -28,9 +28,7 @@ type reportCache struct {
 // (&lang=zh|en, &format=text too): the bulletin of the period holding date
 // D (default: the newest event's day), read token required.
 func (h *Hub) handleReports(w http.ResponseWriter, r *http.Request) {
-	if !h.readAllowed(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="sitboard read"`)
-		writeJSON(w, http.StatusUnauthorized, ErrorBody{Error: "missing or wrong read token: send Authorization: Bearer <read token>"})
+	if !h.readAllowedOrRefuse(w, r) {
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
