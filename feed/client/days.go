@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,12 +109,7 @@ func (d *Days) Fetch(ctx context.Context, day, run int) (*campaign.State, error)
 // touch marks day as the most recently asked for and drops the oldest
 // past the limit. Called with d.mu held.
 func (d *Days) touch(day int) {
-	for i, x := range d.recent {
-		if x == day {
-			d.recent = append(d.recent[:i], d.recent[i+1:]...)
-			break
-		}
-	}
+	d.unlist(day)
 	d.recent = append(d.recent, day)
 	for len(d.recent) > d.keep {
 		delete(d.byDay, d.recent[0])
@@ -126,12 +122,14 @@ func (d *Days) forget(day int, e *dayEntry) {
 	defer d.mu.Unlock()
 	if d.byDay[day] == e {
 		delete(d.byDay, day)
-		for i, x := range d.recent {
-			if x == day {
-				d.recent = append(d.recent[:i], d.recent[i+1:]...)
-				break
-			}
-		}
+		d.unlist(day)
+	}
+}
+
+// unlist takes day out of recent. Called with d.mu held.
+func (d *Days) unlist(day int) {
+	if i := slices.Index(d.recent, day); i >= 0 {
+		d.recent = slices.Delete(d.recent, i, i+1)
 	}
 }
 
