@@ -16,26 +16,18 @@ import (
 // daySnapshot fetches GET /v1/snapshot?day=…, returning the status and body.
 func daySnapshot(t *testing.T, url, day, token string) (int, hub.SnapshotBody, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url+"/v1/snapshot?day="+day, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	code, _, body := getWithToken(t, url+"/v1/snapshot?day="+day, token)
 	var raw json.RawMessage
-	if err := json.NewDecoder(resp.Body).Decode(&raw); err != nil {
+	if err := json.Unmarshal(body, &raw); err != nil {
 		t.Fatalf("day=%s: %v", day, err)
 	}
 	var sb hub.SnapshotBody
-	if resp.StatusCode == http.StatusOK {
+	if code == http.StatusOK {
 		if err := json.Unmarshal(raw, &sb); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return resp.StatusCode, sb, string(raw)
+	return code, sb, string(raw)
 }
 
 // TestSnapshotOfADay: the state at the end of day N is the fold of the

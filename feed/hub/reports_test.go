@@ -16,7 +16,14 @@ import (
 
 func getReport(t *testing.T, url, query, token string) (int, http.Header, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url+"/v1/reports?"+query, nil)
+	return getWithToken(t, url+"/v1/reports?"+query, token)
+}
+
+// getWithToken sends GET url with the token as a bearer (none when empty)
+// and returns the status, headers and body.
+func getWithToken(t *testing.T, url, token string) (int, http.Header, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
