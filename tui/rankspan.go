@@ -57,15 +57,19 @@ func (c *Context) rankingOf(s *campaign.State) []campaign.DistrictRank {
 	if sp.From == 1 {
 		return campaign.RankCounters(c.Cfg, campaign.CountersSince(s, nil))
 	}
-	if c.rank.base == nil || c.rank.baseDay != sp.From-1 {
+	if c.awaitingBase(kind, sp) {
 		return nil
 	}
 	return campaign.RankCounters(c.Cfg, campaign.CountersSince(s, c.rank.base))
 }
 
 // rankingLoading reports whether the span's base is still awaited.
-func (c *Context) rankingLoading() bool {
-	kind, sp := c.rankingSpan()
+func (c *Context) rankingLoading() bool { return c.awaitingBase(c.rankingSpan()) }
+
+// awaitingBase reports whether span sp of kind needs the state at the end
+// of the day before it and that state is not here: one test for what
+// derive shows and for what rankFetch asks.
+func (c *Context) awaitingBase(kind string, sp campaign.Span) bool {
 	return kind != campaign.PeriodCampaign && sp.From > 1 && (c.rank.base == nil || c.rank.baseDay != sp.From-1)
 }
 
