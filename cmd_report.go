@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"sitboard/campaign"
 	"sitboard/feed"
@@ -74,29 +75,12 @@ closing bulletin (campaign). Periods and comparisons: docs/figures.md, "Periods"
 	if err != nil {
 		return fail(1, "%v", err)
 	}
-	var b *report.Bulletin
-	if *recording != "" {
-		h, err := foldHistory(cfg, *recording)
-		if err != nil {
-			return fail(1, "%v", err)
-		}
-		b, err = report.Build(h, report.Request{Kind: *period, Date: when})
-		if err != nil {
-			return fail(1, "%v", err)
-		}
-	} else {
-		tok := envOr(*token, "SITBOARD_READ_TOKEN")
-		tlsCfg, err := hubTLS(*caFile)
-		if err != nil {
-			return fail(2, "--ca: %v", err)
-		}
-		b, err = fetchBulletin(hubHTTPClient(tlsCfg), *hubURL, tok, *period, *date)
-		if err != nil {
-			return fail(1, "%v", feed.RedactError(err, tok))
-		}
-		if b.Campaign != cfg.Campaign.ID {
-			return fail(2, "the hub runs campaign %q, not %q: pass the hub's campaign file with --campaign", b.Campaign, cfg.Campaign.ID)
-		}
+	b, code, err := bulletinOf(cfg, bulletinSource{Recording: *recording, Hub: *hubURL, Token: *token, CAFile: *caFile}, *period, *date, when)
+	if err != nil {
+		return fail(code, "%v", err)
+	}
+	if *hubURL != "" && b.Campaign != cfg.Campaign.ID {
+		return fail(2, "the hub runs campaign %q, not %q: pass the hub's campaign file with --campaign", b.Campaign, cfg.Campaign.ID)
 	}
 	var buf bytes.Buffer
 	if err := report.Render(&buf, b, cfg, report.Options{Format: *format, Lang: *lang, Facts: facts}); err != nil {
@@ -110,6 +94,38 @@ closing bulletin (campaign). Periods and comparisons: docs/figures.md, "Periods"
 		return fail(1, "write %s: %v (check the directory exists and is writable)", *out, err)
 	}
 	return 0
+}
+
+// bulletinSource is where a bulletin comes from: a recording to fold, or
+// else a hub to ask (with its read token and CA file).
+type bulletinSource struct {
+	Recording          string
+	Hub, Token, CAFile string
+}
+
+// bulletinOf builds the period's bulletin from the recording, or asks the
+// hub for it; report and summary --period share it so both word the same
+// figures. On error, code is the exit status: 2 for a bad --ca, else 1.
+func bulletinOf(cfg *campaign.Config, src bulletinSource, period, date string, when time.Time) (b *report.Bulletin, code int, err error) {
+	if src.Recording != "" {
+		h, err := foldHistory(cfg, src.Recording)
+		if err != nil {
+			return nil, 1, err
+		}
+		if b, err = report.Build(h, report.Request{Kind: period, Date: when}); err != nil {
+			return nil, 1, err
+		}
+		return b, 0, nil
+	}
+	tok := envOr(src.Token, "SITBOARD_READ_TOKEN")
+	tlsCfg, err := hubTLS(src.CAFile)
+	if err != nil {
+		return nil, 2, fmt.Errorf("--ca: %w", err)
+	}
+	if b, err = fetchBulletin(hubHTTPClient(tlsCfg), src.Hub, tok, period, date); err != nil {
+		return nil, 1, feed.RedactError(err, tok)
+	}
+	return b, 0, nil
 }
 
 // foldHistory folds a recording into a History: the state plus each

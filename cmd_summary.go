@@ -129,28 +129,10 @@ func summaryOfPeriod(cfg *campaign.Config, period, date, recording, hubURL, toke
 		fmt.Fprintln(os.Stderr, "summary: --date:", err)
 		return 2
 	}
-	var b *report.Bulletin
-	if recording != "" {
-		h, err := foldHistory(cfg, recording)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "summary:", err)
-			return 1
-		}
-		if b, err = report.Build(h, report.Request{Kind: period, Date: when}); err != nil {
-			fmt.Fprintln(os.Stderr, "summary:", err)
-			return 1
-		}
-	} else {
-		tok := envOr(token, "SITBOARD_READ_TOKEN")
-		tlsCfg, err := hubTLS(caFile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "summary: --ca:", err)
-			return 2
-		}
-		if b, err = fetchBulletin(hubHTTPClient(tlsCfg), hubURL, tok, period, date); err != nil {
-			fmt.Fprintln(os.Stderr, "summary:", feed.RedactError(err, tok))
-			return 1
-		}
+	b, code, err := bulletinOf(cfg, bulletinSource{Recording: recording, Hub: hubURL, Token: token, CAFile: caFile}, period, date, when)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "summary:", err)
+		return code
 	}
 	facts, err := loadFacts(check)
 	if err != nil {
