@@ -131,14 +131,9 @@ func bulletinOf(cfg *campaign.Config, src bulletinSource, period, date string, w
 // foldHistory folds a recording into a History: the state plus each
 // campaign day's counts.
 func foldHistory(cfg *campaign.Config, path string) (*campaign.History, error) {
-	rc, err := feed.OpenRecording(path)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
 	h := campaign.NewHistory(cfg)
-	if err := feed.ScanEvents(rc, func(ev feed.Event) error { h.Apply(ev); return nil }); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if err := scanRecording(path, h.Apply); err != nil {
+		return nil, err
 	}
 	return h, nil
 }

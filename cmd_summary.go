@@ -176,20 +176,25 @@ func loadFacts(path string) (*campaign.Facts, error) {
 }
 
 func foldRecording(cfg *campaign.Config, path string) (*campaign.State, error) {
-	rc, err := feed.OpenRecording(path)
-	if err != nil {
+	st := campaign.NewState(cfg)
+	if err := scanRecording(path, func(ev feed.Event) { campaign.Apply(cfg, st, ev) }); err != nil {
 		return nil, err
 	}
-	defer rc.Close()
-	st := campaign.NewState(cfg)
-	err = feed.ScanEvents(rc, func(ev feed.Event) error {
-		campaign.Apply(cfg, st, ev)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	return st, nil
+}
+
+// scanRecording hands every event of a recording file to apply, in order;
+// a read or decode error names the file.
+func scanRecording(path string, apply func(feed.Event)) error {
+	rc, err := feed.OpenRecording(path)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if err := feed.ScanEvents(rc, func(ev feed.Event) error { apply(ev); return nil }); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
 
 // snapshotURL turns a hub address (http, https, ws or wss) into its snapshot URL.
