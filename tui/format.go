@@ -142,9 +142,6 @@ func spark(st *Styles, vals []int64, w int) string {
 	return out
 }
 
-// padRight pads or truncates plain or styled text to w columns.
-func padRight(s string, w int) string { return Fit(s, w) }
-
 // fmtCompact is a count in the short form a narrow tile needs: 万 and 亿
 // in Chinese, k, M and B in English, from 100,000 up (below that the
 // short form saves nothing); smaller counts are as fmtInt writes them.

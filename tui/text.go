@@ -372,16 +372,3 @@ func Block(lines []string, w, h int) string {
 	}
 	return b.String()
 }
-
-// JoinCols puts fitted columns side by side with gap spaces between them;
-// each column must already be exactly its width.
-func JoinCols(gap int, cols ...string) string {
-	var b strings.Builder
-	for i, c := range cols {
-		if i > 0 {
-			b.WriteString(strings.Repeat(" ", gap))
-		}
-		b.WriteString(c)
-	}
-	return b.String()
-}
