@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"sitboard/campaign"
+	"sitboard/feed"
 )
 
 // SnapshotURL is the hub's GET /v1/snapshot address for any of the forms
@@ -89,6 +90,8 @@ func (d *Days) Fetch(ctx context.Context, day, run int) (*campaign.State, error)
 		d.touch(day)
 		d.mu.Unlock()
 		st, today, err := d.get(ctx, day)
+		// Errors quote the address, which may carry ?token=.
+		err = feed.RedactError(err, d.token)
 		e.st, e.err = st, err
 		close(e.ready)
 		if err != nil || today || st.Run != run {
@@ -134,7 +137,15 @@ func (d *Days) unlist(day int) {
 }
 
 func (d *Days) get(ctx context.Context, day int) (*campaign.State, bool, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.url+"?day="+strconv.Itoa(day), nil)
+	// The address may already have a query (?token=): add day to it.
+	u, err := url.Parse(d.url)
+	if err != nil {
+		return nil, false, err
+	}
+	q := u.Query()
+	q.Set("day", strconv.Itoa(day))
+	u.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, false, err
 	}

@@ -109,3 +109,27 @@ func TestDays(t *testing.T) {
 		}
 	}
 }
+
+// TestDaysTokenInAddress: a hub address may carry the read token as
+// ?token= (the form a browser needs); the day is asked for beside it, not
+// glued onto the token's value.
+func TestDaysTokenInAddress(t *testing.T) {
+	s := hubtest.Start(t, nil)
+	evs := hubtest.Events(s.Cfg, "daystok", 0, 20)
+	for i := range evs {
+		evs[i].At = s.Cfg.Start().Add(time.Duration(i/10)*24*time.Hour + time.Duration(8+i%10)*time.Hour)
+	}
+	hubtest.Post(t, s.URL, evs) // days 1-2; day 2 is today
+	s.WaitSeq(t, 20)
+	days, err := client.NewDays(client.Options{URL: s.URL + "/v1/stream?token=" + hubtest.ReadToken}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := days.Fetch(context.Background(), 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Seq != 10 {
+		t.Fatalf("day 1 ends at seq %d, want 10", st.Seq)
+	}
+}
