@@ -303,6 +303,10 @@ func (c *Config) Day(t time.Time) int {
 	return day + 1
 }
 
+// dayWithin is t's campaign day held to the campaign's days: before the
+// first day counts as day 1, after the last as the last.
+func (c *Config) dayWithin(t time.Time) int { return min(max(c.Day(t), 1), c.Days()) }
+
 // DistrictIndex returns the district's position in config order.
 func (c *Config) DistrictIndex(id string) (int, bool) {
 	i, ok := c.district[id]

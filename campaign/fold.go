@@ -57,7 +57,7 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 	s.Events++
 	if ev.At.After(s.LastAt) {
 		s.LastAt = ev.At
-		s.Day = min(max(cfg.Day(ev.At), 1), cfg.Days())
+		s.Day = cfg.dayWithin(ev.At)
 	}
 	f := folder{cfg: cfg, s: s, ev: ev, tot: &s.Totals}
 	if dc, ok := s.Districts[ev.District]; ok {
@@ -71,7 +71,7 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 		f.districtDay = s.districtToday(ev.District, d)
 	}
 	if s.rec != nil {
-		f.rec = s.rec.day(min(max(cfg.Day(ev.At), 1), cfg.Days()))
+		f.rec = s.rec.day(cfg.dayWithin(ev.At))
 		f.recDist = f.rec.district(ev.District)
 	}
 	if !f.apply() {

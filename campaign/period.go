@@ -432,7 +432,7 @@ func (p *Period) Ranking() []DistrictRank {
 func (h *History) SolvedNotables(sp Span) []Closure {
 	var out []Closure
 	for _, c := range h.rec.Solved {
-		if sp.Contains(min(max(h.cfg.Day(c.At), 1), h.cfg.Days())) {
+		if sp.Contains(h.cfg.dayWithin(c.At)) {
 			out = append(out, c)
 		}
 	}
@@ -443,7 +443,7 @@ func (h *History) SolvedNotables(sp Span) []Closure {
 func (h *History) AlertsRaised(sp Span) []AlertRecord {
 	var out []AlertRecord
 	for _, a := range h.rec.Alerts {
-		if sp.Contains(min(max(h.cfg.Day(a.At), 1), h.cfg.Days())) {
+		if sp.Contains(h.cfg.dayWithin(a.At)) {
 			out = append(out, a)
 		}
 	}
