@@ -23,6 +23,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -322,25 +323,9 @@ func (r *Recording) ID(i int) string {
 }
 
 // First and Last are the earliest and latest event times.
-func (r *Recording) First() time.Time {
-	t := r.at[0]
-	for _, a := range r.at {
-		if a.Before(t) {
-			t = a
-		}
-	}
-	return t
-}
+func (r *Recording) First() time.Time { return slices.MinFunc(r.at, time.Time.Compare) }
 
-func (r *Recording) Last() time.Time {
-	t := r.at[0]
-	for _, a := range r.at {
-		if a.After(t) {
-			t = a
-		}
-	}
-	return t
-}
+func (r *Recording) Last() time.Time { return slices.MaxFunc(r.at, time.Time.Compare) }
 
 // Location is the zone of the first event, for reading dates given
 // without one.
