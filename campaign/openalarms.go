@@ -25,12 +25,16 @@ type openKey struct {
 	id string
 }
 
-func (a openKey) before(b openKey) bool {
+// compare orders by time opened, then alarm id: the one order both the
+// heap and its rebuild from a snapshot use.
+func (a openKey) compare(b openKey) int {
 	if c := a.at.Compare(b.at); c != 0 {
-		return c < 0
+		return c
 	}
-	return a.id < b.id
+	return cmp.Compare(a.id, b.id)
 }
+
+func (a openKey) before(b openKey) bool { return a.compare(b) < 0 }
 
 // newOpenOrder indexes the given open alarms. Built from the keys in order,
 // the heap has the same layout whatever the map's iteration order.
@@ -39,12 +43,7 @@ func newOpenOrder(open map[string]OpenAlarm) *openOrder {
 	for id, a := range open {
 		o.heap = append(o.heap, openKey{at: a.At, id: id})
 	}
-	slices.SortFunc(o.heap, func(a, b openKey) int {
-		if c := a.at.Compare(b.at); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.id, b.id)
-	})
+	slices.SortFunc(o.heap, openKey.compare)
 	for i, k := range o.heap {
 		o.pos[k.id] = i // a sorted slice is a valid min-heap
 	}
