@@ -152,11 +152,13 @@ func compose(d doc, b *Bulletin, w *words) {
 		lines = append(lines, metricSentence(w, m))
 	}
 	d.items(lines)
-	d.items(figureLines(w, b, campaign.LineOverall))
+	// The overview's metric sentences already state each compared metric's
+	// 环比 and 同比, the published comparisons among them.
+	d.items(figureLines(w, b, campaign.LineOverall, statedByMetric(b)))
 
 	d.pageBreak()
 	next(w.line(campaign.LineStrike))
-	d.items(figureLines(w, b, campaign.LineStrike))
+	d.items(figureLines(w, b, campaign.LineStrike, nil))
 	d.subheading(w.pick("重点案件侦破", "Notable cases solved"))
 	if len(b.Notables) == 0 {
 		d.para(w.pick("本期无重点案件告破。", "No notable case was solved in the period."))
@@ -170,7 +172,7 @@ func compose(d doc, b *Bulletin, w *words) {
 
 	d.pageBreak()
 	next(w.line(campaign.LinePatrol))
-	d.items(figureLines(w, b, campaign.LinePatrol))
+	d.items(figureLines(w, b, campaign.LinePatrol, nil))
 	d.subheading(w.pick("警情最多的网格（按每警力人次警情数，前5）", "Grids with the most alarms per patrol officer (top 5)"))
 	if len(b.Grids) == 0 {
 		d.para(w.pick("本期无网格警情。", "No grid alarms in the period."))
@@ -206,7 +208,7 @@ func compose(d doc, b *Bulletin, w *words) {
 
 	d.pageBreak()
 	next(w.line(campaign.LineHazard))
-	d.items(figureLines(w, b, campaign.LineHazard))
+	d.items(figureLines(w, b, campaign.LineHazard, nil))
 	d.subheading(w.pick("安全生产", "Safety"))
 	s := b.Safety
 	if s.Accidents == 0 {
@@ -245,6 +247,22 @@ func metricSentence(w *words, m MetricRow) string {
 		fmt.Sprintf("%s: %s; %s; %s.", w.metric(m.Metric), cur, prev, last))
 }
 
+// statedByMetric is the change figures whose comparison a metric sentence
+// of the bulletin states: the same metric against the same base.
+func statedByMetric(b *Bulletin) map[string]bool {
+	metrics := map[string]bool{}
+	for _, m := range b.Metrics {
+		metrics[m.Metric] = true
+	}
+	stated := map[string]bool{}
+	for _, f := range b.Figures {
+		if info, ok := campaign.FigureInfoByID(f.ID); ok && info.Kind == campaign.KindChange && metrics[info.Metric] {
+			stated[f.ID] = true
+		}
+	}
+	return stated
+}
+
 // metricValueBase writes a compared base, which may be pro-rated.
 func (w *words) metricValueBase(m string, v float64) string {
 	if strings.HasSuffix(m, "_cny") {
@@ -253,10 +271,11 @@ func (w *words) metricValueBase(m string, v float64) string {
 	return w.base(v)
 }
 
-func figureLines(w *words, b *Bulletin, line string) []string {
+// figureLines words the line's figures, less those in skip.
+func figureLines(w *words, b *Bulletin, line string, skip map[string]bool) []string {
 	var out []string
 	for _, f := range b.Figures {
-		if f.Line != line {
+		if f.Line != line || skip[f.ID] {
 			continue
 		}
 		out = append(out, figureSentence(w, f))

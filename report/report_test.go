@@ -124,19 +124,30 @@ func TestClosingBulletinHasEveryPublishedFigure(t *testing.T) {
 		case campaign.KindChange:
 			// the compared counts carry their unit too: （本期3900起，基数4987起）
 			counted := numberAfter + `(?:起|万元)`
-			pattern = regexp.QuoteMeta(label) + `(上升|下降)` + numberAfter + `%（本期` + counted + `，基数` + counted + `）`
+			change := `(?P<dir>上升|下降)(?P<pct>[0-9]+(?:\.[0-9]+)?)%`
+			pattern = regexp.QuoteMeta(label) + change + `（本期` + counted + `，基数` + counted + `）`
+			if info.Line == campaign.LineOverall {
+				// the overview states it once, in its metric's sentence:
+				// 刑事类警情4380起，环比下降7.16%（上期4718起），同比…
+				basis, base := "环比", "上期"
+				if info.Basis == campaign.VsSamePeriodLast {
+					basis, base = "同比", "去年同期折算"
+				}
+				pattern = regexp.QuoteMeta(metricZh[info.Metric][0]) + numberAfter + `起，(?:[^，]*，)?` + basis + change + `（` + base + counted + `）`
+			}
 		default:
 			pattern = regexp.QuoteMeta(label) + numberAfter + regexp.QuoteMeta(unit)
 		}
-		m := regexp.MustCompile(`(?m)^  ` + pattern).FindStringSubmatch(text)
+		re := regexp.MustCompile(`(?m)^  ` + pattern)
+		m := re.FindStringSubmatch(text)
 		if m == nil {
 			t.Errorf("%s: no line %q in the closing bulletin", f.ID, pattern)
 			continue
 		}
 		v, _ := strconv.ParseFloat(m[len(m)-1], 64)
 		if info.Kind == campaign.KindChange {
-			v, _ = strconv.ParseFloat(m[2], 64)
-			if m[1] == "下降" {
+			v, _ = strconv.ParseFloat(m[re.SubexpIndex("pct")], 64)
+			if m[re.SubexpIndex("dir")] == "下降" {
 				v = -v
 			}
 		}
@@ -351,5 +362,29 @@ func TestRateLeftOutSaysWhy(t *testing.T) {
 	}
 	if over == 0 || none == 0 {
 		t.Fatalf("the weeks had %d rates over their base and %d without a base: the test checks nothing", over, none)
+	}
+}
+
+// TestBaseIsWrittenAsACount: a pro-rated base is written to one decimal
+// only when it has one, with the count's thousands separators in en.
+func TestBaseIsWrittenAsACount(t *testing.T) {
+	cfg := demo.Campaign()
+	for _, c := range []struct {
+		lang string
+		v    float64
+		want string
+	}{
+		{LangEn, 121, "121"},
+		{LangEn, 121.04, "121"},
+		{LangEn, 356.25, "356.3"},
+		{LangEn, 1234.5, "1,234.5"},
+		{LangEn, 4987, "4,987"},
+		{LangZh, 4987, "4987"},
+		{LangZh, 1234.5, "1234.5"},
+		{LangZh, 0.96, "1"},
+	} {
+		if got := newWords(cfg, publishedLabels(), c.lang).base(c.v); got != c.want {
+			t.Errorf("%s base(%v) = %q, want %q", c.lang, c.v, got, c.want)
+		}
 	}
 }

@@ -105,12 +105,20 @@ func thousands(s string) string {
 	return b.String()
 }
 
-// base writes a compared count, which may be pro-rated: one decimal then.
+// base writes a compared count, which may be pro-rated: to one decimal
+// then, without a trailing ".0" (a base of 121.04 is "121", not "121.0"),
+// and with the thousands separators of a count in en.
 func (w *words) base(v float64) string {
-	if v == math.Trunc(v) {
-		return w.count(v)
+	r := math.Round(v*10) / 10
+	if r == math.Trunc(r) {
+		return w.count(r)
 	}
-	return strconv.FormatFloat(v, 'f', 1, 64)
+	whole, tenth := math.Modf(math.Abs(r))
+	s := w.count(whole) + "." + strconv.Itoa(int(math.Round(tenth*10)))
+	if r < 0 {
+		s = "-" + s
+	}
+	return s
 }
 
 // amount writes yuan: 万元 to two decimals in zh, whole yuan in en.
