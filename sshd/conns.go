@@ -354,40 +354,64 @@ func (s *Server) watchKeys(ctx context.Context) {
 			continue
 		}
 		lastErr = ""
-		listed := make(map[string]bool, len(stations))
+		listed := make(map[string]Station, len(stations))
 		for _, st := range stations {
-			listed[st.Fingerprint] = true
+			listed[st.Fingerprint] = st
 		}
 		s.revokeUnlisted(listed)
 	}
 }
 
-// revokeUnlisted ends the sessions and connections of keys not listed.
-func (s *Server) revokeUnlisted(listed map[string]bool) {
-	s.mu.Lock()
-	var revoked []*stationConn
-	for c := range s.conns {
-		if c.authenticated && !c.revoked && !c.closed && !listed[c.station.Fingerprint] {
-			c.revoked = true
-			revoked = append(revoked, c)
-		}
+// Why a connection is revoked, as its board and the log say.
+const (
+	whyKeyRemoved  = "this station's key was removed from the authorized keys"
+	whyAddressGone = "this station's key may no longer be used from this address (its from= option changed)"
+)
+
+// revokeUnlisted ends the sessions and connections of keys not listed, and
+// of keys whose from= option no longer allows the connection's address.
+func (s *Server) revokeUnlisted(listed map[string]Station) {
+	type revocation struct {
+		c   *stationConn
+		why string
 	}
-	var boards []*stationSession
-	for _, c := range revoked {
-		for ss := range c.sessions {
-			boards = append(boards, ss)
+	s.mu.Lock()
+	var revoked []revocation
+	for c := range s.conns {
+		if !c.authenticated || c.revoked || c.closed {
+			continue
+		}
+		st, ok := listed[c.station.Fingerprint]
+		why := whyKeyRemoved
+		if ok {
+			if st.From.allows(c.raw.RemoteAddr()) {
+				continue
+			}
+			why = whyAddressGone
+		}
+		c.revoked = true
+		revoked = append(revoked, revocation{c, why})
+	}
+	type board struct {
+		ss  *stationSession
+		why string
+	}
+	var boards []board
+	for _, r := range revoked {
+		for ss := range r.c.sessions {
+			boards = append(boards, board{ss, r.why})
 		}
 	}
 	s.mu.Unlock()
-	const why = "this station's key was removed from the authorized keys"
-	for _, ss := range boards {
-		ss.setReason(why)
-		if p := ss.program.Load(); p != nil {
+	for _, b := range boards {
+		b.ss.setReason(b.why)
+		if p := b.ss.program.Load(); p != nil {
 			go p.Quit()
 		}
 	}
-	for _, c := range revoked {
-		s.log.Warn("key revoked: closing its connection", "fingerprint", c.station.Fingerprint, "station", c.station.Name(), "remote", c.remote)
+	for _, r := range revoked {
+		c, why := r.c, r.why
+		s.log.Warn("key revoked: closing its connection", "fingerprint", c.station.Fingerprint, "station", c.station.Name(), "remote", c.remote, "why", why)
 		s.mu.Lock()
 		busy := len(c.sessions) > 0
 		s.mu.Unlock()

@@ -30,7 +30,10 @@ type Station struct {
 	Theme       string // theme name, or "" (dark; mono under NO_COLOR)
 	// NoIdleTimeout keeps the session open without input: a wall screen.
 	NoIdleTimeout bool
-	Line          int // line number in the authorized_keys file
+	// From, when set, is the key line's from= option: the source addresses
+	// the key may log in from (see fromRule).
+	From *fromRule
+	Line int // line number in the authorized_keys file
 }
 
 // Name is how logs and the board refer to the station: its district, else
@@ -50,7 +53,7 @@ func (s Station) Name() string {
 // The options a key line may carry. Options that only forbid what this
 // server never offers (port, agent and X11 forwarding, user rc, pty-less
 // use) are accepted and change nothing. Any other OpenSSH option, such as
-// from= or command=, would promise a restriction this server does not
+// command= or permitopen=, would promise a restriction this server does not
 // enforce, so a line carrying one is refused rather than silently widened.
 var harmlessOptions = []string{
 	"restrict", "no-port-forwarding", "no-agent-forwarding",
@@ -306,9 +309,15 @@ func parseOptions(options []string, cfg *campaign.Config) (Station, error) {
 				return st, fmt.Errorf(`idle=%q: the only value is idle="none" (a wall screen that never times out)`, value)
 			}
 			st.NoIdleTimeout = true
+		case name == "from" && hasValue:
+			r, err := parseFrom(value)
+			if err != nil {
+				return st, err
+			}
+			st.From = r
 		case !hasValue && slices.Contains(harmlessOptions, name):
 		default:
-			return st, fmt.Errorf("option %q is not supported by sitboard ssh (supported: district=, lang=, layout=, theme=, no-idle-timeout, and the no-*-forwarding restrictions); the key is not authorized until it is removed", opt)
+			return st, fmt.Errorf("option %q is not supported by sitboard ssh (supported: district=, lang=, layout=, theme=, no-idle-timeout, from=, and the no-*-forwarding restrictions); the key is not authorized until it is removed", opt)
 		}
 	}
 	return st, nil

@@ -256,6 +256,11 @@ func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
 		s.log.Info("unknown key refused", "fingerprint", fp, "remote", ctx.RemoteAddr().String(), "user", ctx.User())
 		return false
 	}
+	if !st.From.allows(ctx.RemoteAddr()) {
+		s.log.Warn("key refused from this address: its from= option does not allow it", "fingerprint", fp, "station", st.Name(),
+			"remote", ctx.RemoteAddr().String(), "from", st.From.text)
+		return false
+	}
 	// Offering a key is not proof of holding it: this callback also runs
 	// for keys the client only asks about. Record the fingerprint, and the
 	// session middleware checks it against the key that actually signed.
@@ -410,7 +415,7 @@ func (s *Server) stationMiddleware(next ssh.Handler) ssh.Handler {
 		log.Info("session ended", "duration", dur.Round(time.Millisecond), "bytes_sent", sent,
 			"bytes_per_second", int64(rate), "reason", reason, "sizes_over_cap", ss.clamped.Load())
 		switch {
-		case strings.Contains(reason, "removed from the authorized keys"):
+		case reason == whyKeyRemoved, reason == whyAddressGone:
 			wish.Println(ss.Session, "\r\nsitboard: closed: "+reason+". Ask the command centre if this station should still have access.\r")
 		case strings.HasPrefix(reason, "idle"):
 			wish.Println(ss.Session, "\r\nsitboard: closed after "+reason+". Press a key in the board now and then to stay connected, or ask the command centre to mark this station's key no-idle-timeout.\r")
@@ -433,7 +438,7 @@ func (s *Server) verify(sess ssh.Session) (Station, bool) {
 		return Station{}, false
 	}
 	st, ok, err := s.keys.lookup(key)
-	if err != nil || !ok || st.Fingerprint != recorded {
+	if err != nil || !ok || st.Fingerprint != recorded || !st.From.allows(sess.RemoteAddr()) {
 		return Station{}, false
 	}
 	return st, true

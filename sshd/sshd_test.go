@@ -321,7 +321,7 @@ func TestParseAuthorizedKeys(t *testing.T) {
 		{"unknown district", `district="atlantis" ` + k.line, Station{}, "not a district"},
 		{"bad lang", `lang="fr" ` + k.line, Station{}, `lang="zh"`},
 		{"layout file path refused", `layout="/etc/passwd" ` + k.line, Station{}, "built-in layouts"},
-		{"from= is not enforced so refused", `from="10.0.0.0/8" ` + k.line, Station{}, "not supported"},
+		{"from= with a host name refused", `from="*.example.org" ` + k.line, Station{}, "host names are not matched"},
 		{"command= refused", `command="/bin/sh" ` + k.line, Station{}, "not supported"},
 		{"idle other", `idle="5m" ` + k.line, Station{}, `idle="none"`},
 		{"garbage", `ssh-ed25519 notbase64`, Station{}, "not a public key"},
