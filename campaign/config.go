@@ -35,6 +35,7 @@ type Config struct {
 	days     int
 	district map[string]int
 	grid     map[string]int
+	site     map[string]int
 	notable  map[string]int
 	source   string
 }
@@ -68,13 +69,20 @@ type Grid struct {
 	En       string `toml:"en"`
 }
 
-// Site is a watched place such as a night market.
+// Site is a watched place such as a night market. Shift reports name the
+// sites they patrolled (patrol.shift_report's sites), which gives each
+// site's patrol coverage.
 type Site struct {
 	ID       string `toml:"id"`
 	Kind     string `toml:"kind"`
 	District string `toml:"district"`
 	Zh       string `toml:"zh"`
+	En       string `toml:"en"` // optional; the English bulletin falls back to zh
 }
+
+// SiteNightMarket is the kind of the night markets (夜市) a campaign
+// watches.
+const SiteNightMarket = "night_market"
 
 // Baselines are the comparison counts: Previous for 环比 (the period just
 // before the campaign), LastYear for 同比 (the same period a year before).
@@ -229,13 +237,21 @@ func (c *Config) validate(name string) error {
 		}
 		c.grid[g.ID] = i
 	}
+	c.site = map[string]int{}
 	for i, s := range c.Sites {
 		if s.ID == "" || s.Kind == "" {
 			return fail(fmt.Sprintf("sites[%d]", i), "[[sites]]", "id and kind are required")
 		}
+		if p := feed.IDProblem(s.ID, feed.MaxIDLen); p != "" {
+			return fail(fmt.Sprintf("sites[%d].id", i), `"`+s.ID+`"`, p+": shift reports send it as an id")
+		}
+		if _, dup := c.site[s.ID]; dup {
+			return fail(fmt.Sprintf("sites[%d].id", i), `"`+s.ID+`"`, "duplicate site id "+s.ID+": give each site its own id")
+		}
 		if _, ok := c.district[s.District]; !ok {
 			return fail(fmt.Sprintf("sites[%d].district", i), `"`+s.ID+`"`, fmt.Sprintf("unknown district %q", s.District))
 		}
+		c.site[s.ID] = i
 	}
 	for _, tbl := range []struct {
 		name string
@@ -319,6 +335,28 @@ func (c *Config) GridIndex(id string) (int, bool) {
 	return i, ok
 }
 
+// SiteByID returns the watched site with this id.
+func (c *Config) SiteByID(id string) (Site, bool) {
+	i, ok := c.site[id]
+	if !ok {
+		return Site{}, false
+	}
+	return c.Sites[i], true
+}
+
+// SiteName returns the site's name in lang ("zh" or "en"; English falls
+// back to the Chinese name when the file gives none).
+func (c *Config) SiteName(id, lang string) string {
+	s, ok := c.SiteByID(id)
+	switch {
+	case !ok:
+		return id
+	case lang == "en" && s.En != "":
+		return s.En
+	}
+	return s.Zh
+}
+
 // NotableByID returns the notable case with this id.
 func (c *Config) NotableByID(id string) (Notable, bool) {
 	i, ok := c.notable[id]
@@ -340,9 +378,13 @@ func (c *Config) DistrictName(id, lang string) string {
 	return c.Districts[i].Zh
 }
 
-// Validator checks ingested events against this campaign's districts and grids.
+// Validator checks ingested events against this campaign's districts,
+// grids and watched sites.
 func (c *Config) Validator() feed.Validator {
-	v := feed.Validator{Districts: map[string]bool{}, Grids: map[string]string{}}
+	v := feed.Validator{Districts: map[string]bool{}, Grids: map[string]string{}, Sites: map[string]string{}}
+	for _, s := range c.Sites {
+		v.Sites[s.ID] = s.District
+	}
 	for _, d := range c.Districts {
 		v.Districts[d.ID] = true
 	}

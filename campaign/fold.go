@@ -502,6 +502,15 @@ func (f *folder) shiftReport(p feed.ShiftReport) {
 			}
 		}
 	}
+	if f.rec != nil {
+		for _, id := range p.Sites {
+			// The hub refuses a site that is not the district's; a log
+			// that bypassed it must not count one either.
+			if site, ok := f.cfg.SiteByID(id); ok && site.District == f.ev.District {
+				f.rec.siteCovered(id)
+			}
+		}
+	}
 }
 
 func (f *folder) notable(id string) *NotableState {

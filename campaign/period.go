@@ -43,6 +43,9 @@ type DayRecord struct {
 	Districts map[string]*Counters     `json:"districts,omitempty"`
 	Grids     map[string]*GridCounts   `json:"grids,omitempty"`
 	Notables  map[string]*NotableState `json:"notables,omitempty"`
+	// Sites holds the watched sites a shift report of the day listed: the
+	// sites patrolled that night (docs/figures.md, "Site coverage").
+	Sites map[string]bool `json:"sites,omitempty"`
 }
 
 // AlertRecord is a priority alert and, once it is cleared, when and by what.
@@ -72,6 +75,13 @@ func (r *Recorder) day(d int) *DayRecord { return &r.Days[d-1] }
 func (d *DayRecord) district(id string) *Counters    { return entry(&d.Districts, id) }
 func (d *DayRecord) grid(id string) *GridCounts      { return entry(&d.Grids, id) }
 func (d *DayRecord) notable(id string) *NotableState { return entry(&d.Notables, id) }
+
+func (d *DayRecord) siteCovered(id string) {
+	if d.Sites == nil {
+		d.Sites = map[string]bool{}
+	}
+	d.Sites[id] = true
+}
 
 // entry returns the map's value for k, adding a zero one (and the map)
 // when it is missing.
@@ -218,11 +228,14 @@ type PeriodCounts struct {
 	Districts map[string]*Counters     `json:"districts"`
 	Grids     map[string]*GridCounts   `json:"grids"`
 	Notables  map[string]*NotableState `json:"notables"`
+	// Sites counts, per watched site, the nights of the span on which a
+	// shift report listed it.
+	Sites map[string]int `json:"sites"`
 }
 
 // Counts sums the days of sp that lie in the campaign.
 func (h *History) Counts(sp Span) *PeriodCounts {
-	pc := &PeriodCounts{Span: sp, Districts: map[string]*Counters{}, Grids: map[string]*GridCounts{}, Notables: map[string]*NotableState{}}
+	pc := &PeriodCounts{Span: sp, Districts: map[string]*Counters{}, Grids: map[string]*GridCounts{}, Notables: map[string]*NotableState{}, Sites: map[string]int{}}
 	for _, d := range h.cfg.Districts {
 		pc.Districts[d.ID] = &Counters{}
 	}
@@ -247,6 +260,9 @@ func (h *History) Counts(sp Span) *PeriodCounts {
 			dst.RecoveredCNY += n.RecoveredCNY
 			dst.SeizedCNY += n.SeizedCNY
 			dst.Arrested += n.Arrested
+		}
+		for id := range day.Sites {
+			pc.Sites[id]++
 		}
 	}
 	return pc
@@ -491,6 +507,37 @@ func (p *Period) BusiestGrids(n int) []GridLoad {
 		return int(b.Alarms - a.Alarms)
 	})
 	return rows[:min(n, len(rows))]
+}
+
+// SiteCoverage is one watched site's patrol coverage over a span: the
+// nights on which a shift report listed it, of the span's nights.
+type SiteCoverage struct {
+	Site     string `json:"site"`
+	District string `json:"district"`
+	Covered  int    `json:"covered"` // nights patrolled
+	Nights   int    `json:"nights"`  // nights in the span
+}
+
+// Nights is how many campaign days (nights) the span holds: its days
+// inside the campaign.
+func (p *Period) Nights() int {
+	return max(0, min(p.Span.To, p.cfg.Days())-max(p.Span.From, 1)+1)
+}
+
+// SiteCoverage lists the campaign's sites of one kind (e.g.
+// SiteNightMarket), in config order, each with the nights of the span a
+// shift report listed it. A night is a campaign day: a report counts on
+// its event's day by the rule every event follows.
+func (p *Period) SiteCoverage(kind string) []SiteCoverage {
+	nights := p.Nights()
+	var out []SiteCoverage
+	for _, s := range p.cfg.Sites {
+		if s.Kind != kind {
+			continue
+		}
+		out = append(out, SiteCoverage{Site: s.ID, District: s.District, Covered: p.Counts.Sites[s.ID], Nights: nights})
+	}
+	return out
 }
 
 // AccidentFreeDays counts the days of the span without a major accident,

@@ -234,6 +234,12 @@ type ShiftReport struct {
 	PersonsChecked  int64      `json:"persons_checked,omitempty"`
 	VehiclesChecked int64      `json:"vehicles_checked,omitempty"`
 	Violations      Violations `json:"violations,omitempty"`
+	// Sites are the ids of the campaign's watched sites (such as night
+	// markets) the shift patrolled: an area-patrol night shift lists the
+	// sites of its grid it covered. Optional; at most MaxShiftSites, each
+	// once, each a site of the event's district (checked by the hub
+	// against the campaign config).
+	Sites []string `json:"sites,omitempty"`
 }
 
 // Inspection is one inspection visit to one unit.

@@ -29,16 +29,21 @@ const (
 	MaxTextLen    = 512
 	MaxDataBytes  = 8 << 10
 	MaxYearsLarge = 100
+	// MaxShiftSites caps a shift report's sites: one grid's night shift
+	// covers a handful, and a longer list is a publisher's bug.
+	MaxShiftSites = 64
 	// MinYear bounds at from below: an earlier time is a zero or default
 	// value from the publisher, not an event.
 	MinYear = 1970
 )
 
-// Validator checks events against the campaign's districts and grids.
-// A nil Districts set accepts any non-empty district.
+// Validator checks events against the campaign's districts, grids and
+// watched sites. A nil Districts set accepts any non-empty district; a nil
+// Grids or Sites map accepts any well-formed id.
 type Validator struct {
 	Districts map[string]bool
 	Grids     map[string]string // grid id -> district id
+	Sites     map[string]string // watched site id -> district id
 }
 
 // Validate returns every problem with ev; none means it may be stored.
@@ -85,9 +90,22 @@ func (v Validator) Validate(index int, ev Event) []FieldError {
 		add("data", fmt.Sprintf("larger than %d bytes", MaxDataBytes))
 		return errs
 	}
-	for _, fe := range validateData(ev.Type, ev.Data) {
+	dataErrs := validateData(ev.Type, ev.Data)
+	for _, fe := range dataErrs {
 		fe.Index = index
 		errs = append(errs, fe)
+	}
+	if len(dataErrs) == 0 && ev.Type == TypeShiftReport && v.Sites != nil {
+		if p, err := Decode[ShiftReport](ev); err == nil {
+			for i, id := range p.Sites {
+				field := fmt.Sprintf("data.sites[%d]", i)
+				if d, ok := v.Sites[id]; !ok {
+					add(field, fmt.Sprintf("unknown site %q: send only ids of the campaign config's [[sites]]", id))
+				} else if d != ev.District {
+					add(field, fmt.Sprintf("site %q belongs to district %q, not %q: send it in that district's shift report", id, d, ev.District))
+				}
+			}
+		}
 	}
 	return errs
 }
@@ -287,6 +305,27 @@ func (p *ShiftReport) check(add func(string, string)) {
 		n    int64
 	}{{"unlicensed", v.Unlicensed}, {"drink_driving", v.DrinkDriving}, {"drunk_driving", v.DrunkDriving}, {"speeding", v.Speeding}, {"passenger_overload", v.PassengerOverload}, {"cargo_overload", v.CargoOverload}, {"other", v.Other}} {
 		nonNeg(add, "violations."+f.name, f.n)
+	}
+	if len(p.Sites) > MaxShiftSites {
+		add("sites", fmt.Sprintf("%d sites: list at most %d (the sites one shift patrolled); split a larger area into grids", len(p.Sites), MaxShiftSites))
+		return
+	}
+	seen := make(map[string]int, len(p.Sites))
+	for i, id := range p.Sites {
+		field := fmt.Sprintf("sites[%d]", i)
+		if id == "" {
+			add(field, "empty: give a site id from the campaign config")
+			continue
+		}
+		if pr := IDProblem(id, MaxIDLen); pr != "" {
+			add(field, pr)
+			continue
+		}
+		if j, dup := seen[id]; dup {
+			add(field, fmt.Sprintf("site %q is listed twice (also sites[%d]): list each site once", id, j))
+			continue
+		}
+		seen[id] = i
 	}
 }
 

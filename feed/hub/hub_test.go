@@ -185,6 +185,13 @@ func TestIngestRefusals(t *testing.T) {
 	shift := hubtest.Events(s.Cfg, "shift", 6, 1)[0] // a patrol.shift_report
 	negative, _ := json.Marshal([]any{map[string]any{"id": "neg", "type": shift.Type, "at": shift.At, "district": shift.District, "data": map[string]any{"duty": "area", "officers": -4}}})
 	mixed, _ := json.Marshal([]any{good[0], map[string]any{"id": "x"}, good[1]})
+	// Shift reports naming night markets: nm-001 is Chuanhui's, nm-021
+	// Huaiyang's, nm-999 is not in the campaign file.
+	sites := func(district string, ids ...string) []byte {
+		b, _ := json.Marshal([]any{map[string]any{"id": "sites", "type": shift.Type, "at": shift.At, "district": district, "grid": district + "-01",
+			"data": map[string]any{"duty": "area", "officers": 6, "sites": ids}}})
+		return b
+	}
 	big := make([]byte, 70<<10)
 	for i := range big {
 		big[i] = ' '
@@ -214,6 +221,9 @@ func TestIngestRefusals(t *testing.T) {
 		{"timestamp without zone", hubtest.IngestToken, "application/json", one(set("at", "2023-06-25T08:00:00")), 400, "at", "RFC 3339"},
 		{"negative count", hubtest.IngestToken, "application/json", negative, 400, "data.officers", "negative"},
 		{"unknown district", hubtest.IngestToken, "application/json", one(set("district", "atlantis")), 400, "district", "unknown district"},
+		{"unknown site", hubtest.IngestToken, "application/json", sites("chuanhui", "nm-001", "nm-999"), 400, "data.sites[1]", "send only ids of the campaign config"},
+		{"site of another district", hubtest.IngestToken, "application/json", sites("chuanhui", "nm-021"), 400, "data.sites[0]", `belongs to district \"huaiyang\"`},
+		{"site listed twice", hubtest.IngestToken, "application/json", sites("chuanhui", "nm-001", "nm-001"), 400, "data.sites[1]", "list each site once"},
 		{"unknown category", hubtest.IngestToken, "application/json", one(data("category", "ufo")), 400, "data.category", "unknown value"},
 		{"missing data", hubtest.IngestToken, "application/json", one(del("data")), 400, "data", "missing"},
 		{"one bad event refuses the batch", hubtest.IngestToken, "application/json", mixed, 400, "type", "nothing was stored"},
@@ -258,6 +268,12 @@ func TestIngestRefusals(t *testing.T) {
 	if res.FirstSeq != 1 || res.Accepted != 3 {
 		t.Fatalf("after refusals: %+v, want seqs from 1", res)
 	}
+	t.Run("sites of the district are accepted", func(t *testing.T) {
+		code, body, err := hubtest.PostRaw(s.URL, hubtest.IngestToken, "application/json", sites("chuanhui", "nm-001", "nm-002"))
+		if err != nil || code != http.StatusAccepted {
+			t.Fatalf("status %d %s %v", code, body, err)
+		}
+	})
 
 	t.Run("GET is refused", func(t *testing.T) {
 		resp, err := http.Get(s.URL + "/v1/events")
