@@ -88,8 +88,12 @@ func GenerateEvents(cfg *campaign.Config, seed int64) ([]feed.Event, error) {
 
 // gen holds the generator's state: a random stream and the events so far.
 type gen struct {
-	cfg   *campaign.Config
-	r     rng
+	cfg *campaign.Config
+	r   rng
+	// siteR decides which night markets each area patrol covered. It is a
+	// stream of its own, seeded from the same seed, so that adding the
+	// sites to the recording left every other draw, and byte, as it was.
+	siteR rng
 	loc   *time.Location
 	start int64 // unix seconds of the first campaign day, midnight
 	end   int64 // last second of the campaign
@@ -113,6 +117,10 @@ type distInfo struct {
 	grids  []string
 	gridW  []int64
 	sites  []string // night markets, by name
+	// siteIDs are the night markets' ids, config order; siteGrid[k] is
+	// the grid whose area patrol covers siteIDs[k].
+	siteIDs  []string
+	siteGrid []string
 }
 
 type rawEvent struct {
@@ -130,6 +138,7 @@ func newGen(cfg *campaign.Config, seed int64) (*gen, error) {
 	g := &gen{
 		cfg:   cfg,
 		r:     rng{rand.NewPCG(uint64(seed), 0x5ea5_0ac7_2023_0625)},
+		siteR: rng{rand.NewPCG(uint64(seed), 0x5175_0ac7_2023_0625)},
 		loc:   cfg.Location(),
 		start: cfg.Start().Unix(),
 		days:  cfg.Days(),
@@ -150,8 +159,16 @@ func newGen(cfg *campaign.Config, seed int64) (*gen, error) {
 			}
 		}
 		for _, s := range cfg.Sites {
-			if s.District == d.ID && s.Kind == "night_market" {
+			if s.District == d.ID && s.Kind == campaign.SiteNightMarket {
 				di.sites = append(di.sites, s.Zh)
+				di.siteIDs = append(di.siteIDs, s.ID)
+				// Round-robin over the district's grids: each grid's
+				// area patrol takes one or two markets.
+				if len(di.grids) > 0 {
+					di.siteGrid = append(di.siteGrid, di.grids[(len(di.siteIDs)-1)%len(di.grids)])
+				} else {
+					di.siteGrid = append(di.siteGrid, "")
+				}
 			}
 		}
 		w := popular[d.ID]

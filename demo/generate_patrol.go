@@ -154,10 +154,11 @@ func (g *gen) shiftReports() {
 	aVolunteers := metrics(area, 305_250, 20)
 	aPersons := metrics(area, 237_250, 20)
 	aVehicles := metrics(area, 102_250, 20)
+	covered := g.nightMarketsCovered()
 	for n, s := range area {
 		at := g.dayStart(s.day) + 22*hour + g.r.int64n(90*60)
 		g.add(at, feed.TypeShiftReport, g.dists[s.dist].id, s.grid, feed.ShiftReport{Duty: feed.DutyArea, Officers: aOfficers[n],
-			Volunteers: aVolunteers[n], PersonsChecked: aPersons[n], VehiclesChecked: aVehicles[n]})
+			Volunteers: aVolunteers[n], PersonsChecked: aPersons[n], VehiclesChecked: aVehicles[n], Sites: covered[gridNight{s.grid, s.day}]})
 	}
 
 	// School safety (护校安园): 4200 officer deployments, mostly at the end
@@ -176,6 +177,63 @@ func (g *gen) shiftReports() {
 		at := g.dayStart(s.day) + 16*hour + 30*60 + g.r.int64n(hour)
 		g.add(at, feed.TypeShiftReport, g.dists[s.dist].id, "", feed.ShiftReport{Duty: feed.DutySchool, Officers: sOfficers[n]})
 	}
+}
+
+// gridNight is one grid's area patrol on one night (0-based campaign day).
+type gridNight struct {
+	grid string
+	day  int
+}
+
+// Storm nights: the remnants of typhoon Doksuri brought heavy rain to
+// Henan at the end of July 2023; markets in some counties closed early.
+var stormNights = []string{"2023-07-29", "2023-07-30", "2023-07-31"}
+
+// ruralFrom is the position, in its county's list, of the first night
+// market outside the county town: those are small township markets that
+// open mostly at the weekend. The city district Chuanhui has none.
+const ruralFrom = 4
+
+// nightMarketsCovered decides which night markets each grid's area patrol
+// covered each night ("夜市不收摊、警察不撤岗"): nearly all of them, every
+// night. A township market is missed now and then on a weeknight (Monday
+// to Thursday, when it may not open), any market very rarely, and on a
+// storm night a county's markets are often shut. All draws come from
+// siteR, never from r.
+func (g *gen) nightMarketsCovered() map[gridNight][]string {
+	storm := map[int]bool{}
+	for _, s := range stormNights {
+		t, err := time.ParseInLocation(time.DateOnly, s, g.loc)
+		if err == nil {
+			storm[g.dayOf(t.Unix())] = true
+		}
+	}
+	city := g.byID["chuanhui"]
+	out := map[gridNight][]string{}
+	for d := range g.days {
+		weeknight := g.weekday(d) >= time.Monday && g.weekday(d) <= time.Thursday
+		for i, dist := range g.dists {
+			stormHit := storm[d] && i != city && g.siteR.intn(100) < 60
+			for k, id := range dist.siteIDs {
+				rural := i != city && k >= ruralFrom
+				missPerMille := 4
+				switch {
+				case stormHit && rural:
+					missPerMille = 500
+				case stormHit:
+					missPerMille = 150
+				case rural && weeknight:
+					missPerMille = 45
+				}
+				if g.siteR.intn(1000) < missPerMille || dist.siteGrid[k] == "" {
+					continue
+				}
+				key := gridNight{dist.siteGrid[k], d}
+				out[key] = append(out[key], id)
+			}
+		}
+	}
+	return out
 }
 
 // schoolDay weighs a day for school work: term ends at June's end, summer
