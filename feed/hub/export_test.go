@@ -1,5 +1,11 @@
 package hub
 
+import "github.com/nats-io/nats.go/jetstream"
+
+// WrapStream makes New put wrap between the hub and the log's stream, so a
+// test can slow or stop the log's answers.
+func WrapStream(o *Options, wrap func(jetstream.Stream) jetstream.Stream) { o.wrapStream = wrap }
+
 // BlockReader makes the hub's log reader receive nothing, as a consumer
 // whose NATS node died does, until it is called with false.
 func BlockReader(h *Hub, deaf bool) { h.rd.deaf.Store(deaf) }

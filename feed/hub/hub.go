@@ -161,6 +161,10 @@ type Options struct {
 	StallAfter time.Duration
 
 	Logger *slog.Logger
+
+	// wrapStream, when set (tests only: WrapStream), stands between the
+	// hub and the log's stream, to slow or stop its answers.
+	wrapStream func(jetstream.Stream) jetstream.Stream
 }
 
 // Hub is a running feed hub. Serve Handler(); call Close to drain.
@@ -491,7 +495,13 @@ func (h *Hub) startLog() error {
 		return fmt.Errorf("hub: JetStream: %w", err)
 	}
 	h.js = js
-	return h.ensureStream()
+	if err := h.ensureStream(); err != nil {
+		return err
+	}
+	if o.wrapStream != nil {
+		h.stream = o.wrapStream(h.stream)
+	}
+	return nil
 }
 
 // ensureStream finds the stream or creates it with a fresh epoch. JetStream

@@ -1,10 +1,10 @@
 package hub
 
 import (
-	"context"
 	"net/http"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -122,7 +122,7 @@ func (m *metrics) reject(reason string) { m.rejected.WithLabelValues(reason).Inc
 func (h *Hub) Metrics() *prometheus.Registry { return h.m.registry }
 
 // scrapeCollector reports values read at scrape time: the fold's position,
-// the subscribers, and the log's head (one stream info request per scrape).
+// the subscribers, and the log's head as the watchdog last saw it.
 type scrapeCollector struct{ h *Hub }
 
 var (
@@ -156,13 +156,16 @@ func (c *scrapeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ringEvents, ringBytes := h.ring.len(), h.ring.bytes
 	h.mu.Unlock()
-	var head uint64
+	// The log's head and first seq are the watchdog's (checkLog, every
+	// watchInterval): a scrape never asks the log itself, so a slow or dead
+	// NATS node cannot hold a scrape, and scrapes cannot pile requests on
+	// a log that is already struggling. The fold may have passed the
+	// watchdog's last look: the log holds at least what was folded.
+	h.lw.mu.Lock()
+	head, first, infoErr := max(h.lw.head, seq), h.lw.first, h.lw.infoErr
+	h.lw.mu.Unlock()
 	logUp := 0.0
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	var first uint64
-	if info, err := h.stream.Info(ctx); err == nil {
-		head, first = info.State.LastSeq, info.State.FirstSeq
+	if infoErr == nil && h.nc.Status() == nats.CONNECTED {
 		logUp = 1
 	}
 	diskFull := 0.0

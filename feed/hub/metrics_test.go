@@ -1,15 +1,20 @@
 package hub_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
+	"sitboard/feed/hub"
 	"sitboard/feed/hub/hubtest"
 )
 
@@ -205,4 +210,97 @@ func TestDashboardMetricsExist(t *testing.T) {
 	if checked < 10 {
 		t.Fatalf("found only %d metric names in the dashboard; is the test reading the right fields?", checked)
 	}
+}
+
+// stuckInfo is a log whose stream info requests hang, as they do on a
+// NATS node that accepts the request and never answers, until release.
+type stuckInfo struct {
+	jetstream.Stream
+	stuck   atomic.Bool
+	waiting atomic.Int32
+	release chan struct{}
+}
+
+func (s *stuckInfo) Info(ctx context.Context, opts ...jetstream.StreamInfoOpt) (*jetstream.StreamInfo, error) {
+	if s.stuck.Load() {
+		s.waiting.Add(1)
+		<-s.release // deaf to ctx, as a hung request is until its timeout
+		s.waiting.Add(-1)
+	}
+	return s.Stream.Info(ctx, opts...)
+}
+
+// TestScrapeDoesNotWaitForTheLog: while the log does not answer stream
+// info requests, a /metrics scrape answers at once from what the
+// watchdog knows, and ingest and fan-out go on meanwhile. Before, every
+// scrape asked the log itself and waited on it.
+func TestScrapeDoesNotWaitForTheLog(t *testing.T) {
+	log := &stuckInfo{release: make(chan struct{})}
+	s := hubtest.Start(t, func(o *hub.Options) {
+		hub.WrapStream(o, func(st jetstream.Stream) jetstream.Stream { log.Stream = st; return log })
+	})
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(log.release)
+		}
+	}
+	t.Cleanup(release) // before the hub closes: cleanups run last first
+	c := dial(t, s.WS, hubtest.ReadToken)
+	c.hello("", 0)
+	c.mustNext() // snapshot
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "stuck", 0, 5))
+	c.collect(0, 5)
+	waitHealth(t, s.URL, "seeing the head", func(_ int, body map[string]any) bool { return body["log_head_seq"] == 5.0 })
+
+	log.stuck.Store(true)
+	// The watchdog's next look hangs: the log is now as a dead node's.
+	for deadline := time.Now().Add(10 * time.Second); log.waiting.Load() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the watchdog never asked the log")
+		}
+	}
+	// A scrape waiting on the log would be cut by this timeout (the log
+	// stays stuck until the test ends): progress, not timing.
+	client := &http.Client{Timeout: 15 * time.Second}
+	scrape := func() map[string]string {
+		resp, err := client.Get(s.URL + "/metrics")
+		if err != nil {
+			t.Errorf("/metrics did not answer while the log hung (%d requests waiting on the log): %v", log.waiting.Load(), err)
+			return nil
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		values := map[string]string{}
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) == 2 {
+				values[f[0]] = f[1]
+			}
+		}
+		return values
+	}
+	// Scrapes and ingest at once: ingest and fan-out go on.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		scrape()
+	}()
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "stuck", 5, 5))
+	c.collect(5, 10)
+	<-done
+	got := scrape()
+	if t.Failed() {
+		t.FailNow()
+	}
+	if log.waiting.Load() == 0 {
+		t.Fatal("the log answered meanwhile; the test proves nothing")
+	}
+	// The watchdog saw head 5; the log holds at least what was folded.
+	for name, want := range map[string]string{"sitboard_fold_seq": "10", "sitboard_log_head_seq": "10", "sitboard_log_lag": "0", "sitboard_log_up": "1"} {
+		if got[name] != want {
+			t.Errorf("%s = %q, want %s", name, got[name], want)
+		}
+	}
+	release()
 }
