@@ -48,10 +48,13 @@ type Bulletin struct {
 	Metrics  []MetricRow       `json:"metrics"`
 	Figures  []FigureRow       `json:"figures"` // in FigureInfos order, by line of work
 
-	Notables     []NotableRow        `json:"notables"`
-	Grids        []campaign.GridLoad `json:"grids"`
-	NightMarkets []NightMarketRow    `json:"night_markets"`
-	Safety       SafetyRow           `json:"safety"`
+	Notables []NotableRow        `json:"notables"`
+	Grids    []campaign.GridLoad `json:"grids"`
+	// NightMarkets is under a key of its own, not the old per-district
+	// "night_markets" list, so a board and a hub of different versions
+	// ignore each other's instead of failing to decode the bulletin.
+	NightMarkets NightMarkets `json:"night_market_coverage"`
+	Safety       SafetyRow    `json:"safety"`
 
 	Districts      []DistrictRow            `json:"districts"`
 	Ranked         bool                     `json:"ranked"`
@@ -115,15 +118,49 @@ type NotableRow struct {
 	Summary  string    `json:"summary,omitempty"`
 }
 
-// NightMarketRow is a district's night-market sites and the patrol work
-// reported there in the period (the feed has no per-site event).
-type NightMarketRow struct {
-	District      string  `json:"district"`
-	Sites         int     `json:"sites"`
-	SpotChecks    int64   `json:"spot_checks"` // night spot-check operations (次)
-	AreaShifts    int64   `json:"area_shifts"` // area-patrol person-shifts (人次)
-	ShiftsPerSite float64 `json:"shifts_per_site"`
+// NightMarkets is the period's patrol coverage of the campaign's night
+// markets: a site is covered on a night when a shift report of that
+// campaign day names it (campaign.Period.SiteCoverage).
+type NightMarkets struct {
+	Nights    int              `json:"nights"`    // nights in the period
+	Districts []NightMarketRow `json:"districts"` // districts with night markets, config order
+	Total     NightMarketRow   `json:"total"`     // the city
+	// Least are the night markets missed on the most nights, fewest
+	// nights covered first, at most MaxLeastCovered; none when every
+	// site was covered every night.
+	Least []campaign.SiteCoverage `json:"least_covered"`
+	// Missed is how many night markets were missed on at least one night
+	// (Least lists the first MaxLeastCovered of them).
+	Missed int `json:"missed"`
 }
+
+// NightMarketRow is one district's (or the city's) night-market coverage.
+type NightMarketRow struct {
+	District   string `json:"district,omitempty"` // "" for the city
+	Sites      int    `json:"sites"`
+	SiteNights int    `json:"site_nights"` // sites × nights: the visits owed
+	Covered    int    `json:"covered"`     // site-nights patrolled
+	// Percent is Covered over SiteNights; OK is false when the period
+	// has no night (SiteNights 0).
+	Percent    float64 `json:"percent"`
+	OK         bool    `json:"ok"`
+	EveryNight int     `json:"every_night"` // sites covered on every night of the period
+}
+
+func (r *NightMarketRow) add(c campaign.SiteCoverage) {
+	r.Sites++
+	r.SiteNights += c.Nights
+	r.Covered += c.Covered
+	if c.Covered >= c.Nights {
+		r.EveryNight++
+	}
+	if r.SiteNights > 0 {
+		r.Percent, r.OK = float64(r.Covered)/float64(r.SiteNights)*100, true
+	}
+}
+
+// MaxLeastCovered caps the least-covered night markets a bulletin lists.
+const MaxLeastCovered = 5
 
 // SafetyRow is the days without a major accident.
 type SafetyRow struct {
@@ -370,24 +407,33 @@ func periodNumber(cfg *campaign.Config, kind string, sp campaign.Span) int {
 	return 0
 }
 
-func nightMarkets(cfg *campaign.Config, p *campaign.Period) []NightMarketRow {
-	var rows []NightMarketRow
-	for _, d := range cfg.Districts {
-		sites := 0
-		for _, s := range cfg.Sites {
-			if s.Kind == "night_market" && s.District == d.ID {
-				sites++
-			}
+func nightMarkets(cfg *campaign.Config, p *campaign.Period) NightMarkets {
+	nm := NightMarkets{Nights: p.Nights()}
+	sites := p.SiteCoverage(campaign.SiteNightMarket)
+	byDistrict := map[string]*NightMarketRow{}
+	for _, c := range sites {
+		r, ok := byDistrict[c.District]
+		if !ok {
+			r = &NightMarketRow{District: c.District}
+			byDistrict[c.District] = r
 		}
-		if sites == 0 {
-			continue
+		r.add(c)
+		nm.Total.add(c)
+		if c.Covered < c.Nights {
+			nm.Least = append(nm.Least, c)
 		}
-		c := p.Counts.Districts[d.ID]
-		r := NightMarketRow{District: d.ID, Sites: sites, SpotChecks: c.Operations[feed.OpNightSpotCheck], AreaShifts: c.Officers[feed.DutyArea]}
-		r.ShiftsPerSite = float64(r.AreaShifts) / float64(sites)
-		rows = append(rows, r)
 	}
-	return rows
+	for _, d := range cfg.Districts {
+		if r, ok := byDistrict[d.ID]; ok {
+			nm.Districts = append(nm.Districts, *r)
+		}
+	}
+	nm.Missed = len(nm.Least)
+	// Fewest nights first; ties keep the config's order (a stable sort of
+	// a list in config order).
+	slices.SortStableFunc(nm.Least, func(a, b campaign.SiteCoverage) int { return a.Covered - b.Covered })
+	nm.Least = nm.Least[:min(len(nm.Least), MaxLeastCovered)]
+	return nm
 }
 
 // clean makes upstream text and ids safe to print: a line break becomes a

@@ -188,23 +188,7 @@ func compose(d doc, b *Bulletin, w *words) {
 		d.table([]string{w.pick("序号", "#"), w.pick("网格", "Grid"), w.pick("单位", "District"), w.pick("警情(起)", "Alarms"),
 			w.pick("巡逻警力(人次)", "Patrol shifts"), w.pick("每人次警情", "Alarms per shift")}, rows, []bool{true, false, false, true, true, true}, nil)
 	}
-	d.subheading(w.pick("夜市巡防覆盖", "Night-market patrol coverage"))
-	if len(b.NightMarkets) > 0 {
-		var rows [][]string
-		var sites int
-		var checks, shifts int64
-		for _, n := range b.NightMarkets {
-			rows = append(rows, []string{w.district(n.District), fmt.Sprint(n.Sites), w.count(float64(n.SpotChecks)), w.count(float64(n.AreaShifts)), fmt.Sprintf("%.1f", n.ShiftsPerSite)})
-			sites += n.Sites
-			checks += n.SpotChecks
-			shifts += n.AreaShifts
-		}
-		rows = append(rows, []string{w.pick("合计", "Total"), fmt.Sprint(sites), w.count(float64(checks)), w.count(float64(shifts)), fmt.Sprintf("%.1f", float64(shifts)/float64(max(sites, 1)))})
-		d.table([]string{w.pick("单位", "District"), w.pick("夜市(处)", "Night markets"), w.pick("夜间临查临检(次)", "Night spot checks"),
-			w.pick("社会面巡防警力(人次)", "Area patrol shifts"), w.pick("每处人次", "Shifts per site")}, rows, []bool{false, true, true, true, true}, nil)
-		d.para(w.pick("说明：事件中不含具体夜市点位，覆盖以各单位夜市数、夜间临查临检行动和社会面巡防警力计。",
-			"The feed names no individual site: coverage is each district's night markets against its night spot checks and area-patrol shifts."))
-	}
+	nightMarketSection(d, b, w)
 
 	d.pageBreak()
 	next(w.line(campaign.LineHazard))
@@ -230,6 +214,67 @@ func compose(d doc, b *Bulletin, w *words) {
 	d.pageBreak()
 	next(w.pick("重点警情提示及处置用时", "Priority alerts and time to clear"))
 	alertSection(d, b, w)
+}
+
+// nightMarketSection is the patrol coverage of the night markets: per
+// district, the city, and the markets missed on the most nights.
+func nightMarketSection(d doc, b *Bulletin, w *words) {
+	d.subheading(w.pick("夜市巡防覆盖", "Night-market patrol coverage"))
+	nm := b.NightMarkets
+	if nm.Total.Sites == 0 {
+		if w.cfg.SiteCount(campaign.SiteNightMarket) > 0 {
+			// Built by a hub older than per-site coverage (report --hub).
+			d.para(w.pick("本通报未含夜市巡防覆盖数据：中心服务(hub)版本较旧，升级后即可提供。",
+				"This bulletin carries no night-market coverage: the hub that built it is older than this version; upgrade the hub."))
+			return
+		}
+		d.para(w.pick("活动配置中未列夜市点位。", "The campaign file lists no night market."))
+		return
+	}
+	pct := func(r NightMarketRow) string {
+		if !r.OK {
+			return "—"
+		}
+		return fmt.Sprintf("%.2f%%", r.Percent)
+	}
+	t := nm.Total
+	d.para(w.pick(fmt.Sprintf("本期%d晚，全市%d处夜市应巡%s处次，实巡%s处次，覆盖率%s，每晚均有巡防的%d处。",
+		nm.Nights, t.Sites, w.count(float64(t.SiteNights)), w.count(float64(t.Covered)), pct(t), t.EveryNight),
+		fmt.Sprintf("Over the period's %d %s, the city's %d night markets were patrolled on %s of %s site-nights (%s); %d were patrolled every night.",
+			nm.Nights, plural(nm.Nights, "night", "nights"), t.Sites, w.count(float64(t.Covered)), w.count(float64(t.SiteNights)), pct(t), t.EveryNight)))
+	var rows [][]string
+	row := func(name string, r NightMarketRow) []string {
+		return []string{name, fmt.Sprint(r.Sites), w.count(float64(r.SiteNights)), w.count(float64(r.Covered)), pct(r), fmt.Sprint(r.EveryNight)}
+	}
+	for _, r := range nm.Districts {
+		rows = append(rows, row(w.district(r.District), r))
+	}
+	rows = append(rows, row(w.pick("合计", "Total"), t))
+	d.table([]string{w.pick("单位", "District"), w.pick("夜市(处)", "Night markets"), w.pick("应巡(处次)", "Site-nights"),
+		w.pick("实巡(处次)", "Patrolled"), w.pick("覆盖率", "Coverage"), w.pick("每晚均巡(处)", "Every night")}, rows, []bool{false, true, true, true, true, true}, nil)
+	if len(nm.Least) == 0 {
+		d.para(w.pick("本期各处夜市每晚均有巡防。", "Every night market was patrolled on every night of the period."))
+	} else {
+		rows = rows[:0]
+		for i, c := range nm.Least {
+			rows = append(rows, []string{fmt.Sprint(i + 1), w.site(c.Site), w.district(c.District), fmt.Sprintf("%d/%d", c.Covered, c.Nights),
+				fmt.Sprintf("%.2f%%", float64(c.Covered)/float64(c.Nights)*100)})
+		}
+		d.para(w.pick(fmt.Sprintf("巡防覆盖最少的夜市（%d处有漏巡，列前%d处）：", nm.Missed, len(nm.Least)),
+			fmt.Sprintf("Least-covered night markets (%d missed on some night; the first %d):", nm.Missed, len(nm.Least))))
+		d.table([]string{w.pick("序号", "#"), w.pick("夜市", "Night market"), w.pick("单位", "District"), w.pick("巡防(晚)", "Nights patrolled"), w.pick("覆盖率", "Coverage")},
+			rows, []bool{true, false, false, true, true}, nil)
+	}
+	d.para(w.pick("说明：夜市当晚有巡防上报列明该点位即计实巡一次；“晚”为行动日，按上报时间所在日计。",
+		"A night market counts as patrolled on a night when a shift report of that campaign day names it."))
+}
+
+// plural picks the English word for n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func metricSentence(w *words, m MetricRow) string {

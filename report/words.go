@@ -219,6 +219,8 @@ func (w *words) grid(id string) string {
 	return id
 }
 
+func (w *words) site(id string) string { return w.cfg.SiteName(id, w.lang) }
+
 func (w *words) notable(id string) string {
 	if n, ok := w.cfg.NotableByID(id); ok {
 		if name := w.pick(n.Zh, n.En); name != "" {
