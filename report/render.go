@@ -238,10 +238,16 @@ func nightMarketSection(d doc, b *Bulletin, w *words) {
 		return fmt.Sprintf("%.2f%%", r.Percent)
 	}
 	t := nm.Total
-	d.para(w.pick(fmt.Sprintf("本期%d晚，全市%d处夜市应巡%s处次，实巡%s处次，覆盖率%s，每晚均有巡防的%d处。",
-		nm.Nights, t.Sites, w.count(float64(t.SiteNights)), w.count(float64(t.Covered)), pct(t), t.EveryNight),
-		fmt.Sprintf("Over the period's %d %s, the city's %d night markets were patrolled on %s of %s site-nights (%s); %d were patrolled every night.",
-			nm.Nights, plural(nm.Nights, "night", "nights"), t.Sites, w.count(float64(t.Covered)), w.count(float64(t.SiteNights)), pct(t), t.EveryNight)))
+	oneNight := nm.Nights == 1
+	if oneNight {
+		d.para(w.pick(fmt.Sprintf("当晚全市%d处夜市实巡%d处，覆盖率%s。", t.Sites, t.Covered, pct(t)),
+			fmt.Sprintf("That night, %d of the city's %d night markets were patrolled (%s).", t.Covered, t.Sites, pct(t))))
+	} else {
+		d.para(w.pick(fmt.Sprintf("本期%d晚，全市%d处夜市应巡%s处次，实巡%s处次，覆盖率%s，每晚均有巡防的%d处。",
+			nm.Nights, t.Sites, w.count(float64(t.SiteNights)), w.count(float64(t.Covered)), pct(t), t.EveryNight),
+			fmt.Sprintf("Over the period's %d nights, the city's %d night markets were patrolled on %s of %s site-nights (%s); %d were patrolled every night.",
+				nm.Nights, t.Sites, w.count(float64(t.Covered)), w.count(float64(t.SiteNights)), pct(t), t.EveryNight)))
+	}
 	var rows [][]string
 	row := func(name string, r NightMarketRow) []string {
 		return []string{name, fmt.Sprint(r.Sites), w.count(float64(r.SiteNights)), w.count(float64(r.Covered)), pct(r), fmt.Sprint(r.EveryNight)}
@@ -252,9 +258,23 @@ func nightMarketSection(d doc, b *Bulletin, w *words) {
 	rows = append(rows, row(w.pick("合计", "Total"), t))
 	d.table([]string{w.pick("单位", "District"), w.pick("夜市(处)", "Night markets"), w.pick("应巡(处次)", "Site-nights"),
 		w.pick("实巡(处次)", "Patrolled"), w.pick("覆盖率", "Coverage"), w.pick("每晚均巡(处)", "Every night")}, rows, []bool{false, true, true, true, true, true}, nil)
-	if len(nm.Least) == 0 {
+	switch {
+	case len(nm.Least) == 0 && oneNight:
+		d.para(w.pick("当晚各处夜市均有巡防。", "Every night market was patrolled that night."))
+	case len(nm.Least) == 0:
 		d.para(w.pick("本期各处夜市每晚均有巡防。", "Every night market was patrolled on every night of the period."))
-	} else {
+	case oneNight:
+		var names []string
+		for _, c := range nm.Least {
+			names = append(names, w.site(c.Site)+w.pick("（"+w.district(c.District)+"）", " ("+w.district(c.District)+")"))
+		}
+		more := ""
+		if nm.Missed > len(nm.Least) {
+			more = w.pick(fmt.Sprintf("等%d处", nm.Missed), fmt.Sprintf(" and %d more", nm.Missed-len(nm.Least)))
+		}
+		d.para(w.pick("当晚未巡的夜市："+strings.Join(names, "、")+more+"。",
+			"Not patrolled that night: "+strings.Join(names, ", ")+more+"."))
+	default:
 		rows = rows[:0]
 		for i, c := range nm.Least {
 			rows = append(rows, []string{fmt.Sprint(i + 1), w.site(c.Site), w.district(c.District), fmt.Sprintf("%d/%d", c.Covered, c.Nights),
@@ -267,14 +287,6 @@ func nightMarketSection(d doc, b *Bulletin, w *words) {
 	}
 	d.para(w.pick("说明：夜市当晚有巡防上报列明该点位即计实巡一次；“晚”为行动日，按上报时间所在日计。",
 		"A night market counts as patrolled on a night when a shift report of that campaign day names it."))
-}
-
-// plural picks the English word for n.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func metricSentence(w *words, m MetricRow) string {

@@ -182,8 +182,16 @@ func TestNightMarketCoverage(t *testing.T) {
 	if l := day5.NightMarkets.Least; len(l) != 2 || l[0].Site != "e3" || l[1].Site != "w1" || l[0].Covered != 0 {
 		t.Errorf("night 5 least covered = %+v; want e3 then w1, each 0/1", l)
 	}
+	for lang, want := range map[string]string{
+		LangZh: "当晚全市4处夜市实巡2处，覆盖率50.00%。",
+		LangEn: "Not patrolled that night: East market 3 (East), 西一夜市 (West).",
+	} {
+		if got := text(day5, lang); !strings.Contains(got, want) {
+			t.Errorf("%s night 5 bulletin lacks %q", lang, want)
+		}
+	}
 	day2, _ := Build(h, Request{Kind: campaign.PeriodDay, Date: cfg.Date(2)})
-	if len(day2.NightMarkets.Least) != 0 || !strings.Contains(text(day2, LangZh), "本期各处夜市每晚均有巡防。") {
+	if len(day2.NightMarkets.Least) != 0 || !strings.Contains(text(day2, LangZh), "当晚各处夜市均有巡防。") {
 		t.Errorf("night 2, every site patrolled: least = %+v", day2.NightMarkets.Least)
 	}
 
