@@ -3,6 +3,7 @@ package campaign
 import (
 	"encoding/json"
 	"slices"
+	"time"
 
 	"sitboard/feed"
 )
@@ -55,7 +56,7 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 		s.Seq = ev.Seq
 	}
 	s.Events++
-	if ev.At.After(s.LastAt) {
+	if ev.At.After(s.LastAt) && MovesClock(ev.Type) {
 		s.LastAt = ev.At
 		s.Day = cfg.dayWithin(ev.At)
 	}
@@ -78,6 +79,13 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 		s.countUnknown(ev.Type)
 	}
 }
+
+// MovesClock reports whether events of type t move the state's clock
+// (LastAt, Day). An acknowledgement is a board's act about an event, not a
+// campaign fact: its time may be the hub's wall clock (a 2026 ack of a
+// replayed 2023 alert), which must not make the board's day the campaign's
+// last. The hub's end-of-day snapshots follow the same rule.
+func MovesClock(t string) bool { return t != feed.TypeAlertAcknowledged }
 
 // rememberID keeps the last DedupWindow ids in a ring: RecentIDs is filled
 // up to the window, then IDNext is the slot the next id overwrites.
@@ -283,6 +291,12 @@ func (f *folder) apply() bool {
 		}
 		f.both(func(c *Counters) { c.MajorAccidents++ })
 		f.raiseAlerts("", "", p.Summary)
+	case feed.TypeAlertAcknowledged:
+		p, err := feed.Decode[feed.AlertAcknowledged](ev)
+		if err != nil {
+			return false
+		}
+		f.alertAcked(p)
 	case feed.TypeCampaignStarted:
 		// handled in Apply
 	default:
@@ -562,6 +576,30 @@ func (f *folder) clearAlerts(typ, subject string) {
 	f.s.Alerts = slices.DeleteFunc(f.s.Alerts, func(a Alert) bool {
 		return a.Subject == subject && a.Rule < len(f.cfg.Alerts) && f.cfg.Alerts[a.Rule].ClearType == typ
 	})
+}
+
+// alertAcked marks the alerts raised by p.AlertID acknowledged, in the
+// state and in a History's record. The first acknowledgement wins; an id
+// not raised (yet) is ignored, since the hub writes acks only for alerts it
+// holds. An ack dated before its alert (an integrator's clock) counts at the
+// alert's time, so a time to acknowledge is never negative.
+func (f *folder) alertAcked(p feed.AlertAcknowledged) {
+	for i := range f.s.Alerts {
+		a := &f.s.Alerts[i]
+		if a.ID == p.AlertID && !a.Acked() {
+			a.AckedAt, a.AckedBy = laterOf(f.ev.At, a.At), p.By
+		}
+	}
+	if f.s.rec != nil {
+		f.s.rec.alertAcked(p.AlertID, f.ev.At, p.By)
+	}
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a
 }
 
 // eventJSON is used by tests and tools that build events by hand.

@@ -34,7 +34,11 @@ type Recorder struct {
 	// alerts, so the record clears by subject itself: an alert pushed out
 	// of the state is still cleared when its case is solved.
 	uncleared map[string][]int
-	cfg       *Config
+	// byID maps an alert id (the raising event's) to its records in
+	// Alerts, for acknowledgements: an alert pushed out of the state by
+	// MaxAlerts or cleared is still marked when it is acknowledged.
+	byID map[string][]int
+	cfg  *Config
 }
 
 // DayRecord is one campaign day's counts.
@@ -48,10 +52,9 @@ type DayRecord struct {
 	Sites map[string]bool `json:"sites,omitempty"`
 }
 
-// AlertRecord is a priority alert and, once it is cleared, when and by what.
-// The hub does not see a board's acknowledgement (that is board-side), so
-// the bulletins report the time until the clearing event (the case solved,
-// the alarm closed).
+// AlertRecord is a priority alert, when and by whom it was acknowledged
+// (Alert.AckedAt, AckedBy: the first alert.acknowledged a board sent), and
+// when and by what event it was cleared (the case solved, the alarm closed).
 type AlertRecord struct {
 	Alert
 	ClearedAt time.Time `json:"cleared_at,omitzero"`
@@ -68,6 +71,7 @@ func (r *Recorder) reset() {
 	r.Days = make([]DayRecord, r.cfg.Days())
 	r.Solved, r.Alerts = nil, nil
 	r.uncleared = map[string][]int{}
+	r.byID = map[string][]int{}
 }
 
 func (r *Recorder) day(d int) *DayRecord { return &r.Days[d-1] }
@@ -101,7 +105,18 @@ func (r *Recorder) alertRaised(a Alert) {
 	if a.Subject != "" {
 		r.uncleared[a.Subject] = append(r.uncleared[a.Subject], len(r.Alerts))
 	}
+	r.byID[a.ID] = append(r.byID[a.ID], len(r.Alerts))
 	r.Alerts = append(r.Alerts, AlertRecord{Alert: a})
+}
+
+// alertAcked marks the records of alert id acknowledged (the first ack
+// wins; never before the alert was raised).
+func (r *Recorder) alertAcked(id string, at time.Time, by string) {
+	for _, i := range r.byID[id] {
+		if a := &r.Alerts[i]; !a.Acked() {
+			a.AckedAt, a.AckedBy = laterOf(at, a.At), by
+		}
+	}
 }
 
 // alertsCleared marks the subject's alerts whose rule the event type

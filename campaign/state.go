@@ -208,7 +208,14 @@ type Alert struct {
 	Subject  string    `json:"subject,omitempty"` // case_id or alarm_id
 	District string    `json:"district"`
 	Summary  string    `json:"summary,omitempty"`
+	// AckedAt and AckedBy are the first alert.acknowledged for it: when a
+	// duty officer acknowledged it on a board, and which board or station.
+	AckedAt time.Time `json:"acked_at,omitzero"`
+	AckedBy string    `json:"acked_by,omitempty"`
 }
+
+// Acked reports whether the alert has been acknowledged on any board.
+func (a Alert) Acked() bool { return !a.AckedAt.IsZero() }
 
 // NewState is the empty state of a campaign.
 func NewState(cfg *Config) *State {

@@ -40,6 +40,10 @@ const (
 	// TypeCampaignStarted resets the fold: a replay loop emits it so that each
 	// loop is a fresh campaign and totals are never double-counted.
 	TypeCampaignStarted = "campaign.started"
+	// TypeAlertAcknowledged records that a duty officer acknowledged a
+	// priority alert on a board. Boards send it through POST /v1/acks;
+	// integrators may POST it to /v1/events like any event.
+	TypeAlertAcknowledged = "alert.acknowledged"
 )
 
 // Alarm categories (110 calls).
@@ -280,4 +284,16 @@ type MajorAccident struct {
 type CampaignStarted struct {
 	Run  int    `json:"run"`
 	Note string `json:"note,omitempty"`
+}
+
+// MaxAckByLen bounds AlertAcknowledged.By, in characters: a station's or a
+// board's name, short enough for a line of the alerts region.
+const MaxAckByLen = 64
+
+// AlertAcknowledged says who acknowledged a priority alert. AlertID is the
+// id of the event that raised the alert (campaign.Alert.ID); the event's at
+// is when it was acknowledged.
+type AlertAcknowledged struct {
+	AlertID string `json:"alert_id"`
+	By      string `json:"by"`
 }

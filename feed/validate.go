@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // FieldError says what is wrong with one event of a batch.
@@ -118,21 +119,22 @@ func Known(t string) bool {
 
 // payloadOf maps each known type to a constructor of its payload.
 var payloadOf = map[string]func() checker{
-	TypeAlarmReceived:   func() checker { return &AlarmReceived{} },
-	TypeAlarmDispatched: func() checker { return &AlarmDispatched{} },
-	TypeAlarmClosed:     func() checker { return &AlarmClosed{} },
-	TypeCaseFiled:       func() checker { return &CaseFiled{} },
-	TypeCaseSolved:      func() checker { return &CaseSolved{} },
-	TypeCaseAction:      func() checker { return &CaseAction{} },
-	TypeFugitiveCaught:  func() checker { return &FugitiveCaught{} },
-	TypePatrolDeployed:  func() checker { return &PatrolDeployed{} },
-	TypeShiftReport:     func() checker { return &ShiftReport{} },
-	TypeInspection:      func() checker { return &Inspection{} },
-	TypeDisputeFound:    func() checker { return &DisputeFound{} },
-	TypeDisputeResolved: func() checker { return &DisputeResolved{} },
-	TypeOperation:       func() checker { return &Operation{} },
-	TypeMajorAccident:   func() checker { return &MajorAccident{} },
-	TypeCampaignStarted: func() checker { return &CampaignStarted{} },
+	TypeAlarmReceived:     func() checker { return &AlarmReceived{} },
+	TypeAlarmDispatched:   func() checker { return &AlarmDispatched{} },
+	TypeAlarmClosed:       func() checker { return &AlarmClosed{} },
+	TypeCaseFiled:         func() checker { return &CaseFiled{} },
+	TypeCaseSolved:        func() checker { return &CaseSolved{} },
+	TypeCaseAction:        func() checker { return &CaseAction{} },
+	TypeFugitiveCaught:    func() checker { return &FugitiveCaught{} },
+	TypePatrolDeployed:    func() checker { return &PatrolDeployed{} },
+	TypeShiftReport:       func() checker { return &ShiftReport{} },
+	TypeInspection:        func() checker { return &Inspection{} },
+	TypeDisputeFound:      func() checker { return &DisputeFound{} },
+	TypeDisputeResolved:   func() checker { return &DisputeResolved{} },
+	TypeOperation:         func() checker { return &Operation{} },
+	TypeMajorAccident:     func() checker { return &MajorAccident{} },
+	TypeCampaignStarted:   func() checker { return &CampaignStarted{} },
+	TypeAlertAcknowledged: func() checker { return &AlertAcknowledged{} },
 }
 
 // KnownTypes lists the folded event types, sorted.
@@ -366,4 +368,16 @@ func (p *CampaignStarted) check(add func(string, string)) {
 		add("run", "must not be negative")
 	}
 	text(add, "note", p.Note)
+}
+
+func (p *AlertAcknowledged) check(add func(string, string)) {
+	need(add, "alert_id", p.AlertID)
+	switch n := utf8.RuneCountInString(p.By); {
+	case p.By == "":
+		add("by", "missing: name who acknowledged (a station or a board)")
+	case n > MaxAckByLen:
+		add("by", fmt.Sprintf("longer than %d characters (%d): send a short station or board name", MaxAckByLen, n))
+	default:
+		text(add, "by", p.By)
+	}
 }

@@ -42,6 +42,9 @@ func (h *Hub) keepDayStates(ev feed.Event) {
 		clear(h.days.days)
 		return
 	}
+	if !campaign.MovesClock(ev.Type) {
+		return // an ack's time is not a campaign day's (see campaign.MovesClock)
+	}
 	total := h.cfg.Days()
 	evDay := min(h.cfg.Day(ev.At), total)
 	from := max(h.state.Day, 1) // no dated event yet: every day before this one ended empty

@@ -165,6 +165,9 @@ type Options struct {
 	// wrapStream, when set (tests only: WrapStream), stands between the
 	// hub and the log's stream, to slow or stop its answers.
 	wrapStream func(jetstream.Stream) jetstream.Stream
+	// Now is the hub's clock, for the bounds of an acknowledgement's time
+	// (feed.AckEventAt); default time.Now. Tests set it.
+	Now func() time.Time
 }
 
 // Hub is a running feed hub. Serve Handler(); call Close to drain.
@@ -307,6 +310,9 @@ func normalizeOrigin(s string) (string, error) {
 }
 
 func setDefaults(o *Options) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	if o.Stream == "" {
 		o.Stream = DefaultStream
 	}
@@ -812,6 +818,7 @@ func (h *Hub) Handler() http.Handler {
 	mux.HandleFunc("/v1/events", h.timeIngest(h.handleIngest))
 	mux.HandleFunc("/v1/stream", h.handleStream)
 	mux.HandleFunc("/v1/snapshot", h.handleSnapshot)
+	mux.HandleFunc("/v1/acks", h.handleAcks)
 	mux.HandleFunc("/v1/reports", h.handleReports)
 	mux.HandleFunc("/healthz", h.handleHealth)
 	mux.HandleFunc("/metrics", h.handleMetrics)

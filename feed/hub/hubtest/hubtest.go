@@ -202,3 +202,30 @@ func js(v any) json.RawMessage {
 	}
 	return b
 }
+
+// PostAcks sends a body to POST /v1/acks with token and returns the status
+// and body.
+func PostAcks(url, token string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequest(http.MethodPost, url+"/v1/acks", bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// Homicide is a case.filed that raises the campaign's homicide alert; the
+// alert's id is the event's id.
+func Homicide(id, district string, at time.Time) feed.Event {
+	return feed.Event{ID: id, Type: feed.TypeCaseFiled, At: at, District: district,
+		Data: js(feed.CaseFiled{CaseID: "case-" + id, Category: feed.CaseHomicide, Kind: feed.KindCriminal, Summary: "某某村发生命案"})}
+}

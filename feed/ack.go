@@ -1,0 +1,84 @@
+package feed
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// POST /v1/acks: a board acknowledges priority alerts (docs/protocol.md,
+// "Acknowledgements"). The hub turns each into an alert.acknowledged event.
+
+// Limits on one acknowledgement request.
+const (
+	// MaxAcksPerRequest bounds the alert ids of one request. A state holds
+	// at most 16 active alerts (campaign.MaxAlerts), so a board never
+	// needs more; the rest of the room is for boards of another version.
+	MaxAcksPerRequest = 64
+	// MaxAckBodyBytes bounds the request body: 64 ids of 128 bytes, a name
+	// and a time fit many times over.
+	MaxAckBodyBytes = 32 << 10
+)
+
+// AckRequest is the body of POST /v1/acks. At is the board's clock when the
+// duty officer pressed the key; the hub clamps it (see AckEventAt).
+type AckRequest struct {
+	Alerts []string  `json:"alerts"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at,omitzero"`
+}
+
+// Outcomes of one acknowledged id.
+const (
+	AckStored  = "acknowledged"         // an alert.acknowledged was stored now
+	AckAlready = "already_acknowledged" // an earlier ack stands (By and At say whose, when known)
+	AckUnknown = "unknown"              // no such active alert in the hub's state
+)
+
+// AckOutcome is what became of one id of an AckRequest.
+type AckOutcome struct {
+	AlertID string    `json:"alert_id"`
+	Status  string    `json:"status"`
+	By      string    `json:"by,omitempty"`
+	At      time.Time `json:"at,omitzero"`
+	Seq     uint64    `json:"seq,omitempty"` // the stored event's, for AckStored
+}
+
+// AckResponse is the 200 answer to POST /v1/acks, one outcome per distinct
+// id, in the request's order.
+type AckResponse struct {
+	Alerts []AckOutcome `json:"alerts"`
+}
+
+// AckEventID is the id of the alert.acknowledged event for an alert: one
+// per alert, so two boards acknowledging at once store it once (the log
+// drops the second as a duplicate). An id too long for the prefix is
+// hashed.
+func AckEventID(alertID string) string {
+	if id := "ack-" + alertID; len(id) <= MaxIDLen {
+		return id
+	}
+	sum := sha256.Sum256([]byte(alertID))
+	return "ack-sha256-" + hex.EncodeToString(sum[:])
+}
+
+// AckEventAt is the time an acknowledgement is stored under: the board's
+// clock, held between the alert's own time and the later of the hub's
+// clock and the newest event folded. A replay (demo) runs 2023 times on a
+// hub whose clock says 2026, so the board's replay clock is the honest
+// time, and the hub's clock alone would make every ack take years; the
+// bounds keep a wrong or hostile clock from dating an ack before its alert
+// or into the future. A zero board time takes the upper bound.
+func AckEventAt(board, alertAt, hubNow, newest time.Time) time.Time {
+	hi := hubNow
+	if newest.After(hi) {
+		hi = newest
+	}
+	switch {
+	case board.IsZero() || board.After(hi):
+		return hi
+	case board.Before(alertAt):
+		return alertAt
+	}
+	return board
+}

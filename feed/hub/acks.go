@@ -1,0 +1,172 @@
+package hub
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"unicode/utf8"
+
+	"sitboard/feed"
+)
+
+// handleAcks is POST /v1/acks: a board acknowledges priority alerts with
+// the read token. Each id of an active alert not yet acknowledged becomes
+// an alert.acknowledged event, stored through the same log and dedupe as
+// ingest; an ack can only be written for an alert the hub holds, so a
+// read-token holder cannot grow the log at will. docs/protocol.md,
+// "Acknowledgements", has the rules.
+func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSON(w, http.StatusMethodNotAllowed, ErrorBody{Error: "use POST to acknowledge alerts"})
+		return
+	}
+	if !h.readAllowedOrRefuse(w, r) {
+		return
+	}
+	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/json" {
+		writeJSON(w, http.StatusUnsupportedMediaType, ErrorBody{Error: "send Content-Type: application/json"})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, feed.MaxAckBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, ErrorBody{Error: "body larger than " + strconv.Itoa(feed.MaxAckBodyBytes) + " bytes: send at most " + strconv.Itoa(feed.MaxAcksPerRequest) + " alert ids"})
+			return
+		}
+		writeJSON(w, http.StatusBadRequest, ErrorBody{Error: "cannot read the body: " + err.Error()})
+		return
+	}
+	req, problem := parseAckRequest(body)
+	if problem != "" {
+		writeJSON(w, http.StatusBadRequest, ErrorBody{Error: problem + `: send {"alerts":["<alert id>",...],"by":"<station or board name>","at":"<RFC 3339 time>"}`})
+		return
+	}
+	h.drain.RLock()
+	defer h.drain.RUnlock()
+	if h.closed.Load() {
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: "hub is shutting down: send the acknowledgement again in a few seconds"})
+		return
+	}
+	if reason := h.diskFullReason(); reason != "" {
+		w.Header().Set("Retry-After", "30")
+		writeJSON(w, http.StatusInsufficientStorage, ErrorBody{Error: reason})
+		return
+	}
+	out := make([]feed.AckOutcome, len(req.Alerts))
+	var events []feed.Event
+	var stored []int // index in out of each event
+	now := h.opts.Now()
+	h.mu.Lock()
+	newest := h.state.LastAt
+	for i, id := range req.Alerts {
+		out[i] = feed.AckOutcome{AlertID: id, Status: feed.AckUnknown}
+		for _, a := range h.state.Alerts {
+			if a.ID != id {
+				continue
+			}
+			if a.Acked() {
+				out[i] = feed.AckOutcome{AlertID: id, Status: feed.AckAlready, By: a.AckedBy, At: a.AckedAt}
+				break
+			}
+			data, _ := json.Marshal(feed.AlertAcknowledged{AlertID: id, By: req.By})
+			ev := feed.Event{ID: feed.AckEventID(id), Type: feed.TypeAlertAcknowledged, At: feed.AckEventAt(req.At, a.At, now, newest), District: a.District, Data: data}
+			out[i] = feed.AckOutcome{AlertID: id, Status: feed.AckStored, By: req.By, At: ev.At}
+			events = append(events, ev)
+			stored = append(stored, i)
+			break
+		}
+	}
+	h.mu.Unlock()
+	for j, ev := range events {
+		if errs := h.val.Validate(j, ev); len(errs) > 0 {
+			// The alert came from the log, so this is the hub's bug, not the board's.
+			writeJSON(w, http.StatusInternalServerError, ErrorBody{Error: "the hub built an invalid acknowledgement; nothing was stored: " + errs[0].Error(), Errors: errs})
+			return
+		}
+	}
+	// One event at a time, so each id's answer says whether it was stored
+	// now or a concurrent ack of the same alert won (a duplicate).
+	for j, ev := range events {
+		res, err := h.store(r.Context(), []feed.Event{ev})
+		if err != nil {
+			if reason := h.diskFullReason(); reason != "" {
+				w.Header().Set("Retry-After", "30")
+				writeJSON(w, http.StatusInsufficientStorage, ErrorBody{Error: reason})
+				return
+			}
+			h.log.Warn("acks: log unavailable", "err", err)
+			w.Header().Set("Retry-After", "2")
+			writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: "event log unavailable: send the acknowledgement again after Retry-After seconds (it is stored once however often it is sent)"})
+			return
+		}
+		o := &out[stored[j]]
+		if res.Duplicates > 0 {
+			// Another board's ack of the same alert is in the log, not yet
+			// folded: it stands, and its by and at arrive with the stream.
+			*o = feed.AckOutcome{AlertID: o.AlertID, Status: feed.AckAlready}
+			continue
+		}
+		o.Seq = res.FirstSeq
+		h.m.ingested.Add(1)
+	}
+	writeJSON(w, http.StatusOK, feed.AckResponse{Alerts: out})
+}
+
+// parseAckRequest reads and checks a POST /v1/acks body; a problem is
+// returned as a sentence for the 400.
+func parseAckRequest(body []byte) (feed.AckRequest, string) {
+	var req feed.AckRequest
+	if !utf8.Valid(body) {
+		return req, "the body is not UTF-8"
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&req); err != nil {
+		return req, "the body is not a JSON object of the right shape (" + err.Error() + ")"
+	}
+	if dec.More() {
+		return req, "the body holds more than one JSON value"
+	}
+	if len(req.Alerts) == 0 {
+		return req, "no alert ids in \"alerts\""
+	}
+	if len(req.Alerts) > feed.MaxAcksPerRequest {
+		return req, fmt.Sprintf("%d alert ids, more than %d in one request", len(req.Alerts), feed.MaxAcksPerRequest)
+	}
+	seen := make(map[string]bool, len(req.Alerts))
+	ids := req.Alerts[:0]
+	for i, id := range req.Alerts {
+		if p := feed.IDProblem(id, feed.MaxIDLen); id == "" || p != "" {
+			if id == "" {
+				p = "empty"
+			}
+			return req, fmt.Sprintf("alerts[%d]: %s", i, p)
+		}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	req.Alerts = ids
+	switch n := utf8.RuneCountInString(req.By); {
+	case req.By == "":
+		return req, "\"by\" is missing: name the station or board acknowledging"
+	case n > feed.MaxAckByLen:
+		return req, fmt.Sprintf("\"by\" is %d characters, longer than %d", n, feed.MaxAckByLen)
+	default:
+		if p := feed.TextProblem(req.By); p != "" {
+			return req, "\"by\": " + p
+		}
+	}
+	if !req.At.IsZero() && req.At.Year() < feed.MinYear {
+		return req, fmt.Sprintf("\"at\" year %d is before %d", req.At.Year(), feed.MinYear)
+	}
+	return req, ""
+}
