@@ -33,7 +33,12 @@ func renderAlerts(c *Context, w, h int) []string {
 	for i, v := range shown {
 		a := v.Alert
 		state := c.T("alerts.unack")
-		if v.acked {
+		switch {
+		case !v.acked && !c.Alerts.ours(a):
+			state = c.T("alerts.unack_other") // another district's: a does not acknowledge it here
+		case v.acked && a.AckedBy != "":
+			state = c.Tf("alerts.ack_by", Sanitize(a.AckedBy))
+		case v.acked:
 			state = c.T("alerts.ack")
 		}
 		if v.gone != "" {
@@ -93,8 +98,12 @@ func renderAlertHistory(c *Context, w, h int) []string {
 		case histAcked, histCleared:
 			style = st.Good
 		}
+		by := ""
+		if e.By != "" {
+			by = Sanitize(e.By) + "  "
+		}
 		out = append(out, "   "+st.Dim.R(e.At.In(loc).Format("01-02 15:04:05"))+"  "+style.R(Fit(c.T("history."+e.Kind), 10))+"  "+
-			c.alertRule(e.Alert)+"  "+c.districtName(e.Alert.District)+"  "+st.Dim.R(Sanitize(e.Alert.Summary)))
+			by+c.alertRule(e.Alert)+"  "+c.districtName(e.Alert.District)+"  "+st.Dim.R(Sanitize(e.Alert.Summary)))
 	}
 	out = append(out, "", "   "+st.Dim.R(c.T("history.close")))
 	return strings.Split(Block(out, w, h), "\n")
@@ -126,6 +135,7 @@ type alertHistoryEntry struct {
 	At    time.Time
 	Kind  string
 	Alert campaign.Alert
+	By    string // for an ack made on another board: who (the state's AckedBy)
 }
 
 // shownAlert is one line of the alerts region.
@@ -136,26 +146,44 @@ type shownAlert struct {
 }
 
 // alertState is the board's own view of priority alerts: which the
-// operator acknowledged and cleared, the alerts the state dropped before
+// operator acknowledged here (at once, before the hub's alert.acknowledged
+// comes back in the state) and cleared, the alerts the state dropped before
 // anyone acknowledged them (a homicide solved within seconds at demo
-// speed must still be seen), and a bounded history. It is UI state held in
-// the model; Update changes it without I/O. Every map is pruned to the
-// alerts still shown, so it stays bounded.
+// speed must still be seen), and a bounded history. An alert the state
+// says is acknowledged (Alert.AckedAt: any board did it) shows
+// acknowledged. It is UI state held in the model; Update changes it
+// without I/O. Every map is pruned to the alerts still shown, so it stays
+// bounded.
 type alertState struct {
-	known   map[string]campaign.Alert // in the state or kept
-	live    map[string]bool           // in the newest state
-	acked   map[string]bool
-	cleared map[string]bool
-	kept    []shownAlert // dropped by the state unacknowledged, oldest first
-	history []alertHistoryEntry
+	// district, on a board bound to one (--district, an SSH key's
+	// option), limits the alerts it acknowledges to its own district's:
+	// a county station sees the city's alerts but acknowledges only those
+	// it answers for.
+	district string
+	known    map[string]campaign.Alert // in the state or kept, as last seen
+	live     map[string]bool           // in the newest state
+	acked    map[string]bool           // acknowledged on this board
+	cleared  map[string]bool
+	kept     []shownAlert // dropped by the state unacknowledged, oldest first
+	history  []alertHistoryEntry
 }
 
-func newAlertState() *alertState {
-	return &alertState{known: map[string]campaign.Alert{}, live: map[string]bool{}, acked: map[string]bool{}, cleared: map[string]bool{}}
+func newAlertState(district string) *alertState {
+	return &alertState{district: district, known: map[string]campaign.Alert{}, live: map[string]bool{}, acked: map[string]bool{}, cleared: map[string]bool{}}
+}
+
+// ours reports whether this board may acknowledge al: every alert, or on
+// a district-bound board its district's.
+func (a *alertState) ours(al campaign.Alert) bool {
+	return a.district == "" || al.District == a.district
 }
 
 func (a *alertState) record(at time.Time, kind string, al campaign.Alert) {
-	a.history = append(a.history, alertHistoryEntry{At: at, Kind: kind, Alert: al})
+	a.recordBy(at, kind, al, "")
+}
+
+func (a *alertState) recordBy(at time.Time, kind string, al campaign.Alert, by string) {
+	a.history = append(a.history, alertHistoryEntry{At: at, Kind: kind, Alert: al, By: by})
 	if len(a.history) > maxAlertHistory {
 		a.history = slices.Delete(a.history, 0, len(a.history)-maxAlertHistory)
 	}
@@ -169,11 +197,16 @@ func (a *alertState) sync(alerts []campaign.Alert, at time.Time, goneLabel func(
 	fresh := false
 	for _, al := range alerts {
 		live[al.ID] = true
-		if _, ok := a.known[al.ID]; !ok {
-			a.known[al.ID] = al
+		prev, ok := a.known[al.ID]
+		if !ok {
 			a.record(al.At, histRaised, al)
 			fresh = true
 		}
+		if al.Acked() && !prev.Acked() && !a.acked[al.ID] {
+			// Acknowledged on another board: the hub says who.
+			a.recordBy(al.AckedAt, histAcked, al, al.AckedBy)
+		}
+		a.known[al.ID] = al
 	}
 	for id := range a.live {
 		if live[id] {
@@ -181,7 +214,7 @@ func (a *alertState) sync(alerts []campaign.Alert, at time.Time, goneLabel func(
 		}
 		al := a.known[id]
 		a.record(at, histSolved, al)
-		if !a.acked[id] && !a.cleared[id] {
+		if !a.acked[id] && !a.cleared[id] && !al.Acked() {
 			a.kept = append(a.kept, shownAlert{Alert: al, gone: goneLabel(al)})
 			if len(a.kept) > maxKeptAlerts {
 				a.kept = slices.Delete(a.kept, 0, len(a.kept)-maxKeptAlerts)
@@ -218,7 +251,7 @@ func (a *alertState) visible(s *campaign.State) []shownAlert {
 	if s != nil {
 		for i := len(s.Alerts) - 1; i >= 0; i-- {
 			if al := s.Alerts[i]; !a.cleared[al.ID] {
-				out = append(out, shownAlert{Alert: al, acked: a.acked[al.ID]})
+				out = append(out, shownAlert{Alert: al, acked: a.acked[al.ID] || al.Acked()})
 			}
 		}
 	}
@@ -229,17 +262,34 @@ func (a *alertState) visible(s *campaign.State) []shownAlert {
 	return out
 }
 
-// ackAll acknowledges every alert shown. A kept alert, its case already
-// solved, has nothing left to do once acknowledged and goes.
-func (a *alertState) ackAll(s *campaign.State, at time.Time) {
+// ackAll acknowledges every alert shown, here at once, and returns the
+// ids to send to the hub: every alert shown that is in the state and not
+// acknowledged there, including those acknowledged here before whose
+// sending failed (pressing a again sends them again). A kept alert, its
+// case already solved, is no longer in the hub's state: it has nothing
+// left to do once acknowledged and goes.
+func (a *alertState) ackAll(s *campaign.State, at time.Time) []string {
+	var send []string
+	kept := a.kept[:0]
 	for _, v := range a.visible(s) {
+		if !a.ours(v.Alert) {
+			if v.gone != "" {
+				kept = append(kept, v)
+			}
+			continue
+		}
 		if !v.acked {
 			a.acked[v.ID] = true
 			a.record(at, histAcked, v.Alert)
 		}
+		if a.live[v.ID] && !v.Alert.Acked() && v.gone == "" && !slices.Contains(send, v.ID) {
+			send = append(send, v.ID)
+		}
 	}
-	a.kept = a.kept[:0]
+	slices.Reverse(kept) // visible is newest first, kept oldest first
+	a.kept = kept
 	a.prune()
+	return send
 }
 
 func (a *alertState) clearAcked(s *campaign.State, at time.Time) {

@@ -63,6 +63,9 @@ type Context struct {
 	notice      string
 	noticeUntil time.Time
 	LayoutErr   string
+	// ackErr says why the last sending of acknowledgements to the hub
+	// failed; empty once one succeeds.
+	ackErr string
 	// LayoutNote says why the layout on screen is not the one asked for.
 	LayoutNote string
 

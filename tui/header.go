@@ -52,6 +52,21 @@ func (c *Context) actionTime() time.Time {
 	return c.frameNow()
 }
 
+// ackTime is the time an acknowledgement is sent with: the board's live
+// clock (in review too: the alerts acknowledged are the live ones), which
+// in a demo or replay follows the newest event drawn. The hub keeps it
+// within the alert's time and its own clock (feed.AckEventAt).
+func (c *Context) ackTime() time.Time {
+	now := c.frameNow()
+	if !c.Demo && c.inCampaign(now) {
+		return now.In(c.Cfg.Location())
+	}
+	if s := c.liveState(); s != nil && !s.LastAt.IsZero() {
+		return s.LastAt.In(c.Cfg.Location())
+	}
+	return now
+}
+
 // renderHeader: campaign, day, clock on the left; seq and the connection
 // badges on the right. The whole line turns red when the data is stale.
 func renderHeader(c *Context, w int) string {

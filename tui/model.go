@@ -4,6 +4,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"slices"
@@ -50,7 +51,21 @@ type Options struct {
 	// Getenv reads the environment for defaults; over SSH pass the
 	// session's, never os.Getenv. Default os.Getenv.
 	Getenv func(string) string
+	// Ack sends acknowledgements to the hub (POST /v1/acks, see
+	// client.Acker); the caller binds who acknowledges. nil: acks stay on
+	// this board.
+	Ack AckSender
 }
+
+// AckSender sends the acknowledgement of alerts ids, made at the board's
+// clock at, to the hub. It runs in a tea.Cmd.
+type AckSender func(ctx context.Context, ids []string, at time.Time) error
+
+// ackTimeout bounds one sending of acknowledgements.
+const ackTimeout = 15 * time.Second
+
+// ackResultMsg is the end of a sending: Err nil when the hub has them.
+type ackResultMsg struct{ Err error }
 
 // Model is the root of the board.
 type Model struct {
@@ -115,12 +130,14 @@ func New(cfg *campaign.Config, opts Options) Model {
 	m.ctx = &Context{
 		Cfg: cfg, Lang: opts.Lang, St: st, Keys: DefaultKeys(), Now: opts.Now,
 		District: opts.District, ownDistrict: opts.District != "", StaleAfter: opts.StaleAfter, Demo: opts.Demo,
-		Alerts: newAlertState(), Rot: &rotation{},
+		Alerts: newAlertState(""), Rot: &rotation{},
 	}
 	if opts.District != "" {
 		if _, ok := cfg.DistrictIndex(opts.District); !ok {
 			m.err = fmt.Errorf("unknown district %q", opts.District)
 			m.ctx.District, m.ctx.ownDistrict = "", false
+		} else {
+			m.ctx.Alerts.district = opts.District
 		}
 	}
 	if opts.Layout != "" && opts.Layout != "auto" {
@@ -304,6 +321,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case rankBaseMsg:
 		m.rankBase(msg)
 		return m, nil
+	case ackResultMsg:
+		c.ackErr = ""
+		if msg.Err != nil {
+			c.ackErr = msg.Err.Error()
+		}
+		c.frame = c.Now()
+		m.bump()
+		return m, nil
 	}
 	return m, nil
 }
@@ -332,7 +357,9 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Figures):
 		c.Rot.jumpTo(layouts.Figures, now)
 	case key.Matches(msg, k.Ack):
-		c.Alerts.ackAll(c.liveState(), c.actionTime())
+		ids := c.Alerts.ackAll(c.liveState(), c.actionTime())
+		m.bump()
+		return m, m.sendAcks(ids, c.ackTime())
 	case key.Matches(msg, k.Clear):
 		c.Alerts.clearAcked(c.liveState(), c.actionTime())
 	case key.Matches(msg, k.DayBack):
@@ -369,6 +396,21 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	m.bump()
 	return m, nil
+}
+
+// sendAcks is the command that sends acknowledgements to the hub: the
+// acks are already shown here, and the answer (ackResultMsg) only says
+// whether the hub has them.
+func (m Model) sendAcks(ids []string, at time.Time) tea.Cmd {
+	send := m.opts.Ack
+	if send == nil || len(ids) == 0 {
+		return nil
+	}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), ackTimeout)
+		defer cancel()
+		return ackResultMsg{Err: send(ctx, ids, at)}
+	}
 }
 
 // applyPending shows the newest held state: derived data is computed here,

@@ -62,6 +62,13 @@ func renderStatus(c *Context, w int) string {
 		rw := max(min(Width(r), w-Width(e)-2), 0)
 		return st.Bad.R(Fit(" "+e, w-rw)) + st.TitleDim.R(Trunc(r, rw))
 	}
+	if c.ackErr != "" {
+		// Acknowledged here but not at the hub: other boards still flash,
+		// and the bulletin will have no time to acknowledge. Say so first.
+		e := c.Tf("status.ack_failed", Sanitize(c.ackErr))
+		rw := max(min(Width(r), w-Width(e)-2), 0)
+		return st.Bad.R(Fit(" "+e, w-rw)) + st.TitleDim.R(Trunc(r, rw))
+	}
 	hint := " " + c.T("status.hint")
 	if Width(hint)+Width(r) > w {
 		hint = " " + c.T("status.hint_short")

@@ -20,15 +20,41 @@ import (
 
 // SnapshotURL is the hub's GET /v1/snapshot address for any of the forms
 // StreamURL takes (ws://, wss://, http://, https://, HOST:PORT).
-func SnapshotURL(hub string) (string, error) {
+func SnapshotURL(hub string) (string, error) { return endpointURL(hub, "/v1/snapshot") }
+
+// endpointURL is the hub's HTTP address for path (/v1/snapshot,
+// /v1/acks), keeping a query the address carries (?token=).
+func endpointURL(hub, path string) (string, error) {
 	s, err := StreamURL(hub)
 	if err != nil {
 		return "", err
 	}
 	u, _ := url.Parse(s)
 	u.Scheme = strings.Replace(u.Scheme, "ws", "http", 1)
-	u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/v1/stream") + "/v1/snapshot"
+	u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/v1/stream") + path
 	return u.String(), nil
+}
+
+// hubHTTP is an HTTP client for the hub's endpoints with the options'
+// TLS (--ca), bounded in time.
+func hubHTTP(opts Options) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if opts.TLS != nil {
+		tr.TLSClientConfig = opts.TLS
+	}
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
+}
+
+// hubError is the error of a hub answer that is not 200: its JSON
+// error's text, or the HTTP status.
+func hubError(resp *http.Response, body []byte) string {
+	var eb struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(body, &eb) != nil || eb.Error == "" {
+		return resp.Status
+	}
+	return eb.Error
 }
 
 // Days fetches the state at the end of past campaign days from the hub
@@ -63,15 +89,10 @@ func NewDays(opts Options, keep int) (*Days, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if opts.TLS != nil {
-		tr.TLSClientConfig = opts.TLS
-	}
 	if keep <= 0 {
 		keep = DaysKept
 	}
-	return &Days{url: u, token: opts.Token, http: &http.Client{Transport: tr, Timeout: 30 * time.Second},
-		keep: keep, byDay: map[int]*dayEntry{}}, nil
+	return &Days{url: u, token: opts.Token, http: hubHTTP(opts), keep: keep, byDay: map[int]*dayEntry{}}, nil
 }
 
 // Fetch returns the state at the end of campaign day `day` of campaign run
@@ -162,16 +183,10 @@ func (d *Days) get(ctx context.Context, day int) (*campaign.State, bool, error) 
 		return nil, false, fmt.Errorf("reading day %d from the hub: %w", day, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		var eb struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(body, &eb) != nil || eb.Error == "" {
-			eb.Error = resp.Status
-		}
 		if resp.StatusCode == http.StatusUnauthorized {
 			return nil, false, errors.New("the hub refused the read token for review: pass --token or set SITBOARD_READ_TOKEN")
 		}
-		return nil, false, fmt.Errorf("the hub has no day %d: %s", day, eb.Error)
+		return nil, false, fmt.Errorf("the hub has no day %d: %s", day, hubError(resp, body))
 	}
 	var snap struct {
 		Today bool            `json:"today"`
