@@ -30,6 +30,9 @@ func init() {
 // demoLength is how long the whole campaign takes to play by default.
 const demoLength = 5 * time.Minute
 
+// demoBoardName is who the demo's acknowledgements are recorded as.
+const demoBoardName = "演示看板"
+
 func randomToken() string {
 	b := make([]byte, 16)
 	rand.Read(b)
@@ -112,6 +115,14 @@ func cmdDemo(args []string) int {
 		return 1
 	}
 	opts.FetchDay = days.Fetch
+	// Acknowledgements go to the demo's hub over HTTP, as watch's do: its
+	// log records them and every board (and report) sees them.
+	acker, err := client.NewAcker(client.Options{URL: base, Token: readToken})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		return 1
+	}
+	opts.Ack = AckSender(acker, demoBoardName)
 	p := tea.NewProgram(tui.New(cfg, opts), tea.WithFPS(15))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -120,8 +120,19 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 		fmt.Fprintln(os.Stderr, "ssh:", feed.RedactError(err, readToken))
 		return 2
 	}
+	// One sender of acknowledgements for every session, each sent as its
+	// station's name= (else its key's fingerprint).
+	acker, err := client.NewAcker(client.Options{URL: *hubURL, Token: readToken, TLS: tlsCfg})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ssh:", feed.RedactError(err, readToken))
+		return 2
+	}
 	srv, err := sshd.New(sshd.Config{
-		FetchDay:           days.Fetch,
+		FetchDay: days.Fetch,
+		Ack: func(ctx context.Context, ids []string, by string, at time.Time) error {
+			_, err := acker.Ack(ctx, ids, by, at)
+			return err
+		},
 		HostKeyPath:        *hostKey,
 		AuthorizedKeysPath: *authKeys,
 		Campaign:           cfg,

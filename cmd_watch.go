@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -33,9 +35,10 @@ func cmdWatch(args []string) int {
 	bell := fs.Bool("bell", false, "ring the terminal bell on a new priority alert")
 	staleAfter := fs.Duration("stale-after", 15*time.Second, "show STALE when no data or heartbeat arrived for this long")
 	at := fs.String("at", "", "start in review (复盘) on this campaign day: a date (2023-08-12) or a date-time (2023-08-12T18:30, RFC 3339); the board shows the state at the end of that day")
+	name := fs.String("name", "", "this board's name, recorded as who acknowledged each alert acknowledged here (a), e.g. 川汇值班台; at most 64 characters (default: this host's name)")
 	caFile := caFlag(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: sitboard watch --hub ws://HOST:PORT [--token T] [--layout L] [--lang zh|en] [--theme T] [--district D] [--campaign FILE] [--at DATE]\n\nShows the live board. Keys: ? help, space pause, <-/-> page, a acknowledge, f filter, l language, [ ] a day back/forward and { } a week (review, 复盘), 0 back to live, q quit.")
+		fmt.Fprintln(fs.Output(), "Usage: sitboard watch --hub ws://HOST:PORT [--token T] [--name NAME] [--layout L] [--lang zh|en] [--theme T] [--district D] [--campaign FILE] [--at DATE]\n\nShows the live board. Keys: ? help, space pause, <-/-> page, a acknowledge (sent to the hub as --name), f filter, l language, [ ] a day back/forward and { } a week (review, 复盘), 0 back to live, q quit.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -65,7 +68,18 @@ func cmdWatch(args []string) int {
 		fmt.Fprintln(os.Stderr, "sitboard watch:", feed.RedactError(err))
 		return 2
 	}
-	opts := tui.Options{Lang: *lang, Theme: *theme, Layout: *layout, District: *district, Bell: *bell, StaleAfter: *staleAfter, FetchDay: days.Fetch}
+	by, err := boardName(*name)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sitboard watch:", err)
+		return 2
+	}
+	acker, err := client.NewAcker(client.Options{URL: *hubURL, Token: readToken, TLS: tlsCfg})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sitboard watch:", feed.RedactError(err))
+		return 2
+	}
+	opts := tui.Options{Lang: *lang, Theme: *theme, Layout: *layout, District: *district, Bell: *bell, StaleAfter: *staleAfter,
+		FetchDay: days.Fetch, Ack: AckSender(acker, by)}
 	if *at != "" {
 		if opts.ReviewDay, err = reviewDay(cfg, *at); err != nil {
 			fmt.Fprintln(os.Stderr, "sitboard watch: --at:", err)
@@ -117,6 +131,35 @@ func BoardMsgs(b client.Batch) []tea.Msg {
 		msgs = append(msgs, tui.StateMsg{State: b.State, Events: b.Events})
 	}
 	return msgs
+}
+
+// boardName is who a board's acknowledgements are recorded as: name, or
+// this host's name. It must pass the rules of alert.acknowledged's by.
+func boardName(name string) (string, error) {
+	what := "--name"
+	if name == "" {
+		h, err := os.Hostname()
+		if err != nil || h == "" {
+			return "", fmt.Errorf("cannot tell this host's name (%v): pass --name, e.g. --name 川汇值班台", err)
+		}
+		name, what = h, "this host's name "+strconv.Quote(h)
+	}
+	if n := utf8.RuneCountInString(name); n > feed.MaxAckByLen {
+		return "", fmt.Errorf("%s is %d characters: acknowledgements record at most %d; pass a shorter --name", what, n, feed.MaxAckByLen)
+	}
+	if p := feed.TextProblem(name); p != "" {
+		return "", fmt.Errorf("%s: %s; pass another --name", what, p)
+	}
+	return name, nil
+}
+
+// AckSender sends a board's acknowledgements to the hub as by: the same
+// for watch, demo and every SSH session (tui.Options.Ack).
+func AckSender(a *client.Acker, by string) tui.AckSender {
+	return func(ctx context.Context, ids []string, at time.Time) error {
+		_, err := a.Ack(ctx, ids, by, at)
+		return err
+	}
 }
 
 // reviewDay is the campaign day of --at: a date, or a date-time (in the

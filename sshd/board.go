@@ -24,6 +24,7 @@ func (TUIBoard) Model(info SessionInfo) tea.Model {
 		District: info.Station.District,
 		Getenv:   info.Getenv,
 		FetchDay: info.FetchDay,
+		Ack:      info.Ack,
 	})
 }
 

@@ -12,10 +12,12 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	gossh "golang.org/x/crypto/ssh"
 
 	"sitboard/campaign"
+	"sitboard/feed"
 	"sitboard/layouts"
 )
 
@@ -34,6 +36,19 @@ type Station struct {
 	// the key may log in from (see fromRule).
 	From *fromRule
 	Line int // line number in the authorized_keys file
+	// Label is the key's name= option, e.g. "川汇值班台": who the
+	// station's acknowledgements are recorded as.
+	Label string
+}
+
+// AckBy is who the station's acknowledgements are recorded as: its
+// name= option, else its key's fingerprint (the comment is the key
+// owner's own text, not the centre's).
+func (s Station) AckBy() string {
+	if s.Label != "" {
+		return s.Label
+	}
+	return s.Fingerprint
 }
 
 // Name is how logs and the board refer to the station: its district, else
@@ -302,6 +317,14 @@ func parseOptions(options []string, cfg *campaign.Config) (Station, error) {
 			st.Layout = value
 		case name == "theme" && hasValue:
 			st.Theme = value
+		case name == "name" && hasValue:
+			if n := utf8.RuneCountInString(value); value == "" || n > feed.MaxAckByLen {
+				return st, fmt.Errorf(`name=%q: give the station's name in 1 to %d characters, e.g. name="川汇值班台"`, value, feed.MaxAckByLen)
+			}
+			if p := feed.TextProblem(value); p != "" {
+				return st, fmt.Errorf("name=%q: %s", value, p)
+			}
+			st.Label = value
 		case name == "no-idle-timeout" && !hasValue:
 			st.NoIdleTimeout = true
 		case name == "idle" && hasValue:
@@ -317,7 +340,7 @@ func parseOptions(options []string, cfg *campaign.Config) (Station, error) {
 			st.From = r
 		case !hasValue && slices.Contains(harmlessOptions, name):
 		default:
-			return st, fmt.Errorf("option %q is not supported by sitboard ssh (supported: district=, lang=, layout=, theme=, no-idle-timeout, from=, and the no-*-forwarding restrictions); the key is not authorized until it is removed", opt)
+			return st, fmt.Errorf("option %q is not supported by sitboard ssh (supported: district=, lang=, layout=, theme=, name=, no-idle-timeout, from=, and the no-*-forwarding restrictions); the key is not authorized until it is removed", opt)
 		}
 	}
 	return st, nil

@@ -48,6 +48,9 @@ type SessionInfo struct {
 	Width    int
 	Height   int
 	FetchDay tui.DayFetcher // the server's shared fetcher of past days
+	// Ack sends the session's acknowledgements to the hub as the
+	// station's AckBy; nil when the server has no Ack.
+	Ack tui.AckSender
 }
 
 // Getenv reads the client's environment.
@@ -63,6 +66,10 @@ type Config struct {
 	// FetchDay gets past days for review (复盘); one for the whole server
 	// (a feed/client Days), so sessions share what it fetched. nil: no review.
 	FetchDay tui.DayFetcher
+	// Ack sends acknowledgements to the hub (POST /v1/acks) as by; one for
+	// the whole server (a feed/client Acker). Each session's are sent as
+	// its station's Station.AckBy. nil: acks stay on the session's board.
+	Ack func(ctx context.Context, ids []string, by string, at time.Time) error
 
 	// MaxSessions caps the slots of the server (default 100). Every
 	// authenticated connection holds one, with or without a board session,
@@ -477,6 +484,9 @@ func (s *Server) program(raw ssh.Session) *tea.Program {
 		Width:    pty.Window.Width,
 		Height:   pty.Window.Height,
 		FetchDay: s.cfg.FetchDay,
+	}
+	if ack, by := s.cfg.Ack, ss.station.AckBy(); ack != nil {
+		info.Ack = func(ctx context.Context, ids []string, at time.Time) error { return ack(ctx, ids, by, at) }
 	}
 	if info.Lang == "" {
 		info.Lang = defaultLang(info.Getenv)

@@ -324,6 +324,9 @@ func TestParseAuthorizedKeys(t *testing.T) {
 		{"from= with a host name refused", `from="*.example.org" ` + k.line, Station{}, "host names are not matched"},
 		{"command= refused", `command="/bin/sh" ` + k.line, Station{}, "not supported"},
 		{"idle other", `idle="5m" ` + k.line, Station{}, `idle="none"`},
+		{"name", `district="xihua",name="西华县局值班台" ` + k.line, Station{Comment: "xihua-duty-room", District: "xihua", Label: "西华县局值班台"}, ""},
+		{"name too long", `name="` + strings.Repeat("值", 65) + `" ` + k.line, Station{}, "1 to 64 characters"},
+		{"name with an escape", "name=\"a\x1b[2Jb\" " + k.line, Station{}, "U+001B"},
 		{"garbage", `ssh-ed25519 notbase64`, Station{}, "not a public key"},
 	}
 	for _, tc := range tests {
