@@ -183,6 +183,9 @@ type AlertRow struct {
 	campaign.AlertRecord
 	// Minutes to the clearing event; -1 while not cleared.
 	Minutes float64 `json:"minutes"`
+	// AckMinutes to the first acknowledgement on a board (acked_at,
+	// acked_by); -1 when none is on record.
+	AckMinutes float64 `json:"ack_minutes"`
 }
 
 // DailyRow is one day's alarms.
@@ -365,10 +368,13 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 	}
 
 	for _, a := range h.AlertsRaised(sp) {
-		row := AlertRow{AlertRecord: a, Minutes: -1}
-		row.Summary = clean(row.Summary)
+		row := AlertRow{AlertRecord: a, Minutes: -1, AckMinutes: -1}
+		row.Summary, row.AckedBy = clean(row.Summary), clean(row.AckedBy)
 		if !a.ClearedAt.IsZero() {
 			row.Minutes = a.ClearedAt.Sub(a.At).Minutes()
+		}
+		if a.Acked() {
+			row.AckMinutes = a.AckedAt.Sub(a.At).Minutes()
 		}
 		b.Alerts = append(b.Alerts, row)
 	}

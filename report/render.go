@@ -212,7 +212,7 @@ func compose(d doc, b *Bulletin, w *words) {
 	}
 
 	d.pageBreak()
-	next(w.pick("重点警情提示及处置用时", "Priority alerts and time to clear"))
+	next(w.pick("重点警情提示、确认及处置用时", "Priority alerts: time to acknowledge and to clear"))
 	alertSection(d, b, w)
 }
 
@@ -456,28 +456,44 @@ func assessmentTable(d doc, b *Bulletin, w *words) {
 }
 
 func alertSection(d doc, b *Bulletin, w *words) {
-	d.para(w.pick("说明：警情确认在各值班台完成，中心未收到确认记录；下表“处置用时”为自提示至清除事件（案件告破、警情办结）的时长。",
-		"Acknowledgements happen on each duty board and do not reach the hub: the time shown is from the alert to the event that clears it (case solved, alarm closed)."))
 	if len(b.Alerts) == 0 {
 		d.para(w.pick("本期无重点警情提示。", "No priority alert in the period."))
 		return
 	}
-	var cleared int
-	var total, longest float64
+	var acked, cleared int
+	var ackTotal, ackLongest, total, longest float64
 	for _, a := range b.Alerts {
+		if a.AckMinutes >= 0 {
+			acked++
+			ackTotal += a.AckMinutes
+			ackLongest = max(ackLongest, a.AckMinutes)
+		}
 		if a.Minutes >= 0 {
 			cleared++
 			total += a.Minutes
 			longest = max(longest, a.Minutes)
 		}
 	}
-	summary := w.pick(fmt.Sprintf("本期共提示重点警情%d条，已清除%d条", len(b.Alerts), cleared),
-		fmt.Sprintf("%d priority alerts raised in the period, %d cleared", len(b.Alerts), cleared))
+	summary := w.pick(fmt.Sprintf("本期共提示重点警情%d条，已确认%d条、未确认%d条", len(b.Alerts), acked, len(b.Alerts)-acked),
+		fmt.Sprintf("%d priority alerts raised in the period, %d acknowledged and %d not acknowledged", len(b.Alerts), acked, len(b.Alerts)-acked))
+	if acked > 0 {
+		summary += w.pick(fmt.Sprintf("，平均确认用时%s，最长%s", w.duration(ackTotal/float64(acked)), w.duration(ackLongest)),
+			fmt.Sprintf(", on average in %s, the longest %s", w.duration(ackTotal/float64(acked)), w.duration(ackLongest)))
+	}
+	summary += w.pick(fmt.Sprintf("；已清除%d条", cleared), fmt.Sprintf("; %d cleared", cleared))
 	if cleared > 0 {
-		summary += w.pick(fmt.Sprintf("，平均用时%s，最长%s", w.duration(total/float64(cleared)), w.duration(longest)),
+		summary += w.pick(fmt.Sprintf("，平均处置用时%s，最长%s", w.duration(total/float64(cleared)), w.duration(longest)),
 			fmt.Sprintf(", on average in %s, the longest %s", w.duration(total/float64(cleared)), w.duration(longest)))
 	}
 	d.para(summary + w.pick("。", "."))
+	if acked == 0 {
+		// A log recorded before boards sent acknowledgements (the 2023
+		// recording) has none: say so, rather than show a blank column.
+		d.para(w.pick("本期各条提示均无确认记录：所据数据中没有值班台回传的确认，确认用时无从统计。",
+			"None of these alerts has an acknowledgement on record: the data holds none sent by a duty board, so there is no time to acknowledge to report."))
+	}
+	d.para(w.pick("说明：“确认用时”为自提示至首个值班台按键确认的时长，“处置用时”为自提示至清除事件（案件告破、警情办结）的时长。",
+		"Time to acknowledge runs from the alert to its first acknowledgement on a duty board; time to clear, to the event that clears it (case solved, alarm closed)."))
 	var rows [][]string
 	shown := b.Alerts
 	if len(shown) > MaxAlertRows {
@@ -502,12 +518,14 @@ func alertSection(d doc, b *Bulletin, w *words) {
 		shown = shown[:MaxAlertRows]
 	}
 	for _, a := range shown {
-		rows = append(rows, []string{w.clock(a.At), w.district(a.District), w.alertRule(a.Rule, a.Type), a.Subject, w.duration(a.Minutes)})
+		rows = append(rows, []string{w.clock(a.At), w.district(a.District), w.alertRule(a.Rule, a.Type), a.Subject,
+			w.ackDuration(a.AckMinutes), a.AckedBy, w.duration(a.Minutes)})
 	}
-	d.table([]string{w.pick("提示时间", "Raised"), w.pick("单位", "District"), w.pick("类别", "Alert"), w.pick("编号", "Subject"), w.pick("处置用时", "Time to clear")},
-		rows, []bool{false, false, false, false, true}, nil)
+	d.table([]string{w.pick("提示时间", "Raised"), w.pick("单位", "District"), w.pick("类别", "Alert"), w.pick("编号", "Subject"),
+		w.pick("确认用时", "Time to ack"), w.pick("确认单位", "Acknowledged by"), w.pick("处置用时", "Time to clear")},
+		rows, []bool{false, false, false, false, true, false, true}, nil)
 	if len(b.Alerts) > MaxAlertRows {
-		d.para(w.pick(fmt.Sprintf("（列出用时最长的%d条，其余%d条略。）", MaxAlertRows, len(b.Alerts)-MaxAlertRows),
-			fmt.Sprintf("(The %d slowest shown; %d more not listed.)", MaxAlertRows, len(b.Alerts)-MaxAlertRows)))
+		d.para(w.pick(fmt.Sprintf("（列出处置用时最长的%d条，其余%d条略。）", MaxAlertRows, len(b.Alerts)-MaxAlertRows),
+			fmt.Sprintf("(The %d slowest to clear shown; %d more not listed.)", MaxAlertRows, len(b.Alerts)-MaxAlertRows)))
 	}
 }

@@ -273,6 +273,14 @@ func (w *words) duration(minutes float64) string {
 	return fmt.Sprintf("%d min", m)
 }
 
+// ackDuration is a time to acknowledge, or that none is on record.
+func (w *words) ackDuration(minutes float64) string {
+	if minutes < 0 {
+		return w.pick("未确认", "not acknowledged")
+	}
+	return w.duration(minutes)
+}
+
 var lineNames = map[string][2]string{
 	campaign.LineOverall: {"总体情况", "Overview"},
 	campaign.LineStrike:  {"打击：主动进攻 严打各类违法犯罪", "Strike: cracking down on crime"},
