@@ -83,8 +83,25 @@ func startTmuxExit(t *testing.T, width, height int, env []string, args ...string
 
 func startTmuxCmd(t *testing.T, width, height int, cmdline []string) *tmuxSession {
 	t.Helper()
+	return startTmuxNamed(t, "", width, height, cmdline)
+}
+
+// startTmuxAs is startTmux for a test that runs more than one terminal:
+// each is a session of its own, told apart by as.
+func startTmuxAs(t *testing.T, as string, width, height int, env []string, args ...string) *tmuxSession {
+	t.Helper()
+	cmdline := append([]string{"env"}, env...)
+	cmdline = append(cmdline, sitboardBin)
+	return startTmuxNamed(t, as, width, height, append(cmdline, args...))
+}
+
+func startTmuxNamed(t *testing.T, as string, width, height int, cmdline []string) *tmuxSession {
+	t.Helper()
 	needTmux(t)
 	name := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
+	if as != "" {
+		name += "-" + as
+	}
 	tmuxArgs := []string{"new-session", "-d", "-s", name, "-x", itoa(width), "-y", itoa(height)}
 	tmuxArgs = append(tmuxArgs, cmdline...)
 	tmux("kill-session", "-t", name).Run()
