@@ -358,6 +358,9 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		c.Rot.jumpTo(layouts.Figures, now)
 	case key.Matches(msg, k.Ack):
 		ids := c.Alerts.ackAll(c.liveState(), c.actionTime())
+		if len(ids) == 0 {
+			c.ackErr = "" // nothing is left for the hub: the warning is over
+		}
 		m.bump()
 		return m, m.sendAcks(ids, c.ackTime())
 	case key.Matches(msg, k.Clear):

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"sitboard/campaign"
 	"sitboard/feed"
 	"sitboard/feed/hub"
 	"sitboard/feed/hub/hubtest"
@@ -243,4 +244,36 @@ func readLog(t *testing.T, s *hubtest.Server) []feed.Event {
 	evs := c.collect(0, head)
 	c.conn.Close()
 	return evs
+}
+
+// BenchmarkAck is one board's POST /v1/acks of one alert, stored with the
+// file store and --sync always (the default): from the request to the
+// answer, the alert looked up, its event fsynced. Fresh alerts are raised
+// off the clock, 16 at a time (the state holds MaxAlerts).
+func BenchmarkAck(b *testing.B) {
+	s := hubtest.Start(b, func(o *hub.Options) { o.DataDir = b.TempDir() })
+	at := s.Cfg.Start().Add(30 * time.Hour)
+	var pending []string
+	n := 0
+	for b.Loop() {
+		if len(pending) == 0 {
+			b.StopTimer()
+			var evs []feed.Event
+			for range campaign.MaxAlerts {
+				n++
+				id := fmt.Sprintf("hom-%d", n)
+				evs = append(evs, hubtest.Homicide(id, "chuanhui", at.Add(time.Duration(n)*time.Second)))
+				pending = append(pending, id)
+			}
+			res := hubtest.Post(b, s.URL, evs)
+			s.WaitSeq(b, res.LastSeq)
+			b.StartTimer()
+		}
+		body, _ := json.Marshal(feed.AckRequest{Alerts: pending[:1], By: "bench", At: at})
+		pending = pending[1:]
+		code, out, err := hubtest.PostAcks(s.URL, hubtest.ReadToken, body)
+		if err != nil || code != http.StatusOK || !strings.Contains(string(out), `"acknowledged"`) {
+			b.Fatalf("%d %s %v", code, out, err)
+		}
+	}
 }
