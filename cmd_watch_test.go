@@ -307,3 +307,26 @@ func TestReviewDayOfAt(t *testing.T) {
 		}
 	}
 }
+
+// TestBoardName: who a watch's acks are recorded as: --name, else the
+// host's name; a name the hub would refuse is refused at start, saying
+// what to pass.
+func TestBoardName(t *testing.T) {
+	host, _ := os.Hostname()
+	for _, tc := range []struct {
+		name, want, problem string
+	}{
+		{"川汇值班台", "川汇值班台", ""},
+		{"", host, ""},
+		{strings.Repeat("值", 65), "", "at most 64; pass a shorter --name"},
+		{"desk\x1b[2J", "", "pass another --name"},
+	} {
+		got, err := boardName(tc.name)
+		switch {
+		case tc.problem == "" && (err != nil || got != tc.want):
+			t.Errorf("boardName(%q) = %q, %v; want %q", tc.name, got, err, tc.want)
+		case tc.problem != "" && (err == nil || !strings.Contains(err.Error(), tc.problem)):
+			t.Errorf("boardName(%q): %v, want an error saying %q", tc.name, err, tc.problem)
+		}
+	}
+}

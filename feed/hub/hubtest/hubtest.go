@@ -81,7 +81,11 @@ func (s *Server) Close() {
 
 // PostRaw sends a body to POST /v1/events and returns the status and body.
 func PostRaw(url, token, contentType string, body []byte) (int, []byte, error) {
-	req, err := http.NewRequest(http.MethodPost, url+"/v1/events", bytes.NewReader(body))
+	return post(url+"/v1/events", token, contentType, body)
+}
+
+func post(url, token, contentType string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -206,21 +210,7 @@ func js(v any) json.RawMessage {
 // PostAcks sends a body to POST /v1/acks with token and returns the status
 // and body.
 func PostAcks(url, token string, body []byte) (int, []byte, error) {
-	req, err := http.NewRequest(http.MethodPost, url+"/v1/acks", bytes.NewReader(body))
-	if err != nil {
-		return 0, nil, err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
+	return post(url+"/v1/acks", token, "application/json", body)
 }
 
 // Homicide is a case.filed that raises the campaign's homicide alert; the
