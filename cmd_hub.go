@@ -64,6 +64,8 @@ func cmdHub(args []string) int {
 	dupWindow := fs.Duration("dup-window", hub.DefaultDuplicateWindow, "idempotency window: a resent event id within it is dropped")
 	stallAfter := fs.Duration("stall-after", hub.DefaultStallAfter, "how long the fold may lag the log's head before /healthz answers 503 \"degraded\" and a WARN is logged")
 	maxConns := fs.Int("max-connections", 0, "most open HTTP and websocket connections (0: 4096, fewer if the descriptor limit is lower); past it a plain 503, with a few kept for /healthz and /metrics")
+	maxConnsPerIP := fs.Int("max-connections-per-ip", hub.DefaultMaxConnectionsPerIP, "most open connections from one client address (an IPv4 address, an IPv6 /64; loopback is not counted); past it a 429. 0: no cap (behind a proxy on another host, where every client has its address)")
+	maxStreamsPerIP := fs.Int("max-streams-per-ip", hub.DefaultMaxStreamsPerIP, "most open websocket streams (boards, recorders, SSH servers) from one client address; past it the upgrade is answered 429. 0: no cap")
 	compress := fs.Bool("compress", false, "offer websocket compression (about 2x CPU, 1/3 the bytes: for slow links)")
 	publicRead := fs.Bool("public-read", false, "serve the stream, snapshot and reports without a read token, to anyone who reaches the hub")
 	var origins listFlag
@@ -78,6 +80,10 @@ func cmdHub(args []string) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "hub: unexpected argument %q: every option is a flag (see 'sitboard hub --help')\n", fs.Arg(0))
+		return 2
+	}
+	if *maxConnsPerIP < 0 || *maxStreamsPerIP < 0 {
+		fmt.Fprintln(os.Stderr, "hub: --max-connections-per-ip and --max-streams-per-ip must be >= 0 (0: no cap)")
 		return 2
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
@@ -116,7 +122,7 @@ func cmdHub(args []string) int {
 		IngestToken: ingest, ReadToken: read, PublicRead: *publicRead, Sync: *sync,
 		MaxAge: *maxAge, MaxBytes: *maxBytes, DuplicateWindow: *dupWindow,
 		EnableCompression: *compress, AllowedOrigins: origins, StallAfter: *stallAfter,
-		MaxConnections: *maxConns,
+		MaxConnections: *maxConns, MaxConnectionsPerIP: noCapIfZero(*maxConnsPerIP), MaxStreamsPerIP: noCapIfZero(*maxStreamsPerIP),
 	}
 	if err := hub.CheckAccess(&opts); err != nil {
 		fmt.Fprintln(os.Stderr, "hub:", strings.TrimPrefix(err.Error(), "hub: "))
@@ -181,4 +187,13 @@ func cmdHub(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// noCapIfZero turns a flag's 0 ("no cap") into the options' negative (0
+// there takes the default).
+func noCapIfZero(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

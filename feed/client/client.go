@@ -9,12 +9,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -279,6 +282,12 @@ func (r *runner) session(ctx context.Context) error {
 			case http.StatusNotFound:
 				return &CloseError{Code: feed.CloseBadRequest, Reason: "HTTP 404 at " + feed.Redact(r.url, r.opts.Token) + ": is this a sitboard hub?"}
 			}
+			// The hub says what to do in the body (a 429 past its cap of
+			// streams per address, a 503 at its connection limit); the
+			// board shows it while it retries.
+			if msg := handshakeMessage(resp); msg != "" {
+				return fmt.Errorf("hub answered %s to the websocket handshake: %s", resp.Status, msg)
+			}
 			return fmt.Errorf("hub answered %s to the websocket handshake", resp.Status)
 		}
 		if hint := feed.UntrustedCertHint(err); hint != "" {
@@ -463,4 +472,20 @@ func readFrames(ws *websocket.Conn, timeout time.Duration, out chan<- frame, don
 			return
 		}
 	}
+}
+
+// handshakeMessage is the first line of a refused handshake's body, made
+// safe to show: at most 300 bytes, printable text only.
+func handshakeMessage(resp *http.Response) string {
+	if resp.Body == nil {
+		return ""
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			return -1
+		}
+		return r
+	}, line))
 }

@@ -365,3 +365,31 @@ func TestBareResyncCloseAsksForASnapshot(t *testing.T) {
 		t.Fatalf("no snapshot after a 4002 close; %d hellos, all resuming: %+v", len(hellos), hellos[:min(len(hellos), 3)])
 	}
 }
+
+// TestRefusedHandshakeShowsTheHubsReason: a hub that refuses the upgrade
+// (429 past its cap of streams per address) says what to do in the body;
+// the board shows that while it retries, not only "429".
+func TestRefusedHandshakeShowsTheHubsReason(t *testing.T) {
+	const why = "too many streams from your address: close one on that host and retry in a few seconds, or ask the hub's operator to raise --max-streams-per-ip"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, why+"\x1b]0;title\x07", http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := watch(t, ctx, client.Options{URL: "ws" + srv.URL[len("http"):], Token: hubtest.ReadToken, Campaign: hubtest.Campaign(t), MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		_, _, conn, _ := w.snapshot()
+		if conn.Status == client.Reconnecting && conn.Err != nil {
+			want := "hub answered 429 Too Many Requests to the websocket handshake: " + why + "]0;title"
+			if conn.Err.Error() != want {
+				t.Fatalf("error %q,\nwant %q", conn.Err, want)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("refused: %+v, want reconnecting with the hub's reason", conn)
+		}
+	}
+}

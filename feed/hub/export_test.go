@@ -16,3 +16,7 @@ func SetDiskSpace(f func(dir string) (int64, bool)) (restore func()) {
 	diskSpace = f
 	return func() { diskSpace = old }
 }
+
+// CapLoopback counts loopback clients under the per-address caps, which
+// otherwise leave loopback alone.
+func CapLoopback(o *Options) { o.capLoopback = true }

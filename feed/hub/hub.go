@@ -25,6 +25,7 @@ import (
 
 	"sitboard/campaign"
 	"sitboard/feed"
+	"sitboard/internal/peer"
 )
 
 // Defaults, chosen for a city command room: a few thousand events a day in
@@ -151,6 +152,16 @@ type Options struct {
 	// NewServer (default 4096, fewer if the descriptor limit is lower);
 	// past it, a plain 503. A few more are kept for /healthz and /metrics.
 	MaxConnections int
+	// MaxConnectionsPerIP bounds the connections one client address (an
+	// IPv4 address, an IPv6 /64) may hold open through NewServer (default
+	// DefaultMaxConnectionsPerIP; negative: no cap), so that one host
+	// cannot take every connection. Past it, a 429. Loopback is not
+	// counted: see package internal/peer.
+	MaxConnectionsPerIP int
+	// MaxStreamsPerIP bounds the websocket streams one client address may
+	// hold open (default DefaultMaxStreamsPerIP; negative: no cap). Past
+	// it, the upgrade is answered 429.
+	MaxStreamsPerIP int
 	// EnableCompression offers permessage-deflate. It costs about twice the
 	// CPU per frame and saves about two thirds of the bytes: worth it for
 	// slow county links, not on a LAN.
@@ -168,6 +179,9 @@ type Options struct {
 	// Now is the hub's clock, for the bounds of an acknowledgement's time
 	// (feed.AckEventAt); default time.Now. Tests set it.
 	Now func() time.Time
+	// capLoopback counts loopback under the per-address caps (tests only:
+	// CapLoopback), which have no other address to connect from.
+	capLoopback bool
 }
 
 // Hub is a running feed hub. Serve Handler(); call Close to drain.
@@ -211,6 +225,10 @@ type Hub struct {
 	closing          chan struct{}
 	closed           atomic.Bool
 	originLog        refusalLog // refused browser origins, see checkOrigin
+	// streamsPerIP counts each client address's open streams (peers.go).
+	streamsPerIP *peer.Limiter
+	// perIPLog spaces the log lines of per-address refusals.
+	perIPLog refusalLog
 	// drain is held shared by each ingest request and exclusively by Close,
 	// so Close waits for in-flight publishes to be acknowledged.
 	drain sync.RWMutex
@@ -247,6 +265,7 @@ func New(opts Options) (*Hub, error) {
 		incoming:         make(chan feed.Event, 4096),
 		closing:          make(chan struct{}),
 	}
+	h.streamsPerIP = newPeerLimiter(opts.MaxStreamsPerIP, opts.capLoopback)
 	h.m = newMetrics(h)
 	h.metricsHandler = newMetricsHandler(h.m.registry)
 	if err := h.startLog(); err != nil {
@@ -360,6 +379,12 @@ func setDefaults(o *Options) {
 	}
 	if o.MaxConnections == 0 {
 		o.MaxConnections = defaultMaxConnections()
+	}
+	if o.MaxConnectionsPerIP == 0 {
+		o.MaxConnectionsPerIP = DefaultMaxConnectionsPerIP
+	}
+	if o.MaxStreamsPerIP == 0 {
+		o.MaxStreamsPerIP = DefaultMaxStreamsPerIP
 	}
 	if o.PingInterval == 0 {
 		o.PingInterval = DefaultPingInterval

@@ -38,6 +38,9 @@ type metrics struct {
 	resumesRing    prometheus.Counter
 	resumesLog     prometheus.Counter
 	connLimited    prometheus.Counter // connections refused at the limit
+	// perIPRefused counts connections and streams refused at the cap per
+	// client address, by what was refused.
+	perIPRefused *prometheus.CounterVec
 
 	// ingestLatency is the time from a POST's arrival to its 202: the
 	// log's acknowledgement (and fsync) dominates it.
@@ -73,6 +76,10 @@ func newMetrics(h *Hub) *metrics {
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sitboard_ingest_rejected_total", Help: "Refused ingest requests by reason.",
 		}, []string{"reason"}),
+		perIPRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sitboard_per_address_refused_total",
+			Help: "Connections and websocket streams answered 429 because their client address (an IPv4 address, an IPv6 /64) held its cap (--max-connections-per-ip, --max-streams-per-ip), by what was refused.",
+		}, []string{"limit"}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sitboard_boards_dropped_total",
 			Help: "Boards the hub disconnected, by reason: slow_consumer (send queue full, closed with 4001), write_stalled (took no bytes for the write timeout), write_error, no_pong (silent past the read deadline), bad_frame.",
@@ -95,7 +102,9 @@ func newMetrics(h *Hub) *metrics {
 	for _, reason := range dropReasons {
 		m.dropped.WithLabelValues(reason)
 	}
-	reg.MustRegister(m.rejected, m.dropped, m.ingestLatency, m.deliveryLag,
+	m.perIPRefused.WithLabelValues(perIPConnections)
+	m.perIPRefused.WithLabelValues(perIPStreams)
+	reg.MustRegister(m.rejected, m.dropped, m.perIPRefused, m.ingestLatency, m.deliveryLag,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&scrapeCollector{h: h},

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"sitboard/internal/peer"
 )
 
 // HTTP limits. An idle or trickling client must not hold a connection (and
@@ -45,11 +47,13 @@ type Server struct {
 	hub      *Hub
 	maxConns int
 	active   atomic.Int64
+	// perIP counts each client address's open connections.
+	perIP *peer.Limiter
 }
 
 // NewServer serves h.Handler() with limits. cmd_hub and the demo use it.
 func NewServer(h *Hub) *Server {
-	s := &Server{hub: h, maxConns: h.opts.MaxConnections}
+	s := &Server{hub: h, maxConns: h.opts.MaxConnections, perIP: newPeerLimiter(h.opts.MaxConnectionsPerIP, h.opts.capLoopback)}
 	_ = h.m.registry.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "sitboard_http_connections", Help: "Open HTTP and websocket connections.",
 	}, func() float64 { return float64(s.active.Load()) }))
@@ -133,8 +137,17 @@ func (l *limitedListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Per address first: one host's flood is told it is the one over
+		// its cap, and takes none of the others' places meanwhile.
+		remote := c.RemoteAddr().String()
+		releaseIP, ok := l.srv.perIP.Take(remote)
+		if !ok {
+			l.srv.hub.refusePerIP(perIPConnections, remote, l.srv.perIP.Max())
+			go refuse(c, "429 Too Many Requests", connectionsPerIPMessage(l.srv.perIP.Max()))
+			continue
+		}
 		n := l.srv.active.Add(1)
-		lc := &limitedConn{Conn: c, srv: l.srv}
+		lc := &limitedConn{Conn: c, srv: l.srv, releaseIP: releaseIP}
 		switch {
 		case n <= int64(l.srv.maxConns):
 			return lc, nil
@@ -144,8 +157,9 @@ func (l *limitedListener) Accept() (net.Conn, error) {
 		}
 		// A refused connection holds no slot while it is answered.
 		l.srv.active.Add(-1)
+		releaseIP()
 		l.srv.hub.m.connLimited.Inc()
-		go refuse(c, l.srv.fullMessage())
+		go refuse(c, "503 Service Unavailable", l.srv.fullMessage())
 	}
 }
 
@@ -153,21 +167,25 @@ func (l *limitedListener) Accept() (net.Conn, error) {
 // closed: the HTTP server and a websocket may both close it).
 type limitedConn struct {
 	net.Conn
-	srv     *Server
-	reserve bool
-	once    sync.Once
+	srv       *Server
+	reserve   bool
+	releaseIP func() // gives back the client address's place
+	once      sync.Once
 }
 
 func (c *limitedConn) Close() error {
-	c.once.Do(func() { c.srv.active.Add(-1) })
+	c.once.Do(func() {
+		c.srv.active.Add(-1)
+		c.releaseIP()
+	})
 	return c.Conn.Close()
 }
 
-// refuse answers a connection past every limit without reading its
-// request: a plain 503, then close.
-func refuse(c net.Conn, msg string) {
+// refuse answers a connection past a limit without reading its request:
+// a plain status ("503 Service Unavailable") with msg, then close.
+func refuse(c net.Conn, status, msg string) {
 	_ = c.SetDeadline(time.Now().Add(time.Second))
-	_, _ = fmt.Fprintf(c, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s\n", len(msg)+1, msg)
+	_, _ = fmt.Fprintf(c, "HTTP/1.1 %s\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s\n", status, len(msg)+1, msg)
 	// Closing with the request unread would reset the connection, and the
 	// client might never read the answer: end our side, then let the
 	// client's request arrive (briefly, and bounded).

@@ -94,6 +94,13 @@ func (l *refusalLog) due(now time.Time, every time.Duration) (bool, int) {
 }
 
 func (h *Hub) handleStream(w http.ResponseWriter, r *http.Request) {
+	// Counted from before the upgrade until the handler returns, which it
+	// does on every path once the connection is done.
+	release, ok := h.takeStream(w, r)
+	if !ok {
+		return
+	}
+	defer release()
 	allowed := h.readAllowed(r)
 	// gorilla gets a guarded connection: after the handshake, every byte
 	// goes through the subscriber's send.
