@@ -32,6 +32,7 @@ func cmdSSH(args []string) int {
 	maxSessions := fs.Int("max-sessions", 100, "most slots in use at once: every logged-in connection holds one (with or without a board), each further board on one connection one more; past it a new session is told the limit and closed")
 	maxPerKey := fs.Int("max-sessions-per-key", 10, "most slots one station key may hold, so one key cannot take them all")
 	maxStartups := fs.Int("max-startups", 50, "most connections still logging in at once; past it a new connection is told so and closed at once")
+	maxStartupsPerIP := fs.Int("max-startups-per-ip", sshd.DefaultMaxStartupsPerIP, "most connections from one client address (an IPv4 address, an IPv6 /64; loopback is not counted) logging in at once; past it a new one is told so and closed before the handshake. 0: no cap (behind a TCP proxy, where every station has its address)")
 	handshake := fs.Duration("handshake-timeout", 20*time.Second, "time a connection has to log in before it is closed")
 	noSession := fs.Duration("no-session-timeout", 30*time.Second, "close a logged-in connection that has no board session for this long (such as 'ssh -N')")
 	alive := fs.Duration("client-alive-interval", 15*time.Second, "ask each logged-in connection for a reply this often; one silent for three intervals is closed (a dead link)")
@@ -42,7 +43,7 @@ func cmdSSH(args []string) int {
 	caFile := caFlag(fs)
 	verbose := fs.Bool("v", false, "log debug detail (failed handshakes)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `Usage: sitboard ssh --listen ADDR --hub URL [--token T] --authorized-keys FILE --host-key FILE [--max-sessions N] [--max-sessions-per-key N] [--max-startups N] [--handshake-timeout D] [--no-session-timeout D] [--client-alive-interval D] [--max-terminal COLSxROWS] [--idle-timeout D] [--campaign FILE]
+		fmt.Fprintln(fs.Output(), `Usage: sitboard ssh --listen ADDR --hub URL [--token T] --authorized-keys FILE --host-key FILE [--max-sessions N] [--max-sessions-per-key N] [--max-startups N] [--max-startups-per-ip N] [--handshake-timeout D] [--no-session-timeout D] [--client-alive-interval D] [--max-terminal COLSxROWS] [--idle-timeout D] [--campaign FILE]
 
 Serves the board over SSH, one board per session, to the station keys in
 --authorized-keys only. A key line's options set the station's defaults:
@@ -52,8 +53,9 @@ Serves the board over SSH, one board per session, to the station keys in
 
 The key file must be writable by its owner only (chmod 600), as with
 OpenSSH's StrictModes; removing a key closes its open sessions within a
-second or two. Every connection is bounded: --max-startups while logging
-in, --handshake-timeout to log in, --max-sessions and --max-sessions-per-key
+second or two. Every connection is bounded: --max-startups (and
+--max-startups-per-ip from one address) while logging in, --handshake-timeout
+to log in, --max-sessions and --max-sessions-per-key
 once in (with or without a board), --no-session-timeout without a board,
 --client-alive-interval for a dead link, and --max-terminal for the
 board's size.
@@ -80,6 +82,10 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 	}
 	if *idle < 0 || *maxSessions < 1 || *refresh < 100*time.Millisecond {
 		fmt.Fprintln(os.Stderr, "ssh: --idle-timeout must be >= 0, --max-sessions >= 1 and --refresh >= 100ms")
+		return 2
+	}
+	if *maxStartupsPerIP < 0 {
+		fmt.Fprintln(os.Stderr, "ssh: --max-startups-per-ip must be >= 0 (0: no cap)")
 		return 2
 	}
 	if *maxPerKey < 1 || *maxStartups < 1 || *handshake < time.Second || *noSession < time.Second || *alive < time.Second {
@@ -146,6 +152,7 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 		MaxSessions:         *maxSessions,
 		MaxSessionsPerKey:   *maxPerKey,
 		MaxStartups:         *maxStartups,
+		MaxStartupsPerIP:    noCapIfZero(*maxStartupsPerIP),
 		HandshakeTimeout:    *handshake,
 		NoSessionTimeout:    *noSession,
 		ClientAliveInterval: *alive,

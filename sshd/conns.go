@@ -9,6 +9,8 @@ import (
 
 	"charm.land/ssh"
 	gossh "golang.org/x/crypto/ssh"
+
+	"sitboard/internal/peer"
 )
 
 // Connection limits. A connection goes through three stages, each bounded:
@@ -38,6 +40,13 @@ const (
 	DefaultMaxHeight = 150
 )
 
+// DefaultMaxStartupsPerIP is how many connections one address may have
+// logging in at once. A station logs in once, a wall screen reconnecting
+// after an outage a few times; 10 of MaxStartups' 50 leaves room for four
+// other hosts even while one floods. (OpenSSH's PerSourceMaxStartups,
+// which is off by default there.)
+const DefaultMaxStartupsPerIP = 10
+
 // ctxKeyStationConn finds a session's connection in the ssh context, which
 // every session of a connection shares.
 var ctxKeyStationConn = &struct{ name string }{"sitboard-station-conn"}
@@ -62,6 +71,7 @@ type stationConn struct {
 	opened time.Time
 
 	releaseStartup sync.Once // gives back the pre-auth place
+	releaseIP      func()    // gives back its address's pre-auth place
 
 	// Guarded by Server.mu.
 	authenticated bool
@@ -100,7 +110,14 @@ func (s *Server) onConnect(ctx ssh.Context, raw net.Conn) net.Conn {
 		_, _ = raw.Write([]byte("sitboard: too many connections are logging in at once; try again in a few seconds\r\n"))
 		return nil // the ssh server closes it
 	}
-	c := &stationConn{raw: raw, remote: raw.RemoteAddr().String(), opened: time.Now(), sessions: map[*stationSession]struct{}{}}
+	remote := raw.RemoteAddr().String()
+	releaseIP, ok := s.startupsPerIP.Take(remote)
+	if !ok {
+		s.startups.Add(-1)
+		s.refusePerIP(raw, remote)
+		return nil
+	}
+	c := &stationConn{raw: raw, remote: remote, opened: time.Now(), sessions: map[*stationSession]struct{}{}, releaseIP: releaseIP}
 	ctx.SetValue(ctxKeyStationConn, c)
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
@@ -113,8 +130,31 @@ func (s *Server) onConnect(ctx ssh.Context, raw net.Conn) net.Conn {
 	return raw
 }
 
+// refusePerIP tells a connection whose address already has
+// MaxStartupsPerIP connections logging in why it is closed, before any
+// handshake, and logs it at most once per 10 s with the count held back.
+func (s *Server) refusePerIP(raw net.Conn, remote string) {
+	total := s.refusedPerIP.Add(1)
+	if s.perIPRefusalLog.due(time.Now()) {
+		s.log.Warn("connection refused: too many connections from one address are logging in at once",
+			"remote", remote, "address_block", peer.Describe(remote), "max_startups_per_ip", s.cfg.MaxStartupsPerIP,
+			"refused_since_last_line", s.perIPRefusalSkipped.Swap(0), "refused_so_far", total)
+	} else {
+		s.perIPRefusalSkipped.Add(1)
+	}
+	_ = raw.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = fmt.Fprintf(raw, "sitboard: too many connections from your address are logging in at once (the limit is %d); let them finish or close them, then try again in a few seconds\r\n", s.cfg.MaxStartupsPerIP)
+}
+
+// RefusedPerIP is how many connections were refused past
+// MaxStartupsPerIP.
+func (s *Server) RefusedPerIP() int64 { return s.refusedPerIP.Load() }
+
 func (c *stationConn) leaveStartup(s *Server) {
-	c.releaseStartup.Do(func() { s.startups.Add(-1) })
+	c.releaseStartup.Do(func() {
+		s.startups.Add(-1)
+		c.releaseIP()
+	})
 }
 
 // serverConfig adds to each connection's ssh configuration the hook that

@@ -24,6 +24,7 @@ import (
 	"sitboard/campaign"
 	"sitboard/feed"
 	"sitboard/feed/client"
+	"sitboard/internal/peer"
 	"sitboard/tui"
 )
 
@@ -82,6 +83,12 @@ type Config struct {
 	// MaxStartups caps connections that have not authenticated yet
 	// (default 50). Past it a new connection is told so and closed at once.
 	MaxStartups int
+	// MaxStartupsPerIP caps the connections one client address (an IPv4
+	// address, an IPv6 /64; loopback is not counted, see internal/peer)
+	// may have logging in at once (default DefaultMaxStartupsPerIP;
+	// negative: no cap), so one host cannot take every place MaxStartups
+	// leaves. Past it a new connection is told so and closed at once.
+	MaxStartupsPerIP int
 	// NoSessionTimeout closes an authenticated connection that has no
 	// board session for this long (default 30s), such as "ssh -N".
 	NoSessionTimeout time.Duration
@@ -110,6 +117,10 @@ type Config struct {
 	// HandshakeTimeout bounds an unauthenticated connection (default 20s).
 	HandshakeTimeout time.Duration
 	Logger           *slog.Logger
+
+	// countLoopback counts loopback under MaxStartupsPerIP (tests only,
+	// which have no other address to connect from).
+	countLoopback bool
 }
 
 // Server is the SSH board server.
@@ -124,6 +135,12 @@ type Server struct {
 	startups          atomic.Int64
 	refusedStartups   atomic.Int64
 	startupRefusalLog logGate
+	// Connections in their handshake per client address, and those
+	// refused past MaxStartupsPerIP.
+	startupsPerIP       *peer.Limiter
+	refusedPerIP        atomic.Int64
+	perIPRefusalLog     logGate
+	perIPRefusalSkipped atomic.Int64 // refusals not logged since the last line
 	// Keepalive replies received, over all connections.
 	keepalivesAnswered atomic.Int64
 	// HostKeyFingerprint is the SHA256 fingerprint stations see on first
@@ -181,6 +198,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxStartups <= 0 {
 		cfg.MaxStartups = 50
 	}
+	if cfg.MaxStartupsPerIP == 0 {
+		cfg.MaxStartupsPerIP = DefaultMaxStartupsPerIP
+	}
 	if cfg.NoSessionTimeout <= 0 {
 		cfg.NoSessionTimeout = 30 * time.Second
 	}
@@ -200,7 +220,11 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, feed: newFanout(), log: cfg.Logger, sessions: map[*stationSession]struct{}{},
-		conns: map[*stationConn]struct{}{}, keySlots: map[string]int{}, startupRefusalLog: logGate{every: 10 * time.Second}}
+		conns: map[*stationConn]struct{}{}, keySlots: map[string]int{}, startupRefusalLog: logGate{every: 10 * time.Second},
+		startupsPerIP: peer.NewLimiter(cfg.MaxStartupsPerIP), perIPRefusalLog: logGate{every: 10 * time.Second}}
+	if cfg.countLoopback {
+		s.startupsPerIP.CountLoopback()
+	}
 
 	var err error
 	// The key file first: a mistyped path must not leave a host key behind.

@@ -54,6 +54,9 @@ func Describe(addr string) string {
 	block, ok := Key(addr)
 	switch {
 	case !ok:
+		if host, _, err := net.SplitHostPort(addr); err == nil {
+			return host
+		}
 		return addr
 	case block.Addr().Is4():
 		return block.Addr().String()
@@ -77,8 +80,8 @@ func NewLimiter(max int) *Limiter {
 	return &Limiter{max: max, open: map[netip.Prefix]int{}}
 }
 
-// CountLoopback makes l count loopback addresses as one block, so tests
-// on 127.0.0.1 see the cap.
+// CountLoopback makes l count loopback addresses, each on its own, so
+// tests see the cap on 127.0.0.1 and another address on 127.0.0.2.
 func (l *Limiter) CountLoopback() { l.countLoopback = true }
 
 // Max is the cap (<= 0: none).
@@ -92,12 +95,9 @@ func (l *Limiter) Take(addr string) (release func(), ok bool) {
 	if l == nil || l.max <= 0 {
 		return func() {}, true
 	}
-	block, counted := Key(addr)
+	block, counted := l.key(addr)
 	if !counted {
-		if !l.countLoopback || !isLoopback(addr) {
-			return func() {}, true
-		}
-		block = netip.MustParsePrefix("127.0.0.0/8")
+		return func() {}, true
 	}
 	l.mu.Lock()
 	if l.open[block] >= l.max {
@@ -119,12 +119,26 @@ func (l *Limiter) Take(addr string) (release func(), ok bool) {
 	}, true
 }
 
+// key is Key, with loopback addresses counted one by one when asked.
+func (l *Limiter) key(addr string) (netip.Prefix, bool) {
+	if block, ok := Key(addr); ok || !l.countLoopback {
+		return block, ok
+	}
+	host := addr
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		host = h
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil || !ip.Unmap().IsLoopback() {
+		return netip.Prefix{}, false
+	}
+	ip = ip.Unmap()
+	return netip.PrefixFrom(ip, ip.BitLen()), true
+}
+
 // Open is how many places addr's block holds.
 func (l *Limiter) Open(addr string) int {
-	block, ok := Key(addr)
-	if !ok && l.countLoopback && isLoopback(addr) {
-		block, ok = netip.MustParsePrefix("127.0.0.0/8"), true
-	}
+	block, ok := l.key(addr)
 	if !ok {
 		return 0
 	}
@@ -138,13 +152,4 @@ func (l *Limiter) Blocks() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.open)
-}
-
-func isLoopback(addr string) bool {
-	host := addr
-	if h, _, err := net.SplitHostPort(addr); err == nil {
-		host = h
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Unmap().IsLoopback()
 }

@@ -30,6 +30,9 @@ func TestKey(t *testing.T) {
 	if got := Describe("[2001:db8:1:2:aaaa::1]:443"); got != "2001:db8:1:2::/64" {
 		t.Errorf("Describe v6 = %s", got)
 	}
+	if got := Describe("127.0.0.1:5555"); got != "127.0.0.1" {
+		t.Errorf("Describe loopback = %s", got)
+	}
 	if got := Describe("192.0.2.7:5555"); got != "192.0.2.7" {
 		t.Errorf("Describe v4 = %s", got)
 	}
@@ -79,9 +82,14 @@ func TestLimiter(t *testing.T) {
 	lo := NewLimiter(1)
 	lo.CountLoopback()
 	release, ok := lo.Take("127.0.0.1:1")
-	if _, again := lo.Take("[::1]:2"); !ok || again {
-		t.Fatal("with CountLoopback, loopback is one block under the cap")
+	if _, again := lo.Take("127.0.0.1:2"); !ok || again {
+		t.Fatal("with CountLoopback, a loopback address is under the cap")
 	}
+	other, ok := lo.Take("127.0.0.2:1")
+	if !ok {
+		t.Fatal("with CountLoopback, each loopback address has its own cap")
+	}
+	other()
 	release()
 	if lo.Blocks() != 0 {
 		t.Fatal("an empty block is kept")
