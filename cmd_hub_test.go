@@ -38,6 +38,13 @@ func TestHubChecksFilesBeforeReady(t *testing.T) {
 			wantText: []string{"does not fit on the disk holding", "lower --max-bytes to at most", "leave it out to size the log to the disk"},
 		},
 		{
+			name:     "negative cap per address",
+			args:     []string{"--data", filepath.Join(dir, "capped"), "--max-streams-per-ip", "-1"},
+			code:     2,
+			wantText: []string{"--max-streams-per-ip", "must be >= 0 (0: no cap)"},
+			notMade:  filepath.Join(dir, "capped"),
+		},
+		{
 			name:     "data dir under a file",
 			args:     []string{"--data", filepath.Join(notDir, "data")},
 			code:     1,

@@ -54,8 +54,8 @@ Serves the board over SSH, one board per session, to the station keys in
 The key file must be writable by its owner only (chmod 600), as with
 OpenSSH's StrictModes; removing a key closes its open sessions within a
 second or two. Every connection is bounded: --max-startups (and
---max-startups-per-ip from one address) while logging in, --handshake-timeout
-to log in, --max-sessions and --max-sessions-per-key
+--max-startups-per-ip from one address) while logging in,
+--handshake-timeout to log in, --max-sessions and --max-sessions-per-key
 once in (with or without a board), --no-session-timeout without a board,
 --client-alive-interval for a dead link, and --max-terminal for the
 board's size.
