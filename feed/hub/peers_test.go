@@ -36,7 +36,14 @@ func serveLimited(t *testing.T, s *hubtest.Server) string {
 // answer's status and body.
 func heldConn(t *testing.T, addr, path string) (net.Conn, int, string) {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	return heldConnFrom(t, "127.0.0.1", addr, path)
+}
+
+// heldConnFrom is heldConn from the loopback address local.
+func heldConnFrom(t *testing.T, local, addr, path string) (net.Conn, int, string) {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: 10 * time.Second}
+	c, err := d.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +70,7 @@ func waitOpenConnections(t *testing.T, s *hubtest.Server, n int) {
 
 // TestConnectionsPerAddressCap: one address gets --max-connections-per-ip
 // connections and the next is answered 429 with Retry-After and what to
-// do; the places come back however the connections end (closed by the
+// do, while another address is served; the places come back however the connections end (closed by the
 // client, cut mid-request, refused past the global limit), round after
 // round, so nothing leaks.
 func TestConnectionsPerAddressCap(t *testing.T) {
@@ -92,14 +99,22 @@ func TestConnectionsPerAddressCap(t *testing.T) {
 		return held
 	}
 
+	held := fill("first round")
+	// Another address is not starved by the one at its cap.
+	other, code, body := heldConnFrom(t, "127.0.0.2", addr, "/healthz")
+	if code != http.StatusOK {
+		t.Fatalf("another address answered %d %q while one was at its cap", code, body)
+	}
+	other.Close()
+
 	// Closed by the client.
-	for _, c := range fill("first round") {
+	for _, c := range held {
 		c.Close()
 	}
 	waitOpenConnections(t, s, 0)
 
 	// Cut in the middle of a request: the server's read fails.
-	held := fill("after closes")
+	held = fill("after closes")
 	for _, c := range held {
 		fmt.Fprintf(c, "POST /v1/events HTTP/1.1\r\nHost: hub\r\nContent-Length: 100\r\n\r\n[")
 		c.Close()
@@ -195,7 +210,8 @@ func acceptedStream(t *testing.T, url, token, why string) *websocket.Conn {
 }
 
 // TestStreamsPerAddressCap: one address gets --max-streams-per-ip streams;
-// the next upgrade is answered 429 with Retry-After and what to do. A
+// the next upgrade is answered 429 with Retry-After and what to do, while
+// another address still gets its stream. A
 // stream's place comes back on every way it ends (closed by the board,
 // refused token, no hello, a garbage frame), so after each, a full set of
 // new streams is accepted again.
@@ -233,6 +249,14 @@ func TestStreamsPerAddressCap(t *testing.T) {
 	}
 
 	boards := full("first")
+	// Another address is not starved by the one at its cap.
+	other := websocket.Dialer{NetDial: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}).Dial}
+	hdr := http.Header{"Authorization": {"Bearer " + hubtest.ReadToken}}
+	if conn, resp, err := other.Dial(s.WS, hdr); err != nil {
+		t.Fatalf("another address was refused a stream while one was at its cap: %v %v", err, resp)
+	} else {
+		conn.Close()
+	}
 	for _, b := range boards {
 		b.conn.Close() // the board goes away
 	}
