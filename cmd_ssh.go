@@ -33,6 +33,8 @@ func cmdSSH(args []string) int {
 	maxPerKey := fs.Int("max-sessions-per-key", 10, "most slots one station key may hold, so one key cannot take them all")
 	maxStartups := fs.Int("max-startups", 50, "most connections still logging in at once; past it a new connection is told so and closed at once")
 	maxStartupsPerIP := fs.Int("max-startups-per-ip", sshd.DefaultMaxStartupsPerIP, "most connections from one client address (an IPv4 address, an IPv6 /64; loopback is not counted) logging in at once; past it a new one is told so and closed before the handshake. 0: no cap (behind a TCP proxy, where every station has its address)")
+	var proxies listFlag
+	fs.Var(&proxies, "proxy-protocol-from", "address or CIDR range of a TCP proxy in front (HAProxy send-proxy, nginx proxy_protocol); repeat or comma-separate. Every connection must then come from one with a PROXY protocol header, whose address is the station's (for --max-startups-per-ip and the logs); others are dropped")
 	handshake := fs.Duration("handshake-timeout", 20*time.Second, "time a connection has to log in before it is closed")
 	noSession := fs.Duration("no-session-timeout", 30*time.Second, "close a logged-in connection that has no board session for this long (such as 'ssh -N')")
 	alive := fs.Duration("client-alive-interval", 15*time.Second, "ask each logged-in connection for a reply this often; one silent for three intervals is closed (a dead link)")
@@ -43,7 +45,7 @@ func cmdSSH(args []string) int {
 	caFile := caFlag(fs)
 	verbose := fs.Bool("v", false, "log debug detail (failed handshakes)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `Usage: sitboard ssh --listen ADDR --hub URL [--token T] --authorized-keys FILE --host-key FILE [--max-sessions N] [--max-sessions-per-key N] [--max-startups N] [--max-startups-per-ip N] [--handshake-timeout D] [--no-session-timeout D] [--client-alive-interval D] [--max-terminal COLSxROWS] [--idle-timeout D] [--campaign FILE]
+		fmt.Fprintln(fs.Output(), `Usage: sitboard ssh --listen ADDR --hub URL [--token T] --authorized-keys FILE --host-key FILE [--max-sessions N] [--max-sessions-per-key N] [--max-startups N] [--max-startups-per-ip N] [--proxy-protocol-from CIDR] [--handshake-timeout D] [--no-session-timeout D] [--client-alive-interval D] [--max-terminal COLSxROWS] [--idle-timeout D] [--campaign FILE]
 
 Serves the board over SSH, one board per session, to the station keys in
 --authorized-keys only. A key line's options set the station's defaults:
@@ -153,6 +155,7 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 		MaxSessionsPerKey:   *maxPerKey,
 		MaxStartups:         *maxStartups,
 		MaxStartupsPerIP:    noCapIfZero(*maxStartupsPerIP),
+		ProxyProtocolFrom:   proxies,
 		HandshakeTimeout:    *handshake,
 		NoSessionTimeout:    *noSession,
 		ClientAliveInterval: *alive,

@@ -2,6 +2,7 @@ package sshd
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"sitboard/demo"
 )
 
 // dialFrom connects to addr from the loopback address local (127.0.0.1,
@@ -181,5 +184,80 @@ func TestStartupDeadlineGivesBackTheAddressPlace(t *testing.T) {
 	}
 	if _, err := dialKey(t, ts.addr, k); err != nil {
 		t.Fatalf("a station refused after the deadlines: %v", err)
+	}
+}
+
+// viaProxy connects from 127.0.0.1 as a proxy would for a station at src:
+// a PROXY protocol v1 header first.
+func viaProxy(t testing.TB, addr, src string) net.Conn {
+	t.Helper()
+	c := dialFrom(t, addr, "127.0.0.1")
+	if _, err := fmt.Fprintf(c, "PROXY TCP4 %s 203.0.113.1 40000 2222\r\n", src); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestProxyProtocolAddresses: behind a proxy listed in ProxyProtocolFrom
+// (--proxy-protocol-from), a station's address is the one in the PROXY
+// header: the cap per address and the logs use it, so stations behind
+// one proxy do not share a cap. A connection not from a listed proxy is
+// dropped before the SSH handshake and logged.
+func TestProxyProtocolAddresses(t *testing.T) {
+	k := newTestKey(t, "station")
+	ts := startServer(t, []string{k.line}, withFakeBoard, func(c *Config) {
+		c.ProxyProtocolFrom = []string{"127.0.0.1"}
+		c.MaxStartupsPerIP = 2
+		c.HandshakeTimeout = time.Minute
+	})
+	stalled := func(src string) {
+		t.Helper()
+		c := viaProxy(t, ts.addr, src)
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || !strings.HasPrefix(line, "SSH-2.0-") {
+			t.Fatalf("via the proxy for %s: got %q, %v", src, line, err)
+		}
+	}
+	stalled("192.0.2.7")
+	stalled("192.0.2.7")
+	waitUntil(t, 10*time.Second, "2 of 192.0.2.7's connections counted", func() bool { return ts.srv.startupsPerIP.Open("192.0.2.7:1") == 2 })
+	c := viaProxy(t, ts.addr, "192.0.2.7")
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if got, err := io.ReadAll(c); err != nil || !strings.Contains(string(got), perIPRefusal) {
+		t.Fatalf("192.0.2.7 past its cap: got %q, %v; want the refusal", got, err)
+	}
+	// Another station behind the same proxy logs in.
+	conn := viaProxy(t, ts.addr, "192.0.2.8")
+	cc, chans, reqs, err := gossh.NewClientConn(conn, ts.addr, clientConfig(gossh.PublicKeys(k.signer)))
+	if err != nil {
+		t.Fatalf("a station behind the proxy was refused: %v", err)
+	}
+	gossh.NewClient(cc, chans, reqs).Close()
+	waitUntil(t, 10*time.Second, "the login logged with the station's address", func() bool {
+		return strings.Contains(ts.logs.String(), "remote=192.0.2.8:40000")
+	})
+	if logs := ts.logs.String(); !strings.Contains(logs, "address_block=192.0.2.7") {
+		t.Errorf("the refusal is not logged with the station's address:\n%s", logs)
+	}
+
+	// Not from the proxy: dropped before the handshake.
+	direct := dialFrom(t, ts.addr, "127.0.0.2")
+	direct.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if got, err := io.ReadAll(direct); err != nil || len(got) > 0 {
+		t.Fatalf("a connection not from the proxy got %q, %v; want it dropped", got, err)
+	}
+	waitUntil(t, 10*time.Second, "the drop logged", func() bool {
+		return strings.Contains(ts.logs.String(), "does not come from a proxy listed in --proxy-protocol-from") && strings.Contains(ts.logs.String(), "remote=127.0.0.2:")
+	})
+}
+
+func TestProxyProtocolFromMustParse(t *testing.T) {
+	dir := t.TempDir()
+	k := newTestKey(t, "station")
+	keys := dir + "/keys"
+	writeKeys(t, keys, k.line)
+	_, err := New(Config{HostKeyPath: dir + "/host", AuthorizedKeysPath: keys, Campaign: demo.Campaign(), Source: newTestSource(testState(t, demo.Campaign(), 1)), ProxyProtocolFrom: []string{"10.0.0.0/33"}})
+	if err == nil || !strings.Contains(err.Error(), "--proxy-protocol-from") || !strings.Contains(err.Error(), "CIDR") {
+		t.Fatalf("a bad range: %v, want an error naming the flag and the form", err)
 	}
 }

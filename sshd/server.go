@@ -19,6 +19,7 @@ import (
 	"charm.land/ssh"
 	"charm.land/wish/v2"
 	"charm.land/wish/v2/bubbletea"
+	"github.com/pires/go-proxyproto"
 	gossh "golang.org/x/crypto/ssh"
 
 	"sitboard/campaign"
@@ -118,6 +119,14 @@ type Config struct {
 	HandshakeTimeout time.Duration
 	Logger           *slog.Logger
 
+	// ProxyProtocolFrom lists the TCP proxies (addresses or CIDR ranges;
+	// HAProxy "send-proxy", nginx stream "proxy_protocol on") in front of
+	// the server. When set, every connection must come from one of them
+	// with a PROXY protocol header (v1 or v2), and the address in the
+	// header is the station's: for MaxStartupsPerIP and the logs. Any other
+	// connection is dropped. Empty: stations connect directly.
+	ProxyProtocolFrom []string
+
 	// countLoopback counts loopback under MaxStartupsPerIP (tests only,
 	// which have no other address to connect from).
 	countLoopback bool
@@ -141,6 +150,11 @@ type Server struct {
 	refusedPerIP        atomic.Int64
 	perIPRefusalLog     logGate
 	perIPRefusalSkipped atomic.Int64 // refusals not logged since the last line
+	// proxyPolicy reads PROXY protocol headers (nil: no proxy in front);
+	// connections from elsewhere are dropped and counted.
+	proxyPolicy      proxyproto.ConnPolicyFunc
+	refusedUnproxied atomic.Int64
+	unproxiedLog     logGate
 	// Keepalive replies received, over all connections.
 	keepalivesAnswered atomic.Int64
 	// HostKeyFingerprint is the SHA256 fingerprint stations see on first
@@ -224,6 +238,14 @@ func New(cfg Config) (*Server, error) {
 		startupsPerIP: peer.NewLimiter(cfg.MaxStartupsPerIP), perIPRefusalLog: logGate{every: 10 * time.Second}}
 	if cfg.countLoopback {
 		s.startupsPerIP.CountLoopback()
+	}
+	if len(cfg.ProxyProtocolFrom) > 0 {
+		s.unproxiedLog = logGate{every: 10 * time.Second}
+		policy, err := s.newProxyPolicy(cfg.ProxyProtocolFrom)
+		if err != nil {
+			return nil, err
+		}
+		s.proxyPolicy = policy
 	}
 
 	var err error
@@ -311,7 +333,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	feedDone := make(chan error, 1)
 	go func() { feedDone <- s.cfg.Source.Run(ctx, s.feed.publish) }()
 	serveDone := make(chan error, 1)
-	go func() { serveDone <- s.ssh.Serve(l) }()
+	go func() { serveDone <- s.ssh.Serve(s.listen(l)) }()
 	go s.watchKeys(ctx)
 	select {
 	case <-ctx.Done():
