@@ -149,8 +149,8 @@ func TestClosingBulletinPrintsInChromium(t *testing.T) {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	flat := strings.Join(strings.Fields(string(text)), "")
-	for _, want := range []string{"总结通报", "刑事类警情环比下降7.16%", "治安类警情环比下降27.32%", "刑事案件立案数同比下降21.80%",
-		"盗窃案件立案数同比下降23.02%", "侦破命案积案13起", "侦破严重暴力案件71起", "巡逻防控网格62个", "红旗", "黄旗"} {
+	for _, want := range []string{"总结通报", "刑事类警情4380起，环比下降7.16%", "治安类警情9650起，环比下降27.32%", "刑事案件立案3900起，环比无可比数据，同比下降21.80%",
+		"盗窃案件立案1595起，环比无可比数据，同比下降23.02%", "侦破命案积案13起", "侦破严重暴力案件71起", "巡逻防控网格62个", "红旗", "黄旗"} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("the PDF's text lacks %q", want)
 		}
