@@ -70,6 +70,13 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 	if d := cfg.Day(ev.At); d >= 1 && d <= len(s.Days) {
 		f.day = &s.Days[d-1]
 		f.districtDay = s.districtToday(ev.District, d)
+		if s.Intraday == nil {
+			s.Intraday = &Intraday{}
+		}
+		if MovesClock(ev.Type) {
+			s.Intraday.roll(d)
+		}
+		f.hour = s.Intraday.bucket(d, cfg.hourOf(ev.At))
 	}
 	if s.rec != nil {
 		f.rec = s.rec.day(cfg.dayWithin(ev.At))
@@ -158,6 +165,9 @@ type folder struct {
 	// districtDay is the district's counts for today, or a scratch value
 	// when the event belongs to an earlier day.
 	districtDay *DayCounts
+	// hour is the city's counts for the event's hour in the Intraday
+	// series, nil when its day is not there.
+	hour *DayCounts
 	// rec and recDist are the event's campaign day in a Recorder (see
 	// History): every counter change lands there too. nil when no
 	// recorder is attached, as in the hub's and the board's state.
@@ -165,10 +175,14 @@ type folder struct {
 	recDist *Counters
 }
 
-// bothDays applies a change to the city's day and the district's today.
+// bothDays applies a change to the city's day (and its hour) and the
+// district's today.
 func (f *folder) bothDays(change func(d *DayCounts)) {
 	change(f.day)
 	change(f.districtDay)
+	if f.hour != nil {
+		change(f.hour)
+	}
 }
 
 func inc(m *map[string]int64, k string, n int64) {

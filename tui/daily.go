@@ -5,9 +5,10 @@ import (
 )
 
 // The 日动态 page: the day shown and the day before, side by side, with
-// each figure's change. The day shown is the header's: today so far when
-// live, the reviewed day in review (复盘). Its counts come from the state's
-// per-day series, the same the trends page draws.
+// each figure's change. The day shown is the header's: today when live,
+// the reviewed day in review (复盘). Whole days come from the state's
+// per-day series, the same the trends page draws; today against yesterday
+// to the same hour from its hourly series (docs/figures.md, "日动态").
 
 // dailyRows are the page's figures, in the order of the three lines of
 // work (打击, 巡防, 隐患清零), with the alarms first.
@@ -36,8 +37,15 @@ var dailyRows = []struct {
 }
 
 // renderDaily: a row per figure with yesterday, today and the change as a
-// count and a percentage. Today is marked "so far" while the day runs, so
-// half a day is never read as a whole one against yesterday.
+// count and a percentage.
+//
+// While today runs (live, not in review), both days are counted to the
+// same whole hour from the state's hourly series (campaign.Intraday): at
+// 09:17, yesterday 00:00–09:00 against today 00:00–09:00, never more of
+// yesterday than of today, with yesterday's whole day beside them for
+// context. A state without the series (from an older hub) falls back to
+// today so far against the whole of yesterday, marked "so far". A finished
+// or reviewed day is the whole day against the whole day before.
 func renderDaily(c *Context, w, h int) []string {
 	st := c.St
 	s := c.D.S
@@ -47,42 +55,71 @@ func renderDaily(c *Context, w, h int) []string {
 	if hasYesterday {
 		yesterday = dayCounts(s, day-1)
 	}
-	soFar := c.review == nil && s.Day == day && !s.LastAt.IsZero()
-	todayHead := c.Tf("daily.today", c.dayDate(day).Format("01-02"))
-	if soFar {
-		todayHead = c.Tf("daily.today_sofar", c.dayDate(day).Format("01-02"), c.clock().Format("15:04"))
+	wholeYesterday := yesterday
+	soFar := c.review == nil && s != nil && s.Day == day && !s.LastAt.IsZero()
+	sameTime := false
+	hour := ""
+	if soFar && hasYesterday {
+		clk := c.clock()
+		if t, y, ok := s.SameTime(day, clk.Hour()); ok && c.Cfg.Day(clk) == day {
+			today, yesterday, sameTime, soFar = t, y, true, false
+			hour = clk.Format("15")
+		}
 	}
-	yesterdayHead := c.Tf("daily.yesterday", c.dayDate(day-1).Format("01-02"))
+	date := func(d int) string { return c.dayDate(d).Format("01-02") }
+	todayHead := c.Tf("daily.today", date(day))
+	yesterdayHead := c.Tf("daily.yesterday", date(day-1))
+	wholeHead := ""
+	note := ""
+	switch {
+	case sameTime:
+		todayHead = c.Tf("daily.today_to", date(day), hour)
+		yesterdayHead = c.Tf("daily.yesterday_to", date(day-1), hour)
+		wholeHead = c.T("daily.yesterday_whole")
+		note = c.Tf("daily.same_time_note", hour)
+	case soFar:
+		todayHead = c.Tf("daily.today_sofar", date(day), c.clock().Format("15:04"))
+	}
 	lw := 0
 	for _, r := range dailyRows {
 		lw = max(lw, Width(c.T(r.key)))
 	}
 	// What goes when the box is narrow, in turn: the long column heads
-	// (the dates stay, "so far" moves to a note below), the change as a
-	// count, then the labels' width. The percentage stays: it is what a
-	// bulletin quotes.
+	// (the dates stay, the note below says what they count), the change
+	// as a count, yesterday's whole day, then the labels' width. The
+	// percentage stays: it is what a bulletin quotes.
 	const dw, pw = 9, 10
-	showDiff, note := true, ""
-	vw := 0
+	showDiff, showWhole := true, wholeHead != ""
+	vw, ww := 0, 0
 	need := func() int {
 		vw = max(Width(todayHead), Width(yesterdayHead), 7) + 1
 		n := 1 + lw + 2*vw + pw
 		if showDiff {
 			n += dw
 		}
+		if showWhole {
+			ww = max(Width(wholeHead), 7) + 1
+			n += ww
+		}
 		return n
 	}
 	if need() > w {
-		if soFar {
+		switch {
+		case sameTime:
+			todayHead, yesterdayHead = date(day)+"*", date(day-1)+"*"
+			wholeHead = c.T("daily.whole_short")
+		case soFar:
 			note = c.Tf("daily.sofar_note", c.clock().Format("15:04"))
-			todayHead = c.dayDate(day).Format("01-02") + "*"
-		} else {
-			todayHead = c.dayDate(day).Format("01-02")
+			todayHead, yesterdayHead = date(day)+"*", date(day-1)
+		default:
+			todayHead, yesterdayHead = date(day), date(day-1)
 		}
-		yesterdayHead = c.dayDate(day - 1).Format("01-02")
 	}
 	if need() > w {
 		showDiff = false
+	}
+	if need() > w {
+		showWhole = false
 	}
 	if need() > w {
 		lw = max(w-(need()-lw), 4)
@@ -92,18 +129,22 @@ func renderDaily(c *Context, w, h int) []string {
 		head += PadLeft(c.T("daily.change"), dw)
 	}
 	head += PadLeft(c.T("daily.change_pct"), pw)
+	if showWhole {
+		head += PadLeft(wholeHead, ww)
+	}
 	out := []string{st.Dim.R(Fit(head, w))}
 	if note != "" {
-		// Under the head, where a short box never cuts it: the * means
-		// today is not over.
+		// Under the head, where a short box never cuts it: what the
+		// columns count.
 		out = append(out, st.Dim.R(Fit(" "+note, w)))
 	}
 	for _, r := range dailyRows {
 		t, y := r.pick(today), r.pick(yesterday)
-		yv, diff, pct := noValue, noValue, noValue
+		yv, diff, pct, whole := noValue, noValue, noValue, noValue
 		if hasYesterday {
 			yv, diff, pct = fmtInt(y), fmtSigned(t-y), fmtChange(campaign.Change(t, y))
-			if soFar && r.byReport && t == 0 {
+			whole = fmtInt(r.pick(wholeYesterday))
+			if (soFar || sameTime) && r.byReport && t == 0 {
 				diff, pct = noValue, noValue // no report in yet today
 			}
 		}
@@ -112,6 +153,9 @@ func renderDaily(c *Context, w, h int) []string {
 			line += PadLeft(diff, dw)
 		}
 		line += PadLeft(pct, pw)
+		if showWhole {
+			line += PadLeft(st.Dim.R(whole), ww)
+		}
 		out = append(out, Fit(line, w))
 	}
 	if c.D.Filtered {
