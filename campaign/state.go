@@ -39,13 +39,13 @@ type State struct {
 	// the newest day seen: the "today" values of a board filtered to a
 	// district. (A per-district series for every day would triple the
 	// snapshot for a view nobody asked for.)
-	DistrictToday map[string]*DayCounts  `json:"district_today,omitempty"`
-	TodayDay      int                    `json:"today_day,omitempty"`
+	DistrictToday map[string]*DayCounts `json:"district_today,omitempty"`
+	TodayDay      int                   `json:"today_day,omitempty"`
 	// Intraday is the city's counts hour by hour for the newest campaign
 	// day and the day before (the 日动态 page's "yesterday to the same
 	// hour"). nil in a state from a hub older than it.
-	Intraday *Intraday `json:"intraday,omitempty"`
-	Grids         map[string]*GridCounts `json:"grids"`
+	Intraday *Intraday              `json:"intraday,omitempty"`
+	Grids    map[string]*GridCounts `json:"grids"`
 
 	Notables map[string]*NotableState `json:"notables,omitempty"`
 

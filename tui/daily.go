@@ -56,7 +56,10 @@ func renderDaily(c *Context, w, h int) []string {
 		yesterday = dayCounts(s, day-1)
 	}
 	wholeYesterday := yesterday
-	soFar := c.review == nil && s != nil && s.Day == day && !s.LastAt.IsZero()
+	// A live board whose wall clock has passed the end of the day shown
+	// (the campaign is over, the feed stopped) shows that day whole.
+	finished := !c.Demo && !c.frameNow().Before(c.dayDate(day+1))
+	soFar := c.review == nil && !finished && s != nil && s.Day == day && !s.LastAt.IsZero()
 	sameTime := false
 	hour := ""
 	if soFar && hasYesterday {

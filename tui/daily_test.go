@@ -75,6 +75,14 @@ func TestDailyPage(t *testing.T) {
 			t.Errorf("fallback head %q: want today so far, to 14:05, and no whole-day column", head)
 		}
 	})
+	t.Run("live, the wall clock past the day: whole days", func(t *testing.T) {
+		later := func() time.Time { return cfg.Start().AddDate(0, 0, 120) } // after the campaign
+		m := board(t, Options{Lang: "en", Theme: "dark", Now: later}, 120, 40)
+		check(t, m, s.Days[s.Day-2], s.Days[s.Day-1], nil)
+		if head := render(m)[0]; strings.Contains(head, " to ") || strings.Contains(head, "all day") {
+			t.Errorf("head %q: want the whole day, not so far", head)
+		}
+	})
 	t.Run("review", func(t *testing.T) {
 		m := board(t, Options{Lang: "en", Theme: "dark"}, 120, 40)
 		m.opts.FetchDay = nil
