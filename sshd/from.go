@@ -30,9 +30,24 @@ type fromRule struct {
 type addrPattern struct {
 	prefix netip.Prefix // a single address is a /32 or /128
 	glob   string       // or a wildcard pattern on the address text
+	// mapped: written as IPv4-mapped IPv6 (::ffff:10.20.0.0/112,
+	// ::ffff:10.20.*), so it is about IPv4 addresses.
+	mapped bool
 }
 
+// match reports whether p matches a. A connection's IPv4-mapped address
+// is read as IPv4 (remoteIP), so a pattern written in the mapped form
+// ("!::ffff:10.20.9.0/120") is matched against that form: a refusal
+// written so must never fail open. Other IPv6 patterns (::/0) still
+// match no IPv4 address, as in OpenSSH.
 func (p addrPattern) match(a netip.Addr) bool {
+	if p.mapped && a.Is4() {
+		a = netip.AddrFrom16(a.As16())
+	}
+	return p.matchOne(a)
+}
+
+func (p addrPattern) matchOne(a netip.Addr) bool {
 	if p.glob != "" {
 		ok, _ := path.Match(p.glob, a.String())
 		return ok
@@ -77,7 +92,7 @@ func parseAddrPattern(e string) (addrPattern, error) {
 		if pfx.Masked() != pfx {
 			return addrPattern{}, fmt.Errorf("%q has host bits set; the range is %s", e, pfx.Masked())
 		}
-		return addrPattern{prefix: pfx}, nil
+		return addrPattern{prefix: pfx, mapped: pfx.Addr().Is4In6() && pfx.Bits() >= 96}, nil
 	}
 	if a, err := netip.ParseAddr(e); err == nil {
 		a = a.Unmap()
@@ -87,7 +102,8 @@ func parseAddrPattern(e string) (addrPattern, error) {
 		if _, err := path.Match(e, ""); err != nil {
 			return addrPattern{}, fmt.Errorf("%q is not a valid wildcard pattern (%v)", e, err)
 		}
-		return addrPattern{glob: strings.ToLower(e)}, nil
+		glob := strings.ToLower(e)
+		return addrPattern{glob: glob, mapped: strings.HasPrefix(glob, "::ffff:")}, nil
 	}
 	return addrPattern{}, fmt.Errorf("%q is not an IP address, a CIDR range or an address wildcard: host names are not matched (that would trust reverse DNS); list the station's addresses", e)
 }

@@ -30,6 +30,20 @@ func TestFromOptionMatchesAddresses(t *testing.T) {
 		{"10.0.0.1", "::ffff:10.0.0.1", true}, // an IPv4-mapped address is its IPv4 address
 		{"::ffff:10.0.0.1", "10.0.0.1", true},
 		{"0.0.0.0/0", "203.0.113.9", true},
+		// An IPv4 address may be written in its IPv4-mapped IPv6 form in a
+		// range or a wildcard too; a refusal so written must still refuse
+		// (the connection's address is read as IPv4), never fail open.
+		{"10.0.0.0/8,!::ffff:10.20.9.9/128", "10.20.9.9", false},
+		{"10.0.0.0/8,!::ffff:10.20.9.0/120", "10.20.9.9", false},
+		{"0.0.0.0/0,!::ffff:0:0/96", "203.0.113.9", false},
+		{"10.0.0.0/8,!::ffff:10.20.9.*", "10.20.9.9", false},
+		{"10.0.0.0/8,!::ffff:10.20.9.9/128", "::ffff:10.20.9.9", false},
+		{"::ffff:10.20.0.0/112", "10.20.3.4", true},
+		{"::ffff:10.20.0.0/112", "10.21.3.4", false},
+		{"2001:db8::/32,!2001:db8::9", "2001:db8::9", false},
+		{"::/0", "10.1.2.3", false}, // an IPv6 range is not about IPv4 clients (OpenSSH)
+		{"fe80::1%eth0", "fe80::1", true},
+		{"fe80::/10,!fe80::9%eth0", "fe80::9", false},
 	}
 	for _, tt := range tests {
 		r, err := parseFrom(tt.from)
