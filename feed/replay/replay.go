@@ -28,6 +28,7 @@ import (
 	"strings"
 	"time"
 
+	"sitboard/campaign"
 	"sitboard/feed"
 )
 
@@ -545,7 +546,7 @@ func (r *runner) pass(ctx context.Context, run, from int) error {
 		}
 		now := r.opts.now()
 		if p.paced() {
-			if w := p.wait(events[i].at, now); w > 0 {
+			if w := p.wait(events[i].paceAt(), now); w > 0 {
 				if err := r.opts.sleep(ctx, w); err != nil {
 					return r.interrupted(run, events[i])
 				}
@@ -561,7 +562,7 @@ func (r *runner) pass(ctx context.Context, run, from int) error {
 		}
 		j := i + 1
 		clock := p.clock(now)
-		for j < len(events) && j-i < r.opts.BatchSize && (!p.paced() || !events[j].at.After(clock)) {
+		for j < len(events) && j-i < r.opts.BatchSize && (!p.paced() || !events[j].paceAt().After(clock)) {
 			j++
 		}
 		if err := r.send(ctx, events[i:j]); err != nil {
@@ -573,7 +574,12 @@ func (r *runner) pass(ctx context.Context, run, from int) error {
 		lastPost = r.opts.now()
 		r.prog.Sent += j - i
 		r.prog.AllSent += int64(j - i)
-		r.prog.At = events[j-1].at
+		for k := j - 1; k >= i; k-- {
+			if events[k].movesClock { // an ack's time is not the campaign's
+				r.prog.At = events[k].at
+				break
+			}
+		}
 		if j < len(events) {
 			r.prog.Next = events[j].at
 		} else {
@@ -599,6 +605,21 @@ type outEvent struct {
 	at    time.Time
 	line  []byte
 	index int // in the recording; a loop's marker has its run's first event's
+	// movesClock is false for an event whose time is not the campaign's
+	// (campaign.MovesClock: an acknowledgement, which a replayed hub may
+	// date by its own wall clock, years after the campaign).
+	movesClock bool
+}
+
+// paceAt is when the pacer sends e: its time, or at once for an event
+// whose time is not the campaign clock's, so that such a time neither
+// stalls the replay nor, through MaxWait, makes the campaign clock jump
+// past the rest of the recording.
+func (e outEvent) paceAt() time.Time {
+	if e.movesClock {
+		return e.at
+	}
+	return time.Time{}
 }
 
 // runEvents is the window as run number run sends it, from the event at
@@ -614,7 +635,7 @@ func (r *runner) runEvents(run, from int) []outEvent {
 	out := make([]outEvent, 0, len(idx)+1)
 	if run == 1 {
 		for _, i := range idx {
-			out = append(out, outEvent{r.rec.at[i], r.rec.lines[i], i})
+			out = append(out, outEvent{r.rec.at[i], r.rec.lines[i], i, campaign.MovesClock(r.rec.types[i])})
 		}
 		return out
 	}
@@ -625,7 +646,7 @@ func (r *runner) runEvents(run, from int) []outEvent {
 		_ = json.Unmarshal(r.rec.lines[first], &env)
 		marker := feed.Event{ID: prefix + "campaign-started", Type: feed.TypeCampaignStarted, At: r.rec.at[first], District: env.District,
 			Data: mustJSON(feed.CampaignStarted{Run: run, Note: "回放第" + strconv.Itoa(run) + "轮"})}
-		out = append(out, outEvent{marker.At, mustJSON(marker), first})
+		out = append(out, outEvent{marker.At, mustJSON(marker), first, true})
 	}
 	for _, i := range idx {
 		var ev feed.Event
@@ -642,7 +663,14 @@ func (r *runner) runEvents(run, from int) []outEvent {
 			}
 			ev.Data = mustJSON(cs)
 		}
-		out = append(out, outEvent{ev.At, mustJSON(ev), i})
+		if ev.Type == feed.TypeAlertAcknowledged {
+			// The alert is this run's: its raising event was renamed too.
+			if ack, err := feed.Decode[feed.AlertAcknowledged](ev); err == nil {
+				ack.AlertID = prefix + ack.AlertID
+				ev.Data = mustJSON(ack)
+			}
+		}
+		out = append(out, outEvent{ev.At, mustJSON(ev), i, campaign.MovesClock(ev.Type)})
 	}
 	return out
 }

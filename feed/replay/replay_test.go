@@ -676,3 +676,72 @@ func TestReplayErrorsHideToken(t *testing.T) {
 		})
 	}
 }
+
+// withAck is synthetic(n, step) with an acknowledgement of the first
+// alarm after event ackAfter, dated at.
+func withAck(n int, step time.Duration, ackAfter int, at time.Time) []byte {
+	lines := bytes.SplitAfter(synthetic(n, step, false), []byte("\n"))
+	data, _ := json.Marshal(feed.AlertAcknowledged{AlertID: "ev-00000", By: "川汇值班台"})
+	ack, _ := json.Marshal(feed.Event{ID: feed.AckEventID("ev-00000"), Type: feed.TypeAlertAcknowledged, At: at, District: "chuanhui", Data: data})
+	var b bytes.Buffer
+	for i, l := range lines {
+		b.Write(l)
+		if i == ackAfter {
+			b.Write(append(ack, '\n'))
+		}
+	}
+	return b.Bytes()
+}
+
+// TestReplayLoopKeepsAcknowledgements: a later run renames every event id,
+// so the acknowledgement must name the alert by its renamed id, or the
+// fold finds no such alert and every run after the first loses its acks.
+func TestReplayLoopKeepsAcknowledgements(t *testing.T) {
+	hub, srv := newFakeHub(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts := Options{URL: srv.URL, Token: "secret", Loop: true, BatchSize: 7, ProgressEvery: time.Nanosecond, Progress: func(p Progress) {
+		if p.Run == 2 && p.Sent == p.Total {
+			cancel()
+		}
+	}}
+	t0 := time.Date(2023, 6, 25, 0, 0, 0, 0, zone)
+	_ = Run(ctx, opts, bytes.NewReader(withAck(5, time.Minute, 2, t0.Add(3*time.Minute))))
+	alerts := map[string]string{} // ack event id -> the alert it names
+	for _, ev := range hub.stored() {
+		if ev.Type == feed.TypeAlertAcknowledged {
+			p, err := feed.Decode[feed.AlertAcknowledged](ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			alerts[ev.ID] = p.AlertID
+		}
+	}
+	want := map[string]string{"ack-ev-00000": "ev-00000", "r2-ack-ev-00000": "r2-ev-00000"}
+	if fmt.Sprint(alerts) != fmt.Sprint(want) {
+		t.Errorf("acknowledgements name %v, want %v", alerts, want)
+	}
+}
+
+// TestReplayPacingIgnoresAckTimes: an acknowledgement's time is the board's
+// act, not the campaign's clock (campaign.MovesClock); one dated years
+// ahead (the hub's wall clock on a replayed hub) must not stall the replay
+// nor make the pacer jump, which would send the rest of the recording at
+// once.
+func TestReplayPacingIgnoresAckTimes(t *testing.T) {
+	hub, srv := newFakeHub(t)
+	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	opts := Options{URL: srv.URL, Token: "secret", Speed: 60, Tick: time.Nanosecond}
+	opts.now, opts.sleep = clk.now, clk.sleep
+	far := time.Date(2026, 12, 2, 18, 0, 0, 0, time.UTC)
+	if err := Run(context.Background(), opts, bytes.NewReader(withAck(4, time.Minute, 1, far))); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(hub.stored()); got != 5 {
+		t.Fatalf("stored %d, want 5", got)
+	}
+	// Three minutes of campaign at 60x: three seconds, as without the ack.
+	if d := clk.slept - 3*time.Second; d < -10*time.Millisecond || d > 10*time.Millisecond {
+		t.Errorf("slept %s, want about 3s", clk.slept)
+	}
+}
