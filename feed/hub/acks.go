@@ -77,7 +77,11 @@ func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 			data, _ := json.Marshal(feed.AlertAcknowledged{AlertID: id, By: req.By})
-			ev := feed.Event{ID: feed.AckEventID(id), Type: feed.TypeAlertAcknowledged, At: feed.AckEventAt(req.At, a.At, now, newest), District: a.District, Data: data}
+			// In the campaign's zone: the board's own offset may be one Go
+			// reads but no event may carry (+24:30), which would fail to
+			// store, or be refused when the log is replayed.
+			at := feed.AckEventAt(req.At, a.At, now, newest).In(h.cfg.Location())
+			ev := feed.Event{ID: feed.AckEventID(id), Type: feed.TypeAlertAcknowledged, At: at, District: a.District, Data: data}
 			out[i] = feed.AckOutcome{AlertID: id, Status: feed.AckStored, By: req.By, At: ev.At}
 			events = append(events, ev)
 			stored = append(stored, i)

@@ -277,3 +277,37 @@ func BenchmarkAck(b *testing.B) {
 		}
 	}
 }
+
+// TestAckTimeIsStoredInTheCampaignZone: Go reads an RFC 3339 offset of
+// 24 hours or more, which no event may carry (the hub's ingest refuses it,
+// and time.Time cannot even write it back). A board's time so written is
+// stored in the campaign's zone, as an event the hub itself would take,
+// instead of failing to store with a 503 that blames the log.
+func TestAckTimeIsStoredInTheCampaignZone(t *testing.T) {
+	s, at := ackHub(t, time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC), "hom-1")
+	want := at["hom-1"].Add(5 * time.Minute)
+	odd := want.In(time.FixedZone("", 24*3600+30*60)).Format(time.RFC3339)
+	if !strings.Contains(odd, "+24:30") {
+		t.Fatalf("test set-up: %s has no +24:30 offset", odd)
+	}
+	res := postAcks(t, s, []byte(`{"alerts":["hom-1"],"by":"x","at":"`+odd+`"}`))
+	if o := res.Alerts[0]; o.Status != feed.AckStored || !o.At.Equal(want) {
+		t.Fatalf("sent at %s: %+v, want stored at %v", odd, o, want)
+	}
+	s.WaitSeq(t, 2)
+	evs := ackEvents(t, s)
+	if len(evs) != 1 {
+		t.Fatalf("%d acks in the log, want 1", len(evs))
+	}
+	line, err := json.Marshal(evs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, err := feed.DecodeBatch(line, 1); err != nil || len(errs) > 0 {
+		t.Errorf("the stored ack %s is one the hub's ingest refuses: %v %v", line, err, errs)
+	}
+	_, off := evs[0].At.Zone()
+	if _, wantOff := want.In(s.Cfg.Location()).Zone(); !evs[0].At.Equal(want) || off != wantOff {
+		t.Errorf("stored at %v, want %v in the campaign's zone", evs[0].At, want)
+	}
+}
