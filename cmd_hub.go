@@ -67,7 +67,7 @@ func cmdHub(args []string) int {
 	maxConnsPerIP := fs.Int("max-connections-per-ip", hub.DefaultMaxConnectionsPerIP, "most open connections from one client address (an IPv4 address, an IPv6 /64; loopback is not counted); past it a 429. 0: no cap (behind a proxy on another host, where every client has its address)")
 	maxStreamsPerIP := fs.Int("max-streams-per-ip", hub.DefaultMaxStreamsPerIP, "most open websocket streams (boards, recorders, SSH servers) from one client address; past it the upgrade is answered 429. 0: no cap")
 	compress := fs.Bool("compress", false, "offer websocket compression (about 2x CPU, 1/3 the bytes: for slow links)")
-	publicRead := fs.Bool("public-read", false, "serve the stream, snapshot and reports without a read token, to anyone who reaches the hub")
+	publicRead := fs.Bool("public-read", false, "serve the stream, snapshot and reports without a read token, to anyone who reaches the hub (such a hub takes no acknowledgements)")
 	var origins listFlag
 	fs.Var(&origins, "allow-origin", "a browser origin (https://host[:port]) allowed to open the stream; repeat or comma-separate; clients without an Origin header are always allowed")
 	fs.Var(&origins, "allowed-origins", "same as --allow-origin (older name)")

@@ -29,6 +29,13 @@ func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
 	if !h.readAllowedOrRefuse(w, r) {
 		return
 	}
+	if h.opts.ReadToken == "" {
+		// --public-read opens the feed to anyone for reading. An ack
+		// steadies an alert on every wall: that is a write, and anyone
+		// must not be able to silence the alarms.
+		writeJSON(w, http.StatusForbidden, ErrorBody{Error: "this hub serves the feed without a read token (--public-read), so it takes no acknowledgements: anyone could silence every wall's alerts; the acknowledgement stays on this board. To take them, start the hub with --read-token and give the boards that token"})
+		return
+	}
 	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/json" {
 		writeJSON(w, http.StatusUnsupportedMediaType, ErrorBody{Error: "send Content-Type: application/json"})
 		return

@@ -311,3 +311,24 @@ func TestAckTimeIsStoredInTheCampaignZone(t *testing.T) {
 		t.Errorf("stored at %v, want %v in the campaign's zone", evs[0].At, want)
 	}
 }
+
+// TestPublicReadTakesNoAcks: --public-read promises a feed anyone may
+// read, not one anyone may write to. An acknowledgement steadies an alert
+// on every wall, so a hub without a read token refuses them, with what to
+// do, and stores nothing.
+func TestPublicReadTakesNoAcks(t *testing.T) {
+	s := hubtest.Start(t, func(o *hub.Options) { o.ReadToken, o.PublicRead = "", true })
+	at := s.Cfg.Start().Add(2*24*time.Hour + 8*time.Hour)
+	res := hubtest.Post(t, s.URL, []feed.Event{hubtest.Homicide("hom-1", "chuanhui", at)})
+	s.WaitSeq(t, res.LastSeq)
+	code, body, err := hubtest.PostAcks(s.URL, "", ackBody(t, "anyone", at, "hom-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != http.StatusForbidden || !strings.Contains(string(body), "--read-token") {
+		t.Errorf("an ack without a token on a public hub: %d %s, want 403 naming --read-token", code, body)
+	}
+	if _, _, st := s.Hub.Snapshot(); st.Seq != res.LastSeq || st.Alerts[0].Acked() {
+		t.Errorf("the refused ack changed the state: seq %d, alert %+v", st.Seq, st.Alerts[0])
+	}
+}
