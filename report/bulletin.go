@@ -132,6 +132,11 @@ type NightMarkets struct {
 	// Missed is how many night markets were missed on at least one night
 	// (Least lists the first MaxLeastCovered of them).
 	Missed int `json:"missed"`
+	// Pending: the period ends on the newest day with data, and no shift
+	// report has named a site for its night yet (a bulletin built during
+	// the day), so that night is not counted: it is still to come, not
+	// missed. Nights and every count leave it out.
+	Pending bool `json:"tonight_pending,omitempty"`
 }
 
 // NightMarketRow is one district's (or the city's) night-market coverage.
@@ -340,7 +345,8 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 		b.Notables = append(b.Notables, NotableRow{ID: c.Notable, CaseID: c.CaseID, At: c.At, District: c.District, Summary: clean(c.Summary)})
 	}
 	b.Grids = p.BusiestGrids(5)
-	b.NightMarkets = nightMarkets(cfg, p)
+	pending := sp.To == newest && len(h.Counts(campaign.Span{From: newest, To: newest}).Sites) == 0
+	b.NightMarkets = nightMarkets(cfg, p, pending)
 	free, longest := h.AccidentFreeDays(sp, newest)
 	b.Safety = SafetyRow{Accidents: p.Counts.Totals.MajorAccidents, FreeDays: free, Days: sp.Days(), Longest: longest}
 
@@ -413,9 +419,18 @@ func periodNumber(cfg *campaign.Config, kind string, sp campaign.Span) int {
 	return 0
 }
 
-func nightMarkets(cfg *campaign.Config, p *campaign.Period) NightMarkets {
-	nm := NightMarkets{Nights: p.Nights()}
+// nightMarkets is the period's night-market coverage; pending leaves out
+// its last night, which no report has covered yet (see
+// NightMarkets.Pending).
+func nightMarkets(cfg *campaign.Config, p *campaign.Period, pending bool) NightMarkets {
+	nm := NightMarkets{Nights: p.Nights(), Pending: pending}
 	sites := p.SiteCoverage(campaign.SiteNightMarket)
+	if pending && nm.Nights > 0 {
+		nm.Nights--
+		for i := range sites {
+			sites[i].Nights-- // no site was covered that night: Covered is unchanged
+		}
+	}
 	byDistrict := map[string]*NightMarketRow{}
 	for _, c := range sites {
 		r, ok := byDistrict[c.District]

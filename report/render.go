@@ -238,7 +238,13 @@ func nightMarketSection(d doc, b *Bulletin, w *words) {
 		return fmt.Sprintf("%.2f%%", r.Percent)
 	}
 	t := nm.Total
-	oneNight := nm.Nights == 1
+	if nm.Nights == 0 {
+		// A day's bulletin built before that night's patrols reported.
+		d.para(w.pick("当晚尚无列明夜市的巡防上报，夜市巡防覆盖待上报后计算。",
+			"No shift report has named a night market for that night yet; the coverage is counted once the night's reports come in."))
+		return
+	}
+	oneNight := nm.Nights == 1 && !nm.Pending
 	if oneNight {
 		d.para(w.pick(fmt.Sprintf("当晚全市%d处夜市实巡%d处，覆盖率%s。", t.Sites, t.Covered, pct(t)),
 			fmt.Sprintf("That night, %d of the city's %d night markets were patrolled (%s).", t.Covered, t.Sites, pct(t))))
@@ -247,6 +253,10 @@ func nightMarketSection(d doc, b *Bulletin, w *words) {
 			nm.Nights, t.Sites, w.count(float64(t.SiteNights)), w.count(float64(t.Covered)), pct(t), t.EveryNight),
 			fmt.Sprintf("Over the period's %d nights, the city's %d night markets were patrolled on %s of %s site-nights (%s); %d were patrolled every night.",
 				nm.Nights, t.Sites, w.count(float64(t.Covered)), w.count(float64(t.SiteNights)), pct(t), t.EveryNight)))
+	}
+	if nm.Pending {
+		d.para(w.pick(b.To+"当晚尚无列明夜市的巡防上报，未计入。",
+			"Not counted: no shift report has named a night market for the night of "+b.To+" yet."))
 	}
 	var rows [][]string
 	row := func(name string, r NightMarketRow) []string {

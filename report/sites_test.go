@@ -203,3 +203,71 @@ func TestNightMarketCoverage(t *testing.T) {
 		t.Error("a bulletin without coverage from an older hub does not say to upgrade it")
 	}
 }
+
+// TestNightMarketTonightNotYetReported: a bulletin built during a day,
+// before any shift report of that night has named a market, must not
+// count the night as owed and missed: that read "0 of 4 patrolled, not
+// patrolled: every market" every morning. The night counts once a report
+// of it names a site; the nights before count as always.
+func TestNightMarketTonightNotYetReported(t *testing.T) {
+	cfg, err := campaign.ParseConfig("sites.toml", []byte(sitesCampaign))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := campaign.NewHistory(cfg)
+	seq := uint64(0)
+	apply := func(typ string, at time.Time, district, grid string, v any) {
+		seq++
+		data, _ := json.Marshal(v)
+		h.Apply(feed.Event{ID: fmt.Sprint("s", seq), Seq: seq, Type: typ, At: at, District: district, Grid: grid, Data: data})
+	}
+	for d := 1; d <= 2; d++ {
+		night := cfg.Date(d).Add(22 * time.Hour)
+		apply(feed.TypeShiftReport, night, "east", "east-01", feed.ShiftReport{Duty: feed.DutyArea, Officers: 5, Sites: []string{"e1", "e2", "e3"}})
+		apply(feed.TypeShiftReport, night, "west", "west-01", feed.ShiftReport{Duty: feed.DutyArea, Officers: 5, Sites: []string{"w1"}})
+	}
+	// Day 3, 09:00: the feed has moved on, tonight's patrols are ahead.
+	apply(feed.TypeInspection, cfg.Date(3).Add(9*time.Hour), "east", "", feed.Inspection{UnitType: "school", Found: 1, Rectified: 1})
+
+	text := func(b *Bulletin, lang string) string {
+		var buf bytes.Buffer
+		if err := Render(&buf, b, cfg, Options{Format: FormatText, Lang: lang}); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	today, err := Build(h, Request{Kind: campaign.PeriodDay, Date: cfg.Date(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nm := today.NightMarkets; nm.Nights != 0 || nm.Total.Covered != 0 || nm.Missed != 0 || !nm.Pending {
+		t.Errorf("today's coverage before tonight's reports = %+v; want no night owed yet, pending", nm)
+	}
+	for lang, want := range map[string]string{
+		LangZh: "当晚尚无列明夜市的巡防上报",
+		LangEn: "No shift report has named a night market for that night yet",
+	} {
+		got := text(today, lang)
+		if !strings.Contains(got, want) || strings.Contains(got, "Not patrolled that night") || strings.Contains(got, "当晚未巡的夜市") {
+			t.Errorf("%s bulletin for today does not say tonight is still to come (%q):\n%s", lang, want, got)
+		}
+	}
+	week, err := Build(h, Request{Kind: campaign.PeriodWeek, Date: cfg.Date(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nm := week.NightMarkets; nm.Nights != 2 || nm.Total.SiteNights != 8 || nm.Total.Covered != 8 || nm.Missed != 0 || nm.Total.EveryNight != 4 || !nm.Pending {
+		t.Errorf("week to date = %+v; want nights 1-2 only, every market every night, pending", nm)
+	}
+	if en := text(week, LangEn); !strings.Contains(en, "Every night market was patrolled on every night of the period") || !strings.Contains(en, "no shift report has named a night market for the night of 2023-06-27 yet") {
+		t.Errorf("week-to-date bulletin:\n%s", en)
+	}
+
+	// Once a report of tonight names a site, the night counts, missed
+	// markets and all.
+	apply(feed.TypeShiftReport, cfg.Date(3).Add(22*time.Hour), "east", "east-01", feed.ShiftReport{Duty: feed.DutyArea, Officers: 5, Sites: []string{"e1"}})
+	today, _ = Build(h, Request{Kind: campaign.PeriodDay, Date: cfg.Date(3)})
+	if nm := today.NightMarkets; nm.Nights != 1 || nm.Total.Covered != 1 || nm.Missed != 3 || nm.Pending {
+		t.Errorf("today's coverage after a report of tonight = %+v; want 1 of 4, 3 missed", nm)
+	}
+}
