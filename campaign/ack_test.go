@@ -74,6 +74,16 @@ func TestAlertAcknowledged(t *testing.T) {
 			record: []want{{"raise-H1", 0, ""}},
 		},
 		{
+			// docs/protocol.md: an ack's district is its alert's. One
+			// naming another district (an integrator's bug) is not the
+			// alert's acknowledgement, and must not stand as the first.
+			name: "an ack in another district than its alert's is ignored",
+			events: []feed.Event{filed("H1"), func() feed.Event { e := ack(1, "raise-H1", "wrong"); e.District = "west"; return e }(),
+				ack(2, "raise-H1", "right")},
+			state:  []want{{"raise-H1", 20 * time.Minute, "right"}},
+			record: []want{{"raise-H1", 20 * time.Minute, "right"}},
+		},
+		{
 			name:   "an ack before its alert is raised is ignored",
 			events: []feed.Event{ack(1, "raise-H1", "x"), filed("H1")},
 			state:  []want{{"raise-H1", 0, ""}},

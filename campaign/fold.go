@@ -595,17 +595,19 @@ func (f *folder) clearAlerts(typ, subject string) {
 // alertAcked marks the alerts raised by p.AlertID acknowledged, in the
 // state and in a History's record. The first acknowledgement wins; an id
 // not raised (yet) is ignored, since the hub writes acks only for alerts it
-// holds. An ack dated before its alert (an integrator's clock) counts at the
-// alert's time, so a time to acknowledge is never negative.
+// holds, and so is an ack whose district is not its alert's (the protocol
+// says it is; the hub writes it so). An ack dated before its alert (an
+// integrator's clock) counts at the alert's time, so a time to acknowledge
+// is never negative.
 func (f *folder) alertAcked(p feed.AlertAcknowledged) {
 	for i := range f.s.Alerts {
 		a := &f.s.Alerts[i]
-		if a.ID == p.AlertID && !a.Acked() {
+		if a.ID == p.AlertID && a.District == f.ev.District && !a.Acked() {
 			a.AckedAt, a.AckedBy = laterOf(f.ev.At, a.At), p.By
 		}
 	}
 	if f.s.rec != nil {
-		f.s.rec.alertAcked(p.AlertID, f.ev.At, p.By)
+		f.s.rec.alertAcked(p.AlertID, f.ev.District, f.ev.At, p.By)
 	}
 }
 

@@ -109,11 +109,11 @@ func (r *Recorder) alertRaised(a Alert) {
 	r.Alerts = append(r.Alerts, AlertRecord{Alert: a})
 }
 
-// alertAcked marks the records of alert id acknowledged (the first ack
-// wins; never before the alert was raised).
-func (r *Recorder) alertAcked(id string, at time.Time, by string) {
+// alertAcked marks the records of alert id in district acknowledged (the
+// first ack wins; never before the alert was raised).
+func (r *Recorder) alertAcked(id, district string, at time.Time, by string) {
 	for _, i := range r.byID[id] {
-		if a := &r.Alerts[i]; !a.Acked() {
+		if a := &r.Alerts[i]; a.District == district && !a.Acked() {
 			a.AckedAt, a.AckedBy = laterOf(at, a.At), by
 		}
 	}

@@ -20,8 +20,13 @@ func TestAlertSectionTimesToAcknowledge(t *testing.T) {
 	day := cfg.Start().AddDate(0, 0, 4) // campaign day 5, 00:00
 	at := func(h, m int) time.Time { return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
 	js := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
+	// An ack's district is its alert's (docs/protocol.md), as the hub writes it.
 	ack := func(id, alert, by string, when time.Time) feed.Event {
-		return feed.Event{ID: id, Type: feed.TypeAlertAcknowledged, At: when, District: "chuanhui", Data: js(feed.AlertAcknowledged{AlertID: alert, By: by})}
+		district := "chuanhui"
+		if strings.HasPrefix(alert, "mass-b") {
+			district = "xihua"
+		}
+		return feed.Event{ID: id, Type: feed.TypeAlertAcknowledged, At: when, District: district, Data: js(feed.AlertAcknowledged{AlertID: alert, By: by})}
 	}
 	evs := []feed.Event{
 		{ID: "hom-a", Type: feed.TypeCaseFiled, At: at(8, 0), District: "chuanhui", Data: js(feed.CaseFiled{CaseID: "CH-H1", Category: feed.CaseHomicide, Kind: feed.KindCriminal})},
