@@ -63,24 +63,9 @@ func (in *Intraday) bucket(d, hour int) *DayCounts {
 func Through(hours *[HoursPerDay]DayCounts, h int) DayCounts {
 	var sum DayCounts
 	for i := range min(max(h, 0), HoursPerDay) {
-		sum.add(hours[i])
+		addFields(&sum, &hours[i])
 	}
 	return sum
-}
-
-func (d *DayCounts) add(o DayCounts) {
-	d.Alarms += o.Alarms
-	d.AlarmsCriminal += o.AlarmsCriminal
-	d.AlarmsPublic += o.AlarmsPublic
-	d.CasesFiled += o.CasesFiled
-	d.CasesSolved += o.CasesSolved
-	d.Arrested += o.Arrested
-	d.Officers += o.Officers
-	d.PersonsChecked += o.PersonsChecked
-	d.VehiclesChecked += o.VehiclesChecked
-	d.Rectified += o.Rectified
-	d.DisputesFound += o.DisputesFound
-	d.DisputesResolved += o.DisputesResolved
 }
 
 // SameTime is campaign day `day` and the day before, both to h:00, from

@@ -293,7 +293,12 @@ func (h *History) DayTotals(d int) Counters {
 
 // addCounters adds every count of src to dst. It walks the struct's fields
 // so a counter added to Counters is summed without touching this code.
-func addCounters(dst, src *Counters) {
+func addCounters(dst, src *Counters) { addFields(dst, src) }
+
+// addFields adds every field of src to dst: int64 fields, and maps of
+// string to int64 key by key. It panics on any other field, so a field a
+// sum would silently drop is caught by the first test that sums one.
+func addFields[T any](dst, src *T) {
 	dv, sv := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
 	for i := 0; i < sv.NumField(); i++ {
 		sf, df := sv.Field(i), dv.Field(i)
@@ -317,7 +322,7 @@ func addCounters(dst, src *Counters) {
 				df.SetMapIndex(it.Key(), reflect.ValueOf(v))
 			}
 		default:
-			panic("campaign: Counters field " + sv.Type().Field(i).Name + " is neither int64 nor map[string]int64: teach addCounters to sum it")
+			panic("campaign: " + sv.Type().Name() + " field " + sv.Type().Field(i).Name + " is neither int64 nor map[string]int64: teach addFields to sum it")
 		}
 	}
 }
