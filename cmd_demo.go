@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -45,7 +44,7 @@ func cmdDemo(args []string) int {
 	}
 	cfg := demo.Campaign()
 	defaultSpeed := float64(cfg.Days()) * 86400 / demoLength.Seconds()
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs := newFlagSet("demo", "Usage: sitboard demo [--speed X] [--from DATE] [--loop] [--layout L] [--lang zh|en] [--theme T]\n       sitboard demo generate --seed N --out FILE\n\nStarts a hub on loopback, replays the shipped recording into it over HTTP and\nshows the board connected over the websocket. At the end the board checks\nevery figure against the published ones.")
 	speedFlag := fs.String("speed", "", fmt.Sprintf("campaign seconds per wall-clock second, or max (default %.0f: the whole campaign in about %v)", defaultSpeed, demoLength))
 	from := fs.String("from", "", "start the replay at this date (YYYY-MM-DD) or time (RFC 3339)")
 	loop := fs.Bool("loop", false, "replay again and again; each loop is a fresh campaign")
@@ -55,10 +54,6 @@ func cmdDemo(args []string) int {
 	district := fs.String("district", "", "district id to highlight; f filters the panels to it")
 	bell := fs.Bool("bell", false, "ring the terminal bell on a new priority alert")
 	listen := fs.String("listen", "127.0.0.1:0", "address of the demo's in-process hub (other boards may watch it)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: sitboard demo [--speed X] [--from DATE] [--loop] [--layout L] [--lang zh|en] [--theme T]\n       sitboard demo generate --seed N --out FILE\n\nStarts a hub on loopback, replays the shipped recording into it over HTTP and\nshows the board connected over the websocket. At the end the board checks\nevery figure against the published ones.")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}

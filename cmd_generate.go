@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,19 +16,13 @@ Generates the 2023 Zhoukou Summer Action recording from the embedded
 campaign config: about 157,000 events from 2023-06-25 to 2023-09-30 whose
 totals reproduce every published figure. The same seed gives the same
 bytes; the shipped recording is --seed 2023. FILE ending in .gz is
-gzipped; - writes to stdout.
-
-Flags:`
+gzipped; - writes to stdout.`
 
 // cmdGenerate is 'sitboard demo generate'.
 func cmdGenerate(args []string) int {
-	fs := flag.NewFlagSet("demo generate", flag.ContinueOnError)
+	fs := newFlagSet("demo generate", generateUsage)
 	seed := fs.Int64("seed", demo.DefaultSeed, "random seed; the shipped recording uses the default")
 	out := fs.String("out", "", "file to write: .jsonl, .jsonl.gz, or - for stdout (required)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), generateUsage)
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}

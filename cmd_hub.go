@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -40,7 +39,7 @@ func readSecret(flagValue, env, file string) (string, error) {
 }
 
 func cmdHub(args []string) int {
-	fs := flag.NewFlagSet("hub", flag.ContinueOnError)
+	fs := newFlagSet("hub", "Usage: sitboard hub --listen ADDR [--data DIR] [--nats URL] [--campaign FILE] [--ingest-token T] [--read-token T]\n\nRuns the feed hub. See docs/operations.md.")
 	listen := fs.String("listen", "127.0.0.1:8470", "address to serve HTTP and the websocket on")
 	data := fs.String("data", "", "directory for the JetStream file store (empty: memory only, lost on exit)")
 	natsURL := fs.String("nats", "", "external NATS server or cluster URL instead of the embedded one")
@@ -71,10 +70,6 @@ func cmdHub(args []string) int {
 	var origins listFlag
 	fs.Var(&origins, "allow-origin", "a browser origin (https://host[:port]) allowed to open the stream; repeat or comma-separate; clients without an Origin header are always allowed")
 	fs.Var(&origins, "allowed-origins", "same as --allow-origin (older name)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: sitboard hub --listen ADDR [--data DIR] [--nats URL] [--campaign FILE] [--ingest-token T] [--read-token T]\n\nRuns the feed hub. See docs/operations.md.")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 
@@ -17,10 +16,7 @@ func init() {
 // public key for the servers' config. Debian ships nats-server without the
 // nk and nsc tools, so the hub brings its own.
 func cmdNatsNkey(args []string) int {
-	fs := flag.NewFlagSet("nats-nkey", flag.ContinueOnError)
-	out := fs.String("out", "", "file to write the seed to (mode 0600; must not exist)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `Usage: sitboard nats-nkey --out FILE
+	fs := newFlagSet("nats-nkey", `Usage: sitboard nats-nkey --out FILE
 
 Makes a NATS user nkey for one hub: writes its seed to FILE (mode 0600, the
 hub's secret: give it to 'sitboard hub --nats-nkey FILE') and prints the
@@ -29,8 +25,7 @@ public key (U...) to list in the NATS servers' authorization block:
   authorization { users: [ { nkey: U... } ] }
 
 See docs/operations.md, "Three hubs on a 3-node NATS cluster".`)
-		fs.PrintDefaults()
-	}
+	out := fs.String("out", "", "file to write the seed to (mode 0600; must not exist)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}

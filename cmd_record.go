@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -30,12 +29,10 @@ If the file cannot be written (a full disk, an I/O error), record stops at
 once and exits 1, saying up to which seq the file holds the feed; the file
 is left with whole events only. Free space and run the same command again.
 Replay the file with 'sitboard replay', or check it with
-'sitboard summary --recording FILE'.
-
-Flags:`
+'sitboard summary --recording FILE'.`
 
 func cmdRecord(args []string) int {
-	fs := flag.NewFlagSet("record", flag.ContinueOnError)
+	fs := newFlagSet("record", recordUsage)
 	hubURL := fs.String("hub", "", "hub URL, ws://HOST:PORT (required)")
 	token := fs.String("token", "", "read token (default: env SITBOARD_READ_TOKEN)")
 	out := fs.String("out", "", "file to write or continue: .jsonl, or .jsonl.gz to compress (required)")
@@ -43,10 +40,6 @@ func cmdRecord(args []string) int {
 	flush := fs.Duration("flush", time.Second, "longest time an event waits before it is written to the file")
 	quiet := fs.Bool("quiet", false, "print no progress, only errors and the result")
 	caFile := caFlag(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), recordUsage)
-		fs.PrintDefaults()
-	}
 	flags, pos := splitArgs(args, "live-only", "quiet", "h", "help")
 	if err := fs.Parse(flags); err != nil {
 		return exitUsage(err)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -41,12 +40,10 @@ Examples:
   sitboard replay demo/recordings/summer-action-2023.jsonl.gz --hub http://127.0.0.1:8470 --speed 28224
       the whole 98-day Summer Action in about 5 minutes
   sitboard replay feed.jsonl.gz --hub http://hub:8470 --speed max --from 2023-08-01 --until 2023-08-31
-      August only, as fast as the hub takes it
-
-Flags:`
+      August only, as fast as the hub takes it`
 
 func cmdReplay(args []string) int {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	fs := newFlagSet("replay", replayUsage)
 	hubURL := fs.String("hub", "", "hub URL, http://HOST:PORT (required)")
 	token := fs.String("token", "", "ingest token (default: env SITBOARD_INGEST_TOKEN)")
 	speedFlag := fs.String("speed", "1", "campaign seconds per real second: 1 is real time, "+strconv.Itoa(replay.DemoSpeed)+" plays 98 days in 5 minutes, max sends as fast as the hub takes them")
@@ -60,10 +57,6 @@ func cmdReplay(args []string) int {
 	resumeAt := fs.Int("resume-at", -1, "resume at this event of the file, counting from 0, as printed by a stopped replay")
 	resumeID := fs.String("resume-id", "", "with --resume-at: the id that event must have (refuses a different file)")
 	resumeRun := fs.Int("resume-run", 1, "with --resume-at: the loop run to continue (ids keep that run's prefix)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), replayUsage)
-		fs.PrintDefaults()
-	}
 	flags, pos := splitArgs(args, "loop", "quiet", "h", "help")
 	if err := fs.Parse(flags); err != nil {
 		return exitUsage(err)

@@ -2,11 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 
 	"sitboard/campaign"
 	"sitboard/feed"
+	"sitboard/feed/client"
 	"sitboard/report"
 )
 
@@ -24,7 +24,12 @@ func init() {
 }
 
 func cmdReport(args []string) int {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs := newFlagSet("report", `Usage: sitboard report --period day|week|half-month|month|campaign [--date D] (--hub URL | --recording FILE) [--campaign FILE] [--lang zh|en] [--format text|md|html] [--out FILE]
+
+Writes the campaign office's bulletin for the period holding --date: 日动态 (day),
+周通报 (week: campaign weeks of 7 days from the first day), 半月讲评 (1st–15th or
+16th–end of a month), 月考核 (calendar month, with the [assessment] scores) or the
+closing bulletin (campaign). Periods and comparisons: docs/figures.md, "Periods".`)
 	period := fs.String("period", "", "day, week, half-month, month or campaign (required)")
 	date := fs.String("date", "", "a date in the period, YYYY-MM-DD (default: the newest event's day)")
 	hubURL := fs.String("hub", "", "hub base URL (http://HOST:PORT or ws://HOST:PORT) to ask for the bulletin")
@@ -35,15 +40,6 @@ func cmdReport(args []string) int {
 	out := fs.String("out", "", "write to this file instead of standard output")
 	token := fs.String("token", "", "read token for --hub (or env SITBOARD_READ_TOKEN)")
 	caFile := caFlag(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `Usage: sitboard report --period day|week|half-month|month|campaign [--date D] (--hub URL | --recording FILE) [--campaign FILE] [--lang zh|en] [--format text|md|html] [--out FILE]
-
-Writes the campaign office's bulletin for the period holding --date: 日动态 (day),
-周通报 (week: campaign weeks of 7 days from the first day), 半月讲评 (1st–15th or
-16th–end of a month), 月考核 (calendar month, with the [assessment] scores) or the
-closing bulletin (campaign). Periods and comparisons: docs/figures.md, "Periods".`)
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}
@@ -122,8 +118,8 @@ func bulletinOf(cfg *campaign.Config, src bulletinSource, period, date string, w
 	if err != nil {
 		return nil, 2, fmt.Errorf("--ca: %w", err)
 	}
-	if b, err = fetchBulletin(hubHTTPClient(tlsCfg), src.Hub, tok, period, date); err != nil {
-		return nil, 1, feed.RedactError(err, tok)
+	if b, err = fetchBulletin(hubOptions(src.Hub, tok, tlsCfg), period, date); err != nil {
+		return nil, 1, err
 	}
 	return b, 0, nil
 }
@@ -140,22 +136,20 @@ func foldHistory(cfg *campaign.Config, path string) (*campaign.History, error) {
 
 // fetchBulletin asks the hub for a bulletin as JSON; it is rendered here,
 // in the language and format asked for.
-func fetchBulletin(client *http.Client, hub, token, period, date string) (*report.Bulletin, error) {
-	u, err := hubEndpoint(hub, "/v1/reports")
-	if err != nil {
-		return nil, err
-	}
+func fetchBulletin(hub client.Options, period, date string) (*report.Bulletin, error) {
 	q := url.Values{"period": {period}, "format": {report.FormatJSON}}
 	if date != "" {
 		q.Set("date", date)
 	}
-	body, err := hubGet(client, hub, u+"?"+q.Encode(), token)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	body, err := client.Get(ctx, hub, "/v1/reports", q)
 	if err != nil {
 		return nil, err
 	}
 	var b report.Bulletin
 	if err := json.Unmarshal(body, &b); err != nil || b.Kind == "" {
-		return nil, fmt.Errorf("the hub's bulletin is unreadable (%v): is %s a sitboard hub of this version?", err, hub)
+		return nil, fmt.Errorf("the hub's bulletin is unreadable (%v): is %s a sitboard hub of this version?", err, feed.RedactURL(hub.URL))
 	}
 	return &b, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -23,7 +22,24 @@ func init() {
 }
 
 func cmdSSH(args []string) int {
-	fs := flag.NewFlagSet("ssh", flag.ContinueOnError)
+	fs := newFlagSet("ssh", `Usage: sitboard ssh --listen ADDR --hub URL [--token T] --authorized-keys FILE --host-key FILE [--max-sessions N] [--max-sessions-per-key N] [--max-startups N] [--max-startups-per-ip N] [--proxy-protocol-from CIDR] [--handshake-timeout D] [--no-session-timeout D] [--client-alive-interval D] [--max-terminal COLSxROWS] [--idle-timeout D] [--campaign FILE]
+
+Serves the board over SSH, one board per session, to the station keys in
+--authorized-keys only. A key line's options set the station's defaults:
+
+  district="xihua",lang="zh",layout="compact" ssh-ed25519 AAAA... xihua-duty-room
+  district="chuanhui",no-idle-timeout ssh-ed25519 AAAA... chuanhui-wall
+
+The key file must be writable by its owner only (chmod 600), as with
+OpenSSH's StrictModes; removing a key closes its open sessions within a
+second or two. Every connection is bounded: --max-startups (and
+--max-startups-per-ip from one address) while logging in,
+--handshake-timeout to log in, --max-sessions and --max-sessions-per-key
+once in (with or without a board), --no-session-timeout without a board,
+--client-alive-interval for a dead link, and --max-terminal for the
+board's size.
+
+Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations")`)
 	listen := fs.String("listen", ":2222", "address to listen on for SSH")
 	hubURL := fs.String("hub", "", "hub address (ws://HOST:PORT or http://HOST:PORT); one subscription serves every session")
 	token := fs.String("token", "", "read token for the hub (or env SITBOARD_READ_TOKEN)")
@@ -44,27 +60,6 @@ func cmdSSH(args []string) int {
 	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
 	caFile := caFlag(fs)
 	verbose := fs.Bool("v", false, "log debug detail (failed handshakes)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `Usage: sitboard ssh --listen ADDR --hub URL [--token T] --authorized-keys FILE --host-key FILE [--max-sessions N] [--max-sessions-per-key N] [--max-startups N] [--max-startups-per-ip N] [--proxy-protocol-from CIDR] [--handshake-timeout D] [--no-session-timeout D] [--client-alive-interval D] [--max-terminal COLSxROWS] [--idle-timeout D] [--campaign FILE]
-
-Serves the board over SSH, one board per session, to the station keys in
---authorized-keys only. A key line's options set the station's defaults:
-
-  district="xihua",lang="zh",layout="compact" ssh-ed25519 AAAA... xihua-duty-room
-  district="chuanhui",no-idle-timeout ssh-ed25519 AAAA... chuanhui-wall
-
-The key file must be writable by its owner only (chmod 600), as with
-OpenSSH's StrictModes; removing a key closes its open sessions within a
-second or two. Every connection is bounded: --max-startups (and
---max-startups-per-ip from one address) while logging in,
---handshake-timeout to log in, --max-sessions and --max-sessions-per-key
-once in (with or without a board), --no-session-timeout without a board,
---client-alive-interval for a dead link, and --max-terminal for the
-board's size.
-
-Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations")`)
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}

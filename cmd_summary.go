@@ -3,12 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -17,6 +13,7 @@ import (
 	"sitboard/campaign"
 	"sitboard/demo"
 	"sitboard/feed"
+	"sitboard/feed/client"
 	"sitboard/report"
 )
 
@@ -25,7 +22,7 @@ func init() {
 }
 
 func cmdSummary(args []string) int {
-	fs := flag.NewFlagSet("summary", flag.ContinueOnError)
+	fs := newFlagSet("summary", "Usage: sitboard summary (--hub URL | --recording FILE [--campaign FILE]) [--period P [--date D]] [--json] [--check FACTS.json]\n\nFolds every event with the same fold the hub and board use and prints every figure,\nfor the campaign to date or, with --period, for the period holding --date\n(a change figure of a period is its 环比 or 同比, as in its bulletin).")
 	hubURL := fs.String("hub", "", "hub base URL (http://HOST:PORT or ws://HOST:PORT) to read the snapshot from")
 	recording := fs.String("recording", "", "recording file (JSON Lines, optionally .gz) to fold")
 	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
@@ -36,10 +33,6 @@ func cmdSummary(args []string) int {
 	period := fs.String("period", "", "print the figures of one period instead of the campaign to date: day, week, half-month, month or campaign (docs/figures.md, \"Periods\")")
 	date := fs.String("date", "", "with --period: a date in the period, YYYY-MM-DD (default: the newest event's day)")
 	caFile := caFlag(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: sitboard summary (--hub URL | --recording FILE [--campaign FILE]) [--period P [--date D]] [--json] [--check FACTS.json]\n\nFolds every event with the same fold the hub and board use and prints every figure,\nfor the campaign to date or, with --period, for the period holding --date\n(a change figure of a period is its 环比 or 同比, as in its bulletin).")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}
@@ -77,8 +70,9 @@ func cmdSummary(args []string) int {
 			fmt.Fprintln(os.Stderr, "summary: --ca:", cerr)
 			return 2
 		}
-		st, err = fetchSnapshot(hubHTTPClient(tlsCfg), *hubURL, tok)
-		err = feed.RedactError(err, tok)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		st, err = client.FetchSnapshot(ctx, hubOptions(*hubURL, tok, tlsCfg))
+		cancel()
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "summary:", err)
@@ -148,21 +142,6 @@ func summaryOfPeriod(cfg *campaign.Config, period, date, recording, hubURL, toke
 	return printSummary(cfg, head, figs, facts, check, asJSON, lang)
 }
 
-func exitUsage(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	return 2
-}
-
-// loadCampaign reads --campaign, or returns the embedded Zhoukou config.
-func loadCampaign(path string) (*campaign.Config, error) {
-	if path == "" {
-		return demo.Campaign(), nil
-	}
-	return campaign.LoadConfig(path)
-}
-
 // loadFacts reads a facts file, or the embedded one for labels when path is empty.
 func loadFacts(path string) (*campaign.Facts, error) {
 	if path == "" {
@@ -195,77 +174,6 @@ func scanRecording(path string, apply func(feed.Event)) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
-}
-
-// snapshotURL turns a hub address (http, https, ws or wss) into its snapshot URL.
-func snapshotURL(hub string) (string, error) { return hubEndpoint(hub, "/v1/snapshot") }
-
-// hubEndpoint turns a hub address (http, https, ws or wss, or the stream's
-// URL) into the URL of one of its HTTP endpoints.
-func hubEndpoint(hub, path string) (string, error) {
-	u, err := url.Parse(hub)
-	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("--hub %q is not a URL: use http://HOST:PORT", hub)
-	}
-	switch u.Scheme {
-	case "ws":
-		u.Scheme = "http"
-	case "wss":
-		u.Scheme = "https"
-	case "http", "https":
-	default:
-		return "", fmt.Errorf("--hub %q: scheme must be http, https, ws or wss", hub)
-	}
-	u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/v1/stream") + path
-	u.RawQuery = ""
-	return u.String(), nil
-}
-
-func fetchSnapshot(client *http.Client, hub, token string) (*campaign.State, error) {
-	u, err := snapshotURL(hub)
-	if err != nil {
-		return nil, err
-	}
-	body, err := hubGet(client, hub, u, token)
-	if err != nil {
-		return nil, err
-	}
-	var snap struct {
-		Epoch string          `json:"epoch"`
-		Seq   uint64          `json:"seq"`
-		State *campaign.State `json:"state"`
-	}
-	if err := json.Unmarshal(body, &snap); err != nil || snap.State == nil {
-		return nil, fmt.Errorf("the hub's snapshot is unreadable (%v): is %s a sitboard hub?", err, hub)
-	}
-	return snap.State, nil
-}
-
-// hubGet reads one of a hub's read-token endpoints and says what to do
-// when the hub cannot be reached or refuses.
-func hubGet(client *http.Client, hub, u, token string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		if hint := feed.UntrustedCertHint(err); hint != "" {
-			return nil, fmt.Errorf("%s (%w)", hint, err)
-		}
-		return nil, fmt.Errorf("cannot reach the hub: %w (is 'sitboard hub' running at %s?)", err, hub)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	switch resp.StatusCode {
-	case http.StatusOK:
-		return body, nil
-	case http.StatusUnauthorized:
-		return nil, errors.New("the hub refused the read token: pass --token or set SITBOARD_READ_TOKEN")
-	}
-	return nil, fmt.Errorf("hub answered %s: %s", resp.Status, strings.TrimSpace(string(body)))
 }
 
 // figureDecimals gives each pct figure its published precision (2 otherwise).

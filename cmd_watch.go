@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,7 +23,7 @@ func init() {
 }
 
 func cmdWatch(args []string) int {
-	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
+	fs := newFlagSet("watch", "Usage: sitboard watch --hub ws://HOST:PORT [--token T] [--name NAME] [--layout L] [--lang zh|en] [--theme T] [--district D] [--campaign FILE] [--at DATE]\n\nShows the live board. Keys: ? help, space pause, <-/-> page, a acknowledge (sent to the hub as --name), f filter, l language, [ ] a day back/forward and { } a week (review, 复盘), 0 back to live, q quit.")
 	hubURL := fs.String("hub", "", "hub stream address: ws://HOST:PORT (or wss://, http://, https://)")
 	token := fs.String("token", "", "read token (or env SITBOARD_READ_TOKEN)")
 	layout := fs.String("layout", "", "layout: compact, standard, wall, or a layout TOML file (default: chosen by terminal size)")
@@ -37,10 +36,6 @@ func cmdWatch(args []string) int {
 	at := fs.String("at", "", "start in review (复盘) on this campaign day: a date (2023-08-12) or a date-time (2023-08-12T18:30, RFC 3339); the board shows the state at the end of that day")
 	name := fs.String("name", "", "this board's name, recorded as who acknowledged each alert acknowledged here (a), e.g. 川汇值班台; at most 64 characters (default: this host's name)")
 	caFile := caFlag(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: sitboard watch --hub ws://HOST:PORT [--token T] [--name NAME] [--layout L] [--lang zh|en] [--theme T] [--district D] [--campaign FILE] [--at DATE]\n\nShows the live board. Keys: ? help, space pause, <-/-> page, a acknowledge (sent to the hub as --name), f filter, l language, [ ] a day back/forward and { } a week (review, 复盘), 0 back to live, q quit.")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}

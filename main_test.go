@@ -95,17 +95,6 @@ func TestSummaryJSON(t *testing.T) {
 	}
 }
 
-func TestSubcommandsHaveHelp(t *testing.T) {
-	for name := range commands {
-		t.Run(name, func(t *testing.T) {
-			_, stderr, code := runSitboard(t, name, "--help")
-			if code != 0 || !strings.Contains(stderr, "Usage: sitboard "+name) {
-				t.Fatalf("sitboard %s --help: exit %d, stderr %q", name, code, stderr)
-			}
-		})
-	}
-}
-
 func TestBadUsageSaysWhatToDo(t *testing.T) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,0 +1,87 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"sitboard/campaign"
+	"sitboard/feed"
+)
+
+// EndpointURL is the hub's HTTP address for path (/v1/snapshot,
+// /v1/reports) for any of the forms StreamURL takes, with query added to
+// any the address carries (?token=).
+func EndpointURL(hub, path string, query url.Values) (string, error) {
+	s, err := endpointURL(hub, path)
+	if err != nil || len(query) == 0 {
+		return s, err
+	}
+	u, _ := url.Parse(s)
+	q := u.Query()
+	for k, vs := range query {
+		q[k] = vs
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// Get reads one of a hub's read-token endpoints (GET path?query) with
+// opts' URL, Token and TLS, and says what to do when the hub cannot be
+// reached or refuses. Errors never carry the token.
+func Get(ctx context.Context, opts Options, path string, query url.Values) ([]byte, error) {
+	body, err := get(ctx, opts, path, query)
+	return body, feed.RedactError(err, opts.Token)
+}
+
+func get(ctx context.Context, opts Options, path string, query url.Values) ([]byte, error) {
+	u, err := EndpointURL(opts.URL, path, query)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+opts.Token)
+	}
+	resp, err := hubHTTP(opts).Do(req)
+	if err != nil {
+		if hint := feed.UntrustedCertHint(err); hint != "" {
+			return nil, fmt.Errorf("%s (%w)", hint, err)
+		}
+		return nil, fmt.Errorf("cannot reach the hub: %w (is 'sitboard hub' running at %s?)", err, opts.URL)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return body, nil
+	case http.StatusUnauthorized:
+		return nil, errors.New("the hub refused the read token: pass --token or --token-file, or set SITBOARD_READ_TOKEN")
+	}
+	return nil, fmt.Errorf("hub answered %s: %s", resp.Status, strings.TrimSpace(string(body)))
+}
+
+// FetchSnapshot reads the hub's current state (GET /v1/snapshot).
+func FetchSnapshot(ctx context.Context, opts Options) (*campaign.State, error) {
+	body, err := Get(ctx, opts, "/v1/snapshot", nil)
+	if err != nil {
+		return nil, err
+	}
+	var snap struct {
+		Epoch string          `json:"epoch"`
+		Seq   uint64          `json:"seq"`
+		State *campaign.State `json:"state"`
+	}
+	if err := json.Unmarshal(body, &snap); err != nil || snap.State == nil {
+		return nil, fmt.Errorf("the hub's snapshot is unreadable (%v): is %s a sitboard hub?", err, feed.RedactURL(opts.URL))
+	}
+	return snap.State, nil
+}
