@@ -1,6 +1,10 @@
 package hub
 
-import "github.com/nats-io/nats.go/jetstream"
+import (
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
 
 // WrapStream makes New put wrap between the hub and the log's stream, so a
 // test can slow or stop the log's answers.
@@ -20,3 +24,8 @@ func SetDiskSpace(f func(dir string) (int64, bool)) (restore func()) {
 // CapLoopback counts loopback clients under the per-address caps, which
 // otherwise leave loopback alone.
 func CapLoopback(o *Options) { o.capLoopback = true }
+
+// ReportWait sets how long a request for a bulletin waits for the report
+// fold before it is answered 503 with the fold's progress.
+func ReportWait(o *Options, d time.Duration) { o.reportWait = d }
+

@@ -176,6 +176,8 @@ type Options struct {
 	// wrapStream, when set (tests only: WrapStream), stands between the
 	// hub and the log's stream, to slow or stop its answers.
 	wrapStream func(jetstream.Stream) jetstream.Stream
+	// reportWait replaces reportWait (tests only: ReportWait).
+	reportWait time.Duration
 	// Now is the hub's clock, for the bounds of an acknowledgement's time
 	// (feed.AckEventAt); default time.Now. Tests set it.
 	Now func() time.Time

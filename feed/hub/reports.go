@@ -5,8 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"sync"
+	"time"
 
 	"sitboard/campaign"
 	"sitboard/feed"
@@ -18,10 +22,55 @@ import (
 // keep those, so the first request folds the log from its start; later
 // requests fold only what was appended since. It lives as long as the
 // hub's epoch: a recreated log starts it afresh.
+//
+// The folding is the cache's own, not a request's: a request starts a
+// fold (or extends the running one) and waits for it a moment
+// (reportWait). A request that goes away, or that waited long enough to be
+// told 503 with the fold's progress, leaves the fold running, so the first
+// fold of a long log runs once, however long it takes, and nothing a
+// client does throws the cache away.
 type reportCache struct {
-	mu    sync.Mutex // one fold at a time; held while reading the log
+	mu    sync.Mutex // guards all below; a fold holds it while applying a batch
 	epoch string
 	hist  *campaign.History
+	seq   uint64 // last seq read into hist (the log may skip seqs)
+	// folding: a fold goroutine runs, reading the log up to target; it
+	// alone writes hist.
+	folding bool
+	target  uint64
+	// foldFrom and foldStart describe the running fold, for its progress.
+	foldFrom  uint64
+	foldStart time.Time
+	// err is why the last fold stopped short of its target (nil when it
+	// reached it). What it folded before that is kept.
+	err error
+	// moved is closed (and replaced) whenever seq moves or a fold ends.
+	moved chan struct{}
+}
+
+// reportWait is how long a request for a bulletin waits for the report
+// fold before it is told 503 with the fold's progress.
+const reportWait = 5 * time.Second
+
+// FoldProgress is the body of a 503 answered while a fold has not caught
+// up: the start-up fold (every endpoint but /healthz and /metrics) or the
+// fold behind the bulletins (GET /v1/reports). Seq is the last seq folded,
+// Of the seq the fold is reading to.
+type FoldProgress struct {
+	Error string `json:"error"`
+	Fold  string `json:"fold"` // "start-up" or "reports"
+	Seq   uint64 `json:"seq"`
+	Of    uint64 `json:"of"`
+}
+
+// errStillFolding is what withHistory returns when its wait ran out.
+type errStillFolding struct {
+	seq, of    uint64
+	retryAfter int // seconds, from the fold's pace
+}
+
+func (e *errStillFolding) Error() string {
+	return fmt.Sprintf("the hub is still folding the event log for bulletins (seq %d of %d): retry in %d s", e.seq, e.of, e.retryAfter)
 }
 
 // handleReports answers GET /v1/reports?period=P&date=D&format=html|md|json
@@ -71,7 +120,14 @@ func (h *Hub) handleReports(w http.ResponseWriter, r *http.Request) {
 		b, berr = report.Build(hist, report.Request{Kind: q.Get("period"), Date: when})
 		return berr
 	})
+	var folding *errStillFolding
 	switch {
+	case r.Context().Err() != nil:
+		return // the client went away; the fold goes on without it
+	case errors.As(err, &folding):
+		w.Header().Set("Retry-After", strconv.Itoa(folding.retryAfter))
+		writeJSON(w, http.StatusServiceUnavailable, FoldProgress{Error: folding.Error(), Fold: "reports", Seq: folding.seq, Of: folding.of})
+		return
 	case errors.Is(err, report.ErrBadRequest):
 		writeJSON(w, http.StatusBadRequest, ErrorBody{Error: err.Error()})
 		return
@@ -101,45 +157,151 @@ func (h *Hub) handleReports(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body.Bytes())
 }
 
-// withHistory brings the report History up to the hub's folded seq,
-// folding what the log holds beyond it, and calls use with it.
+// withHistory brings the report History up to the hub's folded seq and
+// calls use with it. The folding is done by foldReports, which outlives
+// the request: withHistory waits for it up to reportWait, or until ctx
+// ends (the client went away), and then returns without touching it.
 func (h *Hub) withHistory(ctx context.Context, use func(*campaign.History) error) error {
+	to := h.Seq()
+	wait := h.opts.reportWait
+	if wait <= 0 {
+		wait = reportWait
+	}
+	timeout := time.NewTimer(wait)
+	defer timeout.Stop()
 	rc := &h.reports
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	h.mu.Lock()
-	to := h.state.Seq
-	h.mu.Unlock()
-	if rc.hist == nil || rc.epoch != h.epoch || rc.hist.State().Seq > to {
-		rc.hist, rc.epoch = campaign.NewHistory(h.cfg), h.epoch
+	if !rc.folding && (rc.hist == nil || rc.epoch != h.epoch || rc.seq > to) {
+		rc.hist, rc.epoch, rc.seq, rc.err = campaign.NewHistory(h.cfg), h.epoch, 0, nil
 	}
-	from := rc.hist.State().Seq + 1
+	waited := false
+	for rc.seq < to {
+		switch {
+		case rc.folding:
+			rc.target = max(rc.target, to)
+		case waited && rc.err != nil:
+			// The fold this request waited for could not read the log;
+			// the next request resumes it from where it stopped.
+			return rc.err
+		default:
+			rc.folding, rc.target, rc.err = true, to, nil
+			rc.foldFrom, rc.foldStart = rc.seq+1, time.Now()
+			go h.foldReports()
+		}
+		if rc.moved == nil {
+			rc.moved = make(chan struct{})
+		}
+		moved := rc.moved
+		rc.mu.Unlock()
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			rc.mu.Lock()
+			return ctx.Err()
+		case <-h.closing:
+			rc.mu.Lock()
+			return errors.New("hub closing")
+		case <-timeout.C:
+			rc.mu.Lock()
+			return rc.progressLocked()
+		}
+		rc.mu.Lock()
+		waited = true
+	}
+	return use(rc.hist)
+}
+
+// progressLocked is the running fold's progress, with a Retry-After from
+// its pace so far.
+func (rc *reportCache) progressLocked() *errStillFolding {
+	e := &errStillFolding{seq: rc.seq, of: rc.target, retryAfter: 5}
+	done, elapsed := rc.seq+1-min(rc.foldFrom, rc.seq+1), time.Since(rc.foldStart).Seconds()
+	if done > 0 && elapsed > 0 && rc.target > rc.seq {
+		left := float64(rc.target-rc.seq) / (float64(done) / elapsed)
+		e.retryAfter = int(min(max(math.Ceil(left), 1), 30))
+	}
+	return e
+}
+
+// signalLocked wakes the requests waiting for the fold.
+func (rc *reportCache) signalLocked() {
+	if rc.moved != nil {
+		close(rc.moved)
+		rc.moved = nil
+	}
+}
+
+// foldReports reads the log into the report History until it reaches the
+// target, which waiting requests may raise meanwhile. It stops only when
+// the log cannot be read or the hub closes, keeping what it folded.
+func (h *Hub) foldReports() {
+	rc := &h.reports
+	for {
+		rc.mu.Lock()
+		from, to, hist := rc.seq+1, rc.target, rc.hist
+		if from > to {
+			rc.folding = false
+			rc.signalLocked()
+			rc.mu.Unlock()
+			return
+		}
+		rc.mu.Unlock()
+		err := h.foldReportsRange(hist, from, to)
+		rc.mu.Lock()
+		if err != nil {
+			if errors.Is(err, errResync) {
+				// Retention dropped the log's start under the fold: fold
+				// again from what is left (the bulletin says it is partial).
+				rc.hist, rc.seq = campaign.NewHistory(h.cfg), 0
+			}
+			if !h.closed.Load() {
+				h.log.Warn("cannot fold the event log for bulletins; the next request resumes", "seq", rc.seq, "err", err)
+			}
+			rc.folding, rc.err = false, err
+			rc.signalLocked()
+			rc.mu.Unlock()
+			return
+		}
+		// Seqs past the last event read (none, or other subjects) are read.
+		rc.seq = max(rc.seq, to)
+		rc.signalLocked()
+		rc.mu.Unlock()
+	}
+}
+
+// foldReportsRange folds seqs from..to of the log into hist, a batch at a
+// time under the cache's lock, so requests are served between batches.
+func (h *Hub) foldReportsRange(hist *campaign.History, from, to uint64) error {
+	rc := &h.reports
 	if from == 1 {
 		// Retention may have dropped the log's start: fold from what is
 		// left (the bulletin then says its counts are partial).
-		sctx, cancel := context.WithTimeout(ctx, logReadWait)
-		info, err := h.stream.Info(sctx)
+		ctx, cancel := context.WithTimeout(context.Background(), logReadWait)
+		info, err := h.stream.Info(ctx)
 		cancel()
 		if err != nil {
 			return err
 		}
 		from = max(info.State.FirstSeq, 1)
 	}
-	if from <= to {
-		err := h.readLog(ctx.Done(), from, to, func(batch []json.RawMessage) error {
-			for _, raw := range batch {
-				var ev feed.Event
-				if err := jsonUnmarshal(raw, &ev); err != nil {
-					continue // the fold skips what it cannot read, as the hub's does
-				}
-				rc.hist.Apply(ev)
+	evs := make([]feed.Event, 0, maxBatchEvents)
+	return h.readLog(h.closing, from, to, func(batch []json.RawMessage) error {
+		evs = evs[:0]
+		for _, raw := range batch {
+			var ev feed.Event
+			if err := jsonUnmarshal(raw, &ev); err != nil {
+				continue // the fold skips what it cannot read, as the hub's does
 			}
-			return nil
-		})
-		if err != nil {
-			rc.hist = nil // half folded: start over next time
-			return err
+			evs = append(evs, ev)
 		}
-	}
-	return use(rc.hist)
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		for _, ev := range evs {
+			hist.Apply(ev)
+			rc.seq = max(rc.seq, ev.Seq)
+		}
+		rc.signalLocked()
+		return nil
+	})
 }
