@@ -28,4 +28,3 @@ func CapLoopback(o *Options) { o.capLoopback = true }
 // ReportWait sets how long a request for a bulletin waits for the report
 // fold before it is answered 503 with the fold's progress.
 func ReportWait(o *Options, d time.Duration) { o.reportWait = d }
-
