@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"sitboard/feed"
@@ -103,19 +105,27 @@ func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if len(events) > 0 && r.Context().Err() != nil {
+		// The connection broke before anything was stored.
+		w.Header().Set("Retry-After", "2")
+		writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: "the request was cancelled before its acknowledgements were stored (the connection broke); nothing was stored: send it again"})
+		return
+	}
 	// One event at a time, so each id's answer says whether it was stored
-	// now or a concurrent ack of the same alert won (a duplicate).
+	// now or a concurrent ack of the same alert won (a duplicate). Once
+	// begun, storing runs to its end whatever the client does.
+	ctx := context.WithoutCancel(r.Context())
 	for j, ev := range events {
-		res, err := h.store(r.Context(), []feed.Event{ev})
+		res, err := h.store(ctx, []feed.Event{ev})
 		if err != nil {
+			code, problem, retry := http.StatusServiceUnavailable, "event log unavailable", "2"
 			if reason := h.diskFullReason(); reason != "" {
-				w.Header().Set("Retry-After", "30")
-				writeJSON(w, http.StatusInsufficientStorage, ErrorBody{Error: reason})
-				return
+				code, problem, retry = http.StatusInsufficientStorage, reason, "30"
+			} else {
+				h.log.Warn("acks: log unavailable", "err", err)
 			}
-			h.log.Warn("acks: log unavailable", "err", err)
-			w.Header().Set("Retry-After", "2")
-			writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: "event log unavailable: send the acknowledgement again after Retry-After seconds (it is stored once however often it is sent)"})
+			w.Header().Set("Retry-After", retry)
+			writeJSON(w, code, ErrorBody{Error: problem + "; " + ackStoredSoFar(out, stored[:j], out[stored[j]].AlertID, err) + ": send the acknowledgement again after Retry-After seconds (it is stored once however often it is sent)"})
 			return
 		}
 		o := &out[stored[j]]
@@ -129,6 +139,25 @@ func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
 		h.m.ingested.Add(1)
 	}
 	writeJSON(w, http.StatusOK, feed.AckResponse{Alerts: out})
+}
+
+// ackStoredSoFar says which acknowledgements of a request are in the log
+// when storing the one of alert failing failed with err.
+func ackStoredSoFar(out []feed.AckOutcome, done []int, failing string, err error) string {
+	var ids []string
+	for _, i := range done {
+		if out[i].Status == feed.AckStored {
+			ids = append(ids, out[i].AlertID)
+		}
+	}
+	said := "nothing was stored"
+	if len(ids) > 0 {
+		said = "the acknowledgements of " + strings.Join(ids, ", ") + " were stored"
+	}
+	if se := (*storeError)(nil); errors.As(err, &se) && se.unconfirmed > 0 {
+		said += "; that of " + failing + " may or may not have been"
+	}
+	return said
 }
 
 // parseAckRequest reads and checks a POST /v1/acks body; a problem is

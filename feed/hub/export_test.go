@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -28,3 +29,14 @@ func CapLoopback(o *Options) { o.capLoopback = true }
 // ReportWait sets how long a request for a bulletin waits for the report
 // fold before it is answered 503 with the fold's progress.
 func ReportWait(o *Options, d time.Duration) { o.reportWait = d }
+
+// CapLog makes the log refuse every event past its first n (a stream that
+// discards new messages when full), so a store fails part-way.
+func CapLog(h *Hub, n int64) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	cfg := h.stream.CachedInfo().Config
+	cfg.MaxMsgs, cfg.Discard = n, jetstream.DiscardNew
+	_, err := h.js.UpdateStream(ctx, cfg)
+	return err
+}

@@ -37,6 +37,11 @@ type IngestResult struct {
 type ErrorBody struct {
 	Error  string            `json:"error"`
 	Errors []feed.FieldError `json:"errors,omitempty"`
+	// Stored and Unconfirmed are set on a 503 or 507 whose store failed
+	// after it began: the events the log acknowledged before it failed,
+	// and how many more it may or may not have stored.
+	Stored      *IngestResult `json:"stored,omitempty"`
+	Unconfirmed int           `json:"unconfirmed,omitempty"`
 }
 
 // tokenOK compares in constant time. Hashing first hides the token's length.
@@ -128,18 +133,27 @@ func (h *Hub) handleIngest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if reason := h.diskFullReason(); reason != "" {
-		h.refuseDiskFull(w, reason)
+		h.refuseDiskFull(w, reason, nil)
 		return
 	}
-	res, err := h.store(r.Context(), events)
+	if r.Context().Err() != nil {
+		// The connection broke (or the client gave up) before anything
+		// was published: say so, and publish nothing.
+		w.Header().Set("Retry-After", "2")
+		h.refuse(w, http.StatusServiceUnavailable, "unavailable", "the request was cancelled before its events were stored (the connection broke); nothing was stored: send the batch again", nil)
+		return
+	}
+	// Once publishing has begun it runs to its end whatever the client
+	// does, so the answer says what is in the log.
+	res, err := h.store(context.WithoutCancel(r.Context()), events)
 	if reason := h.diskFullReason(); err != nil && reason != "" {
-		h.refuseDiskFull(w, reason)
+		h.refuseDiskFull(w, reason, err)
 		return
 	}
 	if err != nil {
 		h.log.Warn("ingest: log unavailable", "err", err, "events", len(events))
 		w.Header().Set("Retry-After", "2")
-		h.refuse(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable: retry the same batch after Retry-After seconds (ingest is idempotent by id, nothing is counted twice)", nil)
+		h.refuseStore(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable", err, "retry the same batch after Retry-After seconds")
 		return
 	}
 	h.m.ingested.Add(float64(res.Accepted))
@@ -167,7 +181,7 @@ func (h *Hub) store(ctx context.Context, events []feed.Event) (IngestResult, err
 		n := min(len(events), size)
 		r, err := h.storeBatch(ctx, events[:n])
 		if err != nil {
-			return IngestResult{}, err
+			return IngestResult{}, partial(err, res, 0)
 		}
 		res.add(r)
 		events = events[n:]
@@ -254,7 +268,8 @@ func (h *Hub) storeBatch(ctx context.Context, events []feed.Event) (IngestResult
 		}
 		msg.Header.Set(hdrBatchCommit, "1")
 		if reply, err = h.nc.RequestMsgWithContext(ctx, msg); err != nil {
-			return IngestResult{}, fmt.Errorf("atomic batch commit: %w", err)
+			// The commit went out: the server may have stored the batch.
+			return IngestResult{}, partial(fmt.Errorf("atomic batch commit: %w", err), IngestResult{}, len(events))
 		}
 	}
 	var ack batchAck
@@ -267,30 +282,37 @@ func (h *Hub) storeBatch(ctx context.Context, events []feed.Event) (IngestResult
 		return h.storeEach(ctx, events)
 	}
 	if ack.Count != len(events) || ack.Seq < uint64(len(events)) {
-		return IngestResult{}, fmt.Errorf("atomic batch commit: %d events acknowledged at seq %d, sent %d", ack.Count, ack.Seq, len(events))
+		return IngestResult{}, partial(fmt.Errorf("atomic batch commit: %d events acknowledged at seq %d, sent %d", ack.Count, ack.Seq, len(events)), IngestResult{}, len(events))
 	}
 	// The server commits a batch in one piece, so its seqs are contiguous.
 	return IngestResult{Accepted: len(events), FirstSeq: ack.Seq - uint64(len(events)) + 1, LastSeq: ack.Seq}, nil
 }
 
 // storeEach publishes every event asynchronously and waits for all acks.
+// When it fails after the first publish it says what the log took
+// (storeError): the events acknowledged, and those whose fate it could not
+// learn.
 func (h *Hub) storeEach(ctx context.Context, events []feed.Event) (IngestResult, error) {
 	futures := make([]jetstream.PubAckFuture, 0, len(events))
+	var failed error
 	for _, ev := range events {
 		ev.Seq = 0 // the log assigns seq; a client's value means nothing
 		data, err := json.Marshal(ev)
 		if err != nil {
-			return IngestResult{}, err
+			failed = err
+			break
 		}
 		msg := &nats.Msg{Subject: h.opts.Subject, Data: data, Header: nats.Header{}}
 		f, err := h.js.PublishMsgAsync(msg, jetstream.WithMsgID(ev.ID), jetstream.WithExpectStream(h.opts.Stream))
 		if err != nil {
-			return IngestResult{}, err
+			failed = err
+			break
 		}
 		futures = append(futures, f)
 	}
 	var res IngestResult
-	for _, f := range futures {
+	unconfirmed := 0
+	for i, f := range futures {
 		select {
 		case ack := <-f.Ok():
 			if ack.Duplicate {
@@ -303,10 +325,26 @@ func (h *Hub) storeEach(ctx context.Context, events []feed.Event) (IngestResult,
 			}
 			res.LastSeq = max(res.LastSeq, ack.Sequence)
 		case err := <-f.Err():
-			return IngestResult{}, err
+			if failed == nil {
+				failed = err
+			}
+			// The server's refusal stored nothing; a lost answer may have.
+			if apiErr := (*jetstream.APIError)(nil); !errors.As(err, &apiErr) {
+				unconfirmed++
+			}
 		case <-ctx.Done():
-			return IngestResult{}, ctx.Err()
+			if failed == nil {
+				failed = ctx.Err()
+			}
+			unconfirmed += len(futures) - i
+			return IngestResult{}, partial(failed, res, unconfirmed)
 		}
+	}
+	if failed != nil {
+		if len(futures) == 0 {
+			return IngestResult{}, failed
+		}
+		return IngestResult{}, partial(failed, res, unconfirmed)
 	}
 	return res, nil
 }
@@ -364,8 +402,53 @@ func (h *Hub) readAllowed(r *http.Request) bool {
 }
 
 // refuseDiskFull answers 507 Insufficient Storage: the request was fine,
-// the hub's disk is not. Nothing of the request was acknowledged.
-func (h *Hub) refuseDiskFull(w http.ResponseWriter, reason string) {
+// the hub's disk is not. err is the store's failure, if it began.
+func (h *Hub) refuseDiskFull(w http.ResponseWriter, reason string, err error) {
 	w.Header().Set("Retry-After", "30")
-	h.refuse(w, http.StatusInsufficientStorage, "disk_full", reason, nil)
+	h.refuseStore(w, http.StatusInsufficientStorage, "disk_full", reason, err, "retry the same batch later")
+}
+
+// refuseStore answers a store that failed (err; nil when none began) with
+// what of the request is in the log, then what to do.
+func (h *Hub) refuseStore(w http.ResponseWriter, code int, reason, problem string, err error, todo string) {
+	body := ErrorBody{}
+	var se *storeError
+	if errors.As(err, &se) && (se.stored.Accepted+se.stored.Duplicates > 0 || se.unconfirmed > 0) {
+		stored := se.stored
+		body.Stored, body.Unconfirmed = &stored, se.unconfirmed
+		body.Error = fmt.Sprintf("%s after %d of the request's events were stored", problem, stored.Accepted+stored.Duplicates)
+		if stored.Accepted > 0 {
+			body.Error += fmt.Sprintf(" (seq %d-%d)", stored.FirstSeq, stored.LastSeq)
+		}
+		if se.unconfirmed > 0 {
+			body.Error += fmt.Sprintf(" and %d more may or may not have been", se.unconfirmed)
+		}
+		body.Error += ": " + todo + "; ingest is idempotent by id, so the stored ones come back as duplicates and none is counted twice"
+	} else {
+		body.Error = problem + "; nothing of the request was stored: " + todo + " (ingest is idempotent by id)"
+	}
+	h.m.reject(reason)
+	writeJSON(w, code, body)
+}
+
+// storeError is a store that failed after it began publishing: the log
+// acknowledged stored, and holds or lacks unconfirmed more.
+type storeError struct {
+	stored      IngestResult
+	unconfirmed int
+	err         error
+}
+
+func (e *storeError) Error() string { return e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
+
+// partial wraps err with what was stored before it.
+func partial(err error, stored IngestResult, unconfirmed int) error {
+	var se *storeError
+	if errors.As(err, &se) {
+		stored.add(se.stored)
+		unconfirmed += se.unconfirmed
+		err = se.err
+	}
+	return &storeError{stored: stored, unconfirmed: unconfirmed, err: err}
 }

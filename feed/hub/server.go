@@ -90,8 +90,9 @@ func (s *Server) ServeTLS(ln net.Listener, certFile, keyFile string) error {
 type reserveKey struct{}
 
 // limits answers requests on reserve connections (accepted past the
-// limit) with 503, except the health and metrics endpoints; and it does
-// not let a refused request's body hold the connection.
+// limit) with 503, except the health and metrics endpoints; and it settles
+// a refused request's body (settlingWriter), so that a refusal neither
+// spoils the keep-alive connection nor lets a trickled body hold it.
 func (s *Server) limits(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Context().Value(reserveKey{}) != nil {
@@ -103,16 +104,95 @@ func (s *Server) limits(next http.Handler) http.Handler {
 				return
 			}
 		}
-		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
-		if rec.status >= 400 && r.ContentLength != 0 {
-			// net/http would read up to 256 KiB of the unread body to
-			// keep the connection, at whatever pace the client sends it
-			// (a body trickled at 1 byte/s without a token): end the
-			// connection after the answer instead.
-			_ = http.NewResponseController(w).SetReadDeadline(time.Now())
-		}
+		body := &bodyTracker{ReadCloser: r.Body, none: r.Body == nil || r.Body == http.NoBody}
+		r.Body = body
+		next.ServeHTTP(&settlingWriter{ResponseWriter: w, r: r, body: body}, r)
 	})
+}
+
+// A refused request's body that the handler left unread (a wrong token is
+// refused before the body is read) is read to its end before the answer
+// when it is small and arrives at once, so that the client's keep-alive
+// connection goes on; otherwise the answer says Connection: close and the
+// connection ends after it. net/http would instead read up to 256 KiB of
+// it after the answer, at whatever pace the client sends it (a body
+// trickled at 1 byte/s without a token).
+const (
+	refusedBodyDrain = 64 << 10
+	refusedBodyWait  = time.Second
+)
+
+// bodyTracker tells whether a request's body was read to its end.
+type bodyTracker struct {
+	io.ReadCloser
+	none   bool // the request has no body
+	eof    bool
+	failed bool // a read failed (a timeout, a bad chunk): the rest is unknown
+}
+
+func (b *bodyTracker) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	switch {
+	case err == io.EOF:
+		b.eof = true
+	case err != nil:
+		b.failed = true
+	}
+	return n, err
+}
+
+// unread says the body has bytes the handler did not read.
+func (b *bodyTracker) unread() bool { return !b.none && !b.eof }
+
+// settlingWriter settles the body before a refusal's header goes out.
+// Setting a read deadline after the body's end instead (as the hub once
+// did) fails net/http's background read of the idle connection, which
+// cancels the context of every later request on it: each then failed
+// with a 503 although its events were stored.
+type settlingWriter struct {
+	http.ResponseWriter
+	r      *http.Request
+	body   *bodyTracker
+	status int
+}
+
+func (w *settlingWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+		if code >= 400 && w.body.unread() && !w.drainBody() {
+			w.Header().Set("Connection", "close")
+			// net/http reads the rest when it closes the body, at the
+			// client's pace: it is not wanted.
+			_ = http.NewResponseController(w.ResponseWriter).SetReadDeadline(time.Now())
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *settlingWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *settlingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// drainBody reads the rest of a small body within refusedBodyWait and
+// says whether it reached the end. A client waiting for 100 Continue has
+// not sent its body, and one that declared a large body is not waited for.
+func (w *settlingWriter) drainBody() bool {
+	b := w.body
+	if b.failed || w.r.ContentLength > refusedBodyDrain || w.r.Header.Get("Expect") != "" {
+		return false
+	}
+	// At the body's end net/http clears the deadline itself (its
+	// background read of the idle connection starts then).
+	if http.NewResponseController(w.ResponseWriter).SetReadDeadline(time.Now().Add(refusedBodyWait)) != nil {
+		return false
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(b, refusedBodyDrain+1))
+	return err == nil && b.eof && n <= refusedBodyDrain
 }
 
 func (s *Server) fullMessage() string {
