@@ -74,7 +74,9 @@ func (t *textDoc) String() string {
 type mdDoc struct{ b strings.Builder }
 
 func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;", "`", "\\`", "[", `\[`, "]", `\]`).Replace(s)
+	// The backslash too: text holding "\[" must not become an escaped
+	// backslash followed by a live bracket (a link).
+	return strings.NewReplacer(`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;", "`", "\\`", "[", `\[`, "]", `\]`).Replace(s)
 }
 
 func (m *mdDoc) title(name, kind, period string) {
