@@ -27,6 +27,11 @@ func TestNewRefusesRiskyAccess(t *testing.T) {
 		{"no ingest token", hub.Options{ReadToken: "r-token"}, "--ingest-token"},
 		{"no read token", hub.Options{IngestToken: "i-token"}, "pass --public-read"},
 		{"equal tokens", hub.Options{IngestToken: "same-token", ReadToken: "same-token"}, "give them different values"},
+		{"read token is the ingest token and a space", hub.Options{IngestToken: "same-token", ReadToken: "same-token "}, "differ only in spaces"},
+		{"tokens differ in spaces around them", hub.Options{IngestToken: "\tsame-token", ReadToken: " same-token\n"}, "differ only in spaces"},
+		{"tokens differ in a space inside", hub.Options{IngestToken: "same-token", ReadToken: "same- token"}, "differ only in spaces"},
+		{"ingest token of spaces", hub.Options{IngestToken: "   ", ReadToken: "r-token"}, "no ingest token"},
+		{"read token of spaces", hub.Options{IngestToken: "i-token", ReadToken: " \t"}, "no read token"},
 		{"read token and public read", hub.Options{IngestToken: "i-token", ReadToken: "r-token", PublicRead: true}, "drop one"},
 		{"origin without scheme", hub.Options{IngestToken: "i-token", ReadToken: "r-token", AllowedOrigins: []string{"board.example"}}, "want a browser origin"},
 		{"origin with a path", hub.Options{IngestToken: "i-token", ReadToken: "r-token", AllowedOrigins: []string{"https://board.example/wall"}}, "no path"},
@@ -42,6 +47,40 @@ func TestNewRefusesRiskyAccess(t *testing.T) {
 				t.Fatalf("error %q does not say %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestTokensTrimmedAlike: a token configured with spaces around it is the
+// token without them, as a request's token is: the hub takes the trimmed
+// token, and a read token that is the ingest token plus a space, refused
+// at start, can never authorise ingest.
+func TestTokensTrimmedAlike(t *testing.T) {
+	s := hubtest.Start(t, func(o *hub.Options) { o.IngestToken, o.ReadToken = " ingest-secret\n", "read-secret\t" })
+	body := []byte(`[]`)
+	for _, c := range []struct {
+		path, token string
+		want        int
+	}{
+		{"/v1/events", "ingest-secret", http.StatusBadRequest}, // authorised: the empty batch is what is refused
+		{"/v1/events", "read-secret", http.StatusUnauthorized},
+		{"/v1/snapshot", "read-secret", http.StatusOK},
+		{"/v1/snapshot", "ingest-secret", http.StatusUnauthorized},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, s.URL+c.path, bytes.NewReader(body))
+		if c.path == "/v1/snapshot" {
+			req, _ = http.NewRequest(http.MethodGet, s.URL+c.path+"?token=%20"+c.token+"%20", nil)
+		} else {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("%s with %q: %d, want %d", c.path, c.token, resp.StatusCode, c.want)
+		}
 	}
 }
 

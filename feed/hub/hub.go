@@ -291,10 +291,16 @@ func New(opts Options) (*Hub, error) {
 // and normalises the origin allowlist. New calls it; a command may call it
 // first to fail before it takes a port or starts a log.
 func CheckAccess(o *Options) error {
+	// Trimmed as a request's token is (bearer), so what is configured is
+	// what a client must send.
+	rawIngest, rawRead := o.IngestToken, o.ReadToken
+	o.IngestToken, o.ReadToken = normalizeToken(o.IngestToken), normalizeToken(o.ReadToken)
 	if o.IngestToken == "" {
 		return errors.New("hub: no ingest token: set --ingest-token or SITBOARD_INGEST_TOKEN")
 	}
 	switch {
+	case rawRead != rawIngest && o.ReadToken != "" && withoutSpace(o.ReadToken) == withoutSpace(o.IngestToken):
+		return errors.New("hub: the read token and the ingest token differ only in spaces, which clients, proxies and shells drop, so a board host could inject events: give them values that differ in their characters (e.g. each from 'openssl rand -hex 32')")
 	case o.ReadToken == "" && !o.PublicRead:
 		return errors.New("hub: no read token, so anyone who reaches the hub could read the feed: set --read-token, --read-token-file or SITBOARD_READ_TOKEN, or pass --public-read to serve it to anyone on purpose")
 	case o.ReadToken != "" && o.PublicRead:

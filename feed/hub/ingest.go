@@ -57,9 +57,19 @@ func tokenOK(got, want string) bool {
 func bearer(r *http.Request) string {
 	a := r.Header.Get("Authorization")
 	if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
-		return strings.TrimSpace(a[7:])
+		return normalizeToken(a[7:])
 	}
 	return ""
+}
+
+// normalizeToken is a token as the hub compares it, configured (CheckAccess)
+// or sent: without the spaces around it, which headers, files and shells
+// add or drop.
+func normalizeToken(t string) string { return strings.TrimSpace(t) }
+
+// withoutSpace is t without any white space, for telling tokens apart.
+func withoutSpace(t string) string {
+	return strings.Join(strings.Fields(t), "")
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -396,7 +406,7 @@ func (h *Hub) readAllowed(r *http.Request) bool {
 	}
 	t := bearer(r)
 	if t == "" {
-		t = r.URL.Query().Get("token")
+		t = normalizeToken(r.URL.Query().Get("token"))
 	}
 	return t != "" && tokenOK(t, h.opts.ReadToken)
 }
