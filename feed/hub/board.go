@@ -175,7 +175,10 @@ func (s *subscriber) enqueue(it item) {
 	s.signal()
 }
 
-// drop counts and logs, once per board, why the hub is dropping it.
+// drop counts, once per board, why the hub is dropping it, and logs it:
+// each reason at most once per refusalLogEvery, with the count held back,
+// so boards dropped by the thousand (a flood, a hostile client in a loop)
+// cannot flood the hub's log.
 func (s *subscriber) drop(reason, msg string, attrs ...any) {
 	s.mu.Lock()
 	first := s.dropped == ""
@@ -187,7 +190,9 @@ func (s *subscriber) drop(reason, msg string, attrs ...any) {
 		return
 	}
 	s.h.m.dropped.WithLabelValues(reason).Inc()
-	s.h.log.Warn("board dropped: "+msg, append([]any{"reason", reason, "remote", s.remote}, attrs...)...)
+	if due, skipped := s.h.dropLogs[reason].due(s.h.opts.Now(), refusalLogEvery); due {
+		s.h.log.Warn("board dropped: "+msg, append([]any{"reason", reason, "remote", s.remote, "dropped_since_last_line", skipped}, attrs...)...)
+	}
 }
 
 // deliver hands s a frame from the fan-out without blocking. When the

@@ -231,6 +231,8 @@ type Hub struct {
 	streamsPerIP *peer.Limiter
 	// perIPLog spaces the log lines of per-address refusals.
 	perIPLog refusalLog
+	// dropLogs spaces the log lines of dropped boards, per reason.
+	dropLogs map[string]*refusalLog
 	// drain is held shared by each ingest request and exclusively by Close,
 	// so Close waits for in-flight publishes to be acknowledged.
 	drain sync.RWMutex
@@ -268,6 +270,10 @@ func New(opts Options) (*Hub, error) {
 		closing:          make(chan struct{}),
 	}
 	h.streamsPerIP = newPeerLimiter(opts.MaxStreamsPerIP, opts.capLoopback)
+	h.dropLogs = make(map[string]*refusalLog, len(dropReasons))
+	for _, r := range dropReasons {
+		h.dropLogs[r] = &refusalLog{}
+	}
 	h.m = newMetrics(h)
 	h.metricsHandler = newMetricsHandler(h.m.registry)
 	if err := h.startLog(); err != nil {
