@@ -13,6 +13,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -68,12 +70,17 @@ func (fs *flagSet) badFlag(err error) string {
 		if near := fs.nearest(name); near != "" {
 			msg += " (did you mean --" + near + "?)"
 		}
+	} else if m := invalidValue.FindStringSubmatch(msg); m != nil {
+		msg = "--" + m[1] + ": " + m[2] // the value's own error quotes the value
 	} else {
 		// The flag package names flags with one dash; the help shows two.
 		msg = strings.Replace(msg, " -", " --", 1)
 	}
 	return fmt.Sprintf("sitboard %s: %s; 'sitboard %s --help' lists the flags", fs.Name(), msg, fs.Name())
 }
+
+// invalidValue is the flag package's error for a value its flag refused.
+var invalidValue = regexp.MustCompile(`^invalid (?:value|boolean value) ".*" for flag -(\S+): (.*)$`)
 
 // nearest is the defined flag closest to a misspelt name, if close enough
 // to be a typo.
@@ -149,13 +156,34 @@ func flagValueName(f *flag.Flag) (name, usage string) {
 	}
 	switch name {
 	case "string":
-		name = "TEXT"
+		name = stringPlaceholder(f.Name)
 	case "int", "uint", "int64", "uint64", "float":
 		name = "N"
 	case "value":
 		name = "VALUE"
 	}
 	return name, usage
+}
+
+// stringPlaceholder names what a text flag takes, from the flag's name.
+func stringPlaceholder(flagName string) string {
+	switch {
+	case flagName == "listen":
+		return "ADDR"
+	case flagName == "hub" || flagName == "nats":
+		return "URL"
+	case flagName == "data":
+		return "DIR"
+	case flagName == "token" || strings.HasSuffix(flagName, "-token"):
+		return "TOKEN"
+	case strings.HasSuffix(flagName, "file") || strings.HasPrefix(flagName, "tls-") || strings.HasPrefix(flagName, "nats-") ||
+		strings.HasSuffix(flagName, "-key") || strings.HasSuffix(flagName, "-keys") ||
+		slices.Contains([]string{"campaign", "out", "recording", "check", "ca", "notes", "config"}, flagName):
+		return "FILE"
+	case slices.Contains([]string{"date", "from", "until", "at"}, flagName):
+		return "DATE"
+	}
+	return "TEXT"
 }
 
 // shownDefault is a flag's default as the help shows it; empty for the
@@ -169,6 +197,14 @@ func shownDefault(f *flag.Flag) string {
 		return fmt.Sprintf("%q", f.DefValue)
 	}
 	return f.DefValue
+}
+
+// flagGiven says whether the command line (or the config file) set the
+// flag, as against leaving its default.
+func flagGiven(fs *flagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 // exitUsage is the exit status after a flag set's Parse error: 0 when the

@@ -53,7 +53,8 @@ func cmdDemo(args []string) int {
 	theme := fs.String("theme", "", "theme: dark, light, high-contrast, mono (default: from the terminal's background, dark or light; mono under NO_COLOR)")
 	district := fs.String("district", "", "district id to highlight; f filters the panels to it")
 	bell := fs.Bool("bell", false, "ring the terminal bell on a new priority alert")
-	listen := fs.String("listen", "127.0.0.1:0", "address of the demo's in-process hub (other boards may watch it)")
+	listen := fs.String("listen", "127.0.0.1:0", "address of the demo's in-process hub; given, the demo prints the command that watches it from another terminal (before the board starts and after it ends)")
+	readTokenFlag := fs.Secret("read-token", "SITBOARD_READ_TOKEN", "read token of the demo's hub, for the boards that watch it (default: a random one, printed with the watch command)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}
@@ -86,7 +87,15 @@ func cmdDemo(args []string) int {
 
 	// The board owns the terminal, so the hub's and client's logs go nowhere.
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ingestToken, readToken := randomToken(), randomToken()
+	readToken, err := readTokenFlag.Get()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		return 2
+	}
+	ingestToken := randomToken()
+	if readToken == "" {
+		readToken = randomToken()
+	}
 	h, err := hub.New(hub.Options{Campaign: cfg, IngestToken: ingestToken, ReadToken: readToken, Logger: quiet})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo: cannot start the hub:", err)
@@ -102,6 +111,11 @@ func cmdDemo(args []string) int {
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
+	if flagGiven(fs, "listen") {
+		watch := demoWatchCommand(ln.Addr().String(), readToken, readTokenFlag)
+		fmt.Fprintln(os.Stderr, watch)
+		defer fmt.Fprintln(os.Stderr, watch)
+	}
 
 	// Review (复盘) asks the demo's hub for past days over HTTP, as watch does.
 	days, err := client.NewDays(client.Options{URL: base, Token: readToken}, 0)
@@ -176,4 +190,22 @@ func finalCheck(want uint64, speed float64, last time.Time, partial bool) tui.De
 	}
 	done.Facts, done.CheckSeq = facts, want
 	return done
+}
+
+// demoWatchCommand is the line that tells how to watch a demo started
+// with --listen from another terminal: its address and its read token, or
+// where the token was given.
+func demoWatchCommand(addr, token string, given *secretFlag) string {
+	host, port, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1" // listening everywhere: this host is one of them
+	}
+	hub := "ws://" + net.JoinHostPort(host, port)
+	switch file := given.File(); {
+	case file != "":
+		return fmt.Sprintf("demo: watch this demo from another terminal with: sitboard watch --hub %s --token-file %s", hub, shellWord(file))
+	case *given.value == "" && os.Getenv(given.env) != "":
+		return fmt.Sprintf("demo: watch this demo from another terminal, with the same %s, with: sitboard watch --hub %s", given.env, hub)
+	}
+	return fmt.Sprintf("demo: watch this demo from another terminal with: SITBOARD_READ_TOKEN=%s sitboard watch --hub %s", token, hub)
 }

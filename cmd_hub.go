@@ -22,22 +22,6 @@ func init() {
 	register("hub", "run the feed hub: ingest, durable log, websocket stream", cmdHub)
 }
 
-// readSecret picks a secret from its flag, its environment variable, or a
-// file (first line), in that order, so it need not appear in `ps`.
-func readSecret(flagValue, env, file string) (string, error) {
-	if v := envOr(flagValue, env); v != "" {
-		return v, nil
-	}
-	if file == "" {
-		return "", nil
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return "", fmt.Errorf("read token file: %w", err)
-	}
-	return strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]), nil
-}
-
 func cmdHub(args []string) int {
 	fs := newFlagSet("hub", "Usage: sitboard hub --listen ADDR [--data DIR] [--nats URL] [--campaign FILE] [--ingest-token T] [--read-token T]\n\nRuns the feed hub. See docs/operations.md.")
 	listen := fs.String("listen", "127.0.0.1:8470", "address to serve HTTP and the websocket on")
@@ -51,15 +35,13 @@ func cmdHub(args []string) int {
 	fs.StringVar(&natsSec.Key, "nats-key", "", "with --nats: the client certificate's private key (PEM)")
 	replicas := fs.Int("replicas", 1, "stream replicas on an external cluster (1, 3 or 5)")
 	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
-	ingestToken := fs.String("ingest-token", "", "bearer token for POST /v1/events (or env SITBOARD_INGEST_TOKEN)")
-	ingestTokenFile := fs.String("ingest-token-file", "", "file whose first line is the ingest token")
-	readToken := fs.String("read-token", "", "bearer token for the stream, snapshot and reports (or env SITBOARD_READ_TOKEN); must differ from the ingest token")
-	readTokenFile := fs.String("read-token-file", "", "file whose first line is the read token")
+	ingestToken := fs.Secret("ingest-token", "SITBOARD_INGEST_TOKEN", "bearer token for POST /v1/events")
+	readToken := fs.Secret("read-token", "SITBOARD_READ_TOKEN", "bearer token for the stream, snapshot, reports and acknowledgements; must differ from the ingest token")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate (PEM) to serve https and wss")
 	tlsKey := fs.String("tls-key", "", "TLS private key (PEM)")
 	sync := fs.String("sync", hub.DefaultSync, `fsync policy: "always" (before each acknowledgement; no acknowledged event is lost) or an interval such as "2m" (faster, may lose the last interval on power loss)`)
 	maxAge := fs.Duration("max-age", hub.DefaultMaxAge, "retention: drop events older than this")
-	maxBytes := fs.Int64("max-bytes", 0, "retention: cap the log at this many bytes (0: 16 GiB on disk, cut to what the disk holds, or 512 MiB in memory); an explicit value must fit on the disk")
+	maxBytes := fs.Size("max-bytes", 0, "retention: cap the log at this size, such as 64G (0: 16G on disk, cut to what the disk holds, or 512M in memory); an explicit value must fit on the disk")
 	dupWindow := fs.Duration("dup-window", hub.DefaultDuplicateWindow, "idempotency window: a resent event id within it is dropped")
 	stallAfter := fs.Duration("stall-after", hub.DefaultStallAfter, "how long the fold may lag the log's head before /healthz answers 503 \"degraded\" and a WARN is logged")
 	maxConns := fs.Int("max-connections", 0, "most open HTTP and websocket connections (0: 4096, fewer if the descriptor limit is lower); past it a plain 503, with a few kept for /healthz and /metrics")
@@ -81,6 +63,16 @@ func cmdHub(args []string) int {
 		fmt.Fprintln(os.Stderr, "hub: --max-connections-per-ip and --max-streams-per-ip must be >= 0 (0: no cap)")
 		return 2
 	}
+	if *natsURL != "" {
+		// The NATS servers keep the log: a --data or --sync here would be
+		// ignored while the hub's log line claims them.
+		for _, f := range []struct{ flag, where string }{{"data", "store_dir"}, {"sync", "sync_interval"}} {
+			if flagGiven(fs, f.flag) {
+				fmt.Fprintf(os.Stderr, "hub: --%s does not go with --nats: the NATS servers keep the log, so set their jetstream %s instead (docs/operations.md, \"Three hubs on a 3-node NATS cluster\") and drop --%s\n", f.flag, f.where, f.flag)
+				return 2
+			}
+		}
+	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		fmt.Fprintln(os.Stderr, "hub: give both --tls-cert and --tls-key, or neither")
 		return 2
@@ -98,16 +90,16 @@ func cmdHub(args []string) int {
 		fmt.Fprintln(os.Stderr, "hub:", err)
 		return 2
 	}
-	ingest, err := readSecret(*ingestToken, "SITBOARD_INGEST_TOKEN", *ingestTokenFile)
+	ingest, err := ingestToken.Get()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hub:", err)
 		return 2
 	}
 	if ingest == "" {
-		fmt.Fprintln(os.Stderr, "hub: no ingest token: pass --ingest-token, --ingest-token-file or set SITBOARD_INGEST_TOKEN")
+		fmt.Fprintln(os.Stderr, "hub: no ingest token: pass --ingest-token-file FILE (or --ingest-token, or set SITBOARD_INGEST_TOKEN or SITBOARD_INGEST_TOKEN_FILE)")
 		return 2
 	}
-	read, err := readSecret(*readToken, "SITBOARD_READ_TOKEN", *readTokenFile)
+	read, err := readToken.Get()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hub:", err)
 		return 2

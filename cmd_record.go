@@ -34,7 +34,7 @@ Replay the file with 'sitboard replay', or check it with
 func cmdRecord(args []string) int {
 	fs := newFlagSet("record", recordUsage)
 	hubURL := fs.String("hub", "", "hub URL, ws://HOST:PORT (required)")
-	token := fs.String("token", "", "read token (default: env SITBOARD_READ_TOKEN)")
+	token := fs.Secret("token", "SITBOARD_READ_TOKEN", "the hub's read token")
 	out := fs.String("out", "", "file to write or continue: .jsonl, or .jsonl.gz to compress (required)")
 	liveOnly := fs.Bool("live-only", false, "on a new file, start at the hub's newest event instead of the start of its log")
 	flush := fs.Duration("flush", time.Second, "longest time an event waits before it is written to the file")
@@ -57,13 +57,18 @@ func cmdRecord(args []string) int {
 		fmt.Fprintln(os.Stderr, "record: --ca:", err)
 		return 2
 	}
+	readToken, err := token.Get()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "record:", err)
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	tty := isTerminal(os.Stderr)
 	var last record.Stats
 	var lastLine time.Time
 	drawn := false
-	opts := record.Options{URL: *hubURL, Token: envOr(*token, "SITBOARD_READ_TOKEN"), TLS: tlsCfg, Out: *out, LiveOnly: *liveOnly, FlushEvery: *flush,
+	opts := record.Options{URL: *hubURL, Token: readToken, TLS: tlsCfg, Out: *out, LiveOnly: *liveOnly, FlushEvery: *flush,
 		Progress: func(st record.Stats) {
 			changed := st.Conn.Status != last.Conn.Status
 			last = st

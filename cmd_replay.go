@@ -45,7 +45,7 @@ Examples:
 func cmdReplay(args []string) int {
 	fs := newFlagSet("replay", replayUsage)
 	hubURL := fs.String("hub", "", "hub URL, http://HOST:PORT (required)")
-	token := fs.String("token", "", "ingest token (default: env SITBOARD_INGEST_TOKEN)")
+	token := fs.Secret("token", "SITBOARD_INGEST_TOKEN", "the hub's ingest token")
 	speedFlag := fs.String("speed", "1", "campaign seconds per real second: 1 is real time, "+strconv.Itoa(replay.DemoSpeed)+" plays 98 days in 5 minutes, max sends as fast as the hub takes them")
 	fromFlag := fs.String("from", "", "start at this time: 2023-07-14, 2023-07-14T21:30 (the recording's zone) or RFC 3339")
 	untilFlag := fs.String("until", "", "stop before this time; a date alone includes that whole day")
@@ -88,9 +88,13 @@ func cmdReplay(args []string) int {
 		fmt.Fprintln(os.Stderr, "replay: --ca:", err)
 		return 2
 	}
-	tok := envOr(*token, "SITBOARD_INGEST_TOKEN")
+	tok, err := token.Get()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "replay:", err)
+		return 2
+	}
 	if tok == "" {
-		fmt.Fprintln(os.Stderr, "replay: no ingest token: pass --token or set SITBOARD_INGEST_TOKEN to the hub's ingest token")
+		fmt.Fprintln(os.Stderr, "replay: no ingest token: pass --token-file FILE (or --token, or set SITBOARD_INGEST_TOKEN or SITBOARD_INGEST_TOKEN_FILE) with the hub's ingest token")
 		return 2
 	}
 

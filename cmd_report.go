@@ -38,7 +38,7 @@ closing bulletin (campaign). Periods and comparisons: docs/figures.md, "Periods"
 	lang := fs.String("lang", "zh", "language: zh or en")
 	format := fs.String("format", "text", "text, md or html")
 	out := fs.String("out", "", "write to this file instead of standard output")
-	token := fs.String("token", "", "read token for --hub (or env SITBOARD_READ_TOKEN)")
+	token := fs.Secret("token", "SITBOARD_READ_TOKEN", "read token for --hub")
 	caFile := caFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
@@ -63,6 +63,10 @@ closing bulletin (campaign). Periods and comparisons: docs/figures.md, "Periods"
 	if err != nil {
 		return fail(2, "%v", err)
 	}
+	tok, err := token.Get()
+	if err != nil {
+		return fail(2, "%v", err)
+	}
 	when, err := report.ParseDate(cfg, *date)
 	if err != nil {
 		return fail(2, "--date: %v", err)
@@ -71,7 +75,7 @@ closing bulletin (campaign). Periods and comparisons: docs/figures.md, "Periods"
 	if err != nil {
 		return fail(1, "%v", err)
 	}
-	b, code, err := bulletinOf(cfg, bulletinSource{Recording: *recording, Hub: *hubURL, Token: *token, CAFile: *caFile}, *period, *date, when)
+	b, code, err := bulletinOf(cfg, bulletinSource{Recording: *recording, Hub: *hubURL, Token: tok, CAFile: *caFile}, *period, *date, when)
 	if err != nil {
 		return fail(code, "%v", err)
 	}
@@ -113,7 +117,7 @@ func bulletinOf(cfg *campaign.Config, src bulletinSource, period, date string, w
 		}
 		return b, 0, nil
 	}
-	tok := envOr(src.Token, "SITBOARD_READ_TOKEN")
+	tok := src.Token
 	tlsCfg, err := hubTLS(src.CAFile)
 	if err != nil {
 		return nil, 2, fmt.Errorf("--ca: %w", err)

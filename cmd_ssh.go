@@ -42,7 +42,7 @@ board's size.
 Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations")`)
 	listen := fs.String("listen", ":2222", "address to listen on for SSH")
 	hubURL := fs.String("hub", "", "hub address (ws://HOST:PORT or http://HOST:PORT); one subscription serves every session")
-	token := fs.String("token", "", "read token for the hub (or env SITBOARD_READ_TOKEN)")
+	token := fs.Secret("token", "SITBOARD_READ_TOKEN", "the hub's read token")
 	authKeys := fs.String("authorized-keys", "", "OpenSSH authorized_keys file listing the station keys; re-read when it changes")
 	hostKey := fs.String("host-key", "", "host key file; an ed25519 key is generated there (mode 0600) on first start")
 	maxSessions := fs.Int("max-sessions", 100, "most slots in use at once: every logged-in connection holds one (with or without a board), each further board on one connection one more; past it a new session is told the limit and closed")
@@ -108,7 +108,11 @@ Stations connect with: ssh -p PORT HOST   (see docs/operations.md, "SSH stations
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	readToken := envOr(*token, "SITBOARD_READ_TOKEN")
+	readToken, err := token.Get()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ssh:", err)
+		return 2
+	}
 	// Every line goes through the redactor: the hub address may carry
 	// ?token=, and the feed client's errors quote the address it dialled.
 	logger := slog.New(feed.RedactHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}), readToken))

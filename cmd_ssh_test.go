@@ -98,7 +98,11 @@ func TestSSHCommandServesBoard(t *testing.T) {
 	var mu sync.Mutex
 	cmd := exec.Command(sitboardBin, "ssh", "--listen", addr, "--hub", hub.URL,
 		"--authorized-keys", keys, "--host-key", filepath.Join(dir, "host", "key"))
-	cmd.Env = append(os.Environ(), "SITBOARD_READ_TOKEN="+hubtest.ReadToken)
+	// The read token comes from a file named in the environment, as the
+	// systemd unit gives it (SITBOARD_READ_TOKEN_FILE).
+	tokenFile := filepath.Join(dir, "read.token")
+	os.WriteFile(tokenFile, []byte(hubtest.ReadToken+"\n"), 0o600)
+	cmd.Env = append(os.Environ(), "SITBOARD_READ_TOKEN=", "SITBOARD_READ_TOKEN_FILE="+tokenFile)
 	cmd.Dir = t.TempDir()
 	cmd.Stderr = writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return logs.Write(p) })
 	if err := cmd.Start(); err != nil {

@@ -28,7 +28,7 @@ func cmdSummary(args []string) int {
 	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
 	asJSON := fs.Bool("json", false, "print one JSON object: {campaign, seq, events, figures}")
 	check := fs.String("check", "", "facts JSON file to compare with; exits 1 listing every figure that is off")
-	token := fs.String("token", "", "read token for --hub (or env SITBOARD_READ_TOKEN)")
+	token := fs.Secret("token", "SITBOARD_READ_TOKEN", "read token for --hub")
 	lang := fs.String("lang", "zh", "label language: zh or en")
 	period := fs.String("period", "", "print the figures of one period instead of the campaign to date: day, week, half-month, month or campaign (docs/figures.md, \"Periods\")")
 	date := fs.String("date", "", "with --period: a date in the period, YYYY-MM-DD (default: the newest event's day)")
@@ -57,14 +57,18 @@ func cmdSummary(args []string) int {
 		fmt.Fprintln(os.Stderr, "summary:", err)
 		return 2
 	}
+	tok, err := token.Get()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "summary:", err)
+		return 2
+	}
 	if *period != "" {
-		return summaryOfPeriod(cfg, *period, *date, *recording, *hubURL, *token, *caFile, *check, *asJSON, *lang)
+		return summaryOfPeriod(cfg, *period, *date, *recording, *hubURL, tok, *caFile, *check, *asJSON, *lang)
 	}
 	var st *campaign.State
 	if *recording != "" {
 		st, err = foldRecording(cfg, *recording)
 	} else {
-		tok := envOr(*token, "SITBOARD_READ_TOKEN")
 		tlsCfg, cerr := hubTLS(*caFile)
 		if cerr != nil {
 			fmt.Fprintln(os.Stderr, "summary: --ca:", cerr)

@@ -25,7 +25,7 @@ func init() {
 func cmdWatch(args []string) int {
 	fs := newFlagSet("watch", "Usage: sitboard watch --hub ws://HOST:PORT [--token T] [--name NAME] [--layout L] [--lang zh|en] [--theme T] [--district D] [--campaign FILE] [--at DATE]\n\nShows the live board. Keys: ? help, space pause, <-/-> page, a acknowledge (sent to the hub as --name), f filter, l language, [ ] a day back/forward and { } a week (review, 复盘), 0 back to live, q quit.")
 	hubURL := fs.String("hub", "", "hub stream address: ws://HOST:PORT (or wss://, http://, https://)")
-	token := fs.String("token", "", "read token (or env SITBOARD_READ_TOKEN)")
+	token := fs.Secret("token", "SITBOARD_READ_TOKEN", "the hub's read token")
 	layout := fs.String("layout", "", "layout: compact, standard, wall, or a layout TOML file (default: chosen by terminal size)")
 	lang := fs.String("lang", "", "label language: zh or en (default: from LC_ALL/LANG)")
 	theme := fs.String("theme", "", "theme: dark, light, high-contrast, mono (default: from the terminal's background, dark or light; mono under NO_COLOR)")
@@ -57,7 +57,11 @@ func cmdWatch(args []string) int {
 		fmt.Fprintln(os.Stderr, "sitboard watch: --ca:", err)
 		return 2
 	}
-	readToken := envOr(*token, "SITBOARD_READ_TOKEN")
+	readToken, err := token.Get()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sitboard watch:", err)
+		return 2
+	}
 	days, err := client.NewDays(client.Options{URL: *hubURL, Token: readToken, TLS: tlsCfg}, 0)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sitboard watch:", feed.RedactError(err))

@@ -111,8 +111,10 @@ func TestBadUsageSaysWhatToDo(t *testing.T) {
 		{[]string{"summary", "--recording", "nope.jsonl"}, "open recording: open nope.jsonl: no such file or directory (give the path of a JSON Lines file"},
 		{[]string{"report", "--period", "week", "--recording", "nope.jsonl"}, "open recording: open nope.jsonl: no such file or directory (give the path"},
 		{[]string{"summary", "--recording", "testdata/small.jsonl", "--campaign", "nope.toml"}, "pass --campaign with a readable TOML file"},
-		{[]string{"hub", "--listen", "127.0.0.1:0"}, "no ingest token: pass --ingest-token"},
+		{[]string{"hub", "--listen", "127.0.0.1:0"}, "no ingest token: pass --ingest-token-file"},
 		{[]string{"hub", "--ingest-token", "x", "stray"}, `unexpected argument "stray"`},
+		{[]string{"hub", "--ingest-token", "x", "--read-token", "y", "--nats", "nats://127.0.0.1:1", "--data", "/tmp/never-made"}, "--data does not go with --nats: the NATS servers keep the log, so set their jetstream store_dir"},
+		{[]string{"hub", "--ingest-token", "x", "--read-token", "y", "--nats", "nats://127.0.0.1:1", "--sync", "1s"}, "--sync does not go with --nats"},
 		{[]string{"hub", "--ingest-token", "x", "--read-token", "y", "--listen", busy.Addr().String()}, "pick a free --listen address"},
 		{[]string{"record", "--hub", "ws://127.0.0.1:1", "--out", "/proc/nope/feed.jsonl"}, "writable directory"},
 	}
