@@ -29,9 +29,10 @@ func ev(id, typ, district string, data any) feed.Event {
 	return feed.Event{ID: id, Type: typ, At: t0, District: district, Data: eventJSON(data)}
 }
 
-// lastDay moves the campaign clock to its last day without counting
-// anything, so comparisons are against the whole baseline.
-var lastDay = feed.Event{ID: "clock", Type: "clock.tick", At: t0.Add(48 * time.Hour), District: "east"}
+// lastDay moves the campaign clock to the last second of its last day
+// without counting anything: the campaign is then whole, so comparisons are
+// against the whole baseline.
+var lastDay = feed.Event{ID: "clock", Type: "clock.tick", At: time.Date(2023, 6, 27, 23, 59, 59, 0, t0.Location()), District: "east"}
 
 func fold(cfg *Config, evs ...feed.Event) *State {
 	s := NewState(cfg)
@@ -54,10 +55,11 @@ func TestEachEventTypeMovesItsFigures(t *testing.T) {
 			ev("a3", feed.TypeAlarmReceived, "west", feed.AlarmReceived{AlarmID: "A3", Category: "criminal", Priority: 2}),
 			lastDay,
 		}, map[string]float64{"overall.alarms_criminal_mom_pct": -25}},
-		{"to date: day 1 of 3 compares with a third of the baseline", []feed.Event{
+		{"to date: day 1 of 3 complete compares with a third of the baseline", []feed.Event{
 			ev("a1", feed.TypeAlarmReceived, "east", feed.AlarmReceived{AlarmID: "A1", Category: "criminal", Priority: 2}),
 			ev("a2", feed.TypeAlarmReceived, "west", feed.AlarmReceived{AlarmID: "A2", Category: "criminal", Priority: 2}),
 			ev("a3", feed.TypeAlarmReceived, "west", feed.AlarmReceived{AlarmID: "A3", Category: "criminal", Priority: 2}),
+			{ID: "clock", Type: "clock.tick", At: t0.Add(24 * time.Hour), District: "east"}, // day 2, 09:00
 		}, map[string]float64{"overall.alarms_criminal_mom_pct": 125}},
 		{"theft filed, solved new and cold", []feed.Event{
 			ev("c1", feed.TypeCaseFiled, "east", feed.CaseFiled{CaseID: "C1", Category: "theft", Kind: "criminal"}),

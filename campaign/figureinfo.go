@@ -139,42 +139,6 @@ var FigureInfos = []FigureInfo{
 	{ID: "hazard.major_accidents", Line: LineHazard, Kind: KindCount, Unit: UnitCases},
 }
 
-// Comparison is a change figure's inputs, for showing what was compared:
-// the campaign-to-date count and the baseline pro-rated to the same days.
-type Comparison struct {
-	Current  int64
-	Baseline float64 // pro-rated to the days elapsed
-	Days     int     // days elapsed, of Config.Days()
-	Change   Figure
-}
-
-// CompareToDate is the comparison behind a change figure, from the state's
-// campaign totals. Change is not OK when there is nothing to compare yet
-// (see Comparable) or no baseline.
-func CompareToDate(cfg *Config, s *State, metric, basis string) Comparison {
-	base := cfg.Baselines.Previous
-	if basis == VsSamePeriodLast {
-		base = cfg.Baselines.LastYear
-	}
-	c := Comparison{Current: Metric(&s.Totals, metric), Days: min(max(s.Day, 0), cfg.Days())}
-	if b, ok := base[metric]; ok && c.Days > 0 {
-		c.Baseline = float64(b) * float64(c.Days) / float64(cfg.Days())
-	}
-	if Comparable(cfg, s) {
-		c.Change = ToDate(cfg, s, &s.Totals, metric, base)
-	}
-	return c
-}
-
-// Comparable reports whether a to-date comparison means anything yet. On
-// the campaign's first day the count covers part of a day while the
-// pro-rated baseline covers all of it, so an empty hub or the first hours
-// would read "▾100%". The board shows "—" until a whole day is in (or the
-// campaign's last day is reached, for a one-day campaign).
-func Comparable(cfg *Config, s *State) bool {
-	return s != nil && s.Events > 0 && (s.Day >= 2 || s.Day >= cfg.Days())
-}
-
 // ShownRate is a rate only where its definition holds: the part is a
 // subset of the whole, so the rate lies in 0–100%. Today's resolutions
 // against today's new disputes is not such a rate (most resolutions are of

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -67,39 +68,53 @@ func TestShownRate(t *testing.T) {
 	}
 }
 
-// TestComparableOnlyWithData: no "▾100%" from an empty state or the first
-// hours; from day 2 the comparison is the figure's own.
-func TestComparableOnlyWithData(t *testing.T) {
-	cfg := testConfig(t)
+// TestToDateComparesCompleteDays: no "▾100%" from an empty state or the
+// first hours; from day 2 the complete days against the baseline pro-rated
+// to them, whatever the hour; the whole campaign once its last second is
+// in (docs/figures.md, rule 1).
+func TestToDateComparesCompleteDays(t *testing.T) {
+	cfg := testConfig(t) // 3 days; alarms_criminal baseline 4
 	alarm := func(id string, at time.Time) feed.Event {
 		e := ev(id, feed.TypeAlarmReceived, "east", feed.AlarmReceived{AlarmID: id, Category: "criminal", Priority: 2})
 		e.At = at
 		return e
 	}
+	day2 := t0.Add(24 * time.Hour)
+	started := feed.Event{ID: "go", Type: feed.TypeCampaignStarted, At: cfg.Start(), District: "east", Data: eventJSON(feed.CampaignStarted{Run: 1})}
 	tests := []struct {
-		name string
-		s    *State
-		ok   bool
+		name    string
+		s       *State
+		ok      bool
+		current int64
+		days    int
+		base    float64
 	}{
-		{"empty", NewState(cfg), false},
-		{"first hours", fold(cfg, alarm("a1", t0)), false},
-		{"day 2", fold(cfg, alarm("a1", t0), alarm("a2", t0.Add(24*time.Hour))), true},
-		{"last day", fold(cfg, alarm("a1", t0), lastDay), true},
+		{"empty", NewState(cfg), false, 0, 0, 0},
+		{"campaign.started at day 1 00:00", fold(cfg, started), false, 0, 0, 0},
+		{"first hours", fold(cfg, alarm("a1", t0)), false, 0, 0, 0},
+		// day 2 at 09:00: day 1 (one alarm) against 4 × 1/3; the two alarms
+		// of day 2 so far are not compared.
+		{"day 2", fold(cfg, alarm("a1", t0), alarm("a2", day2), alarm("a3", day2)), true, 1, 1, 4.0 / 3},
+		{"last day, running", fold(cfg, alarm("a1", t0), alarm("a2", day2), alarm("a3", t0.Add(48*time.Hour))), true, 2, 2, 8.0 / 3},
+		{"last day, whole", fold(cfg, alarm("a1", t0), alarm("a3", t0.Add(48*time.Hour)), lastDay), true, 2, 3, 4},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := CompareToDate(cfg, tc.s, "alarms_criminal", VsPreviousPeriod)
+			c := ToDate(cfg, tc.s, "alarms_criminal", VsPreviousPeriod, StateAsOf(tc.s))
 			if c.Change.OK != tc.ok {
 				t.Fatalf("comparison shown = %v, want %v (%+v)", c.Change.OK, tc.ok, c)
 			}
-			if tc.ok {
-				want := ToDate(cfg, tc.s, &tc.s.Totals, "alarms_criminal", cfg.Baselines.Previous)
-				if c.Change != want {
-					t.Errorf("comparison %+v, want the figure's own %+v", c.Change, want)
-				}
-				if got := (float64(c.Current) - c.Baseline) / c.Baseline * 100; Round(got, 9) != Round(c.Change.Value, 9) {
-					t.Errorf("current %d against baseline %.2f is %.4f%%, not the change %.4f%%", c.Current, c.Baseline, got, c.Change.Value)
-				}
+			if !tc.ok {
+				return
+			}
+			if c.Current != tc.current || c.Days != tc.days || math.Abs(c.Base-tc.base) > 1e-9 {
+				t.Errorf("compared %d over %d days against %.4f, want %d over %d against %.4f", c.Current, c.Days, c.Base, tc.current, tc.days, tc.base)
+			}
+			if got := (float64(c.Current) - c.Base) / c.Base * 100; Round(got, 9) != Round(c.Change.Value, 9) {
+				t.Errorf("current %d against base %.2f is %.4f%%, not the change %.4f%%", c.Current, c.Base, got, c.Change.Value)
+			}
+			if f := VsPrevious(cfg, tc.s, "alarms_criminal"); f != c.Change {
+				t.Errorf("the figure %+v is not the comparison %+v", f, c.Change)
 			}
 		})
 	}

@@ -80,45 +80,31 @@ func Metric(t *Counters, name string) int64 {
 	return 0
 }
 
-// ToDate compares a metric's campaign-to-date count with its baseline
-// pro-rated to the days elapsed (the baseline covers a period as long as the
-// whole campaign): on the last day it is the published comparison, and
-// earlier it compares like with like instead of a part with a whole.
-// Baselines are city-wide, so a district's counts have no comparison.
-func ToDate(cfg *Config, s *State, t *Counters, metric string, baseline map[string]int64) Figure {
-	base, ok := baseline[metric]
-	if !ok || base <= 0 || t != &s.Totals || s.Day < 1 {
-		return Figure{}
-	}
-	cur := Metric(t, metric)
-	if s.Day >= cfg.Days() {
-		return Change(cur, base)
-	}
-	prorated := float64(base) * float64(s.Day) / float64(cfg.Days())
-	return Figure{(float64(cur) - prorated) / prorated * 100, true}
-}
-
-// VsPrevious is the 环比 comparison of a metric, to date.
+// VsPrevious is the 环比 comparison of a metric, campaign to date as of
+// the newest event (see ToDate).
 func VsPrevious(cfg *Config, s *State, metric string) Figure {
-	return ToDate(cfg, s, &s.Totals, metric, cfg.Baselines.Previous)
+	return ToDate(cfg, s, metric, VsPreviousPeriod, StateAsOf(s)).Change
 }
 
 // VsLastYear is the 同比 comparison of a metric, to date.
 func VsLastYear(cfg *Config, s *State, metric string) Figure {
-	return ToDate(cfg, s, &s.Totals, metric, cfg.Baselines.LastYear)
+	return ToDate(cfg, s, metric, VsSamePeriodLast, StateAsOf(s)).Change
 }
 
-func vsPrevious(metric string) figureDef {
+// toDate is a change figure of the campaign's totals; a district's counts
+// have none (the city's baselines are not theirs).
+func toDate(metric, basis string) figureDef {
 	return func(cfg *Config, s *State, t *Counters) Figure {
-		return ToDate(cfg, s, t, metric, cfg.Baselines.Previous)
+		if s == nil || t != &s.Totals {
+			return Figure{}
+		}
+		return ToDate(cfg, s, metric, basis, StateAsOf(s)).Change
 	}
 }
 
-func vsLastYear(metric string) figureDef {
-	return func(cfg *Config, s *State, t *Counters) Figure {
-		return ToDate(cfg, s, t, metric, cfg.Baselines.LastYear)
-	}
-}
+func vsPrevious(metric string) figureDef { return toDate(metric, VsPreviousPeriod) }
+
+func vsLastYear(metric string) figureDef { return toDate(metric, VsSamePeriodLast) }
 
 func notableValue(id string, pick func(*NotableState) int64) func(cfg *Config, s *State) Figure {
 	return func(cfg *Config, s *State) Figure {

@@ -415,8 +415,19 @@ func (f *folder) caseFiled(p feed.CaseFiled) {
 			inc(&c.LossesCNY, p.Category, p.LossCNY)
 		}
 	})
+	if p.LossCNY > 0 && p.Category == feed.CaseTelecomFraud {
+		f.bothDays(func(d *DayCounts) { d.FraudLossCNY += p.LossCNY })
+	}
 	if p.Kind != feed.KindAdministrative {
-		f.bothDays(func(d *DayCounts) { d.CasesFiled++ })
+		f.bothDays(func(d *DayCounts) {
+			d.CasesFiled++
+			switch p.Category {
+			case feed.CaseTheft:
+				d.TheftFiled++
+			case feed.CaseTelecomFraud:
+				d.FraudFiled++
+			}
+		})
 		if f.dist.SolvedUnfiled[p.Category] > 0 {
 			f.both(func(c *Counters) {
 				// inc: a Recorder's day may not have the map yet.

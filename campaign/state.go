@@ -123,10 +123,17 @@ type Counters struct {
 
 // DayCounts is one campaign day's values for the KPI strip and sparklines.
 type DayCounts struct {
-	Alarms           int64 `json:"alarms,omitempty"`
-	AlarmsCriminal   int64 `json:"alarms_criminal,omitempty"`
-	AlarmsPublic     int64 `json:"alarms_public_order,omitempty"`
-	CasesFiled       int64 `json:"cases_filed,omitempty"` // criminal
+	Alarms         int64 `json:"alarms,omitempty"`
+	AlarmsCriminal int64 `json:"alarms_criminal,omitempty"`
+	AlarmsPublic   int64 `json:"alarms_public_order,omitempty"`
+	CasesFiled     int64 `json:"cases_filed,omitempty"` // criminal
+	// TheftFiled, FraudFiled and FraudLossCNY are the day's counts of the
+	// comparison metrics theft_cases_filed, telecom_fraud_cases and
+	// telecom_fraud_losses_cny (see DayCounts.Metric): comparisons over
+	// complete days sum them (docs/figures.md, rule 1).
+	TheftFiled       int64 `json:"theft_filed,omitempty"`
+	FraudFiled       int64 `json:"telecom_fraud_filed,omitempty"`
+	FraudLossCNY     int64 `json:"telecom_fraud_losses_cny,omitempty"`
 	CasesSolved      int64 `json:"cases_solved,omitempty"`
 	Arrested         int64 `json:"arrested,omitempty"`
 	Officers         int64 `json:"officers,omitempty"`

@@ -76,16 +76,17 @@ func figureLines(c *Context, w int) []string {
 func (c *Context) figureValue(s *campaign.State, f campaign.FigureInfo) (value string, details []string) {
 	switch f.Kind {
 	case campaign.KindChange:
-		cmp := campaign.CompareToDate(c.Cfg, s, f.Metric, f.Basis)
+		cmp := campaign.ToDate(c.Cfg, s, f.Metric, f.Basis, c.asOf())
 		basis := c.T("kpi.mom")
 		if f.Basis == campaign.VsSamePeriodLast {
 			basis = c.T("kpi.yoy")
 		}
-		now, base := fmtInt(cmp.Current), fmtInt(int64(math.Round(cmp.Baseline)))
+		now, base := fmtInt(cmp.Current), fmtInt(int64(math.Round(cmp.Base)))
 		full := c.Tf("figures.compared", basis, now, base)
-		if cmp.Days > 0 && cmp.Days < c.Cfg.Days() {
-			// Before the last day the baseline is pro-rated: say to what.
-			details = append(details, full+" "+c.Tf("figures.prorated", cmp.Days, c.Cfg.Days()))
+		if cmp.Change.OK && cmp.Prorated {
+			// While the campaign runs, its complete days against the
+			// baseline pro-rated to them: say which days.
+			details = append(details, full+" "+c.Tf("figures.prorated", cmp.Days, c.Cfg.Days(), c.dayDate(cmp.Days).Format("01-02")))
 		}
 		details = append(details, full, c.Tf("figures.compared_short", basis, now, base))
 		return fmtChange(cmp.Change), details

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"sitboard/campaign"
 	"strings"
 	"time"
 )
@@ -27,6 +28,29 @@ func (c *Context) clock() time.Time {
 		return c.State.LastAt.In(loc)
 	}
 	return time.Time{}
+}
+
+// asOf is the instant the board's comparisons are taken as of
+// (docs/figures.md, rule 1): in review the end of the day shown (it is
+// whole); live inside the campaign the wall clock; live past the campaign
+// with its last day in, the campaign's end; otherwise (a demo, a replay)
+// the newest event's time to the end of its second.
+func (c *Context) asOf() time.Time {
+	if c.review != nil {
+		return c.dayDate(c.review.day + 1)
+	}
+	now, newest := c.frameNow(), campaign.StateAsOf(c.State)
+	if !c.Demo && c.inCampaign(now) {
+		if newest.After(now) {
+			return newest // events stamped ahead of this clock: the data is newer
+		}
+		return now
+	}
+	end := c.dayDate(c.Cfg.Days() + 1)
+	if !c.Demo && !now.Before(end) && c.State != nil && c.State.Day >= c.Cfg.Days() {
+		return end
+	}
+	return newest
 }
 
 // inCampaign reports whether t falls within the campaign's dates.

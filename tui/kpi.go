@@ -14,15 +14,19 @@ import (
 
 // kpiTile is one KPI: today's value, the campaign total, and a comparison.
 type kpiTile struct {
-	key                 string // label suffix: "kpi."+key, "kpis."+key
-	label, short        string
-	today               string // today's value as the boxed tile shows it
-	todayInc            string // today's value as an increment: "+40", "+3/+0"
-	totals              []int64
-	total               string // the totals in full, or the rate
-	rate                campaign.Figure
-	cmpLabel            string
+	key          string // label suffix: "kpi."+key, "kpis."+key
+	label, short string
+	today        string // today's value as the boxed tile shows it
+	todayInc     string // today's value as an increment: "+40", "+3/+0"
+	totals       []int64
+	total        string // the totals in full, or the rate
+	rate         campaign.Figure
+	cmpLabel     string
+	// cmpShort is the comparison's bare label ("环比"), for bands with no
+	// room to say to which day it compares.
+	cmpShort            string
 	cmp                 campaign.Figure
+	hasBase             bool // a baseline exists: no figure yet means "nothing to compare yet"
 	hasCmp, lowerIsGood bool
 	isRate              bool
 }
@@ -49,14 +53,15 @@ func kpiTiles(c *Context) []kpiTile {
 	t := d.C
 	today := fmtInt // d.Today is the district's when filtered
 	inc := func(v int64) string { return "+" + fmtInt(v) }
-	cmp := func(metric, basis string) campaign.Figure {
+	cmp := func(metric, basis string) campaign.Comparison {
 		if d.Filtered {
-			return campaign.Figure{} // the baselines are city-wide: a district has no honest comparison
+			return campaign.Comparison{} // the baselines are city-wide: a district has no honest comparison
 		}
-		// Campaign to date against the baseline pro-rated to the days
-		// elapsed: like with like, and the published figure on the last day;
-		// nothing before there is a day's data to compare (docs/figures.md).
-		return campaign.CompareToDate(c.Cfg, d.S, metric, basis).Change
+		// The campaign's complete days against the baseline pro-rated to
+		// them: like with like at any hour, and the published figure once
+		// the campaign is whole; nothing before a day is complete
+		// (docs/figures.md, rule 1).
+		return campaign.ToDate(c.Cfg, d.S, metric, basis, c.asOf())
 	}
 	solved := int64(campaign.DistrictMeasure(t, "cases_solved"))
 	arrested := int64(campaign.DistrictMeasure(t, "suspects_arrested"))
@@ -70,7 +75,13 @@ func kpiTiles(c *Context) []kpiTile {
 		return k
 	}
 	withCmp := func(k kpiTile, label, metric, basis string) kpiTile {
-		k.cmpLabel, k.cmp, k.hasCmp, k.lowerIsGood = c.T(label), cmp(metric, basis), true, true
+		cp := cmp(metric, basis)
+		k.cmpLabel, k.cmp, k.hasBase, k.hasCmp, k.lowerIsGood = c.T(label), cp.Change, cp.Whole > 0, true, true
+		k.cmpShort = k.cmpLabel
+		if cp.Change.OK && cp.Days < c.Cfg.Days() {
+			// Complete days only: say to which day.
+			k.cmpLabel = c.Tf(label+"_to", c.dayDate(cp.Days).Format("01-02"))
+		}
 		return k
 	}
 	solvedTile := count("solved", 0, solved, arrested)
@@ -118,15 +129,19 @@ func bigTiles(c *Context, tiles []kpiTile) []kpiTile {
 	return out
 }
 
-// cmpText is "MoM ▾7.16%" in the colour that says whether it is good news.
-func (c *Context) cmpText(k kpiTile) string {
+// cmpText is "MoM to 07-30 ▾7.16%" in the colour that says whether it
+// is good news; short drops the day ("MoM ▾7.16%").
+func (c *Context) cmpText(k kpiTile, short bool) string {
 	if !k.hasCmp {
 		return ""
 	}
+	if short {
+		k.cmpLabel = k.cmpShort
+	}
 	st := c.St
 	if !k.cmp.OK {
-		if !c.D.Filtered && !campaign.Comparable(c.Cfg, c.D.S) {
-			return st.Dim.R(k.cmpLabel + " " + noValue) // nothing to compare yet
+		if k.hasBase {
+			return st.Dim.R(k.cmpLabel + " " + noValue) // nothing to compare yet: no complete day
 		}
 		return st.Dim.R(k.cmpLabel + " " + c.T("kpi.na"))
 	}
@@ -158,6 +173,9 @@ func abs(f float64) float64 {
 // renderKPI picks the richest form that shows every number whole: big
 // figures on the wall when enabled, a row of boxes with three or more
 // lines, else tiles flowed over the lines there are.
+//
+// Each form first says to which day a comparison runs ("环比至07-30"),
+// and drops that before it shortens a number.
 func renderKPI(c *Context, w, h int) []string {
 	tiles := kpiTiles(c)
 	if c.BigFigures && h >= bigRows+2 {
@@ -167,8 +185,10 @@ func renderKPI(c *Context, w, h int) []string {
 	}
 	if h >= 3 {
 		for _, compact := range []bool{false, true} {
-			if out, ok := kpiBoxes(c, tiles, w, h, compact); ok {
-				return out
+			for _, short := range []bool{false, true} {
+				if out, ok := kpiBoxes(c, tiles, w, h, compact, short); ok {
+					return out
+				}
 			}
 		}
 	}
@@ -219,7 +239,7 @@ func joinTiles(cols [][]string, widths []int, gap, h int) []string {
 }
 
 // kpiBoxes is a row of tiles: label, today, total, comparison.
-func kpiBoxes(c *Context, tiles []kpiTile, w, h int, compact bool) ([]string, bool) {
+func kpiBoxes(c *Context, tiles []kpiTile, w, h int, compact, short bool) ([]string, bool) {
 	st := c.St
 	const gap = 1
 	cols := make([][]string, len(tiles))
@@ -230,7 +250,7 @@ func kpiBoxes(c *Context, tiles []kpiTile, w, h int, compact bool) ([]string, bo
 			"",
 			" " + st.Dim.R(c.T("kpi.today")) + " " + st.Value.R(t.today),
 			" " + st.Dim.R(c.T("kpi.total")) + " " + st.Value.R(total),
-			" " + c.cmpText(t),
+			" " + c.cmpText(t, short),
 		}
 		if h == 3 {
 			lines = []string{"", " " + st.Value.R(total) + st.Dim.R(" ("+t.todayInc+")"), lines[3]}
@@ -256,7 +276,8 @@ func kpiBoxes(c *Context, tiles []kpiTile, w, h int, compact bool) ([]string, bo
 func kpiBig(c *Context, tiles []kpiTile, w, h int) ([]string, bool) {
 	st := c.St
 	const gap = 2
-	for _, compact := range []bool{false, true} {
+	for _, form := range []struct{ compact, short bool }{{false, false}, {false, true}, {true, false}, {true, true}} {
+		compact := form.compact
 		cols := make([][]string, len(tiles))
 		need := make([]int, len(tiles))
 		fits := true
@@ -273,7 +294,7 @@ func kpiBig(c *Context, tiles []kpiTile, w, h int) ([]string, bool) {
 			}
 			foot := " " + st.Dim.R(c.T("kpi.today")) + " " + st.Value.R(t.today)
 			if t.hasCmp {
-				foot += "  " + c.cmpText(t)
+				foot += "  " + c.cmpText(t, form.short)
 			}
 			cols[i] = []string{"", " " + st.Value.R(rows[0]), " " + st.Value.R(rows[1]), " " + st.Value.R(rows[2]), foot}
 			need[i] = 1 + minLabelWidth(c, "kpi."+t.key, "kpis."+t.key)
@@ -316,23 +337,23 @@ func splitUnit(s string) (num, unit string) {
 // then every tile drops today.
 func kpiFlow(c *Context, tiles []kpiTile, w, h int) []string {
 	st := c.St
-	cell := func(t kpiTile, compact, today bool) string {
+	cell := func(t kpiTile, compact, today, short bool) string {
 		s := st.Accent.R(fitLabel(c, 0, "kpis."+t.key)) + " " + st.Value.R(t.totalText(c.Lang, compact))
 		if today {
 			s += st.Dim.R("(" + t.todayInc + ")")
 		}
 		if t.hasCmp {
-			s += " " + c.cmpText(t)
+			s += " " + c.cmpText(t, short)
 		}
 		return s
 	}
 	var lines [][]string
-	for _, form := range []struct{ compact, today bool }{{false, true}, {true, true}, {true, false}} {
+	for _, form := range []struct{ compact, today, short bool }{{false, true, false}, {false, true, true}, {true, true, true}, {true, false, true}} {
 		lines = lines[:0]
 		var cur []string
 		used := 0
 		for _, t := range tiles {
-			s := cell(t, form.compact, form.today)
+			s := cell(t, form.compact, form.today, form.short)
 			sw := Width(s)
 			if len(cur) > 0 && used+2+sw > w {
 				lines = append(lines, cur)

@@ -3,6 +3,11 @@ package tui
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"sitboard/campaign"
+	"sitboard/demo"
+	"sitboard/feed"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -93,5 +98,86 @@ func TestBigFiguresToggle(t *testing.T) {
 	s := board(t, Options{Lang: "zh", Theme: "mono", Layout: "standard"}, 120, 40)
 	if s.ctx.BigFigures {
 		t.Fatal("the standard layout starts with big figures")
+	}
+}
+
+// TestLikeForLikeTiles: the tiles' comparisons at 01:00, 10:00 and 23:00
+// of days 2, 3 and 10 of the shipped recording, computed by hand from the
+// days' counts (criminal alarms 54, 40, 39, 46, 49, 50, 60, 56, 48 on days
+// 1–9; public-order 120, 98, 116, 103, 113, 104, 131, 136, 113; criminal
+// cases filed 47, 45, 41, 38, 34, 41, 43, 43, 44) and the baselines
+// (4,718, 13,277 and last year's 4,987 over 98 days): the complete days
+// against the baseline pro-rated to them, the same at every hour of the
+// day (docs/figures.md, rule 1). Day 3: (94 − 4718×2/98) ÷ (4718×2/98) =
+// −2.37%, where the old rule showed ▾34.22% at 00:40.
+func TestLikeForLikeTiles(t *testing.T) {
+	cfg := demo.Campaign()
+	want := map[int][]string{
+		2:  {"环比至06-25 ▴12.17%", "环比至06-25 ▾11.43%", "同比至06-25 ▾7.64%"},
+		3:  {"环比至06-26 ▾2.37%", "环比至06-26 ▾19.55%", "同比至06-26 ▾9.60%"},
+		10: {"环比至07-03 ▴2.01%", "环比至07-03 ▾15.20%", "同比至07-03 ▾17.90%"},
+	}
+	var at []time.Time
+	for _, day := range []int{2, 3, 10} {
+		for _, hour := range []int{1, 10, 23} {
+			at = append(at, cfg.Date(day).Add(time.Duration(hour)*time.Hour))
+		}
+	}
+	states := statesAt(t, cfg, at)
+	for i, when := range at {
+		day := cfg.Day(when)
+		t.Run(when.Format("01-02T15"), func(t *testing.T) {
+			m := New(cfg, Options{Lang: "zh", Theme: "mono", Now: func() time.Time { return when }, Coalesce: -1})
+			m = send(m, tea.WindowSizeMsg{Width: 240, Height: 40})
+			m = send(m, StateMsg{State: states[i]})
+			m = send(m, ConnMsg{Status: ConnLive, LastData: when})
+			out := ansi.Strip(strings.Join(renderKPI(m.ctx, 240, 4), "\n"))
+			for _, w := range want[day] {
+				if !strings.Contains(out, w) {
+					t.Errorf("no %q in the tiles:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+// statesAt folds the shipped recording and keeps the state as of each
+// instant (every event before it), in order.
+func statesAt(t testing.TB, cfg *campaign.Config, at []time.Time) []*campaign.State {
+	t.Helper()
+	s := campaign.NewState(cfg)
+	var out []*campaign.State
+	err := feed.ScanEvents(demo.Recording(), func(e feed.Event) error {
+		for len(out) < len(at) && !e.At.Before(at[len(out)]) {
+			out = append(out, s.Clone())
+		}
+		campaign.Apply(cfg, s, e)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for len(out) < len(at) {
+		out = append(out, s.Clone())
+	}
+	return out
+}
+
+// TestNoComparisonAfterCampaignStarted: a campaign.started dated day 1
+// 00:00 leaves no complete day, so every comparison shows — and never
+// ▾100%, live or in a replay.
+func TestNoComparisonAfterCampaignStarted(t *testing.T) {
+	cfg := demo.Campaign()
+	s := campaign.NewState(cfg)
+	campaign.Apply(cfg, s, feed.Event{Seq: 1, ID: "go", Type: feed.TypeCampaignStarted, At: cfg.Start(), District: "chuanhui", Data: []byte(`{"run":1}`)})
+	for _, demoMode := range []bool{false, true} {
+		m := New(cfg, Options{Lang: "zh", Theme: "mono", Now: func() time.Time { return cfg.Start().Add(time.Minute) }, Coalesce: -1})
+		m.ctx.Demo = demoMode
+		m = send(m, tea.WindowSizeMsg{Width: 240, Height: 40})
+		m = send(m, StateMsg{State: s})
+		out := ansi.Strip(strings.Join(renderKPI(m.ctx, 240, 4), "\n"))
+		if strings.Contains(out, "100.00%") || strings.Count(out, "环比 "+noValue) != 2 || !strings.Contains(out, "同比 "+noValue) {
+			t.Errorf("demo=%v: the comparisons after campaign.started read\n%s", demoMode, out)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"os"
 	"path/filepath"
+	"sitboard/campaign"
 	"strings"
 	"testing"
 	"time"
@@ -95,25 +96,32 @@ func TestKPIComparisons(t *testing.T) {
 	tiles := kpiTiles(c)
 	s := c.State
 	b := c.Cfg.Baselines
-	// 环比 for criminal alarms is campaign to date against the baseline
-	// pro-rated to the days elapsed, from the counters and the config.
-	cur := s.Totals.AlarmsReceived["criminal"]
-	prorated := float64(b.Previous["alarms_criminal"]) * float64(s.Day) / float64(c.Cfg.Days())
+	// 环比 for criminal alarms is the campaign's complete days (the clock
+	// is on day 37, so days 1–36) against the baseline pro-rated to them,
+	// from the per-day series and the config; the label says to which day.
+	var cur int64
+	for d := 1; d <= 36; d++ {
+		cur += s.Days[d-1].AlarmsCriminal
+	}
+	prorated := float64(b.Previous["alarms_criminal"]) * 36 / float64(c.Cfg.Days())
 	want := (float64(cur) - prorated) / prorated * 100
-	if !tiles[0].cmp.OK || tiles[0].cmp.Value != want {
+	if !tiles[0].cmp.OK || campaign.Round(tiles[0].cmp.Value, 9) != campaign.Round(want, 9) {
 		t.Fatalf("criminal alarms MoM %v, want %v", tiles[0].cmp, want)
+	}
+	if tiles[0].cmpLabel != "MoM to 07-30" {
+		t.Errorf("the comparison is labelled %q, want MoM to 07-30 (the last complete day)", tiles[0].cmpLabel)
 	}
 	// A zero baseline shows n/a.
 	c.Cfg.Baselines.Previous = map[string]int64{}
 	m = send(m, StateMsg{State: s})
-	if got := c.cmpText(kpiTiles(c)[0]); !strings.Contains(ansi.Strip(got), "n/a") {
+	if got := c.cmpText(kpiTiles(c)[0], false); !strings.Contains(ansi.Strip(got), "n/a") {
 		t.Fatalf("zero baseline shows %q", ansi.Strip(got))
 	}
 	// Filtered to a district, comparisons against city baselines are n/a.
 	c.Cfg.Baselines = b
 	m = send(m, StateMsg{State: s})
 	m = press(m, "f")
-	if got := c.cmpText(kpiTiles(c)[0]); !strings.Contains(ansi.Strip(got), "n/a") {
+	if got := c.cmpText(kpiTiles(c)[0], false); !strings.Contains(ansi.Strip(got), "n/a") {
 		t.Fatalf("filtered shows %q", ansi.Strip(got))
 	}
 }
