@@ -74,10 +74,7 @@ func (h *Hub) restartReader(why string) error {
 	if h.closed.Load() {
 		return nil
 	}
-	if h.rd.cc != nil {
-		h.rd.cc.Stop()
-		h.rd.cc = nil
-	}
+	h.stopConsumerLocked()
 	h.rd.mu.Lock()
 	h.rd.gen++
 	gen, from := h.rd.gen, h.rd.seq+1
@@ -142,13 +139,23 @@ func (h *Hub) restartReaderUntil(why string, d time.Duration) {
 func (h *Hub) stopReader() {
 	h.rd.restartMu.Lock()
 	defer h.rd.restartMu.Unlock()
-	if h.rd.cc != nil {
-		h.rd.cc.Stop()
-		h.rd.cc = nil
-	}
+	h.stopConsumerLocked()
 	h.rd.mu.Lock()
 	h.rd.gen++
 	h.rd.mu.Unlock()
+}
+
+// stopConsumerLocked stops the current consumer without waiting for it
+// (restartMu held). nats.go's ordered consumer holds its lock while it
+// resets itself after missed heartbeats, retrying the consumer's creation
+// for as long as a leader election lasts (seconds, with backoff), and Stop
+// waits for that lock: the watchdog waited on it for about 7 s. The
+// stopped consumer's late messages are dropped (its generation is gone).
+func (h *Hub) stopConsumerLocked() {
+	if cc := h.rd.cc; cc != nil {
+		h.rd.cc = nil
+		go cc.Stop()
+	}
 }
 
 // onLogMsg runs on the NATS delivery goroutine; it only decodes and hands
@@ -227,6 +234,10 @@ func (h *Hub) watchLog() {
 	defer t.Stop()
 	var lastRead uint64
 	lastReadMove, lastRestart := time.Now(), time.Now()
+	// restarting holds a token while a restart runs: the watchdog starts
+	// one at a time and never waits for it, so that a call into NATS that
+	// hangs cannot stop it from watching the log and keeping /healthz true.
+	restarting := make(chan struct{}, 1)
 	for {
 		select {
 		case <-t.C:
@@ -248,9 +259,17 @@ func (h *Hub) watchLog() {
 		// consumer creation and no duplicate (onLogMsg drops seen seqs).
 		restartAfter := min(max(h.opts.StallAfter/4, 250*time.Millisecond), time.Second)
 		if behind >= restartAfter && head > read && now.Sub(lastReadMove) >= restartAfter && now.Sub(lastRestart) >= restartAfter {
-			lastRestart = now
-			if err := h.restartReader(fmt.Sprintf("no progress for %s at seq %d, log head %d", now.Sub(lastReadMove).Round(time.Millisecond), read, head)); err != nil {
-				h.log.Warn("cannot restart the log reader yet", "err", err)
+			select {
+			case restarting <- struct{}{}:
+				lastRestart = now
+				why := fmt.Sprintf("no progress for %s at seq %d, log head %d", now.Sub(lastReadMove).Round(time.Millisecond), read, head)
+				go func() {
+					defer func() { <-restarting }()
+					if err := h.restartReader(why); err != nil {
+						h.log.Warn("cannot restart the log reader yet", "err", err)
+					}
+				}()
+			default: // the last restart has not returned yet
 			}
 		}
 	}

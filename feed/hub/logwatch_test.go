@@ -1,16 +1,19 @@
 package hub_test
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"sitboard/campaign"
 	"sitboard/feed/hub"
@@ -242,4 +245,83 @@ func TestSmallExternalServerSaysWhy(t *testing.T) {
 	if !strings.Contains(err.Error(), "lower --max-bytes, or raise the server's jetstream max_file_store") || time.Since(start) > 10*time.Second {
 		t.Errorf("after %s: %v", time.Since(start), err)
 	}
+}
+
+// hangingStop is a log whose reader's consumers, once hang is set, do not
+// return from Stop until released, as nats.go's ordered consumer does not:
+// its Stop waits for the lock its own reset holds while it retries
+// creating the consumer through a leader election.
+type hangingStop struct {
+	jetstream.Stream
+	hang     atomic.Bool
+	stopping atomic.Int32 // Stops hanging now
+	release  chan struct{}
+}
+
+func (l *hangingStop) OrderedConsumer(ctx context.Context, cfg jetstream.OrderedConsumerConfig) (jetstream.Consumer, error) {
+	c, err := l.Stream.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &hangingConsumer{Consumer: c, log: l}, nil
+}
+
+type hangingConsumer struct {
+	jetstream.Consumer
+	log *hangingStop
+}
+
+func (c *hangingConsumer) Consume(handler jetstream.MessageHandler, opts ...jetstream.PullConsumeOpt) (jetstream.ConsumeContext, error) {
+	cc, err := c.Consumer.Consume(handler, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &hangingConsumeContext{ConsumeContext: cc, log: c.log}, nil
+}
+
+type hangingConsumeContext struct {
+	jetstream.ConsumeContext
+	log *hangingStop
+}
+
+func (cc *hangingConsumeContext) Stop() {
+	if cc.log.hang.Load() {
+		cc.log.stopping.Add(1)
+		<-cc.log.release
+		cc.log.stopping.Add(-1)
+	}
+	cc.ConsumeContext.Stop()
+}
+
+// TestWatchdogNotHeldByAConsumerStop: the watchdog restarts a reader that
+// stopped moving while the old consumer's Stop hangs (nats.go resetting
+// it). The new reader reads, the hub catches up, and /healthz stays
+// current. Before, the watchdog waited in Stop (about 7 s in a leader
+// election; here until the test ends), and the hub stayed behind.
+func TestWatchdogNotHeldByAConsumerStop(t *testing.T) {
+	log := &hangingStop{release: make(chan struct{})}
+	s := hubtest.Start(t, func(o *hub.Options) {
+		o.StallAfter = time.Second
+		hub.WrapStream(o, func(st jetstream.Stream) jetstream.Stream { log.Stream = st; return log })
+	})
+	t.Cleanup(func() { close(log.release) }) // before the hub closes
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "hang", 0, 5))
+	s.WaitSeq(t, 5)
+
+	log.hang.Store(true)
+	hub.BlockReader(s.Hub, true)
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "hang", 5, 5))
+	for deadline := time.Now().Add(10 * time.Second); log.stopping.Load() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the watchdog never restarted the stuck reader")
+		}
+	}
+	hub.BlockReader(s.Hub, false)
+	s.WaitSeq(t, 10)
+	if log.stopping.Load() == 0 {
+		t.Fatal("no Stop hangs any more: the test proves nothing")
+	}
+	waitHealth(t, s.URL, "ok with the head folded", func(code int, body map[string]any) bool {
+		return code == http.StatusOK && body["status"] == "ok" && body["log_head_seq"] == 10.0 && body["seq"] == 10.0
+	})
 }
