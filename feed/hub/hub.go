@@ -166,9 +166,10 @@ type Options struct {
 	// CPU per frame and saves about two thirds of the bytes: worth it for
 	// slow county links, not on a LAN.
 	EnableCompression bool
-	// StallAfter is how long the fold may stay behind the log's head
+	// StallAfter is how long the fold may stay behind a head of the log
 	// before /healthz says "degraded" (503) and a WARN is logged (default
-	// 10s). A reader that stops moving is restarted well before that.
+	// DefaultStallAfter, 2s). A reader that stops moving is restarted well
+	// before that.
 	StallAfter time.Duration
 
 	Logger *slog.Logger
@@ -655,7 +656,7 @@ func (h *Hub) startReader() error {
 	}
 	head := info.State.LastSeq
 	h.lw.mu.Lock()
-	h.lw.head, h.lw.first = head, info.State.FirstSeq
+	h.lw.head, h.lw.first, h.lw.checkedAt = head, info.State.FirstSeq, time.Now()
 	h.lw.mu.Unlock()
 	h.loops.Add(1)
 	go h.foldLoop()

@@ -23,9 +23,18 @@ import (
 // handed to the fold whenever the connection comes back, and whenever a
 // watchdog sees the log's head ahead of a reader that has not moved.
 
-// DefaultStallAfter is how long the fold may stay behind the log's head
-// before /healthz says "degraded" (503) and a WARN is logged.
-const DefaultStallAfter = 10 * time.Second
+// DefaultStallAfter is how long the fold may stay behind a head of the
+// log before /healthz says "degraded" (503) and a WARN is logged. A fold
+// that follows the log reaches a new head within milliseconds (a batch's
+// linger and fold); two seconds behind is a reader that stopped or a fold
+// that cannot keep up, and boards showing a state that old should be
+// served by another hub. (It was 10 s: one hub answered "ok" for 15 s of
+// a stuck fold around a leader election.)
+const DefaultStallAfter = 2 * time.Second
+
+// checkTimeout bounds the watchdog's question to the log: a busy machine
+// can take a while to answer, and a slow answer is not a dead log.
+const checkTimeout = 2 * time.Second
 
 // readerState is the reader's position and generation. A consumer started
 // for generation g delivers only while g is current, so a stopped
@@ -45,15 +54,17 @@ type readerState struct {
 
 // logWatch is what the watchdog last saw of the log.
 type logWatch struct {
-	mu       sync.Mutex
-	checked  bool
-	head     uint64 // last seq in the log
-	first    uint64 // first seq still in the log
-	infoErr  error  // the log did not answer the last check
-	pending  []headSeen
-	behind   time.Duration // age of the oldest head not yet folded
-	stalled  bool          // behind >= StallAfter, WARN logged
-	diskFull string        // why the store cannot write ("" when it can)
+	mu sync.Mutex
+	// checkedAt is when the watchdog last finished looking at the log:
+	// what it knows is only as fresh as that (Hub.staleAfter).
+	checkedAt time.Time
+	head      uint64 // last seq in the log
+	first     uint64 // first seq still in the log
+	infoErr   error  // the log did not answer the last check
+	pending   []headSeen
+	behind    time.Duration // age of the oldest head not yet folded
+	stalled   bool          // behind >= StallAfter, WARN logged
+	diskFull  string        // why the store cannot write ("" when it can)
 	// faultCtx is cancelled when the store fails (disk full), so that
 	// publishes waiting for an acknowledgement that will never come
 	// return at once instead of after their timeout.
@@ -220,9 +231,17 @@ func (h *Hub) natsEventOptions() []nats.Option {
 	}
 }
 
-// watchInterval is how often the watchdog looks at the log.
+// watchInterval is how often the watchdog looks at the log: a few times
+// per StallAfter, so a head the fold does not follow is seen in time.
 func (h *Hub) watchInterval() time.Duration {
-	return min(500*time.Millisecond, max(h.opts.StallAfter/20, 50*time.Millisecond))
+	return min(500*time.Millisecond, max(h.opts.StallAfter/4, 50*time.Millisecond))
+}
+
+// staleAfter is how long the watchdog may go without finishing a look at
+// the log before /healthz stops trusting what it knows: an interval, the
+// log's answer at its slowest, and StallAfter.
+func (h *Hub) staleAfter() time.Duration {
+	return h.watchInterval() + checkTimeout + h.opts.StallAfter
 }
 
 // watchLog is the watchdog: it compares the log's head with the fold,
@@ -279,16 +298,14 @@ func (h *Hub) watchLog() {
 // is: the age of the oldest head it has seen and not folded yet. That
 // grows both when the reader is stuck and when it cannot keep up.
 func (h *Hub) checkLog(now time.Time) {
-	// Generous: a busy machine can take a while to answer, and a slow
-	// answer is not a dead log.
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
 	info, err := h.stream.Info(ctx)
 	cancel()
 	folded := h.Seq()
 	h.lw.mu.Lock()
 	defer h.lw.mu.Unlock()
 	wasErr := h.lw.infoErr
-	h.lw.checked = true
+	h.lw.checkedAt = time.Now()
 	if err != nil {
 		h.lw.infoErr = err
 		if wasErr == nil && !h.closed.Load() {
@@ -390,15 +407,22 @@ func (h *Hub) health() (healthReport, int) {
 		rep.Status = "draining"
 		bad("hub is shutting down: use another hub or retry in a moment")
 	}
+	now := time.Now()
 	h.lw.mu.Lock()
 	rep.LogFirstSeq, rep.LogHeadSeq = h.lw.first, h.lw.head
-	behind := h.behindLocked(rep.Seq, time.Now())
+	behind := h.behindLocked(rep.Seq, now)
 	rep.BehindSeconds = behind.Seconds()
 	diskFull, infoErr := h.lw.diskFull, h.lw.infoErr
+	checkedAt := h.lw.checkedAt
 	h.lw.mu.Unlock()
 	stalled := behind >= h.opts.StallAfter
 	if diskFull != "" {
 		bad(diskFull)
+	}
+	if age := now.Sub(checkedAt); !checkedAt.IsZero() && age > h.staleAfter() && !h.closed.Load() {
+		// What the watchdog knows is too old to say the fold follows the
+		// log: the log's head may have moved since without it.
+		bad(fmt.Sprintf("the log watchdog has not looked at the event log for %s (last seen: seq %d, log head %d): this hub cannot tell whether its boards are current", age.Round(time.Second), rep.Seq, rep.LogHeadSeq))
 	}
 	rep.NatsServer = h.nc.ConnectedServerName()
 	if st := h.nc.Status(); st != nats.CONNECTED {
@@ -407,7 +431,7 @@ func (h *Hub) health() (healthReport, int) {
 		bad("the event log does not answer: " + infoErr.Error())
 	}
 	if stalled {
-		bad(fmt.Sprintf("log reader stalled: the board state is %s behind the event log (seq %d, log head %d)", behind.Round(time.Second), rep.Seq, rep.LogHeadSeq))
+		bad(fmt.Sprintf("log reader stalled: the board state is %s behind the event log (seq %d, log head %d; allowed %s, --stall-after)", behind.Round(100*time.Millisecond), rep.Seq, rep.LogHeadSeq, h.opts.StallAfter))
 	}
 	if missingBefore > 1 {
 		rep.Partial = true

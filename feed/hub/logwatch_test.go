@@ -325,3 +325,61 @@ func TestWatchdogNotHeldByAConsumerStop(t *testing.T) {
 		return code == http.StatusOK && body["status"] == "ok" && body["log_head_seq"] == 10.0 && body["seq"] == 10.0
 	})
 }
+
+// TestHealthSaysDegradedSoonAfterTheFoldFallsBehind: with the default
+// bound, /healthz says degraded within seconds of the fold no longer
+// following the log's head. Before, it took 10 s of lag (--stall-after's
+// old default), and a hub answered "ok" through a 15 s stall.
+func TestHealthSaysDegradedSoonAfterTheFoldFallsBehind(t *testing.T) {
+	s := hubtest.Start(t, nil)
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "lag", 0, 5))
+	s.WaitSeq(t, 5)
+	hub.BlockReader(s.Hub, true)
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "lag", 5, 5))
+	body := waitHealth(t, s.URL, "not ok", func(_ int, body map[string]any) bool { return body["status"] != "ok" })
+	code, _ := healthOf(t, s.URL)
+	reason, _ := body["reason"].(string)
+	behind, _ := body["behind_seconds"].(float64)
+	if code != http.StatusServiceUnavailable || body["status"] != "degraded" || !strings.Contains(reason, "log reader stalled") {
+		t.Fatalf("a fold behind the log: %d %v", code, body)
+	}
+	if behind >= 10 || behind < hub.DefaultStallAfter.Seconds() {
+		t.Errorf("first said degraded %.1fs behind the log, want from %s (the default bound), not 10 s", behind, hub.DefaultStallAfter)
+	}
+	hub.BlockReader(s.Hub, false)
+	s.WaitSeq(t, 10)
+	waitHealth(t, s.URL, "ok once caught up", func(code int, body map[string]any) bool { return code == http.StatusOK && body["status"] == "ok" })
+}
+
+// TestHealthSaysDegradedWhenTheWatchdogCannotLook: a watchdog that cannot
+// finish looking at the log (its question hangs) knows nothing current,
+// so /healthz says degraded instead of "ok" from what it saw last, while
+// the fold sits behind events stored since. Before, it said "ok" for as
+// long as the watchdog hung.
+func TestHealthSaysDegradedWhenTheWatchdogCannotLook(t *testing.T) {
+	log := &stuckInfo{release: make(chan struct{})}
+	s := hubtest.Start(t, func(o *hub.Options) {
+		o.StallAfter = time.Second
+		hub.WrapStream(o, func(st jetstream.Stream) jetstream.Stream { log.Stream = st; return log })
+	})
+	t.Cleanup(func() { close(log.release) }) // before the hub closes
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "blind", 0, 5))
+	s.WaitSeq(t, 5)
+	waitHealth(t, s.URL, "ok at the head", func(code int, body map[string]any) bool {
+		return code == http.StatusOK && body["log_head_seq"] == 5.0
+	})
+	log.stuck.Store(true)
+	for deadline := time.Now().Add(10 * time.Second); log.waiting.Load() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the watchdog never asked the log")
+		}
+	}
+	hub.BlockReader(s.Hub, true)
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "blind", 5, 5))
+	body := waitHealth(t, s.URL, "degraded with 503", func(code int, body map[string]any) bool {
+		return code == http.StatusServiceUnavailable && body["status"] == "degraded"
+	})
+	if reason, _ := body["reason"].(string); !strings.Contains(reason, "watchdog has not looked at the event log") {
+		t.Errorf("reason %q, want the watchdog's silence", reason)
+	}
+}
