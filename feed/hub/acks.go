@@ -31,7 +31,7 @@ func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
 	if !h.readAllowedOrRefuse(w, r) {
 		return
 	}
-	if h.opts.ReadToken == "" {
+	if h.readToken() == "" {
 		// --public-read opens the feed to anyone for reading. An ack
 		// steadies an alert on every wall: that is a write, and anyone
 		// must not be able to silence the alarms.

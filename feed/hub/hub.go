@@ -25,6 +25,7 @@ import (
 
 	"sitboard/campaign"
 	"sitboard/feed"
+	"sitboard/internal/lograte"
 	"sitboard/internal/peer"
 )
 
@@ -228,6 +229,11 @@ type Hub struct {
 	closing          chan struct{}
 	closed           atomic.Bool
 	originLog        refusalLog // refused browser origins, see checkOrigin
+	// tok holds the tokens in force (tokens.go); SetTokens swaps them.
+	tok            atomic.Pointer[tokens]
+	ingestTokenLog refusalLog // requests refused for their token
+	readTokenLog   refusalLog
+	boardLog       lograte.Limiter // boards connecting and leaving
 	// streamsPerIP counts each client address's open streams (peers.go).
 	streamsPerIP *peer.Limiter
 	// perIPLog spaces the log lines of per-address refusals.
@@ -270,6 +276,8 @@ func New(opts Options) (*Hub, error) {
 		incoming:         make(chan feed.Event, 4096),
 		closing:          make(chan struct{}),
 	}
+	h.tok.Store(&tokens{ingest: opts.IngestToken, read: opts.ReadToken})
+	h.boardLog = lograte.Limiter{Burst: 20, Every: 10 * time.Second}
 	h.streamsPerIP = newPeerLimiter(opts.MaxStreamsPerIP, opts.capLoopback)
 	h.dropLogs = make(map[string]*refusalLog, len(dropReasons))
 	for _, r := range dropReasons {

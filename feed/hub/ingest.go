@@ -91,7 +91,8 @@ func (h *Hub) handleIngest(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, http.StatusMethodNotAllowed, "method", "use POST to send events", nil)
 		return
 	}
-	if !tokenOK(bearer(r), h.opts.IngestToken) || bearer(r) == "" {
+	if !tokenOK(bearer(r), h.ingestToken()) || bearer(r) == "" {
+		h.logRefusedToken(r, "ingest")
 		w.Header().Set("WWW-Authenticate", `Bearer realm="sitboard ingest"`)
 		h.refuse(w, http.StatusUnauthorized, "unauthorized", "missing or wrong ingest token: send Authorization: Bearer <ingest token>", nil)
 		return
@@ -395,20 +396,21 @@ func (h *Hub) readAllowedOrRefuse(w http.ResponseWriter, r *http.Request) bool {
 	if h.readAllowed(r) {
 		return true
 	}
+	h.logRefusedToken(r, "read")
 	w.Header().Set("WWW-Authenticate", `Bearer realm="sitboard read"`)
 	writeJSON(w, http.StatusUnauthorized, ErrorBody{Error: "missing or wrong read token: send Authorization: Bearer <read token>"})
 	return false
 }
 
 func (h *Hub) readAllowed(r *http.Request) bool {
-	if h.opts.ReadToken == "" {
+	if h.readToken() == "" {
 		return true
 	}
 	t := bearer(r)
 	if t == "" {
 		t = normalizeToken(r.URL.Query().Get("token"))
 	}
-	return t != "" && tokenOK(t, h.opts.ReadToken)
+	return t != "" && tokenOK(t, h.readToken())
 }
 
 // refuseDiskFull answers 507 Insufficient Storage: the request was fine,

@@ -13,6 +13,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"sitboard/internal/buildinfo"
 )
 
 // The hub's reader on the log is one ordered consumer. NATS's own ordered
@@ -385,6 +387,8 @@ type healthReport struct {
 	// Partial: the hub's figures were folded from a log that had lost its
 	// beginning (MissingBefore is the first seq folded).
 	Partial bool `json:"partial,omitempty"`
+	// Build is this hub's version, VCS revision and Go version.
+	Build buildinfo.Info `json:"build"`
 }
 
 // health says how the hub is. A condition that makes this hub worse than
@@ -393,7 +397,7 @@ type healthReport struct {
 // shares (the log lost its beginning) answers 200 with status "degraded":
 // draining every hub would help nobody.
 func (h *Hub) health() (healthReport, int) {
-	rep := healthReport{Status: "ok", Epoch: h.epoch, Store: h.storeName()}
+	rep := healthReport{Status: "ok", Epoch: h.epoch, Store: h.storeName(), Build: buildinfo.Get()}
 	h.mu.Lock()
 	rep.Seq = h.state.Seq
 	missingBefore := h.state.MissingBefore

@@ -8,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"sitboard/internal/buildinfo"
 )
 
 // metrics are the hub's Prometheus metrics, on a registry of its own (not
@@ -57,6 +59,14 @@ func newMetrics(h *Hub) *metrics {
 		reg.MustRegister(c)
 		return c
 	}
+	// The build, as Prometheus's own prometheus_build_info: the labels say
+	// which binary answers, the value is always 1.
+	build := buildinfo.Get()
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name:        "sitboard_build_info",
+		Help:        "A metric with a constant '1' value labeled by the version, revision and Go version sitboard was built from.",
+		ConstLabels: prometheus.Labels{"version": build.Version, "revision": build.Revision, "goversion": build.GoVersion},
+	}, func() float64 { return 1 }))
 	m := &metrics{
 		registry:       reg,
 		requests:       counter("sitboard_ingest_requests_total", "POST /v1/events requests."),

@@ -146,8 +146,30 @@ func (h *Hub) handleStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.m.connections.Inc()
+	h.logBoard("board connected", s.remote, "from", preambleKind(pre), "seq", pre.head)
+	start := time.Now()
+	defer func() {
+		h.logBoard("board disconnected", s.remote, "connected_for", time.Since(start).Round(time.Second))
+	}()
 	go h.writeLoop(s, pre)
 	h.readLoop(s)
+}
+
+// logBoard logs a board coming or going: a burst of 20 lines, then one per
+// half second, each saying how many were held back, so a reconnect storm
+// (every wall after a restart) costs a few lines, not thousands.
+func (h *Hub) logBoard(msg, remote string, attrs ...any) {
+	if ok, held := h.boardLog.Allow(msg, time.Now()); ok {
+		h.log.Info(msg, append([]any{"remote", remote, "held_back", held}, attrs...)...)
+	}
+}
+
+// preambleKind says how a board starts: from a snapshot, or resuming.
+func preambleKind(p preamble) string {
+	if p.snapshot != nil {
+		return "snapshot"
+	}
+	return "resume"
 }
 
 const shutdownReason = "hub is shutting down; reconnect in a moment"
