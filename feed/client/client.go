@@ -159,6 +159,9 @@ type runner struct {
 	conn  Conn
 	// resume is false after a gap: the next hello asks for a snapshot.
 	resume bool
+	// lostAt is when the stream was last lost (zero before the first
+	// loss), for the line that says it is back.
+	lostAt time.Time
 }
 
 // Run subscribes until ctx ends (returning nil) or the hub refuses the
@@ -215,9 +218,20 @@ func Run(ctx context.Context, opts Options, out func(Batch)) error {
 			r.conn.Resyncs++
 			delay = 0
 		}
+		wasLive := r.conn.Status == Live
 		r.conn.Status, r.conn.Err, r.conn.NextAttempt = Reconnecting, err, time.Now().Add(delay)
 		r.conn.Attempt++
-		r.log.Warn("stream lost; reconnecting", "err", err, "in", delay.Round(time.Millisecond))
+		// A hub that stays away is said once and then every tenth try
+		// (about every 100 s at the longest backoff), not on every retry.
+		switch {
+		case wasLive || r.conn.Reconnects == 1:
+			r.lostAt = time.Now()
+			r.log.Warn("stream lost; reconnecting", "err", err, "in", delay.Round(time.Millisecond))
+		case r.conn.Attempt%10 == 0:
+			r.log.Warn("stream still down; reconnecting", "err", err, "attempts", r.conn.Attempt, "down_for", time.Since(r.lostAt).Round(time.Second))
+		default:
+			r.log.Debug("reconnect failed", "err", err, "attempt", r.conn.Attempt, "in", delay.Round(time.Millisecond))
+		}
 		r.emit(nil, nil, false)
 		t := time.NewTimer(delay)
 		select {
@@ -435,6 +449,14 @@ func (r *runner) handle(m feed.Message) (changed, snap bool, applied []feed.Even
 }
 
 func (r *runner) live() {
+	if r.conn.Status != Live {
+		if r.lostAt.IsZero() {
+			r.log.Info("stream live", "hub", feed.RedactURL(r.url), "seq", r.conn.Seq)
+		} else {
+			r.log.Info("stream live again: reconnected to the hub", "hub", feed.RedactURL(r.url), "seq", r.conn.Seq,
+				"down_for", time.Since(r.lostAt).Round(time.Millisecond), "attempts", r.conn.Attempt)
+		}
+	}
 	r.conn.Status, r.conn.Err, r.conn.Attempt, r.conn.NextAttempt = Live, nil, 0, time.Time{}
 }
 

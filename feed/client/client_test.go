@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -391,5 +393,71 @@ func TestRefusedHandshakeShowsTheHubsReason(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("refused: %+v, want reconnecting with the hub's reason", conn)
 		}
+	}
+}
+
+// syncBuffer is a log destination the client's goroutine and the test
+// share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestClientLogsLossAndReturn: a client (such as sitboard ssh's one
+// subscription) logs that it lost the hub once, not on every retry, and
+// logs that it is live again when the hub is back.
+func TestClientLogsLossAndReturn(t *testing.T) {
+	cfg := hubtest.Campaign(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	h1 := serveOn(t, addr, cfg)
+	var logs syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := watch(t, ctx, client.Options{URL: "ws://" + addr, Token: hubtest.ReadToken, Campaign: cfg,
+		MinBackoff: 5 * time.Millisecond, MaxBackoff: 10 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	hubtest.Post(t, "http://"+addr, hubtest.Events(cfg, "one", 0, 5))
+	w.waitFor(5, 10*time.Second)
+	h1.stop()
+	// Wait for at least 30 failed attempts with the hub away.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		_, _, conn, _ := w.snapshot()
+		if conn.Attempt >= 30 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the client made %d attempts in 20 s", conn.Attempt)
+		}
+	}
+	h2 := serveOn(t, addr, cfg)
+	defer h2.stop()
+	hubtest.Post(t, "http://"+addr, hubtest.Events(cfg, "two", 0, 3))
+	w.waitFor(3, 10*time.Second)
+	got := logs.String()
+	if n := strings.Count(got, "stream lost; reconnecting"); n != 1 {
+		t.Errorf("the loss is logged %d times, want once:\n%s", n, got)
+	}
+	if n := strings.Count(got, "stream still down"); n < 2 || n > 5 {
+		t.Errorf("%d 'still down' lines for 30-odd attempts, want one per ten:\n%s", n, got)
+	}
+	if !strings.Contains(got, "stream live again: reconnected to the hub") || !strings.Contains(got, "down_for=") {
+		t.Errorf("the return is not logged:\n%s", got)
 	}
 }
