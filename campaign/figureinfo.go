@@ -63,6 +63,10 @@ type FigureInfo struct {
 	Basis  string
 	// Part and Whole name, for a rate, the figures divided (their ids).
 	Part, Whole string
+	// Standing marks a force set up once and kept (督察组, posts,
+	// stations, checkpoints): a period reports it in service at its end,
+	// its openings apart (docs/figures.md, rule 4).
+	Standing bool
 }
 
 // FigureInfos is every figure the fold computes, in the order the article
@@ -72,7 +76,7 @@ var FigureInfos = []FigureInfo{
 	{ID: "overall.alarms_public_order_mom_pct", Line: LineOverall, Kind: KindChange, Unit: UnitPercent, Metric: "alarms_public_order", Basis: VsPreviousPeriod},
 	{ID: "overall.criminal_cases_filed_yoy_pct", Line: LineOverall, Kind: KindChange, Unit: UnitPercent, Metric: "criminal_cases_filed", Basis: VsSamePeriodLast},
 	{ID: "overall.theft_cases_filed_yoy_pct", Line: LineOverall, Kind: KindChange, Unit: UnitPercent, Metric: "theft_cases_filed", Basis: VsSamePeriodLast},
-	{ID: "overall.supervision_teams", Line: LineOverall, Kind: KindCount, Unit: UnitGroups},
+	{ID: "overall.supervision_teams", Line: LineOverall, Kind: KindCount, Unit: UnitGroups, Standing: true},
 
 	{ID: "strike.homicide_new_solve_rate_pct", Line: LineStrike, Kind: KindRate, Unit: UnitPercent, Part: "new homicides solved", Whole: "homicides filed"},
 	{ID: "strike.homicide_cold_cases_solved", Line: LineStrike, Kind: KindCount, Unit: UnitCases},
@@ -106,8 +110,8 @@ var FigureInfos = []FigureInfo{
 	{ID: "patrol.night_markets", Line: LinePatrol, Kind: KindConfig, Unit: UnitSites},
 	{ID: "patrol.traffic_officer_deployments", Line: LinePatrol, Kind: KindCount, Unit: UnitPersonTimes},
 	{ID: "patrol.traffic_vehicle_deployments", Line: LinePatrol, Kind: KindCount, Unit: UnitVehicleTimes},
-	{ID: "patrol.traffic_enforcement_stations", Line: LinePatrol, Kind: KindCount, Unit: UnitGroups},
-	{ID: "patrol.traffic_duty_posts", Line: LinePatrol, Kind: KindCount, Unit: UnitGroups},
+	{ID: "patrol.traffic_enforcement_stations", Line: LinePatrol, Kind: KindCount, Unit: UnitGroups, Standing: true},
+	{ID: "patrol.traffic_duty_posts", Line: LinePatrol, Kind: KindCount, Unit: UnitGroups, Standing: true},
 	{ID: "patrol.traffic_violations_total", Line: LinePatrol, Kind: KindCount, Unit: UnitCases},
 	{ID: "patrol.traffic_unlicensed", Line: LinePatrol, Kind: KindCount, Unit: UnitCases},
 	{ID: "patrol.traffic_drink_driving", Line: LinePatrol, Kind: KindCount, Unit: UnitCases},
@@ -116,7 +120,7 @@ var FigureInfos = []FigureInfo{
 	{ID: "patrol.traffic_passenger_overload", Line: LinePatrol, Kind: KindCount, Unit: UnitCases},
 	{ID: "patrol.traffic_cargo_overload", Line: LinePatrol, Kind: KindCount, Unit: UnitCases},
 	{ID: "patrol.night_spot_checks", Line: LinePatrol, Kind: KindCount, Unit: UnitOperations},
-	{ID: "patrol.checkpoints", Line: LinePatrol, Kind: KindCount, Unit: UnitGroups},
+	{ID: "patrol.checkpoints", Line: LinePatrol, Kind: KindCount, Unit: UnitGroups, Standing: true},
 	{ID: "patrol.area_officer_deployments", Line: LinePatrol, Kind: KindCount, Unit: UnitPersonTimes},
 	{ID: "patrol.social_force_deployments", Line: LinePatrol, Kind: KindCount, Unit: UnitPersonTimes},
 	{ID: "patrol.persons_checked", Line: LinePatrol, Kind: KindCount, Unit: UnitPersonTimes},

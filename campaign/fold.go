@@ -79,8 +79,12 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 		f.hour = s.Intraday.bucket(d, cfg.hourOf(ev.At))
 	}
 	if s.rec != nil {
-		f.rec = s.rec.day(cfg.dayWithin(ev.At))
+		d := cfg.dayWithin(ev.At)
+		f.rec = s.rec.day(d)
 		f.recDist = f.rec.district(ev.District)
+		if hr := s.rec.hour(d, cfg.hourOf(ev.At), MovesClock(ev.Type)); hr != nil {
+			f.recHour, f.recHourDist = hr, hr.district(ev.District)
+		}
 	}
 	if !f.apply() {
 		s.countUnknown(ev.Type)
@@ -173,6 +177,10 @@ type folder struct {
 	// recorder is attached, as in the hub's and the board's state.
 	rec     *DayRecord
 	recDist *Counters
+	// recHour and recHourDist are the event's hour in the Recorder's
+	// hourly record, nil when its day is not held there.
+	recHour     *DayRecord
+	recHourDist *Counters
 }
 
 // bothDays applies a change to the city's day (and its hour) and the
@@ -199,6 +207,10 @@ func (f *folder) both(change func(c *Counters)) {
 	if f.rec != nil {
 		change(&f.rec.Totals)
 		change(f.recDist)
+	}
+	if f.recHour != nil {
+		change(&f.recHour.Totals)
+		change(f.recHourDist)
 	}
 }
 

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -38,7 +39,14 @@ type Recorder struct {
 	// Alerts, for acknowledgements: an alert pushed out of the state by
 	// MaxAlerts or cleared is still marked when it is acknowledged.
 	byID map[string][]int
-	cfg  *Config
+	// Hours are the counts hour by hour of the newest campaign day of any
+	// event (HourDay, see MovesClock) and the day before: a running day's
+	// bulletin counts to the same whole hour on both (docs/figures.md,
+	// rule 1). Which days they are depends only on the events' days, as
+	// for the state's Intraday.
+	HourDay int                       `json:"hour_day,omitempty"`
+	Hours   [2][HoursPerDay]DayRecord `json:"-"` // [0] the day before HourDay, [1] HourDay
+	cfg     *Config
 }
 
 // DayRecord is one campaign day's counts.
@@ -69,12 +77,54 @@ func newRecorder(cfg *Config) *Recorder {
 
 func (r *Recorder) reset() {
 	r.Days = make([]DayRecord, r.cfg.Days())
+	r.HourDay, r.Hours = 0, [2][HoursPerDay]DayRecord{}
 	r.Solved, r.Alerts = nil, nil
 	r.uncleared = map[string][]int{}
 	r.byID = map[string][]int{}
 }
 
 func (r *Recorder) day(d int) *DayRecord { return &r.Days[d-1] }
+
+// hour is the hour record of campaign day d at hour h, moving the held
+// days on when d is newer and moves is set; nil when d is not held.
+func (r *Recorder) hour(d, h int, moves bool) *DayRecord {
+	if moves && d > r.HourDay {
+		if d == r.HourDay+1 {
+			r.Hours[0], r.Hours[1] = r.Hours[1], [HoursPerDay]DayRecord{}
+		} else {
+			r.Hours = [2][HoursPerDay]DayRecord{}
+		}
+		r.HourDay = d
+	}
+	switch d {
+	case r.HourDay:
+		return &r.Hours[1][h]
+	case r.HourDay - 1:
+		return &r.Hours[0][h]
+	}
+	return nil
+}
+
+// HoursOf sums campaign day d's counts from 00:00 to hour:00 (hour 0–24).
+// ok is false when the record does not hold d's hours (an older day); a
+// day after the newest with data holds nothing yet.
+func (h *History) HoursOf(d, hour int) (pc *PeriodCounts, ok bool) {
+	r := h.rec
+	pc = newPeriodCounts(h.cfg, Span{d, d})
+	var hours *[HoursPerDay]DayRecord
+	switch d {
+	case r.HourDay:
+		hours = &r.Hours[1]
+	case r.HourDay - 1:
+		hours = &r.Hours[0]
+	default:
+		return pc, d > r.HourDay
+	}
+	for i := range min(max(hour, 0), HoursPerDay) {
+		pc.add(&hours[i])
+	}
+	return pc, true
+}
 
 func (d *DayRecord) district(id string) *Counters    { return entry(&d.Districts, id) }
 func (d *DayRecord) grid(id string) *GridCounts      { return entry(&d.Grids, id) }
@@ -248,39 +298,73 @@ type PeriodCounts struct {
 	Sites map[string]int `json:"sites"`
 }
 
-// Counts sums the days of sp that lie in the campaign.
-func (h *History) Counts(sp Span) *PeriodCounts {
+func newPeriodCounts(cfg *Config, sp Span) *PeriodCounts {
 	pc := &PeriodCounts{Span: sp, Districts: map[string]*Counters{}, Grids: map[string]*GridCounts{}, Notables: map[string]*NotableState{}, Sites: map[string]int{}}
-	for _, d := range h.cfg.Districts {
+	for _, d := range cfg.Districts {
 		pc.Districts[d.ID] = &Counters{}
 	}
+	return pc
+}
+
+// Counts sums the days of sp that lie in the campaign.
+func (h *History) Counts(sp Span) *PeriodCounts {
+	pc := newPeriodCounts(h.cfg, sp)
 	for d := max(sp.From, 1); d <= min(sp.To, h.cfg.Days()); d++ {
-		day := &h.rec.Days[d-1]
-		addCounters(&pc.Totals, &day.Totals)
-		for id, c := range day.Districts {
-			dst, ok := pc.Districts[id]
-			if !ok {
-				continue // not a campaign district: counted in the totals only
-			}
-			addCounters(dst, c)
-		}
-		for id, g := range day.Grids {
-			dst := entry(&pc.Grids, id)
-			dst.Alarms += g.Alarms
-			dst.Officers += g.Officers
-		}
-		for id, n := range day.Notables {
-			dst := entry(&pc.Notables, id)
-			dst.ValueCNY += n.ValueCNY
-			dst.RecoveredCNY += n.RecoveredCNY
-			dst.SeizedCNY += n.SeizedCNY
-			dst.Arrested += n.Arrested
-		}
-		for id := range day.Sites {
-			pc.Sites[id]++
-		}
+		pc.add(&h.rec.Days[d-1])
 	}
 	return pc
+}
+
+// add adds one day's (or hour's) record.
+func (pc *PeriodCounts) add(day *DayRecord) {
+	addCounters(&pc.Totals, &day.Totals)
+	for id, c := range day.Districts {
+		dst, ok := pc.Districts[id]
+		if !ok {
+			continue // not a campaign district: counted in the totals only
+		}
+		addCounters(dst, c)
+	}
+	for id, g := range day.Grids {
+		dst := entry(&pc.Grids, id)
+		dst.Alarms += g.Alarms
+		dst.Officers += g.Officers
+	}
+	for id, n := range day.Notables {
+		dst := entry(&pc.Notables, id)
+		dst.ValueCNY += n.ValueCNY
+		dst.RecoveredCNY += n.RecoveredCNY
+		dst.SeizedCNY += n.SeizedCNY
+		dst.Arrested += n.Arrested
+	}
+	for id := range day.Sites {
+		pc.Sites[id]++
+	}
+}
+
+// merge adds another period's counts (its span is not joined).
+func (pc *PeriodCounts) merge(o *PeriodCounts) {
+	addCounters(&pc.Totals, &o.Totals)
+	for id, c := range o.Districts {
+		if dst, ok := pc.Districts[id]; ok {
+			addCounters(dst, c)
+		}
+	}
+	for id, g := range o.Grids {
+		dst := entry(&pc.Grids, id)
+		dst.Alarms += g.Alarms
+		dst.Officers += g.Officers
+	}
+	for id, n := range o.Notables {
+		dst := entry(&pc.Notables, id)
+		dst.ValueCNY += n.ValueCNY
+		dst.RecoveredCNY += n.RecoveredCNY
+		dst.SeizedCNY += n.SeizedCNY
+		dst.Arrested += n.Arrested
+	}
+	for id, v := range o.Sites {
+		pc.Sites[id] += v
+	}
 }
 
 // DayTotals is campaign day d's city-wide counts (zero outside the campaign).
@@ -327,128 +411,299 @@ func addFields[T any](dst, src *T) {
 	}
 }
 
-// Period is the figures of one span, with what they are compared with.
+// Period is the figures of one period of the campaign calendar as of an
+// instant, with what each is compared with (docs/figures.md, "Fair
+// judgement", rules 1–4).
 type Period struct {
 	Kind string `json:"kind"`
-	Span Span   `json:"span"`
-	// Counts are the span's; PrevCounts the campaign days of the span just
-	// before (Span.Previous), which may begin before the campaign.
-	Counts     *PeriodCounts `json:"counts"`
-	PrevCounts *PeriodCounts `json:"prev_counts"`
-	cfg        *Config
+	// Span is the whole period; Elapsed how much of it had run as of the
+	// instant the period is taken at.
+	Span    Span    `json:"span"`
+	Elapsed Elapsed `json:"elapsed"`
+	// Counts are the period's counts as of that instant: its complete
+	// days, and the day running to its whole hour.
+	Counts *PeriodCounts `json:"counts"`
+	// Complete are its complete days' counts only: what a comparison sets
+	// against a base without hours (rule 1).
+	Complete *PeriodCounts `json:"complete"`
+	// Before are the campaign's days before the period: the cases and
+	// disputes still open at its start (rule 3) and the forces already in
+	// service (rule 4).
+	Before *PeriodCounts `json:"before"`
+	// Today and DayBefore are, for a day period still running, the day
+	// and the day before both to the same whole hour (nil otherwise).
+	Today, DayBefore *PeriodCounts `json:"-"`
+	// Prev is 上期: the previous period of the same kind, whole, with
+	// exactly the figures its bulletin printed; nil for the first period
+	// of each kind and for the campaign (rule 2).
+	Prev *Period `json:"-"`
+	cfg  *Config
 }
 
-// Period gathers a span's counts and its 环比 span's.
+// Period is the whole period sp of kind, as of its end.
 func (h *History) Period(kind string, sp Span) *Period {
-	return &Period{Kind: kind, Span: sp, Counts: h.Counts(sp), PrevCounts: h.Counts(sp.Previous()), cfg: h.cfg}
+	return h.PeriodAsOf(kind, sp, h.cfg.Date(sp.To+1))
 }
 
-// PeriodComparison is one comparison of a period: the period's count, the
-// count it is compared with, and the change.
+// PeriodAsOf is period sp of kind as of asOf, with its 上期.
+func (h *History) PeriodAsOf(kind string, sp Span, asOf time.Time) *Period {
+	p := h.periodAsOf(kind, sp, asOf)
+	if prev, ok := h.cfg.PreviousSpan(kind, sp); ok {
+		p.Prev = h.periodAsOf(kind, prev, h.cfg.Date(prev.To+1))
+	}
+	return p
+}
+
+func (h *History) periodAsOf(kind string, sp Span, asOf time.Time) *Period {
+	e := h.cfg.Elapsed(sp, asOf)
+	p := &Period{Kind: kind, Span: sp, Elapsed: e, cfg: h.cfg}
+	p.Complete = h.Counts(Span{sp.From, sp.From + e.Days - 1})
+	p.Before = h.Counts(Span{1, sp.From - 1})
+	p.Counts = newPeriodCounts(h.cfg, sp)
+	p.Counts.merge(p.Complete)
+	if e.Running && e.RunningDay() <= h.cfg.Days() {
+		d := e.RunningDay()
+		whole := h.Counts(Span{d, d})
+		today, ok := h.HoursOf(d, e.Hours)
+		if !ok {
+			today = whole // an older day than the record holds: its counts so far
+		}
+		// Grids, notable cases and sites are not kept by the hour: the
+		// running day's so far.
+		today.Grids, today.Notables, today.Sites = whole.Grids, whole.Notables, whole.Sites
+		p.Counts.merge(today)
+		if kind == PeriodDay && d > 1 {
+			if before, ok := h.HoursOf(d-1, e.Hours); ok && e.Hours > 0 {
+				p.Today, p.DayBefore = today, before
+			}
+		}
+	}
+	return p
+}
+
+// PreviousSpan is the period of the same kind just before sp (上期), and
+// false for the first of each kind and for the campaign.
+func (c *Config) PreviousSpan(kind string, sp Span) (Span, bool) {
+	if kind == PeriodCampaign || sp.From <= 1 {
+		return Span{}, false
+	}
+	prev, err := c.PeriodSpan(kind, sp.From-1)
+	return prev, err == nil
+}
+
+// Covered is the period's days with counts as of its instant: from its
+// first day to the day running (or its last day, once complete).
+func (p *Period) Covered() Span {
+	if p.Elapsed.Running {
+		return Span{p.Span.From, min(p.Elapsed.RunningDay(), p.Span.To)}
+	}
+	return p.Span
+}
+
+// Sources of a comparison's base.
+const (
+	BasePrevious  = "previous"   // 上期: the previous bulletin of the same kind
+	BaseBaseline  = "baseline"   // the pre-campaign baseline 折算 (the first period of each kind, and the campaign)
+	BaseSameHours = "same_hours" // the day before, to the same whole hour
+	BaseLastYear  = "last_year"  // last year's campaign, pro-rated by day
+)
+
+// PeriodComparison is one comparison of a period, like for like, and what
+// its base is (Source).
 type PeriodComparison struct {
-	Current int64   `json:"current"`
-	Base    float64 `json:"base"`
-	// BaseDays is how many of the compared days come from the campaign
-	// file's baseline pro-rated by day (环比 of a span at the campaign's
-	// start; every 同比), the rest from the recorded days.
-	BaseDays int    `json:"base_days"`
-	Change   Figure `json:"change"`
+	Comparison
+	Source string `json:"source"`
 }
 
 // Compare is a metric's 环比 (basis VsPreviousPeriod) or 同比
-// (VsSamePeriodLast) for the period, city-wide when district is "".
+// (VsSamePeriodLast) for the period, city-wide when district is "", by
+// the one rule (LikeForLike):
 //
-// 环比 compares with the span of equal length just before. Its days inside
-// the campaign are counted from the log; its days before the campaign come
-// from [baselines.previous] (which covers the campaign's length just before
-// it) pro-rated by day. 同比 compares with [baselines.last_year] pro-rated
-// by day: baseline × span days / campaign days. Baselines are city-wide, so a
-// district's comparison needs every compared day from the log: a district
-// has 环比 once the previous span lies inside the campaign, and no 同比.
+//   - 环比 against 上期, the previous period of the same kind as its
+//     bulletin printed it, pro-rated to the complete days compared; the
+//     first period of each kind against [baselines.previous] 折算; a day
+//     still running against the day before to the same whole hour.
+//   - 同比 against [baselines.last_year] pro-rated by day.
+//
+// The city's baselines are not a district's: a district compares with
+// its previous bulletin only.
 func (p *Period) Compare(metric, basis, district string) PeriodComparison {
-	cur, prev := &p.Counts.Totals, &p.PrevCounts.Totals
-	if district != "" {
-		cur, prev = p.Counts.Districts[district], p.PrevCounts.Districts[district]
-		if cur == nil {
-			return PeriodComparison{}
+	pick := func(pc *PeriodCounts) *Counters {
+		if pc == nil {
+			return nil
 		}
+		if district == "" {
+			return &pc.Totals
+		}
+		return pc.Districts[district]
 	}
-	c := PeriodComparison{Current: Metric(cur, metric)}
-	days := float64(p.cfg.Days())
+	cur := pick(p.Complete)
+	if cur == nil {
+		return PeriodComparison{}
+	}
+	days, total := p.Elapsed.Days, p.cfg.Days()
 	if basis == VsSamePeriodLast {
 		base, ok := p.cfg.Baselines.LastYear[metric]
 		if !ok || district != "" {
-			return c
+			return PeriodComparison{Source: BaseLastYear}
 		}
-		c.BaseDays = p.Span.Days()
-		c.Base = float64(base) * float64(c.BaseDays) / days
-	} else {
-		prevSpan := p.Span.Previous()
-		c.BaseDays = max(0, min(prevSpan.To, 0)-prevSpan.From+1)
-		c.Base = float64(Metric(prev, metric))
-		if c.BaseDays > 0 {
-			base, ok := p.cfg.Baselines.Previous[metric]
-			if !ok || district != "" {
-				return c
-			}
-			c.Base += float64(base) * float64(c.BaseDays) / days
-		}
+		return PeriodComparison{LikeForLike(Metric(cur, metric), days, Base{Value: float64(base), Days: total}), BaseLastYear}
 	}
-	if c.Base > 0 {
-		c.Change = Figure{(float64(c.Current) - c.Base) / c.Base * 100, true}
+	if p.Today != nil {
+		return PeriodComparison{LikeForLike(Metric(pick(p.Today), metric), 0, Base{Value: float64(Metric(pick(p.DayBefore), metric)), SameHours: true}), BaseSameHours}
 	}
-	return c
+	if p.Prev != nil {
+		prev := pick(p.Prev.Counts)
+		return PeriodComparison{LikeForLike(Metric(cur, metric), days, Base{Value: float64(Metric(prev, metric)), Days: p.Prev.Span.Days()}), BasePrevious}
+	}
+	base, ok := p.cfg.Baselines.Previous[metric]
+	if !ok || district != "" {
+		return PeriodComparison{Source: BaseBaseline}
+	}
+	return PeriodComparison{LikeForLike(Metric(cur, metric), days, Base{Value: float64(base), Days: total}), BaseBaseline}
 }
 
-// Figures computes every figure for the period, city-wide when district is
-// "": counts and rates from the period's counts, changes by Compare.
+// RateParts are a period rate's parts (docs/figures.md, rule 3): the
+// solves (or resolutions) in the period, over the cases still open at its
+// start and those filed in it.
+type RateParts struct {
+	Solved int64 `json:"solved"`
+	Open   int64 `json:"open"`  // filed in the campaign before the period, not solved before it
+	Filed  int64 `json:"filed"` // filed in the period
+}
+
+// Whole is what the rate divides by.
+func (r RateParts) Whole() int64 { return r.Open + r.Filed }
+
+// Rate is Solved over Whole, not shown when the part passes the whole (an
+// out-of-order feed) or there is nothing to divide by.
+func (r RateParts) Rate() Figure { return ShownRate(r.Solved, r.Whole()) }
+
+// PeriodRate is a rate figure's parts for counts `in` a period after the
+// counts `before` it: a solve is credited in the period it happens, and
+// the cases still open at its start count in its base. ok is false for a
+// figure that is not a rate.
+func PeriodRate(id string, before, in *Counters) (RateParts, bool) {
+	solvedBefore, filedBefore, ok := RateCountsOf(before, id)
+	if !ok {
+		return RateParts{}, false
+	}
+	solved, filed, _ := RateCountsOf(in, id)
+	return RateParts{Solved: solved, Open: max(filedBefore-solvedBefore, 0), Filed: filed}, true
+}
+
+// PeriodFigure is one figure of a period with what it is compared with.
+type PeriodFigure struct {
+	ID    string `json:"id"`
+	Value Figure `json:"value"`
+	// Rate holds a rate's parts (rule 3).
+	Rate *RateParts `json:"rate,omitempty"`
+	// Opened is, for a standing force, the openings in the period; Value
+	// is then the number in service at its end (rule 4).
+	Opened *int64 `json:"opened,omitempty"`
+	// Prev is 上期's figure as its bulletin printed it (rule 2), nil when
+	// there is none.
+	Prev *Figure `json:"prev,omitempty"`
+	// Change is a count's 环比 against Prev, like for like (rule 1).
+	Change *Comparison `json:"change,omitempty"`
+	// Compared is a change figure's comparison.
+	Compared *PeriodComparison `json:"compared,omitempty"`
+}
+
+// Figure is one figure of the period, city-wide when district is "".
+func (p *Period) Figure(id, district string) PeriodFigure {
+	out := PeriodFigure{ID: id}
+	info, _ := FigureInfoByID(id)
+	if info.Kind == KindChange {
+		c := p.Compare(info.Metric, info.Basis, district)
+		out.Value, out.Compared = c.Change, &c
+		return out
+	}
+	out.Value = p.value(id, district, p.Counts, p.Before)
+	if info.Kind == KindRate {
+		if rp, ok := PeriodRate(id, p.counters(p.Before, district), p.counters(p.Counts, district)); ok {
+			out.Rate = &rp
+		}
+	}
+	if info.Standing {
+		opened := int64(p.value(id, district, p.Counts, nil).Value)
+		out.Opened = &opened
+	}
+	if p.Prev != nil && info.Kind != KindConfig {
+		prev := p.Prev.value(id, district, p.Prev.Counts, p.Prev.Before)
+		out.Prev = &prev
+		if info.Kind == KindCount && !info.Standing && prev.OK {
+			cur := p.value(id, district, p.Complete, nil)
+			c := LikeForLike(int64(math.Round(cur.Value)), p.Elapsed.Days, Base{Value: prev.Value, Days: p.Prev.Span.Days()})
+			if p.Today != nil {
+				// A day still running: against the day before to the same hour.
+				today, before := p.value(id, district, p.Today, nil), p.value(id, district, p.DayBefore, nil)
+				c = LikeForLike(int64(math.Round(today.Value)), 0, Base{Value: before.Value, SameHours: true})
+			}
+			out.Change = &c
+		}
+	}
+	return out
+}
+
+func (p *Period) counters(pc *PeriodCounts, district string) *Counters {
+	if pc == nil {
+		return &Counters{}
+	}
+	if district == "" {
+		return &pc.Totals
+	}
+	if c, ok := pc.Districts[district]; ok {
+		return c
+	}
+	return &Counters{}
+}
+
+// value is a count or rate figure over counts in, after counts before
+// (nil: none): a rate by PeriodRate, a standing force in service (before
+// and in together).
+func (p *Period) value(id, district string, in, before *PeriodCounts) Figure {
+	info, _ := FigureInfoByID(id)
+	switch {
+	case info.Kind == KindRate:
+		rp, _ := PeriodRate(id, p.counters(before, district), p.counters(in, district))
+		return rp.Rate()
+	case info.Standing && before != nil:
+		all := &Counters{}
+		addCounters(all, p.counters(before, district))
+		addCounters(all, p.counters(in, district))
+		return figureDefs[id](p.cfg, nil, all)
+	}
+	if def, ok := figureDefs[id]; ok {
+		return def(p.cfg, nil, p.counters(in, district))
+	}
+	var notables map[string]*NotableState
+	if in != nil {
+		notables = in.Notables
+	}
+	switch id {
+	case "strike.case_0420_funds_recovered_cny":
+		return n(notableField(notables, "case-0420", func(n *NotableState) int64 { return n.RecoveredCNY }))
+	case "strike.toxic_health_food_case_value_cny":
+		return n(notableField(notables, "toxic-health-food", func(n *NotableState) int64 { return n.ValueCNY }))
+	}
+	return Figure{}
+}
+
+// Figures computes every figure for the period as of its instant,
+// city-wide when district is "": counts and rates (rule 3) from the
+// period's counts, standing forces in service at its end (rule 4),
+// changes by Compare.
 func (p *Period) Figures(district string) map[string]Figure {
-	t, ok := &p.Counts.Totals, true
 	if district != "" {
-		t, ok = p.Counts.Districts[district]
-		if !ok {
+		if _, ok := p.Counts.Districts[district]; !ok {
 			return nil
 		}
 	}
-	return p.figuresOf(t, district, p.Counts)
-}
-
-// PreviousFigures computes the count figures of the 环比 span (nil when
-// that span begins before the campaign: its counts are not in the log).
-func (p *Period) PreviousFigures(district string) map[string]Figure {
-	if p.Span.Previous().From < 1 {
-		return nil
+	out := make(map[string]Figure, len(FigureInfos))
+	for _, info := range FigureInfos {
+		out[info.ID] = p.Figure(info.ID, district).Value
 	}
-	t := &p.PrevCounts.Totals
-	if district != "" {
-		t = p.PrevCounts.Districts[district]
-		if t == nil {
-			return nil
-		}
-	}
-	return p.figuresOf(t, district, p.PrevCounts)
-}
-
-func (p *Period) figuresOf(t *Counters, district string, pc *PeriodCounts) map[string]Figure {
-	out := make(map[string]Figure, len(figureDefs)+len(stateFigureDefs))
-	for id, def := range figureDefs {
-		if info, ok := FigureInfoByID(id); ok && info.Kind == KindChange {
-			if pc == p.Counts {
-				out[id] = p.Compare(info.Metric, info.Basis, district).Change
-			}
-			continue
-		}
-		f := def(p.cfg, nil, t)
-		if info, ok := FigureInfoByID(id); ok && info.Kind == KindRate && f.Value > 100 {
-			// A period's resolutions or solves may be of disputes or cases
-			// from before it: part is then no subset of whole (ShownRate).
-			f = Figure{}
-		}
-		out[id] = f
-	}
-	notables := pc.Notables
-	out["strike.case_0420_funds_recovered_cny"] = n(notableField(notables, "case-0420", func(n *NotableState) int64 { return n.RecoveredCNY }))
-	out["strike.toxic_health_food_case_value_cny"] = n(notableField(notables, "toxic-health-food", func(n *NotableState) int64 { return n.ValueCNY }))
 	return out
 }
 
@@ -541,7 +796,8 @@ type SiteCoverage struct {
 // Nights is how many campaign days (nights) the span holds: its days
 // inside the campaign.
 func (p *Period) Nights() int {
-	return max(0, min(p.Span.To, p.cfg.Days())-max(p.Span.From, 1)+1)
+	sp := p.Covered()
+	return max(0, min(sp.To, p.cfg.Days())-max(sp.From, 1)+1)
 }
 
 // SiteCoverage lists the campaign's sites of one kind (e.g.

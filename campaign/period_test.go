@@ -68,16 +68,16 @@ func TestPeriodAcrossAWeekBoundary(t *testing.T) {
 	p1, p2 := h.Period(PeriodWeek, week1), h.Period(PeriodWeek, week2)
 
 	// Week 1: 3 criminal alarms (2 east on day 6, 1 west late on day 7).
-	// Its 环比 span, days -6..0, lies before the campaign: 7/21 of the
-	// previous-period baseline 42 = 14; (3-14)/14 = -78.571428…%.
+	// It is the first week: its 上期 is the previous-period baseline 42
+	// (21 days) 折算 to 7 days = 14; (3-14)/14 = -78.571428…%.
 	c1 := p1.Compare("alarms_criminal", VsPreviousPeriod, "")
-	if c1.Current != 3 || !near(c1.Base, 14) || c1.BaseDays != 7 || !near(c1.Change.Value, (3.0-14)/14*100) {
-		t.Errorf("week 1 环比 = %+v; want current 3, base 14 from 7 baseline days, change -78.57%%", c1)
+	if c1.Current != 3 || !near(c1.Base, 14) || c1.Source != BaseBaseline || c1.Whole != 42 || c1.WholeDays != 21 || !c1.Prorated || !near(c1.Change.Value, (3.0-14)/14*100) {
+		t.Errorf("week 1 环比 = %+v; want current 3 against the baseline 42×7/21 = 14, change -78.57%%", c1)
 	}
 	// Week 2: 5 criminal alarms (3 east on day 8, 2 west on day 14)
 	// against week 1's 3 from the log: +66.666…%.
 	c2 := p2.Compare("alarms_criminal", VsPreviousPeriod, "")
-	if c2.Current != 5 || c2.Base != 3 || c2.BaseDays != 0 || !near(c2.Change.Value, 200.0/3) {
+	if c2.Current != 5 || c2.Base != 3 || c2.Source != BasePrevious || c2.Prorated || !near(c2.Change.Value, 200.0/3) {
 		t.Errorf("week 2 环比 = %+v; want 5 vs 3, +66.67%%", c2)
 	}
 	if f := p2.Figures("")["overall.alarms_criminal_mom_pct"]; !f.OK || !near(f.Value, 200.0/3) {

@@ -34,10 +34,19 @@ type Bulletin struct {
 	// Number is the period's ordinal in the campaign (week 3, month 2);
 	// 0 for a day or the campaign.
 	Number int `json:"number,omitempty"`
-	// ToDate is set when the period was still running at the newest event:
-	// the span then ends on that day.
-	ToDate     bool   `json:"to_date,omitempty"`
-	PeriodDays int    `json:"period_days"` // the whole period's length
+	// ToDate is set when the period was still running as of AsOf (the
+	// newest event's time, or the time asked for): the span then ends on
+	// the day running, which counts to the whole hour Elapsed.Hours, and
+	// its comparisons are over the complete days (docs/figures.md, rule 1).
+	ToDate bool `json:"to_date,omitempty"`
+	// AsOf is the instant the bulletin is taken as of; Elapsed how much
+	// of the period had run by then.
+	AsOf       time.Time        `json:"as_of,omitzero"`
+	Elapsed    campaign.Elapsed `json:"elapsed"`
+	PeriodDays int              `json:"period_days"` // the whole period's length
+	// PrevNumber is 上期's ordinal (the previous bulletin of the kind), 0
+	// when the period is the first of its kind.
+	PrevNumber int    `json:"prev_number,omitempty"`
 	Seq        uint64 `json:"seq"`
 	Events     int64  `json:"events"`
 	// Partial is set when the hub's log no longer starts at the campaign's
@@ -83,7 +92,10 @@ type DailyReference struct {
 
 // MetricRow is a baseline metric's period count, 环比 and 同比.
 type MetricRow struct {
-	Metric   string                    `json:"metric"`
+	Metric string `json:"metric"`
+	// Count is the period's count as of the bulletin; the comparisons
+	// count what they compare (a running period: its complete days).
+	Count    int64                     `json:"count"`
 	Previous campaign.PeriodComparison `json:"previous"`  // 环比
 	LastYear campaign.PeriodComparison `json:"last_year"` // 同比
 }
@@ -96,10 +108,20 @@ type FigureRow struct {
 	Unit  string  `json:"unit"`
 	Value float64 `json:"value"`
 	OK    bool    `json:"ok"`
-	// Prev is the figure in the span before (环比), when that span lies in
-	// the campaign; Change is the percent change against it.
-	Prev   *float64 `json:"prev,omitempty"`
-	Change *float64 `json:"change,omitempty"`
+	// Prev is 上期's figure, as the previous bulletin of the kind printed
+	// it (none in the first period of a kind); Change is the percent
+	// change against it, like for like (Compared says over what).
+	Prev     *float64             `json:"prev,omitempty"`
+	Change   *float64             `json:"change,omitempty"`
+	Compared *campaign.Comparison `json:"compared,omitempty"`
+	// Rate holds a rate's parts: solved, still open at the period's start,
+	// filed in it (docs/figures.md, rule 3).
+	Rate *campaign.RateParts `json:"rate,omitempty"`
+	// Opened is, for a standing force, the openings in the period; Value
+	// is the number in service at its end (rule 4).
+	Opened *int64 `json:"opened,omitempty"`
+	// Source says what a change figure is compared with (campaign.Base*).
+	Source string `json:"source,omitempty"`
 	// Current and Base are a change figure's compared counts.
 	Current int64   `json:"current,omitempty"`
 	Base    float64 `json:"base,omitempty"`
@@ -261,6 +283,10 @@ type Request struct {
 	// Date picks the period holding this date (campaign zone); zero: the
 	// newest event's day.
 	Date time.Time
+	// AsOf is the instant the bulletin is taken as of; zero: the newest
+	// event's time, to the end of its second (campaign.StateAsOf). An
+	// instant before that is taken as that: what is folded is counted.
+	AsOf time.Time
 }
 
 // ParseDate reads --date / ?date=: YYYY-MM-DD, or an RFC 3339 time.
@@ -298,44 +324,48 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 	if st.Events == 0 || full.From > newest {
 		return nil, refuse(ErrNoData, "no data for %s yet: the newest event is on campaign day %d (%s)", cfg.Date(full.From).Format(time.DateOnly), newest, cfg.Date(newest).Format(time.DateOnly))
 	}
-	sp := full
+	asOf := campaign.StateAsOf(st)
+	if req.AsOf.After(asOf) {
+		asOf = req.AsOf
+	}
+	p := h.PeriodAsOf(req.Kind, full, asOf)
+	sp := p.Covered()
 	b := &Bulletin{
 		Campaign: cfg.Campaign.ID, NameZh: cfg.Campaign.NameZh, NameEn: cfg.Campaign.NameEn, CityZh: cfg.Campaign.CityZh, CityEn: cfg.Campaign.CityEn,
 		Kind: req.Kind, PeriodDays: full.Days(), Seq: st.Seq, Events: st.Events, Partial: st.MissingBefore > 0,
 		FlagRed: cfg.Flags.Red, FlagYellow: cfg.Flags.Yellow,
-	}
-	if sp.To > newest {
-		sp.To, b.ToDate = newest, true
+		ToDate: p.Elapsed.Running, AsOf: asOf, Elapsed: p.Elapsed,
 	}
 	b.Span = sp
 	b.From, b.To = cfg.Date(sp.From).Format(time.DateOnly), cfg.Date(sp.To).Format(time.DateOnly)
-	b.Number = periodNumber(cfg, req.Kind, sp)
-	p := h.Period(req.Kind, sp)
+	b.Number = periodNumber(cfg, req.Kind, full)
+	if p.Prev != nil {
+		b.PrevNumber = periodNumber(cfg, req.Kind, p.Prev.Span)
+	}
 
 	b.Headline = campaign.HeadlineOf(&p.Counts.Totals)
 	for _, m := range campaign.Metrics {
-		b.Metrics = append(b.Metrics, MetricRow{Metric: m, Previous: p.Compare(m, campaign.VsPreviousPeriod, ""), LastYear: p.Compare(m, campaign.VsSamePeriodLast, "")})
+		b.Metrics = append(b.Metrics, MetricRow{Metric: m, Count: campaign.Metric(&p.Counts.Totals, m), Previous: p.Compare(m, campaign.VsPreviousPeriod, ""), LastYear: p.Compare(m, campaign.VsSamePeriodLast, "")})
 	}
-	figs, prev := p.Figures(""), p.PreviousFigures("")
 	for _, info := range campaign.FigureInfos {
-		f := figs[info.ID]
-		row := FigureRow{ID: info.ID, Line: info.Line, Kind: info.Kind, Unit: info.Unit, Value: f.Value, OK: f.OK}
-		switch info.Kind {
-		case campaign.KindChange:
-			c := p.Compare(info.Metric, info.Basis, "")
-			row.Current, row.Base = c.Current, c.Base
-		case campaign.KindCount, campaign.KindRate:
-			if part, whole, ok := campaign.RateCountsOf(&p.Counts.Totals, info.ID); ok && !f.OK && whole > 0 && part > whole {
-				row.PartOverWhole = true
-			}
-			if pf, ok := prev[info.ID]; ok && pf.OK {
-				v := pf.Value
-				row.Prev = &v
-				if info.Kind == campaign.KindCount {
-					if ch := campaign.Change(int64(f.Value), int64(pf.Value)); ch.OK {
-						row.Change = &ch.Value
-					}
-				}
+		f := p.Figure(info.ID, "")
+		row := FigureRow{ID: info.ID, Line: info.Line, Kind: info.Kind, Unit: info.Unit, Value: f.Value.Value, OK: f.Value.OK, Rate: f.Rate, Opened: f.Opened}
+		if c := f.Compared; c != nil {
+			row.Current, row.Base, row.Source = c.Current, c.Base, c.Source
+			row.Compared = &c.Comparison
+		}
+		if f.Rate != nil && !f.Value.OK && f.Rate.Whole() > 0 && f.Rate.Solved > f.Rate.Whole() {
+			row.PartOverWhole = true
+		}
+		if f.Prev != nil && f.Prev.OK {
+			v := f.Prev.Value
+			row.Prev = &v
+		}
+		if c := f.Change; c != nil {
+			row.Compared = c
+			if c.Change.OK {
+				v := c.Change.Value
+				row.Change = &v
 			}
 		}
 		b.Figures = append(b.Figures, row)
@@ -366,9 +396,8 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 			b.AssessMeasures = append(b.AssessMeasures, m.Measure)
 		}
 		rows := campaign.Assess(cfg, p.Counts.Districts)
-		if full.From > 1 {
-			prevMonth, _ := cfg.PeriodSpan(campaign.PeriodMonth, full.From-1)
-			rows = campaign.WithPreviousRanks(rows, campaign.Assess(cfg, h.Counts(prevMonth).Districts))
+		if p.Prev != nil {
+			rows = campaign.WithPreviousRanks(rows, campaign.Assess(cfg, p.Prev.Counts.Districts))
 		}
 		b.Assessment = rows
 	}

@@ -149,7 +149,7 @@ func compose(d doc, b *Bulletin, w *words) {
 	d.chart("daily")
 	var lines []string
 	for _, m := range b.Metrics {
-		lines = append(lines, metricSentence(w, m))
+		lines = append(lines, metricSentence(w, b, m))
 	}
 	d.items(lines)
 	// The overview's metric sentences already state each compared metric's
@@ -299,19 +299,99 @@ func nightMarketSection(d doc, b *Bulletin, w *words) {
 		"A night market counts as patrolled on a night when a shift report of that campaign day names it."))
 }
 
-func metricSentence(w *words, m MetricRow) string {
-	cur := w.metricValue(m.Metric, float64(m.Previous.Current))
-	cmp := func(name string, c campaign.PeriodComparison, baseName string) string {
-		if !c.Change.OK {
-			return w.pick(name+"无可比数据", name+": no base to compare with")
-		}
-		return w.pick(fmt.Sprintf("%s%s（%s%s）", name, w.change(c.Change.Value), baseName, w.metricValue(m.Metric, c.Base)),
-			fmt.Sprintf("%s %s (%s %s)", name, w.change(c.Change.Value), baseName, w.metricValueBase(m.Metric, c.Base)))
-	}
-	prev := cmp(w.pick("环比", "vs previous period"), m.Previous, w.pick("上期", "against"))
-	last := cmp(w.pick("同比", "vs last year"), m.LastYear, w.pick("去年同期折算", "against"))
+func metricSentence(w *words, b *Bulletin, m MetricRow) string {
+	cur := w.metricValue(m.Metric, float64(m.Count))
+	prev := w.comparedMetric(b, m.Metric, m.Previous, false)
+	last := w.comparedMetric(b, m.Metric, m.LastYear, true)
 	return w.pick(fmt.Sprintf("%s%s，%s，%s。", w.metric(m.Metric), cur, prev, last),
 		fmt.Sprintf("%s: %s; %s; %s.", w.metric(m.Metric), cur, prev, last))
+}
+
+// comparedMetric words a metric's 环比 or 同比 with what it is compared
+// with (docs/figures.md, rules 1 and 2): 上期 as the previous bulletin
+// printed it, pro-rated where the lengths differ; the pre-campaign
+// baseline 折算 for a first period; the day before to the same hour; last
+// year's campaign pro-rated by day.
+func (w *words) comparedMetric(b *Bulletin, metric string, c campaign.PeriodComparison, lastYear bool) string {
+	name := w.pick("环比", "vs previous period")
+	if lastYear {
+		name = w.pick("同比", "vs last year")
+	}
+	v := func(x float64) string {
+		if w.zh() && !strings.HasSuffix(metric, "_cny") {
+			return w.base(x) + unitZh[campaign.UnitCases]
+		}
+		return w.metricValueBase(metric, x)
+	}
+	if !c.Change.OK {
+		if c.Source == campaign.BaseSameHours {
+			return w.pick("较昨日同时段：", "vs the day before to the same hour: ") + w.noComparison(b, c)
+		}
+		if b.ToDate && c.Days == 0 && c.Whole > 0 {
+			return w.pick(name+"：", name+": ") + w.noComparison(b, c)
+		}
+		return w.pick(name+"无可比数据", name+": no base to compare with")
+	}
+	change := w.change(c.Change.Value)
+	if c.Source == campaign.BaseSameHours {
+		hour := fmt.Sprintf("%02d", b.Elapsed.Hours)
+		return w.pick(fmt.Sprintf("较昨日同时段（0—%s时）%s（昨日同时段%s）", hour, change, v(c.Base)),
+			fmt.Sprintf("%s against the day before to %s:00 (%s)", change, hour, v(c.Base)))
+	}
+	return w.pick(fmt.Sprintf("%s%s（%s）", name, change, w.baseText(b, metric, c)), fmt.Sprintf("%s %s (%s)", name, change, w.baseText(b, metric, c)))
+}
+
+// noComparison says why a comparison is not shown.
+func (w *words) noComparison(b *Bulletin, c campaign.PeriodComparison) string {
+	switch {
+	case c.Source == campaign.BaseSameHours:
+		return w.pick("本日尚无整点可比", "no whole hour of the day yet")
+	case b.ToDate && c.Days == 0 && c.Whole > 0:
+		return w.pick("本期尚无已结束的整日，暂不比较", "no complete day of the period yet")
+	}
+	return w.pick("无可比基数", "n/a (no base to compare with)")
+}
+
+// baseText says what a comparison's base is: 上期 as printed, pro-rated
+// where the days differ; the pre-campaign baseline 折算; last year's
+// campaign pro-rated by day; and for a running period, over which
+// complete days.
+func (w *words) baseText(b *Bulletin, metric string, c campaign.PeriodComparison) string {
+	v := func(x float64) string {
+		if w.zh() && !strings.HasSuffix(metric, "_cny") {
+			return w.base(x) + unitZh[campaign.UnitCases]
+		}
+		return w.metricValueBase(metric, x)
+	}
+	var base string
+	switch c.Source {
+	case campaign.BaseSameHours:
+		base = w.pick(fmt.Sprintf("昨日同时段（0—%02d时）%s", b.Elapsed.Hours, v(c.Base)), fmt.Sprintf("the day before to %02d:00, %s", b.Elapsed.Hours, v(c.Base)))
+	case campaign.BasePrevious:
+		base = w.pick(fmt.Sprintf("上期%s", v(c.Whole)), fmt.Sprintf("previous bulletin %s", v(c.Whole)))
+		if c.Prorated {
+			base += w.pick(fmt.Sprintf("/%d天，折算%d天%s", c.WholeDays, c.Days, v(c.Base)), fmt.Sprintf(" over %d days, %s over %d", c.WholeDays, v(c.Base), c.Days))
+		}
+	case campaign.BaseBaseline:
+		if !c.Prorated {
+			base = w.pick("上期"+v(c.Whole), "against "+v(c.Whole))
+		} else {
+			base = w.pick(fmt.Sprintf("上期：活动前折算，%s×%d÷%d=%s", v(c.Whole), c.Days, c.WholeDays, v(c.Base)),
+				fmt.Sprintf("pre-campaign baseline %s × %d/%d = %s", v(c.Whole), c.Days, c.WholeDays, v(c.Base)))
+		}
+	case campaign.BaseLastYear:
+		if !c.Prorated {
+			base = w.pick("去年同期"+v(c.Whole), "against "+v(c.Whole))
+		} else {
+			base = w.pick(fmt.Sprintf("去年同期%s×%d÷%d折算%s", v(c.Whole), c.Days, c.WholeDays, v(c.Base)),
+				fmt.Sprintf("last year's campaign %s × %d/%d = %s", v(c.Whole), c.Days, c.WholeDays, v(c.Base)))
+		}
+	}
+	if b.ToDate && c.Source != campaign.BaseSameHours {
+		// A running period compares its complete days only: say so.
+		base = w.pick(fmt.Sprintf("按已结束%d天计%s；", c.Days, v(float64(c.Current))), fmt.Sprintf("over the %d complete days, %s; ", c.Days, v(float64(c.Current)))) + base
+	}
+	return base
 }
 
 // statedByMetric is the change figures whose comparison a metric sentence
@@ -345,50 +425,130 @@ func figureLines(w *words, b *Bulletin, line string, skip map[string]bool) []str
 		if f.Line != line || skip[f.ID] {
 			continue
 		}
-		out = append(out, figureSentence(w, f))
+		out = append(out, figureSentence(w, b, f))
 	}
 	return out
 }
 
-// figureSentence words one figure: 侦破命案积案13起，环比上升x%（上期y起）.
-func figureSentence(w *words, f FigureRow) string {
+// figureSentence words one figure: 破获盗窃案件70起，环比上升16.67%（上期60起）.
+func figureSentence(w *words, b *Bulletin, f FigureRow) string {
 	label := w.label(f.ID)
+	info, _ := campaign.FigureInfoByID(f.ID)
 	if !f.OK {
-		if f.Kind == campaign.KindChange {
-			return w.pick(label+"：无可比基数", label+": n/a (no base to compare with)")
-		}
-		if f.PartOverWhole {
+		switch {
+		case f.Kind == campaign.KindChange:
+			return label + w.pick("：", ": ") + w.noComparison(b, campaign.PeriodComparison{Comparison: comparisonOf(f), Source: f.Source})
+		case f.PartOverWhole:
 			return w.pick(label+"：—（本期所计含此前的事项，多于基数，不计比率）", label+": n/a (the period's count includes earlier items and exceeds its base)")
+		case f.Rate != nil:
+			return w.pick(label+"：—（本期无可计算基数："+w.rateParts(b, f)+"）", label+": n/a (nothing to divide by in the period: "+w.rateParts(b, f)+")")
 		}
 		return w.pick(label+"：—（本期无可计算基数）", label+": n/a (nothing to divide by in the period)")
 	}
 	switch f.Kind {
 	case campaign.KindChange:
-		cur, base := w.count(float64(f.Current)), w.base(f.Base)
-		if info, ok := campaign.FigureInfoByID(f.ID); ok && strings.HasSuffix(info.Metric, "_cny") {
-			cur, base = w.amount(float64(f.Current)), w.amount(f.Base)
-		} else if w.zh() {
-			// Every compared metric but money counts alarms or cases (起); an
-			// official bulletin never leaves a figure without its unit.
-			cur, base = cur+unitZh[campaign.UnitCases], base+unitZh[campaign.UnitCases]
+		if b.Kind == campaign.PeriodCampaign || f.Compared == nil {
+			cur, base := w.count(float64(f.Current)), w.base(f.Base)
+			if strings.HasSuffix(info.Metric, "_cny") {
+				cur, base = w.amount(float64(f.Current)), w.amount(f.Base)
+			} else if w.zh() {
+				// Every compared metric but money counts alarms or cases (起); an
+				// official bulletin never leaves a figure without its unit.
+				cur, base = cur+unitZh[campaign.UnitCases], base+unitZh[campaign.UnitCases]
+			}
+			return w.pick(fmt.Sprintf("%s%s（本期%s，基数%s）", label, w.change(f.Value), cur, base),
+				fmt.Sprintf("%s: %s (%s against %s)", label, w.change(f.Value), cur, base))
 		}
-		return w.pick(fmt.Sprintf("%s%s（本期%s，基数%s）", label, w.change(f.Value), cur, base),
-			fmt.Sprintf("%s: %s (%s against %s)", label, w.change(f.Value), cur, base))
+		cur := w.metricValue(info.Metric, float64(f.Current))
+		base := w.baseText(b, info.Metric, campaign.PeriodComparison{Comparison: *f.Compared, Source: f.Source})
+		return w.pick(fmt.Sprintf("%s%s（本期%s，%s）", label, w.change(f.Value), cur, base),
+			fmt.Sprintf("%s: %s (%s; %s)", label, w.change(f.Value), cur, base))
 	}
 	v := w.value(f.Value, f.Unit)
 	s := w.pick(label+v, label+": "+v)
+	if f.Rate != nil {
+		s += w.pick("（"+w.rateParts(b, f)+"）", " ("+w.rateParts(b, f)+")")
+	}
+	if f.Opened != nil {
+		// A standing force: in service at the period's end, its openings
+		// apart; never a withdrawal.
+		opened := w.value(float64(*f.Opened), f.Unit)
+		switch {
+		case b.Kind == campaign.PeriodCampaign:
+			s += w.pick("（在用）", " (in service)")
+		case f.Prev != nil:
+			s += w.pick("（期末在用；本期新开"+opened+"；上期"+w.value(*f.Prev, f.Unit)+"）",
+				" (in service at the period's end; "+opened+" opened in the period; previous bulletin "+w.value(*f.Prev, f.Unit)+")")
+			return s
+		default:
+			s += w.pick("（期末在用；本期新开"+opened+"）", " (in service at the period's end; "+opened+" opened in the period)")
+		}
+	}
 	if f.Prev != nil {
 		prev := w.value(*f.Prev, f.Unit)
+		c := f.Compared
 		switch {
-		case f.Kind == campaign.KindRate:
-			s += w.pick("（上期"+prev+"）", " (previous period "+prev+")")
-		case f.Change != nil:
-			s += w.pick(fmt.Sprintf("，环比%s（上期%s）", w.change(*f.Change), prev), fmt.Sprintf(", %s on the previous period (%s)", w.change(*f.Change), prev))
+		case f.Kind == campaign.KindCount && c != nil && c.SameHours:
+			if c.Change.OK {
+				s += w.pick("，较昨日同时段"+w.change(c.Change.Value), ", "+w.change(c.Change.Value)+" on the day before to the same hour")
+			}
+			s += w.pick(fmt.Sprintf("（昨日同时段%s，昨日全天%s）", w.value(c.Base, f.Unit), prev),
+				fmt.Sprintf(" (the day before to %02d:00 %s, all day %s)", b.Elapsed.Hours, w.value(c.Base, f.Unit), prev))
+		case f.Kind == campaign.KindCount && c != nil && c.Change.OK && f.Opened == nil:
+			s += w.pick("，环比"+w.change(c.Change.Value)+"（"+w.prevCount(b, c, f.Unit)+"）", ", "+w.change(c.Change.Value)+" on the previous bulletin ("+w.prevCount(b, c, f.Unit)+")")
 		default:
-			s += w.pick("（上期"+prev+"）", " (previous period "+prev+")")
+			s += w.pick("（上期"+prev+"）", " (previous bulletin "+prev+")")
 		}
 	}
 	return s
+}
+
+// prevCount words a count's base against 上期: the previous bulletin's
+// figure, and where the days differ (a running period, months of 30 and
+// 31 days), what it was pro-rated to.
+func (w *words) prevCount(b *Bulletin, c *campaign.Comparison, unit string) string {
+	v := func(x float64) string { return w.value(x, unit) }
+	if unit != campaign.UnitCNY {
+		v = func(x float64) string {
+			if w.zh() {
+				return w.base(x) + unitZh[unit]
+			}
+			return w.base(x)
+		}
+	}
+	s := w.pick("上期"+v(c.Whole), "previous "+v(c.Whole))
+	if c.Prorated {
+		s += w.pick(fmt.Sprintf("/%d天，折算%d天%s", c.WholeDays, c.Days, v(c.Base)), fmt.Sprintf(" over %d days, %s over %d", c.WholeDays, v(c.Base), c.Days))
+	}
+	if b.ToDate {
+		s = w.pick(fmt.Sprintf("按已结束%d天计%s；", c.Days, v(float64(c.Current))), fmt.Sprintf("over the %d complete days, %s; ", c.Days, v(float64(c.Current)))) + s
+	}
+	return s
+}
+
+// rateParts words a rate's parts (docs/figures.md, rule 3).
+func (w *words) rateParts(b *Bulletin, f FigureRow) string {
+	r := f.Rate
+	if b.Kind == campaign.PeriodCampaign {
+		// Nothing is open before the campaign.
+		if f.ID == "hazard.disputes_resolution_rate_pct" {
+			return w.pick(fmt.Sprintf("化解%d件，排查%d件", r.Solved, r.Filed), fmt.Sprintf("%d resolved of %d found", r.Solved, r.Filed))
+		}
+		return w.pick(fmt.Sprintf("破%d起，立案%d起", r.Solved, r.Filed), fmt.Sprintf("%d solved of %d filed", r.Solved, r.Filed))
+	}
+	if f.ID == "hazard.disputes_resolution_rate_pct" {
+		return w.pick(fmt.Sprintf("化解%d件；期初结转未化解%d件，本期排查%d件", r.Solved, r.Open, r.Filed),
+			fmt.Sprintf("%d resolved; %d still open at the start, %d found in the period", r.Solved, r.Open, r.Filed))
+	}
+	return w.pick(fmt.Sprintf("破%d起；期初结转未破%d起，本期立案%d起", r.Solved, r.Open, r.Filed),
+		fmt.Sprintf("%d solved; %d still open at the start, %d filed in the period", r.Solved, r.Open, r.Filed))
+}
+
+func comparisonOf(f FigureRow) campaign.Comparison {
+	if f.Compared != nil {
+		return *f.Compared
+	}
+	return campaign.Comparison{Current: f.Current, Base: f.Base}
 }
 
 func flagWord(w *words, flag string) string {

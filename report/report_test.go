@@ -128,10 +128,12 @@ func TestClosingBulletinHasEveryPublishedFigure(t *testing.T) {
 			pattern = regexp.QuoteMeta(label) + change + `（本期` + counted + `，基数` + counted + `）`
 			if info.Line == campaign.LineOverall {
 				// the overview states it once, in its metric's sentence:
-				// 刑事类警情4380起，环比下降7.16%（上期4718起），同比…
+				// 刑事类警情4380起，环比下降7.16%（上期4718起），同比…; the
+				// campaign is compared with the whole baselines, so
+				// nothing is pro-rated (去年同期4987起).
 				basis, base := "环比", "上期"
 				if info.Basis == campaign.VsSamePeriodLast {
-					basis, base = "同比", "去年同期折算"
+					basis, base = "同比", "去年同期"
 				}
 				pattern = regexp.QuoteMeta(metricZh[info.Metric][0]) + numberAfter + `起，(?:[^，]*，)?` + basis + change + `（` + base + counted + `）`
 			}
@@ -317,51 +319,87 @@ func TestDailyChartReference(t *testing.T) {
 	}
 }
 
-// TestRateLeftOutSaysWhy: a period's rate that is not shown says why. Over
-// every week of the Summer Action, a rate whose part exceeds its whole in
-// the week (resolutions of earlier disputes, solves of earlier cases) says
-// so; one with a zero whole says there is nothing to divide by.
-func TestRateLeftOutSaysWhy(t *testing.T) {
+// TestPeriodRatesCreditSolves: every week's rates credit a solve in the
+// week it happens, over the cases still open at the week's start and
+// those filed in it (docs/figures.md, rule 3), computed here by hand from
+// the days' counts; the bulletin prints the rate with its parts, never
+// above 100%, and says why where there is nothing to divide by.
+func TestPeriodRatesCreditSolves(t *testing.T) {
 	h := shippedHistory(t)
 	cfg := h.Config()
-	over, none := 0, 0
+	shown, none := 0, 0
 	for d := 1; d <= cfg.Days(); d += 7 {
 		sp, err := cfg.PeriodSpan(campaign.PeriodWeek, d)
 		if err != nil {
 			t.Fatal(err)
 		}
-		counts := h.Counts(sp)
+		before, in := h.Counts(campaign.Span{From: 1, To: sp.From - 1}), h.Counts(sp)
 		date := cfg.Date(d).Format(time.DateOnly)
 		text := render(t, campaign.PeriodWeek, date, FormatText, LangZh)
-		for _, info := range campaign.FigureInfos {
-			if info.Kind != campaign.KindRate {
-				continue
-			}
-			part, whole, ok := campaign.RateCountsOf(&counts.Totals, info.ID)
-			if !ok {
-				continue
-			}
-			label := newWords(cfg, shippedFacts(t), LangZh).label(info.ID)
-			switch {
-			case whole == 0:
+		w := newWords(cfg, shippedFacts(t), LangZh)
+		for _, c := range []struct {
+			id                    string
+			solved, filed         func(*campaign.Counters) int64
+			solvedWord, filedWord string
+		}{
+			{"strike.homicide_new_solve_rate_pct", func(c *campaign.Counters) int64 { return c.NewSolved[feed.CaseHomicide] }, func(c *campaign.Counters) int64 { return c.CasesFiled[feed.CaseHomicide] }, "破", "起；期初结转未破%d起，本期立案%d起"},
+			{"strike.theft_clearance_rate_pct", func(c *campaign.Counters) int64 { return c.NewSolved[feed.CaseTheft] }, func(c *campaign.Counters) int64 { return c.CasesFiled[feed.CaseTheft] }, "破", "起；期初结转未破%d起，本期立案%d起"},
+			{"hazard.disputes_resolution_rate_pct", func(c *campaign.Counters) int64 { return c.DisputesResolved }, func(c *campaign.Counters) int64 { return c.DisputesFound }, "化解", "件；期初结转未化解%d件，本期排查%d件"},
+		} {
+			solved, filed := c.solved(&in.Totals), c.filed(&in.Totals)
+			open := c.filed(&before.Totals) - c.solved(&before.Totals)
+			parts := fmt.Sprintf("（%s%d"+c.filedWord+"）", c.solvedWord, solved, open, filed)
+			label := w.label(c.id)
+			if open+filed == 0 {
 				none++
-				if !strings.Contains(text, "  "+label+"：—（本期无可计算基数）") {
-					t.Errorf("week of %s: %s has no base (0) but the bulletin does not say so", date, info.ID)
+				if !strings.Contains(text, "  "+label+"：—（本期无可计算基数：") {
+					t.Errorf("week of %s: %s has nothing to divide by but the bulletin does not say so", date, c.id)
 				}
-			case part > whole:
-				over++
-				if !strings.Contains(text, "  "+label+"：—（本期所计含此前的事项，多于基数，不计比率）") {
-					t.Errorf("week of %s: %s is %d of %d, but the bulletin does not say the part includes earlier items", date, info.ID, part, whole)
-				}
-			default:
-				if strings.Contains(text, "  "+label+"：—") {
-					t.Errorf("week of %s: %s is %d of %d, yet the bulletin leaves it out", date, info.ID, part, whole)
-				}
+				continue
+			}
+			if solved > open+filed {
+				t.Errorf("week of %s: %s credits %d solves of %d cases open or filed", date, c.id, solved, open+filed)
+				continue
+			}
+			shown++
+			want := fmt.Sprintf("  %s%.2f%%%s", label, float64(solved)/float64(open+filed)*100, parts)
+			if !strings.Contains(text, want) {
+				t.Errorf("week of %s: no line %q", date, want)
 			}
 		}
 	}
-	if over == 0 || none == 0 {
-		t.Fatalf("the weeks had %d rates over their base and %d without a base: the test checks nothing", over, none)
+	if shown == 0 || none == 0 {
+		t.Fatalf("the weeks had %d rates shown and %d without a base: the test checks nothing", shown, none)
+	}
+}
+
+// TestCreditedSolvesAddUp: over the weeks, the half-months and the
+// months, the solves (and resolutions) the period rates credit add up to
+// the campaign's: each is credited once, in the period it happened.
+func TestCreditedSolvesAddUp(t *testing.T) {
+	h := shippedHistory(t)
+	cfg := h.Config()
+	whole := h.Period(campaign.PeriodCampaign, campaign.Span{From: 1, To: cfg.Days()})
+	for _, kind := range []string{campaign.PeriodWeek, campaign.PeriodHalfMonth, campaign.PeriodMonth} {
+		sums := map[string]int64{}
+		for d := 1; d <= cfg.Days(); {
+			sp, _ := cfg.PeriodSpan(kind, d)
+			p := h.Period(kind, sp)
+			for _, info := range campaign.FigureInfos {
+				if f := p.Figure(info.ID, ""); f.Rate != nil {
+					sums[info.ID] += f.Rate.Solved
+				}
+			}
+			d = sp.To + 1
+		}
+		for id, got := range sums {
+			if want := whole.Figure(id, "").Rate.Solved; got != want {
+				t.Errorf("%s: the %ss credit %d, the campaign %d", id, kind, got, want)
+			}
+		}
+		if len(sums) != 3 {
+			t.Errorf("%s: %d rates summed, want 3", kind, len(sums))
+		}
 	}
 }
 
@@ -386,5 +424,137 @@ func TestBaseIsWrittenAsACount(t *testing.T) {
 		if got := newWords(cfg, publishedLabels(), c.lang).base(c.v); got != c.want {
 			t.Errorf("%s base(%v) = %q, want %q", c.lang, c.v, got, c.want)
 		}
+	}
+}
+
+// TestWeeklyBulletinGoldens: the 14 周通报 of the shipped recording, zh
+// text, as the office would send them.
+func TestWeeklyBulletinGoldens(t *testing.T) {
+	cfg := shippedHistory(t).Config()
+	for week := 1; week <= 14; week++ {
+		name := fmt.Sprintf("week-%02d-zh.txt", week)
+		t.Run(name, func(t *testing.T) {
+			got := render(t, campaign.PeriodWeek, cfg.Date((week-1)*7+1).Format(time.DateOnly), FormatText, LangZh)
+			path := filepath.Join("testdata", "weeks", name)
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./report -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("%s differs from the golden file; if the change is intended, run go test ./report -update\n--- got:\n%s", path, got)
+			}
+		})
+	}
+}
+
+// TestPreviousIsThePreviousBulletin: for every week, half-month and month
+// k ≥ 2, 上期 is exactly what bulletin k − 1 printed, figure by figure and
+// metric by metric (docs/figures.md, rule 2); the first of each kind
+// compares with the pre-campaign baseline 折算.
+func TestPreviousIsThePreviousBulletin(t *testing.T) {
+	h := shippedHistory(t)
+	cfg := h.Config()
+	checked := 0
+	for _, kind := range []string{campaign.PeriodWeek, campaign.PeriodHalfMonth, campaign.PeriodMonth} {
+		var prev *Bulletin
+		for d := 1; d <= cfg.Days(); {
+			sp, _ := cfg.PeriodSpan(kind, d)
+			b, err := Build(h, Request{Kind: kind, Date: cfg.Date(d)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if prev == nil {
+				if b.PrevNumber != 0 {
+					t.Errorf("%s 1 names a previous bulletin %d", kind, b.PrevNumber)
+				}
+				for _, m := range b.Metrics {
+					if m.Previous.Change.OK && m.Previous.Source != campaign.BaseBaseline {
+						t.Errorf("%s 1: %s compared with %s, want the baseline 折算", kind, m.Metric, m.Previous.Source)
+					}
+				}
+			} else {
+				if b.PrevNumber != prev.Number {
+					t.Errorf("%s %d: 上期 is bulletin %d, want %d", kind, b.Number, b.PrevNumber, prev.Number)
+				}
+				printed := map[string]float64{}
+				for _, f := range prev.Figures {
+					if f.OK {
+						printed[f.ID] = f.Value
+					}
+				}
+				for _, f := range b.Figures {
+					if f.Prev == nil {
+						continue
+					}
+					checked++
+					if want, ok := printed[f.ID]; !ok || *f.Prev != want {
+						t.Errorf("%s %d: %s 上期 %v, bulletin %d printed %v", kind, b.Number, f.ID, *f.Prev, prev.Number, want)
+					}
+				}
+				for i, m := range b.Metrics {
+					if m.Previous.Source != campaign.BasePrevious || m.Previous.Whole != float64(prev.Metrics[i].Count) {
+						t.Errorf("%s %d: %s 上期 %v (%s), bulletin %d printed %d", kind, b.Number, m.Metric, m.Previous.Whole, m.Previous.Source, prev.Number, prev.Metrics[i].Count)
+					}
+					checked++
+				}
+			}
+			prev = b
+			d = sp.To + 1
+		}
+	}
+	if checked < 500 {
+		t.Fatalf("only %d 上期 figures checked", checked)
+	}
+}
+
+// TestRunningDayBulletin: a 日动态 at 10:00 on day 3 (2023-06-27) counts
+// the day to 10:00 and sets it against day 2 to 10:00, counted here from
+// the recording's raw events (criminal alarms 6 against 11, public-order
+// 29 against 19, all alarms 72 against 68, criminal cases filed 8 against
+// 10), never against the whole of day 2; its title says it is running.
+func TestRunningDayBulletin(t *testing.T) {
+	cfg := demo.Campaign()
+	tenAM := time.Date(2023, 6, 27, 10, 0, 0, 0, cfg.Location())
+	h := campaign.NewHistory(cfg)
+	err := feed.ScanEvents(demo.Recording(), func(ev feed.Event) error {
+		if ev.At.Before(tenAM) {
+			h.Apply(ev)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Build(h, Request{Kind: campaign.PeriodDay, AsOf: tenAM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Render(&buf, b, cfg, Options{Format: FormatText, Lang: LangZh, Facts: shippedFacts(t)}); err != nil {
+		t.Fatal(err)
+	}
+	text := buf.String()
+	for _, want := range []string{
+		"日动态（截至6月27日10时，本期未完）",
+		"  刑事类警情6起，较昨日同时段（0—10时）下降45.45%（昨日同时段11起）",
+		"  治安类警情29起，较昨日同时段（0—10时）上升52.63%（昨日同时段19起）",
+		"  警情总数72起，较昨日同时段（0—10时）上升5.88%（昨日同时段68起）",
+		"  刑事案件立案8起，较昨日同时段（0—10时）下降20.00%（昨日同时段10起）",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %q in the 日动态 at 10:00:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "环比下降") && strings.Contains(text, "上期45起") {
+		t.Error("the running day is still compared with the whole of the day before")
 	}
 }

@@ -320,7 +320,20 @@ func (w *words) title(b *Bulletin) (string, string) {
 	case campaign.PeriodCampaign:
 		kind = w.pick("总结通报", "Closing bulletin")
 	}
+	if b.ToDate {
+		kind += w.pick("（"+w.asOf(b)+"，本期未完）", " ("+w.asOf(b)+", period still running)")
+	}
 	return name, kind
+}
+
+// asOf is the instant a running bulletin counts to: 截至6月27日10时, the
+// day running counted to its whole hour.
+func (w *words) asOf(b *Bulletin) string {
+	d := w.cfg.Date(b.Elapsed.RunningDay())
+	if w.zh() {
+		return fmt.Sprintf("截至%d月%d日%d时", d.Month(), d.Day(), b.Elapsed.Hours)
+	}
+	return fmt.Sprintf("to %s %02d:00", d.Format("2 January"), b.Elapsed.Hours)
 }
 
 // period is the span in words: dates and campaign days.
@@ -333,7 +346,12 @@ func (w *words) period(b *Bulletin) string {
 			fmt.Sprintf("%s to %s (campaign days %d–%d, %d days)", w.date(b.From), w.date(b.To), b.Span.From, b.Span.To, b.Span.Days()))
 	}
 	if b.ToDate {
-		s += w.pick(fmt.Sprintf("。本期%d天尚未结束，数据统计至最新事件当日", b.PeriodDays), fmt.Sprintf(". The %d-day period is still running: figures to the newest event's day", b.PeriodDays))
+		s += w.pick(fmt.Sprintf("。本期%d天尚未结束：数据%s（当日计至整点），环比、同比只比已结束的%d天，红黄旗为暂定", b.PeriodDays, w.asOf(b), b.Elapsed.Days),
+			fmt.Sprintf(". The %d-day period is still running: figures %s (the day running to its whole hour); comparisons over the %d complete days; flags provisional", b.PeriodDays, w.asOf(b), b.Elapsed.Days))
+		if b.Kind == campaign.PeriodDay {
+			s = strings.Replace(s, w.pick(fmt.Sprintf("环比、同比只比已结束的%d天，红黄旗为暂定", b.Elapsed.Days), fmt.Sprintf("comparisons over the %d complete days; flags provisional", b.Elapsed.Days)),
+				w.pick("与昨日同时段相比", "compared with the day before to the same hour"), 1)
+		}
 	}
 	return s
 }
