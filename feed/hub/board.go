@@ -28,6 +28,15 @@ const (
 	writeSlice = 100 * time.Millisecond
 	// readLimit bounds client frames: a client only ever sends a hello.
 	readLimit = 4096
+	// A client sends the hello, pongs to the hub's pings, perhaps pings
+	// and messages of types this hub ignores, and nothing more: past
+	// clientBudgetFrames frames or clientBudgetBytes bytes in a window of
+	// clientBudgetWindow (pongs to the hub's own pings not counted) it is
+	// closed with 4502. Parsing 4 KiB frames sent in a loop by a handful
+	// of connections held the hub at a core.
+	clientBudgetWindow = 10 * time.Second
+	clientBudgetFrames = 32
+	clientBudgetBytes  = 16 << 10
 	// maxPongsQueued bounds the pongs waiting for the writer: a client
 	// flooding pings gets a few answers.
 	maxPongsQueued = 4
@@ -96,6 +105,33 @@ type subscriber struct {
 	done      chan struct{} // closed when the writer exits
 	readDone  chan struct{} // closed when the reader exits
 	peerClose int           // the close code the client sent, echoed by the writer
+
+	// in is what the client has sent in the current budget window, and
+	// pongs how many pongs: both the reader goroutine's alone. pings is
+	// how many pings the hub has queued for it.
+	in    clientBudget
+	pongs int64
+	pings atomic.Int64
+}
+
+// clientBudget counts a client's frames and bytes per clientBudgetWindow.
+type clientBudget struct {
+	start         time.Time
+	frames, bytes int
+}
+
+// errClientFlood ends a client's reading when it spends past its budget.
+var errClientFlood = errors.New("client frames over the budget")
+
+// spend counts a frame of n bytes and says whether the client is still
+// within its budget.
+func (b *clientBudget) spend(now time.Time, n int) bool {
+	if now.Sub(b.start) >= clientBudgetWindow {
+		b.start, b.frames, b.bytes = now, 0, 0
+	}
+	b.frames++
+	b.bytes += n
+	return b.frames <= clientBudgetFrames && b.bytes <= clientBudgetBytes
 }
 
 func newSubscriber(h *Hub, conn *websocket.Conn, guard *guardedConn, compress bool, remote string) *subscriber {
@@ -111,6 +147,9 @@ func newSubscriber(h *Hub, conn *websocket.Conn, guard *guardedConn, compress bo
 	// gorilla answers pings and close frames from the reader goroutine by
 	// default; here the writer does, through send like every other write.
 	conn.SetPingHandler(func(data string) error {
+		if !s.in.spend(time.Now(), len(data)) {
+			return errClientFlood
+		}
 		s.addControl(newControlFrame(websocket.PongMessage, []byte(data)))
 		return nil
 	})
@@ -422,6 +461,7 @@ func (s *subscriber) pingIfDue() {
 		s.mu.Lock()
 		s.nextPing = time.Now().Add(s.h.opts.PingInterval)
 		s.mu.Unlock()
+		s.pings.Add(1)
 		s.addControl(newControlFrame(websocket.PingMessage, nil))
 	}
 }

@@ -129,9 +129,10 @@ const (
 	dropWriteError   = "write_error"
 	dropNoPong       = "no_pong"
 	dropBadFrame     = "bad_frame"
+	dropClientFlood  = "client_flood"
 )
 
-var dropReasons = []string{dropSlowConsumer, dropWriteStalled, dropWriteError, dropNoPong, dropBadFrame}
+var dropReasons = []string{dropSlowConsumer, dropWriteStalled, dropWriteError, dropNoPong, dropBadFrame, dropClientFlood}
 
 // reject counts a refused ingest request by reason (a fixed set of labels).
 func (m *metrics) reject(reason string) { m.rejected.WithLabelValues(reason).Inc() }

@@ -264,15 +264,26 @@ func (h *Hub) unsubscribe(s *subscriber) {
 }
 
 // readLoop runs on the handler goroutine. Clients send nothing after the
-// hello but pongs (and close frames); any other frame is a protocol error.
+// hello but pongs (and close frames), within their budget (clientBudget);
+// a frame that is not a message is a protocol error.
 func (h *Hub) readLoop(s *subscriber) {
 	defer close(s.readDone)
 	conn := s.conn
 	pongWait := h.opts.PongWait
 	_ = conn.SetReadDeadline(time.Now().Add(pongWait))
-	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(pongWait)) })
+	conn.SetPongHandler(func(data string) error {
+		// Pongs answering the hub's pings are free (one spare for a ping
+		// in flight); unasked ones count.
+		if s.pongs++; s.pongs > s.pings.Load()+1 && !s.in.spend(time.Now(), len(data)) {
+			return errClientFlood
+		}
+		return conn.SetReadDeadline(time.Now().Add(pongWait))
+	})
 	for {
 		mt, data, err := conn.ReadMessage()
+		if err == nil && !s.in.spend(time.Now(), len(data)) {
+			err = errClientFlood
+		}
 		if err != nil {
 			h.readEnded(s, err)
 			return
@@ -302,6 +313,9 @@ func (h *Hub) readEnded(s *subscriber, err error) {
 		// The board closed, went away, or the writer closed the socket.
 	case errors.As(err, &ne) && ne.Timeout():
 		s.drop(dropNoPong, "it answered no ping", "waited", h.opts.PongWait)
+	case errors.Is(err, errClientFlood):
+		s.drop(dropClientFlood, "it sent more frames than a board sends", "budget_frames", clientBudgetFrames, "budget_bytes", clientBudgetBytes, "window", clientBudgetWindow)
+		s.shutdown(feed.CloseBadRequest, fmt.Sprintf("too many frames: after the hello a client sends only pongs, at most %d frames and %d KiB per %s", clientBudgetFrames, clientBudgetBytes>>10, clientBudgetWindow), false)
 	case errors.Is(err, websocket.ErrReadLimit):
 		s.drop(dropBadFrame, "it sent a frame over the limit", "limit", readLimit)
 		s.shutdown(feed.CloseBadRequest, "frame too large: a client sends only the hello, at most 4 KiB", false)
