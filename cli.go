@@ -131,6 +131,9 @@ func (fs *flagSet) PrintHelp(w io.Writer) {
 	for _, f := range flags {
 		name, usage := flagValueName(f)
 		line := "  --" + f.Name
+		if len(f.Name) == 1 {
+			line = "  -" + f.Name // -v, as such switches are written
+		}
 		if name != "" {
 			line += " " + name
 		}
@@ -174,6 +177,10 @@ func stringPlaceholder(flagName string) string {
 		return "URL"
 	case flagName == "data":
 		return "DIR"
+	case flagName == "log-format":
+		return "FORMAT"
+	case flagName == "log-level":
+		return "LEVEL"
 	case flagName == "token" || strings.HasSuffix(flagName, "-token"):
 		return "TOKEN"
 	case strings.HasSuffix(flagName, "file") || strings.HasPrefix(flagName, "tls-") || strings.HasPrefix(flagName, "nats-") ||
@@ -190,7 +197,7 @@ func stringPlaceholder(flagName string) string {
 // zero values, which say nothing.
 func shownDefault(f *flag.Flag) string {
 	switch f.DefValue {
-	case "", "0", "false", "[]":
+	case "", "0", "0s", "false", "[]":
 		return ""
 	}
 	if _, ok := f.Value.(interface{ Placeholder() string }); !ok && strings.ContainsAny(f.DefValue, " \t") {

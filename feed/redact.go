@@ -4,7 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // Redacted replaces a secret in logs and on-screen errors.
@@ -78,12 +80,45 @@ func (e *redactedError) Unwrap() error { return e.err }
 // secret: the message and every string, error or Stringer attribute, also
 // inside groups and attributes added with With, go through Redact.
 func RedactHandler(next slog.Handler, secrets ...string) slog.Handler {
-	return &redactHandler{next: next, secrets: secrets}
+	set := &SecretSet{}
+	set.Add(secrets...)
+	return RedactHandlerSet(next, set)
+}
+
+// RedactHandlerSet is RedactHandler for secrets that may be added while
+// the process runs (a token file re-read on SIGHUP).
+func RedactHandlerSet(next slog.Handler, set *SecretSet) slog.Handler {
+	return &redactHandler{next: next, set: set}
+}
+
+// SecretSet is the secrets a log hides. Secrets are only ever added: a
+// token replaced by a reload is still a secret.
+type SecretSet struct {
+	mu   sync.RWMutex
+	list []string
+}
+
+// Add adds secrets; empty ones are ignored.
+func (s *SecretSet) Add(secrets ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sec := range secrets {
+		if sec != "" && !slices.Contains(s.list, sec) {
+			s.list = append(s.list, sec)
+		}
+	}
+}
+
+// List is the secrets added so far.
+func (s *SecretSet) List() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.list
 }
 
 type redactHandler struct {
-	next    slog.Handler
-	secrets []string
+	next slog.Handler
+	set  *SecretSet
 }
 
 func (h *redactHandler) Enabled(ctx context.Context, l slog.Level) bool {
@@ -91,48 +126,50 @@ func (h *redactHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h *redactHandler) Handle(ctx context.Context, r slog.Record) error {
-	clean := slog.NewRecord(r.Time, r.Level, Redact(r.Message, h.secrets...), r.PC)
+	secrets := h.set.List()
+	clean := slog.NewRecord(r.Time, r.Level, Redact(r.Message, secrets...), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
-		clean.AddAttrs(h.attr(a))
+		clean.AddAttrs(h.attr(a, secrets))
 		return true
 	})
 	return h.next.Handle(ctx, clean)
 }
 
 func (h *redactHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	secrets := h.set.List()
 	clean := make([]slog.Attr, len(as))
 	for i, a := range as {
-		clean[i] = h.attr(a)
+		clean[i] = h.attr(a, secrets)
 	}
-	return &redactHandler{next: h.next.WithAttrs(clean), secrets: h.secrets}
+	return &redactHandler{next: h.next.WithAttrs(clean), set: h.set}
 }
 
 func (h *redactHandler) WithGroup(name string) slog.Handler {
-	return &redactHandler{next: h.next.WithGroup(name), secrets: h.secrets}
+	return &redactHandler{next: h.next.WithGroup(name), set: h.set}
 }
 
-func (h *redactHandler) attr(a slog.Attr) slog.Attr {
+func (h *redactHandler) attr(a slog.Attr, secrets []string) slog.Attr {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
-		return slog.String(a.Key, Redact(v.String(), h.secrets...))
+		return slog.String(a.Key, Redact(v.String(), secrets...))
 	case slog.KindGroup:
 		g := v.Group()
 		clean := make([]any, len(g))
 		for i, ga := range g {
-			clean[i] = h.attr(ga)
+			clean[i] = h.attr(ga, secrets)
 		}
 		return slog.Group(a.Key, clean...)
 	case slog.KindAny:
 		switch x := v.Any().(type) {
 		case error:
-			return slog.String(a.Key, Redact(x.Error(), h.secrets...))
+			return slog.String(a.Key, Redact(x.Error(), secrets...))
 		case interface{ String() string }:
-			return slog.String(a.Key, Redact(x.String(), h.secrets...))
+			return slog.String(a.Key, Redact(x.String(), secrets...))
 		case []string:
 			clean := make([]string, len(x))
 			for i, s := range x {
-				clean[i] = Redact(s, h.secrets...)
+				clean[i] = Redact(s, secrets...)
 			}
 			return slog.Any(a.Key, clean)
 		}

@@ -394,12 +394,31 @@ func (s *Server) watchKeys(ctx context.Context) {
 			continue
 		}
 		lastErr = ""
-		listed := make(map[string]Station, len(stations))
-		for _, st := range stations {
-			listed[st.Fingerprint] = st
-		}
-		s.revokeUnlisted(listed)
+		s.revokeUnlisted(byFingerprint(stations))
 	}
+}
+
+func byFingerprint(stations map[string]Station) map[string]Station {
+	listed := make(map[string]Station, len(stations))
+	for _, st := range stations {
+		listed[st.Fingerprint] = st
+	}
+	return listed
+}
+
+// ReloadKeys re-reads the authorized keys at once, whether or not the file
+// looks changed (sitboard ssh does on SIGHUP), and closes the connections
+// of keys it no longer lists. A file that cannot be read or trusted is
+// handled as by the periodic check: logged, and it never adds a key.
+func (s *Server) ReloadKeys() error {
+	s.keys.forget()
+	stations, err := s.keys.current()
+	if err != nil {
+		s.log.Error("cannot reload authorized keys: refusing new connections, keeping open ones", "err", err)
+		return err
+	}
+	s.revokeUnlisted(byFingerprint(stations))
+	return nil
 }
 
 // Why a connection is revoked, as its board and the log say.

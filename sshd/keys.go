@@ -228,6 +228,13 @@ func (k *keyFile) current() (map[string]Station, error) {
 	return stations, nil
 }
 
+// forget makes the next current() read the file whatever its stamp.
+func (k *keyFile) forget() {
+	k.mu.Lock()
+	k.stamp = fileStamp{}
+	k.mu.Unlock()
+}
+
 // lookup finds the station a key belongs to.
 func (k *keyFile) lookup(key gossh.PublicKey) (Station, bool, error) {
 	stations, err := k.current()

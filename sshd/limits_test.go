@@ -543,3 +543,30 @@ func TestDeadLinkClosed(t *testing.T) {
 		t.Errorf("the reason is not logged:\n%s", ts.logs.String())
 	}
 }
+
+// TestReloadKeysNow: ReloadKeys (sitboard ssh's SIGHUP) reads the key file
+// at once and closes the connections of the keys it dropped, without
+// waiting for the periodic check.
+func TestReloadKeysNow(t *testing.T) {
+	a := newTestKey(t, "a")
+	b := newTestKey(t, "b")
+	ts := startServer(t, []string{a.line, b.line}, withFakeBoard, func(c *Config) { c.KeyCheckInterval = time.Hour })
+	ca, err := dialKey(t, ts.addr, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boardA := openBoard(t, ca, 80, 24, nil)
+	boardA.waitFor(t, "size 80x24", 10*time.Second)
+	writeKeys(t, ts.keys, b.line)
+	if err := ts.srv.ReloadKeys(); err != nil {
+		t.Fatal(err)
+	}
+	boardA.waitFor(t, "removed from the authorized keys", 10*time.Second)
+	waitClosed(t, ca, 10*time.Second, "the dropped key's connection")
+	if !strings.Contains(ts.logs.String(), "authorized keys reloaded") {
+		t.Errorf("the reload is not logged:\n%s", ts.logs.String())
+	}
+	if _, err := dialKey(t, ts.addr, b); err != nil {
+		t.Errorf("the key still listed cannot log in: %v", err)
+	}
+}

@@ -18,7 +18,7 @@ import (
 // the read token. One Acker serves a whole process (every SSH session).
 type Acker struct {
 	url   string
-	token string
+	token func() string
 	http  *http.Client
 }
 
@@ -28,7 +28,7 @@ func NewAcker(opts Options) (*Acker, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Acker{url: u, token: opts.Token, http: hubHTTP(opts)}, nil
+	return &Acker{url: u, token: opts.token, http: hubHTTP(opts)}, nil
 }
 
 // Ack acknowledges the alerts ids as by, at the board's clock at (see
@@ -38,7 +38,7 @@ func NewAcker(opts Options) (*Acker, error) {
 func (a *Acker) Ack(ctx context.Context, ids []string, by string, at time.Time) (feed.AckResponse, error) {
 	res, err := a.ack(ctx, ids, by, at)
 	// Errors quote the address, which may carry ?token=.
-	return res, feed.RedactError(err, a.token)
+	return res, feed.RedactError(err, a.token())
 }
 
 func (a *Acker) ack(ctx context.Context, ids []string, by string, at time.Time) (feed.AckResponse, error) {
@@ -52,8 +52,8 @@ func (a *Acker) ack(ctx context.Context, ids []string, by string, at time.Time) 
 		return res, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if a.token != "" {
-		req.Header.Set("Authorization", "Bearer "+a.token)
+	if tok := a.token(); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	resp, err := a.http.Do(req)
 	if err != nil {

@@ -83,9 +83,13 @@ type Batch struct {
 type Options struct {
 	// URL of the hub: ws://HOST:PORT, wss://..., or http(s)://; the path
 	// defaults to /v1/stream.
-	URL      string
-	Token    string           // read token, sent as Authorization: Bearer
-	Campaign *campaign.Config // required unless NoState
+	URL   string
+	Token string // read token, sent as Authorization: Bearer
+	// TokenFunc, when set, gives the token at every connection and
+	// request instead of Token: a token file re-read on SIGHUP takes
+	// effect at the next reconnect, without dropping what is open.
+	TokenFunc func() string
+	Campaign  *campaign.Config // required unless NoState
 	// NoState skips the fold: Batches carry Events only (for `record`).
 	NoState bool
 	// Resume from a known point: Epoch and LastSeq, with the State folded
@@ -105,6 +109,14 @@ type Options struct {
 	TLS    *tls.Config
 	Header http.Header // extra handshake headers
 	Logger *slog.Logger
+}
+
+// token is the token to send now.
+func (o Options) token() string {
+	if o.TokenFunc != nil {
+		return o.TokenFunc()
+	}
+	return o.Token
 }
 
 // CloseError is a terminal refusal by the hub.
@@ -174,7 +186,7 @@ func Run(ctx context.Context, opts Options, out func(Batch)) error {
 	}
 	u, err := StreamURL(opts.URL)
 	if err != nil {
-		return feed.RedactError(err, opts.Token)
+		return feed.RedactError(err, opts.token())
 	}
 	if opts.MinBackoff <= 0 {
 		opts.MinBackoff = 250 * time.Millisecond
@@ -198,7 +210,7 @@ func Run(ctx context.Context, opts Options, out func(Batch)) error {
 		started := time.Now()
 		// The address may carry ?token=, and errors quote it: what reaches
 		// the board, the log and the caller is redacted once, here.
-		err := feed.RedactError(r.session(ctx), r.opts.Token)
+		err := feed.RedactError(r.session(ctx), r.opts.token())
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -282,8 +294,8 @@ func (r *runner) session(ctx context.Context) error {
 	for k, v := range r.opts.Header {
 		hdr[k] = v
 	}
-	if r.opts.Token != "" {
-		hdr.Set("Authorization", "Bearer "+r.opts.Token)
+	if tok := r.opts.token(); tok != "" {
+		hdr.Set("Authorization", "Bearer "+tok)
 	}
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	ws, resp, err := dialer.DialContext(dctx, r.url, hdr)
@@ -294,7 +306,7 @@ func (r *runner) session(ctx context.Context) error {
 			case http.StatusUnauthorized, http.StatusForbidden:
 				return &CloseError{Code: feed.CloseBadToken, Reason: "HTTP " + resp.Status}
 			case http.StatusNotFound:
-				return &CloseError{Code: feed.CloseBadRequest, Reason: "HTTP 404 at " + feed.Redact(r.url, r.opts.Token) + ": is this a sitboard hub?"}
+				return &CloseError{Code: feed.CloseBadRequest, Reason: "HTTP 404 at " + feed.Redact(r.url, r.opts.token()) + ": is this a sitboard hub?"}
 			}
 			// The hub says what to do in the body (a 429 past its cap of
 			// streams per address, a 503 at its connection limit); the

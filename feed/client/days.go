@@ -64,7 +64,7 @@ func hubError(resp *http.Response, body []byte) string {
 // request and one state. The states it returns are shared: read only.
 type Days struct {
 	url    string
-	token  string
+	token  func() string
 	http   *http.Client
 	keep   int
 	mu     sync.Mutex
@@ -92,7 +92,7 @@ func NewDays(opts Options, keep int) (*Days, error) {
 	if keep <= 0 {
 		keep = DaysKept
 	}
-	return &Days{url: u, token: opts.Token, http: hubHTTP(opts), keep: keep, byDay: map[int]*dayEntry{}}, nil
+	return &Days{url: u, token: opts.token, http: hubHTTP(opts), keep: keep, byDay: map[int]*dayEntry{}}, nil
 }
 
 // Fetch returns the state at the end of campaign day `day` of campaign run
@@ -112,7 +112,7 @@ func (d *Days) Fetch(ctx context.Context, day, run int) (*campaign.State, error)
 		d.mu.Unlock()
 		st, today, err := d.get(ctx, day)
 		// Errors quote the address, which may carry ?token=.
-		err = feed.RedactError(err, d.token)
+		err = feed.RedactError(err, d.token())
 		e.st, e.err = st, err
 		close(e.ready)
 		if err != nil || today || st.Run != run {
@@ -170,8 +170,8 @@ func (d *Days) get(ctx context.Context, day int) (*campaign.State, bool, error) 
 	if err != nil {
 		return nil, false, err
 	}
-	if d.token != "" {
-		req.Header.Set("Authorization", "Bearer "+d.token)
+	if tok := d.token(); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	resp, err := d.http.Do(req)
 	if err != nil {

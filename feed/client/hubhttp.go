@@ -36,7 +36,7 @@ func EndpointURL(hub, path string, query url.Values) (string, error) {
 // reached or refuses. Errors never carry the token.
 func Get(ctx context.Context, opts Options, path string, query url.Values) ([]byte, error) {
 	body, err := get(ctx, opts, path, query)
-	return body, feed.RedactError(err, opts.Token)
+	return body, feed.RedactError(err, opts.token())
 }
 
 func get(ctx context.Context, opts Options, path string, query url.Values) ([]byte, error) {
@@ -48,8 +48,8 @@ func get(ctx context.Context, opts Options, path string, query url.Values) ([]by
 	if err != nil {
 		return nil, err
 	}
-	if opts.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+opts.Token)
+	if tok := opts.token(); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	resp, err := hubHTTP(opts).Do(req)
 	if err != nil {
