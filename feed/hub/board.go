@@ -116,8 +116,9 @@ type subscriber struct {
 
 // clientBudget counts a client's frames and bytes per clientBudgetWindow.
 type clientBudget struct {
-	start         time.Time
-	frames, bytes int
+	start               time.Time
+	frames, bytes       int
+	maxFrames, maxBytes int
 }
 
 // errClientFlood ends a client's reading when it spends past its budget.
@@ -131,7 +132,7 @@ func (b *clientBudget) spend(now time.Time, n int) bool {
 	}
 	b.frames++
 	b.bytes += n
-	return b.frames <= clientBudgetFrames && b.bytes <= clientBudgetBytes
+	return b.frames <= b.maxFrames && b.bytes <= b.maxBytes
 }
 
 func newSubscriber(h *Hub, conn *websocket.Conn, guard *guardedConn, compress bool, remote string) *subscriber {
@@ -143,6 +144,10 @@ func newSubscriber(h *Hub, conn *websocket.Conn, guard *guardedConn, compress bo
 	}
 	if !compress {
 		s.raw = rawConn(guard.Conn)
+	}
+	s.in.maxFrames, s.in.maxBytes = clientBudgetFrames, clientBudgetBytes
+	if h.opts.clientBudget > 0 {
+		s.in.maxFrames, s.in.maxBytes = h.opts.clientBudget, h.opts.clientBudget
 	}
 	// gorilla answers pings and close frames from the reader goroutine by
 	// default; here the writer does, through send like every other write.

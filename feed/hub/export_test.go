@@ -30,6 +30,10 @@ func CapLoopback(o *Options) { o.capLoopback = true }
 // fold before it is answered 503 with the fold's progress.
 func ReportWait(o *Options, d time.Duration) { o.reportWait = d }
 
+// ClientFrameBudget lets each client send n frames and n bytes per budget
+// window, for tests whose boards ping the hub in a loop on purpose.
+func ClientFrameBudget(o *Options, n int) { o.clientBudget = n }
+
 // CapLog makes the log refuse every event past its first n (a stream that
 // discards new messages when full), so a store fails part-way.
 func CapLog(h *Hub, n int64) error {

@@ -230,6 +230,9 @@ func slowLinkHub(t *testing.T, mutate func(*hub.Options)) *hubtest.Server {
 			o.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 		}
 		o.SendQueueBytes = 64 << 20
+		// The boards ping every 3 ms, far past a board's budget, so that
+		// pongs are due mid-frame.
+		hub.ClientFrameBudget(o, 1<<30)
 		if mutate != nil {
 			mutate(o)
 		}

@@ -186,6 +186,9 @@ type Options struct {
 	// capLoopback counts loopback under the per-address caps (tests only:
 	// CapLoopback), which have no other address to connect from.
 	capLoopback bool
+	// clientBudget, when set (tests only: ClientFrameBudget), replaces
+	// the frames and bytes a client may send per window.
+	clientBudget int
 }
 
 // Hub is a running feed hub. Serve Handler(); call Close to drain.
