@@ -47,7 +47,7 @@ func TestHubChecksFilesBeforeReady(t *testing.T) {
 		{
 			name:     "data dir under a file",
 			args:     []string{"--data", filepath.Join(notDir, "data")},
-			code:     1,
+			code:     2,
 			wantText: []string{"data dir", filepath.Join(notDir, "data"), "check the path"},
 		},
 	}

@@ -23,6 +23,10 @@ type TLSFiles struct {
 	ServerKey  string
 	ClientCert string // a client certificate (for NATS mutual TLS)
 	ClientKey  string
+	// RenewedCert and RenewedKey are a second server certificate from the
+	// same CA, as a renewal would bring (serial 4; ServerCert's is 2).
+	RenewedCert string
+	RenewedKey  string
 }
 
 // PrivateCA makes a fresh CA in dir and signs a server certificate for
@@ -52,11 +56,13 @@ func PrivateCA(t testing.TB, dir string) TLSFiles {
 		t.Fatal(err)
 	}
 	f := TLSFiles{
-		CA:         filepath.Join(dir, "ca.pem"),
-		ServerCert: filepath.Join(dir, "server.pem"),
-		ServerKey:  filepath.Join(dir, "server-key.pem"),
-		ClientCert: filepath.Join(dir, "client.pem"),
-		ClientKey:  filepath.Join(dir, "client-key.pem"),
+		CA:          filepath.Join(dir, "ca.pem"),
+		ServerCert:  filepath.Join(dir, "server.pem"),
+		ServerKey:   filepath.Join(dir, "server-key.pem"),
+		ClientCert:  filepath.Join(dir, "client.pem"),
+		ClientKey:   filepath.Join(dir, "client-key.pem"),
+		RenewedCert: filepath.Join(dir, "renewed.pem"),
+		RenewedKey:  filepath.Join(dir, "renewed-key.pem"),
 	}
 	writePEM(t, f.CA, "CERTIFICATE", caDER)
 	leaf := func(serial int64, usage x509.ExtKeyUsage, certFile, keyFile string) {
@@ -87,6 +93,7 @@ func PrivateCA(t testing.TB, dir string) TLSFiles {
 	}
 	leaf(2, x509.ExtKeyUsageServerAuth, f.ServerCert, f.ServerKey)
 	leaf(3, x509.ExtKeyUsageClientAuth, f.ClientCert, f.ClientKey)
+	leaf(4, x509.ExtKeyUsageServerAuth, f.RenewedCert, f.RenewedKey)
 	return f
 }
 
