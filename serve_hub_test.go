@@ -163,7 +163,6 @@ max-bytes = "1G"
 	roots.AppendCertsFromPEM(caPEM)
 	tlsCfg := &tls.Config{RootCAs: roots}
 
-
 	// A board, connected before the renewal and the rotation.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
