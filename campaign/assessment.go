@@ -21,6 +21,10 @@ type AssessmentMeasure struct {
 	// Better is "more" (the default: the best district has the most) or
 	// "less" (criminal alarms: the fewer the better).
 	Better string `toml:"better"`
+	// Basis is how the measure is made fair to size (docs/campaign.md):
+	// target, per_capita, improvement or rate; empty for the measure's
+	// default.
+	Basis string `toml:"basis"`
 }
 
 // Directions of an assessed measure.
@@ -74,6 +78,11 @@ func (c *Config) validateAssessment(name string) error {
 		if m.Better != "" && m.Better != BetterMore && m.Better != BetterLess {
 			return fail(field+".better", "better", i, `must be "more" or "less"`)
 		}
+		sm, err := c.scoredMeasure(m.Measure, m.Weight, m.Better, m.Basis)
+		if err != nil {
+			return fail(field, "basis", i, err.Error())
+		}
+		c.assessMeasures = append(c.assessMeasures, sm)
 		total += m.Weight
 	}
 	if math.Abs(total-100) > 1e-6 {
@@ -82,68 +91,29 @@ func (c *Config) validateAssessment(name string) error {
 	return nil
 }
 
-// AssessmentRow is one district's monthly assessment.
+// AssessmentRow is one district's monthly assessment: its score by the
+// [assessment] measures (rule 6) and its rank the month before.
 type AssessmentRow struct {
-	District string    `json:"district"`
-	Rank     int       `json:"rank"` // 1 is best
-	Score    float64   `json:"score"`
-	Points   []float64 `json:"points"` // per measure, in config order
-	Values   []float64 `json:"values"` // raw values, in config order
+	ScoreRow
 	// PrevRank is the rank in the previous month (0: none, as in the first
 	// month); RankChange is PrevRank − Rank, positive when it moved up.
 	PrevRank   int `json:"prev_rank,omitempty"`
 	RankChange int `json:"rank_change,omitempty"`
 }
 
-// Assess scores districts' counts by the [assessment] weights: a measure
-// where more is better earns weight × value / best value; one where less
-// is better earns weight × (most − value) / most. A measure no district
-// has data for earns nobody points. Ties go to config order. nil when the
+// Assess scores districts' counts in a month (in, after before) of `days`
+// days by the [assessment] measures, out of 100 (rule 6). nil when the
 // campaign has no [assessment].
-func Assess(cfg *Config, districts map[string]*Counters) []AssessmentRow {
-	ms := cfg.Assessment.Measures
-	if len(ms) == 0 {
-		return nil
+func Assess(cfg *Config, in, before map[string]*Counters, days float64) (Scores, []AssessmentRow) {
+	if len(cfg.AssessMeasures()) == 0 {
+		return Scores{}, nil
 	}
-	rows := make([]AssessmentRow, len(cfg.Districts))
-	maxOf := make([]float64, len(ms))
-	for i, d := range cfg.Districts {
-		c := districts[d.ID]
-		if c == nil {
-			c = &Counters{}
-		}
-		rows[i] = AssessmentRow{District: d.ID, Values: make([]float64, len(ms)), Points: make([]float64, len(ms))}
-		for j, m := range ms {
-			rows[i].Values[j] = DistrictMeasure(c, m.Measure)
-			maxOf[j] = max(maxOf[j], rows[i].Values[j])
-		}
+	sc := Score(cfg, cfg.AssessMeasures(), ScoreInputs(in, before), days, 0, 0)
+	rows := make([]AssessmentRow, len(sc.Rows))
+	for i, r := range sc.Rows {
+		rows[i] = AssessmentRow{ScoreRow: r}
 	}
-	for i := range rows {
-		for j, m := range ms {
-			if maxOf[j] <= 0 {
-				continue
-			}
-			share := rows[i].Values[j] / maxOf[j]
-			if m.Better == BetterLess {
-				share = 1 - share
-			}
-			rows[i].Points[j] = m.Weight * share
-			rows[i].Score += rows[i].Points[j]
-		}
-	}
-	slices.SortStableFunc(rows, func(a, b AssessmentRow) int {
-		switch {
-		case a.Score > b.Score:
-			return -1
-		case a.Score < b.Score:
-			return 1
-		}
-		return 0
-	})
-	for i := range rows {
-		rows[i].Rank = i + 1
-	}
-	return rows
+	return sc, rows
 }
 
 // WithPreviousRanks sets each row's PrevRank and RankChange from the

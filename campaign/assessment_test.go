@@ -69,12 +69,14 @@ func TestAssessScores(t *testing.T) {
 		"east": {CasesSolved: map[string]int64{"theft": 4}, AlarmsReceived: map[string]int64{"criminal": 2}},
 		"west": {CasesSolved: map[string]int64{"theft": 2}, AlarmsReceived: map[string]int64{"criminal": 4}},
 	}
-	rows := Assess(cfg, districts)
+	// The file gives the districts no target, population or baseline, so
+	// the measures fall back to raw counts against the largest district's:
 	// east: 60×4/4 + 40×(1−2/4) = 80; west: 60×2/4 + 40×(1−4/4) = 30.
+	_, rows := Assess(cfg, districts, nil, 3)
 	if rows[0].District != "east" || !near(rows[0].Score, 80) || rows[1].District != "west" || !near(rows[1].Score, 30) {
 		t.Fatalf("rows = %+v, want east 80, west 30", rows)
 	}
-	prev := []AssessmentRow{{District: "west", Rank: 1}, {District: "east", Rank: 2}}
+	prev := []AssessmentRow{{ScoreRow: ScoreRow{District: "west", Rank: 1}}, {ScoreRow: ScoreRow{District: "east", Rank: 2}}}
 	rows = WithPreviousRanks(rows, prev)
 	if rows[0].RankChange != 1 || rows[1].RankChange != -1 || rows[1].PrevRank != 1 {
 		t.Errorf("rank changes = %+v, want east +1, west −1", rows)

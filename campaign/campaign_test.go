@@ -322,7 +322,8 @@ func TestRankingFlagsAndTies(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rows := Ranking(cfg, fold(cfg, tc.events...))
+			st := fold(cfg, tc.events...)
+			rows := RankSpan(cfg, st.Districts, nil, 3, cfg.Flags.Red, cfg.Flags.Yellow).Rows
 			for i, r := range rows {
 				if r.District != tc.order[i] || r.Flag != tc.flags[i] || r.Rank != i+1 {
 					t.Fatalf("row %d = %+v, want %s/%s", i, r, tc.order[i], tc.flags[i])

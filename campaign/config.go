@@ -38,6 +38,10 @@ type Config struct {
 	site     map[string]int
 	notable  map[string]int
 	source   string
+	// flagMeasures and assessMeasures are [flags] and [assessment] with
+	// each measure's basis and direction resolved (see ScoredMeasure).
+	flagMeasures   []ScoredMeasure
+	assessMeasures []ScoredMeasure
 }
 
 // Meta names the campaign and its dates.
@@ -55,10 +59,20 @@ type Meta struct {
 }
 
 // District is a county or city district; its id is the event's district.
+// Population, its own baselines and its targets make its scores fair to
+// its size (docs/figures.md, rule 6; docs/campaign.md).
 type District struct {
 	ID string `toml:"id"`
 	Zh string `toml:"zh"`
 	En string `toml:"en"`
+	// Population is the residents, for scores per 10,000 residents.
+	Population int64 `toml:"population"`
+	// Previous and LastYear are the district's baselines (metric = count),
+	// its shares of the city's [baselines.previous] and [baselines.last_year].
+	Previous map[string]int64 `toml:"previous"`
+	LastYear map[string]int64 `toml:"last_year"`
+	// Targets are the district's 任务数 for the whole campaign, by measure.
+	Targets map[string]int64 `toml:"targets"`
 }
 
 // Grid is a patrol grid (巡逻防控网格) inside one district.
@@ -117,9 +131,13 @@ type FlagRules struct {
 }
 
 // FlagMeasure is one scored district measure (see DistrictMeasures).
+// Better and Basis are as for the assessment (docs/campaign.md); an older
+// file's negative weight reads as better = "less".
 type FlagMeasure struct {
 	Measure string  `toml:"measure"`
 	Weight  float64 `toml:"weight"`
+	Better  string  `toml:"better"`
+	Basis   string  `toml:"basis"`
 }
 
 // Notable is a named case the campaign reports on by itself.
@@ -281,6 +299,9 @@ func (c *Config) validate(name string) error {
 	if f.Red < 0 || f.Yellow < 0 || f.Red+f.Yellow > len(c.Districts) {
 		return fail("flags", "[flags]", fmt.Sprintf("red + yellow must be between 0 and the number of districts (%d)", len(c.Districts)))
 	}
+	if err := c.validateDistrictFigures(fail); err != nil {
+		return err
+	}
 	for i, fm := range f.Measures {
 		if !slices.Contains(DistrictMeasures, fm.Measure) {
 			return fail(fmt.Sprintf("flags.measures[%d].measure", i), `"`+fm.Measure+`"`, "unknown measure: use one of "+strings.Join(DistrictMeasures, ", "))
@@ -288,6 +309,15 @@ func (c *Config) validate(name string) error {
 		if fm.Weight == 0 {
 			return fail(fmt.Sprintf("flags.measures[%d].weight", i), `"`+fm.Measure+`"`, "must not be zero")
 		}
+		if fm.Weight < 0 {
+			// An older file: a negative weight meant "less is better".
+			c.Flags.Measures[i].Weight, c.Flags.Measures[i].Better = -fm.Weight, BetterLess
+		}
+		m, err := c.scoredMeasure(fm.Measure, c.Flags.Measures[i].Weight, c.Flags.Measures[i].Better, fm.Basis)
+		if err != nil {
+			return fail(fmt.Sprintf("flags.measures[%d]", i), `"`+fm.Measure+`"`, err.Error())
+		}
+		c.flagMeasures = append(c.flagMeasures, m)
 	}
 	c.notable = map[string]int{}
 	for i, n := range c.Notable {

@@ -122,18 +122,27 @@ func TestToDateComparesCompleteDays(t *testing.T) {
 
 func TestNoFlagsWithoutData(t *testing.T) {
 	cfg := testConfig(t)
-	for _, r := range Ranking(cfg, NewState(cfg)) {
+	empty := NewState(cfg)
+	sc := RankSpan(cfg, empty.Districts, nil, 3, cfg.Flags.Red, cfg.Flags.Yellow)
+	for _, r := range sc.Rows {
 		if r.Flag != FlagNone {
 			t.Errorf("empty state: %s has a %s flag", r.District, r.Flag)
 		}
 	}
-	if Ranked(Ranking(cfg, NewState(cfg))) {
+	if sc.Ranked {
 		t.Error("an empty state ranks districts")
 	}
 	s := fold(cfg, ev("c1", feed.TypeCaseSolved, "east", feed.CaseSolved{CaseID: "C1", Category: "theft", Kind: "criminal"}))
-	rows := Ranking(cfg, s)
-	if !Ranked(rows) || rows[0].District != "east" || rows[0].Flag != FlagRed {
-		t.Errorf("one solved case should rank east first with a red flag: %+v", rows)
+	sc = RankSpan(cfg, s.Districts, nil, 3, cfg.Flags.Red, cfg.Flags.Yellow)
+	if !sc.Ranked || sc.Rows[0].District != "east" || sc.Rows[0].Flag != FlagRed {
+		t.Errorf("one solved case should rank east first with a red flag: %+v", sc.Rows)
+	}
+	// The campaign to date is ranked, not flagged: flags go per week,
+	// half-month and month (docs/figures.md, rule 7).
+	for _, r := range Ranking(cfg, s, StateAsOf(s)).Rows {
+		if r.Flag != FlagNone {
+			t.Errorf("the campaign's ranking flags %s %s", r.District, r.Flag)
+		}
 	}
 }
 

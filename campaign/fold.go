@@ -57,6 +57,9 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 	}
 	s.Events++
 	if ev.At.After(s.LastAt) && MovesClock(ev.Type) {
+		if d := cfg.dayWithin(ev.At); d > s.Day {
+			s.rollFlags(cfg, d) // before the new day's event counts
+		}
 		s.LastAt = ev.At
 		s.Day = cfg.dayWithin(ev.At)
 	}

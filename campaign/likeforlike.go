@@ -20,6 +20,15 @@ type Elapsed struct {
 	Running bool `json:"running"`
 }
 
+// DaysRun is the elapsed time in days, to the hour: what a target or a
+// baseline is pro-rated to while the span runs (a whole span: its days).
+func (e Elapsed) DaysRun() float64 {
+	if !e.Running {
+		return float64(e.Span.Days())
+	}
+	return float64(e.Days) + float64(e.Hours)/24
+}
+
 // RunningDay is the campaign day running, Span.From+Days; meaningful while
 // Running.
 func (e Elapsed) RunningDay() int { return e.Span.From + e.Days }

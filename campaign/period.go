@@ -714,9 +714,24 @@ func notableField(m map[string]*NotableState, id string, pick func(*NotableState
 	return 0
 }
 
-// Ranking ranks the districts on the period's counts by the flag rules.
-func (p *Period) Ranking() []DistrictRank {
-	return RankCounters(p.cfg, p.Counts.Districts)
+// FlagKinds are the periods 红黄旗 are awarded on (docs/figures.md, rule 7).
+var FlagKinds = []string{PeriodWeek, PeriodHalfMonth, PeriodMonth}
+
+// Ranking scores the districts on the period's counts by the flag rules
+// (rule 6) and flags them (rule 7): a week, a half-month or a month is
+// flagged, provisionally while it runs; a day or the campaign is not.
+func (p *Period) Ranking() (sc Scores, provisional bool) {
+	red, yellow := 0, 0
+	if slices.Contains(FlagKinds, p.Kind) {
+		red, yellow = p.cfg.Flags.Red, p.cfg.Flags.Yellow
+	}
+	sc = RankSpan(p.cfg, p.Counts.Districts, p.Before.Districts, p.Elapsed.DaysRun(), red, yellow)
+	return sc, p.Elapsed.Running && red+yellow > 0
+}
+
+// Assessment is the period's 月考核 (rule 6), nil without [assessment].
+func (p *Period) Assessment() (Scores, []AssessmentRow) {
+	return Assess(p.cfg, p.Counts.Districts, p.Before.Districts, p.Elapsed.DaysRun())
 }
 
 // SolvedNotables lists the notable cases solved within the span.

@@ -123,7 +123,7 @@ func TestPeriodAcrossAWeekBoundary(t *testing.T) {
 		t.Errorf("sum of days = %+v\nstate totals = %+v", all.Totals, h.State().Totals)
 	}
 	// Ranking on week 2: east solved a case, west did not.
-	if r := p2.Ranking(); r[0].District != "east" {
+	if r, _ := p2.Ranking(); r.Rows[0].District != "east" {
 		t.Errorf("week 2 ranking = %+v, want east first", r)
 	}
 }

@@ -48,6 +48,10 @@ type State struct {
 	Grids    map[string]*GridCounts `json:"grids"`
 
 	Notables map[string]*NotableState `json:"notables,omitempty"`
+	// Flags are the 红黄旗 awarded per week, half-month and month, and
+	// the periods running (docs/figures.md, rule 7). nil in a state from a
+	// hub older than it.
+	Flags *FlagBook `json:"flags,omitempty"`
 
 	OpenAlarms  map[string]OpenAlarm `json:"open_alarms"`
 	OpenDropped int64                `json:"open_dropped,omitempty"`

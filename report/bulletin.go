@@ -65,12 +65,24 @@ type Bulletin struct {
 	NightMarkets NightMarkets `json:"night_market_coverage"`
 	Safety       SafetyRow    `json:"safety"`
 
-	Districts      []DistrictRow            `json:"districts"`
-	Ranked         bool                     `json:"ranked"`
-	FlagRed        int                      `json:"flag_red"`
-	FlagYellow     int                      `json:"flag_yellow"`
+	// Districts are the period's scores by the flag rules, best first, with
+	// each measure's inputs and points (docs/figures.md, rule 6) and each
+	// district's tally of flags.
+	Districts  []DistrictRow `json:"districts"`
+	Ranked     bool          `json:"ranked"`
+	FlagRed    int           `json:"flag_red"`
+	FlagYellow int           `json:"flag_yellow"`
+	// Scoring is how the districts were scored (measures, days, measures
+	// left out, the most a district could score); its rows are Districts.
+	Scoring campaign.Scores `json:"scoring"`
+	// Flagged is set for a week, half-month or month (rule 7); Provisional
+	// when that period is still running (its flags are 暂定).
+	Flagged     bool `json:"flagged,omitempty"`
+	Provisional bool `json:"provisional,omitempty"`
+	// Assessment is a month's 月考核, scored by [assessment].
 	Assessment     []campaign.AssessmentRow `json:"assessment,omitempty"` // month only
-	Measures       []string                 `json:"measures"`             // flag measures, in order
+	AssessScoring  campaign.Scores          `json:"assess_scoring,omitzero"`
+	Measures       []string                 `json:"measures"` // flag measures, in order
 	AssessMeasures []string                 `json:"assess_measures,omitempty"`
 
 	Alerts []AlertRow `json:"alerts"`
@@ -199,7 +211,10 @@ type SafetyRow struct {
 
 // DistrictRow is one district in the period's ranking.
 type DistrictRow struct {
-	campaign.DistrictRank
+	campaign.ScoreRow
+	// Tally is the district's flags of every complete week, half-month
+	// and month up to the bulletin's last day (rule 7).
+	Tally          campaign.Tally            `json:"tally"`
 	CasesSolved    int64                     `json:"cases_solved"`
 	Arrested       int64                     `json:"arrested"`
 	AlarmsCriminal campaign.PeriodComparison `json:"alarms_criminal"` // with its 环比
@@ -380,26 +395,33 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 	free, longest := h.AccidentFreeDays(sp, newest)
 	b.Safety = SafetyRow{Accidents: p.Counts.Totals.MajorAccidents, FreeDays: free, Days: sp.Days(), Longest: longest}
 
-	ranking := p.Ranking()
-	b.Ranked = campaign.Ranked(ranking)
-	for _, fm := range cfg.Flags.Measures {
+	scores, provisional := p.Ranking()
+	b.Ranked, b.Provisional = scores.Ranked, provisional
+	b.Flagged = slices.Contains(campaign.FlagKinds, req.Kind)
+	for _, fm := range scores.Measures {
 		b.Measures = append(b.Measures, fm.Measure)
 	}
-	for _, r := range ranking {
+	tally := campaign.Tallies(h.Awards(sp.To, asOf))
+	for _, r := range scores.Rows {
 		hl := campaign.HeadlineOf(p.Counts.Districts[r.District])
-		b.Districts = append(b.Districts, DistrictRow{DistrictRank: r,
+		b.Districts = append(b.Districts, DistrictRow{ScoreRow: r, Tally: tally[r.District],
 			CasesSolved: hl.CasesSolved, Arrested: hl.Arrested,
 			AlarmsCriminal: p.Compare("alarms_criminal", campaign.VsPreviousPeriod, r.District)})
 	}
-	if req.Kind == campaign.PeriodMonth && len(cfg.Assessment.Measures) > 0 {
-		for _, m := range cfg.Assessment.Measures {
-			b.AssessMeasures = append(b.AssessMeasures, m.Measure)
+	scores.Rows = nil
+	b.Scoring = scores
+	if req.Kind == campaign.PeriodMonth {
+		if asc, rows := p.Assessment(); rows != nil {
+			for _, m := range asc.Measures {
+				b.AssessMeasures = append(b.AssessMeasures, m.Measure)
+			}
+			if p.Prev != nil {
+				_, prev := p.Prev.Assessment()
+				rows = campaign.WithPreviousRanks(rows, prev)
+			}
+			asc.Rows = nil
+			b.Assessment, b.AssessScoring = rows, asc
 		}
-		rows := campaign.Assess(cfg, p.Counts.Districts)
-		if p.Prev != nil {
-			rows = campaign.WithPreviousRanks(rows, campaign.Assess(cfg, p.Prev.Counts.Districts))
-		}
-		b.Assessment = rows
 	}
 
 	for _, a := range h.AlertsRaised(sp) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -561,51 +562,223 @@ func flagWord(w *words, flag string) string {
 	return ""
 }
 
+// districtTable is the flag table: each district's score with every
+// scored measure's points, its flag (暂定 while the period runs; none for
+// a day or the campaign), its tally, and the rank the raw counts would
+// give; then, per measure, the inputs a district needs to redo its points
+// by hand (docs/figures.md, rule 6).
 func districtTable(d doc, b *Bulletin, w *words) {
 	if !b.Ranked {
 		d.para(w.pick("本期各单位尚无可排名数据。", "No district has data to rank on in the period."))
 	}
-	head := []string{w.pick("排名", "Rank"), w.pick("单位", "District"), w.pick("得分", "Score"), w.pick("红黄旗", "Flag"),
-		w.pick("破案(起)", "Solved"), w.pick("抓获(人)", "Arrested"), w.pick("刑事警情(起)", "Criminal alarms"), w.pick("环比", "vs previous")}
-	var rows [][]string
-	var classes []string
-	for _, r := range b.Districts {
-		score := "—"
-		if b.Ranked {
-			score = fmt.Sprintf("%.3f", r.Score)
-		}
-		mom := "—"
-		if r.AlarmsCriminal.Change.OK {
-			mom = w.change(r.AlarmsCriminal.Change.Value)
-		}
-		rows = append(rows, []string{fmt.Sprint(r.Rank), w.district(r.District), score, flagWord(w, r.Flag),
-			w.count(float64(r.CasesSolved)), w.count(float64(r.Arrested)), w.count(float64(r.AlarmsCriminal.Current)), mom})
-		classes = append(classes, r.Flag)
+	rows := make([]campaign.ScoreRow, len(b.Districts))
+	extra := make([][]string, len(b.Districts))
+	for i, r := range b.Districts {
+		rows[i] = r.ScoreRow
+		extra[i] = []string{w.count(float64(r.Tally.Red)), w.count(float64(r.Tally.Yellow)), fmt.Sprint(r.RawRank)}
 	}
-	d.table(head, rows, []bool{true, false, true, false, true, true, true, true}, classes)
+	flagHead := w.pick("红黄旗", "Flag")
+	if b.Provisional {
+		flagHead = w.pick("红黄旗(暂定)", "Flag (provisional)")
+	}
+	scoreTable(d, w, b.Scoring, rows, b.Ranked, b.Scoring.Decimals, flagHead,
+		[]string{w.pick("累计红旗", "Red so far"), w.pick("累计黄旗", "Yellow so far"), w.pick("原始数排名", "Raw rank")}, extra, b.Flagged)
 	var ms []string
 	for _, m := range b.Measures {
 		ms = append(ms, w.measure(m))
 	}
-	d.para(w.pick(fmt.Sprintf("得分按本期%s计（规则见 docs/figures.md），前%d名授红旗，后%d名授黄旗。", strings.Join(ms, "、"), b.FlagRed, b.FlagYellow),
-		fmt.Sprintf("Scores from the period's %s (docs/figures.md); the top %d get a red flag, the bottom %d a yellow one.", strings.Join(ms, ", "), b.FlagRed, b.FlagYellow)))
+	switch {
+	case !b.Flagged:
+		d.para(w.pick(fmt.Sprintf("得分按本期%s计（规则见 docs/figures.md）。红黄旗按周、半月、月授予，%s不授旗；累计红黄旗为截至本期的已结束各周、半月、月所授。", strings.Join(ms, "、"), w.kindName(b.Kind)),
+			fmt.Sprintf("Scores from the period's %s (docs/figures.md). Flags are awarded per week, half-month and month, not for a %s; the tallies count those of every complete week, half-month and month so far.", strings.Join(ms, ", "), w.kindName(b.Kind))))
+	case b.Provisional:
+		d.para(w.pick(fmt.Sprintf("得分按本期%s计（规则见 docs/figures.md），前%d名授红旗，后%d名授黄旗；本期未完，红黄旗为暂定，不计入累计。", strings.Join(ms, "、"), b.FlagRed, b.FlagYellow),
+			fmt.Sprintf("Scores from the period's %s (docs/figures.md); the top %d get a red flag, the bottom %d a yellow one. The period is still running: its flags are provisional and not in the tallies.", strings.Join(ms, ", "), b.FlagRed, b.FlagYellow)))
+	default:
+		d.para(w.pick(fmt.Sprintf("得分按本期%s计（规则见 docs/figures.md），前%d名授红旗，后%d名授黄旗；累计红黄旗含本期。", strings.Join(ms, "、"), b.FlagRed, b.FlagYellow),
+			fmt.Sprintf("Scores from the period's %s (docs/figures.md); the top %d get a red flag, the bottom %d a yellow one; the tallies include this period's.", strings.Join(ms, ", "), b.FlagRed, b.FlagYellow)))
+	}
+	rawNote(d, w, b.Scoring)
+	scoreDetails(d, w, b.Scoring, rows, b.Scoring.Decimals)
+}
+
+// rawNote says which measures are scored on raw counts, not fair to size:
+// the campaign file gives the districts no population, target or baseline.
+func rawNote(d doc, w *words, sc campaign.Scores) {
+	var raw []string
+	for _, m := range sc.Measures {
+		if m.Basis == campaign.BasisCount {
+			raw = append(raw, w.measure(m.Measure))
+		}
+	}
+	if len(raw) > 0 {
+		d.para(w.pick("注意："+strings.Join(raw, "、")+"按原始数计分，未按各地规模调整：活动配置未给各地人口、任务数或基数（见 docs/campaign.md）。",
+			"Note: "+strings.Join(raw, ", ")+" scored on raw counts, not adjusted for size: the campaign file gives the districts no population, target or baseline (docs/campaign.md)."))
+	}
+}
+
+// scoreTable is a score table: rank, district, score, flag, the points of
+// each measure, then the extra columns given.
+func scoreTable(d doc, w *words, sc campaign.Scores, rows []campaign.ScoreRow, ranked bool, decimals int, flagHead string, extraHead []string, extra [][]string, flags bool) {
+	head := []string{w.pick("排名", "Rank"), w.pick("单位", "District"), w.pick("得分", "Score")}
+	numeric := []bool{true, false, true}
+	if flags {
+		head = append(head, flagHead)
+		numeric = append(numeric, false)
+	}
+	for _, m := range sc.Measures {
+		head = append(head, w.measure(m.Measure))
+		numeric = append(numeric, true)
+	}
+	for range extraHead {
+		numeric = append(numeric, true)
+	}
+	head = append(head, extraHead...)
+	var out [][]string
+	var classes []string
+	for i, r := range rows {
+		score := "—"
+		if ranked {
+			score = fmt.Sprintf("%.*f", decimals, r.Score)
+		}
+		row := []string{fmt.Sprint(r.Rank), w.district(r.District), score}
+		if flags {
+			row = append(row, flagWord(w, r.Flag))
+		}
+		for j, ms := range r.Measures {
+			p := fmt.Sprintf("%.*f", decimals, ms.Points)
+			if slices.Contains(sc.LeftOut, sc.Measures[j].Measure) {
+				p = w.pick("不计", "left out")
+			}
+			row = append(row, p)
+		}
+		if i < len(extra) {
+			row = append(row, extra[i]...)
+		}
+		out = append(out, row)
+		classes = append(classes, r.Flag)
+	}
+	d.table(head, out, numeric, classes)
+	if len(sc.LeftOut) > 0 {
+		var names []string
+		for _, m := range sc.LeftOut {
+			names = append(names, w.measure(m))
+		}
+		d.para(w.pick(fmt.Sprintf("本期%s无法如实计算（有单位无可计算基数或所计多于基数），不计入任何单位得分；本期满分%s。", strings.Join(names, "、"), w.points(sc.Max, decimals)),
+			fmt.Sprintf("%s cannot be computed honestly for every district this period (nothing to divide by, or more than the base): left out of every score; the most a district can score is %s.", strings.Join(names, ", "), w.points(sc.Max, decimals))))
+	}
+}
+
+func (w *words) points(v float64, decimals int) string { return fmt.Sprintf("%.*f", decimals, v) }
+
+// scoreDetails is, per scored measure, each district's count, what it is
+// set against, its value and its points, with the formula: what a
+// district needs to redo its score by hand.
+func scoreDetails(d doc, w *words, sc campaign.Scores, rows []campaign.ScoreRow, decimals int) {
+	if len(rows) == 0 {
+		return
+	}
+	days, total := sc.Days, w.cfg.Days()
+	dayText := strconv.FormatFloat(days, 'f', -1, 64)
+	for j, m := range sc.Measures {
+		best, lowest := 0.0, -1.0
+		for _, r := range rows {
+			v := r.Measures[j].Value
+			best = max(best, v)
+			if lowest < 0 || v < lowest {
+				lowest = v
+			}
+		}
+		name := w.measure(m.Measure)
+		weight := strconv.FormatFloat(m.Weight, 'f', -1, 64)
+		var formula string
+		var head []string
+		cells := func(ms campaign.MeasureScore, r campaign.ScoreRow) []string { return nil }
+		switch m.Basis {
+		case campaign.BasisTarget:
+			formula = w.pick(fmt.Sprintf("%s（完成任务数，权重%s）：得分＝%s×完成率，完成率＝本期数÷(任务数×%s÷%d)，超过100%%按100%%计。", name, weight, weight, dayText, total),
+				fmt.Sprintf("%s (completion of the target, weight %s): points = %s × completion; completion = count ÷ (target × %s ÷ %d), at most 100%%.", name, weight, weight, dayText, total))
+			head = []string{w.pick("本期数", "Count"), w.pick("任务数", "Target"), w.pick("折算任务", "Pro-rated"), w.pick("完成率", "Completion")}
+			cells = func(ms campaign.MeasureScore, r campaign.ScoreRow) []string {
+				target := w.cfg.Districts[districtIndex(w.cfg, r.District)].Targets[m.Measure]
+				c := fmt.Sprintf("%.2f%%", ms.Value*100)
+				if ms.Capped {
+					c = w.pick(fmt.Sprintf("%.2f%%(超额按100%%)", float64(ms.Count)/ms.Base*100), fmt.Sprintf("%.2f%% (scored 100%%)", float64(ms.Count)/ms.Base*100))
+				}
+				return []string{w.count(float64(ms.Count)), w.count(float64(target)), fmt.Sprintf("%.2f", ms.Base), c}
+			}
+		case campaign.BasisPerCapita:
+			formula = w.pick(fmt.Sprintf("%s（每万人，权重%s）：得分＝%s×本单位每万人数÷最高每万人数（%.3f），每万人数＝本期数÷人口(万)。", name, weight, weight, best),
+				fmt.Sprintf("%s (per 10,000 residents, weight %s): points = %s × value ÷ the highest (%.3f); value = count ÷ residents in 10,000s.", name, weight, weight, best))
+			if m.Better == campaign.BetterLess {
+				formula = w.pick(fmt.Sprintf("%s（每万人，越少越好，权重%s）：得分＝%s×最低每万人数（%.3f）÷本单位每万人数。", name, weight, weight, lowest),
+					fmt.Sprintf("%s (per 10,000 residents, fewer is better, weight %s): points = %s × the lowest (%.3f) ÷ value.", name, weight, weight, lowest))
+			}
+			head = []string{w.pick("本期数", "Count"), w.pick("人口(万)", "Residents (10k)"), w.pick("每万人", "Per 10k")}
+			cells = func(ms campaign.MeasureScore, _ campaign.ScoreRow) []string {
+				return []string{w.count(float64(ms.Count)), fmt.Sprintf("%.1f", ms.Base), fmt.Sprintf("%.3f", ms.Value)}
+			}
+		case campaign.BasisImprovement:
+			formula = w.pick(fmt.Sprintf("%s（较本单位基数，越少越好，权重%s）：得分＝%s×最低指数（%.3f）÷本单位指数，指数＝本期数÷(基数×%s÷%d)。", name, weight, weight, lowest, dayText, total),
+				fmt.Sprintf("%s (against the district's own baseline, fewer is better, weight %s): points = %s × the lowest index (%.3f) ÷ index; index = count ÷ (baseline × %s ÷ %d).", name, weight, weight, lowest, dayText, total))
+			if m.Better == campaign.BetterMore {
+				formula = w.pick(fmt.Sprintf("%s（较本单位基数，权重%s）：得分＝%s×本单位指数÷最高指数（%.3f），指数＝本期数÷(基数×%s÷%d)。", name, weight, weight, best, dayText, total),
+					fmt.Sprintf("%s (against the district's own baseline, weight %s): points = %s × index ÷ the highest (%.3f); index = count ÷ (baseline × %s ÷ %d).", name, weight, weight, best, dayText, total))
+			}
+			head = []string{w.pick("本期数", "Count"), w.pick("基数", "Baseline"), w.pick("折算基数", "Pro-rated"), w.pick("指数", "Index")}
+			cells = func(ms campaign.MeasureScore, r campaign.ScoreRow) []string {
+				base, _ := w.cfg.DistrictBaseline(r.District, m.Measure, campaign.VsPreviousPeriod)
+				return []string{w.count(float64(ms.Count)), w.count(float64(base)), fmt.Sprintf("%.2f", ms.Base), fmt.Sprintf("%.3f", ms.Value)}
+			}
+		case campaign.BasisRate:
+			formula = w.pick(fmt.Sprintf("%s（权重%s）：得分＝%s×化解率，化解率＝本期化解÷(期初结转未化解＋本期排查)。", name, weight, weight),
+				fmt.Sprintf("%s (weight %s): points = %s × rate; rate = resolved ÷ (open at the start + found in the period).", name, weight, weight))
+			head = []string{w.pick("本期化解", "Resolved"), w.pick("期初未化解", "Open at start"), w.pick("本期排查", "Found"), w.pick("化解率", "Rate")}
+			cells = func(ms campaign.MeasureScore, _ campaign.ScoreRow) []string {
+				rate := "—"
+				if ms.OK {
+					rate = fmt.Sprintf("%.2f%%", ms.Value*100)
+				}
+				return []string{w.count(float64(ms.Count)), w.count(float64(ms.Open)), w.count(ms.Base - float64(ms.Open)), rate}
+			}
+		default:
+			formula = w.pick(fmt.Sprintf("%s（原始数，权重%s）：得分＝%s×本期数÷最高单位数。", name, weight, weight),
+				fmt.Sprintf("%s (raw count, weight %s): points = %s × count ÷ the largest district's.", name, weight, weight))
+			head = []string{w.pick("本期数", "Count")}
+			cells = func(ms campaign.MeasureScore, _ campaign.ScoreRow) []string {
+				return []string{w.count(float64(ms.Count))}
+			}
+		}
+		d.subheading(formula)
+		full := append(append([]string{w.pick("单位", "District")}, head...), w.pick("得分", "Points"))
+		numeric := []bool{false}
+		for range head {
+			numeric = append(numeric, true)
+		}
+		numeric = append(numeric, true)
+		var out [][]string
+		for _, r := range rows {
+			ms := r.Measures[j]
+			p := fmt.Sprintf("%.*f", decimals, ms.Points)
+			if slices.Contains(sc.LeftOut, m.Measure) {
+				p = w.pick("不计", "left out")
+			}
+			out = append(out, append(append([]string{w.district(r.District)}, cells(ms, r)...), p))
+		}
+		d.table(full, out, numeric, nil)
+	}
+}
+
+func districtIndex(cfg *campaign.Config, id string) int {
+	i, _ := cfg.DistrictIndex(id)
+	return i
 }
 
 func assessmentTable(d doc, b *Bulletin, w *words) {
-	head := []string{w.pick("名次", "Rank"), w.pick("单位", "District"), w.pick("总分", "Score")}
-	numeric := []bool{true, false, true}
-	for _, m := range b.AssessMeasures {
-		head = append(head, w.measure(m))
-		numeric = append(numeric, true)
-	}
-	head = append(head, w.pick("上月名次", "Last month"), w.pick("名次变化", "Change"))
-	numeric = append(numeric, true, true)
-	var rows [][]string
-	for _, r := range b.Assessment {
-		row := []string{fmt.Sprint(r.Rank), w.district(r.District), fmt.Sprintf("%.2f", r.Score)}
-		for _, p := range r.Points {
-			row = append(row, fmt.Sprintf("%.2f", p))
-		}
+	rows := make([]campaign.ScoreRow, len(b.Assessment))
+	extra := make([][]string, len(b.Assessment))
+	for i, r := range b.Assessment {
+		rows[i] = r.ScoreRow
 		prev, change := "—", "—"
 		if r.PrevRank > 0 {
 			prev = fmt.Sprint(r.PrevRank)
@@ -618,11 +791,13 @@ func assessmentTable(d doc, b *Bulletin, w *words) {
 				change = w.pick("持平", "same")
 			}
 		}
-		rows = append(rows, append(row, prev, change))
+		extra[i] = []string{prev, change}
 	}
-	d.table(head, rows, numeric, nil)
-	d.para(w.pick("各项得分＝权重×本单位数值÷最高单位数值（“越少越好”项为权重×(最高−本单位)÷最高），满分100分，权重见活动配置[assessment]。",
-		"Each measure earns weight × value ÷ best value (for a fewer-is-better measure, weight × (most − value) ÷ most), out of 100; weights from the campaign file's [assessment]."))
+	scoreTable(d, w, b.AssessScoring, rows, b.Ranked, b.AssessScoring.Decimals, "", []string{w.pick("上月名次", "Last month"), w.pick("名次变化", "Change")}, extra, false)
+	d.para(w.pick("满分100分，各项权重见活动配置[assessment]，各项得分算法见下（规则见 docs/figures.md）。",
+		"Out of 100; weights from the campaign file's [assessment]; each measure's points as below (docs/figures.md)."))
+	rawNote(d, w, b.AssessScoring)
+	scoreDetails(d, w, b.AssessScoring, rows, b.AssessScoring.Decimals)
 }
 
 func alertSection(d doc, b *Bulletin, w *words) {

@@ -188,10 +188,20 @@ func TestHTMLIsSelfContainedAndPrintable(t *testing.T) {
 			t.Errorf("the HTML holds %q: it must not load or run anything", banned)
 		}
 	}
-	for _, want := range []string{"<!doctype html>", "@page { size: a4", "break-before: page", "<svg", "stroke-dasharray", "<tr class=\"red\">", "<tr class=\"yellow\">", "tr.red td", "tr.yellow td"} {
+	for _, want := range []string{"<!doctype html>", "@page { size: a4", "break-before: page", "<svg", "stroke-dasharray", "tr.red td", "tr.yellow td"} {
 		if !strings.Contains(lower, strings.ToLower(want)) {
 			t.Errorf("the HTML lacks %q", want)
 		}
+	}
+	// Flags go per week, half-month and month: a week's rows are coloured.
+	week := render(t, campaign.PeriodWeek, "2023-08-01", FormatHTML, LangZh)
+	for _, want := range []string{"<tr class=\"red\">", "<tr class=\"yellow\">"} {
+		if !strings.Contains(week, want) {
+			t.Errorf("the week's HTML lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "<tr class=\"red\">") || strings.Contains(page, "<tr class=\"yellow\">") {
+		t.Error("the closing bulletin flags districts: flags go per week, half-month and month")
 	}
 	if n := strings.Count(page, "<svg"); n != 2 {
 		t.Errorf("%d charts, want 2 (daily alarms, district scores)", n)
@@ -267,7 +277,7 @@ func TestMonthlyAssessmentRanksAgainstLastMonth(t *testing.T) {
 	if len(b.Assessment) != len(cfg.Districts) {
 		t.Fatalf("%d assessment rows, want %d", len(b.Assessment), len(cfg.Districts))
 	}
-	july := campaign.Assess(cfg, h.Counts(campaign.Span{From: 7, To: 37}).Districts)
+	_, july := campaign.Assess(cfg, h.Counts(campaign.Span{From: 7, To: 37}).Districts, h.Counts(campaign.Span{From: 1, To: 6}).Districts, 31)
 	julyRank := map[string]int{}
 	for _, r := range july {
 		julyRank[r.District] = r.Rank
@@ -277,8 +287,8 @@ func TestMonthlyAssessmentRanksAgainstLastMonth(t *testing.T) {
 			t.Errorf("%s: score %v outside 0–100", r.District, r.Score)
 		}
 		var sum float64
-		for _, p := range r.Points {
-			sum += p
+		for _, m := range r.Measures {
+			sum += m.Points
 		}
 		if math.Abs(sum-r.Score) > 1e-9 {
 			t.Errorf("%s: points add to %v, score %v", r.District, sum, r.Score)
@@ -556,5 +566,178 @@ func TestRunningDayBulletin(t *testing.T) {
 	}
 	if strings.Contains(text, "环比下降") && strings.Contains(text, "上期45起") {
 		t.Error("the running day is still compared with the whole of the day before")
+	}
+}
+
+// TestNoRateAbove100: no rate a bulletin shows or scores passes 100%, in
+// any day, week, half-month or month of the shipped recording; nor does
+// the board's ranking of any day, whose disputes resolved include older
+// ones (docs/figures.md, rule 5).
+func TestNoRateAbove100(t *testing.T) {
+	h := shippedHistory(t)
+	cfg := h.Config()
+	checked := 0
+	scoredOK := func(where string, sc campaign.Scores, rows []campaign.ScoreRow) {
+		for j, m := range sc.Measures {
+			if m.Basis != campaign.BasisRate && m.Basis != campaign.BasisTarget {
+				continue
+			}
+			for _, r := range rows {
+				checked++
+				if v := r.Measures[j].Value; v > 1 || v < 0 {
+					t.Errorf("%s: %s scores %s at %.2f%%", where, r.District, m.Measure, v*100)
+				}
+			}
+		}
+	}
+	for _, kind := range []string{campaign.PeriodDay, campaign.PeriodWeek, campaign.PeriodHalfMonth, campaign.PeriodMonth, campaign.PeriodCampaign} {
+		for d := 1; d <= cfg.Days(); {
+			sp, _ := cfg.PeriodSpan(kind, d)
+			b, err := Build(h, Request{Kind: kind, Date: cfg.Date(d)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			where := fmt.Sprintf("%s %s", kind, b.From)
+			for _, f := range b.Figures {
+				if f.Kind == campaign.KindRate && f.OK {
+					checked++
+					if f.Value > 100 || (f.Prev != nil && *f.Prev > 100) {
+						t.Errorf("%s: %s shows %.2f%%", where, f.ID, f.Value)
+					}
+				}
+			}
+			rows := make([]campaign.ScoreRow, len(b.Districts))
+			for i, r := range b.Districts {
+				rows[i] = r.ScoreRow
+			}
+			scoredOK(where, b.Scoring, rows)
+			arows := make([]campaign.ScoreRow, len(b.Assessment))
+			for i, r := range b.Assessment {
+				arows[i] = r.ScoreRow
+			}
+			scoredOK(where+" 月考核", b.AssessScoring, arows)
+			d = sp.To + 1
+		}
+	}
+	// The board's day span: the state at a day's end less the day before's.
+	s := campaign.NewState(cfg)
+	var prev *campaign.State
+	day := 1
+	err := feed.ScanEvents(demo.Recording(), func(ev feed.Event) error {
+		if d := cfg.Day(ev.At); d > day && d <= cfg.Days() {
+			sc := campaign.RankSpan(cfg, campaign.CountersSince(s, prev), districtsOf(prev), 1, 0, 0)
+			scoredOK(fmt.Sprintf("board day %d", day), sc, sc.Rows)
+			prev, day = s.Clone(), d
+		}
+		campaign.Apply(cfg, s, ev)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 5000 {
+		t.Fatalf("only %d rates checked", checked)
+	}
+}
+
+func districtsOf(s *campaign.State) map[string]*campaign.Counters {
+	if s == nil {
+		return nil
+	}
+	return s.Districts
+}
+
+// TestFlagsOnTheOfficesRhythm: a week, a half-month and a month award
+// red and yellow flags; a day and the campaign award none (docs/figures.md,
+// rule 7); a period still running marks its flags provisional.
+func TestFlagsOnTheOfficesRhythm(t *testing.T) {
+	h := shippedHistory(t)
+	cfg := h.Config()
+	for _, tc := range []struct {
+		kind  string
+		flags bool
+	}{{campaign.PeriodDay, false}, {campaign.PeriodWeek, true}, {campaign.PeriodHalfMonth, true}, {campaign.PeriodMonth, true}, {campaign.PeriodCampaign, false}} {
+		b, err := Build(h, Request{Kind: tc.kind, Date: cfg.Date(40)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var red, yellow int
+		for _, r := range b.Districts {
+			switch r.Flag {
+			case campaign.FlagRed:
+				red++
+			case campaign.FlagYellow:
+				yellow++
+			}
+		}
+		if got := red+yellow > 0; got != tc.flags || b.Flagged != tc.flags || (tc.flags && (red != cfg.Flags.Red || yellow != cfg.Flags.Yellow)) {
+			t.Errorf("%s: %d red and %d yellow flags (flagged %v), want flags %v", tc.kind, red, yellow, b.Flagged, tc.flags)
+		}
+		if b.Provisional {
+			t.Errorf("%s: a complete period's flags are provisional", tc.kind)
+		}
+	}
+	// A week still running: provisional, and not in its own tallies.
+	tenAM := time.Date(2023, 8, 2, 10, 0, 0, 0, cfg.Location())
+	part := campaign.NewHistory(cfg)
+	feed.ScanEvents(demo.Recording(), func(ev feed.Event) error {
+		if ev.At.Before(tenAM) {
+			part.Apply(ev)
+		}
+		return nil
+	})
+	b, err := Build(part, Request{Kind: campaign.PeriodWeek, AsOf: tenAM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Provisional || !b.ToDate {
+		t.Errorf("week 6 at 08-02 10:00: provisional %v, running %v", b.Provisional, b.ToDate)
+	}
+	// Its tallies are the flags of the periods ended by 08-01 (weeks 1–5,
+	// half-months 1–3, June and July), from the whole recording.
+	tally := campaign.Tallies(h.Awards(38, cfg.Date(39)))
+	for _, r := range b.Districts {
+		if r.Tally != tally[r.District] {
+			t.Errorf("%s: tally %+v while week 6 runs, want %+v: a running week's flags count", r.District, r.Tally, tally[r.District])
+		}
+	}
+	var text bytes.Buffer
+	if err := Render(&text, b, cfg, Options{Format: FormatText, Lang: LangZh, Facts: shippedFacts(t)}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "红黄旗(暂定)") || !strings.Contains(text.String(), "周通报（第6周）（截至8月2日10时，本期未完）") {
+		t.Errorf("the running week does not say so:\n%s", text.String())
+	}
+}
+
+// TestTallyMatchesBulletins: the tally the board shows, from the fold's
+// flag book, is the bulletins' for a feed in time order: every flag of
+// every week, half-month and month of the campaign.
+func TestTallyMatchesBulletins(t *testing.T) {
+	h := shippedHistory(t)
+	cfg, s := h.Config(), h.State()
+	asOf := campaign.StateAsOf(s)
+	board := campaign.FlagTally(cfg, s, asOf)
+	bulletins := campaign.Tallies(h.Awards(cfg.Days(), asOf))
+	total := 0
+	for _, d := range cfg.Districts {
+		if board[d.ID] != bulletins[d.ID] {
+			t.Errorf("%s: the board's tally %+v, the bulletins' %+v", d.ID, board[d.ID], bulletins[d.ID])
+		}
+		total += bulletins[d.ID].Red + bulletins[d.ID].Yellow
+	}
+	// 14 weeks, 7 half-months and 4 months, 2 red and 2 yellow each.
+	if want := (14 + 7 + 4) * (cfg.Flags.Red + cfg.Flags.Yellow); total != want {
+		t.Errorf("%d flags awarded, want %d", total, want)
+	}
+	// And the closing bulletin prints them.
+	b, err := Build(h, Request{Kind: campaign.PeriodCampaign})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range b.Districts {
+		if r.Tally != bulletins[r.District] {
+			t.Errorf("%s: the closing bulletin's tally %+v, want %+v", r.District, r.Tally, bulletins[r.District])
+		}
 	}
 }

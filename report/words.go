@@ -326,6 +326,17 @@ func (w *words) title(b *Bulletin) (string, string) {
 	return name, kind
 }
 
+// kindName names a period kind: 日动态 (day), the closing bulletin.
+func (w *words) kindName(kind string) string {
+	switch kind {
+	case campaign.PeriodDay:
+		return w.pick("日动态", "day")
+	case campaign.PeriodCampaign:
+		return w.pick("总结通报", "campaign as a whole")
+	}
+	return kind
+}
+
 // asOf is the instant a running bulletin counts to: 截至6月27日10时, the
 // day running counted to its whole hour.
 func (w *words) asOf(b *Bulletin) string {

@@ -94,10 +94,15 @@ type derived struct {
 	Filtered bool
 	Today    campaign.DayCounts
 	Figures  map[string]campaign.Figure
-	Ranking  []campaign.DistrictRank
-	Open     int
-	GridHeat map[string]int // grid id -> heat level 0..4
-	HeatMax  float64
+	// Ranking is the districts scored on the ranking's span; Provisional
+	// marks its flags 暂定 (a week or half-month still running); Tally is
+	// each district's flags awarded so far (docs/figures.md, rule 7).
+	Ranking     campaign.Scores
+	Provisional bool
+	Tally       map[string]campaign.Tally
+	Open        int
+	GridHeat    map[string]int // grid id -> heat level 0..4
+	HeatMax     float64
 }
 
 func (c *Context) derive(s *campaign.State) {
@@ -113,7 +118,8 @@ func (c *Context) derive(s *campaign.State) {
 		}
 	}
 	d.Figures = campaign.Figures(c.Cfg, s)
-	d.Ranking = c.rankingOf(s) // the campaign's, or the span's chosen with s
+	d.Ranking, d.Provisional = c.rankingOf(s) // the campaign's, or the span's chosen with s
+	d.Tally = campaign.FlagTally(c.Cfg, s, c.asOf())
 	if d.Filtered {
 		d.Open = 0
 		for _, o := range s.OpenAlarms {

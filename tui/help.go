@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"sitboard/campaign"
 	"strings"
 )
 
@@ -66,8 +67,12 @@ func renderHelp(c *Context, w, h int) []string {
 // from the campaign's own flag rules.
 func (c *Context) figureHelp() []string {
 	var terms []string
-	for _, m := range c.Cfg.Flags.Measures {
-		terms = append(terms, fmt.Sprintf("%s %+g", c.label("measure.", m.Measure), m.Weight))
+	for _, m := range c.Cfg.FlagMeasures() {
+		w := m.Weight
+		if m.Better == campaign.BetterLess {
+			w = -w // fewer is better
+		}
+		terms = append(terms, fmt.Sprintf("%s %+g", c.label("measure.", m.Measure), w))
 	}
 	score := c.Tf("help.score", strings.Join(terms, ", "), c.Cfg.Flags.Red, c.Cfg.Flags.Yellow)
 	return []string{

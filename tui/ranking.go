@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"sitboard/campaign"
@@ -11,7 +12,12 @@ import (
 
 // renderRanking is the ranking region: its title, then the table.
 func renderRanking(c *Context, w, h int) []string {
-	return append([]string{c.St.Title.R(Fit(" "+c.T("ranking.title")+"  "+c.rankingLabel(), w))}, rankingTable(c, w, h-1)...)
+	title := " " + c.T("ranking.title") + "  " + c.rankingLabel()
+	if Width(title) > w {
+		// The span and its days say more than the region's name.
+		title = " " + c.rankingLabel()
+	}
+	return append([]string{c.St.Title.R(Fit(title, w))}, rankingTable(c, w, h-1)...)
 }
 
 // rankingTable: the districts by the flag rules, with flags, score and as
@@ -19,21 +25,26 @@ func renderRanking(c *Context, w, h int) []string {
 // the rotator's own title.
 func rankingTable(c *Context, w, h int) []string {
 	st := c.St
-	rules := c.Cfg.Flags.Measures
+	rules := c.D.Ranking.Measures
+	if rules == nil {
+		rules = c.Cfg.FlagMeasures()
+	}
 	nw := 0
 	for _, d := range c.Cfg.Districts {
 		nw = max(nw, Width(c.districtName(d.ID)))
 	}
 	nw = max(nw, Width(c.T("ranking.district")))
-	// A measure column is one space and the value or its label, whichever
-	// is wider, the label abbreviated to at most mw columns.
+	// A measure column is one space and its points or its label, whichever
+	// is wider, the label abbreviated to at most mw columns; the points add
+	// up to the score. The tally of flags awarded so far comes first.
 	const mw = 9
-	fixed := 3 + 3 + nw + 1 + 6
+	tw := 1 + max(Width(c.T("ranking.tally")), Width(c.tallyText(campaign.Tally{Red: 99, Yellow: 99})))
+	fixed := 3 + 3 + nw + 1 + 6 + tw
 	var heads []string
 	used := fixed
 	for _, r := range rules {
 		head := fitLabel(c, mw-1, "measure."+r.Measure)
-		cw := 1 + max(Width(head), 7)
+		cw := 1 + max(Width(head), 5)
 		if used+cw > w {
 			break
 		}
@@ -41,10 +52,10 @@ func rankingTable(c *Context, w, h int) []string {
 		used += cw
 	}
 	head := fmt.Sprintf("%-3s%-3s", "#", "")
-	head += Fit(c.T("ranking.district"), nw) + " " + PadLeft(c.T("ranking.score"), 6) + strings.Join(heads, "")
+	head += Fit(c.T("ranking.district"), nw) + " " + PadLeft(c.T("ranking.score"), 6) + PadLeft(c.T("ranking.tally"), tw) + strings.Join(heads, "")
 	out := []string{st.Dim.R(head)}
 	// Before any measure has data there is no ranking: "－", not 0.000.
-	ranked := campaign.Ranked(c.D.Ranking)
+	ranked := c.D.Ranking.Ranked
 	if c.rankingLoading() {
 		status := c.T("review.loading")
 		if c.rank.failed != "" {
@@ -52,7 +63,7 @@ func rankingTable(c *Context, w, h int) []string {
 		}
 		out = append(out, st.Dim.R(" "+c.rankingLabel()+"  "+status))
 	}
-	for _, r := range c.D.Ranking {
+	for _, r := range c.D.Ranking.Rows {
 		mine := r.District == c.District
 		flag := "  "
 		// The station's own row is one highlighted run: a styled flag inside
@@ -68,12 +79,11 @@ func rankingTable(c *Context, w, h int) []string {
 			flag = st.FlagYellow.R("⚑Y")
 		}
 		line := fmt.Sprintf("%-3d", r.Rank) + flag + " " + Fit(c.districtName(r.District), nw) + " " +
-			PadLeft(fmtScore(r.Score, ranked), 6)
+			PadLeft(fmtScore(r.Score, ranked), 6) + PadLeft(c.tallyText(c.D.Tally[r.District]), tw)
 		for j := range heads {
-			v := r.Measures[j]
-			s := fmtInt(int64(v))
-			if rules[j].Measure == "dispute_resolution_rate" {
-				s = fmt.Sprintf("%.1f%%", v)
+			s := noValue
+			if ranked && !slices.Contains(c.D.Ranking.LeftOut, rules[j].Measure) {
+				s = fmt.Sprintf("%.3f", r.Measures[j].Points)
 			}
 			line += PadLeft(s, Width(heads[j]))
 		}
@@ -100,6 +110,14 @@ func rankingTable(c *Context, w, h int) []string {
 		}
 	}
 	return cutWithMore(c, out, h)
+}
+
+// tallyText is a district's flags so far: 红2黄1, or — with none.
+func (c *Context) tallyText(t campaign.Tally) string {
+	if t.Red == 0 && t.Yellow == 0 {
+		return noValue
+	}
+	return c.Tf("ranking.tally_cell", t.Red, t.Yellow)
 }
 
 // fmtScore is a ranking score, or — while there is nothing to rank on.

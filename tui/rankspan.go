@@ -48,19 +48,34 @@ func (c *Context) rankingSpan() (kind string, sp campaign.Span) {
 }
 
 // rankingOf is the ranking derive shows: the campaign's, or the span's
-// once its base is here (nil until then: the table says it is loading).
-func (c *Context) rankingOf(s *campaign.State) []campaign.DistrictRank {
+// once its base is here (no rows until then: the table says it is
+// loading), scored by the rules of the bulletins (docs/figures.md, rule
+// 6) over the span's elapsed time as of the board's clock. Flags go to a
+// week or a half-month, provisionally (暂定) while it runs; the day and
+// the campaign have none (rule 7).
+func (c *Context) rankingOf(s *campaign.State) (sc campaign.Scores, provisional bool) {
 	kind, sp := c.rankingSpan()
+	asOf := c.asOf()
 	if kind == campaign.PeriodCampaign {
-		return campaign.Ranking(c.Cfg, s)
+		return campaign.Ranking(c.Cfg, s, asOf), false
 	}
-	if sp.From == 1 {
-		return campaign.RankCounters(c.Cfg, campaign.CountersSince(s, nil))
+	var base *campaign.State
+	if sp.From > 1 {
+		if c.awaitingBase(kind, sp) {
+			return campaign.Scores{}, false
+		}
+		base = c.rank.base
 	}
-	if c.awaitingBase(kind, sp) {
-		return nil
+	var before map[string]*campaign.Counters
+	if base != nil {
+		before = base.Districts
 	}
-	return campaign.RankCounters(c.Cfg, campaign.CountersSince(s, c.rank.base))
+	red, yellow := 0, 0
+	if kind != campaign.PeriodDay {
+		red, yellow = c.Cfg.Flags.Red, c.Cfg.Flags.Yellow
+	}
+	e := c.Cfg.Elapsed(sp, asOf)
+	return campaign.RankSpan(c.Cfg, campaign.CountersSince(s, base), before, e.DaysRun(), red, yellow), e.Running && red+yellow > 0
 }
 
 // rankingLoading reports whether the span's base is still awaited.
@@ -138,17 +153,27 @@ func (m *Model) rankBase(msg rankBaseMsg) {
 	m.bump()
 }
 
-// rankingLabel says which span the ranking shows, with its dates.
+// rankingLabel says which span the ranking shows and the days it holds:
+// the span's first day to the day shown (本周 07-30至07-30 on the week's
+// first day, not the whole week), and that its flags are provisional
+// while it runs.
 func (c *Context) rankingLabel() string {
 	kind, sp := c.rankingSpan()
-	from, to := c.dayDate(sp.From).Format("01-02"), c.dayDate(sp.To).Format("01-02")
+	held := min(max(c.day(), sp.From), sp.To)
+	from, to := c.dayDate(sp.From).Format("01-02"), c.dayDate(held).Format("01-02")
+	var label string
 	switch kind {
 	case campaign.PeriodDay:
 		return c.Tf("ranking.span.day", from)
 	case campaign.PeriodWeek:
-		return c.Tf("ranking.span.week", from, to)
+		label = c.Tf("ranking.span.week", from, to)
 	case campaign.PeriodHalfMonth:
-		return c.Tf("ranking.span.half-month", from, to)
+		label = c.Tf("ranking.span.half-month", from, to)
+	default:
+		return c.T("ranking.span.campaign")
 	}
-	return c.T("ranking.span.campaign")
+	if c.D.Provisional {
+		label += " " + c.T("ranking.provisional")
+	}
+	return label
 }

@@ -75,26 +75,37 @@ func TestRankingSpan(t *testing.T) {
 	cfg, ends := recordingDays(t, last)
 	live := ends[last]
 	fetch := func(_ context.Context, day, _ int) (*campaign.State, error) { return ends[day], nil }
-	since := func(now *campaign.State, base int) []campaign.DistrictRank {
+	// A span's ranking is what the districts did since the end of the day
+	// before it, scored over the days it has run to the hour (the live
+	// clock is 07-14 11:59: 11 hours of the day), flagged for a week or a
+	// half-month only.
+	since := func(now *campaign.State, base int, days float64, flags bool) campaign.Scores {
 		var b *campaign.State
+		var before map[string]*campaign.Counters
 		if base > 0 {
 			b = ends[base]
+			before = b.Districts
 		}
-		return campaign.RankCounters(cfg, campaign.CountersSince(now, b))
+		red, yellow := 0, 0
+		if flags {
+			red, yellow = cfg.Flags.Red, cfg.Flags.Yellow
+		}
+		return campaign.RankSpan(cfg, campaign.CountersSince(now, b), before, days, red, yellow)
 	}
+	asOf := campaign.StateAsOf(live)
 	tests := []struct {
 		name  string
 		keys  []string
-		want  func() []campaign.DistrictRank
+		want  func() campaign.Scores
 		label string
 	}{
-		{"campaign by default", nil, func() []campaign.DistrictRank { return campaign.Ranking(cfg, live) }, "campaign to date"},
-		{"today", []string{"s"}, func() []campaign.DistrictRank { return since(live, 19) }, "day 07-14"},
-		{"this week", []string{"s", "s"}, func() []campaign.DistrictRank { return since(live, 14) }, "week 07-09~07-15"},
-		{"this half-month", []string{"s", "s", "s"}, func() []campaign.DistrictRank { return since(live, 6) }, "half-month 07-01~07-15"},
-		{"back to the campaign", []string{"s", "s", "s", "s"}, func() []campaign.DistrictRank { return campaign.Ranking(cfg, live) }, "campaign to date"},
-		{"the week of a reviewed day", []string{"s", "s", "{", "[", "[", "["}, func() []campaign.DistrictRank { return since(ends[10], 7) }, "week 07-02~07-08"},
-		{"the first week starts from nothing", []string{"s", "s", "{", "{"}, func() []campaign.DistrictRank { return since(ends[6], 0) }, "week 06-25~07-01"},
+		{"campaign by default", nil, func() campaign.Scores { return campaign.Ranking(cfg, live, asOf) }, "campaign to date"},
+		{"today", []string{"s"}, func() campaign.Scores { return since(live, 19, 11.0/24, false) }, "day 07-14"},
+		{"this week holds 07-09 to 07-14", []string{"s", "s"}, func() campaign.Scores { return since(live, 14, 5+11.0/24, true) }, "week 07-09 to 07-14 prov."},
+		{"this half-month", []string{"s", "s", "s"}, func() campaign.Scores { return since(live, 6, 13+11.0/24, true) }, "half-month 07-01 to 07-14 prov."},
+		{"back to the campaign", []string{"s", "s", "s", "s"}, func() campaign.Scores { return campaign.Ranking(cfg, live, asOf) }, "campaign to date"},
+		{"the week of a reviewed day holds to that day", []string{"s", "s", "{", "[", "[", "["}, func() campaign.Scores { return since(ends[10], 7, 3, true) }, "week 07-02 to 07-04 prov."},
+		{"the first week starts from nothing", []string{"s", "s", "{", "{"}, func() campaign.Scores { return since(ends[6], 0, 6, true) }, "week 06-25 to 06-30 prov."},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,7 +119,9 @@ func TestRankingSpan(t *testing.T) {
 			if got, want := m.ctx.D.Ranking, tc.want(); !reflect.DeepEqual(got, want) {
 				t.Errorf("ranking\n got %v\nwant %v", got, want)
 			}
-			if !strings.Contains(plain(m), m.ctx.T("ranking.title")+"  "+tc.label) {
+			screen := plain(m)
+			board := screen[:strings.LastIndex(strings.TrimRight(screen, "\n"), "\n")] // less the status line
+			if !strings.Contains(board, " "+tc.label) {
 				t.Errorf("the ranking does not say %q:\n%s", tc.label, plain(m))
 			}
 		})

@@ -313,7 +313,7 @@ func TestHelpDefinesTheFigures(t *testing.T) {
 	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
 		m := board(t, Options{Lang: "en"}, sz[0], sz[1])
 		m = press(m, "?")
-		for _, want := range []string{"docs/figures.md", "Score = sum of weight", "solved +0.35", "Clearance =", "person-shifts", "MoM vs", "q      quit"} {
+		for _, want := range []string{"docs/figures.md", "Score = sum of points", "solved +0.35", "Clearance =", "person-shifts", "MoM vs", "q      quit"} {
 			has(t, m, want)
 		}
 	}
