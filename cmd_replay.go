@@ -25,9 +25,13 @@ const replayUsage = `Usage: sitboard replay FILE --hub http://HOST:PORT [--token
 
 Publishes a recording (JSON Lines of events, gzipped or not; - reads stdin)
 to a hub's POST /v1/events, in file order, paced by the events' timestamps
-divided by --speed. Batches are retried on 503 and network errors; event ids
-make the hub ignore anything it already has, so replaying a file twice
-counts nothing twice.
+divided by --speed. A batch the hub cannot take now (503, 507 disk full,
+429, a proxy's 502/504, network errors) is sent again until it is taken,
+after the hub's Retry-After, on a fresh connection after 3 failures in a
+row; the progress line says why it waits ("waiting: disk full on the hub
+(507), 3 tries"). Event ids make the hub ignore anything it already has, so
+a batch that was partly stored before a 503 or 507, or a file replayed
+twice, counts nothing twice.
 
 --from and --until are date filters: they select the events whose time is
 in [from, until), wherever they are in the file. They are not resume
@@ -249,8 +253,8 @@ func isTerminal(f *os.File) bool {
 }
 
 func (p *progressPrinter) replay(pr replay.Progress) {
-	p.last = pr
 	if p.quiet {
+		p.last = pr
 		return
 	}
 	at := "-"
@@ -258,21 +262,34 @@ func (p *progressPrinter) replay(pr replay.Progress) {
 		at = pr.At.Format("2006-01-02 15:04")
 	}
 	text := fmt.Sprintf("%s  %d/%d events  %.0f/s", at, pr.Sent, pr.Total, pr.Rate)
+	if pr.Waiting != "" {
+		// The rate is 0 while waiting: say why instead.
+		text = fmt.Sprintf("%s  %d/%d events  %s", at, pr.Sent, pr.Total, waitingText(pr))
+	}
 	if pr.Run > 1 {
 		text = fmt.Sprintf("run %d  %s", pr.Run, text)
 	}
-	if pr.Retries > 0 {
-		text += fmt.Sprintf("  %d retries", pr.Retries)
-	}
+	changed := pr.Waiting != p.last.Waiting || pr.Tries != p.last.Tries
+	p.last = pr
 	if p.tty {
 		fmt.Fprintf(p.w, "\r\x1b[2K%s %s", bar(pr.Fraction(), 30), text)
 		p.drawn = true
 		return
 	}
-	if time.Since(p.lastLine) >= 5*time.Second || pr.Done {
+	if time.Since(p.lastLine) >= 5*time.Second || pr.Done || changed {
 		p.lastLine = time.Now()
 		fmt.Fprintf(p.w, "replay: %3.0f%%  %s\n", 100*pr.Fraction(), text)
 	}
+}
+
+// waitingText is why the replay waits, e.g. "waiting: disk full on the hub
+// (507), 3 tries".
+func waitingText(pr replay.Progress) string {
+	tries := "1 try"
+	if pr.Tries != 1 {
+		tries = strconv.Itoa(pr.Tries) + " tries"
+	}
+	return "waiting: " + pr.Waiting + ", " + tries
 }
 
 // end finishes a redrawn line so later messages start on their own.

@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -183,5 +186,46 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
+	}
+}
+
+// TestReplaySaysWhyItWaits: a hub whose disk is full answers 507 three
+// times; 'sitboard replay' waits it out, says why on its progress line
+// ("waiting: disk full on the hub (507), 3 tries", not "0/s 3 retries"),
+// and finishes once the hub takes the batch.
+func TestReplaySaysWhyItWaits(t *testing.T) {
+	var mu sync.Mutex
+	posts := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		posts++
+		n := posts
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if n <= 3 {
+			w.WriteHeader(http.StatusInsufficientStorage)
+			io.WriteString(w, `{"error":"disk nearly full: ..."}`)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, `{"accepted":1,"duplicates":0,"first_seq":1,"last_seq":1}`)
+	}))
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "one.jsonl")
+	if err := os.WriteFile(file, []byte(`{"id":"w-1","type":"alarm.received","at":"2023-06-25T00:06:18+08:00","district":"dancheng","data":{"alarm_id":"JQ1","category":"criminal","priority":1,"summary":"x"}}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := runSitboard(t, "replay", file, "--hub", srv.URL, "--token", "itok", "--speed", "max")
+	if code != 0 || !strings.Contains(stderr, "done: 1 events") {
+		t.Fatalf("replay exited %d:\n%s", code, stderr)
+	}
+	for _, want := range []string{"waiting: disk full on the hub (507), 1 try", "waiting: disk full on the hub (507), 3 tries"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("replay's output lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "retries") {
+		t.Errorf("replay's output counts retries without saying why:\n%s", stderr)
 	}
 }

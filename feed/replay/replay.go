@@ -1,9 +1,12 @@
 // Package replay publishes a recording (JSON Lines of events, gzipped or
 // not) to a hub's POST /v1/events, paced by the events' own timestamps.
 //
-// Batches are retried with backoff on 503 and network errors. Event ids are
-// the hub's idempotency keys, so a batch resent after a lost answer is never
-// counted twice. A replay that stops (interrupted, or refused by the hub)
+// Batches are retried until the hub takes them: on 503 (log unavailable,
+// draining), 507 (the hub's disk is full), 429 and proxy errors, honouring
+// the hub's Retry-After, and on network errors, on a fresh connection after
+// a few failures in a row. Event ids are the hub's idempotency keys, so a
+// batch resent after a lost answer, or after a 503 or 507 that stored part
+// of it, is never counted twice. A replay that stops (interrupted, or refused by the hub)
 // reports the Position of the first event the hub has not acknowledged, and
 // Options.ResumeAt continues from there.
 //
@@ -72,7 +75,9 @@ type Options struct {
 
 	BatchSize  int           // events per POST (default 500)
 	MinBackoff time.Duration // first retry delay (default 250ms)
-	MaxBackoff time.Duration // retry delay cap (default 10s)
+	// MaxBackoff caps the replay's own retry delay (default 10s); a longer
+	// Retry-After from the hub is honoured (up to maxRetryAfter).
+	MaxBackoff time.Duration
 	// MaxAttempts gives up a batch after this many failed tries; 0 retries
 	// until ctx ends (a hub restart must not end a long replay).
 	MaxAttempts int
@@ -105,11 +110,16 @@ type Progress struct {
 	// everything this replay sent once it has folded up to it.
 	HubSeq     uint64
 	Duplicates int64
-	Retries    int     // failed posts retried
-	Rate       float64 // events per second, recent
-	Speed      float64 // as configured: 0 is max
-	Elapsed    time.Duration
-	Done       bool // the replay has ended (finished, stopped or failed)
+	Retries    int // failed posts retried
+	// Waiting says why the replay is waiting for the hub, e.g. "disk full
+	// on the hub (507)", while it retries a batch; "" when it is not.
+	// Tries is how many times that batch has failed so far.
+	Waiting string
+	Tries   int
+	Rate    float64 // events per second, recent
+	Speed   float64 // as configured: 0 is max
+	Elapsed time.Duration
+	Done    bool // the replay has ended (finished, stopped or failed)
 }
 
 // Fraction is how much of this run is sent, 0..1.
@@ -718,10 +728,16 @@ func (r *runner) post(ctx context.Context, evs []outEvent) error {
 		body.WriteByte('\n')
 	}
 	delay := r.opts.MinBackoff
+	defer func() {
+		if r.prog.Waiting != "" {
+			r.prog.Waiting, r.prog.Tries = "", 0
+			r.reportNow() // say at once that the wait is over
+		}
+	}()
 	for attempt := 1; ; attempt++ {
 		// The hub address may carry a secret (?token=, user:pass@), and
 		// net/http's errors quote it.
-		retryAfter, err := r.postOnce(ctx, body.Bytes(), evs)
+		err := r.postOnce(ctx, body.Bytes(), evs)
 		err = feed.RedactError(err, r.opts.Token)
 		if err == nil {
 			return nil
@@ -733,10 +749,21 @@ func (r *runner) post(ctx context.Context, evs []outEvent) error {
 		if r.opts.MaxAttempts > 0 && attempt >= r.opts.MaxAttempts {
 			return fmt.Errorf("giving up after %d attempts: %w", attempt, err)
 		}
+		why, retryAfter := "cannot reach the hub", time.Duration(0)
+		var te *transientError
+		if errors.As(err, &te) {
+			why, retryAfter = te.why, te.retryAfter
+		}
+		if attempt%freshConnAfter == 0 {
+			// The connection itself may be what fails (a proxy's, or one a
+			// hub has spoiled): the next try dials a new one.
+			r.opts.Client.CloseIdleConnections()
+		}
 		r.prog.Retries++
-		wait := min(max(delay, retryAfter), r.opts.MaxBackoff)
+		wait := max(min(delay, r.opts.MaxBackoff), min(retryAfter, maxRetryAfter))
 		r.log.Warn("replay: post failed; retrying the same batch", "err", err, "in", wait, "attempt", attempt)
-		r.report(false)
+		r.prog.Waiting, r.prog.Tries = why, attempt
+		r.reportNow() // a wait is news, each try too: tries are seconds apart
 		if err := r.opts.sleep(ctx, wait); err != nil {
 			return err
 		}
@@ -744,12 +771,46 @@ func (r *runner) post(ctx context.Context, evs []outEvent) error {
 	}
 }
 
-// postOnce makes one request. A transient failure returns a plain error
-// (and the hub's Retry-After); a permanent one a *HubError.
-func (r *runner) postOnce(ctx context.Context, body []byte, evs []outEvent) (time.Duration, error) {
+// freshConnAfter is how many failed tries in a row make the replay drop
+// its idle connections, so that the next try dials a new one.
+const freshConnAfter = 3
+
+// maxRetryAfter bounds a hub's Retry-After, so that a wrong header cannot
+// park the replay for hours.
+const maxRetryAfter = 5 * time.Minute
+
+// transientError is a failed post worth retrying: why says, for people,
+// why the replay is waiting; retryAfter is the hub's Retry-After.
+type transientError struct {
+	why        string
+	retryAfter time.Duration
+	err        error
+}
+
+func (e *transientError) Error() string { return e.err.Error() }
+func (e *transientError) Unwrap() error { return e.err }
+
+// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// postOnce makes one request. A transient failure returns a
+// *transientError; a permanent one a *HubError.
+func (r *runner) postOnce(ctx context.Context, body []byte, evs []outEvent) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.url, bytes.NewReader(body))
 	if err != nil {
-		return 0, &HubError{Msg: "bad hub URL: " + err.Error()}
+		return &HubError{Msg: "bad hub URL: " + err.Error()}
 	}
 	req.Header.Set("Content-Type", "application/x-ndjson")
 	if r.opts.Token != "" {
@@ -759,9 +820,9 @@ func (r *runner) postOnce(ctx context.Context, body []byte, evs []outEvent) (tim
 	if err != nil {
 		if hint := feed.UntrustedCertHint(err); hint != "" {
 			// Retrying cannot make a certificate trusted: stop and say why.
-			return 0, &HubError{Msg: hint + " (" + err.Error() + ")"}
+			return &HubError{Msg: hint + " (" + err.Error() + ")"}
 		}
-		return 0, fmt.Errorf("cannot reach the hub at %s: %w", r.url, err)
+		return &transientError{why: "cannot reach the hub", err: fmt.Errorf("cannot reach the hub at %s: %w", r.url, err)}
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(bufio.NewReader(io.LimitReader(resp.Body, 1<<20)))
@@ -771,24 +832,32 @@ func (r *runner) postOnce(ctx context.Context, body []byte, evs []outEvent) (tim
 	case http.StatusAccepted, http.StatusOK:
 		var res ingestResult
 		if err := json.Unmarshal(data, &res); err != nil {
-			return 0, fmt.Errorf("unreadable answer from the hub: %w", err)
+			return &transientError{why: "unreadable answer from the hub", err: fmt.Errorf("unreadable answer from the hub: %w", err)}
 		}
 		r.prog.Accepted += int64(res.Accepted)
 		r.prog.Duplicates += int64(res.Duplicates)
 		r.prog.HubSeq = max(r.prog.HubSeq, res.LastSeq)
-		return 0, nil
-	case http.StatusServiceUnavailable, http.StatusTooManyRequests, http.StatusBadGateway, http.StatusGatewayTimeout:
-		var ra time.Duration
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-			ra = time.Duration(s) * time.Second
+		return nil
+	case http.StatusServiceUnavailable, http.StatusInsufficientStorage, http.StatusTooManyRequests, http.StatusBadGateway, http.StatusGatewayTimeout:
+		// A 503 or 507 may come after part of the batch was stored: the
+		// resend is safe, the hub counts what it has as duplicates.
+		why := map[int]string{
+			http.StatusServiceUnavailable:  "hub unavailable (503)",
+			http.StatusInsufficientStorage: "disk full on the hub (507)",
+			http.StatusTooManyRequests:     "hub busy (429)",
+			http.StatusBadGateway:          "no answer through the proxy (502)",
+			http.StatusGatewayTimeout:      "no answer through the proxy (504)",
+		}[resp.StatusCode]
+		if resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(eb.Error, "shutting down") {
+			why = "hub shutting down (503)"
 		}
-		return ra, fmt.Errorf("hub answered %s: %s", resp.Status, eb.Error)
+		return &transientError{why: why, retryAfter: retryAfter(resp.Header, r.opts.now()), err: fmt.Errorf("hub answered %s: %s", resp.Status, eb.Error)}
 	case http.StatusRequestEntityTooLarge:
-		return 0, errTooLarge
+		return errTooLarge
 	case http.StatusUnauthorized:
-		return 0, &HubError{resp.StatusCode, "hub refused the ingest token (401): pass the hub's ingest token with --token or SITBOARD_INGEST_TOKEN"}
+		return &HubError{resp.StatusCode, "hub refused the ingest token (401): pass the hub's ingest token with --token or SITBOARD_INGEST_TOKEN"}
 	case http.StatusNotFound:
-		return 0, &HubError{resp.StatusCode, "no ingest endpoint at " + r.url + " (404): is --hub the hub's http://HOST:PORT?"}
+		return &HubError{resp.StatusCode, "no ingest endpoint at " + r.url + " (404): is --hub the hub's http://HOST:PORT?"}
 	case http.StatusBadRequest:
 		var b strings.Builder
 		fmt.Fprintf(&b, "hub refused a batch of the recording (400): %s", eb.Error)
@@ -808,13 +877,20 @@ func (r *runner) postOnce(ctx context.Context, body []byte, evs []outEvent) (tim
 			}
 		}
 		b.WriteString("\nfix the recording (or check that the hub runs the recording's campaign config) and replay again")
-		return 0, &HubError{resp.StatusCode, b.String()}
+		return &HubError{resp.StatusCode, b.String()}
 	}
 	msg := eb.Error
 	if msg == "" {
 		msg = strings.TrimSpace(string(data))
 	}
-	return 0, &HubError{resp.StatusCode, fmt.Sprintf("hub answered %s: %s", resp.Status, msg)}
+	return &HubError{resp.StatusCode, fmt.Sprintf("hub answered %s: %s", resp.Status, msg)}
+}
+
+// reportNow calls the progress callback now, unthrottled: the replay
+// starts or stops waiting for the hub.
+func (r *runner) reportNow() {
+	r.lastProg = time.Time{}
+	r.report(false)
 }
 
 // report calls the progress callback, throttled unless final.

@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -47,8 +49,12 @@ type fakeHub struct {
 	order    []feed.Event
 	requests int
 	// fail decides a request's fate by its number (1-based): 0 store and
-	// accept; 503 refuse; -503 store but answer 503 (a lost answer).
+	// accept; 503 or 507 refuse; -503 store but answer 503 (a lost
+	// answer); -507 store the first half of the batch, then answer 507 (a
+	// disk that filled during the request).
 	fail func(n int) int
+	// retryAfter is the Retry-After of a refusal ("0" when empty).
+	retryAfter string
 }
 
 func newFakeHub(t testing.TB) (*fakeHub, *httptest.Server) {
@@ -80,16 +86,33 @@ func (h *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.fail != nil {
 		fate = h.fail(h.requests)
 	}
-	if fate == 503 {
-		w.Header().Set("Retry-After", "0")
+	retry := h.retryAfter
+	if retry == "" {
+		retry = "0"
+	}
+	switch fate {
+	case 503:
+		w.Header().Set("Retry-After", retry)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		io.WriteString(w, `{"error":"log unavailable"}`)
 		return
+	case 507:
+		w.Header().Set("Retry-After", retry)
+		w.WriteHeader(http.StatusInsufficientStorage)
+		io.WriteString(w, `{"error":"disk nearly full: ..."}`)
+		return
 	}
 	var res struct{ Accepted, Duplicates int }
+	lines := bytes.Count(body, []byte("\n"))
 	sc := bufio.NewScanner(bytes.NewReader(body))
 	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
+	for n := 0; sc.Scan(); n++ {
+		if fate == -507 && n == lines/2 {
+			w.Header().Set("Retry-After", retry)
+			w.WriteHeader(http.StatusInsufficientStorage)
+			io.WriteString(w, `{"error":"disk full: ... may have been stored in part"}`)
+			return
+		}
 		var ev feed.Event
 		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
 			w.WriteHeader(http.StatusBadRequest)
@@ -104,6 +127,7 @@ func (h *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.ids[ev.ID]++
 	}
 	if fate == -503 {
+		w.Header().Set("Retry-After", retry)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return
 	}
@@ -157,6 +181,106 @@ func TestReplayRetriesWithoutLossOrDuplicates(t *testing.T) {
 	}
 	if last.Accepted+last.Duplicates != 1000 || last.Duplicates != 200 {
 		t.Errorf("accepted %d + duplicates %d, want 800 + 200", last.Accepted, last.Duplicates)
+	}
+}
+
+// TestReplayWaitsForTheHub: a hub that answers 503 or 507 (a full disk,
+// after storing part of the batch or before) is waited for until it takes
+// the batch: its Retry-After is honoured even past MaxBackoff, the
+// progress says why the replay waits and how many tries, and nothing is
+// stored twice or lost.
+func TestReplayWaitsForTheHub(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fates map[int]int
+		why   string
+	}{
+		{"disk full", map[int]int{2: 507, 3: 507, 4: 507}, "disk full on the hub (507)"},
+		{"disk filled during the request", map[int]int{2: -507, 3: 507}, "disk full on the hub (507)"},
+		{"log unavailable", map[int]int{2: 503, 3: -503}, "hub unavailable (503)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hub, srv := newFakeHub(t)
+			hub.retryAfter = "7"
+			hub.fail = func(n int) int { return tc.fates[n] }
+			var waits []time.Duration
+			var seen []Progress
+			opts := Options{URL: srv.URL, Token: "secret", BatchSize: 10, MaxBackoff: time.Second, Progress: func(p Progress) { seen = append(seen, p) }}
+			opts.sleep = func(ctx context.Context, d time.Duration) error {
+				waits = append(waits, d)
+				return ctx.Err()
+			}
+			if err := Run(context.Background(), opts, bytes.NewReader(synthetic(50, time.Minute, false))); err != nil {
+				t.Fatal(err)
+			}
+			got := hub.stored()
+			if len(got) != 50 {
+				t.Fatalf("the hub holds %d events, want the 50 of the recording once each", len(got))
+			}
+			for i, ev := range got {
+				if want := fmt.Sprintf("ev-%05d", i); ev.ID != want {
+					t.Fatalf("event %d is %s, want %s", i, ev.ID, want)
+				}
+			}
+			if len(waits) == 0 || slices.Min(waits) < 7*time.Second {
+				t.Errorf("waits %v: want each at least the hub's Retry-After of 7s", waits)
+			}
+			tries := 0
+			for _, p := range seen {
+				if p.Waiting != "" {
+					if p.Waiting != tc.why {
+						t.Errorf("waiting %q, want %q", p.Waiting, tc.why)
+					}
+					tries = max(tries, p.Tries)
+				}
+			}
+			fails := 0
+			for _, f := range tc.fates {
+				if f != 0 {
+					fails++
+				}
+			}
+			if tries != fails {
+				t.Errorf("the progress counted %d tries, the hub refused %d", tries, fails)
+			}
+			if last := seen[len(seen)-1]; !last.Done || last.Waiting != "" {
+				t.Errorf("final progress %+v, want done and no longer waiting", last)
+			}
+		})
+	}
+}
+
+// TestReplayMovesToAFreshConnection: after failed tries in a row the
+// replay drops its idle connections, so a connection that is itself what
+// fails (a proxy's, or one the hub spoiled) is not used for ever.
+func TestReplayMovesToAFreshConnection(t *testing.T) {
+	hub := &fakeHub{token: "secret", ids: map[string]int{}}
+	hub.fail = func(n int) int {
+		if n <= 6 {
+			return 503
+		}
+		return 0
+	}
+	srv := httptest.NewUnstartedServer(hub)
+	var mu sync.Mutex
+	conns := 0
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	opts := fastRetry(Options{URL: srv.URL, Token: "secret", BatchSize: 100, Client: &http.Client{}})
+	if err := Run(context.Background(), opts, bytes.NewReader(synthetic(10, time.Minute, false))); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if conns < 3 {
+		t.Errorf("7 tries (6 refused) went over %d connection(s): want a fresh one after every 3 failures", conns)
 	}
 }
 
