@@ -44,3 +44,16 @@ func CapLog(h *Hub, n int64) error {
 	_, err := h.js.UpdateStream(ctx, cfg)
 	return err
 }
+
+// IDStream is what the id stream holds for this hub's log: records and
+// bytes (0, 0 for a memory log).
+func IDStream(h *Hub) (records, bytes uint64) {
+	if h.idLog == nil {
+		return 0, 0
+	}
+	info, err := h.idLog.stream.Info(context.Background())
+	if err != nil {
+		return 0, 0
+	}
+	return info.State.Msgs, info.State.Bytes
+}

@@ -22,15 +22,23 @@ import (
 // mountTiny mounts an 8 MiB tmpfs for a data dir that can really fill up.
 func mountTiny(t *testing.T) string {
 	t.Helper()
+	return mountTmpfs(t, "8m", "the full-disk test")
+}
+
+// mountTmpfs mounts a tmpfs of size (mount's size=, e.g. 40m) on a new
+// temporary dir, for a test that needs a disk that really fills up. It
+// skips, naming what is missing, when not on Linux or not root.
+func mountTmpfs(t *testing.T, size, what string) string {
+	t.Helper()
 	if runtime.GOOS != "linux" {
-		t.Skip("the full-disk test mounts a tmpfs: Linux only")
+		t.Skip(what + " mounts a tmpfs: Linux only")
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("the full-disk test mounts an 8 MiB tmpfs and needs root (CI runs as root)")
+		t.Skipf("%s mounts a %s tmpfs and needs root (CI runs as root; run it with sudo go test)", what, size)
 	}
 	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs here (%v: %s): skipping the full-disk test", err, strings.TrimSpace(string(out)))
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here (mount -t tmpfs: %v: %s): skipping %s", err, strings.TrimSpace(string(out)), what)
 	}
 	t.Cleanup(func() {
 		if _, err := exec.Command("umount", dir).CombinedOutput(); err == nil {
@@ -45,6 +53,15 @@ func mountTiny(t *testing.T) string {
 		}
 	})
 	return dir
+}
+
+// growTmpfs gives a tmpfs mounted by mountTmpfs a new size, as an
+// operator growing the disk under a running hub would.
+func growTmpfs(t *testing.T, dir, size string) {
+	t.Helper()
+	if out, err := exec.Command("mount", "-o", "remount,size="+size, dir).CombinedOutput(); err != nil {
+		t.Fatalf("mount -o remount,size=%s %s: %v %s", size, dir, err, out)
+	}
 }
 
 // fill writes a file until the disk is full.
@@ -70,33 +87,41 @@ func fill(t *testing.T, path string) {
 }
 
 // TestFullDiskAnswers507AndRecovers: the data dir's disk fills up under a
-// running hub. Ingest answers 507 "disk full" at once (not after a 30s
-// timeout), /healthz and the metrics say so, an ERROR is logged and the
-// embedded server's own error reaches the log; once space is freed,
-// ingest works again without a restart and every event answered 202 is
-// in the state.
+// running hub. Ingest answers 507 at once (not after a 30s timeout),
+// /healthz and the metrics say so, an ERROR is logged; once space is
+// freed, ingest works again without a restart and every event answered
+// 202 is in the state.
+//
+// With the hub's reserve (the default) the request that would eat into it
+// is refused before anything of it is stored, and the hub takes events
+// again as soon as there is room, without restarting its store. Without
+// one (DiskReserve -1, or a disk filled faster than the hub looks), the
+// store meets the full disk itself: the embedded server's own error
+// reaches the log, and the hub restarts the store once there is space.
 func TestFullDiskAnswers507AndRecovers(t *testing.T) {
 	// A request of 20 events or more is stored as one atomic batch
 	// (--sync always), a smaller one event by event: both paths meet the
 	// full disk.
-	t.Run("event by event", func(t *testing.T) { testFullDisk(t, 10) })
-	t.Run("atomic batch", func(t *testing.T) { testFullDisk(t, 25) })
+	t.Run("reserve", func(t *testing.T) { testFullDisk(t, 25, 0) })
+	t.Run("event by event", func(t *testing.T) { testFullDisk(t, 10, -1) })
+	t.Run("atomic batch", func(t *testing.T) { testFullDisk(t, 25, -1) })
 }
 
-func testFullDisk(t *testing.T, size int) {
+func testFullDisk(t *testing.T, size int, reserve int64) {
 	mnt := mountTiny(t)
 	logs := &syncBuffer{}
 	s := hubtest.Start(t, func(o *hub.Options) {
 		o.DataDir = filepath.Join(mnt, "data")
 		o.Logger = slog.New(slog.NewTextHandler(logs, nil))
+		o.DiskReserve = reserve
 	})
 	acked := 0
 	for n := 0; n < 50; n += 10 {
 		hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "disk", n, 10))
 		acked += 10
 	}
-	if !strings.Contains(logs.String(), "does not fit, so the log takes what the disk has") {
-		t.Errorf("the default --max-bytes was not cut to the 8 MiB disk:\n%s", logs)
+	if !strings.Contains(logs.String(), "no size limit (--max-bytes sets one): the log keeps every event") {
+		t.Errorf("the log was given a size limit the operator did not ask for:\n%s", logs)
 	}
 	filler := filepath.Join(mnt, "filler")
 	fill(t, filler)
@@ -109,8 +134,21 @@ func testFullDisk(t *testing.T, size int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code != http.StatusInsufficientStorage || !strings.Contains(string(answer), "disk full") || !strings.Contains(string(answer), "free space") {
-		t.Fatalf("POST on a full disk: %d %s, want 507 saying disk full and what to do", code, answer)
+	// The store met the full disk: part of the request may be in the log,
+	// and the answer says what.
+	want := []string{"disk full", "free space", "retry the same batch later", "idempotent by id"}
+	logWant := []string{"level=ERROR msg=\"disk full", "nats-server: ", "no space left on device"}
+	if reserve == 0 {
+		want = []string{"disk nearly full", "needs", "nothing of the request was stored", "retry the same batch later"}
+		logWant = []string{"level=ERROR msg=\"disk nearly full", "need="}
+	}
+	if code != http.StatusInsufficientStorage {
+		t.Fatalf("POST on a full disk: %d %s, want 507", code, answer)
+	}
+	for _, w := range want {
+		if !strings.Contains(string(answer), w) {
+			t.Errorf("the 507 does not say %q: %s", w, answer)
+		}
 	}
 	t.Logf("full disk: POST answered %d in %s: %s", code, took.Round(time.Millisecond), strings.TrimSpace(string(answer)))
 	if took > 10*time.Second {
@@ -123,13 +161,13 @@ func testFullDisk(t *testing.T, size int) {
 		t.Errorf("second POST on a full disk: %d %s %v", code, answer, err)
 	}
 	hc, hb := healthOf(t, s.URL)
-	if reason, _ := hb["reason"].(string); hc != http.StatusServiceUnavailable || hb["status"] != "degraded" || !strings.Contains(reason, "disk full") {
+	if reason, _ := hb["reason"].(string); hc != http.StatusServiceUnavailable || hb["status"] != "degraded" || !strings.Contains(reason, want[0]) {
 		t.Errorf("/healthz on a full disk: %d %v", hc, hb)
 	}
 	if up, full := metric(t, s.URL, "sitboard_log_up"), metric(t, s.URL, "sitboard_log_disk_full"); up != "0" || full != "1" {
 		t.Errorf("metrics on a full disk: sitboard_log_up %s, sitboard_log_disk_full %s", up, full)
 	}
-	for _, want := range []string{"level=ERROR msg=\"disk full", "nats-server: ", "no space left on device"} {
+	for _, want := range logWant {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, logs)
 		}
@@ -152,6 +190,11 @@ func testFullDisk(t *testing.T, size int) {
 	}
 	acked += size
 	t.Logf("full disk: ingest answered 202 again %s after the space was freed", time.Since(freed).Round(time.Millisecond))
+	if reserve == 0 {
+		if !strings.Contains(logs.String(), `msg="disk has room again: ingest accepted again"`) || strings.Contains(logs.String(), "restarting the embedded event log") {
+			t.Errorf("with the reserve kept, the hub should take events again without restarting its store:\n%s", logs)
+		}
+	}
 	last := hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "disk", 50+size, 25)) // an atomic batch
 	acked += 25
 	s.WaitSeq(t, last.LastSeq)

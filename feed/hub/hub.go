@@ -47,9 +47,13 @@ const (
 	DefaultWriteTimeout    = 10 * time.Second
 	DefaultHelloTimeout    = 10 * time.Second
 	DefaultBatchLinger     = 10 * time.Millisecond
-	DefaultMaxAge          = 400 * 24 * time.Hour // a campaign plus the same period next year (同比)
-	DefaultMaxBytesFile    = 16 << 30
-	DefaultMaxBytesMemory  = 512 << 20
+	// DefaultMaxAge and, on disk, no MaxBytes: the log keeps every event.
+	// An event answered 202 is dropped only by the operator's explicit
+	// --max-age or --max-bytes (docs/operations.md, "Retention").
+	DefaultMaxAge = 0
+	// DefaultMaxBytesMemory bounds the memory log (the demo, which may
+	// loop for days).
+	DefaultMaxBytesMemory = 512 << 20
 	// DefaultSync is fsync before every acknowledgement. The brief's first
 	// promise is that an acknowledged event survives a crash; JetStream's own
 	// default (fsync every 2 minutes) can lose acknowledged events on power
@@ -110,8 +114,8 @@ type Options struct {
 	// "2m" (JetStream's default). Only for the embedded server.
 	Sync string
 
-	MaxAge              time.Duration // retention by age
-	MaxBytes            int64         // retention by size
+	MaxAge              time.Duration // retention by age (0: none)
+	MaxBytes            int64         // retention by size (0: none on disk, DefaultMaxBytesMemory in memory)
 	DuplicateWindow     time.Duration // idempotency window for event ids
 	MaxBodyBytes        int64
 	MaxEventsPerRequest int
@@ -172,6 +176,11 @@ type Options struct {
 	// DefaultStallAfter, 2s). A reader that stops moving is restarted well
 	// before that.
 	StallAfter time.Duration
+	// DiskReserve is the free space the hub keeps on the disk of an
+	// embedded file store: ingest answers 507 rather than eat into it.
+	// 0: 5% of the disk, between 4 MiB and 256 MiB; negative: none (the
+	// disk may fill, and then the store's own full-disk error is met).
+	DiskReserve int64
 
 	Logger *slog.Logger
 
@@ -227,7 +236,7 @@ type Hub struct {
 	incoming chan feed.Event
 	rd       readerState // the one reader on the log, see logwatch.go
 	lw       logWatch    // what the watchdog saw of the log
-	// explicitMaxBytes: --max-bytes was given, so it is not cut to the disk.
+	// explicitMaxBytes: --max-bytes was given: the operator's retention.
 	explicitMaxBytes bool
 	closing          chan struct{}
 	closed           atomic.Bool
@@ -253,6 +262,14 @@ type Hub struct {
 	m         *metrics
 	// metricsHandler serves m's registry on /metrics.
 	metricsHandler http.Handler
+
+	// room watches the log's disk (diskroom.go).
+	room diskRoom
+	// ids is every event id the log holds or has held, and idLog keeps
+	// them in NATS beyond the log's retention (idset.go); both nil for a
+	// memory log.
+	ids   *idSet
+	idLog *idLog
 }
 
 // New starts the log (embedded or external), folds it up to its head, and
@@ -292,6 +309,10 @@ func New(opts Options) (*Hub, error) {
 		h.shutdownLog()
 		return nil, err
 	}
+	if err := h.openIDs(); err != nil {
+		h.shutdownLog()
+		return nil, err
+	}
 	if err := h.startReader(); err != nil {
 		// Stop the fold loop and the watchdog if they started.
 		h.closed.Store(true)
@@ -301,6 +322,13 @@ func New(opts Options) (*Hub, error) {
 		h.shutdownLog()
 		return nil, err
 	}
+	if h.idLog != nil {
+		h.loops.Add(1)
+		go h.idLog.writeLoop()
+		h.log.Info("event ids known, for deduplication over the whole campaign", "ids", h.ids.size(), "id_stream", idStreamName(opts.Stream),
+			"records", h.idLog.loadedRecords, "record_bytes", h.idLog.loadedBytes)
+	}
+	h.logDiskOutlook()
 	h.log.Info("hub ready", "epoch", h.epoch, "seq", h.Seq(), "stream", opts.Stream, "store", h.storeName(), "sync", h.syncName())
 	return h, nil
 }
@@ -371,7 +399,7 @@ func setDefaults(o *Options) {
 		o.MaxAge = DefaultMaxAge
 	}
 	if o.MaxBytes == 0 {
-		o.MaxBytes = DefaultMaxBytesFile
+		o.MaxBytes = -1 // no limit
 		if o.DataDir == "" && o.NatsURL == "" {
 			o.MaxBytes = DefaultMaxBytesMemory
 		}
@@ -492,13 +520,14 @@ func (h *Hub) startLog() error {
 		}
 		maxStore := int64(0) // memory store: the server sizes it
 		if o.DataDir != "" {
-			limit, note, err := sizeStore(storeDir, o.MaxBytes, h.explicitMaxBytes)
+			h.room.reserve = diskReserve(storeDir, o.DiskReserve)
+			sz, err := sizeStore(storeDir, o.MaxBytes, h.explicitMaxBytes, h.room.reserve)
 			if err != nil {
 				return err
 			}
-			h.opts.MaxBytes = limit
+			h.opts.MaxBytes = sz.limit
 			maxStore = serverMaxStore
-			h.log.Info("event log storage", "data", storeDir, "max_bytes", limit, "note", note)
+			h.log.Log(context.Background(), sz.level, "event log storage", "data", storeDir, "max_bytes", sz.limit, "reserve", h.room.reserve, "note", sz.note)
 		}
 		// One fsync per batch instead of per event; see store.
 		h.atomicBatches = always && o.DataDir != ""
@@ -608,6 +637,7 @@ func (h *Hub) ensureStream() error {
 			if st, err = h.js.UpdateStream(ctx, cfg); err == nil {
 				cancel()
 				h.stream, h.epoch = st, epoch
+				h.noteRetention(info.Config, cfg)
 				return nil
 			}
 		} else if errors.Is(err, jetstream.ErrStreamNotFound) {
@@ -760,6 +790,7 @@ func (h *Hub) foldLoop() {
 			}
 			t.Stop()
 		}
+		h.foldIDs(batch)
 		h.publish(batch)
 	}
 }
@@ -893,6 +924,9 @@ func (h *Hub) Close() error {
 	h.stopReader()
 	close(h.closing)
 	h.loops.Wait()
+	if h.idLog != nil {
+		h.idLog.close()
+	}
 	h.waitSubscribers(3 * time.Second)
 	h.preambles.Wait()
 	h.shutdownLog()

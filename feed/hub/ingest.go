@@ -172,11 +172,11 @@ func (h *Hub) handleIngest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, res)
 }
 
-// store writes a request's events to the log and returns once the log has
-// acknowledged every one. With the embedded file store and --sync always
+// storeLog writes a request's events to the log and returns once the log
+// has acknowledged every one. With the embedded file store and --sync always
 // it publishes atomic batches, which the server fsyncs once per batch;
 // otherwise one asynchronous publish per event.
-func (h *Hub) store(ctx context.Context, events []feed.Event) (IngestResult, error) {
+func (h *Hub) storeLog(ctx context.Context, events []feed.Event) (IngestResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	// A store that fails (disk full) never acknowledges: give up at once.
@@ -416,7 +416,8 @@ func (h *Hub) readAllowed(r *http.Request) bool {
 // refuseDiskFull answers 507 Insufficient Storage: the request was fine,
 // the hub's disk is not. err is the store's failure, if it began.
 func (h *Hub) refuseDiskFull(w http.ResponseWriter, reason string, err error) {
-	w.Header().Set("Retry-After", "30")
+	// The hub takes events again within a second of the disk having room.
+	w.Header().Set("Retry-After", "10")
 	h.refuseStore(w, http.StatusInsufficientStorage, "disk_full", reason, err, "retry the same batch later")
 }
 

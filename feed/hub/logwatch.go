@@ -319,6 +319,7 @@ func (h *Hub) checkLog(now time.Time) {
 			h.log.Info("the event log answers again", "head", info.State.LastSeq)
 		}
 		h.lw.head, h.lw.first = info.State.LastSeq, info.State.FirstSeq
+		defer h.noteLogFirst(info.State.FirstSeq)
 		if n := len(h.lw.pending); n == 0 || h.lw.pending[n-1].head < h.lw.head {
 			h.lw.pending = append(h.lw.pending, headSeen{at: now, head: h.lw.head})
 		}
@@ -420,6 +421,9 @@ func (h *Hub) health() (healthReport, int) {
 	checkedAt := h.lw.checkedAt
 	h.lw.mu.Unlock()
 	stalled := behind >= h.opts.StallAfter
+	if diskFull == "" {
+		diskFull = h.lowReason() // refused before the disk fills
+	}
 	if diskFull != "" {
 		bad(diskFull)
 	}

@@ -136,9 +136,10 @@ func TestPartialLogIsFlagged(t *testing.T) {
 	}
 }
 
-// TestStoreSizedToDisk: the default --max-bytes shrinks to the disk there
-// is and says so; an explicit one that does not fit, or a disk too small
-// for any log, is refused with what to do.
+// TestStoreSizedToDisk: without --max-bytes the log has no size limit, on
+// any disk, and says so; an explicit one that does not fit, or a disk
+// without room for a request beyond the hub's reserve, is refused with
+// what to do.
 func TestStoreSizedToDisk(t *testing.T) {
 	cfg := hubtest.Campaign(t)
 	tests := []struct {
@@ -148,10 +149,10 @@ func TestStoreSizedToDisk(t *testing.T) {
 		wantErr  string
 		wantLog  string
 	}{
-		{name: "default cut to a small disk", free: 200 << 20, wantLog: "does not fit, so the log takes what the disk has"},
-		{name: "explicit that fits", free: 200 << 20, maxBytes: 50 << 20, wantLog: "50.0 MiB reserved (--max-bytes)"},
+		{name: "default on a small disk", free: 200 << 20, wantLog: "no size limit (--max-bytes sets one): the log keeps every event"},
+		{name: "explicit that fits", free: 200 << 20, maxBytes: 50 << 20, wantLog: "50.0 MiB (--max-bytes): past it the oldest events are dropped"},
 		{name: "explicit too large", free: 200 << 20, maxBytes: 1 << 30, wantErr: "lower --max-bytes to at most"},
-		{name: "no room at all", free: 512 << 10, wantErr: "the log needs at least 1.0 MiB"},
+		{name: "no room at all", free: 512 << 10, wantErr: "the hub needs at least 5.0 MiB free to store events"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -159,7 +160,7 @@ func TestStoreSizedToDisk(t *testing.T) {
 			defer restore()
 			logs := &syncBuffer{}
 			start := time.Now()
-			h, err := hub.New(hub.Options{Campaign: cfg, DataDir: t.TempDir(), MaxBytes: tc.maxBytes, IngestToken: hubtest.IngestToken, ReadToken: hubtest.ReadToken,
+			h, err := hub.New(hub.Options{Campaign: cfg, DataDir: t.TempDir(), MaxBytes: tc.maxBytes, DiskReserve: 4 << 20, IngestToken: hubtest.IngestToken, ReadToken: hubtest.ReadToken,
 				Logger: slog.New(slog.NewTextHandler(logs, nil))})
 			if tc.wantErr != "" {
 				if err == nil {
@@ -187,8 +188,9 @@ func TestStoreSizedToDisk(t *testing.T) {
 
 // TestRestartOnAFullerDisk: a log created with a large --max-bytes starts
 // again, with the default, on a disk that has since filled up: the limit
-// shrinks to the disk instead of failing with "insufficient storage
-// resources", and nothing stored is lost.
+// is lifted (not cut to the disk, which would drop the campaign's start),
+// the hub does not fail with "insufficient storage resources", says what
+// changed, and nothing stored is lost.
 func TestRestartOnAFullerDisk(t *testing.T) {
 	cfg := hubtest.Campaign(t)
 	dir := t.TempDir()
@@ -196,7 +198,7 @@ func TestRestartOnAFullerDisk(t *testing.T) {
 		restore := hub.SetDiskSpace(func(string) (int64, bool) { return free, true })
 		defer restore()
 		logs := &syncBuffer{}
-		h, err := hub.New(hub.Options{Campaign: cfg, DataDir: dir, MaxBytes: maxBytes, Sync: "1s",
+		h, err := hub.New(hub.Options{Campaign: cfg, DataDir: dir, MaxBytes: maxBytes, Sync: "1s", DiskReserve: 4 << 20,
 			IngestToken: hubtest.IngestToken, ReadToken: hubtest.ReadToken,
 			Logger: slog.New(slog.NewTextHandler(logs, nil))})
 		return h, logs, err
@@ -218,8 +220,8 @@ func TestRestartOnAFullerDisk(t *testing.T) {
 	if h.Seq() != res.LastSeq {
 		t.Errorf("restarted hub at seq %d, want %d", h.Seq(), res.LastSeq)
 	}
-	if !strings.Contains(logs.String(), "does not fit, so the log takes what the disk has") {
-		t.Errorf("no note that the log shrank to the disk:\n%s", logs)
+	if !strings.Contains(logs.String(), `msg="the log's retention changed" max_bytes_was="50.0 GiB" max_bytes=none`) {
+		t.Errorf("no note that the size limit was lifted:\n%s", logs)
 	}
 }
 
@@ -237,7 +239,7 @@ func TestSmallExternalServerSaysWhy(t *testing.T) {
 		t.Fatal("nats server did not start")
 	}
 	start := time.Now()
-	h, err := hub.New(hub.Options{Campaign: hubtest.Campaign(t), NatsURL: ns.ClientURL(), IngestToken: hubtest.IngestToken, ReadToken: hubtest.ReadToken})
+	h, err := hub.New(hub.Options{Campaign: hubtest.Campaign(t), NatsURL: ns.ClientURL(), MaxBytes: 16 << 30, IngestToken: hubtest.IngestToken, ReadToken: hubtest.ReadToken})
 	if err == nil {
 		h.Close()
 		t.Fatal("a hub asking 16 GiB of a 1 MiB server started")

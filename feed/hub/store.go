@@ -20,35 +20,51 @@ import (
 
 // The embedded NATS server and its disk.
 //
+// An event answered 202 is never dropped without the operator's explicit
+// --max-bytes or --max-age. So without them the log has no size limit:
+// the hub does not cut it to the disk (a log capped below the campaign
+// drops the campaign's start, silently, with DiscardOld), it keeps a
+// reserve free on the disk instead and answers 507 with the space it
+// needs before a request would eat into it (roomFor), and takes events
+// again by itself once the disk has room, grown or freed.
+//
 // JetStream, left to itself, allows 75% of the free disk and refuses a
 // stream whose --max-bytes is larger, with a message about "insufficient
-// storage resources" that says nothing of the disk. On a full disk it
-// stops writing to the stream for good and, in standalone mode, never
-// answers the publish. The hub therefore sizes the log itself, watches the
-// server's own log lines (through slog) for a full disk, answers 507 while
-// it lasts, and restarts the embedded server once there is space again.
+// storage resources" that says nothing of the disk. On a full disk (filled
+// by something else between two requests) it stops writing to the stream
+// for good and, in standalone mode, never answers the publish. The hub
+// therefore watches the server's own log lines (through slog) for a full
+// disk, answers 507 while it lasts, and restarts the embedded server once
+// there is space again.
 
 const (
-	// minStoreBytes is the smallest log the hub starts with.
-	minStoreBytes = 1 << 20
-	// storeHeadroom is kept free on the disk beyond the log's limit, for
-	// the store's index files and the rest of the system: 5% of the free
-	// space, at most this much.
-	storeHeadroom = 256 << 20
-	// recoverFreeBytes is the free space the disk needs before the hub
-	// restarts a store that ran out of it.
+	// minReserve and maxReserve bound the free space the hub keeps on the
+	// log's disk, for the store's index files, an atomic batch's staging
+	// copy and the rest of the system: 5% of the disk, within these.
+	minReserve = 4 << 20
+	maxReserve = 256 << 20
+	// minRequestRoom is the least room beyond the reserve the hub needs to
+	// start: about one request of the live feed's size.
+	minRequestRoom = 1 << 20
+	// recoverFreeBytes is the free space beyond the reserve the disk needs
+	// before the hub takes events again, or restarts a store that ran out
+	// of it: a few requests' worth, so it does not flap.
 	recoverFreeBytes = 4 << 20
 	// serverMaxStore is the embedded server's own reservation limit. The
-	// stream's MaxBytes, sized by the hub, is the real limit; the server's
-	// must stay above any MaxBytes the stream ever had, or it refuses to
-	// shrink a stream created with a larger one ("insufficient storage
-	// resources") and the hub could not start again on a fuller disk.
+	// stream's MaxBytes is the real limit; the server's must stay above
+	// any MaxBytes the stream ever had, or it refuses to shrink a stream
+	// created with a larger one ("insufficient storage resources") and the
+	// hub could not start again on a fuller disk.
 	serverMaxStore = 1 << 60
 )
 
 // diskSpace reports the bytes free to this process on the file system
-// holding dir; ok is false where that cannot be known.
-var diskSpace = freeBytes
+// holding dir, and diskSize its size; ok is false where that cannot be
+// known.
+var (
+	diskSpace = freeBytes
+	diskSize  = totalBytes
+)
 
 // storeUsage is the bytes the store under dir holds on disk.
 func storeUsage(dir string) int64 {
@@ -64,27 +80,58 @@ func storeUsage(dir string) int64 {
 	return n
 }
 
-// sizeStore decides the log's byte limit on the file store in dir: the
-// --max-bytes asked for (explicit), or the default cut down to what the
-// disk holds. It never goes below what the store already holds, so
-// sizing never drops stored events.
-func sizeStore(dir string, maxBytes int64, explicit bool) (limit int64, note string, err error) {
+// diskReserve is the free space the hub keeps on the disk holding dir:
+// Options.DiskReserve, or 5% of the disk within minReserve..maxReserve.
+func diskReserve(dir string, opt int64) int64 {
+	switch {
+	case opt < 0:
+		return 0
+	case opt > 0:
+		return opt
+	}
+	total, ok := diskSize(dir)
+	if !ok {
+		return minReserve
+	}
+	return min(max(total/20, minReserve), maxReserve)
+}
+
+// storeSizing is the log's byte limit on a file store and what to log.
+type storeSizing struct {
+	limit int64 // -1: none
+	note  string
+	level slog.Level
+}
+
+// sizeStore decides the log's byte limit on the file store in dir. An
+// explicit --max-bytes is the operator's retention: it must fit on the
+// disk, and the log line says when it drops stored events. Without one
+// the log has no limit, and the disk must have room for at least a
+// request beyond the reserve, or the hub does not start.
+func sizeStore(dir string, maxBytes int64, explicit bool, reserve int64) (storeSizing, error) {
 	free, ok := diskSpace(dir)
 	if !ok {
-		return maxBytes, "free space unknown on this platform", nil
+		if !explicit {
+			maxBytes = -1
+		}
+		return storeSizing{limit: maxBytes, note: "free space unknown on this platform: the disk is not watched", level: slog.LevelWarn}, nil
 	}
 	used := storeUsage(dir)
-	headroom := min(free/20, storeHeadroom)
-	capacity := used + max(0, free-headroom)
+	total, _ := diskSize(dir)
+	if !explicit {
+		if free < reserve+minRequestRoom {
+			return storeSizing{}, fmt.Errorf("hub: the disk holding %s has %s free; the hub needs at least %s free to store events (it keeps %s free for the log's index and the system, plus room for a request): free space there, grow the disk, or give --data on a larger disk", dir, human(free), human(reserve+minRequestRoom), human(reserve))
+		}
+		return storeSizing{limit: -1, level: slog.LevelInfo, note: fmt.Sprintf("no size limit (--max-bytes sets one): the log keeps every event; it holds %s, the disk has %s free of %s; ingest is refused with 507 while less than %s (the reserve) would be left free", human(used), human(free), human(total), human(reserve))}, nil
+	}
+	capacity := used + max(0, free-reserve)
 	switch {
-	case maxBytes <= capacity:
-		return maxBytes, fmt.Sprintf("%s reserved (--max-bytes); the disk has %s free, the log holds %s", human(maxBytes), human(free), human(used)), nil
-	case explicit:
-		return 0, "", fmt.Errorf("hub: --max-bytes %s does not fit on the disk holding %s: it has room for %s (%s stored + %s free, less %s headroom): lower --max-bytes to at most %d, leave it out to size the log to the disk, or free space", human(maxBytes), dir, human(capacity), human(used), human(free), human(headroom), capacity)
-	case capacity < minStoreBytes:
-		return 0, "", fmt.Errorf("hub: only %s free on the disk holding %s; the log needs at least %s: free space there or give --data on a larger disk", human(free), dir, human(minStoreBytes))
+	case maxBytes > capacity:
+		return storeSizing{}, fmt.Errorf("hub: --max-bytes %s does not fit on the disk holding %s: it has room for %s (%s stored + %s free, less a reserve of %s): lower --max-bytes to at most %d, leave it out to keep every event, or free space", human(maxBytes), dir, human(capacity), human(used), human(free), human(reserve), capacity)
+	case maxBytes < used:
+		return storeSizing{limit: maxBytes, level: slog.LevelWarn, note: fmt.Sprintf("--max-bytes %s is below what the log holds (%s): its oldest events are dropped now, and the figures of a hub started later are partial; leave --max-bytes out to keep every event", human(maxBytes), human(used))}, nil
 	default:
-		return capacity, fmt.Sprintf("%s reserved: the default --max-bytes (%s) does not fit, so the log takes what the disk has (%s stored + %s free, less %s headroom); older events are dropped past it", human(capacity), human(maxBytes), human(used), human(free), human(headroom)), nil
+		return storeSizing{limit: maxBytes, level: slog.LevelInfo, note: fmt.Sprintf("%s (--max-bytes): past it the oldest events are dropped; the log holds %s, the disk has %s free", human(maxBytes), human(used), human(free))}, nil
 	}
 }
 
@@ -192,7 +239,7 @@ func (h *Hub) setDiskFull(line string) {
 	if dir == "" {
 		dir = "the store"
 	}
-	reason := "disk full: the event log cannot store events in " + dir + "; free space on that disk (df -h " + dir + "); ingest resumes by itself within seconds of space coming back, then resend (ingest is idempotent by id)"
+	reason := "disk full: the event log cannot store events in " + dir + "; free space on that disk (df -h " + dir + "); ingest resumes by itself within seconds of space coming back"
 	h.lw.mu.Lock()
 	first := h.lw.diskFull == ""
 	h.lw.diskFull = reason
@@ -206,23 +253,39 @@ func (h *Hub) setDiskFull(line string) {
 	}
 }
 
-// diskFullReason is why the store cannot write, or "".
+// diskFullReason is why the store cannot write, or cannot take events
+// for want of room on its disk, or "".
 func (h *Hub) diskFullReason() string {
 	h.lw.mu.Lock()
-	defer h.lw.mu.Unlock()
-	return h.lw.diskFull
+	full := h.lw.diskFull
+	h.lw.mu.Unlock()
+	if full != "" {
+		return full
+	}
+	return h.lowReason()
 }
 
-// checkDisk recovers a store that ran out of space once the disk has
-// room again: the stream's write error is sticky in the server, so the
-// embedded server is restarted on the same store, the connection follows
-// it, and the reader resumes after its last seq.
+// checkDisk is the watchdog's look at the log's disk (checkRoom), and
+// recovers a store that ran out of space once the disk has room again:
+// the stream's write error is sticky in the server, so the embedded
+// server is restarted on the same store, the connection follows it, and
+// the reader resumes after its last seq.
 func (h *Hub) checkDisk() {
-	if h.conn == nil || h.diskFullReason() == "" {
+	if !h.watchesDisk() {
 		return
 	}
 	free, ok := diskSpace(h.opts.DataDir)
-	if !ok || free < recoverFreeBytes {
+	if !ok {
+		return
+	}
+	h.lw.mu.Lock()
+	full := h.lw.diskFull != ""
+	h.lw.mu.Unlock()
+	if !full {
+		h.checkRoom(free)
+		return
+	}
+	if free < h.room.reserve+recoverFreeBytes {
 		return
 	}
 	h.log.Info("disk has space again; restarting the embedded event log", "free", human(free))
@@ -234,6 +297,7 @@ func (h *Hub) checkDisk() {
 	h.lw.diskFull = ""
 	h.lw.mu.Unlock()
 	h.log.Info("event log recovered: ingest accepted again", "seq", h.Seq())
+	h.checkRoom(free)
 }
 
 // restartEmbedded replaces the embedded server by a new one on the same

@@ -39,17 +39,68 @@ func TestNatsLoggerLevels(t *testing.T) {
 	}
 }
 
-func TestSizeStoreNeverDropsStoredEvents(t *testing.T) {
-	dir := t.TempDir()
+// TestSizeStore: without --max-bytes the log has no size limit, however
+// small the disk (a limit cut to the disk dropped the campaign's start,
+// issue 18), and a disk without room for a request beyond the reserve is
+// refused at start; an explicit --max-bytes is kept, refused when it does
+// not fit, and logged as a WARN when it drops events the log holds.
+func TestSizeStore(t *testing.T) {
 	defer func(old func(string) (int64, bool)) { diskSpace = old }(diskSpace)
-	diskSpace = func(string) (int64, bool) { return 0, true }
-	// 2 MiB already stored, nothing free: the limit is what is stored.
-	if err := writeFile(dir+"/blk", 2<<20); err != nil {
-		t.Fatal(err)
+	defer func(old func(string) (int64, bool)) { diskSize = old }(diskSize)
+	const reserve = 4 << 20
+	for _, tc := range []struct {
+		name     string
+		stored   int   // bytes the log holds
+		free     int64 // on the disk
+		maxBytes int64
+		explicit bool
+		limit    int64
+		level    slog.Level
+		wantErr  string // or the note holds
+	}{
+		{name: "default on a small disk: no limit", stored: 2 << 20, free: 30 << 20, maxBytes: -1, limit: -1, wantErr: "no size limit"},
+		{name: "default on a full disk: refused", stored: 2 << 20, free: 3 << 20, maxBytes: -1, wantErr: "needs at least 5.0 MiB free"},
+		{name: "explicit that fits", stored: 1 << 20, free: 30 << 20, maxBytes: 10 << 20, explicit: true, limit: 10 << 20, wantErr: "past it the oldest events are dropped"},
+		{name: "explicit too large", stored: 1 << 20, free: 30 << 20, maxBytes: 64 << 20, explicit: true, wantErr: "does not fit on the disk"},
+		{name: "explicit below what is stored", stored: 3 << 20, free: 30 << 20, maxBytes: 2 << 20, explicit: true, limit: 2 << 20, level: slog.LevelWarn, wantErr: "dropped now"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := writeFile(dir+"/blk", tc.stored); err != nil {
+				t.Fatal(err)
+			}
+			diskSpace = func(string) (int64, bool) { return tc.free, true }
+			diskSize = func(string) (int64, bool) { return 40 << 20, true }
+			sz, err := sizeStore(dir, tc.maxBytes, tc.explicit, reserve)
+			if tc.limit == 0 {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got %+v, %v; want an error saying %q", sz, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || sz.limit != tc.limit || sz.level != tc.level || !strings.Contains(sz.note, tc.wantErr) {
+				t.Fatalf("got %+v, %v; want limit %d at %s saying %q", sz, err, tc.limit, tc.level, tc.wantErr)
+			}
+		})
 	}
-	limit, note, err := sizeStore(dir, DefaultMaxBytesFile, false)
-	if err != nil || limit != 2<<20 {
-		t.Fatalf("limit %d (%s) err %v, want the 2 MiB stored", limit, note, err)
+}
+
+// TestDiskReserve: 5% of the disk, within 4 MiB and 256 MiB, unless set.
+func TestDiskReserve(t *testing.T) {
+	defer func(old func(string) (int64, bool)) { diskSize = old }(diskSize)
+	for _, tc := range []struct {
+		total, opt, want int64
+	}{
+		{40 << 20, 0, 4 << 20},
+		{1 << 30, 0, (1 << 30) / 20},
+		{100 << 30, 0, 256 << 20},
+		{40 << 20, 1 << 20, 1 << 20},
+		{40 << 20, -1, 0},
+	} {
+		diskSize = func(string) (int64, bool) { return tc.total, true }
+		if got := diskReserve("x", tc.opt); got != tc.want {
+			t.Errorf("disk %s, option %d: reserve %s, want %s", human(tc.total), tc.opt, human(got), human(tc.want))
+		}
 	}
 }
 
