@@ -19,7 +19,9 @@ const recordUsage = `Usage: sitboard record --hub ws://HOST:PORT [--token T] --o
 
 Writes every event of the hub's feed to FILE as JSON Lines, with its seq,
 gzipped when FILE ends in .gz, flushed at least every second. A new file
-starts with everything the hub's log still holds (--live-only: from now).
+starts with everything the hub's log still holds (--live-only: from now):
+on a log whose start the hub's retention dropped, at its first event, and
+record says which seqs are missing.
 An existing file is continued after its last seq, once the hub confirms it
 has the same event there; so after a stop or a crash, run the same command
 again (a torn end left by a crash is cut back to the last whole event,
@@ -67,13 +69,18 @@ func cmdRecord(args []string) int {
 	tty := isTerminal(os.Stderr)
 	var last record.Stats
 	var lastLine time.Time
-	drawn := false
+	drawn, toldMissing := false, false
 	opts := record.Options{URL: *hubURL, Token: readToken, TLS: tlsCfg, Out: *out, LiveOnly: *liveOnly, FlushEvery: *flush,
 		Progress: func(st record.Stats) {
 			changed := st.Conn.Status != last.Conn.Status
 			last = st
 			if *quiet {
 				return
+			}
+			if st.Missing > 0 && !toldMissing {
+				toldMissing = true
+				fmt.Fprintf(os.Stderr, "record: the hub's log starts at seq %d: events 1 to %d were dropped by its retention (--max-bytes/--max-age) and cannot be recorded; %s starts at seq %d\n",
+					st.Missing+1, st.Missing, st.File, st.Missing+1)
 			}
 			line := fmt.Sprintf("%s: seq %d, %d events written, %s", st.File, st.Seq, st.Written, st.Conn.Status)
 			if st.Gaps > 0 {

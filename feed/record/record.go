@@ -19,6 +19,8 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -62,7 +64,11 @@ type Stats struct {
 	Seq     uint64 // last seq written
 	Written int64  // events written by this run
 	Resumed uint64 // the file's last seq when this run started (0: new file)
-	Gaps    int    // times the hub could not send what was missed (see Gap)
+	// Missing is, for a new file on a log whose start retention dropped,
+	// the events before the log's first seq (1 to Missing) that the file
+	// cannot hold: it starts at the log's first event.
+	Missing uint64
+	Gaps    int // times the hub could not send what was missed (see Gap)
 	Conn    client.Conn
 }
 
@@ -141,7 +147,15 @@ func (r *recorder) run(ctx context.Context, tail fileTail) error {
 		copts.LastSeq = head
 		r.stats.Seq = head
 	default:
-		copts.LastSeq = 0 // the whole log the hub still holds
+		// The whole log the hub still holds, from its first event: asking
+		// from seq 1 on a log whose start retention dropped gets a snapshot
+		// instead, and the file would start empty at the head.
+		if first := r.logFirst(ctx); first > 1 {
+			copts.LastSeq = first - 1
+			r.stats.Seq, r.stats.Missing = first-1, first-1
+			r.log.Warn("record: the hub's log no longer starts at seq 1 (its retention, --max-bytes or --max-age, dropped the rest): the file starts at its first event", "first_seq", first, "missing", fmt.Sprintf("seqs 1 to %d", first-1))
+			r.progress()
+		}
 	}
 	if r.opts.clientOpts != nil {
 		r.opts.clientOpts(&copts)
@@ -171,6 +185,45 @@ func (r *recorder) run(ctx context.Context, tail fileTail) error {
 		return stop
 	}
 	return err
+}
+
+// logFirst is the first seq the hub's log holds (GET /healthz,
+// log_first_seq), or 0 when that cannot be known: then the recorder asks
+// from seq 1 as before.
+func (r *recorder) logFirst(ctx context.Context) uint64 {
+	snap, err := client.SnapshotURL(r.opts.URL)
+	if err != nil {
+		return 0
+	}
+	u, err := url.Parse(snap)
+	if err != nil {
+		return 0
+	}
+	u.Path, u.RawQuery = strings.TrimSuffix(u.Path, "/v1/snapshot")+"/healthz", ""
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return 0
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = r.opts.TLS
+	hc := &http.Client{Transport: tr}
+	defer hc.CloseIdleConnections()
+	resp, err := hc.Do(req)
+	if err != nil {
+		r.log.Debug("record: cannot ask the hub where its log starts", "err", err)
+		return 0
+	}
+	defer resp.Body.Close()
+	// A degraded hub answers 503 with the same body.
+	var health struct {
+		LogFirstSeq uint64 `json:"log_first_seq"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&health); err != nil {
+		return 0
+	}
+	return health.LogFirstSeq
 }
 
 // discover learns the hub's epoch and head from a first snapshot.

@@ -20,6 +20,7 @@ import (
 	"sitboard/demo"
 	"sitboard/feed"
 	"sitboard/feed/client"
+	"sitboard/feed/hub"
 	"sitboard/feed/hub/hubtest"
 )
 
@@ -179,6 +180,57 @@ func TestRecordLiveOnlyStartsAtTheHead(t *testing.T) {
 	evs := readFile(t, out)
 	if len(evs) != 40 || evs[0].Seq != 61 {
 		t.Fatalf("recorded %d events from seq %d, want 40 from 61", len(evs), evs[0].Seq)
+	}
+}
+
+// TestRecordOnATrimmedLog: a new file on a log whose start retention
+// dropped (a hub started again on it, so its memory holds only the log)
+// starts at the log's first event and says what is missing; it used to
+// ask from seq 1, get a snapshot, and write nothing.
+func TestRecordOnATrimmedLog(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	opts := func(o *hub.Options) { o.DataDir = dir; o.MaxBytes = 64 << 10 }
+	s := hubtest.Start(t, opts)
+	src := campaignEvents(t, 1000)
+	for i := 0; i < len(src); i += 250 {
+		hubtest.Post(t, s.URL, src[i:i+250])
+	}
+	s.Close()
+	s = hubtest.Start(t, opts)
+	logs := &bytes.Buffer{}
+	out := filepath.Join(t.TempDir(), "trimmed.jsonl")
+	var first Stats
+	st, err := recordUntil(t, s, out, 1000, func(o *Options) {
+		o.Logger = slog.New(slog.NewTextHandler(logs, nil))
+		progress := o.Progress
+		o.Progress = func(st Stats) {
+			if first.File == "" {
+				first = st
+			}
+			progress(st)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := readFile(t, out)
+	if len(evs) == 0 || st.Missing == 0 || evs[0].Seq != st.Missing+1 {
+		t.Fatalf("recorded %d events, missing %d: want the file to start right after what is missing", len(evs), st.Missing)
+	}
+	if first.Missing != st.Missing {
+		t.Errorf("the first progress said %d missing, the last %d: say it from the start", first.Missing, st.Missing)
+	}
+	t.Logf("the log starts at seq %d: %d events recorded", st.Missing+1, len(evs))
+	if uint64(len(evs)) != 1000-st.Missing || st.Written != int64(len(evs)) {
+		t.Errorf("recorded %d events (%d written), want every one from seq %d to 1000", len(evs), st.Written, st.Missing+1)
+	}
+	for i, ev := range evs {
+		if want := src[int(st.Missing)+i].ID; ev.ID != want || ev.Seq != st.Missing+1+uint64(i) {
+			t.Fatalf("line %d is seq %d %s, want seq %d %s", i+1, ev.Seq, ev.ID, st.Missing+1+uint64(i), want)
+		}
+	}
+	if !strings.Contains(logs.String(), "no longer starts at seq 1") || !strings.Contains(logs.String(), fmt.Sprintf("missing=\"seqs 1 to %d\"", st.Missing)) {
+		t.Errorf("the recorder did not say what is missing:\n%s", logs)
 	}
 }
 
