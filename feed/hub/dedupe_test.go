@@ -80,9 +80,11 @@ func TestDedupeOutlivesRetentionAndRestarts(t *testing.T) {
 				t.Errorf("the restarted hub does not know the %d ids:\n%s", n, tail(logs.String(), 20))
 			}
 			resend(s, "a hub started again on the log")
-			if res := hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "new", 0, 30)); res.Accepted != 30 {
+			res := hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "new", 0, 30))
+			if res.Accepted != 30 {
 				t.Errorf("new events after the resend: %+v, want 30 stored", res)
 			}
+			s.WaitSeq(t, res.LastSeq) // the fold learns their ids
 			if v := metric(t, s.URL, "sitboard_ingest_known_ids"); v != fmt.Sprint(n+30) {
 				t.Errorf("sitboard_ingest_known_ids %s, want %d", v, n+30)
 			}
