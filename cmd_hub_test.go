@@ -35,7 +35,7 @@ func TestHubChecksFilesBeforeReady(t *testing.T) {
 			name:     "max-bytes larger than the disk",
 			args:     []string{"--data", filepath.Join(dir, "big"), "--max-bytes", "4611686018427387904"},
 			code:     1,
-			wantText: []string{"does not fit on the disk holding", "lower --max-bytes to at most", "leave it out to size the log to the disk"},
+			wantText: []string{"does not fit on the disk holding", "lower --max-bytes to at most", "leave it out to keep every event"},
 		},
 		{
 			name:     "negative cap per address",
