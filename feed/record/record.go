@@ -207,7 +207,10 @@ func (r *recorder) logFirst(ctx context.Context) uint64 {
 		return 0
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = r.opts.TLS
+	// A copy: the transport adds "h2" to the config's ALPN protocols, and
+	// the websocket dialled with the same config would then be offered
+	// HTTP/2, which has no upgrade.
+	tr.TLSClientConfig = r.opts.TLS.Clone()
 	hc := &http.Client{Transport: tr}
 	defer hc.CloseIdleConnections()
 	resp, err := hc.Do(req)
