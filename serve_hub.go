@@ -261,13 +261,29 @@ func (p *hubPlan) describe(listen string) string {
 	default:
 		parts = append(parts, "log in memory (lost on exit: give --data DIR)")
 	}
-	parts = append(parts, "campaign "+o.Campaign.Campaign.ID, "retention "+formatDuration(o.MaxAge))
+	parts = append(parts, "campaign "+o.Campaign.Campaign.ID, "retention "+describeRetention(o))
 	if o.PublicRead {
 		parts = append(parts, "the feed readable by anyone (--public-read)")
 	} else {
 		parts = append(parts, "a read token")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// describeRetention says what drops events from the log: only the
+// operator's --max-age and --max-bytes (the memory log keeps 512M).
+func describeRetention(o hub.Options) string {
+	var r []string
+	if o.MaxAge > 0 {
+		r = append(r, formatDuration(o.MaxAge))
+	}
+	if o.MaxBytes > 0 {
+		r = append(r, formatSize(o.MaxBytes))
+	}
+	if len(r) == 0 {
+		return "none (every event is kept)"
+	}
+	return strings.Join(r, " or ")
 }
 
 // checkWritableDir says whether dir can be used for the log: an existing

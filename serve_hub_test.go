@@ -360,7 +360,7 @@ func TestHubCheck(t *testing.T) {
 	}
 	data := filepath.Join(dir, "var", "lib", "sitboard", "hub")
 	out, stderr, code := runSitboard(t, "hub", "--check", "--config", config("listen = \":8470\"\ndata = \""+data+"\"\n"))
-	if code != 0 || !strings.Contains(out, "hub: settings OK: listen :8470 (plain http), log in "+data+", campaign zhoukou-2023-summer, retention 400d, a read token") {
+	if code != 0 || !strings.Contains(out, "hub: settings OK: listen :8470 (plain http), log in "+data+", campaign zhoukou-2023-summer, retention none (every event is kept), a read token") {
 		t.Errorf("exit %d\n%s%s", code, out, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "var")); err == nil {
