@@ -105,7 +105,7 @@ func TestScoreByHand(t *testing.T) {
 	}
 	sc := Score(cfg, ms, in, 1, 1, 1)
 	want := map[string]float64{
-		"east": 0.4*0.8 + 0.2*1 + 0.2*1 + 0.2*0.75,     // 0.87
+		"east": 0.4*0.8 + 0.2*1 + 0.2*1 + 0.2*0.75, // 0.87
 		// 0.4 + 0.1 + 0.1333… + 0.1, each measure's points rounded to 3
 		// decimals as printed: 0.733.
 		"west": 0.4 + 0.1 + 0.133 + 0.1,

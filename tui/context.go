@@ -84,6 +84,15 @@ func (c *Context) frameNow() time.Time {
 // T is the label for key in the current language.
 func (c *Context) T(key string) string { return T(c.Lang, key) }
 
+// DayT is the label for key naming the day shown: in review (复盘) its
+// ".review" form, which says 当日 (that day), never 今日 (today).
+func (c *Context) DayT(key string) string {
+	if c.review != nil {
+		return c.T(key + ".review")
+	}
+	return c.T(key)
+}
+
 // Tf formats a label.
 func (c *Context) Tf(key string, args ...any) string { return fmt.Sprintf(c.T(key), args...) }
 

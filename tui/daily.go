@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"fmt"
+
 	"sitboard/campaign"
 )
 
@@ -70,8 +72,8 @@ func renderDaily(c *Context, w, h int) []string {
 		}
 	}
 	date := func(d int) string { return c.dayDate(d).Format("01-02") }
-	todayHead := c.Tf("daily.today", date(day))
-	yesterdayHead := c.Tf("daily.yesterday", date(day-1))
+	todayHead := fmt.Sprintf(c.DayT("daily.today"), date(day))
+	yesterdayHead := fmt.Sprintf(c.DayT("daily.yesterday"), date(day-1))
 	wholeHead := ""
 	note := ""
 	switch {

@@ -90,8 +90,16 @@ func TestDailyPage(t *testing.T) {
 		// the reviewed day from the header, not from the live day.
 		m.ctx.live, m.ctx.review = m.ctx.State, &review{day: 20, state: s}
 		check(t, m, s.Days[18], s.Days[19], nil)
-		if head := render(m)[0]; !strings.Contains(head, "Today "+cfg.Start().AddDate(0, 0, 19).Format("01-02")) {
-			t.Errorf("review head %q does not name the reviewed day", head)
+		// In review the day shown is "Day 07-14" (当日), never "Today".
+		if head := render(m)[0]; !strings.Contains(head, "Day "+cfg.Start().AddDate(0, 0, 19).Format("01-02")) || strings.Contains(head, "Today") {
+			t.Errorf("review head %q does not name the reviewed day, or calls it today", head)
+		}
+		m.ctx.Lang = "zh"
+		if head := render(m)[0]; !strings.Contains(head, "当日 07-14") || strings.Contains(head, "今日") {
+			t.Errorf("review head %q does not say 当日", head)
+		}
+		if kpi := ansi.Strip(strings.Join(renderKPI(m.ctx, 200, 4), "\n")); strings.Contains(kpi, "今日") || !strings.Contains(kpi, "当日") {
+			t.Errorf("in review the tiles say 今日:\n%s", kpi)
 		}
 	})
 }

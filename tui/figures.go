@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"sitboard/campaign"
+	"sitboard/feed"
 	"sitboard/layouts"
 )
 
@@ -46,7 +47,12 @@ func figureLines(c *Context, w int) []string {
 		if i > 0 {
 			out = append(out, "")
 		}
-		out = append(out, st.Accent.R(Trunc(c.T("line."+line), w)))
+		heading := c.T("line." + line)
+		if c.D.Filtered {
+			// A district's board: these are the city's figures.
+			heading = c.T("figures.city") + " " + heading
+		}
+		out = append(out, st.Accent.R(Trunc(heading, w)))
 		for _, f := range campaign.FigureInfos {
 			if f.Line != line {
 				continue
@@ -98,7 +104,14 @@ func (c *Context) figureValue(s *campaign.State, f campaign.FigureInfo) (value s
 	if !fig.OK {
 		return noValue, nil
 	}
-	return fmtInt(int64(fig.Value)), nil
+	if f.ID == "strike.serious_violent_cases_solved" {
+		// The strike panel's 严重暴力 leaves homicides out: say this one
+		// holds them.
+		if h := s.Totals.CasesSolved[feed.CaseHomicide]; h > 0 {
+			details = []string{c.Tf("figures.violent_incl", fmtInt(h))}
+		}
+	}
+	return fmtInt(int64(fig.Value)), details
 }
 
 // noValue stands where there is nothing to show yet: no data to compare,
@@ -174,6 +187,9 @@ func (c *Context) pageLabel(page string) string {
 	name := c.T("page." + page)
 	if page == layouts.Ranking && c.rank.kind != "" && c.rank.kind != campaign.PeriodCampaign {
 		name += " " + c.rankingLabel() // the campaign's is the default; a span says so
+	}
+	if (page == layouts.Figures || page == layouts.Daily) && c.D.Filtered {
+		name += " " + c.T("figures.city") // the city's figures on a district's board
 	}
 	if page == layouts.Figures && c.Rot.parts > 1 && c.Rot.page() == page {
 		name += fmt.Sprintf(" %d/%d", min(c.Rot.part, c.Rot.parts-1)+1, c.Rot.parts)

@@ -59,7 +59,7 @@ func hazardExtras(c *Context, cw int) []section {
 	return []section{
 		{title: c.T("hazard.by_district"), lines: hazardDistricts(c)},
 		{title: c.T("hazard.units_by_district"), lines: units},
-		{title: c.T("hazard.today_by_district"), lines: today, short: todayShort},
+		{title: c.DayT("hazard.today_by_district"), lines: today, short: todayShort},
 		{lines: []string{found, resolved}, short: []string{resolved}},
 	}
 }

@@ -248,7 +248,7 @@ func kpiBoxes(c *Context, tiles []kpiTile, w, h int, compact, short bool) ([]str
 		total := t.totalText(c.Lang, compact)
 		lines := []string{
 			"",
-			" " + st.Dim.R(c.T("kpi.today")) + " " + st.Value.R(t.today),
+			" " + st.Dim.R(c.DayT("kpi.today")) + " " + st.Value.R(t.today),
 			" " + st.Dim.R(c.T("kpi.total")) + " " + st.Value.R(total),
 			" " + c.cmpText(t, short),
 		}
@@ -292,7 +292,7 @@ func kpiBig(c *Context, tiles []kpiTile, w, h int) ([]string, bool) {
 			if unit != "" {
 				rows[bigRows-1] += " " + unit
 			}
-			foot := " " + st.Dim.R(c.T("kpi.today")) + " " + st.Value.R(t.today)
+			foot := " " + st.Dim.R(c.DayT("kpi.today")) + " " + st.Value.R(t.today)
 			if t.hasCmp {
 				foot += "  " + c.cmpText(t, form.short)
 			}

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"regexp"
+	"sitboard/feed"
 	"slices"
 	"strings"
 	"testing"
@@ -208,5 +209,50 @@ func TestRankingNamesMeasuresWithoutColumn(t *testing.T) {
 		if strings.Contains(wide, T(lang, "ranking.not_shown")) {
 			t.Errorf("%s: a 120-column ranking, with a column for every measure, says some are not shown:\n%s", lang, wide)
 		}
+	}
+}
+
+// TestViolentNote: the strike panel's 严重暴力 (52 at the campaign's end)
+// leaves homicides out, the 通报 page's 侦破严重暴力案件 (71) holds them:
+// each says which it is where both appear.
+func TestViolentNote(t *testing.T) {
+	m, end := endBoard(t, "standard", "zh", 160, 48)
+	serious, homicide := end.Totals.CasesSolved[feed.CaseSeriousViolent], end.Totals.CasesSolved[feed.CaseHomicide]
+	if serious+homicide != 71 {
+		t.Fatalf("serious violent %d + homicide %d solved, want 71 as published", serious, homicide)
+	}
+	lines := strings.Join(renderStrike(m.ctx, 150, 60), "\n")
+	if want := fmt.Sprintf("严重暴力 破%d 不含命案; 另命案%d起, 合计71起", serious, homicide); !strings.Contains(ansi.Strip(lines), want) {
+		t.Errorf("the strike panel lacks %q:\n%s", want, ansi.Strip(lines))
+	}
+	page := ansi.Strip(strings.Join(figureLines(m.ctx, 100), "\n"))
+	if !regexp.MustCompile(`侦破严重暴力案件 +71 +起 +含命案` + fmt.Sprint(homicide) + `起`).MatchString(page) {
+		t.Errorf("the 通报 page does not say 71 holds the homicides:\n%s", page)
+	}
+}
+
+// TestCityLabelOnDistrictBoard: filtered to a district, the 通报 and 日动态
+// pages show the city's figures and say 全市, in their title and on the
+// page, so they are not read as the district's.
+func TestCityLabelOnDistrictBoard(t *testing.T) {
+	m, _ := endBoard(t, "standard", "zh", 160, 48)
+	m = press(m, "f") // the first district
+	if !m.ctx.D.Filtered {
+		t.Fatal("f did not filter the board")
+	}
+	for _, page := range []string{layouts.Figures, layouts.Daily} {
+		if got := m.ctx.pageLabel(page); !strings.HasSuffix(got, " 全市") {
+			t.Errorf("%s page titled %q on a district board, want 全市", page, got)
+		}
+	}
+	if page := ansi.Strip(strings.Join(figureLines(m.ctx, 100), "\n")); !strings.HasPrefix(page, "全市 总体") {
+		t.Errorf("the 通报 page on a district board does not start with 全市:\n%s", page)
+	}
+	m = press(m, "f") // the next district, and so on back to the city
+	for m.ctx.D.Filtered {
+		m = press(m, "f")
+	}
+	if got := m.ctx.pageLabel(layouts.Figures); strings.Contains(got, "全市") {
+		t.Errorf("the city's board labels its own page %q", got)
 	}
 }

@@ -79,6 +79,12 @@ func strikeSections(c *Context, cw, closures int) []section {
 		lw, names := labelColumn(c, "case.", cats, labelCap(c))
 		secs = append(secs, barSection(c, c.T("strike.by_category"), cw, lw, names, fracs, vals))
 	}
+	if serious, homicide := t.CasesSolved[feed.CaseSeriousViolent], t.CasesSolved[feed.CaseHomicide]; serious > 0 && homicide > 0 {
+		// The 通报 page's 侦破严重暴力案件 counts homicides too: say so
+		// where the two numbers would otherwise disagree.
+		note := c.Tf("strike.violent_note", fmtInt(serious), fmtInt(homicide), fmtInt(serious+homicide))
+		secs = append(secs, section{lines: dimLines(c, flowText(note, cw))})
+	}
 	if cl := closureLines(c, cw, closures); len(cl) > 0 {
 		secs = append(secs, section{title: c.T("strike.closures"), lines: cl, short: cl[:min(len(cl), 2)]})
 	}
@@ -86,4 +92,13 @@ func strikeSections(c *Context, cw, closures int) []section {
 		secs = append(secs, section{title: c.T("strike.notables"), lines: nl})
 	}
 	return secs
+}
+
+// dimLines draws lines in the dim style.
+func dimLines(c *Context, lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = c.St.Dim.R(l)
+	}
+	return out
 }
