@@ -12,8 +12,18 @@ import "time"
 
 // FlagBook is the flags awarded so far and the periods running.
 type FlagBook struct {
-	Open   []OpenPeriod `json:"open"`
-	Awards []FlagAward  `json:"awards,omitempty"`
+	Open []OpenPeriod `json:"open"`
+	// Awarded are the periods closed, each with its flags: at most one
+	// entry per week, half-month and month of the campaign.
+	Awarded []AwardedPeriod `json:"awarded,omitempty"`
+}
+
+// AwardedPeriod is a closed period and the districts it flagged.
+type AwardedPeriod struct {
+	Kind   string   `json:"kind"`
+	Span   Span     `json:"span"`
+	Red    []string `json:"red,omitempty"`
+	Yellow []string `json:"yellow,omitempty"`
 }
 
 // OpenPeriod is a week, half-month or month running, with each
@@ -27,7 +37,8 @@ type OpenPeriod struct {
 	Partial bool `json:"partial,omitempty"`
 }
 
-// FlagAward is one flag awarded to a district for a period.
+// FlagAward is one flag awarded to a district for a period (a History's
+// awards, for the bulletins).
 type FlagAward struct {
 	Kind     string `json:"kind"`
 	Span     Span   `json:"span"`
@@ -68,11 +79,16 @@ func (s *State) rollFlags(cfg *Config, d int) {
 		}
 		if i >= 0 {
 			if op := b.Open[i]; !op.Partial {
+				ap := AwardedPeriod{Kind: kind, Span: op.Span}
 				for _, r := range op.score(cfg, s).Rows {
-					if r.Flag != FlagNone {
-						b.Awards = append(b.Awards, FlagAward{Kind: kind, Span: op.Span, District: r.District, Flag: r.Flag})
+					switch r.Flag {
+					case FlagRed:
+						ap.Red = append(ap.Red, r.District)
+					case FlagYellow:
+						ap.Yellow = append(ap.Yellow, r.District)
 					}
 				}
+				b.Awarded = append(b.Awarded, ap)
 			}
 			b.Open = append(b.Open[:i], b.Open[i+1:]...)
 		}
@@ -123,10 +139,17 @@ func FlagTally(cfg *Config, s *State, asOf time.Time) map[string]Tally {
 	if s == nil || s.Flags == nil {
 		return out
 	}
-	for _, a := range s.Flags.Awards {
-		t := out[a.District]
-		t.Add(a.Flag)
-		out[a.District] = t
+	for _, ap := range s.Flags.Awarded {
+		for _, d := range ap.Red {
+			t := out[d]
+			t.Red++
+			out[d] = t
+		}
+		for _, d := range ap.Yellow {
+			t := out[d]
+			t.Yellow++
+			out[d] = t
+		}
 	}
 	for _, op := range s.Flags.Open {
 		if op.Partial || cfg.Elapsed(op.Span, asOf).Running {

@@ -136,8 +136,8 @@ type DayCounts struct {
 	// telecom_fraud_losses_cny (see DayCounts.Metric): comparisons over
 	// complete days sum them (docs/figures.md, rule 1).
 	TheftFiled       int64 `json:"theft_filed,omitempty"`
-	FraudFiled       int64 `json:"telecom_fraud_filed,omitempty"`
-	FraudLossCNY     int64 `json:"telecom_fraud_losses_cny,omitempty"`
+	FraudFiled       int64 `json:"fraud_filed,omitempty"`
+	FraudLossCNY     int64 `json:"fraud_loss_cny,omitempty"`
 	CasesSolved      int64 `json:"cases_solved,omitempty"`
 	Arrested         int64 `json:"arrested,omitempty"`
 	Officers         int64 `json:"officers,omitempty"`
