@@ -1,10 +1,18 @@
 package main
 
 import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
 )
 
 // TestHubChecksFilesBeforeReady: a wrong TLS path or an unusable data dir
@@ -73,5 +81,72 @@ func TestHubChecksFilesBeforeReady(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestHubAnswersStartingBeforeItsLogOpens: `sitboard hub` whose log is not
+// there yet (a NATS server without JetStream, as a cluster still electing
+// its leaders) holds its port and answers /healthz 503 "starting" saying
+// what it waits for, and boards and ingest 503 with Retry-After. Before,
+// it listened and served nothing until the log was folded: /healthz and
+// boards hung.
+func TestHubAnswersStartingBeforeItsLogOpens(t *testing.T) {
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats server did not start")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(sitboardBin, "hub", "--listen", addr, "--nats", ns.ClientURL(), "--ingest-token", "itok", "--read-token", "rtok")
+	logPath := filepath.Join(t.TempDir(), "hub.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	cmd.Stderr = logFile
+	hubLog := func() string { b, _ := os.ReadFile(logPath); return string(b) }
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// A hub that holds its port without answering would hang a request:
+	// the client's timeout turns that into a failure.
+	client := &http.Client{Timeout: 10 * time.Second}
+	var resp *http.Response
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if resp, err = client.Get("http://" + addr + "/healthz"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) || strings.Contains(err.Error(), "Timeout") {
+			t.Fatalf("/healthz of a starting hub: %v\n%s", err, hubLog())
+		}
+	}
+	var body map[string]any
+	json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	reason, _ := body["reason"].(string)
+	if resp.StatusCode != http.StatusServiceUnavailable || body["status"] != "starting" || !strings.Contains(reason, "opening the event log") {
+		t.Errorf("/healthz of a hub whose log is not there yet: %d %v", resp.StatusCode, body)
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/events", strings.NewReader("[]"))
+	req.Header.Set("Authorization", "Bearer itok")
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err = client.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(b), "the hub is starting") {
+		t.Errorf("ingest while starting: %d, Retry-After %q: %s", resp.StatusCode, resp.Header.Get("Retry-After"), b)
 	}
 }

@@ -42,10 +42,13 @@ func startHubProc(t *testing.T, extra ...string) (string, *exec.Cmd) {
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	url := "http://" + addr
+	// A starting hub answers 503 "starting"; it serves once it says ok.
 	for i := 0; i < 100; i++ {
 		if r, err := http.Get(url + "/healthz"); err == nil {
 			r.Body.Close()
-			return url, cmd
+			if r.StatusCode == http.StatusOK {
+				return url, cmd
+			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

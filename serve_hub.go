@@ -136,7 +136,10 @@ func runHub(fs *flagSet, s *hubSettings, check bool) int {
 		return 1
 	}
 	logger := p.logger
-	h, err := hub.New(p.opts)
+	// Start serves while it opens and folds the log: /healthz says
+	// "starting" with the fold's progress and boards and upstreams are
+	// told to retry, instead of the port hanging until the fold is done.
+	h, err := hub.Start(p.opts)
 	if err != nil {
 		ln.Close()
 		fmt.Fprintln(os.Stderr, "hub:", feed.Redact(strings.TrimPrefix(err.Error(), "hub: "), p.secrets.List()...))
@@ -173,9 +176,19 @@ func runHub(fs *flagSet, s *hubSettings, check bool) int {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sig)
+	ready := make(chan error, 1)
+	go func() { ready <- h.WaitReady(context.Background()) }()
 wait:
 	for {
 		select {
+		case err := <-ready:
+			if err != nil {
+				// The hub has let go of the log; stop answering "starting".
+				srv.Close()
+				fmt.Fprintln(os.Stderr, "hub:", feed.Redact(strings.TrimPrefix(err.Error(), "hub: "), p.secrets.List()...))
+				return 1
+			}
+			ready = nil
 		case sg := <-sig:
 			if sg == syscall.SIGHUP {
 				reloadHub(h, s, p)

@@ -234,8 +234,19 @@ type Hub struct {
 	foldCount uint64
 
 	incoming chan feed.Event
-	rd       readerState // the one reader on the log, see logwatch.go
-	lw       logWatch    // what the watchdog saw of the log
+	// started is closed when the start-up (Start) has ended: ready, or
+	// failed with startErr. abortStart stops it (Close while starting).
+	started    chan struct{}
+	startErr   error
+	abortStart chan struct{}
+	ready      atomic.Bool // started without error: every endpoint serves
+	startedAt  time.Time
+	// startHead is the log's head the start-up fold reads to, once
+	// logOpen.
+	startHead atomic.Uint64
+	logOpen   atomic.Bool
+	rd        readerState // the one reader on the log, see logwatch.go
+	lw        logWatch    // what the watchdog saw of the log
 	// explicitMaxBytes: --max-bytes was given: the operator's retention.
 	explicitMaxBytes bool
 	closing          chan struct{}
@@ -274,8 +285,27 @@ type Hub struct {
 
 // New starts the log (embedded or external), folds it up to its head, and
 // returns a hub ready to serve. It blocks until the fold has caught up, so a
-// board never sees a half-built state.
+// board never sees a half-built state. A server that should answer while
+// the hub starts uses Start.
 func New(opts Options) (*Hub, error) {
+	h, err := Start(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.WaitReady(context.Background()); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Start is New without the wait: it checks the options and returns at
+// once, then opens the log and folds it in the background. Until the fold
+// has caught up with the log's head as it was at start, Handler answers
+// /healthz 503 "starting" with the fold's progress, /metrics as usual, and
+// every other request 503 with Retry-After (docs/protocol.md, "While the
+// hub starts"): a board retries, and never sees a half-built state.
+// WaitReady tells when the hub serves, or why it could not start.
+func Start(opts Options) (*Hub, error) {
 	if opts.Campaign == nil {
 		return nil, errors.New("hub: no campaign config: pass Options.Campaign (e.g. demo.Campaign() or campaign.LoadConfig)")
 	}
@@ -295,7 +325,12 @@ func New(opts Options) (*Hub, error) {
 		ring:             newRing(opts.RingSize, opts.RingBytes),
 		incoming:         make(chan feed.Event, 4096),
 		closing:          make(chan struct{}),
+		started:          make(chan struct{}),
+		abortStart:       make(chan struct{}),
+		startedAt:        time.Now(),
 	}
+	h.tok.Store(&tokens{ingest: opts.IngestToken, read: opts.ReadToken})
+	h.boardLog = lograte.Limiter{Burst: 20, Every: 10 * time.Second}
 	h.tok.Store(&tokens{ingest: opts.IngestToken, read: opts.ReadToken})
 	h.boardLog = lograte.Limiter{Burst: 20, Every: 10 * time.Second}
 	h.streamsPerIP = newPeerLimiter(opts.MaxStreamsPerIP, opts.capLoopback)
@@ -305,32 +340,73 @@ func New(opts Options) (*Hub, error) {
 	}
 	h.m = newMetrics(h)
 	h.metricsHandler = newMetricsHandler(h.m.registry)
-	if err := h.startLog(); err != nil {
-		h.shutdownLog()
+	if err := h.checkStore(); err != nil {
 		return nil, err
 	}
-	if err := h.openIDs(); err != nil {
-		h.shutdownLog()
-		return nil, err
+	go h.start()
+	return h, nil
+}
+
+// start opens the log and folds it (Start). On failure it leaves nothing
+// running; on success the hub serves.
+func (h *Hub) start() {
+	err := h.startLog()
+	if err == nil {
+		select {
+		case <-h.abortStart:
+			err = errors.New("hub: closed while opening the event log at start-up")
+		default:
+		}
 	}
-	if err := h.startReader(); err != nil {
+	if err == nil {
+		err = h.openIDs()
+	}
+	if err != nil {
+		h.shutdownLog()
+	} else if err = h.startReader(); err != nil {
 		// Stop the fold loop and the watchdog if they started.
 		h.closed.Store(true)
 		h.stopReader()
 		close(h.closing)
 		h.loops.Wait()
 		h.shutdownLog()
-		return nil, err
 	}
-	if h.idLog != nil {
+	if err == nil && h.idLog != nil {
 		h.loops.Add(1)
 		go h.idLog.writeLoop()
-		h.log.Info("event ids known, for deduplication over the whole campaign", "ids", h.ids.size(), "id_stream", idStreamName(opts.Stream),
+		h.log.Info("event ids known, for deduplication over the whole campaign", "ids", h.ids.size(), "id_stream", idStreamName(h.opts.Stream),
 			"records", h.idLog.loadedRecords, "record_bytes", h.idLog.loadedBytes)
 	}
-	h.logDiskOutlook()
-	h.log.Info("hub ready", "epoch", h.epoch, "seq", h.Seq(), "stream", opts.Stream, "store", h.storeName(), "sync", h.syncName())
-	return h, nil
+	h.startErr = err
+	if err == nil {
+		h.logDiskOutlook()
+		h.ready.Store(true)
+		h.log.Info("hub ready", "epoch", h.epoch, "seq", h.Seq(), "stream", h.opts.Stream, "store", h.storeName(), "sync", h.syncName(), "took", time.Since(h.startedAt).Round(time.Millisecond))
+	}
+	close(h.started)
+}
+
+// WaitReady waits until the hub serves (nil) or could not start (why; it
+// then holds nothing: no port, no log), or until ctx ends.
+func (h *Hub) WaitReady(ctx context.Context) error {
+	select {
+	case <-h.started:
+		return h.startErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// stopStarting stops a start-up still in progress (Close) and waits for
+// it. It tells whether the hub started, and so has to be drained.
+func (h *Hub) stopStarting() bool {
+	select {
+	case <-h.started:
+	default:
+		close(h.abortStart)
+		<-h.started
+	}
+	return h.startErr == nil
 }
 
 // CheckAccess refuses the settings that would open the hub by accident,
@@ -685,6 +761,10 @@ func newEpoch() string {
 	return hex.EncodeToString(b[:])
 }
 
+// startupStuckAfter is how long the start-up fold may go without moving
+// before the hub gives up starting.
+const startupStuckAfter = 5 * time.Minute
+
 // startReader runs the hub's single reader on the log (restartReader) and
 // its watchdog (watchLog). It waits until the fold has reached the head
 // that existed when the hub started.
@@ -696,6 +776,8 @@ func (h *Hub) startReader() error {
 		return fmt.Errorf("hub: cannot read stream info: %w", err)
 	}
 	head := info.State.LastSeq
+	h.startHead.Store(head)
+	h.logOpen.Store(true)
 	h.lw.mu.Lock()
 	h.lw.head, h.lw.first, h.lw.checkedAt = head, info.State.FirstSeq, time.Now()
 	h.lw.mu.Unlock()
@@ -707,11 +789,26 @@ func (h *Hub) startReader() error {
 	h.loops.Add(1)
 	go h.watchLog()
 	start := time.Now()
-	for h.Seq() < head {
-		if time.Since(start) > 10*time.Minute {
-			return fmt.Errorf("hub: startup fold stuck at seq %d of %d", h.Seq(), head)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	moved, logged, last := start, start, h.Seq()
+	for seq := last; seq < head; seq = h.Seq() {
+		now := time.Now()
+		if seq != last {
+			last, moved = seq, now
 		}
-		time.Sleep(5 * time.Millisecond)
+		if now.Sub(moved) > startupStuckAfter {
+			return fmt.Errorf("hub: the start-up fold has not moved for %s, at seq %d of %d: check the NATS server's log, then start the hub again", startupStuckAfter, seq, head)
+		}
+		if now.Sub(logged) >= 10*time.Second {
+			logged = now
+			h.log.Info("folding the event log before serving boards", "seq", seq, "of", head)
+		}
+		select {
+		case <-tick.C:
+		case <-h.abortStart:
+			return errors.New("hub: closed while folding the event log at start-up")
+		}
 	}
 	if head > 0 {
 		h.log.Info("folded the log", "events", head-info.State.FirstSeq+1, "seq", head, "took", time.Since(start).Round(time.Millisecond))
@@ -904,7 +1001,7 @@ func (h *Hub) Handler() http.Handler {
 	mux.HandleFunc("/v1/reports", h.handleReports)
 	mux.HandleFunc("/healthz", h.handleHealth)
 	mux.HandleFunc("/metrics", h.handleMetrics)
-	return mux
+	return h.untilReady(mux)
 }
 
 // Close drains the hub: ingest answers 503, boards are told to reconnect
@@ -912,6 +1009,9 @@ func (h *Hub) Handler() http.Handler {
 func (h *Hub) Close() error {
 	if !h.closed.CompareAndSwap(false, true) {
 		return nil
+	}
+	if !h.stopStarting() {
+		return nil // the start-up failed or was stopped, and left nothing running
 	}
 	h.log.Info("hub draining")
 	h.drain.Lock()

@@ -330,7 +330,8 @@ func (h *Hub) checkLog(now time.Time) {
 	}
 	h.lw.pending = append(h.lw.pending[:0], h.lw.pending[drop:]...)
 	h.lw.behind = h.behindLocked(folded, now)
-	stalled := h.lw.behind >= h.opts.StallAfter
+	// The start-up fold is behind by nature; it reports its own progress.
+	stalled := h.lw.behind >= h.opts.StallAfter && h.ready.Load()
 	switch {
 	case stalled && !h.lw.stalled:
 		h.log.Warn("log reader stalled: the fold is behind the event log", "behind", h.lw.behind.Round(time.Millisecond), "seq", folded, "log_head", h.lw.head, "stall_after", h.opts.StallAfter)
@@ -371,7 +372,7 @@ func (h *Hub) faultContext() context.Context {
 
 // healthReport is the body of GET /healthz.
 type healthReport struct {
-	Status string `json:"status"` // ok, degraded or draining
+	Status string `json:"status"` // ok, degraded, draining or starting
 	// Reason is the first of Reasons, for a quick look.
 	Reason  string   `json:"reason,omitempty"`
 	Reasons []string `json:"reasons,omitempty"`
@@ -398,6 +399,9 @@ type healthReport struct {
 // shares (the log lost its beginning) answers 200 with status "degraded":
 // draining every hub would help nobody.
 func (h *Hub) health() (healthReport, int) {
+	if !h.ready.Load() {
+		return h.startingHealth()
+	}
 	rep := healthReport{Status: "ok", Epoch: h.epoch, Store: h.storeName(), Build: buildinfo.Get()}
 	h.mu.Lock()
 	rep.Seq = h.state.Seq

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -215,13 +214,9 @@ func (h *Hub) withHistory(ctx context.Context, use func(*campaign.History) error
 // progressLocked is the running fold's progress, with a Retry-After from
 // its pace so far.
 func (rc *reportCache) progressLocked() *errStillFolding {
-	e := &errStillFolding{seq: rc.seq, of: rc.target, retryAfter: 5}
-	done, elapsed := rc.seq+1-min(rc.foldFrom, rc.seq+1), time.Since(rc.foldStart).Seconds()
-	if done > 0 && elapsed > 0 && rc.target > rc.seq {
-		left := float64(rc.target-rc.seq) / (float64(done) / elapsed)
-		e.retryAfter = int(min(max(math.Ceil(left), 1), 30))
-	}
-	return e
+	done := rc.seq + 1 - min(rc.foldFrom, rc.seq+1)
+	left := rc.target - min(rc.seq, rc.target)
+	return &errStillFolding{seq: rc.seq, of: rc.target, retryAfter: paceRetryAfter(done, time.Since(rc.foldStart), left)}
 }
 
 // signalLocked wakes the requests waiting for the fold.

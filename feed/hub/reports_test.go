@@ -147,11 +147,12 @@ func TestReportsEndpoint(t *testing.T) {
 }
 
 // gatedLog holds back the events of the log reads that bulletins (and
-// resumes) make, one message at a time, while its gate is shut; the hub's
-// own reader (a Consume, not Messages) is not held. It records where each
-// such read started.
+// resumes) make, one message at a time, while its gate is shut; with
+// reader set it holds the hub's own reader (a Consume) instead. It
+// records where each read for bulletins or resumes started.
 type gatedLog struct {
 	jetstream.Stream
+	reader  bool
 	mu      sync.Mutex
 	cond    *sync.Cond
 	allow   int // messages that may still pass; negative: the gate is open
@@ -226,7 +227,20 @@ type gatedConsumer struct {
 	start uint64
 }
 
+func (c *gatedConsumer) Consume(handler jetstream.MessageHandler, opts ...jetstream.PullConsumeOpt) (jetstream.ConsumeContext, error) {
+	if !c.log.reader {
+		return c.Consumer.Consume(handler, opts...)
+	}
+	return c.Consumer.Consume(func(msg jetstream.Msg) {
+		c.log.pass()
+		handler(msg)
+	}, opts...)
+}
+
 func (c *gatedConsumer) Messages(opts ...jetstream.PullMessagesOpt) (jetstream.MessagesContext, error) {
+	if c.log.reader {
+		return c.Consumer.Messages(opts...)
+	}
 	m, err := c.Consumer.Messages(opts...)
 	if err != nil {
 		return nil, err
