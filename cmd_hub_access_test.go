@@ -37,9 +37,12 @@ func hubStartupLog(t *testing.T, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(sitboardBin, append([]string{"hub"}, args...)...)
 	cmd.Env = append(cmd.Environ(), "SITBOARD_INGEST_TOKEN=", "SITBOARD_READ_TOKEN=")
-	log, ok := runWithin(t, cmd, 30*time.Second, func(s string) bool { return strings.Contains(s, `msg="hub listening"`) })
+	// The hub listens first, then opens and folds its log ("hub ready").
+	log, ok := runWithin(t, cmd, 30*time.Second, func(s string) bool {
+		return strings.Contains(s, `msg="hub listening"`) && strings.Contains(s, `msg="hub ready"`)
+	})
 	if !ok {
-		t.Fatalf("hub did not start listening:\n%s", log)
+		t.Fatalf("hub did not start listening and get ready:\n%s", log)
 	}
 	return log
 }

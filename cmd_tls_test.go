@@ -32,10 +32,16 @@ func startTLSHub(t *testing.T, files hubtest.TLSFiles) string {
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	found := make(chan string, 1)
 	go func() {
+		// The hub logs its address, then "hub ready" once it serves.
+		url := ""
 		sc := bufio.NewScanner(pipe)
 		for sc.Scan() {
 			if m := hubListeningURL.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
+				url = m[1]
+			}
+			if strings.Contains(sc.Text(), `msg="hub ready"`) && url != "" {
+				found <- url
+				url = ""
 			}
 		}
 		close(found)

@@ -201,6 +201,8 @@ func startHub(b testing.TB, extra ...string) *hubProc {
 	b.Cleanup(h.stop)
 	found := make(chan string, 1)
 	go func() {
+		// The hub logs its address, then "hub ready" once it serves.
+		url := ""
 		sc := bufio.NewScanner(pipe)
 		for sc.Scan() {
 			line := sc.Text()
@@ -208,8 +210,11 @@ func startHub(b testing.TB, extra ...string) *hubProc {
 			h.stderr.WriteString(line + "\n")
 			h.mu.Unlock()
 			if m := hubListening.FindStringSubmatch(line); m != nil {
+				url = m[1]
+			}
+			if strings.Contains(line, `msg="hub ready"`) && url != "" {
 				select {
-				case found <- m[1]:
+				case found <- url:
 				default:
 				}
 			}
