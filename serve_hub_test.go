@@ -153,6 +153,7 @@ max-bytes = "1G"
 	}
 	cmd, logs := startProcess(t, env, "hub", "--config", config)
 	line := logs.waitFor(t, `msg="hub listening"`, 30*time.Second)
+	logs.waitFor(t, `msg="hub ready"`, 30*time.Second) // it serves once its log is folded
 	if !strings.Contains(line, "tls_serial=2") {
 		t.Errorf("the listening line does not name the certificate's serial: %s", line)
 	}
@@ -299,6 +300,7 @@ func TestHubLogsJSONAndHandshakeErrors(t *testing.T) {
 	cmd, logs := startProcess(t, env, "hub", "--listen", "127.0.0.1:0", "--log-format", "json", "--log-level", "debug",
 		"--tls-cert", files.ServerCert, "--tls-key", files.ServerKey, "--campaign", "campaign/testdata/small.toml")
 	line := logs.waitFor(t, `"msg":"hub listening"`, 30*time.Second)
+	logs.waitFor(t, `"msg":"hub ready"`, 30*time.Second) // it serves once its log is folded
 	var listening struct{ URL string }
 	if err := json.Unmarshal([]byte(line), &listening); err != nil {
 		t.Fatalf("%v: %s", err, line)
