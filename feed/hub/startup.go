@@ -80,6 +80,11 @@ func paceRetryAfter(done uint64, elapsed time.Duration, left uint64) int {
 func (h *Hub) startingHealth() (healthReport, int) {
 	p := h.startProgress()
 	rep := healthReport{Status: "starting", Store: h.storeName(), Seq: p.seq, LogHeadSeq: p.of, Build: buildinfo.Get()}
+	if p.open {
+		h.lw.mu.Lock()
+		rep.LogFirstSeq = h.lw.first
+		h.lw.mu.Unlock()
+	}
 	if h.closed.Load() {
 		rep.Status = "draining"
 		rep.Reasons = append(rep.Reasons, "hub is shutting down while it starts: use another hub or retry in a moment")
