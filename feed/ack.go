@@ -3,6 +3,8 @@ package feed
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -50,16 +52,54 @@ type AckResponse struct {
 	Alerts []AckOutcome `json:"alerts"`
 }
 
-// AckEventID is the id of the alert.acknowledged event for an alert: one
-// per alert, so two boards acknowledging at once store it once (the log
-// drops the second as a duplicate). An id too long for the prefix is
-// hashed.
-func AckEventID(alertID string) string {
-	if id := "ack-" + alertID; len(id) <= MaxIDLen {
+// HubIDPrefix begins the id of every event the hub writes itself (the
+// acknowledgements boards send through POST /v1/acks). Ingest refuses it,
+// so no publisher can take an id the hub needs; docs/protocol.md,
+// "Acknowledgements".
+const HubIDPrefix = "hub:"
+
+// ReplayedHubIDPrefix stands for HubIDPrefix in a replayed recording: an
+// event the recorded hub wrote is published again by replay, a publisher
+// like any other, so it cannot keep the hub's prefix. The prefixes have
+// the same length, so the id stays within MaxIDLen.
+const ReplayedHubIDPrefix = "rec:"
+
+// AckEventID is the id of the alert.acknowledged event the hub writes for
+// the alert raised by event alertID at alertSeq: one per raise, so two
+// boards acknowledging at once store it once (the log drops the second as
+// a duplicate), and an alert raised again under the same id (a new run)
+// has an id of its own. An id too long is hashed.
+func AckEventID(alertID string, alertSeq uint64) string {
+	key := strconv.FormatUint(alertSeq, 10) + ":" + alertID
+	if id := HubIDPrefix + "ack:" + key; len(id) <= MaxIDLen {
 		return id
 	}
-	sum := sha256.Sum256([]byte(alertID))
-	return "ack-sha256-" + hex.EncodeToString(sum[:])
+	return hashedAckID(key)
+}
+
+// AckFallbackID is the id an acknowledgement takes when its own is held
+// at seq held by an event that is not its alert's acknowledgement
+// (written to the log behind the hubs' back): still one per alert and
+// holder, so concurrent boards agree on it.
+func AckFallbackID(id string, held uint64) string {
+	if f := id + "~" + strconv.FormatUint(held, 10); len(f) <= MaxIDLen {
+		return f
+	}
+	return hashedAckID(id + "~" + strconv.FormatUint(held, 10))
+}
+
+func hashedAckID(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return HubIDPrefix + "ack:sha256:" + hex.EncodeToString(sum[:])
+}
+
+// ReplayID is the id replay publishes a recorded event under: a hub's own
+// (HubIDPrefix) takes ReplayedHubIDPrefix, any other is as recorded.
+func ReplayID(id string) string {
+	if rest, ok := strings.CutPrefix(id, HubIDPrefix); ok {
+		return ReplayedHubIDPrefix + rest
+	}
+	return id
 }
 
 // AckEventAt is the time an acknowledgement is stored under: the board's

@@ -13,6 +13,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"sitboard/campaign"
 	"sitboard/feed"
 )
 
@@ -90,7 +94,7 @@ func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
 			// reads but no event may carry (+24:30), which would fail to
 			// store, or be refused when the log is replayed.
 			at := feed.AckEventAt(req.At, a.At, now, newest).In(h.cfg.Location())
-			ev := feed.Event{ID: feed.AckEventID(id), Type: feed.TypeAlertAcknowledged, At: at, District: a.District, Data: data}
+			ev := feed.Event{ID: feed.AckEventID(id, a.Seq), Type: feed.TypeAlertAcknowledged, At: at, District: a.District, Data: data}
 			out[i] = feed.AckOutcome{AlertID: id, Status: feed.AckStored, By: req.By, At: ev.At}
 			events = append(events, ev)
 			stored = append(stored, i)
@@ -116,7 +120,15 @@ func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
 	// begun, storing runs to its end whatever the client does.
 	ctx := context.WithoutCancel(r.Context())
 	for j, ev := range events {
-		res, err := h.store(ctx, []feed.Event{ev})
+		o := &out[stored[j]]
+		taken, err := h.storeAck(ctx, ev, o)
+		if err == nil && taken != "" {
+			// Not an acknowledgement: the ack's own id is held in the log
+			// by an event that is none, so the hub's state would never
+			// show the alert acknowledged.
+			writeJSON(w, http.StatusInternalServerError, ErrorBody{Error: "the acknowledgement of " + o.AlertID + " cannot be stored: " + taken + "; nothing more was stored. Tell the hub's operator: something writes to the event log behind the hubs' back"})
+			return
+		}
 		if err != nil {
 			code, problem, retry := http.StatusServiceUnavailable, "event log unavailable", "2"
 			if reason := h.diskFullReason(); reason != "" {
@@ -125,20 +137,107 @@ func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
 				h.log.Warn("acks: log unavailable", "err", err)
 			}
 			w.Header().Set("Retry-After", retry)
-			writeJSON(w, code, ErrorBody{Error: problem + "; " + ackStoredSoFar(out, stored[:j], out[stored[j]].AlertID, err) + ": send the acknowledgement again after Retry-After seconds (it is stored once however often it is sent)"})
+			writeJSON(w, code, ErrorBody{Error: problem + "; " + ackStoredSoFar(out, stored[:j], o.AlertID, err) + ": send the acknowledgement again after Retry-After seconds (it is stored once however often it is sent)"})
 			return
 		}
-		o := &out[stored[j]]
-		if res.Duplicates > 0 {
-			// Another board's ack of the same alert is in the log, not yet
-			// folded: it stands, and its by and at arrive with the stream.
-			*o = feed.AckOutcome{AlertID: o.AlertID, Status: feed.AckAlready}
-			continue
-		}
-		o.Seq = res.FirstSeq
-		h.m.ingested.Add(1)
 	}
 	writeJSON(w, http.StatusOK, feed.AckResponse{Alerts: out})
+}
+
+// storeAck stores ev, the hub's acknowledgement of o's alert, and sets o
+// to the outcome: stored at its seq, or, when another acknowledgement of
+// the alert already holds the id (a board acknowledging at the same time,
+// through this hub or another), already acknowledged, with that one's by,
+// at and seq read from the log. An id held by an event that is not the
+// alert's acknowledgement is taken once more with AckFallbackID; taken
+// says why even that failed.
+func (h *Hub) storeAck(ctx context.Context, ev feed.Event, o *feed.AckOutcome) (taken string, err error) {
+	for try := 0; ; try++ {
+		seq, dup, err := h.publishOne(ctx, ev)
+		if err != nil {
+			return "", err
+		}
+		if !dup {
+			o.Seq = seq
+			h.m.ingested.Add(1)
+			return "", nil
+		}
+		holder := "an event the log holds or held"
+		if seq == 0 {
+			// Known to the id set, and so folded: an acknowledgement of
+			// the alert shows in the state.
+			if a, ok := h.ackedAlert(o.AlertID); ok {
+				*o = feed.AckOutcome{AlertID: o.AlertID, Status: feed.AckAlready, By: a.AckedBy, At: a.AckedAt}
+				return "", nil
+			}
+		} else {
+			held, err := h.eventAt(ctx, seq)
+			if err != nil {
+				return "", fmt.Errorf("reading the event that holds the acknowledgement's id %s at seq %d: %w", ev.ID, seq, err)
+			}
+			if ack, err := feed.Decode[feed.AlertAcknowledged](held); err == nil && held.Type == feed.TypeAlertAcknowledged && ack.AlertID == o.AlertID && held.District == ev.District {
+				*o = feed.AckOutcome{AlertID: o.AlertID, Status: feed.AckAlready, By: ack.By, At: held.At, Seq: seq}
+				return "", nil
+			}
+			holder = fmt.Sprintf("a %s at seq %d", held.Type, seq)
+		}
+		if try == 1 {
+			return fmt.Sprintf("its id %s is held by %s that is not its acknowledgement", ev.ID, holder), nil
+		}
+		h.log.Warn("acks: an acknowledgement's id is held by another event; storing it under another id", "id", ev.ID, "holder", holder)
+		ev.ID = feed.AckFallbackID(ev.ID, seq)
+	}
+}
+
+// publishOne stores one event the hub writes and returns its seq; dup says
+// the log holds or held its id, and seq is then the holder's (0 when only
+// the id set knows it: the holder may be gone from the log).
+func (h *Hub) publishOne(ctx context.Context, ev feed.Event) (seq uint64, dup bool, err error) {
+	if _, known := h.ids.unknown([]feed.Event{ev}); known > 0 {
+		return 0, true, nil
+	}
+	release, err := h.roomFor([]feed.Event{ev})
+	if err != nil {
+		return 0, false, err
+	}
+	defer release()
+	ctx, cancel := h.storeContext(ctx)
+	defer cancel()
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return 0, false, err
+	}
+	ack, err := h.js.PublishMsg(ctx, &nats.Msg{Subject: h.opts.Subject, Data: data}, jetstream.WithMsgID(ev.ID), jetstream.WithExpectStream(h.opts.Stream))
+	if err != nil {
+		if apiErr := (*jetstream.APIError)(nil); !errors.As(err, &apiErr) {
+			err = partial(err, IngestResult{}, 1) // the answer was lost: it may be stored
+		}
+		return 0, false, err
+	}
+	return ack.Sequence, ack.Duplicate, nil
+}
+
+// ackedAlert is the active alert id, if the state shows it acknowledged.
+func (h *Hub) ackedAlert(id string) (campaign.Alert, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, a := range h.state.Alerts {
+		if a.ID == id && a.Acked() {
+			return a, true
+		}
+	}
+	return campaign.Alert{}, false
+}
+
+// eventAt reads the event stored at seq.
+func (h *Hub) eventAt(ctx context.Context, seq uint64) (feed.Event, error) {
+	ctx, cancel := context.WithTimeout(ctx, logReadWait)
+	defer cancel()
+	msg, err := h.stream.GetMsg(ctx, seq)
+	if err != nil {
+		return feed.Event{}, err
+	}
+	return decodeStored(msg.Data, seq)
 }
 
 // ackStoredSoFar says which acknowledgements of a request are in the log

@@ -1,6 +1,8 @@
 package hub_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 	"sitboard/feed"
 	"sitboard/feed/hub"
 	"sitboard/feed/hub/hubtest"
+	"sitboard/feed/replay"
 )
 
 // ackHub runs a hub whose clock says hubNow, with homicide alerts raised
@@ -20,7 +23,13 @@ import (
 // day 3), and returns it with the alerts' times.
 func ackHub(t *testing.T, hubNow time.Time, ids ...string) (*hubtest.Server, map[string]time.Time) {
 	t.Helper()
-	s := hubtest.Start(t, func(o *hub.Options) { o.Now = func() time.Time { return hubNow } })
+	return ackHubIn(t, "", hubNow, ids...)
+}
+
+// ackHubIn is ackHub with its log in dataDir (a file store), or in memory.
+func ackHubIn(t *testing.T, dataDir string, hubNow time.Time, ids ...string) (*hubtest.Server, map[string]time.Time) {
+	t.Helper()
+	s := hubtest.Start(t, func(o *hub.Options) { o.Now, o.DataDir = func() time.Time { return hubNow }, dataDir })
 	at := map[string]time.Time{}
 	var evs []feed.Event
 	for i, id := range ids {
@@ -93,6 +102,7 @@ func TestAckStoresOneEventForConcurrentAcks(t *testing.T) {
 	}
 	wg.Wait()
 	stored := 0
+	var winner, loser feed.AckOutcome
 	for _, a := range answers {
 		if len(a.Alerts) != 1 {
 			t.Fatalf("answer %+v", a)
@@ -100,7 +110,9 @@ func TestAckStoresOneEventForConcurrentAcks(t *testing.T) {
 		switch a.Alerts[0].Status {
 		case feed.AckStored:
 			stored++
+			winner = a.Alerts[0]
 		case feed.AckAlready:
+			loser = a.Alerts[0]
 		default:
 			t.Errorf("status %q", a.Alerts[0].Status)
 		}
@@ -108,13 +120,17 @@ func TestAckStoresOneEventForConcurrentAcks(t *testing.T) {
 	if stored != 1 {
 		t.Errorf("%d answers say stored, want exactly 1: %+v", stored, answers)
 	}
+	// The other board is told whose acknowledgement stands, and when.
+	if loser.By != winner.By || !loser.At.Equal(winner.At) {
+		t.Errorf("the second board was told %+v, want the first's by and at: %+v", loser, winner)
+	}
 	s.WaitSeq(t, 2)
 	acks := ackEvents(t, s)
 	if len(acks) != 1 {
 		t.Fatalf("the log holds %d acks, want 1: %+v", len(acks), acks)
 	}
-	if ev := acks[0]; ev.ID != "ack-hom-1" || ev.District != "chuanhui" || !ev.At.Equal(boardAt) {
-		t.Errorf("stored %+v, want id ack-hom-1, district chuanhui, at the board's %v", ev, boardAt)
+	if ev := acks[0]; ev.ID != "hub:ack:1:hom-1" || ev.District != "chuanhui" || !ev.At.Equal(boardAt) {
+		t.Errorf("stored %+v, want id hub:ack:1:hom-1 (the alert's seq and id), district chuanhui, at the board's %v", ev, boardAt)
 	}
 	_, _, st := s.Hub.Snapshot()
 	if a := st.Alerts[0]; !a.Acked() || a.AckedAt.Sub(a.At) != 7*time.Minute {
@@ -127,6 +143,135 @@ func TestAckStoresOneEventForConcurrentAcks(t *testing.T) {
 	}
 	if n := len(ackEvents(t, s)); n != 1 {
 		t.Errorf("after a repeated ack the log holds %d acks", n)
+	}
+}
+
+// TestAckFindsItsIDTaken: an acknowledgement whose id the log already
+// holds still ends with the board knowing where the alert stands: when a
+// board's ack of the alert holds it (not yet folded here), the answer is
+// already_acknowledged with that board's name and time; when an event that
+// is no acknowledgement holds it (written behind the hub's back), the ack
+// is stored under another id and the alert ends acknowledged.
+func TestAckFindsItsIDTaken(t *testing.T) {
+	hubNow := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	t.Run("by another board's ack", func(t *testing.T) {
+		s, at := ackHub(t, hubNow, "hom-1")
+		hub.BlockReader(s.Hub, true) // the first ack is stored, not folded
+		first := postAcks(t, s, ackBody(t, "川汇值班台", at["hom-1"].Add(4*time.Minute), "hom-1")).Alerts[0]
+		second := postAcks(t, s, ackBody(t, "市局指挥中心", at["hom-1"].Add(9*time.Minute), "hom-1")).Alerts[0]
+		hub.BlockReader(s.Hub, false)
+		if first.Status != feed.AckStored {
+			t.Fatalf("the first ack: %+v", first)
+		}
+		if second.Status != feed.AckAlready || second.By != "川汇值班台" || !second.At.Equal(first.At) || second.Seq != first.Seq {
+			t.Fatalf("the second board was told %+v, want already acknowledged by 川汇值班台 at %v (seq %d)", second, first.At, first.Seq)
+		}
+	})
+	for _, store := range []string{"memory", "file"} {
+		t.Run("by an event that is no acknowledgement/"+store, func(t *testing.T) {
+			takenByOther(t, store, hubNow)
+		})
+	}
+}
+
+// takenByOther: an event that is no acknowledgement holds the id of the
+// ack of hom-1 (written behind the hub's back); the board's ack is stored
+// under the fallback id and stands. With a file store the hub's id set
+// knows the holder, not its seq (it may be gone from the log).
+func takenByOther(t *testing.T, store string, hubNow time.Time) {
+	dir := ""
+	if store == "file" {
+		dir = t.TempDir()
+	}
+	s, at := ackHubIn(t, dir, hubNow, "hom-1")
+	squatter := hubtest.Events(s.Cfg, "squat", 0, 1)[0]
+	squatter.ID = feed.AckEventID("hom-1", 1)
+	seq, err := hub.PublishBehindHub(s.Hub, squatter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.WaitSeq(t, seq)
+	o := postAcks(t, s, ackBody(t, "川汇值班台", at["hom-1"].Add(4*time.Minute), "hom-1")).Alerts[0]
+	if o.Status != feed.AckStored || o.Seq <= seq {
+		t.Fatalf("the ack: %+v, want it stored after seq %d", o, seq)
+	}
+	s.WaitSeq(t, o.Seq)
+	_, _, st := s.Hub.Snapshot()
+	if a := st.Alerts[0]; a.AckedBy != "川汇值班台" {
+		t.Fatalf("the alert %+v is not acknowledged by the board", a)
+	}
+	acks := ackEvents(t, s)
+	want := map[string]string{"memory": feed.AckFallbackID(squatter.ID, seq), "file": feed.AckFallbackID(squatter.ID, 0)}[store]
+	if len(acks) != 1 || acks[0].ID != want {
+		t.Fatalf("acks in the log %+v, want one under %s", acks, want)
+	}
+}
+
+// TestIngestRefusesTheHubsIDs: an event id in the hub's own namespace is
+// refused at ingest with a 400 that names the prefix and what to do, so
+// no publisher can take the id of an acknowledgement; an id like the ones
+// older hubs wrote (ack-<alert id>) is an ordinary id.
+func TestIngestRefusesTheHubsIDs(t *testing.T) {
+	s, at := ackHub(t, time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC), "hom-1", "hom-2")
+	data, _ := json.Marshal(feed.AlertAcknowledged{AlertID: "hom-1", By: "调度台"})
+	ack := feed.Event{ID: feed.AckEventID("hom-1", 1), Type: feed.TypeAlertAcknowledged, At: at["hom-1"].Add(time.Minute), District: "chuanhui", Data: data}
+	body, _ := json.Marshal([]feed.Event{ack})
+	code, b, err := hubtest.PostRaw(s.URL, hubtest.IngestToken, "application/json", body)
+	var eb hub.ErrorBody
+	_ = json.Unmarshal(b, &eb)
+	if err != nil || code != http.StatusBadRequest || len(eb.Errors) != 1 || eb.Errors[0].Field != "id" ||
+		!strings.Contains(eb.Errors[0].Reason, `prefix "hub:" is reserved`) || !strings.Contains(eb.Errors[0].Reason, "dispatch-ack-") {
+		t.Fatalf("an id in the hub's namespace: %d %s %v, want a 400 naming the reserved prefix and what to do", code, b, err)
+	}
+	ack.ID = "ack-hom-1"
+	res := hubtest.Post(t, s.URL, []feed.Event{ack})
+	s.WaitSeq(t, res.LastSeq)
+	// A board's ack is answered with the integrator's, which stands.
+	if o := postAcks(t, s, ackBody(t, "川汇值班台", time.Time{}, "hom-1")).Alerts[0]; o.Status != feed.AckAlready || o.By != "调度台" {
+		t.Fatalf("after an integrator's ack-hom-1: %+v, want already acknowledged by 调度台", o)
+	}
+	// protocol.md's example copied with the wrong district: the fold
+	// ignores it, and it takes no id the hub needs, so a board's ack of
+	// the alert is stored and stands (it was once answered
+	// already_acknowledged, and the alert stayed unacknowledged).
+	data, _ = json.Marshal(feed.AlertAcknowledged{AlertID: "hom-2", By: "调度台"})
+	wrong := feed.Event{ID: "ack-hom-2", Type: feed.TypeAlertAcknowledged, At: at["hom-2"].Add(time.Minute), District: "xihua", Data: data}
+	res = hubtest.Post(t, s.URL, []feed.Event{wrong})
+	s.WaitSeq(t, res.LastSeq)
+	o := postAcks(t, s, ackBody(t, "川汇值班台", time.Time{}, "hom-2")).Alerts[0]
+	if o.Status != feed.AckStored {
+		t.Fatalf("after a wrong-district ack-hom-2: %+v, want the board's ack stored", o)
+	}
+	s.WaitSeq(t, o.Seq)
+	_, _, st := s.Hub.Snapshot()
+	for _, a := range st.Alerts {
+		if a.ID == "hom-2" && a.AckedBy != "川汇值班台" {
+			t.Fatalf("hom-2 in the state: %+v, want acknowledged by the board", a)
+		}
+	}
+}
+
+// TestRecordedAcksReplayIntoAnotherHub: a log with a board's
+// acknowledgement (under the hub's own id), recorded and replayed into
+// another hub, is taken whole: replay sends the hub's ids under rec:, and
+// the alert is acknowledged there by the same board at the same time.
+func TestRecordedAcksReplayIntoAnotherHub(t *testing.T) {
+	a, at := ackHub(t, time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC), "hom-1")
+	o := postAcks(t, a, ackBody(t, "川汇值班台", at["hom-1"].Add(6*time.Minute), "hom-1")).Alerts[0]
+	a.WaitSeq(t, o.Seq)
+	var recording bytes.Buffer
+	for _, ev := range readLog(t, a) {
+		b, _ := json.Marshal(ev)
+		recording.Write(append(b, '\n'))
+	}
+	b := hubtest.Start(t, nil)
+	if err := replay.Run(context.Background(), replay.Options{URL: b.URL, Token: hubtest.IngestToken, MaxAttempts: 1}, &recording); err != nil {
+		t.Fatalf("replaying a recording with the hub's own acknowledgement: %v", err)
+	}
+	b.WaitSeq(t, o.Seq)
+	_, _, st := b.Hub.Snapshot()
+	if al := st.Alerts[0]; al.AckedBy != "川汇值班台" || !al.AckedAt.Equal(o.At) {
+		t.Fatalf("the replayed alert: %+v, want acknowledged by 川汇值班台 at %v", al, o.At)
 	}
 }
 

@@ -42,16 +42,24 @@ func TestClientFrameFloodIsClosed(t *testing.T) {
 				t.Fatalf("got %s, want the snapshot", m.Type)
 			}
 			// The client floods until it is closed, or until it has sent
-			// 1,000 frames, far past any budget, without being closed.
+			// 1,000 frames, far past any budget; then pings of its own,
+			// which the hub answers only once it has read the flood to
+			// its end (it may drop a few pongs while pongs are queued).
 			var sent atomic.Int64
 			go func() {
 				for sent.Load() < 1000 && tc.send(c.conn) == nil {
 					sent.Add(1)
 				}
-				if sent.Load() == 1000 {
-					c.conn.Close()
+				for c.conn.WriteControl(websocket.PingMessage, []byte("sentinel"), time.Now().Add(time.Second)) == nil {
+					time.Sleep(10 * time.Millisecond) // until a pong or the close
 				}
 			}()
+			c.conn.SetPongHandler(func(data string) error {
+				if data == "sentinel" {
+					return errors.New("the hub read all 1,000 frames and answered the ping after them")
+				}
+				return nil
+			})
 			var err error
 			for err == nil {
 				_, err = c.next()

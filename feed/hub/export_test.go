@@ -2,9 +2,12 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"sitboard/feed"
 )
 
 // WrapStream makes New put wrap between the hub and the log's stream, so a
@@ -33,6 +36,20 @@ func ReportWait(o *Options, d time.Duration) { o.reportWait = d }
 // ClientFrameBudget lets each client send n frames and n bytes per budget
 // window, for tests whose boards ping the hub in a loop on purpose.
 func ClientFrameBudget(o *Options, n int) { o.clientBudget = n }
+
+// PublishBehindHub writes ev to the log with its id as the dedupe key, as
+// a program writing to NATS directly (not through a hub) would.
+func PublishBehindHub(h *Hub, ev feed.Event) (uint64, error) {
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return 0, err
+	}
+	ack, err := h.js.Publish(context.Background(), h.opts.Subject, data, jetstream.WithMsgID(ev.ID))
+	if err != nil {
+		return 0, err
+	}
+	return ack.Sequence, nil
+}
 
 // CapLog makes the log refuse every event past its first n (a stream that
 // discards new messages when full), so a store fails part-way.

@@ -124,6 +124,9 @@ func (h *Hub) handleIngest(w http.ResponseWriter, r *http.Request) {
 	for i, ev := range events {
 		if !bad[i] {
 			errs = append(errs, h.val.Validate(i, ev)...)
+			if strings.HasPrefix(ev.ID, feed.HubIDPrefix) {
+				errs = append(errs, feed.FieldError{Index: i, Field: "id", Reason: reservedIDReason})
+			}
 		}
 	}
 	if len(errs) > 0 {
@@ -172,15 +175,16 @@ func (h *Hub) handleIngest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, res)
 }
 
+// reservedIDReason refuses an event id in the hub's own namespace.
+const reservedIDReason = `the prefix "` + feed.HubIDPrefix + `" is reserved for events the hub writes itself (boards' acknowledgements): give the event an id of your own; to acknowledge an alert from another system, send alert.acknowledged with your own id, e.g. dispatch-ack-<alert id>`
+
 // storeLog writes a request's events to the log and returns once the log
 // has acknowledged every one. With the embedded file store and --sync always
 // it publishes atomic batches, which the server fsyncs once per batch;
 // otherwise one asynchronous publish per event.
 func (h *Hub) storeLog(ctx context.Context, events []feed.Event) (IngestResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := h.storeContext(ctx)
 	defer cancel()
-	// A store that fails (disk full) never acknowledges: give up at once.
-	defer context.AfterFunc(h.faultContext(), cancel)()
 	if !h.atomicBatches || len(events) < minAtomicBatch {
 		return h.storeEach(ctx, events)
 	}
@@ -198,6 +202,14 @@ func (h *Hub) storeLog(ctx context.Context, events []feed.Event) (IngestResult, 
 		events = events[n:]
 	}
 	return res, nil
+}
+
+// storeContext bounds a store: 30 s, and not past a fault of the log's
+// store (a full disk), which never acknowledges: it gives up at once.
+func (h *Hub) storeContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	stop := context.AfterFunc(h.faultContext(), cancel)
+	return ctx, func() { stop(); cancel() }
 }
 
 func (r *IngestResult) add(o IngestResult) {
