@@ -138,6 +138,31 @@ func ToDate(cfg *Config, s *State, metric, basis string, asOf time.Time) Compari
 	return LikeForLike(cur, e.Days, Base{Value: float64(base), Days: cfg.Days()})
 }
 
+// DistrictToDate is ToDate for one district against its own baseline
+// from the campaign file ([districts.previous] or [districts.last_year]):
+// its complete days are its campaign counts less the day running (the
+// state keeps each district's counts of the newest day). No baseline for
+// the district: no comparison.
+func DistrictToDate(cfg *Config, s *State, district, metric, basis string, asOf time.Time) Comparison {
+	base, ok := cfg.DistrictBaseline(district, metric, basis)
+	if s == nil || !ok {
+		return Comparison{}
+	}
+	c, ok := s.Districts[district]
+	if !ok || s.Events == 0 {
+		return Comparison{Whole: float64(base), WholeDays: cfg.Days()}
+	}
+	cur := Metric(c, metric)
+	e := cfg.Elapsed(Span{1, cfg.Days()}, asOf)
+	if !e.Running {
+		return LikeForLike(cur, cfg.Days(), Base{Value: float64(base), Days: cfg.Days()})
+	}
+	if dt, ok := s.DistrictToday[district]; ok && s.TodayDay == e.RunningDay() {
+		cur -= dt.Metric(metric)
+	}
+	return LikeForLike(cur, e.Days, Base{Value: float64(base), Days: cfg.Days()})
+}
+
 func baselineOf(cfg *Config, basis string) map[string]int64 {
 	if basis == VsSamePeriodLast {
 		return cfg.Baselines.LastYear

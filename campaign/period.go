@@ -525,8 +525,8 @@ type PeriodComparison struct {
 //     still running against the day before to the same whole hour.
 //   - 同比 against [baselines.last_year] pro-rated by day.
 //
-// The city's baselines are not a district's: a district compares with
-// its previous bulletin only.
+// A district compares with its previous bulletin, and with its own
+// baselines from the campaign file where the city's would be used.
 func (p *Period) Compare(metric, basis, district string) PeriodComparison {
 	pick := func(pc *PeriodCounts) *Counters {
 		if pc == nil {
@@ -542,9 +542,18 @@ func (p *Period) Compare(metric, basis, district string) PeriodComparison {
 		return PeriodComparison{}
 	}
 	days, total := p.Elapsed.Days, p.cfg.Days()
+	// The baselines from the campaign file: the city's, or the district's
+	// own ([[districts]] previous and last_year).
+	baseline := func(basis string) (int64, bool) {
+		if district != "" {
+			return p.cfg.DistrictBaseline(district, metric, basis)
+		}
+		v, ok := baselineOf(p.cfg, basis)[metric]
+		return v, ok
+	}
 	if basis == VsSamePeriodLast {
-		base, ok := p.cfg.Baselines.LastYear[metric]
-		if !ok || district != "" {
+		base, ok := baseline(VsSamePeriodLast)
+		if !ok {
 			return PeriodComparison{Source: BaseLastYear}
 		}
 		return PeriodComparison{LikeForLike(Metric(cur, metric), days, Base{Value: float64(base), Days: total}), BaseLastYear}
@@ -556,8 +565,8 @@ func (p *Period) Compare(metric, basis, district string) PeriodComparison {
 		prev := pick(p.Prev.Counts)
 		return PeriodComparison{LikeForLike(Metric(cur, metric), days, Base{Value: float64(Metric(prev, metric)), Days: p.Prev.Span.Days()}), BasePrevious}
 	}
-	base, ok := p.cfg.Baselines.Previous[metric]
-	if !ok || district != "" {
+	base, ok := baseline(VsPreviousPeriod)
+	if !ok {
 		return PeriodComparison{Source: BaseBaseline}
 	}
 	return PeriodComparison{LikeForLike(Metric(cur, metric), days, Base{Value: float64(base), Days: total}), BaseBaseline}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -738,6 +739,99 @@ func TestTallyMatchesBulletins(t *testing.T) {
 	for _, r := range b.Districts {
 		if r.Tally != bulletins[r.District] {
 			t.Errorf("%s: the closing bulletin's tally %+v, want %+v", r.District, r.Tally, bulletins[r.District])
+		}
+	}
+}
+
+// TestRegeneratedLaterIsTheSame: week 6's bulletin built on its issue day
+// (the log up to the week's last second) and built again at the
+// campaign's end gives the same figures, comparisons, scores, flags and
+// tallies: a solve is credited in the week it happened, never later
+// (docs/figures.md, rule 3).
+func TestRegeneratedLaterIsTheSame(t *testing.T) {
+	h := shippedHistory(t)
+	cfg := h.Config()
+	end := cfg.Date(43) // 08-06 00:00: week 6 is days 36–42
+	issued := campaign.NewHistory(cfg)
+	feed.ScanEvents(demo.Recording(), func(ev feed.Event) error {
+		if ev.At.Before(end) {
+			issued.Apply(ev)
+		}
+		return nil
+	})
+	first, err := Build(issued, Request{Kind: campaign.PeriodWeek, Date: cfg.Date(36), AsOf: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later, err := Build(h, Request{Kind: campaign.PeriodWeek, Date: cfg.Date(36)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.ToDate || later.ToDate {
+		t.Fatal("week 6 is complete on its issue day")
+	}
+	for name, pair := range map[string][2]any{
+		"figures":   {first.Figures, later.Figures},
+		"metrics":   {first.Metrics, later.Metrics},
+		"districts": {first.Districts, later.Districts},
+		"headline":  {first.Headline, later.Headline},
+	} {
+		if !reflect.DeepEqual(pair[0], pair[1]) {
+			t.Errorf("week 6's %s differ between its issue day and the campaign's end:\n%+v\n%+v", name, pair[0], pair[1])
+		}
+	}
+}
+
+// TestStandingForcesInService: posts, stations, checkpoints and 督察组 are
+// set up in the first days and stay: a later period reports them in
+// service at its end with its openings apart, never as a withdrawal
+// (docs/figures.md, rule 4).
+func TestStandingForcesInService(t *testing.T) {
+	text := render(t, campaign.PeriodMonth, "2023-08-12", FormatText, LangZh)
+	for _, want := range []string{
+		"  督察组12个（期末在用；本期新开0个；上期12个）",
+		"  执勤执法岗(点)260个（期末在用；本期新开0个；上期260个）",
+		"  启动交警执法站8个（期末在用；本期新开0个；上期8个）",
+		"  武装执勤点位、街面警务站和卡点71个（期末在用；本期新开0个；上期71个）",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("August's 月考核 lacks %q", want)
+		}
+	}
+	for _, week := range []string{"2023-06-25", "2023-07-02", "2023-08-06"} {
+		text := render(t, campaign.PeriodWeek, week, FormatText, LangZh)
+		if regexp.MustCompile(`(督察组|执勤执法岗\(点\)|执法站|卡点)0个，环比下降100\.00%`).MatchString(text) {
+			t.Errorf("week of %s reads standing forces as withdrawn", week)
+		}
+	}
+}
+
+// TestDistrictComparedWithItsOwnBaseline: in the first week a district's
+// 环比 is against its own pre-campaign baseline 折算, from the campaign
+// file, not the city's; later weeks against its previous bulletin.
+func TestDistrictComparedWithItsOwnBaseline(t *testing.T) {
+	h := shippedHistory(t)
+	cfg := h.Config()
+	for _, tc := range []struct {
+		day    int
+		source string
+	}{{1, campaign.BaseBaseline}, {8, campaign.BasePrevious}} {
+		b, err := Build(h, Request{Kind: campaign.PeriodWeek, Date: cfg.Date(tc.day)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range b.Districts {
+			c := r.AlarmsCriminal
+			if c.Source != tc.source || !c.Change.OK {
+				t.Errorf("week of day %d, %s: compared with %q (%+v), want %s", tc.day, r.District, c.Source, c, tc.source)
+				continue
+			}
+			if tc.source == campaign.BaseBaseline {
+				base, _ := cfg.DistrictBaseline(r.District, "alarms_criminal", campaign.VsPreviousPeriod)
+				if c.Whole != float64(base) || math.Abs(c.Base-float64(base)*7/98) > 1e-9 {
+					t.Errorf("%s week 1: base %v (%v), want its own %d × 7/98", r.District, c.Base, c.Whole, base)
+				}
+			}
 		}
 	}
 }

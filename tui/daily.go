@@ -147,10 +147,17 @@ func renderDaily(c *Context, w, h int) []string {
 		t, y := r.pick(today), r.pick(yesterday)
 		yv, diff, pct, whole := noValue, noValue, noValue, noValue
 		if hasYesterday {
-			yv, diff, pct = fmtInt(y), fmtSigned(t-y), fmtChange(campaign.Change(t, y))
+			// The one rule (campaign.LikeForLike): the same hours of both
+			// days, or two whole days; a day so far against the whole day
+			// before (a hub older than the hourly series) is not compared.
+			base := campaign.Base{Value: float64(y), Days: 1}
+			if sameTime {
+				base = campaign.Base{Value: float64(y), SameHours: true}
+			}
+			yv, diff, pct = fmtInt(y), fmtSigned(t-y), fmtChange(campaign.LikeForLike(t, 1, base).Change)
 			whole = fmtInt(r.pick(wholeYesterday))
-			if (soFar || sameTime) && r.byReport && t == 0 {
-				diff, pct = noValue, noValue // no report in yet today
+			if soFar || (sameTime && r.byReport && t == 0) {
+				diff, pct = noValue, noValue // not like for like; or no report in yet today
 			}
 		}
 		line := " " + Fit(c.T(r.key), lw) + PadLeft(yv, vw) + PadLeft(st.Value.R(fmtInt(t)), vw)

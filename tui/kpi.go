@@ -55,7 +55,9 @@ func kpiTiles(c *Context) []kpiTile {
 	inc := func(v int64) string { return "+" + fmtInt(v) }
 	cmp := func(metric, basis string) campaign.Comparison {
 		if d.Filtered {
-			return campaign.Comparison{} // the baselines are city-wide: a district has no honest comparison
+			// Against the district's own baseline where the file gives
+			// one; the city's is not the district's.
+			return campaign.DistrictToDate(c.Cfg, d.S, c.District, metric, basis, c.asOf())
 		}
 		// The campaign's complete days against the baseline pro-rated to
 		// them: like with like at any hour, and the published figure once

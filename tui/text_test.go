@@ -117,13 +117,26 @@ func TestKPIComparisons(t *testing.T) {
 	if got := c.cmpText(kpiTiles(c)[0], false); !strings.Contains(ansi.Strip(got), "n/a") {
 		t.Fatalf("zero baseline shows %q", ansi.Strip(got))
 	}
-	// Filtered to a district, comparisons against city baselines are n/a.
+	// Filtered to a district, the comparison is against the district's own
+	// baseline from the campaign file: its complete days (its counts less
+	// today's) against its baseline pro-rated to them.
 	c.Cfg.Baselines = b
 	m = send(m, StateMsg{State: s})
 	m = press(m, "f")
-	if got := c.cmpText(kpiTiles(c)[0], false); !strings.Contains(ansi.Strip(got), "n/a") {
-		t.Fatalf("filtered shows %q", ansi.Strip(got))
+	id := c.District
+	dcur := s.Districts[id].AlarmsReceived["criminal"] - s.DistrictToday[id].AlarmsCriminal
+	dbase := float64(c.Cfg.Districts[0].Previous["alarms_criminal"]) * 36 / float64(c.Cfg.Days())
+	if got, want := ansi.Strip(c.cmpText(kpiTiles(c)[0], false)), "MoM to 07-30 "+fmtChange(campaign.Figure{Value: (float64(dcur) - dbase) / dbase * 100, OK: true}); got != want {
+		t.Fatalf("filtered to %s shows %q, want %q", id, got, want)
 	}
+	// A district the file gives no baseline has no comparison: n/a.
+	districts := c.Cfg.Districts
+	c.Cfg.Districts = append([]campaign.District(nil), districts...)
+	c.Cfg.Districts[0].Previous = nil
+	if got := c.cmpText(kpiTiles(c)[0], false); !strings.Contains(ansi.Strip(got), "n/a") {
+		t.Fatalf("filtered without a district baseline shows %q", ansi.Strip(got))
+	}
+	c.Cfg.Districts = districts
 }
 
 func TestLayoutFileReload(t *testing.T) {
