@@ -100,6 +100,10 @@ const benchHubEnv = "SITBOARD_HUBTEST_BENCH_HUB"
 // SITBOARD_BENCH_STORE (memory, the default, or file), SITBOARD_BENCH_SYNC
 // (with file; default always) and SITBOARD_BENCH_LINGER (a duration).
 func runBenchHub(dir string) {
+	if os.Getenv("SITBOARD_BENCH_BARE") != "" {
+		runBareBroadcast(dir)
+		return
+	}
 	opts := hub.Options{Campaign: hubtest.Campaign(nil), IngestToken: hubtest.IngestToken, ReadToken: hubtest.ReadToken}
 	if os.Getenv("SITBOARD_BENCH_STORE") == "file" {
 		opts.DataDir = filepath.Join(dir, "data")

@@ -69,14 +69,17 @@ const (
 	// fanOutYield is how many boards the fan-out writes to between yields
 	// (about half a millisecond of writes on loopback).
 	fanOutYield = 32
-	// A frame costs every board a write: on loopback some 8µs of CPU and
-	// 15µs of wall time, so a fan-out to N boards takes N×15µs. Past 1,000
-	// boards the window grows by 10µs per board (up to 50ms), so a fan-out
-	// to any number of boards takes at most about a third of a core at full
-	// load. At 1,000 boards it is still the 10ms default: a 20ms window there
-	// saved 0.08 cores but cost 8ms at p50 and 15ms at p99 (BenchmarkFanout).
-	lingerPerBoard = 10 * time.Microsecond
-	maxLinger      = 50 * time.Millisecond
+	// A frame costs every board a write, and the kernel's work for one
+	// write (on loopback, the board's receive too) is nearly all of a
+	// fan-out's cost: some 4-12µs per board and frame, depending on the
+	// machine and its load. So the fold waits for more events in proportion
+	// to what the last fan-outs took: at least fanOutRatio times as long,
+	// which keeps fan-out within 1/(1+fanOutRatio) of a core however many
+	// boards and however slow the machine, and at most maxLinger. With a
+	// hundred boards a fan-out takes about a millisecond, and the window is
+	// the 10ms default (BenchmarkFanout).
+	fanOutRatio = 4
+	maxLinger   = 50 * time.Millisecond
 )
 
 // Options configure a Hub. Zero values take the defaults above.
@@ -232,6 +235,9 @@ type Hub struct {
 	subCount  atomic.Int32  // len(subs), readable without the lock
 	lastFold  time.Time
 	foldCount uint64
+	// fanOutCost is what a fan-out of a batch takes lately (a moving
+	// average); only the fold loop uses it.
+	fanOutCost time.Duration
 
 	incoming chan feed.Event
 	// started is closed when the start-up (Start) has ended: ready, or
@@ -893,14 +899,13 @@ func (h *Hub) foldLoop() {
 }
 
 // linger is how long a batch waits for more events: nothing without
-// boards (the start-up fold), else BatchLinger, lengthened by
-// lingerPerBoard for each board connected, up to maxLinger.
+// boards (the start-up fold), else BatchLinger, or fanOutRatio times what
+// fan-outs take lately if that is longer, up to maxLinger.
 func (h *Hub) linger() time.Duration {
-	n := time.Duration(h.subCount.Load())
-	if n == 0 {
+	if h.subCount.Load() == 0 {
 		return 0
 	}
-	return max(h.opts.BatchLinger, min(n*lingerPerBoard, maxLinger))
+	return max(h.opts.BatchLinger, min(fanOutRatio*h.fanOutCost, maxLinger))
 }
 
 // publish folds a batch and fans it out. Encoding and writing happen
@@ -929,7 +934,11 @@ func (h *Hub) publish(batch []feed.Event) {
 		return
 	}
 	f.folded = folded
+	start := time.Now()
 	h.fanOut(targets, item{f: f, size: f.size(), events: len(evs)})
+	// A moving average, so one fan-out slowed by a busy machine moves the
+	// window only a quarter of the way.
+	h.fanOutCost += (time.Since(start) - h.fanOutCost) / 4
 }
 
 // targetsLocked lists the subscribers into a buffer the fold loop reuses.
