@@ -92,7 +92,17 @@ type subscriber struct {
 	ctrl   []item // pings and pongs, written before queued data
 	queue  []item
 	queued int
-	live   bool // the preamble is out: queued data may be written
+	// writing is the payload bytes the writer has taken from the queue and
+	// not finished writing yet.
+	writing int
+	// left: the board is no longer registered (unsubscribe). Under the
+	// hub's lock, not mu.
+	left bool
+	// room is signalled when the writer has written what it took, for a
+	// catch-up waiting to queue its next frame (waitRoom).
+	room chan struct{}
+	// caughtUp is closed when the catch-up goroutine ends, however it ends.
+	caughtUp chan struct{}
 	// nextPing is when the next ping is due.
 	nextPing time.Time
 	closing  bool
@@ -140,6 +150,7 @@ func newSubscriber(h *Hub, conn *websocket.Conn, guard *guardedConn, compress bo
 		h: h, conn: conn, nc: guard.Conn, guard: guard, compress: compress,
 		limit: h.opts.SendQueueBytes, remote: remote,
 		notify: make(chan struct{}, 1), done: make(chan struct{}), readDone: make(chan struct{}),
+		room: make(chan struct{}, 1), caughtUp: make(chan struct{}),
 		nextPing: time.Now().Add(h.opts.PingInterval),
 	}
 	if !compress {
@@ -219,6 +230,44 @@ func (s *subscriber) enqueue(it item) {
 	s.signal()
 }
 
+// put queues a frame of the board's catch-up. The catch-up waits for room
+// before it makes a frame (waitRoom), so it never overflows the queue and
+// is never the cause of a slow-consumer close. It returns false once the
+// board is closing.
+func (s *subscriber) put(it item) bool {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return false
+	}
+	s.queue = append(s.queue, it)
+	s.queued += it.size
+	s.mu.Unlock()
+	s.signal()
+	return true
+}
+
+// waitRoom waits until the board's queue and its writer hold less than
+// catchUpWindow, or returns errAbandoned once it is closing.
+func (s *subscriber) waitRoom() error {
+	for {
+		s.mu.Lock()
+		closing, full := s.closing, s.queued+s.writing >= catchUpWindow
+		s.mu.Unlock()
+		switch {
+		case closing:
+			return errAbandoned
+		case !full:
+			return nil
+		}
+		select {
+		case <-s.room:
+		case <-s.done:
+			return errAbandoned
+		}
+	}
+}
+
 // drop counts, once per board, why the hub is dropping it, and logs it:
 // each reason at most once per refusalLogEvery, with the count held back,
 // so boards dropped by the thousand (a flood, a hostile client in a loop)
@@ -239,8 +288,8 @@ func (s *subscriber) drop(reason, msg string, attrs ...any) {
 	}
 }
 
-// deliver hands s a frame from the fan-out without blocking. When the
-// board is live, nothing is queued or half-written ahead of the frame and
+// deliver hands s a frame from the fan-out without blocking. When
+// nothing is queued or half-written ahead of the frame and
 // no write is in progress, the frame goes straight into the socket;
 // whatever the kernel does not take at once (a slow or stalled board) is
 // left for the writer goroutine. Otherwise the frame is queued. Returns
@@ -251,7 +300,7 @@ func (s *subscriber) deliver(it item) bool {
 		return false
 	}
 	s.mu.Lock()
-	direct := s.live && !s.closing && len(s.queue) == 0 && len(s.ctrl) == 0 && s.wmu.TryLock()
+	direct := !s.closing && len(s.queue) == 0 && len(s.ctrl) == 0 && s.wmu.TryLock()
 	s.mu.Unlock()
 	if !direct {
 		s.enqueue(it)
@@ -290,15 +339,29 @@ func (s *subscriber) isClosing() bool {
 	return s.closing
 }
 
+// queuedBytes is what the hub holds for the board: frames queued, and
+// those its writer is writing.
 func (s *subscriber) queuedBytes() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.queued
+	return s.queued + s.writing
 }
 
-// take hands the writer the queued control frames, and the queued data
-// once the board is live, giving the queue the writer's previous (emptied)
-// slice so steady fan-out does not allocate.
+// written tells a catch-up waiting for room that the writer has finished
+// what it took.
+func (s *subscriber) written() {
+	s.mu.Lock()
+	s.writing = 0
+	s.mu.Unlock()
+	select {
+	case s.room <- struct{}{}:
+	default:
+	}
+}
+
+// take hands the writer the queued control and data frames, giving the
+// queue the writer's previous (emptied) slice so steady fan-out does not
+// allocate.
 func (s *subscriber) take(spare []item) (ctrl, items []item, code int, reason string, temp bool) {
 	// The whole array: sendSliced may have moved frames past len(spare)
 	// when it put pings in, and they would stay referenced.
@@ -306,15 +369,9 @@ func (s *subscriber) take(spare []item) (ctrl, items []item, code int, reason st
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ctrl, s.ctrl = s.ctrl, nil
-	switch {
-	case s.live:
-		items = s.queue
-		s.queue, s.queued = spare[:0], 0
-	case s.closing:
-		// Live frames queued behind an unfinished preamble must not go
-		// out ahead of it; the board resumes after the close.
-		s.queue, s.queued = nil, 0
-	}
+	items = s.queue
+	s.writing += s.queued
+	s.queue, s.queued = spare[:0], 0
 	if s.closing {
 		return ctrl, items, s.code, s.reason, s.temp
 	}
@@ -640,10 +697,21 @@ func newFrame(m feed.Message) (*frame, error) {
 
 // newRawFrame is one final, unmasked frame of the given opcode.
 func newRawFrame(opcode int, data []byte) *frame {
+	f := newOpFrameBuf(opcode, len(data))
+	copy(f.payload, data)
+	return f
+}
+
+// newFrameBuf is a text frame with room for a payload of n bytes, for the
+// caller to write in place (eventsFrame, snapshotFrame): a frame's bytes
+// are made once.
+func newFrameBuf(n int) *frame { return newOpFrameBuf(websocket.TextMessage, n) }
+
+func newOpFrameBuf(opcode, l int) *frame {
 	var hdr [10]byte
 	hdr[0] = 0x80 | byte(opcode) // FIN
 	n := 2
-	switch l := len(data); {
+	switch {
 	case l < 126:
 		hdr[1] = byte(l)
 	case l <= 0xffff:
@@ -655,9 +723,8 @@ func newRawFrame(opcode int, data []byte) *frame {
 		binary.BigEndian.PutUint64(hdr[2:], uint64(l))
 		n = 10
 	}
-	wire := make([]byte, n+len(data))
+	wire := make([]byte, n+l)
 	copy(wire, hdr[:n])
-	copy(wire[n:], data)
 	return &frame{wire: wire, payload: wire[n:]}
 }
 

@@ -41,7 +41,7 @@ func TestDirectWriteToFullSocketKeepsTheFrame(t *testing.T) {
 	h := &Hub{opts: Options{WriteTimeout: 10 * time.Second, PingInterval: time.Hour}, log: slog.New(slog.DiscardHandler)}
 	h.m = newMetrics(h)
 	s := &subscriber{
-		h: h, nc: pipeConn{w}, raw: raw, limit: 1 << 20, live: true,
+		h: h, nc: pipeConn{w}, raw: raw, limit: 1 << 20,
 		notify: make(chan struct{}, 1), nextPing: time.Now().Add(time.Hour),
 	}
 

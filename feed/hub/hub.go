@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -225,12 +226,24 @@ type Hub struct {
 	batchPrefix   string // random per process
 	batchSeq      atomic.Uint64
 
-	mu        sync.Mutex
-	state     *campaign.State
-	days      dayStates   // the end of each campaign day, for review
-	reports   reportCache // the log folded by day, for GET /v1/reports (reports.go)
-	ring      ring
-	subs      map[*subscriber]struct{}
+	mu      sync.Mutex
+	state   *campaign.State
+	days    dayStates   // the end of each campaign day, for review
+	reports reportCache // the log folded by day, for GET /v1/reports (reports.go)
+	ring    ring
+	// snap is the latest snapshot encoded for joining boards, and
+	// snapWaiting, while boards wait for a newer one, is closed when the
+	// fold loop has encoded it; snapWanted wakes the fold loop for it
+	// (catchup.go).
+	snap        *snapshot
+	snapWaiting chan struct{}
+	snapWanted  chan struct{}
+	subs        map[*subscriber]struct{}
+	// live lists the boards that have caught up, in the order they did:
+	// the fan-out writes to them in that order, so boards already live
+	// keep their latency while a crowd joins behind them. A board that
+	// left is dropped from it by the next fan-out (targetsLocked).
+	live      []*subscriber
 	targets   []*subscriber // the fold loop's fan-out list, reused
 	subCount  atomic.Int32  // len(subs), readable without the lock
 	lastFold  time.Time
@@ -330,6 +343,7 @@ func Start(opts Options) (*Hub, error) {
 		state:            campaign.NewState(opts.Campaign),
 		ring:             newRing(opts.RingSize, opts.RingBytes),
 		incoming:         make(chan feed.Event, 4096),
+		snapWanted:       make(chan struct{}, 1),
 		closing:          make(chan struct{}),
 		started:          make(chan struct{}),
 		abortStart:       make(chan struct{}),
@@ -864,6 +878,9 @@ func (h *Hub) foldLoop() {
 		case <-heartbeat.C:
 			h.heartbeat()
 			continue
+		case <-h.snapWanted:
+			h.encodeSnapshot()
+			continue
 		case <-h.closing:
 			return
 		}
@@ -885,6 +902,10 @@ func (h *Hub) foldLoop() {
 				select {
 				case ev := <-h.incoming:
 					batch = append(batch, ev)
+				case <-h.snapWanted:
+					// At the seq before this batch: the joining boards get
+					// the batch with the fan-out.
+					h.encodeSnapshot()
 				case <-t.C:
 					break wait
 				case <-h.closing:
@@ -909,44 +930,74 @@ func (h *Hub) linger() time.Duration {
 }
 
 // publish folds a batch and fans it out. Encoding and writing happen
-// outside the lock; every subscriber gets the same frame.
+// outside the lock; every subscriber gets the same frame, and the ring
+// keeps the same bytes of each event for resumes.
+//
+// The fold loop, which calls it, is the only goroutine that changes the
+// state (encodeSnapshot relies on it).
 func (h *Hub) publish(batch []feed.Event) {
-	evs := make([]feed.Event, len(batch))
-	copy(evs, batch)
+	var wires []json.RawMessage
+	if h.subCount.Load() > 0 {
+		var err error
+		if wires, err = encodeEvents(batch); err != nil {
+			h.log.Error("cannot encode a batch", "err", err)
+			wires = nil
+		}
+	}
 	h.mu.Lock()
-	for _, ev := range evs {
+	for i, ev := range batch {
 		h.keepDayStates(ev)
 		campaign.Apply(h.cfg, h.state, ev)
-		h.ring.push(ev)
+		var wire json.RawMessage
+		if wires != nil {
+			wire = wires[i]
+		}
+		h.ring.push(ev, wire)
 	}
 	folded := time.Now()
 	h.lastFold = folded
-	h.foldCount += uint64(len(evs))
-	// Boards that subscribe after this point start after these events.
+	h.foldCount += uint64(len(batch))
+	// Boards that join after this point start after these events.
 	targets := h.targetsLocked()
 	h.mu.Unlock()
 	if len(targets) == 0 {
 		return // nobody to send to (start-up fold): skip the encoding
 	}
-	f, err := newFrame(feed.Message{Type: feed.MsgEvents, Events: evs})
+	if wires == nil {
+		// Boards joined since the check above; the ring keeps these
+		// events unencoded.
+		var err error
+		if wires, err = encodeEvents(batch); err != nil {
+			h.log.Error("cannot encode a batch", "err", err)
+			return
+		}
+	}
+	f, err := eventsFrame(feed.Message{Type: feed.MsgEvents}, wires)
 	if err != nil {
 		h.log.Error("cannot encode a batch", "err", err)
 		return
 	}
 	f.folded = folded
 	start := time.Now()
-	h.fanOut(targets, item{f: f, size: f.size(), events: len(evs)})
+	h.fanOut(targets, item{f: f, size: f.size(), events: len(batch)})
 	// A moving average, so one fan-out slowed by a busy machine moves the
 	// window only a quarter of the way.
 	h.fanOutCost += (time.Since(start) - h.fanOutCost) / 4
 }
 
-// targetsLocked lists the subscribers into a buffer the fold loop reuses.
+// targetsLocked lists the boards that have caught up, in the order they
+// did, into a buffer the fold loop reuses, and forgets those that left.
 func (h *Hub) targetsLocked() []*subscriber {
 	t := h.targets[:0]
-	for s := range h.subs {
-		t = append(t, s)
+	kept := h.live[:0]
+	for _, s := range h.live {
+		if !s.left {
+			kept = append(kept, s)
+			t = append(t, s)
+		}
 	}
+	clear(h.live[len(kept):])
+	h.live = kept
 	h.targets = t
 	return t
 }

@@ -37,9 +37,12 @@ type metrics struct {
 	slowCloses     prometheus.Counter
 	dropped        *prometheus.CounterVec // boards dropped, by reason
 	snapshotsSent  prometheus.Counter
-	resumesRing    prometheus.Counter
-	resumesLog     prometheus.Counter
-	connLimited    prometheus.Counter // connections refused at the limit
+	// snapshotEncodings counts the state's encodings for joining boards,
+	// each shared by every board joining at its seq.
+	snapshotEncodings prometheus.Counter
+	resumesRing       prometheus.Counter
+	resumesLog        prometheus.Counter
+	connLimited       prometheus.Counter // connections refused at the limit
 	// perIPRefused counts connections and streams refused at the cap per
 	// client address, by what was refused.
 	perIPRefused *prometheus.CounterVec
@@ -68,21 +71,22 @@ func newMetrics(h *Hub) *metrics {
 		ConstLabels: prometheus.Labels{"version": build.Version, "revision": build.Revision, "goversion": build.GoVersion},
 	}, func() float64 { return 1 }))
 	m := &metrics{
-		registry:       reg,
-		requests:       counter("sitboard_ingest_requests_total", "POST /v1/events requests."),
-		ingested:       counter("sitboard_events_ingested_total", "Events newly stored in the log."),
-		duplicates:     counter("sitboard_events_duplicate_total", "Events dropped as duplicates by id."),
-		invalidEvents:  counter("sitboard_events_invalid_total", "Invalid events in refused requests."),
-		batchFallbacks: counter("sitboard_ingest_batch_fallbacks_total", "Atomic batches the log refused (e.g. holding an id already stored), then stored event by event."),
-		streamRejected: counter("sitboard_stream_rejected_total", "Stream connections refused (token, hello, browser origin)."),
-		connections:    counter("sitboard_stream_connections_total", "Websocket subscriptions accepted."),
-		deliveries:     counter("sitboard_deliveries_total", "Events written to websocket subscribers."),
-		frames:         counter("sitboard_frames_total", "Frames written to websocket subscribers."),
-		slowCloses:     counter("sitboard_slow_consumer_closes_total", "Subscribers closed with 4001 for a full send queue."),
-		snapshotsSent:  counter("sitboard_snapshots_sent_total", "Snapshots sent to subscribers."),
-		resumesRing:    counter("sitboard_resumes_ring_total", "Resumes served from the in-memory ring."),
-		resumesLog:     counter("sitboard_resumes_log_total", "Resumes served by reading the log."),
-		connLimited:    counter("sitboard_http_connections_refused_total", "HTTP requests and connections answered 503 at the connection limit."),
+		registry:          reg,
+		requests:          counter("sitboard_ingest_requests_total", "POST /v1/events requests."),
+		ingested:          counter("sitboard_events_ingested_total", "Events newly stored in the log."),
+		duplicates:        counter("sitboard_events_duplicate_total", "Events dropped as duplicates by id."),
+		invalidEvents:     counter("sitboard_events_invalid_total", "Invalid events in refused requests."),
+		batchFallbacks:    counter("sitboard_ingest_batch_fallbacks_total", "Atomic batches the log refused (e.g. holding an id already stored), then stored event by event."),
+		streamRejected:    counter("sitboard_stream_rejected_total", "Stream connections refused (token, hello, browser origin)."),
+		connections:       counter("sitboard_stream_connections_total", "Websocket subscriptions accepted."),
+		deliveries:        counter("sitboard_deliveries_total", "Events written to websocket subscribers."),
+		frames:            counter("sitboard_frames_total", "Frames written to websocket subscribers."),
+		slowCloses:        counter("sitboard_slow_consumer_closes_total", "Subscribers closed with 4001 for a full send queue."),
+		snapshotsSent:     counter("sitboard_snapshots_sent_total", "Snapshots sent to subscribers."),
+		snapshotEncodings: counter("sitboard_snapshot_encodings_total", "Encodings of the state for joining subscribers; each is shared by every subscriber joining at its seq, so a reconnect storm costs one, not one per board."),
+		resumesRing:       counter("sitboard_resumes_ring_total", "Resumes served from the in-memory ring."),
+		resumesLog:        counter("sitboard_resumes_log_total", "Resumes served by reading the log."),
+		connLimited:       counter("sitboard_http_connections_refused_total", "HTTP requests and connections answered 503 at the connection limit."),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sitboard_ingest_rejected_total", Help: "Refused ingest requests by reason.",
 		}, []string{"reason"}),

@@ -139,20 +139,25 @@ func (h *Hub) handleStream(w http.ResponseWriter, r *http.Request) {
 		refuse(feed.CloseBadRequest, err.Error(), false)
 		return
 	}
-	pre, ok := h.subscribe(s, hello)
-	if !ok {
+	if !h.subscribe(s) {
 		// Close() ran while the hello was on its way.
 		refuse(feed.CloseShutdown, shutdownReason, true)
 		return
 	}
 	h.m.connections.Inc()
-	h.logBoard("board connected", s.remote, "from", preambleKind(pre), "seq", pre.head)
+	h.logBoard("board connected", s.remote, "from", h.startKind(hello), "last_seq", hello.LastSeq)
 	start := time.Now()
 	defer func() {
 		h.logBoard("board disconnected", s.remote, "connected_for", time.Since(start).Round(time.Second))
 	}()
-	go h.writeLoop(s, pre)
+	go h.writeLoop(s, hello)
 	h.readLoop(s)
+	// The stream's place (per address) is held until the board's writer
+	// and catch-up have ended too: a client that hangs up in the middle of
+	// a resume and dials again has no more resumes in progress than its
+	// cap.
+	<-s.done
+	<-s.caughtUp
 }
 
 // logBoard logs a board coming or going: a burst of 20 lines, then one per
@@ -164,12 +169,16 @@ func (h *Hub) logBoard(msg, remote string, attrs ...any) {
 	}
 }
 
-// preambleKind says how a board starts: from a snapshot, or resuming.
-func preambleKind(p preamble) string {
-	if p.snapshot != nil {
-		return "snapshot"
+// startKind says how a board starts: from a snapshot, or resuming (as
+// catchUp decides).
+func (h *Hub) startKind(hello feed.Hello) string {
+	h.mu.Lock()
+	head := h.state.Seq
+	h.mu.Unlock()
+	if h.resumes(hello, head) {
+		return "resume"
 	}
-	return "resume"
+	return "snapshot"
 }
 
 const shutdownReason = "hub is shutting down; reconnect in a moment"
@@ -194,71 +203,28 @@ func readHello(conn *websocket.Conn) (feed.Hello, error) {
 	return hello, nil
 }
 
-// preamble is what a subscriber is sent before its live queue: a snapshot,
-// or the events it missed. It runs on the writer goroutine, so the hub's
-// lock is never held while reading the log or encoding a state.
-type preamble struct {
-	snapshot json.RawMessage // send this snapshot at snapSeq
-	snapSeq  uint64
-	logFrom  uint64 // read the log from here ...
-	logTo    uint64 // ... to here, inclusive (0: none)
-	ring     []feed.Event
-	head     uint64
-}
-
-// subscribe registers s for live batches and decides what it must be sent
-// first. Registration and the decision happen under the lock the fold
-// holds, so every event after the preamble's head reaches the live queue:
-// no gap and no duplicate.
+// subscribe registers s with the hub: Close closes it, and its queue
+// counts in the metrics. It joins the fan-out's targets once it has caught
+// up (catchUp).
 //
 // It refuses (false) once the hub is closed: Close marks the hub closed,
 // then shuts down every board registered under this lock, so a board
 // registered here after that would never be closed.
-func (h *Hub) subscribe(s *subscriber, hello feed.Hello) (preamble, bool) {
+func (h *Hub) subscribe(s *subscriber) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed.Load() {
-		return preamble{}, false
+		return false
 	}
-	head := h.state.Seq
 	h.subs[s] = struct{}{}
 	h.subCount.Store(int32(len(h.subs)))
-	p := preamble{head: head}
-	first := h.ring.firstSeq()
-	switch {
-	case hello.Epoch != h.epoch || hello.LastSeq > head:
-		// New client, another log, or a client ahead of this hub's fold.
-		h.snapshotLocked(&p)
-	case hello.LastSeq == head || (first > 0 && hello.LastSeq+1 >= first):
-		p.ring = h.ring.since(hello.LastSeq)
-		h.m.resumesRing.Inc()
-	case head-hello.LastSeq <= uint64(h.opts.MaxHistory):
-		p.logFrom, p.logTo = hello.LastSeq+1, head
-		if first > 0 {
-			p.logTo = first - 1
-			p.ring = h.ring.since(p.logTo)
-		}
-		h.m.resumesLog.Inc()
-	default:
-		h.snapshotLocked(&p)
-	}
-	return p, true
-}
-
-// snapshotLocked encodes the state now: encoding is the copy, and it is
-// cheaper than cloning and encoding later.
-func (h *Hub) snapshotLocked(p *preamble) {
-	st, err := json.Marshal(h.state)
-	if err != nil {
-		panic("hub: state does not encode: " + err.Error())
-	}
-	p.snapshot, p.snapSeq = st, h.state.Seq
-	h.m.snapshotsSent.Inc()
+	return true
 }
 
 func (h *Hub) unsubscribe(s *subscriber) {
 	h.mu.Lock()
 	delete(h.subs, s)
+	s.left = true
 	h.subCount.Store(int32(len(h.subs)))
 	h.mu.Unlock()
 }
@@ -325,11 +291,11 @@ func (h *Hub) readEnded(s *subscriber, err error) {
 	}
 }
 
-// writeLoop is the subscriber's writer goroutine: it drains what the
-// fan-out could not write directly, sends pings and answers pongs, and
-// closes. The preamble (snapshot or missed events) goes out meanwhile from
-// its own goroutine, so a long resume does not hold back pings.
-func (h *Hub) writeLoop(s *subscriber, p preamble) {
+// writeLoop is the subscriber's writer goroutine: it drains the queue (the
+// catch-up's frames, and what the fan-out could not write directly), sends
+// pings and answers pongs, and closes. The catch-up (snapshot or missed
+// events) is made meanwhile on its own goroutine.
+func (h *Hub) writeLoop(s *subscriber, hello feed.Hello) {
 	// Deferred calls run last first: nothing more is queued, the board
 	// leaves the fan-out, then the socket is closed once the board has
 	// read the close (or at once when the writer abandoned it).
@@ -342,7 +308,7 @@ func (h *Hub) writeLoop(s *subscriber, p preamble) {
 		s.mu.Unlock()
 	}()
 	h.preambles.Add(1)
-	go h.runPreamble(s, p)
+	go h.runPreamble(s, hello)
 	ping := time.NewTicker(h.opts.PingInterval)
 	defer ping.Stop()
 	var spare []item
@@ -372,6 +338,7 @@ func (h *Hub) flush(s *subscriber, spare *[]item) bool {
 	}
 	ctrl, items, code, reason, temp := s.take(*spare)
 	ok := s.send(ctrl, true) && s.send(items, true)
+	s.written()
 	*spare = items
 	if !ok {
 		return false
@@ -407,103 +374,38 @@ func (h *Hub) finish(s *subscriber) {
 	}
 }
 
-// runPreamble sends the preamble, then lets the live queue go.
-func (h *Hub) runPreamble(s *subscriber, p preamble) {
-	defer h.preambles.Done()
-	err := h.sendPreamble(s, p)
-	switch {
-	case err == nil:
-		s.mu.Lock()
-		s.live = true
-		s.mu.Unlock()
-		s.signal()
-	case errors.Is(err, errResync):
-		s.shutdown(feed.CloseResync, "the missed events are no longer in the log: reconnect without a resume point to get a snapshot", true)
-	case errors.Is(err, errAbandoned):
-		// The connection is gone or closing.
-	default:
-		h.log.Warn("cannot resume a board from the log; it will reconnect", "remote", s.remote, "err", err)
-		s.shutdown(feed.CloseShutdown, "the hub could not read the log for your resume: reconnect in a moment", true)
-	}
-}
-
 var errResync = errors.New("resume range no longer in the log")
 
-// sendPreamble writes the snapshot, or the missed events from the log and
-// the ring. It takes the board's write lock per frame, never while reading
-// the log.
-func (h *Hub) sendPreamble(s *subscriber, p preamble) error {
-	write := func(f *frame, events int) error {
-		if s.isClosing() {
-			return errAbandoned
-		}
-		s.wmu.Lock()
-		ok := s.send([]item{{f: f, size: f.size(), events: events}}, true)
-		s.wmu.Unlock()
-		if !ok {
-			return errAbandoned
-		}
-		return nil
-	}
-	if p.snapshot != nil {
-		f, err := newFrame(feed.Message{Type: feed.MsgSnapshot, Epoch: h.epoch, Seq: p.snapSeq, State: p.snapshot, At: time.Now().UTC()})
-		if err != nil {
-			return err
-		}
-		return write(f, 0)
-	}
-	recovered := true
-	sendBatch := func(evs []feed.Event) error {
-		f, err := newFrame(feed.Message{Type: feed.MsgEvents, Epoch: h.epoch, Seq: p.head, Events: evs, Recovered: recovered})
-		if err != nil {
-			return err
-		}
-		recovered = false
-		return write(f, len(evs))
-	}
-	if p.logTo >= p.logFrom && p.logTo > 0 {
-		sendStored := func(evs []json.RawMessage) error {
-			f, err := newStoredEventsFrame(feed.Message{Type: feed.MsgEvents, Epoch: h.epoch, Seq: p.head, Recovered: recovered}, evs)
-			if err != nil {
-				return err
-			}
-			recovered = false
-			return write(f, len(evs))
-		}
-		if err := h.readLog(s.done, p.logFrom, p.logTo, sendStored); err != nil {
-			return err
-		}
-	}
-	for i := 0; i < len(p.ring); i += maxBatchEvents {
-		if err := sendBatch(p.ring[i:min(i+maxBatchEvents, len(p.ring))]); err != nil {
-			return err
-		}
-	}
-	if recovered {
-		// Nothing was missed: say so, so the client knows it is live.
-		return sendBatch(nil)
-	}
-	return nil
-}
-
 // logReadWait bounds each wait for the next events of a log resume, and
-// logFetch is how many it asks for at once.
+// logFetch is how many it asks for at once: a frame's worth, so a resume
+// from the log holds about one frame in the NATS client besides what its
+// board's queue holds.
 const (
 	logReadWait = 5 * time.Second
-	logFetch    = 4096
+	logFetch    = maxBatchEvents
 )
 
 // readLog hands each batch of events from seq `from` to `to` (inclusive)
 // to each, in order. One ordered consumer streams the range from the
 // start seq, so a resume of N events costs a handful of round trips
 // rather than N requests. It returns errResync when `from` is no longer
-// in the log (retention dropped it), and stops when done is closed.
+// in the log (retention dropped it), and stops (errAbandoned) as soon as
+// done is closed, also while it waits for the log.
 //
 // The events are handed on as the log holds them, with their seq put in:
 // decoding and encoding each again would cost most of a resume's time.
 func (h *Hub) readLog(done <-chan struct{}, from, to uint64, each func([]json.RawMessage) error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), logReadWait)
 	defer cancel()
+	stopped := make(chan struct{})
+	defer close(stopped)
+	go func() {
+		select {
+		case <-done:
+			cancel()
+		case <-stopped:
+		}
+	}()
 	var filter []string
 	if subjects := h.stream.CachedInfo().Config.Subjects; len(subjects) != 1 || subjects[0] != h.opts.Subject {
 		// A filtered consumer costs the server a scan of the stream
@@ -518,6 +420,9 @@ func (h *Hub) readLog(done <-chan struct{}, from, to uint64, each func([]json.Ra
 		InactiveThreshold: 30 * time.Second, // the server forgets it soon if we cannot delete it
 	})
 	if err != nil {
+		if isDone(done) {
+			return errAbandoned
+		}
 		return fmt.Errorf("cannot read the log from seq %d: %w", from, err)
 	}
 	// One pull subscription for the whole range: making a consumer costs
@@ -527,6 +432,13 @@ func (h *Hub) readLog(done <-chan struct{}, from, to uint64, each func([]json.Ra
 	if err != nil {
 		return fmt.Errorf("cannot read the log from seq %d: %w", from, err)
 	}
+	go func() { // Next does not watch done: stopping the messages ends it
+		select {
+		case <-done:
+			msgs.Stop()
+		case <-stopped:
+		}
+	}()
 	defer func() {
 		msgs.Stop()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -536,6 +448,7 @@ func (h *Hub) readLog(done <-chan struct{}, from, to uint64, each func([]json.Ra
 		}
 	}()
 	batch := make([]json.RawMessage, 0, maxBatchEvents)
+	batchBytes := 0
 	for next := from; next <= to; {
 		select {
 		case <-done:
@@ -544,6 +457,9 @@ func (h *Hub) readLog(done <-chan struct{}, from, to uint64, each func([]json.Ra
 		}
 		msg, err := msgs.Next(jetstream.NextMaxWait(logReadWait))
 		if err != nil {
+			if isDone(done) {
+				return errAbandoned
+			}
 			return fmt.Errorf("reading the log at seq %d: %w", next, err)
 		}
 		md, err := msg.Metadata()
@@ -558,13 +474,16 @@ func (h *Hub) readLog(done <-chan struct{}, from, to uint64, each func([]json.Ra
 		if seq > to {
 			break
 		}
-		batch = append(batch, storedEventJSON(msg.Data(), seq))
+		ev := storedEventJSON(msg.Data(), seq)
+		batch = append(batch, ev)
+		batchBytes += len(ev)
 		next = seq + 1
-		if len(batch) == maxBatchEvents {
+		if len(batch) == maxBatchEvents || batchBytes >= catchUpFrameBytes {
 			if err := each(batch); err != nil {
 				return err
 			}
-			batch = batch[:0]
+			clear(batch)
+			batch, batchBytes = batch[:0], 0
 		}
 	}
 	if len(batch) > 0 {
@@ -604,29 +523,12 @@ func storedEventJSON(data []byte, seq uint64) json.RawMessage {
 	return b
 }
 
-// newStoredEventsFrame is m with events already encoded (storedEventJSON).
-func newStoredEventsFrame(m feed.Message, events []json.RawMessage) (*frame, error) {
-	m.Events = nil
-	head, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
+// isDone tells whether done is closed.
+func isDone(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
 	}
-	if len(events) == 0 {
-		return newRawFrame(websocket.TextMessage, head), nil
-	}
-	n := len(head) + 12
-	for _, e := range events {
-		n += len(e) + 1
-	}
-	data := make([]byte, 0, n)
-	data = append(data, head[:len(head)-1]...) // without the closing brace
-	data = append(data, `,"events":[`...)
-	for i, e := range events {
-		if i > 0 {
-			data = append(data, ',')
-		}
-		data = append(data, e...)
-	}
-	data = append(data, "]}"...)
-	return newRawFrame(websocket.TextMessage, data), nil
 }
