@@ -5,6 +5,7 @@ package hub
 import (
 	"net"
 	"syscall"
+	"unsafe"
 )
 
 // rawConn is the socket under a plain TCP websocket, for the fan-out's
@@ -32,17 +33,29 @@ func rawConn(c net.Conn) syscall.RawConn {
 func writeNow(rc syscall.RawConn, b []byte) (int, error) {
 	var n int
 	var werr error
+	if len(b) == 0 {
+		return 0, nil
+	}
 	err := rc.Control(func(fd uintptr) {
 		for {
-			n, werr = syscall.Write(int(fd), b)
-			if werr != syscall.EINTR {
+			// A raw syscall: the socket does not block, so the scheduler
+			// need not know, and the fan-out keeps its P. Through
+			// syscall.Write, a write the machine is slow to finish lets
+			// the runtime hand the P away, and the fan-out then waits to
+			// get one back behind every runnable goroutine (thousands
+			// during a reconnect storm) at each such write.
+			r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+			n = int(r)
+			if e == 0 {
+				werr = nil
+				return
+			}
+			n, werr = 0, e
+			if e != syscall.EINTR {
 				return
 			}
 		}
 	})
-	if n < 0 {
-		n = 0
-	}
 	if err != nil {
 		return n, err
 	}

@@ -68,18 +68,20 @@ const (
 	// maxBatchEvents bounds one websocket frame.
 	maxBatchEvents = 512
 	// fanOutYield is how many boards the fan-out writes to between yields
-	// (about half a millisecond of writes on loopback).
+	// on a single P (about half a millisecond of writes on loopback).
 	fanOutYield = 32
 	// A frame costs every board a write, and the kernel's work for one
 	// write (on loopback, the board's receive too) is nearly all of a
-	// fan-out's cost: some 4-12µs per board and frame, depending on the
-	// machine and its load. So the fold waits for more events in proportion
-	// to what the last fan-outs took: at least fanOutRatio times as long,
-	// which keeps fan-out within 1/(1+fanOutRatio) of a core however many
-	// boards and however slow the machine, and at most maxLinger. With a
-	// hundred boards a fan-out takes about a millisecond, and the window is
-	// the 10ms default (BenchmarkFanout).
-	fanOutRatio = 4
+	// fan-out's cost: some 5-12µs per board and frame, depending on the
+	// machine and its load. So after a fan-out the fold waits fanOutRatio
+	// times as long as fan-outs take lately (at most maxLinger) before the
+	// next one, which keeps fan-out within 1/(1+fanOutRatio) of a core
+	// however many boards and however slow the machine, with at least the
+	// BatchLinger window. With a hundred boards a fan-out takes about a
+	// millisecond and the window stays the 10ms default; at 1,000 boards
+	// and 300 events/s it halves the hub's CPU (BenchmarkFanout, against
+	// the fixed window before).
+	fanOutRatio = 5
 	maxLinger   = 50 * time.Millisecond
 )
 
@@ -249,8 +251,10 @@ type Hub struct {
 	lastFold  time.Time
 	foldCount uint64
 	// fanOutCost is what a fan-out of a batch takes lately (a moving
-	// average); only the fold loop uses it.
+	// average), and fanOutEnd when the last one ended; only the fold loop
+	// uses them (linger).
 	fanOutCost time.Duration
+	fanOutEnd  time.Time
 
 	incoming chan feed.Event
 	// started is closed when the start-up (Start) has ended: ready, or
@@ -893,7 +897,7 @@ func (h *Hub) foldLoop() {
 				break drain
 			}
 		}
-		if linger := h.linger(); linger > 0 && len(batch) < maxBatchEvents {
+		if linger := h.linger(time.Now()); linger > 0 && len(batch) < maxBatchEvents {
 			// With boards connected, wait a moment for more events: one
 			// frame of 20 events costs every board one write instead of 20.
 			t := time.NewTimer(linger)
@@ -919,14 +923,18 @@ func (h *Hub) foldLoop() {
 	}
 }
 
-// linger is how long a batch waits for more events: nothing without
-// boards (the start-up fold), else BatchLinger, or fanOutRatio times what
-// fan-outs take lately if that is longer, up to maxLinger.
-func (h *Hub) linger() time.Duration {
+// linger is how long a batch whose first event came at `first` waits for
+// more events: nothing without boards (the start-up fold), else
+// BatchLinger, and at least until fanOutRatio times what fan-outs take
+// lately (up to maxLinger) has passed since the last one ended. Under a
+// steady flow that keeps fan-out within 1/(1+fanOutRatio) of a core; an
+// event after a quiet spell waits only BatchLinger.
+func (h *Hub) linger(first time.Time) time.Duration {
 	if h.subCount.Load() == 0 {
 		return 0
 	}
-	return max(h.opts.BatchLinger, min(fanOutRatio*h.fanOutCost, maxLinger))
+	rest := min(fanOutRatio*h.fanOutCost, maxLinger)
+	return max(h.opts.BatchLinger, h.fanOutEnd.Add(rest).Sub(first))
 }
 
 // publish folds a batch and fans it out. Encoding and writing happen
@@ -980,9 +988,10 @@ func (h *Hub) publish(batch []feed.Event) {
 	f.folded = folded
 	start := time.Now()
 	h.fanOut(targets, item{f: f, size: f.size(), events: len(batch)})
+	h.fanOutEnd = time.Now()
 	// A moving average, so one fan-out slowed by a busy machine moves the
 	// window only a quarter of the way.
-	h.fanOutCost += (time.Since(start) - h.fanOutCost) / 4
+	h.fanOutCost += (h.fanOutEnd.Sub(start) - h.fanOutCost) / 4
 }
 
 // targetsLocked lists the boards that have caught up, in the order they
@@ -1005,12 +1014,17 @@ func (h *Hub) targetsLocked() []*subscriber {
 // fanOut gives every target the frame. Most take it straight into their
 // socket, so fan-out wakes no goroutine; the rest queue it.
 func (h *Hub) fanOut(targets []*subscriber, it item) {
+	// On a single P, a fan-out to a thousand boards would hold ingest and
+	// the log's goroutines for milliseconds of syscalls: it lets them run
+	// between chunks, or every hop of the next event's path waits for it.
+	// With more Ps they run on the others, and yielding would only put the
+	// fan-out behind every runnable goroutine, each time: during a
+	// reconnect storm, thousands, and the boards already live would wait
+	// for them (BenchmarkReconnectStorm).
+	yield := runtime.GOMAXPROCS(0) == 1
 	for i, s := range targets {
 		s.deliver(it) // counts itself in the metrics
-		if i%fanOutYield == fanOutYield-1 {
-			// A fan-out to a thousand boards takes milliseconds of
-			// syscalls; let ingest and the log's goroutines run between
-			// chunks, or every hop of the next event's path waits for it.
+		if yield && i%fanOutYield == fanOutYield-1 {
 			runtime.Gosched()
 		}
 	}

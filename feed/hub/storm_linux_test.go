@@ -161,7 +161,8 @@ func loadRecording(b *testing.B, url string) int {
 // The storm's boards dial with at most 1,024 handshakes in flight, so the
 // kernel's accept queue (somaxconn 4,096, SYN backlog 2,048 here) never
 // drops a SYN and adds a second's retry to a board's time. Run it with
-// -benchtime=1x.
+// -benchtime=1x. SITBOARD_BENCH_TRACE writes an execution trace of the
+// hub over the storm's first 3 s, SITBOARD_BENCH_CPUPROFILE a CPU profile.
 func BenchmarkReconnectStorm(b *testing.B) {
 	for _, boards := range []int{4000, 10000} {
 		b.Run("boards="+strconv.Itoa(boards), func(b *testing.B) {
@@ -228,6 +229,37 @@ func reconnectStorm(b *testing.B, boards int) {
 	encodings0 := metricOr(b, url, "sitboard_snapshot_encodings_total", -1)
 	hello, _ := json.Marshal(feed.Hello{Type: feed.MsgHello})
 
+	var trace chan []byte
+	if path := os.Getenv("SITBOARD_BENCH_TRACE"); path != "" {
+		trace = make(chan []byte, 1)
+		go func() {
+			body, err := httpGet(url + "/debug/pprof/trace?seconds=3")
+			if err != nil {
+				b.Error(err)
+			}
+			trace <- []byte(body)
+		}()
+		defer func() {
+			if err := os.WriteFile(path, <-trace, 0o644); err != nil {
+				b.Error(err)
+			}
+		}()
+	}
+	if path := os.Getenv("SITBOARD_BENCH_CPUPROFILE"); path != "" {
+		profile := make(chan []byte, 1)
+		go func() {
+			body, err := httpGet(url + "/debug/pprof/profile?seconds=3")
+			if err != nil {
+				b.Error(err)
+			}
+			profile <- []byte(body)
+		}()
+		defer func() {
+			if err := os.WriteFile(path, <-profile, 0o644); err != nil {
+				b.Error(err)
+			}
+		}()
+	}
 	cpu0 := procCPU(b, pid)
 	self0 := procCPU(b, os.Getpid())
 	all0 := machineCPU(b)
