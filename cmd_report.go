@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -145,7 +146,15 @@ func fetchBulletin(hub client.Options, period, date string) (*report.Bulletin, e
 	if date != "" {
 		q.Set("date", date)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	// A hub still folding its log for bulletins answers 503 with its
+	// progress and when to ask again: wait for it, saying so.
+	hub.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	body, err := client.Get(ctx, hub, "/v1/reports", q)
 	if err != nil {

@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -200,5 +205,40 @@ func TestReportFromHub(t *testing.T) {
 	_, stderr, code = runSitboard(t, "report", "--period", "day", "--hub", s.URL, "--token", "wrong")
 	if code == 0 || !strings.Contains(stderr, "refused the read token") {
 		t.Errorf("a wrong token: exit %d, %q", code, stderr)
+	}
+}
+
+// TestReportFromHubWaitsForTheFold: a hub still folding its log for
+// bulletins answers 503 with Retry-After and its progress; report --hub
+// says so on stderr, asks again after Retry-After, and writes the
+// bulletin. Before, it failed at the first 503.
+func TestReportFromHubWaitsForTheFold(t *testing.T) {
+	s := hubtest.Start(t, nil)
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "wait", 0, 20))
+	s.WaitSeq(t, 20)
+	target, _ := url.Parse(s.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var asked atomic.Int32
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if asked.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte(`{"error":"the hub is still folding the event log for bulletins (seq 10 of 20): retry in 1 s","fold":"reports","seq":10,"of":20}`))
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	want, _, code := runSitboard(t, "report", "--period", "campaign", "--hub", s.URL, "--token", hubtest.ReadToken, "--lang", "en")
+	if code != 0 {
+		t.Fatalf("report --hub: exit %d", code)
+	}
+	got, stderr, code := runSitboard(t, "report", "--period", "campaign", "--hub", front.URL, "--token", hubtest.ReadToken, "--lang", "en")
+	if code != 0 || got != want || asked.Load() != 2 {
+		t.Fatalf("report --hub through a 503: exit %d after %d requests; stderr %s", code, asked.Load(), stderr)
+	}
+	if !strings.Contains(stderr, "waiting for the hub") || !strings.Contains(stderr, "seq 10 of 20") {
+		t.Errorf("stderr does not say why it waited: %s", stderr)
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"sitboard/campaign"
 	"sitboard/feed"
@@ -39,14 +41,43 @@ func Get(ctx context.Context, opts Options, path string, query url.Values) ([]by
 	return body, feed.RedactError(err, opts.token())
 }
 
+// get asks again after a 503 that says when (Retry-After: a hub that is
+// starting, or still folding its log for bulletins), while ctx leaves time
+// for it; opts.Logger hears why it waits. Any other answer is final.
 func get(ctx context.Context, opts Options, path string, query url.Values) ([]byte, error) {
+	for tries := 1; ; tries++ {
+		body, retryAfter, err := getOnce(ctx, opts, path, query)
+		if retryAfter <= 0 {
+			return body, err
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < retryAfter {
+			return nil, err
+		}
+		if opts.Logger != nil {
+			opts.Logger.Info("waiting for the hub", "why", err.Error(), "retry_in", retryAfter, "tries", tries)
+		}
+		t := time.NewTimer(retryAfter)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+	}
+}
+
+// maxRetryAfter caps how long get waits on one Retry-After.
+const maxRetryAfter = 30 * time.Second
+
+// getOnce is one GET; retryAfter is set for a 503 with Retry-After.
+func getOnce(ctx context.Context, opts Options, path string, query url.Values) (body []byte, retryAfter time.Duration, err error) {
 	u, err := EndpointURL(opts.URL, path, query)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if tok := opts.token(); tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -54,19 +85,27 @@ func get(ctx context.Context, opts Options, path string, query url.Values) ([]by
 	resp, err := hubHTTP(opts).Do(req)
 	if err != nil {
 		if hint := feed.UntrustedCertHint(err); hint != "" {
-			return nil, fmt.Errorf("%s (%w)", hint, err)
+			return nil, 0, fmt.Errorf("%s (%w)", hint, err)
 		}
-		return nil, fmt.Errorf("cannot reach the hub: %w (is 'sitboard hub' running at %s?)", err, opts.URL)
+		return nil, 0, fmt.Errorf("cannot reach the hub: %w (is 'sitboard hub' running at %s?)", err, opts.URL)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	body, _ = io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	switch resp.StatusCode {
 	case http.StatusOK:
-		return body, nil
+		return body, 0, nil
 	case http.StatusUnauthorized:
-		return nil, errors.New("the hub refused the read token: pass --token or --token-file, or set SITBOARD_READ_TOKEN")
+		return nil, 0, errors.New("the hub refused the read token: pass --token or --token-file, or set SITBOARD_READ_TOKEN")
 	}
-	return nil, fmt.Errorf("hub answered %s: %s", resp.Status, strings.TrimSpace(string(body)))
+	if secs, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && secs > 0 && resp.StatusCode == http.StatusServiceUnavailable {
+		// The hub says why and how far it has come in the error's words.
+		var why struct{ Error string }
+		if json.Unmarshal(body, &why) == nil && why.Error != "" {
+			body = []byte(why.Error)
+		}
+		retryAfter = min(time.Duration(secs)*time.Second, maxRetryAfter)
+	}
+	return nil, retryAfter, fmt.Errorf("hub answered %s: %s", resp.Status, strings.TrimSpace(string(body)))
 }
 
 // FetchSnapshot reads the hub's current state (GET /v1/snapshot).
