@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"sitboard/feed/hub/hubtest"
+	"sitboard/internal/testtool"
 )
 
 // TestNatsNkeyMakesALogin: the seed file is private and matches the public
@@ -52,10 +53,7 @@ func TestNatsNkeyMakesALogin(t *testing.T) {
 // cluster example starts on a nats-server that requires TLS, a client
 // certificate and the nkey 'sitboard nats-nkey' made.
 func TestHubCommandOnSecuredNats(t *testing.T) {
-	bin, err := exec.LookPath("nats-server")
-	if err != nil {
-		t.Skip("nats-server not installed: apt-get install nats-server (.ci/run does)")
-	}
+	bin := testtool.Need(t, "nats-server", "nats-server")
 	dir := t.TempDir()
 	files := hubtest.PrivateCA(t, dir)
 	seedFile := filepath.Join(dir, "hub-1.nk")

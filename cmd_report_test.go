@@ -19,6 +19,7 @@ import (
 	"sitboard/campaign"
 	"sitboard/feed"
 	"sitboard/feed/hub/hubtest"
+	"sitboard/internal/testtool"
 	"sitboard/report"
 )
 
@@ -92,18 +93,16 @@ func fileMode(t *testing.T, path string) os.FileMode {
 func TestClosingBulletinPrintsInChromium(t *testing.T) {
 	chromium := ""
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
+		if p, err := testtool.Find(name); err == nil {
 			chromium = p
 			break
 		}
 	}
 	if chromium == "" {
-		t.Skip("chromium is not installed (.ci/run installs Debian's chromium): the print test needs a real browser")
+		testtool.Need(t, "chromium", "chromium") // skips, saying where it looked
 	}
 	for _, tool := range []string{"pdfinfo", "pdftotext"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed (.ci/run installs poppler-utils)", tool)
-		}
+		testtool.Need(t, tool, "poppler-utils")
 	}
 	dir := t.TempDir()
 	page := filepath.Join(dir, "campaign.html")

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/mattn/go-runewidth"
+
+	"sitboard/internal/testtool"
 )
 
 // tmuxSession runs the built sitboard in a detached tmux session of the
@@ -44,9 +46,7 @@ func killTmuxServer() {
 
 func needTmux(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed: apt-get install tmux (.ci/run installs it)")
-	}
+	testtool.Need(t, "tmux", "tmux")
 }
 
 func startTmux(t *testing.T, width, height int, env []string, args ...string) *tmuxSession {

@@ -24,6 +24,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"sitboard/internal/testtool"
 )
 
 // repoRoot is where `go build .` makes the sitboard command; go test runs
@@ -301,9 +303,7 @@ type tmuxTerm struct {
 
 func needTmux(b testing.TB) {
 	b.Helper()
-	if _, err := exec.LookPath("tmux"); err != nil {
-		b.Skip("tmux not installed: apt-get install tmux (.ci/run installs it); these benchmarks measure a real terminal")
-	}
+	testtool.Need(b, "tmux", "tmux") // these benchmarks measure a real terminal
 }
 
 var tmuxSeq int

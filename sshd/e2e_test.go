@@ -14,17 +14,15 @@ import (
 
 	"sitboard/feed/client"
 	"sitboard/feed/hub/hubtest"
+	"sitboard/internal/testtool"
 )
 
 // TestOpenSSHClientEndToEnd runs the whole path a station uses: a real hub
 // with events, the SSH server subscribed to it over the websocket, and the
 // real OpenSSH client in a real terminal (tmux).
 func TestOpenSSHClientEndToEnd(t *testing.T) {
-	for _, bin := range []string{"tmux", "ssh"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skip("tmux or ssh not installed: apt-get install tmux openssh-client")
-		}
-	}
+	testtool.Need(t, "tmux", "tmux")
+	testtool.Need(t, "ssh", "openssh-client")
 	hub := hubtest.Start(t, nil)
 	cfg := hub.Cfg
 	hubtest.Post(t, hub.URL, hubtest.Events(cfg, "e2e", 0, 140))

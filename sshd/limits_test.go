@@ -18,6 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"sitboard/feed/client"
+	"sitboard/internal/testtool"
 )
 
 // waitUntil polls cond until it holds or d passes.
@@ -442,9 +443,7 @@ func TestSlotsGivenBackOnce(t *testing.T) {
 // session; the server closes it after the no-session timeout, and the
 // client exits.
 func TestOpenSSHNoSession(t *testing.T) {
-	if _, err := exec.LookPath("ssh"); err != nil {
-		t.Skip("ssh not installed: apt-get install openssh-client")
-	}
+	testtool.Need(t, "ssh", "openssh-client")
 	dir := t.TempDir()
 	key, keyPath := newTestKeyFile(t, dir, "station")
 	ts := startServer(t, []string{key.line}, withFakeBoard, func(c *Config) { c.NoSessionTimeout = time.Second })

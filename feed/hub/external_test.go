@@ -16,15 +16,13 @@ import (
 	"sitboard/feed"
 	"sitboard/feed/hub"
 	"sitboard/feed/hub/hubtest"
+	"sitboard/internal/testtool"
 )
 
 // startNatsServer runs Debian's nats-server with JetStream on loopback.
 func startNatsServer(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("nats-server")
-	if err != nil {
-		t.Skip("nats-server not installed: apt-get install nats-server (.ci/run does)")
-	}
+	bin := testtool.Need(t, "nats-server", "nats-server")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -94,10 +92,7 @@ func TestTwoHubsOnExternalNats(t *testing.T) {
 // example, with loopback addresses and a temp store dir, passes the
 // server's own configuration check.
 func TestClusterExampleConfigIsValid(t *testing.T) {
-	bin, err := exec.LookPath("nats-server")
-	if err != nil {
-		t.Skip("nats-server not installed: apt-get install nats-server (.ci/run does)")
-	}
+	bin := testtool.Need(t, "nats-server", "nats-server")
 	doc, err := os.ReadFile("../../docs/operations.md")
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"sitboard/feed"
 	"sitboard/feed/hub"
 	"sitboard/feed/hub/hubtest"
+	"sitboard/internal/testtool"
 )
 
 // securedNats runs Debian's nats-server (2.9 in .ci/run) with the shape of
@@ -24,10 +25,7 @@ import (
 // that also verifies clients, and users known only by their nkey.
 func securedNats(t *testing.T) (url string, files hubtest.TLSFiles, seedFile string) {
 	t.Helper()
-	bin, err := exec.LookPath("nats-server")
-	if err != nil {
-		t.Skip("nats-server not installed: apt-get install nats-server (.ci/run does)")
-	}
+	bin := testtool.Need(t, "nats-server", "nats-server")
 	dir := t.TempDir()
 	files = hubtest.PrivateCA(t, dir)
 	user, err := nkeys.CreateUser()
@@ -161,10 +159,7 @@ func TestNatsSecurityNeedsExternalServer(t *testing.T) {
 // JetStream-enabled account.
 func operatorNats(t *testing.T) (url, credsFile string) {
 	t.Helper()
-	bin, err := exec.LookPath("nats-server")
-	if err != nil {
-		t.Skip("nats-server not installed: apt-get install nats-server (.ci/run does)")
-	}
+	bin := testtool.Need(t, "nats-server", "nats-server")
 	dir := t.TempDir()
 	must := func(err error) {
 		t.Helper()
