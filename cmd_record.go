@@ -69,6 +69,7 @@ func cmdRecord(args []string) int {
 	tty := isTerminal(os.Stderr)
 	var last record.Stats
 	var lastLine time.Time
+	var lines progressLog
 	drawn, toldMissing := false, false
 	opts := record.Options{URL: *hubURL, Token: readToken, TLS: tlsCfg, Out: *out, LiveOnly: *liveOnly, FlushEvery: *flush,
 		Progress: func(st record.Stats) {
@@ -94,8 +95,7 @@ func cmdRecord(args []string) int {
 				lastLine = time.Now()
 				fmt.Fprintf(os.Stderr, "\r\x1b[2Krecord: %s", line)
 				drawn = true
-			case !tty && (changed || time.Since(lastLine) >= 10*time.Second):
-				lastLine = time.Now()
+			case !tty && lines.due(line, changed, time.Now()):
 				fmt.Fprintf(os.Stderr, "record: %s\n", line)
 			}
 		}}
@@ -110,4 +110,24 @@ func cmdRecord(args []string) int {
 	fmt.Fprintf(os.Stderr, "record: stopped; %s holds the feed up to seq %d (%d events written now). Run the same command to continue.\n",
 		*out, last.Seq, last.Written)
 	return 0
+}
+
+// progressLog decides when a recorder without a terminal (a service's
+// journal) prints its progress: at once when the connection changes,
+// otherwise at most every 10 s and only when the line has changed, so a
+// quiet feed does not fill the journal with the same line.
+type progressLog struct {
+	last    string
+	lastAt  time.Time
+	printed bool
+}
+
+func (p *progressLog) due(line string, changed bool, now time.Time) bool {
+	switch {
+	case changed || !p.printed:
+	case line == p.last || now.Sub(p.lastAt) < 10*time.Second:
+		return false
+	}
+	p.last, p.lastAt, p.printed = line, now, true
+	return true
 }

@@ -417,8 +417,13 @@ func rewriteGzipPrefix(path string, n int64) error {
 	if err != nil {
 		return err
 	}
+	fi, err := in.Stat()
+	if err != nil {
+		return err
+	}
 	tmp := path + ".repair"
-	out, err := os.Create(tmp)
+	// The repaired file keeps the recording's mode: it holds the same feed.
+	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fi.Mode().Perm())
 	if err != nil {
 		return err
 	}
@@ -485,8 +490,13 @@ func openSink(path string, open func(string) (outFile, int64, error), flushedSeq
 	return s, nil
 }
 
+// recordingMode is a new recording's mode: the feed is the command
+// room's operational data, for its owner and group (such as the sitboard
+// group), not for every user of the host. An existing file keeps its own.
+const recordingMode = 0o640
+
 func openFile(path string) (outFile, int64, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, recordingMode)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -104,6 +104,12 @@ func TestRecordWritesAndResumes(t *testing.T) {
 				t.Errorf("stats %+v, want 200 written on a new file", st)
 			}
 			checkContinuous(t, readFile(t, out), src)
+			// The feed is for the recorder's owner and group, not every user.
+			umask := syscall.Umask(0)
+			syscall.Umask(umask)
+			if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o640&^os.FileMode(umask) {
+				t.Errorf("a new recording has mode %v (%v), want %04o", fi.Mode().Perm(), err, 0o640&^umask)
+			}
 
 			hubtest.Post(t, s.URL, src[200:450])
 			st, err = recordUntil(t, s, out, 450, nil)
