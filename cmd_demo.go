@@ -49,7 +49,7 @@ func cmdDemo(args []string) int {
 	from := fs.String("from", "", "start the replay at this date (YYYY-MM-DD) or time (RFC 3339)")
 	loop := fs.Bool("loop", false, "replay again and again; each loop is a fresh campaign")
 	layout := fs.String("layout", "", "layout: compact, standard, wall, or a layout TOML file (default: chosen by terminal size)")
-	lang := fs.String("lang", "", "label language: zh or en (default: from LC_ALL/LANG)")
+	lang := fs.String("lang", "", "label language: zh or en (default: from LC_ALL, LC_MESSAGES or LANG when it names one, else the campaign's lang, else zh)")
 	theme := fs.String("theme", "", "theme: dark, light, high-contrast, mono (default: from the terminal's background, dark or light; mono under NO_COLOR)")
 	district := fs.String("district", "", "district id to highlight; f filters the panels to it")
 	bell := fs.Bool("bell", false, "ring the terminal bell on a new priority alert")

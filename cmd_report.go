@@ -18,6 +18,7 @@ import (
 	"sitboard/feed"
 	"sitboard/feed/client"
 	"sitboard/report"
+	"sitboard/tui"
 )
 
 func init() {
@@ -36,7 +37,7 @@ closing bulletin (campaign). Periods and comparisons: docs/figures.md, "Periods"
 	hubURL := fs.String("hub", "", "hub base URL (http://HOST:PORT or ws://HOST:PORT) to ask for the bulletin")
 	recording := fs.String("recording", "", "recording file (JSON Lines, optionally .gz) to fold")
 	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config); with --hub, the hub's own")
-	lang := fs.String("lang", "zh", "language: zh or en")
+	lang := fs.String("lang", "", "language: zh or en (default: from LC_ALL, LC_MESSAGES or LANG when it names one, else the campaign's lang, else zh)")
 	format := fs.String("format", "text", "text, md or html")
 	out := fs.String("out", "", "write to this file instead of standard output")
 	token := fs.Secret("token", "SITBOARD_READ_TOKEN", "read token for --hub")
@@ -54,7 +55,7 @@ closing bulletin (campaign). Periods and comparisons: docs/figures.md, "Periods"
 	if (*hubURL == "") == (*recording == "") {
 		return fail(2, "give exactly one of --hub URL or --recording FILE")
 	}
-	if *lang != report.LangZh && *lang != report.LangEn {
+	if *lang != "" && *lang != report.LangZh && *lang != report.LangEn {
 		return fail(2, "--lang %q: use zh or en", *lang)
 	}
 	if *format != report.FormatText && *format != report.FormatMD && *format != report.FormatHTML {
@@ -63,6 +64,9 @@ closing bulletin (campaign). Periods and comparisons: docs/figures.md, "Periods"
 	cfg, err := loadCampaign(*campaignFile)
 	if err != nil {
 		return fail(2, "%v", err)
+	}
+	if *lang == "" {
+		*lang = tui.DefaultLang(os.Getenv, cfg.Campaign.Lang)
 	}
 	tok, err := token.Get()
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"sitboard/feed"
 	"sitboard/feed/client"
 	"sitboard/report"
+	"sitboard/tui"
 )
 
 func init() {
@@ -29,7 +30,7 @@ func cmdSummary(args []string) int {
 	asJSON := fs.Bool("json", false, "print one JSON object: {campaign, seq, events, figures}")
 	check := fs.String("check", "", "facts JSON file to compare with; exits 1 listing every figure that is off")
 	token := fs.Secret("token", "SITBOARD_READ_TOKEN", "read token for --hub")
-	lang := fs.String("lang", "zh", "label language: zh or en")
+	lang := fs.String("lang", "", "label language: zh or en (default: from LC_ALL, LC_MESSAGES or LANG when it names one, else the campaign's lang, else zh)")
 	period := fs.String("period", "", "print the figures of one period instead of the campaign to date: day, week, half-month, month or campaign (docs/figures.md, \"Periods\")")
 	date := fs.String("date", "", "with --period: a date in the period, YYYY-MM-DD (default: the newest event's day)")
 	caFile := caFlag(fs)
@@ -61,6 +62,9 @@ func cmdSummary(args []string) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "summary:", err)
 		return 2
+	}
+	if *lang == "" {
+		*lang = tui.DefaultLang(os.Getenv, cfg.Campaign.Lang)
 	}
 	if *period != "" {
 		return summaryOfPeriod(cfg, *period, *date, *recording, *hubURL, tok, *caFile, *check, *asJSON, *lang)

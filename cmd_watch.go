@@ -27,7 +27,7 @@ func cmdWatch(args []string) int {
 	hubURL := fs.String("hub", "", "hub stream address: ws://HOST:PORT (or wss://, http://, https://)")
 	token := fs.Secret("token", "SITBOARD_READ_TOKEN", "the hub's read token")
 	layout := fs.String("layout", "", "layout: compact, standard, wall, or a layout TOML file (default: chosen by terminal size)")
-	lang := fs.String("lang", "", "label language: zh or en (default: from LC_ALL/LANG)")
+	lang := fs.String("lang", "", "label language: zh or en (default: from LC_ALL, LC_MESSAGES or LANG when it names one, else the campaign's lang, else zh)")
 	theme := fs.String("theme", "", "theme: dark, light, high-contrast, mono (default: from the terminal's background, dark or light; mono under NO_COLOR)")
 	district := fs.String("district", "", "district id to highlight; f filters the panels to it")
 	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")

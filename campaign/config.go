@@ -56,6 +56,10 @@ type Meta struct {
 	Start   string `toml:"start"`      // YYYY-MM-DD, first campaign day
 	End     string `toml:"end"`        // YYYY-MM-DD, last campaign day
 	Offset  string `toml:"utc_offset"` // e.g. "+08:00": campaign days are counted in this zone
+	// Lang is the boards' and bulletins' language where nothing else says
+	// ("zh" or "en"; empty: zh): a flag, then the locale (LC_ALL,
+	// LC_MESSAGES, LANG), then this.
+	Lang string `toml:"lang"`
 }
 
 // District is a county or city district; its id is the event's district.
@@ -203,6 +207,9 @@ func (c *Config) validate(name string) error {
 	m := c.Campaign
 	if m.ID == "" || m.NameZh == "" || m.NameEn == "" {
 		return fail("campaign", "[campaign]", "id, name_zh and name_en are required")
+	}
+	if m.Lang != "" && m.Lang != "zh" && m.Lang != "en" {
+		return fail("campaign.lang", "lang", fmt.Sprintf("%q: use zh or en (or leave it out for zh)", m.Lang))
 	}
 	off := m.Offset
 	if off == "" {

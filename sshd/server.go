@@ -535,7 +535,7 @@ func (s *Server) program(raw ssh.Session) *tea.Program {
 		info.Ack = func(ctx context.Context, ids []string, at time.Time) error { return ack(ctx, ids, by, at) }
 	}
 	if info.Lang == "" {
-		info.Lang = defaultLang(info.Getenv)
+		info.Lang = tui.DefaultLang(info.Getenv, s.cfg.Campaign.Campaign.Lang)
 	}
 	if info.Theme == "" && info.Getenv("NO_COLOR") != "" {
 		info.Theme = "mono"
@@ -610,17 +610,4 @@ func (s *Server) watchIdle(ss *stationSession, p *tea.Program) {
 			t.Reset(limit - idle)
 		}
 	}
-}
-
-func defaultLang(getenv func(string) string) string {
-	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
-		if v := getenv(k); v != "" {
-			if strings.HasPrefix(strings.ToLower(v), "en") {
-				return "en"
-			}
-			return "zh"
-		}
-	}
-	// A station that says nothing gets the command centre's language.
-	return "zh"
 }

@@ -781,21 +781,31 @@ func T(lang, key string) string {
 	return key
 }
 
-// DefaultLang picks the label language from LC_ALL, LC_MESSAGES or LANG:
-// zh for a Chinese locale, en otherwise.
-func DefaultLang(getenv func(string) string) string {
+// DefaultLang is the one rule for every board and bulletin that is not
+// told its language: the locale decides (the first of LC_ALL, LC_MESSAGES
+// and LANG that is set, as POSIX orders them) when it names Chinese or
+// English; otherwise (unset, C, POSIX, another language) the campaign's
+// default (its [campaign] lang), and zh where that says nothing either.
+// A local board and an SSH session with the same locale get the same.
+func DefaultLang(getenv func(string) string, campaignDefault string) string {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	locale := ""
 	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
-		if v := getenv(k); v != "" {
-			if strings.HasPrefix(strings.ToLower(v), "zh") {
-				return "zh"
-			}
-			return "en"
+		if locale = strings.ToLower(getenv(k)); locale != "" {
+			break
 		}
 	}
-	return "en"
+	switch {
+	case strings.HasPrefix(locale, "zh"):
+		return "zh"
+	case strings.HasPrefix(locale, "en"):
+		return "en"
+	case campaignDefault == "en":
+		return "en"
+	}
+	return "zh"
 }
 
 // abbreviations are shorter forms of labels, longest first, for columns

@@ -114,7 +114,7 @@ func New(cfg *campaign.Config, opts Options) Model {
 		opts.ReloadEvery = 2 * time.Second
 	}
 	if opts.Lang != "zh" && opts.Lang != "en" {
-		opts.Lang = DefaultLang(opts.Getenv)
+		opts.Lang = DefaultLang(opts.Getenv, cfg.Campaign.Lang)
 	}
 	detect := false
 	if opts.Theme == "" {

@@ -90,7 +90,12 @@ func (h *Hub) handleReports(w http.ResponseWriter, r *http.Request) {
 		format = report.FormatHTML
 	}
 	if lang == "" {
+		// A request says no language, and the hub has no locale of the
+		// reader's: the campaign's default, else zh (docs/campaign.md).
 		lang = report.LangZh
+		if h.cfg.Campaign.Lang == report.LangEn {
+			lang = report.LangEn
+		}
 	}
 	contentType := map[string]string{
 		report.FormatHTML: "text/html; charset=utf-8", report.FormatMD: "text/markdown; charset=utf-8",
