@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"sitboard/internal/testtool"
 )
 
 // TestSystemdUnitsVerify checks deploy/'s units with systemd's own checker:
@@ -15,13 +17,10 @@ import (
 // that systemd-analyze security scores (a dedicated user, read-only
 // system, the state directory only).
 func TestSystemdUnitsVerify(t *testing.T) {
-	analyze, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		t.Skip("systemd-analyze not installed (apt-get install systemd): cannot verify deploy/*.service")
-	}
+	analyze := testtool.Need(t, "systemd-analyze", "systemd")
 	units, err := filepath.Glob("deploy/*.service")
-	if err != nil || len(units) < 2 {
-		t.Fatalf("want the hub and ssh units in deploy/, found %v (%v)", units, err)
+	if err != nil || len(units) < 3 {
+		t.Fatalf("want the hub, ssh and recorder units in deploy/, found %v (%v)", units, err)
 	}
 	dir := t.TempDir()
 	for _, u := range units {
@@ -61,6 +60,41 @@ func TestSystemdUnitsVerify(t *testing.T) {
 		level, _ := strconv.ParseFloat(string(m[1]), 64)
 		if level > 2.0 {
 			t.Errorf("%s: exposure level %.1f, want at most 2.0 (systemd-analyze security --offline=yes %s lists what is open)", filepath.Base(u), level, u)
+		}
+	}
+}
+
+// TestUnitsShareOneEnvironmentFile: the hub, SSH and recorder units read
+// one environment file, which says where the hub is and what CA signed it;
+// the SSH server and the recorder take the hub's URL and CA from it, so a
+// hub with TLS needs no edit of ExecStart. The servers reload on
+// systemctl reload.
+func TestUnitsShareOneEnvironmentFile(t *testing.T) {
+	env, err := os.ReadFile("deploy/etc/sitboard/sitboard.env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\nSITBOARD_HUB=wss://", "\nSITBOARD_CA=/etc/sitboard/ca.pem", "\nSITBOARD_READ_TOKEN_FILE=/etc/sitboard/read.token"} {
+		if !strings.Contains(string(env), want) {
+			t.Errorf("deploy/etc/sitboard/sitboard.env lacks %q", strings.TrimSpace(want))
+		}
+	}
+	for unit, wants := range map[string][]string{
+		"sitboard-hub.service":    {"EnvironmentFile=/etc/sitboard/sitboard.env\n", "--config /etc/sitboard/hub.toml", "ExecReload=/bin/kill -HUP $MAINPID"},
+		"sitboard-ssh.service":    {"EnvironmentFile=/etc/sitboard/sitboard.env\n", "--config /etc/sitboard/ssh.toml", "--hub ${SITBOARD_HUB} --ca ${SITBOARD_CA}", "ExecReload=/bin/kill -HUP $MAINPID"},
+		"sitboard-record.service": {"EnvironmentFile=/etc/sitboard/sitboard.env\n", "--hub ${SITBOARD_HUB} --ca ${SITBOARD_CA}", "StateDirectory=sitboard-record", "UMask=0027"},
+	} {
+		b, err := os.ReadFile(filepath.Join("deploy", unit))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range wants {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("deploy/%s lacks %q", unit, strings.TrimSpace(want))
+			}
+		}
+		if strings.Contains(string(b), "ws://127.0.0.1") {
+			t.Errorf("deploy/%s hard-codes a plain ws:// hub: take it from SITBOARD_HUB", unit)
 		}
 	}
 }
