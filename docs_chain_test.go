@@ -188,7 +188,7 @@ type chainUnit struct {
 
 // unitReady is the line each unit logs once it serves.
 var unitReady = map[string]string{
-	"sitboard-hub":    `msg="hub listening"`,
+	"sitboard-hub":    `msg="hub ready"`,
 	"sitboard-ssh":    `msg="serving the board over SSH"`,
 	"sitboard-record": `events written`,
 }
