@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -30,7 +31,7 @@ type hubSettings struct {
 	natsSec                                             hub.NatsSecurity
 	replicas, maxConns, maxConnsPerIP, maxStreamsPerIP  *int
 	ingestToken, readToken                              *secretFlag
-	maxAge, dupWindow, stallAfter                       *time.Duration
+	maxAge, dupWindow, stallAfter, maxClockSkew         *time.Duration
 	maxBytes                                            *int64
 	compress, publicRead                                *bool
 	origins                                             listFlag
@@ -106,7 +107,7 @@ func (s *hubSettings) plan(fs *flagSet) (*hubPlan, error) {
 		Campaign: cfg, DataDir: *s.data, NatsURL: *s.nats, NatsSecurity: s.natsSec, Replicas: *s.replicas,
 		IngestToken: ingest, ReadToken: read, PublicRead: *s.publicRead, Sync: *s.sync,
 		MaxAge: *s.maxAge, MaxBytes: *s.maxBytes, DuplicateWindow: *s.dupWindow,
-		EnableCompression: *s.compress, AllowedOrigins: s.origins, StallAfter: *s.stallAfter,
+		EnableCompression: *s.compress, AllowedOrigins: s.origins, StallAfter: *s.stallAfter, MaxClockSkew: noSkewLimitIfZero(*s.maxClockSkew),
 		MaxConnections: *s.maxConns, MaxConnectionsPerIP: noCapIfZero(*s.maxConnsPerIP), MaxStreamsPerIP: noCapIfZero(*s.maxStreamsPerIP),
 		Logger: p.logger,
 	}
@@ -280,6 +281,11 @@ func (p *hubPlan) describe(listen string) string {
 	} else {
 		parts = append(parts, "a read token")
 	}
+	if skew := o.MaxClockSkew; skew < 0 {
+		parts = append(parts, "events dated any time past the hub's clock taken (--max-clock-skew 0)")
+	} else {
+		parts = append(parts, "events dated over "+formatDuration(cmp.Or(skew, hub.DefaultMaxClockSkew))+" past the hub's clock refused")
+	}
 	return strings.Join(parts, ", ")
 }
 
@@ -373,4 +379,13 @@ func certNames(leaf *x509.Certificate) []string {
 		names = append(names, ip.String())
 	}
 	return names
+}
+
+// noSkewLimitIfZero turns --max-clock-skew's 0 ("no limit") into the
+// options' negative (0 there takes the default).
+func noSkewLimitIfZero(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

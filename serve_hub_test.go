@@ -368,6 +368,19 @@ func TestHubCheck(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "var")); err == nil {
 		t.Errorf("--check created the data directory")
 	}
+	for skew, want := range map[string]string{
+		"":       "events dated over 10m past the hub's clock refused",
+		"\"1h\"": "events dated over 1h past the hub's clock refused",
+		"\"0\"":  "events dated any time past the hub's clock taken (--max-clock-skew 0)",
+	} {
+		text := ""
+		if skew != "" {
+			text = "max-clock-skew = " + skew + "\n"
+		}
+		if out, stderr, code := runSitboard(t, "hub", "--check", "--config", config(text)); code != 0 || !strings.Contains(out, want) {
+			t.Errorf("max-clock-skew %s: exit %d\n%s%s, want %q", skew, code, out, stderr, want)
+		}
+	}
 	for _, tc := range []struct{ config, want string }{
 		{"nats = \"nats://10.0.0.1:4222\"\ndata = \"/var/lib/sitboard/hub\"\n", "--data does not go with --nats"},
 		{"listen = \"8470\"\n", `--listen "8470": address 8470: missing port in address`},

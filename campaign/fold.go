@@ -596,7 +596,7 @@ func (f *folder) raiseAlerts(category, subject, summary string) {
 			f.s.Alerts = slices.Delete(f.s.Alerts, 0, 1)
 		}
 		a := Alert{ID: ev.ID, Seq: ev.Seq, At: ev.At, Rule: i, Level: r.Level, Type: ev.Type,
-			Category: category, Subject: subject, District: ev.District, Summary: summary}
+			Category: category, Subject: subject, District: ev.District, Summary: summary, FoldedAt: f.s.LastAt}
 		f.s.Alerts = append(f.s.Alerts, a)
 		if f.s.rec != nil {
 			f.s.rec.alertRaised(a)

@@ -223,6 +223,11 @@ type Alert struct {
 	Subject  string    `json:"subject,omitempty"` // case_id or alarm_id
 	District string    `json:"district"`
 	Summary  string    `json:"summary,omitempty"`
+	// FoldedAt is the state's clock (LastAt) when the alert was raised:
+	// its own time, or later for an event that arrived late. No board saw
+	// it before then, so no acknowledgement the hub writes is dated
+	// earlier (feed.AckEventAt's lower bound).
+	FoldedAt time.Time `json:"folded_at,omitzero"`
 	// AckedAt and AckedBy are the first alert.acknowledged for it: when a
 	// duty officer acknowledged it on a board, and which board or station.
 	AckedAt time.Time `json:"acked_at,omitzero"`

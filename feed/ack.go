@@ -103,8 +103,10 @@ func ReplayID(id string) string {
 }
 
 // AckEventAt is the time an acknowledgement is stored under: the board's
-// clock, held between the alert's own time and the later of the hub's
-// clock and the newest event folded. A replay (demo) runs 2023 times on a
+// clock, held between alertAt, when the alert reached the boards (its own
+// time, or the state's clock when its event was folded late:
+// campaign.Alert.FoldedAt), and the later of the hub's clock and the
+// newest event folded. A replay (demo) runs 2023 times on a
 // hub whose clock says 2026, so the board's replay clock is the honest
 // time, and the hub's clock alone would make every ack take years; the
 // bounds keep a wrong or hostile clock from dating an ack before its alert

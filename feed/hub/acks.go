@@ -93,7 +93,13 @@ func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
 			// In the campaign's zone: the board's own offset may be one Go
 			// reads but no event may carry (+24:30), which would fail to
 			// store, or be refused when the log is replayed.
-			at := feed.AckEventAt(req.At, a.At, now, newest).In(h.cfg.Location())
+			// Never before the alert was folded (a late event's alert is
+			// raised at the state's clock, after its own time).
+			since := a.At
+			if a.FoldedAt.After(since) {
+				since = a.FoldedAt
+			}
+			at := feed.AckEventAt(req.At, since, now, newest).In(h.cfg.Location())
 			ev := feed.Event{ID: feed.AckEventID(id, a.Seq), Type: feed.TypeAlertAcknowledged, At: at, District: a.District, Data: data}
 			out[i] = feed.AckOutcome{AlertID: id, Status: feed.AckStored, By: req.By, At: ev.At}
 			events = append(events, ev)

@@ -332,6 +332,25 @@ func TestAckTimeIsClamped(t *testing.T) {
 	}
 }
 
+// TestAckNeverBeforeTheAlertWasFolded: an alert whose event arrived late
+// (dated three hours before the newest event folded) reached the boards
+// only when it was folded, so an acknowledgement from a board whose clock
+// says earlier is stored at the fold's time, not the alert's own.
+func TestAckNeverBeforeTheAlertWasFolded(t *testing.T) {
+	hubNow := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	s := hubtest.Start(t, func(o *hub.Options) { o.Now = func() time.Time { return hubNow } })
+	alertAt := s.Cfg.Start().Add(2*24*time.Hour + 8*time.Hour)
+	newest := hubtest.Events(s.Cfg, "clock", 0, 1)[0]
+	newest.At = alertAt.Add(3 * time.Hour)
+	hubtest.Post(t, s.URL, []feed.Event{newest})
+	seq := hubtest.Post(t, s.URL, []feed.Event{hubtest.Homicide("late-hom", "chuanhui", alertAt)}).LastSeq
+	s.WaitSeq(t, seq)
+	o := postAcks(t, s, ackBody(t, "川汇值班台", alertAt.Add(10*time.Minute), "late-hom")).Alerts[0]
+	if o.Status != feed.AckStored || !o.At.Equal(newest.At) {
+		t.Fatalf("the ack of a late alert, sent at %v: %+v, want stored at %v, when the hub folded the alert", alertAt.Add(10*time.Minute), o, newest.At)
+	}
+}
+
 // TestAckRefusals: a wrong token, a bad body and an oversize body are
 // refused with what to send, and store nothing.
 func TestAckRefusals(t *testing.T) {

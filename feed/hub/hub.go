@@ -55,6 +55,10 @@ const (
 	// DefaultMaxBytesMemory bounds the memory log (the demo, which may
 	// loop for days).
 	DefaultMaxBytesMemory = 512 << 20
+	// DefaultMaxClockSkew is how far past the hub's clock an event's time
+	// may be: a sending system's clock minutes fast, not a wrong date or
+	// zone (see Options.MaxClockSkew).
+	DefaultMaxClockSkew = 10 * time.Minute
 	// DefaultSync is fsync before every acknowledgement. The brief's first
 	// promise is that an acknowledged event survives a crash; JetStream's own
 	// default (fsync every 2 minutes) can lose acknowledged events on power
@@ -119,6 +123,13 @@ type Options struct {
 	// Sync is "always" (fsync before each ack) or a Go duration such as
 	// "2m" (JetStream's default). Only for the embedded server.
 	Sync string
+
+	// MaxClockSkew is how far past the hub's clock (Now) an event's `at`
+	// may be before ingest refuses it with a 400 (default
+	// DefaultMaxClockSkew; negative: no limit). Such a time would move
+	// the state's clock past every real event, and with it review mode
+	// and the times of acknowledgements.
+	MaxClockSkew time.Duration
 
 	MaxAge              time.Duration // retention by age (0: none)
 	MaxBytes            int64         // retention by size (0: none on disk, DefaultMaxBytesMemory in memory)
@@ -488,6 +499,9 @@ func setDefaults(o *Options) {
 	}
 	if o.Stream == "" {
 		o.Stream = DefaultStream
+	}
+	if o.MaxClockSkew == 0 {
+		o.MaxClockSkew = DefaultMaxClockSkew
 	}
 	if o.Subject == "" {
 		o.Subject = DefaultSubject

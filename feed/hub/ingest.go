@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"sitboard/campaign"
 	"sitboard/feed"
 )
 
@@ -121,11 +122,15 @@ func (h *Hub) handleIngest(w http.ResponseWriter, r *http.Request) {
 	for _, fe := range errs {
 		bad[fe.Index] = true
 	}
+	now := h.opts.Now()
 	for i, ev := range events {
 		if !bad[i] {
 			errs = append(errs, h.val.Validate(i, ev)...)
 			if strings.HasPrefix(ev.ID, feed.HubIDPrefix) {
 				errs = append(errs, feed.FieldError{Index: i, Field: "id", Reason: reservedIDReason})
+			}
+			if p := h.timeProblem(ev, now); p != "" {
+				errs = append(errs, feed.FieldError{Index: i, Field: "at", Reason: p})
 			}
 		}
 	}
@@ -173,6 +178,27 @@ func (h *Hub) handleIngest(w http.ResponseWriter, r *http.Request) {
 	h.m.ingested.Add(float64(res.Accepted))
 	h.m.duplicates.Add(float64(res.Duplicates))
 	writeJSON(w, http.StatusAccepted, res)
+}
+
+// timeProblem refuses an event time that cannot be true: more than
+// MaxClockSkew past the hub's clock, or after the campaign's end. Either
+// would move the state's clock (LastAt, Day) past every real event, and
+// with it review mode and the times of acknowledgements, for the rest of
+// the run. An acknowledgement's time moves no clock, so only the first
+// applies to it. Times before the campaign's start are taken: they count
+// in the totals only (a case filed before the campaign, solved in it).
+func (h *Hub) timeProblem(ev feed.Event, now time.Time) string {
+	at := ev.At.Format(time.RFC3339)
+	if skew := h.opts.MaxClockSkew; skew >= 0 && ev.At.After(now.Add(skew)) {
+		return fmt.Sprintf("%s is %s past the hub's clock (%s), more than the %s the hub allows (--max-clock-skew): check the time, date and zone the sending system writes, and its clock (or the hub's)",
+			at, ev.At.Sub(now).Round(time.Second), now.In(h.cfg.Location()).Format(time.RFC3339), skew)
+	}
+	if campaign.MovesClock(ev.Type) && h.cfg.Day(ev.At) > h.cfg.Days() {
+		end := h.cfg.Start().AddDate(0, 0, h.cfg.Days())
+		return fmt.Sprintf("%s is after the campaign's end (%s): it would count in no day and move every board's clock past the campaign; check the event's date and zone, or, if the campaign goes on, extend it in the campaign config and restart the hub",
+			at, end.Format(time.RFC3339))
+	}
+	return ""
 }
 
 // reservedIDReason refuses an event id in the hub's own namespace.
