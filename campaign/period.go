@@ -317,26 +317,7 @@ func (h *History) Counts(sp Span) *PeriodCounts {
 
 // add adds one day's (or hour's) record.
 func (pc *PeriodCounts) add(day *DayRecord) {
-	addCounters(&pc.Totals, &day.Totals)
-	for id, c := range day.Districts {
-		dst, ok := pc.Districts[id]
-		if !ok {
-			continue // not a campaign district: counted in the totals only
-		}
-		addCounters(dst, c)
-	}
-	for id, g := range day.Grids {
-		dst := entry(&pc.Grids, id)
-		dst.Alarms += g.Alarms
-		dst.Officers += g.Officers
-	}
-	for id, n := range day.Notables {
-		dst := entry(&pc.Notables, id)
-		dst.ValueCNY += n.ValueCNY
-		dst.RecoveredCNY += n.RecoveredCNY
-		dst.SeizedCNY += n.SeizedCNY
-		dst.Arrested += n.Arrested
-	}
+	pc.addParts(&day.Totals, day.Districts, day.Grids, day.Notables)
 	for id := range day.Sites {
 		pc.Sites[id]++
 	}
@@ -344,26 +325,32 @@ func (pc *PeriodCounts) add(day *DayRecord) {
 
 // merge adds another period's counts (its span is not joined).
 func (pc *PeriodCounts) merge(o *PeriodCounts) {
-	addCounters(&pc.Totals, &o.Totals)
-	for id, c := range o.Districts {
+	pc.addParts(&o.Totals, o.Districts, o.Grids, o.Notables)
+	for id, v := range o.Sites {
+		pc.Sites[id] += v
+	}
+}
+
+// addParts adds counts by district, grid and notable case; a district not
+// in the campaign counts in the totals only.
+func (pc *PeriodCounts) addParts(totals *Counters, districts map[string]*Counters, grids map[string]*GridCounts, notables map[string]*NotableState) {
+	addCounters(&pc.Totals, totals)
+	for id, c := range districts {
 		if dst, ok := pc.Districts[id]; ok {
 			addCounters(dst, c)
 		}
 	}
-	for id, g := range o.Grids {
+	for id, g := range grids {
 		dst := entry(&pc.Grids, id)
 		dst.Alarms += g.Alarms
 		dst.Officers += g.Officers
 	}
-	for id, n := range o.Notables {
+	for id, n := range notables {
 		dst := entry(&pc.Notables, id)
 		dst.ValueCNY += n.ValueCNY
 		dst.RecoveredCNY += n.RecoveredCNY
 		dst.SeizedCNY += n.SeizedCNY
 		dst.Arrested += n.Arrested
-	}
-	for id, v := range o.Sites {
-		pc.Sites[id] += v
 	}
 }
 

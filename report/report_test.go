@@ -78,24 +78,32 @@ func TestBulletinGoldens(t *testing.T) {
 			for _, format := range []string{FormatText, FormatMD} {
 				name := fmt.Sprintf("%s-%s.%s", kind, lang, map[string]string{FormatText: "txt", FormatMD: "md"}[format])
 				t.Run(name, func(t *testing.T) {
-					got := render(t, kind, "2023-08-12", format, lang)
-					path := filepath.Join("testdata", name)
-					if *update {
-						if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-							t.Fatal(err)
-						}
-						return
-					}
-					want, err := os.ReadFile(path)
-					if err != nil {
-						t.Fatalf("%v (run go test ./report -update to create it)", err)
-					}
-					if got != string(want) {
-						t.Errorf("%s differs from the golden file; if the change is intended, run go test ./report -update\n--- got:\n%s", path, got)
-					}
+					golden(t, filepath.Join("testdata", name), render(t, kind, "2023-08-12", format, lang))
 				})
 			}
 		}
+	}
+}
+
+// golden compares a rendered bulletin with its golden file, or rewrites
+// the file with -update.
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file; if the change is intended, run go test ./report -update\n--- got:\n%s", path, got)
 	}
 }
 
@@ -445,24 +453,7 @@ func TestWeeklyBulletinGoldens(t *testing.T) {
 	for week := 1; week <= 14; week++ {
 		name := fmt.Sprintf("week-%02d-zh.txt", week)
 		t.Run(name, func(t *testing.T) {
-			got := render(t, campaign.PeriodWeek, cfg.Date((week-1)*7+1).Format(time.DateOnly), FormatText, LangZh)
-			path := filepath.Join("testdata", "weeks", name)
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./report -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs from the golden file; if the change is intended, run go test ./report -update\n--- got:\n%s", path, got)
-			}
+			golden(t, filepath.Join("testdata", "weeks", name), render(t, campaign.PeriodWeek, cfg.Date((week-1)*7+1).Format(time.DateOnly), FormatText, LangZh))
 		})
 	}
 }
