@@ -22,6 +22,7 @@ import (
 	"sitboard/feed"
 	"sitboard/feed/hub"
 	"sitboard/feed/hub/hubtest"
+	"sitboard/internal/testtool"
 )
 
 // The keep-alive tests send each valid request straight after a refused
@@ -233,10 +234,7 @@ json.dump({"answers": out, "connects": connects}, sys.stdout)
 `
 
 func pythonClient(t *testing.T) keepAliveClient {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found in PATH (exec.LookPath): apt-get install python3 to test with Python's http.client")
-	}
+	py := testtool.Need(t, "python3", "python3")
 	return func(t *testing.T, base string, steps []httpStep) ([]httpAnswer, int) {
 		dir := t.TempDir()
 		plan := filepath.Join(dir, "plan.json")
@@ -265,10 +263,7 @@ func pythonClient(t *testing.T) keepAliveClient {
 // "next" between the requests), which reuses its connection between them;
 // -w prints each transfer's status and new connects.
 func curlClient(t *testing.T) keepAliveClient {
-	curl, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("curl not found in PATH (exec.LookPath): apt-get install curl to test with curl's keep-alive")
-	}
+	curl := testtool.Need(t, "curl", "curl")
 	return func(t *testing.T, base string, steps []httpStep) ([]httpAnswer, int) {
 		dir := t.TempDir()
 		var cfg strings.Builder
