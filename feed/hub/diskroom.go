@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,11 @@ type diskRoom struct {
 	// room); resume is the free space at which it is taken again.
 	low    string
 	resume int64
+	// lowUntil: the servers of an external log said they have no room;
+	// ingest is refused until then, then tried again (zero for the
+	// embedded store's disk, which the watchdog measures).
+	lowUntil time.Time
+	lowLog   time.Time // the last ERROR about it
 	// filling: the WARN that the disk is filling was logged.
 	filling bool
 	// The log's first seq as last seen, and retention's drops not yet
@@ -73,6 +79,9 @@ func (h *Hub) store(ctx context.Context, events []feed.Event) (IngestResult, err
 		if res, err = h.storeLog(ctx, events); err == nil {
 			res.Duplicates += known
 			return res, nil
+		}
+		if outOfStorage(err) {
+			h.setOutOfStorage(err)
 		}
 	}
 	if known > 0 {
@@ -156,9 +165,52 @@ func (h *Hub) checkRoom(free int64) {
 
 // lowReason is why ingest is refused for want of room, or "".
 func (h *Hub) lowReason() string {
-	h.room.mu.Lock()
-	defer h.room.mu.Unlock()
-	return h.room.low
+	r := &h.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.lowUntil.IsZero() && time.Now().After(r.lowUntil) {
+		r.low, r.lowUntil = "", time.Time{} // try the servers again
+	}
+	return r.low
+}
+
+// outOfStorage tells a log whose servers have no room left (JetStream's
+// "insufficient resources", or a stream past the storage they allow).
+func outOfStorage(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jsErrInsufficientResources || apiErr.ErrorCode == jsErrInsufficientStorage)
+}
+
+// jsErrInsufficientResources is JetStream's "insufficient resources"
+// (JSInsufficientResourcesErr): the server's or account's storage is used up.
+const jsErrInsufficientResources jetstream.ErrorCode = 10023
+
+// outOfStorageRetry is how long ingest is refused after the log's servers
+// said they had no room, before it tries them again.
+const outOfStorageRetry = 5 * time.Second
+
+// setOutOfStorage refuses ingest (507) for outOfStorageRetry: the NATS
+// servers holding the log have no room for it. Their storage is theirs to
+// size, so the hub cannot watch it; it tries again after the pause.
+func (h *Hub) setOutOfStorage(err error) {
+	r := &h.room
+	where := "the NATS servers holding the event log have"
+	todo := "raise their jetstream max_file_store (or the account's storage limit), or free their disks"
+	if h.opts.NatsURL == "" {
+		where = "the embedded NATS server has"
+		todo = "free space on the disk of --data"
+	}
+	reason := fmt.Sprintf("no room for the event log: %s no storage left (%v): %s; ingest is tried again every %s", where, err, todo, outOfStorageRetry)
+	r.mu.Lock()
+	r.low, r.lowUntil = reason, time.Now().Add(outOfStorageRetry)
+	logIt := time.Since(r.lowLog) >= time.Minute
+	if logIt {
+		r.lowLog = time.Now()
+	}
+	r.mu.Unlock()
+	if logIt {
+		h.log.Error("the log's storage is used up: refusing events with 507 until it has room", "err", err, "todo", todo)
+	}
 }
 
 // campaignNeed estimates the bytes the whole campaign's log takes on the
@@ -192,10 +244,16 @@ func (h *Hub) needNote() string {
 	if !ok {
 		return ""
 	}
-	if day >= days {
-		return "the whole campaign's log takes " + human(need)
+	note := "the whole campaign's log takes " + human(need)
+	if day < days {
+		note = fmt.Sprintf("at the rate so far, campaign day %d of %d, the whole campaign's log takes about %s", day, days, human(need))
 	}
-	return fmt.Sprintf("at the rate so far, campaign day %d of %d, the whole campaign's log takes about %s", day, days, human(need))
+	if total, ok := diskSize(h.opts.DataDir); ok && need+h.room.reserve > total {
+		// Round up to the next 64 MiB: what an operator would ask for.
+		want := (need + h.room.reserve + 64<<20 - 1) / (64 << 20) * (64 << 20)
+		note += fmt.Sprintf(", more than this %s disk holds: grow it to at least %s", human(total), human(want))
+	}
+	return note
 }
 
 // logDiskOutlook says at start-up whether the disk holds the campaign.

@@ -3,6 +3,7 @@ package hub_test
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -109,6 +110,10 @@ wait:
 		if !grown && metric(t, s.URL, "sitboard_log_disk_full") == "1" {
 			code, body := healthOf(t, s.URL)
 			t.Logf("disk full at %d of %d events sent: /healthz %d %v", p.Sent, p.Total, code, body["reason"])
+			// It says what the campaign needs, not only the next request.
+			if reason, _ := body["reason"].(string); !strings.Contains(reason, "the whole campaign's log takes about") || !strings.Contains(reason, "grow it to at least") {
+				t.Errorf("the hub does not say how much disk the campaign needs: %s", reason)
+			}
 			growTmpfs(t, mnt, "256m")
 			grown, lastMove = true, time.Now()
 			continue
@@ -144,7 +149,7 @@ wait:
 	}
 	checkFigures(t, s, facts)
 	records, size := hub.IDStream(s.Hub)
-	t.Logf("the id stream holds the campaign's %d ids in %d records, %d bytes", rec.Len(), records, size)
+	t.Logf("the id stream holds the campaign's %d ids in %d records, %d bytes; the store on disk holds %d bytes", rec.Len(), records, size, dirBytes(t, filepath.Join(mnt, "data")))
 
 	// The whole file again, as an operator unsure of what got through
 	// would send it: every event is a duplicate.
@@ -168,4 +173,21 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// dirBytes is what the files under dir hold.
+func dirBytes(t *testing.T, dir string) int64 {
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
