@@ -3,6 +3,7 @@ package hub_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -129,7 +130,7 @@ wait:
 	if !grown {
 		t.Errorf("the 157k-event campaign went onto a 40 MB disk without the hub ever saying the disk was full")
 	}
-	for _, want := range []string{`level=ERROR msg="disk nearly full`, "need=", `msg="disk has room again`} {
+	for _, want := range []string{`level=WARN msg="the disk holding the event log is filling`, `level=ERROR msg="disk nearly full`, "need=", `msg="disk has room again`} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("the hub's log lacks %q:\n%s", want, tail(logs.String(), 30))
 		}
@@ -164,6 +165,27 @@ wait:
 		t.Errorf("after a second replay the log holds %d events, want %d", seq, rec.Len())
 	}
 	checkFigures(t, s, facts)
+
+	// A hub started again on the log knows every id, and says the disk
+	// now holds the campaign.
+	s.Close()
+	logs = &syncBuffer{}
+	s = hubtest.Start(t, func(o *hub.Options) {
+		o.DataDir = filepath.Join(mnt, "data")
+		o.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	})
+	for _, want := range []string{fmt.Sprintf("ids=%d", rec.Len()), `msg="the disk holds the campaign"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the restarted hub's log lacks %q:\n%s", want, tail(logs.String(), 10))
+		}
+	}
+	again = replay.Progress{}
+	if err := replay.RunRecording(context.Background(), replay.Options{URL: s.URL, Token: hubtest.IngestToken, Progress: func(p replay.Progress) { again = p }}, rec); err != nil {
+		t.Fatalf("replay after the restart: %v", err)
+	}
+	if again.Accepted != 0 || again.Duplicates != int64(rec.Len()) {
+		t.Errorf("a replay after the restart stored %d events again (%d duplicates of %d)", again.Accepted, again.Duplicates, rec.Len())
+	}
 }
 
 // tail is the last n lines of a log, for a failure message.
