@@ -172,7 +172,9 @@ func idStreamName(stream string) string { return stream + idsSuffix }
 // holds. A memory log (the demo) keeps only JetStream's window: it ends
 // with the process, and a looping demo would grow a set without end.
 func (h *Hub) openIDs() error {
-	h.m.registry.MustRegister(roomCollector{h})
+	// /metrics serves during the start-up: the collector reads h.ids and
+	// h.idLog, so it is registered once they are set.
+	defer h.m.registry.MustRegister(roomCollector{h})
 	if h.opts.DataDir == "" && h.opts.NatsURL == "" {
 		return nil
 	}
