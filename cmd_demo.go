@@ -42,25 +42,53 @@ func cmdDemo(args []string) int {
 	if len(args) > 0 && args[0] == "generate" {
 		return cmdGenerate(args[1:])
 	}
-	cfg := demo.Campaign()
-	defaultSpeed := float64(cfg.Days()) * 86400 / demoLength.Seconds()
+	var s demoSettings
 	fs := newFlagSet("demo", "Usage: sitboard demo [--speed X] [--from DATE] [--loop] [--layout L] [--lang zh|en] [--theme T]\n       sitboard demo generate --seed N --out FILE\n\nStarts a hub on loopback, replays the shipped recording into it over HTTP and\nshows the board connected over the websocket. At the end the board checks\nevery figure against the published ones.")
-	speedFlag := fs.String("speed", "", fmt.Sprintf("campaign seconds per wall-clock second, or max (default %.0f: the whole campaign in about %v)", defaultSpeed, demoLength))
-	from := fs.String("from", "", "start the replay at this date (YYYY-MM-DD) or time (RFC 3339)")
-	loop := fs.Bool("loop", false, "replay again and again; each loop is a fresh campaign")
-	layout := fs.String("layout", "", "layout: compact, standard, wall, or a layout TOML file (default: chosen by terminal size)")
-	lang := fs.String("lang", "", "label language: zh or en (default: from LC_ALL, LC_MESSAGES or LANG when it names one, else the campaign's lang, else zh)")
-	theme := fs.String("theme", "", "theme: dark, light, high-contrast, mono (default: from the terminal's background, dark or light; mono under NO_COLOR)")
-	district := fs.String("district", "", "district id to highlight; f filters the panels to it")
-	bell := fs.Bool("bell", false, "ring the terminal bell on a new priority alert")
-	listen := fs.String("listen", "127.0.0.1:0", "address of the demo's in-process hub; given, the demo prints the command that watches it from another terminal (before the board starts and after it ends)")
-	readTokenFlag := fs.Secret("read-token", "SITBOARD_READ_TOKEN", "read token of the demo's hub, for the boards that watch it (default: a random one, printed with the watch command)")
+	s.speedFlag = fs.String("speed", "", fmt.Sprintf("campaign seconds per wall-clock second, or max (default %.0f: the whole campaign in about %v)", demoDefaultSpeed(), demoLength))
+	s.from = fs.String("from", "", "start the replay at this date (YYYY-MM-DD) or time (RFC 3339)")
+	s.loop = fs.Bool("loop", false, "replay again and again; each loop is a fresh campaign")
+	s.layout = fs.String("layout", "", "layout: compact, standard, wall, or a layout TOML file (default: chosen by terminal size)")
+	s.lang = fs.String("lang", "", "label language: zh or en (default: from LC_ALL, LC_MESSAGES or LANG when it names one, else the campaign's lang, else zh)")
+	s.theme = fs.String("theme", "", "theme: dark, light, high-contrast, mono (default: from the terminal's background, dark or light; mono under NO_COLOR)")
+	s.district = fs.String("district", "", "district id to highlight; f filters the panels to it")
+	s.bell = fs.Bool("bell", false, "ring the terminal bell on a new priority alert")
+	s.listen = fs.String("listen", "127.0.0.1:0", "address of the demo's in-process hub; given, the demo prints the command that watches it from another terminal (before the board starts and after it ends)")
+	s.readTokenFlag = fs.Secret("read-token", "SITBOARD_READ_TOKEN", "read token of the demo's hub, for the boards that watch it (default: a random one, printed with the watch command)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}
-	speed := defaultSpeed
-	if *speedFlag != "" {
-		v, err := parseSpeed(*speedFlag)
+	s.watchers = flagGiven(fs, "listen")
+	return runDemo(&s)
+}
+
+// demoSettings are the flags of cmdDemo, parsed.
+type demoSettings struct {
+	speedFlag     *string
+	from          *string
+	loop          *bool
+	layout        *string
+	lang          *string
+	theme         *string
+	district      *string
+	bell          *bool
+	listen        *string
+	readTokenFlag *secretFlag
+	// watchers: --listen was given, so other boards may watch the demo.
+	watchers bool
+}
+
+// demoDefaultSpeed plays the whole campaign in demoLength.
+func demoDefaultSpeed() float64 {
+	return float64(demo.Campaign().Days()) * 86400 / demoLength.Seconds()
+}
+
+// runDemo plays the shipped recording through an in-process hub onto the
+// board until q.
+func runDemo(s *demoSettings) int {
+	cfg := demo.Campaign()
+	speed := demoDefaultSpeed()
+	if *s.speedFlag != "" {
+		v, err := parseSpeed(*s.speedFlag)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "demo:", err)
 			return 2
@@ -73,13 +101,13 @@ func cmdDemo(args []string) int {
 		return 1
 	}
 	var fromT time.Time
-	if *from != "" {
-		if fromT, err = replay.ParseTime(*from, cfg.Location(), false); err != nil {
+	if *s.from != "" {
+		if fromT, err = replay.ParseTime(*s.from, cfg.Location(), false); err != nil {
 			fmt.Fprintln(os.Stderr, "demo: --from:", err)
 			return 2
 		}
 	}
-	opts := tui.Options{Lang: *lang, Theme: *theme, Layout: *layout, District: *district, Bell: *bell, Demo: true}
+	opts := tui.Options{Lang: *s.lang, Theme: *s.theme, Layout: *s.layout, District: *s.district, Bell: *s.bell, Demo: true}
 	if err := tui.Validate(cfg, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		return 2
@@ -87,7 +115,7 @@ func cmdDemo(args []string) int {
 
 	// The board owns the terminal, so the hub's and client's logs go nowhere.
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	readToken, err := readTokenFlag.Get()
+	readToken, err := s.readTokenFlag.Get()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		return 2
@@ -102,17 +130,17 @@ func cmdDemo(args []string) int {
 		return 1
 	}
 	defer h.Close()
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", *s.listen)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "demo: cannot listen on %s: %v\n", *listen, err)
+		fmt.Fprintf(os.Stderr, "demo: cannot listen on %s: %v\n", *s.listen, err)
 		return 1
 	}
 	srv := hub.NewServer(h)
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
-	if flagGiven(fs, "listen") {
-		watch := demoWatchCommand(ln.Addr().String(), readToken, readTokenFlag)
+	if s.watchers {
+		watch := demoWatchCommand(ln.Addr().String(), readToken, s.readTokenFlag)
 		fmt.Fprintln(os.Stderr, watch)
 		defer fmt.Fprintln(os.Stderr, watch)
 	}
@@ -146,7 +174,7 @@ func cmdDemo(args []string) int {
 	var ackedSeq atomic.Uint64
 	go func() {
 		err := replay.RunRecording(ctx, replay.Options{
-			URL: base, Token: ingestToken, Speed: speed, From: fromT, Loop: *loop, Logger: quiet,
+			URL: base, Token: ingestToken, Speed: speed, From: fromT, Loop: *s.loop, Logger: quiet,
 			Progress: func(pr replay.Progress) {
 				ackedSeq.Store(pr.HubSeq)
 				if !pr.Done {

@@ -34,14 +34,15 @@ Replay the file with 'sitboard replay', or check it with
 'sitboard summary --recording FILE'.`
 
 func cmdRecord(args []string) int {
+	var s recordSettings
 	fs := newFlagSet("record", recordUsage)
-	hubURL := fs.String("hub", "", "hub URL, ws://HOST:PORT (required)")
-	token := fs.Secret("token", "SITBOARD_READ_TOKEN", "the hub's read token")
-	out := fs.String("out", "", "file to write or continue: .jsonl, or .jsonl.gz to compress (required)")
-	liveOnly := fs.Bool("live-only", false, "on a new file, start at the hub's newest event instead of the start of its log")
-	flush := fs.Duration("flush", time.Second, "longest time an event waits before it is written to the file")
-	quiet := fs.Bool("quiet", false, "print no progress, only errors and the result")
-	caFile := caFlag(fs)
+	s.hubURL = fs.String("hub", "", "hub URL, ws://HOST:PORT (required)")
+	s.token = fs.Secret("token", "SITBOARD_READ_TOKEN", "the hub's read token")
+	s.out = fs.String("out", "", "file to write or continue: .jsonl, or .jsonl.gz to compress (required)")
+	s.liveOnly = fs.Bool("live-only", false, "on a new file, start at the hub's newest event instead of the start of its log")
+	s.flush = fs.Duration("flush", time.Second, "longest time an event waits before it is written to the file")
+	s.quiet = fs.Bool("quiet", false, "print no progress, only errors and the result")
+	s.caFile = caFlag(fs)
 	flags, pos := splitArgs(args, "live-only", "quiet", "h", "help")
 	if err := fs.Parse(flags); err != nil {
 		return exitUsage(err)
@@ -50,16 +51,32 @@ func cmdRecord(args []string) int {
 		fmt.Fprintln(os.Stderr, "record: unexpected argument; give the file with --out FILE")
 		return 2
 	}
-	if *hubURL == "" || *out == "" {
+	return runRecord(&s)
+}
+
+// recordSettings are the flags of cmdRecord, parsed.
+type recordSettings struct {
+	hubURL   *string
+	token    *secretFlag
+	out      *string
+	liveOnly *bool
+	flush    *time.Duration
+	quiet    *bool
+	caFile   *string
+}
+
+// runRecord writes the hub's feed to --out until Ctrl-C or SIGTERM.
+func runRecord(s *recordSettings) int {
+	if *s.hubURL == "" || *s.out == "" {
 		fmt.Fprintln(os.Stderr, "record: --hub and --out are required, e.g. sitboard record --hub ws://127.0.0.1:8470 --out feed.jsonl.gz")
 		return 2
 	}
-	tlsCfg, err := hubTLS(*caFile)
+	tlsCfg, err := hubTLS(*s.caFile)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "record: --ca:", err)
 		return 2
 	}
-	readToken, err := token.Get()
+	readToken, err := s.token.Get()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "record:", err)
 		return 2
@@ -71,11 +88,11 @@ func cmdRecord(args []string) int {
 	var lastLine time.Time
 	var lines progressLog
 	drawn, toldMissing := false, false
-	opts := record.Options{URL: *hubURL, Token: readToken, TLS: tlsCfg, Out: *out, LiveOnly: *liveOnly, FlushEvery: *flush,
+	opts := record.Options{URL: *s.hubURL, Token: readToken, TLS: tlsCfg, Out: *s.out, LiveOnly: *s.liveOnly, FlushEvery: *s.flush,
 		Progress: func(st record.Stats) {
 			changed := st.Conn.Status != last.Conn.Status
 			last = st
-			if *quiet {
+			if *s.quiet {
 				return
 			}
 			if st.Missing > 0 && !toldMissing {
@@ -108,7 +125,7 @@ func cmdRecord(args []string) int {
 		return 1
 	}
 	fmt.Fprintf(os.Stderr, "record: stopped; %s holds the feed up to seq %d (%d events written now). Run the same command to continue.\n",
-		*out, last.Seq, last.Written)
+		*s.out, last.Seq, last.Written)
 	return 0
 }
 

@@ -47,20 +47,21 @@ Examples:
       August only, as fast as the hub takes it`
 
 func cmdReplay(args []string) int {
+	var s replaySettings
 	fs := newFlagSet("replay", replayUsage)
-	hubURL := fs.String("hub", "", "hub URL, http://HOST:PORT (required)")
-	token := fs.Secret("token", "SITBOARD_INGEST_TOKEN", "the hub's ingest token")
-	speedFlag := fs.String("speed", "1", "campaign seconds per real second: 1 is real time, "+strconv.Itoa(replay.DemoSpeed)+" plays 98 days in 5 minutes, max sends as fast as the hub takes them")
-	fromFlag := fs.String("from", "", "start at this time: 2023-07-14, 2023-07-14T21:30 (the recording's zone) or RFC 3339")
-	untilFlag := fs.String("until", "", "stop before this time; a date alone includes that whole day")
-	loop := fs.Bool("loop", false, "replay again and again, each run a fresh campaign (new ids, a campaign.started marker)")
-	batch := fs.Int("batch", 500, "events per request")
-	maxWait := fs.Duration("max-wait", 0, "longest pause between two events (default 1s at --speed 60 and above, none below; negative: none)")
-	quiet := fs.Bool("quiet", false, "print no progress, only errors and the result")
-	caFile := caFlag(fs)
-	resumeAt := fs.Int("resume-at", -1, "resume at this event of the file, counting from 0, as printed by a stopped replay")
-	resumeID := fs.String("resume-id", "", "with --resume-at: the id that event must have (refuses a different file)")
-	resumeRun := fs.Int("resume-run", 1, "with --resume-at: the loop run to continue (ids keep that run's prefix)")
+	s.hubURL = fs.String("hub", "", "hub URL, http://HOST:PORT (required)")
+	s.token = fs.Secret("token", "SITBOARD_INGEST_TOKEN", "the hub's ingest token")
+	s.speedFlag = fs.String("speed", "1", "campaign seconds per real second: 1 is real time, "+strconv.Itoa(replay.DemoSpeed)+" plays 98 days in 5 minutes, max sends as fast as the hub takes them")
+	s.fromFlag = fs.String("from", "", "start at this time: 2023-07-14, 2023-07-14T21:30 (the recording's zone) or RFC 3339")
+	s.untilFlag = fs.String("until", "", "stop before this time; a date alone includes that whole day")
+	s.loop = fs.Bool("loop", false, "replay again and again, each run a fresh campaign (new ids, a campaign.started marker)")
+	s.batch = fs.Int("batch", 500, "events per request")
+	s.maxWait = fs.Duration("max-wait", 0, "longest pause between two events (default 1s at --speed 60 and above, none below; negative: none)")
+	s.quiet = fs.Bool("quiet", false, "print no progress, only errors and the result")
+	s.caFile = caFlag(fs)
+	s.resumeAt = fs.Int("resume-at", -1, "resume at this event of the file, counting from 0, as printed by a stopped replay")
+	s.resumeID = fs.String("resume-id", "", "with --resume-at: the id that event must have (refuses a different file)")
+	s.resumeRun = fs.Int("resume-run", 1, "with --resume-at: the loop run to continue (ids keep that run's prefix)")
 	flags, pos := splitArgs(args, "loop", "quiet", "h", "help")
 	if err := fs.Parse(flags); err != nil {
 		return exitUsage(err)
@@ -70,29 +71,51 @@ func cmdReplay(args []string) int {
 		fmt.Fprintln(os.Stderr, "replay: give exactly one recording FILE, e.g. sitboard replay demo/recordings/summer-action-2023.jsonl.gz --hub http://127.0.0.1:8470")
 		return 2
 	}
-	if *hubURL == "" {
+	return runReplay(&s, pos[0])
+}
+
+// replaySettings are the flags of cmdReplay, parsed.
+type replaySettings struct {
+	hubURL    *string
+	token     *secretFlag
+	speedFlag *string
+	fromFlag  *string
+	untilFlag *string
+	loop      *bool
+	batch     *int
+	maxWait   *time.Duration
+	quiet     *bool
+	caFile    *string
+	resumeAt  *int
+	resumeID  *string
+	resumeRun *int
+}
+
+// runReplay publishes the recording file (- for stdin) as s says.
+func runReplay(s *replaySettings, file string) int {
+	if *s.hubURL == "" {
 		fmt.Fprintln(os.Stderr, "replay: --hub is required, e.g. --hub http://127.0.0.1:8470 (start one with 'sitboard hub')")
 		return 2
 	}
-	speed, err := parseSpeed(*speedFlag)
+	speed, err := parseSpeed(*s.speedFlag)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "replay:", err)
 		return 2
 	}
-	if *resumeAt < 0 && (*resumeID != "" || *resumeRun != 1) {
+	if *s.resumeAt < 0 && (*s.resumeID != "" || *s.resumeRun != 1) {
 		fmt.Fprintln(os.Stderr, "replay: --resume-id and --resume-run go with --resume-at N: copy the whole resume command a stopped replay printed")
 		return 2
 	}
-	if *resumeRun < 1 {
+	if *s.resumeRun < 1 {
 		fmt.Fprintln(os.Stderr, "replay: --resume-run must be 1 or more")
 		return 2
 	}
-	tlsCfg, err := hubTLS(*caFile)
+	tlsCfg, err := hubTLS(*s.caFile)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "replay: --ca:", err)
 		return 2
 	}
-	tok, err := token.Get()
+	tok, err := s.token.Get()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "replay:", err)
 		return 2
@@ -105,7 +128,6 @@ func cmdReplay(args []string) int {
 	// Ctrl-C is ours from here on, even while a large file loads.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	file := pos[0]
 	var src io.ReadCloser
 	if file == "-" {
 		src = os.Stdin
@@ -123,26 +145,26 @@ func cmdReplay(args []string) int {
 		fmt.Fprintln(os.Stderr, "replay: stopped before sending anything")
 		return 130
 	}
-	opts := replay.Options{URL: *hubURL, Token: tok, Speed: speed, Loop: *loop, BatchSize: *batch, MaxWait: *maxWait, Client: hubHTTPClient(tlsCfg)}
-	if *resumeAt >= 0 {
-		opts.ResumeAt = replay.Position{Index: *resumeAt, ID: *resumeID, Run: *resumeRun}
+	opts := replay.Options{URL: *s.hubURL, Token: tok, Speed: speed, Loop: *s.loop, BatchSize: *s.batch, MaxWait: *s.maxWait, Client: hubHTTPClient(tlsCfg)}
+	if *s.resumeAt >= 0 {
+		opts.ResumeAt = replay.Position{Index: *s.resumeAt, ID: *s.resumeID, Run: *s.resumeRun}
 	}
-	if *fromFlag != "" {
-		if opts.From, err = replay.ParseTime(*fromFlag, rec.Location(), false); err != nil {
+	if *s.fromFlag != "" {
+		if opts.From, err = replay.ParseTime(*s.fromFlag, rec.Location(), false); err != nil {
 			fmt.Fprintln(os.Stderr, "replay: --from:", err)
 			return 2
 		}
 	}
-	if *untilFlag != "" {
-		if opts.Until, err = replay.ParseTime(*untilFlag, rec.Location(), true); err != nil {
+	if *s.untilFlag != "" {
+		if opts.Until, err = replay.ParseTime(*s.untilFlag, rec.Location(), true); err != nil {
 			fmt.Fprintln(os.Stderr, "replay: --until:", err)
 			return 2
 		}
 	}
 
-	out := newProgressPrinter(os.Stderr, *quiet)
+	out := newProgressPrinter(os.Stderr, *s.quiet)
 	opts.Progress = out.replay
-	if !*quiet {
+	if !*s.quiet {
 		first, last := rec.First(), rec.Last()
 		if !opts.From.IsZero() && opts.From.After(first) {
 			first = opts.From
@@ -152,15 +174,15 @@ func cmdReplay(args []string) int {
 		}
 		pace := "as fast as the hub takes them"
 		if speed > 0 {
-			pace = fmt.Sprintf("at %sx (about %s)", *speedFlag, (time.Duration(float64(last.Sub(first)) / speed)).Round(time.Second))
+			pace = fmt.Sprintf("at %sx (about %s)", *s.speedFlag, (time.Duration(float64(last.Sub(first)) / speed)).Round(time.Second))
 		}
 		fmt.Fprintf(os.Stderr, "replay: %s: %d events, %s to %s, to %s %s. Ctrl-C stops.\n",
-			file, rec.Len(), first.Format("2006-01-02 15:04"), last.Format("2006-01-02 15:04"), feed.RedactURL(*hubURL), pace)
+			file, rec.Len(), first.Format("2006-01-02 15:04"), last.Format("2006-01-02 15:04"), feed.RedactURL(*s.hubURL), pace)
 	}
 	err = replay.RunRecording(ctx, opts, rec)
 	out.end()
 	resume := func(at replay.Position) string {
-		return resumeCommand(file, *hubURL, *speedFlag, *fromFlag, *untilFlag, *loop, at)
+		return resumeCommand(file, *s.hubURL, *s.speedFlag, *s.fromFlag, *s.untilFlag, *s.loop, at)
 	}
 	var ie *replay.InterruptedError
 	var fe *replay.FailedError

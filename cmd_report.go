@@ -26,53 +26,73 @@ func init() {
 }
 
 func cmdReport(args []string) int {
+	var s reportSettings
 	fs := newFlagSet("report", `Usage: sitboard report --period day|week|half-month|month|campaign [--date D] (--hub URL | --recording FILE) [--campaign FILE] [--lang zh|en] [--format text|md|html] [--out FILE]
 
 Writes the campaign office's bulletin for the period holding --date: 日动态 (day),
 周通报 (week: campaign weeks of 7 days from the first day), 半月讲评 (1st–15th or
 16th–end of a month), 月考核 (calendar month, with the [assessment] scores) or the
 closing bulletin (campaign). Periods and comparisons: docs/figures.md, "Periods".`)
-	period := fs.String("period", "", "day, week, half-month, month or campaign (required)")
-	date := fs.String("date", "", "a date in the period, YYYY-MM-DD (default: the newest event's day)")
-	hubURL := fs.String("hub", "", "hub base URL (http://HOST:PORT or ws://HOST:PORT) to ask for the bulletin")
-	recording := fs.String("recording", "", "recording file (JSON Lines, optionally .gz) to fold")
-	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config); with --hub, the hub's own")
-	lang := fs.String("lang", "", "language: zh or en (default: from LC_ALL, LC_MESSAGES or LANG when it names one, else the campaign's lang, else zh)")
-	format := fs.String("format", "text", "text, md or html")
-	out := fs.String("out", "", "write to this file instead of standard output")
-	token := fs.Secret("token", "SITBOARD_READ_TOKEN", "read token for --hub")
-	caFile := caFlag(fs)
+	s.period = fs.String("period", "", "day, week, half-month, month or campaign (required)")
+	s.date = fs.String("date", "", "a date in the period, YYYY-MM-DD (default: the newest event's day)")
+	s.hubURL = fs.String("hub", "", "hub base URL (http://HOST:PORT or ws://HOST:PORT) to ask for the bulletin")
+	s.recording = fs.String("recording", "", "recording file (JSON Lines, optionally .gz) to fold")
+	s.campaignFile = fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config); with --hub, the hub's own")
+	s.lang = fs.String("lang", "", "language: zh or en (default: from LC_ALL, LC_MESSAGES or LANG when it names one, else the campaign's lang, else zh)")
+	s.format = fs.String("format", "text", "text, md or html")
+	s.out = fs.String("out", "", "write to this file instead of standard output")
+	s.token = fs.Secret("token", "SITBOARD_READ_TOKEN", "read token for --hub")
+	s.caFile = caFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}
+	return runReport(&s)
+}
+
+// reportSettings are the flags of cmdReport, parsed.
+type reportSettings struct {
+	period       *string
+	date         *string
+	hubURL       *string
+	recording    *string
+	campaignFile *string
+	lang         *string
+	format       *string
+	out          *string
+	token        *secretFlag
+	caFile       *string
+}
+
+// runReport builds the bulletin and writes it to --out or stdout.
+func runReport(s *reportSettings) int {
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(os.Stderr, "report: "+format+"\n", a...)
 		return code
 	}
-	if !slices.Contains(campaign.PeriodKinds, *period) {
-		return fail(2, "--period %q: use one of %s", *period, strings.Join(campaign.PeriodKinds, ", "))
+	if !slices.Contains(campaign.PeriodKinds, *s.period) {
+		return fail(2, "--period %q: use one of %s", *s.period, strings.Join(campaign.PeriodKinds, ", "))
 	}
-	if (*hubURL == "") == (*recording == "") {
+	if (*s.hubURL == "") == (*s.recording == "") {
 		return fail(2, "give exactly one of --hub URL or --recording FILE")
 	}
-	if *lang != "" && *lang != report.LangZh && *lang != report.LangEn {
-		return fail(2, "--lang %q: use zh or en", *lang)
+	if *s.lang != "" && *s.lang != report.LangZh && *s.lang != report.LangEn {
+		return fail(2, "--lang %q: use zh or en", *s.lang)
 	}
-	if *format != report.FormatText && *format != report.FormatMD && *format != report.FormatHTML {
-		return fail(2, "--format %q: use text, md or html", *format)
+	if *s.format != report.FormatText && *s.format != report.FormatMD && *s.format != report.FormatHTML {
+		return fail(2, "--format %q: use text, md or html", *s.format)
 	}
-	cfg, err := loadCampaign(*campaignFile)
+	cfg, err := loadCampaign(*s.campaignFile)
 	if err != nil {
 		return fail(2, "%v", err)
 	}
-	if *lang == "" {
-		*lang = tui.DefaultLang(os.Getenv, cfg.Campaign.Lang)
+	if *s.lang == "" {
+		*s.lang = tui.DefaultLang(os.Getenv, cfg.Campaign.Lang)
 	}
-	tok, err := token.Get()
+	tok, err := s.token.Get()
 	if err != nil {
 		return fail(2, "%v", err)
 	}
-	when, err := report.ParseDate(cfg, *date)
+	when, err := report.ParseDate(cfg, *s.date)
 	if err != nil {
 		return fail(2, "--date: %v", err)
 	}
@@ -80,23 +100,23 @@ closing bulletin (campaign). Periods and comparisons: docs/figures.md, "Periods"
 	if err != nil {
 		return fail(1, "%v", err)
 	}
-	b, code, err := bulletinOf(cfg, bulletinSource{Recording: *recording, Hub: *hubURL, Token: tok, CAFile: *caFile}, *period, *date, when)
+	b, code, err := bulletinOf(cfg, bulletinSource{Recording: *s.recording, Hub: *s.hubURL, Token: tok, CAFile: *s.caFile}, *s.period, *s.date, when)
 	if err != nil {
 		return fail(code, "%v", err)
 	}
-	if *hubURL != "" && b.Campaign != cfg.Campaign.ID {
+	if *s.hubURL != "" && b.Campaign != cfg.Campaign.ID {
 		return fail(2, "the hub runs campaign %q, not %q: pass the hub's campaign file with --campaign", b.Campaign, cfg.Campaign.ID)
 	}
 	var buf bytes.Buffer
-	if err := report.Render(&buf, b, cfg, report.Options{Format: *format, Lang: *lang, Facts: facts}); err != nil {
+	if err := report.Render(&buf, b, cfg, report.Options{Format: *s.format, Lang: *s.lang, Facts: facts}); err != nil {
 		return fail(1, "%v", err)
 	}
-	if *out == "" {
+	if *s.out == "" {
 		os.Stdout.Write(buf.Bytes())
 		return 0
 	}
-	if err := writeFileAtomic(*out, buf.Bytes()); err != nil {
-		return fail(1, "write %s: %v (check the directory exists and is writable)", *out, err)
+	if err := writeFileAtomic(*s.out, buf.Bytes()); err != nil {
+		return fail(1, "write %s: %v (check the directory exists and is writable)", *s.out, err)
 	}
 	return 0
 }

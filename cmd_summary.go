@@ -23,75 +23,95 @@ func init() {
 }
 
 func cmdSummary(args []string) int {
+	var s summarySettings
 	fs := newFlagSet("summary", "Usage: sitboard summary (--hub URL | --recording FILE [--campaign FILE]) [--period P [--date D]] [--json] [--check FACTS.json]\n\nFolds every event with the same fold the hub and board use and prints every figure,\nfor the campaign to date or, with --period, for the period holding --date\n(a change figure of a period is its 环比 or 同比, as in its bulletin).")
-	hubURL := fs.String("hub", "", "hub base URL (http://HOST:PORT or ws://HOST:PORT) to read the snapshot from")
-	recording := fs.String("recording", "", "recording file (JSON Lines, optionally .gz) to fold")
-	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
-	asJSON := fs.Bool("json", false, "print one JSON object: {campaign, seq, events, figures}")
-	check := fs.String("check", "", "facts JSON file to compare with; exits 1 listing every figure that is off")
-	token := fs.Secret("token", "SITBOARD_READ_TOKEN", "read token for --hub")
-	lang := fs.String("lang", "", "label language: zh or en (default: from LC_ALL, LC_MESSAGES or LANG when it names one, else the campaign's lang, else zh)")
-	period := fs.String("period", "", "print the figures of one period instead of the campaign to date: day, week, half-month, month or campaign (docs/figures.md, \"Periods\")")
-	date := fs.String("date", "", "with --period: a date in the period, YYYY-MM-DD (default: the newest event's day)")
-	caFile := caFlag(fs)
+	s.hubURL = fs.String("hub", "", "hub base URL (http://HOST:PORT or ws://HOST:PORT) to read the snapshot from")
+	s.recording = fs.String("recording", "", "recording file (JSON Lines, optionally .gz) to fold")
+	s.campaignFile = fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
+	s.asJSON = fs.Bool("json", false, "print one JSON object: {campaign, seq, events, figures}")
+	s.check = fs.String("check", "", "facts JSON file to compare with; exits 1 listing every figure that is off")
+	s.token = fs.Secret("token", "SITBOARD_READ_TOKEN", "read token for --hub")
+	s.lang = fs.String("lang", "", "label language: zh or en (default: from LC_ALL, LC_MESSAGES or LANG when it names one, else the campaign's lang, else zh)")
+	s.period = fs.String("period", "", "print the figures of one period instead of the campaign to date: day, week, half-month, month or campaign (docs/figures.md, \"Periods\")")
+	s.date = fs.String("date", "", "with --period: a date in the period, YYYY-MM-DD (default: the newest event's day)")
+	s.caFile = caFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}
-	if (*hubURL == "") == (*recording == "") {
+	return runSummary(&s)
+}
+
+// summarySettings are the flags of cmdSummary, parsed.
+type summarySettings struct {
+	hubURL       *string
+	recording    *string
+	campaignFile *string
+	asJSON       *bool
+	check        *string
+	token        *secretFlag
+	lang         *string
+	period       *string
+	date         *string
+	caFile       *string
+}
+
+// runSummary folds the recording or asks the hub, and prints the figures.
+func runSummary(s *summarySettings) int {
+	if (*s.hubURL == "") == (*s.recording == "") {
 		fmt.Fprintln(os.Stderr, "summary: give exactly one of --hub URL or --recording FILE")
 		return 2
 	}
-	if *period == "" && *date != "" {
+	if *s.period == "" && *s.date != "" {
 		fmt.Fprintln(os.Stderr, "summary: --date needs --period (day, week, half-month, month or campaign)")
 		return 2
 	}
-	if *period != "" && !slices.Contains(campaign.PeriodKinds, *period) {
-		fmt.Fprintf(os.Stderr, "summary: --period %q: use one of %s\n", *period, strings.Join(campaign.PeriodKinds, ", "))
+	if *s.period != "" && !slices.Contains(campaign.PeriodKinds, *s.period) {
+		fmt.Fprintf(os.Stderr, "summary: --period %q: use one of %s\n", *s.period, strings.Join(campaign.PeriodKinds, ", "))
 		return 2
 	}
-	if *check != "" && *period != "" && *period != campaign.PeriodCampaign {
+	if *s.check != "" && *s.period != "" && *s.period != campaign.PeriodCampaign {
 		fmt.Fprintln(os.Stderr, "summary: --check compares the campaign's published figures: drop --period, or use --period campaign")
 		return 2
 	}
-	cfg, err := loadCampaign(*campaignFile)
+	cfg, err := loadCampaign(*s.campaignFile)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "summary:", err)
 		return 2
 	}
-	tok, err := token.Get()
+	tok, err := s.token.Get()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "summary:", err)
 		return 2
 	}
-	if *lang == "" {
-		*lang = tui.DefaultLang(os.Getenv, cfg.Campaign.Lang)
+	if *s.lang == "" {
+		*s.lang = tui.DefaultLang(os.Getenv, cfg.Campaign.Lang)
 	}
-	if *period != "" {
-		return summaryOfPeriod(cfg, *period, *date, *recording, *hubURL, tok, *caFile, *check, *asJSON, *lang)
+	if *s.period != "" {
+		return summaryOfPeriod(cfg, *s.period, *s.date, *s.recording, *s.hubURL, tok, *s.caFile, *s.check, *s.asJSON, *s.lang)
 	}
 	var st *campaign.State
-	if *recording != "" {
-		st, err = foldRecording(cfg, *recording)
+	if *s.recording != "" {
+		st, err = foldRecording(cfg, *s.recording)
 	} else {
-		tlsCfg, cerr := hubTLS(*caFile)
+		tlsCfg, cerr := hubTLS(*s.caFile)
 		if cerr != nil {
 			fmt.Fprintln(os.Stderr, "summary: --ca:", cerr)
 			return 2
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		st, err = client.FetchSnapshot(ctx, hubOptions(*hubURL, tok, tlsCfg))
+		st, err = client.FetchSnapshot(ctx, hubOptions(*s.hubURL, tok, tlsCfg))
 		cancel()
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "summary:", err)
 		return 1
 	}
-	facts, err := loadFacts(*check)
+	facts, err := loadFacts(*s.check)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "summary:", err)
 		return 2
 	}
-	return printSummary(cfg, summaryHead{Seq: st.Seq, Events: st.Events}, campaign.Figures(cfg, st), facts, *check, *asJSON, *lang)
+	return printSummary(cfg, summaryHead{Seq: st.Seq, Events: st.Events}, campaign.Figures(cfg, st), facts, *s.check, *s.asJSON, *s.lang)
 }
 
 // summaryHead is what the summary says about its source, above the figures.

@@ -23,64 +23,87 @@ func init() {
 }
 
 func cmdWatch(args []string) int {
+	var s watchSettings
 	fs := newFlagSet("watch", "Usage: sitboard watch --hub ws://HOST:PORT [--token T] [--name NAME] [--layout L] [--lang zh|en] [--theme T] [--district D] [--campaign FILE] [--at DATE]\n\nShows the live board. Keys: ? help, space pause, <-/-> page, a acknowledge (sent to the hub as --name), f filter, l language, [ ] a day back/forward and { } a week (review, 复盘), 0 back to live, q quit.")
-	hubURL := fs.String("hub", "", "hub stream address: ws://HOST:PORT (or wss://, http://, https://)")
-	token := fs.Secret("token", "SITBOARD_READ_TOKEN", "the hub's read token")
-	layout := fs.String("layout", "", "layout: compact, standard, wall, or a layout TOML file (default: chosen by terminal size)")
-	lang := fs.String("lang", "", "label language: zh or en (default: from LC_ALL, LC_MESSAGES or LANG when it names one, else the campaign's lang, else zh)")
-	theme := fs.String("theme", "", "theme: dark, light, high-contrast, mono (default: from the terminal's background, dark or light; mono under NO_COLOR)")
-	district := fs.String("district", "", "district id to highlight; f filters the panels to it")
-	campaignFile := fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
-	bell := fs.Bool("bell", false, "ring the terminal bell on a new priority alert")
-	staleAfter := fs.Duration("stale-after", 15*time.Second, "show STALE when no data or heartbeat arrived for this long")
-	at := fs.String("at", "", "start in review (复盘) on this campaign day: a date (2023-08-12) or a date-time (2023-08-12T18:30, RFC 3339); the board shows the state at the end of that day")
-	name := fs.String("name", "", "this board's name, recorded as who acknowledged each alert acknowledged here (a), e.g. 川汇值班台; at most 64 characters (default: this host's name)")
-	caFile := caFlag(fs)
+	s.hubURL = fs.String("hub", "", "hub stream address: ws://HOST:PORT (or wss://, http://, https://)")
+	s.token = fs.Secret("token", "SITBOARD_READ_TOKEN", "the hub's read token")
+	s.layout = fs.String("layout", "", "layout: compact, standard, wall, or a layout TOML file (default: chosen by terminal size)")
+	s.lang = fs.String("lang", "", "label language: zh or en (default: from LC_ALL, LC_MESSAGES or LANG when it names one, else the campaign's lang, else zh)")
+	s.theme = fs.String("theme", "", "theme: dark, light, high-contrast, mono (default: from the terminal's background, dark or light; mono under NO_COLOR)")
+	s.district = fs.String("district", "", "district id to highlight; f filters the panels to it")
+	s.campaignFile = fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
+	s.bell = fs.Bool("bell", false, "ring the terminal bell on a new priority alert")
+	s.staleAfter = fs.Duration("stale-after", 15*time.Second, "show STALE when no data or heartbeat arrived for this long")
+	s.at = fs.String("at", "", "start in review (复盘) on this campaign day: a date (2023-08-12) or a date-time (2023-08-12T18:30, RFC 3339); the board shows the state at the end of that day")
+	s.name = fs.String("name", "", "this board's name, recorded as who acknowledged each alert acknowledged here (a), e.g. 川汇值班台; at most 64 characters (default: this host's name)")
+	s.caFile = caFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}
-	if *hubURL == "" {
+	return runWatch(&s)
+}
+
+// watchSettings are the flags of cmdWatch, parsed.
+type watchSettings struct {
+	hubURL       *string
+	token        *secretFlag
+	layout       *string
+	lang         *string
+	theme        *string
+	district     *string
+	campaignFile *string
+	bell         *bool
+	staleAfter   *time.Duration
+	at           *string
+	name         *string
+	caFile       *string
+}
+
+// runWatch shows the board in this terminal until q; a hub that refuses
+// the token for good makes it exit 1 after the board closes.
+func runWatch(s *watchSettings) int {
+	if *s.hubURL == "" {
 		fmt.Fprintln(os.Stderr, "sitboard watch: --hub is required, e.g. --hub ws://127.0.0.1:8470 (start one with 'sitboard hub', or try 'sitboard demo')")
 		return 2
 	}
-	if _, err := client.StreamURL(*hubURL); err != nil {
+	if _, err := client.StreamURL(*s.hubURL); err != nil {
 		fmt.Fprintln(os.Stderr, "sitboard watch:", feed.RedactError(err))
 		return 2
 	}
-	cfg, err := loadCampaign(*campaignFile)
+	cfg, err := loadCampaign(*s.campaignFile)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sitboard watch:", err)
 		return 2
 	}
-	tlsCfg, err := hubTLS(*caFile)
+	tlsCfg, err := hubTLS(*s.caFile)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sitboard watch: --ca:", err)
 		return 2
 	}
-	readToken, err := token.Get()
+	readToken, err := s.token.Get()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sitboard watch:", err)
 		return 2
 	}
-	days, err := client.NewDays(client.Options{URL: *hubURL, Token: readToken, TLS: tlsCfg}, 0)
+	days, err := client.NewDays(client.Options{URL: *s.hubURL, Token: readToken, TLS: tlsCfg}, 0)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sitboard watch:", feed.RedactError(err))
 		return 2
 	}
-	by, err := boardName(*name)
+	by, err := boardName(*s.name)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sitboard watch:", err)
 		return 2
 	}
-	acker, err := client.NewAcker(client.Options{URL: *hubURL, Token: readToken, TLS: tlsCfg})
+	acker, err := client.NewAcker(client.Options{URL: *s.hubURL, Token: readToken, TLS: tlsCfg})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sitboard watch:", feed.RedactError(err))
 		return 2
 	}
-	opts := tui.Options{Lang: *lang, Theme: *theme, Layout: *layout, District: *district, Bell: *bell, StaleAfter: *staleAfter,
+	opts := tui.Options{Lang: *s.lang, Theme: *s.theme, Layout: *s.layout, District: *s.district, Bell: *s.bell, StaleAfter: *s.staleAfter,
 		FetchDay: days.Fetch, Ack: AckSender(acker, by)}
-	if *at != "" {
-		if opts.ReviewDay, err = reviewDay(cfg, *at); err != nil {
+	if *s.at != "" {
+		if opts.ReviewDay, err = reviewDay(cfg, *s.at); err != nil {
 			fmt.Fprintln(os.Stderr, "sitboard watch: --at:", err)
 			return 2
 		}
@@ -98,7 +121,7 @@ func cmdWatch(args []string) int {
 	go func() {
 		// The board owns the terminal: client logs would tear it.
 		refused <- client.Run(ctx, client.Options{
-			URL: *hubURL, Token: readToken, TLS: tlsCfg, Campaign: cfg,
+			URL: *s.hubURL, Token: readToken, TLS: tlsCfg, Campaign: cfg,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		}, func(b client.Batch) {
 			for _, m := range BoardMsgs(b) {
