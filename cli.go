@@ -295,7 +295,7 @@ func hubHTTPClient(cfg *tls.Config) *http.Client {
 	c := &http.Client{Timeout: 30 * time.Second}
 	if cfg != nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = cfg
+		t.TLSClientConfig = cfg.Clone() // the transport adds "h2" to its copy, not to the websocket's
 		c.Transport = t
 	}
 	return c

@@ -40,7 +40,10 @@ func endpointURL(hub, path string) (string, error) {
 func hubHTTP(opts Options) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if opts.TLS != nil {
-		tr.TLSClientConfig = opts.TLS
+		// A copy: the transport adds "h2" to the config's ALPN list, and a
+		// websocket dialled later with the shared config would be offered
+		// HTTP/2 and fail.
+		tr.TLSClientConfig = opts.TLS.Clone()
 	}
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
 }

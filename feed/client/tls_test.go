@@ -66,3 +66,41 @@ func TestPrivateCA(t *testing.T) {
 		}
 	})
 }
+
+// TestHTTPLeavesTheSharedTLSAlone: the hub's HTTP endpoints are asked with
+// the same --ca config the board's websocket dials with. net/http adds "h2"
+// to the ALPN list of the config it is given; on the shared config the
+// websocket was then offered HTTP/2 by an h2-capable hub or proxy and got
+// nothing. After a request, the shared config is unchanged and the stream
+// still works.
+func TestHTTPLeavesTheSharedTLSAlone(t *testing.T) {
+	s := hubtest.Start(t, nil)
+	files := hubtest.PrivateCA(t, t.TempDir())
+	cert, err := tls.LoadX509KeyPair(files.ServerCert, files.ServerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(s.Hub.Handler())
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "alpn", 0, 5))
+	s.WaitSeq(t, 5)
+	cfg, err := feed.ClientTLS(files.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wss := "wss" + strings.TrimPrefix(srv.URL, "https") + "/v1/stream"
+	opts := client.Options{URL: wss, Token: hubtest.ReadToken, Campaign: s.Cfg, TLS: cfg}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := client.FetchSnapshot(ctx, opts); err != nil {
+		t.Fatalf("snapshot over https: %v", err)
+	}
+	if len(cfg.NextProtos) != 0 {
+		t.Fatalf("the shared TLS config now offers %v: a websocket dialled with it may be answered in HTTP/2", cfg.NextProtos)
+	}
+	w := watch(t, ctx, opts)
+	w.waitFor(5, 20*time.Second)
+}
