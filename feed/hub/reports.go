@@ -166,7 +166,6 @@ func (h *Hub) handleReports(w http.ResponseWriter, r *http.Request) {
 // the request: withHistory waits for it up to reportWait, or until ctx
 // ends (the client went away), and then returns without touching it.
 func (h *Hub) withHistory(ctx context.Context, use func(*campaign.History) error) error {
-	to := h.Seq()
 	wait := h.opts.reportWait
 	if wait <= 0 {
 		wait = reportWait
@@ -176,6 +175,9 @@ func (h *Hub) withHistory(ctx context.Context, use func(*campaign.History) error
 	rc := &h.reports
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
+	// Read under the cache's lock: a seq read before it may be older than
+	// what a fold has reached meanwhile, and look like a log gone back.
+	to := h.Seq()
 	if !rc.folding && (rc.hist == nil || rc.epoch != h.epoch || rc.seq > to) {
 		rc.hist, rc.epoch, rc.seq, rc.err = campaign.NewHistory(h.cfg), h.epoch, 0, nil
 	}

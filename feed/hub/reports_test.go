@@ -398,6 +398,58 @@ func TestSlowFirstReportFoldRunsOnce(t *testing.T) {
 	}
 }
 
+// TestConcurrentReportRequestsFoldOnce: many requests for bulletins while
+// events arrive share one History: the log is read from its start once,
+// never again because one request's view of the hub's seq was older than
+// what another's fold had reached.
+func TestConcurrentReportRequestsFoldOnce(t *testing.T) {
+	s, g := startGatedHub(t, 0)
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "many", 0, 2000))
+	s.WaitSeq(t, 2000)
+	stop := make(chan struct{})
+	posted := make(chan struct{})
+	go func() {
+		defer close(posted)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := hubtest.TryPost(s.URL, hubtest.Events(s.Cfg, "more", i*5, 5)); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				code, _, body := getWithToken(t, s.URL+"/v1/reports?period=campaign&format=json", hubtest.ReadToken)
+				if code != http.StatusOK {
+					t.Errorf("status %d: %.200s", code, body)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	<-posted
+	fromStart := 0
+	for _, seq := range g.readStarts() {
+		if seq == 1 {
+			fromStart++
+		}
+	}
+	if fromStart != 1 {
+		t.Errorf("the log was read from its start %d times for bulletins, want once (reads started at %v)", fromStart, g.readStarts())
+	}
+}
+
 // BenchmarkReportWhileClientsGiveUp: GET /v1/reports (the campaign
 // bulletin) on a hub holding SITBOARD_BENCH_LOG events (default 50000)
 // while events keep arriving (10 every 50 ms) and 50 requests a second
