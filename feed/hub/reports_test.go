@@ -279,7 +279,7 @@ func startGatedHub(t *testing.T, wait time.Duration) (*hubtest.Server, *gatedLog
 // dropped the cache, and the next request folded the whole log again (50
 // abandoned requests a second took bulletins from 5 ms to 4.1 s).
 func TestAbandonedReportRequestKeepsTheCache(t *testing.T) {
-	s, g := startGatedHub(t, 0)
+	s, g := startGatedHub(t, time.Minute) // no 503 for a slow machine: these tests are not about it
 	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "rc", 0, 1000))
 	s.WaitSeq(t, 1000)
 	if code, _, body := getReport(t, s.URL, "period=campaign&format=json", hubtest.ReadToken); code != http.StatusOK {
@@ -403,7 +403,7 @@ func TestSlowFirstReportFoldRunsOnce(t *testing.T) {
 // never again because one request's view of the hub's seq was older than
 // what another's fold had reached.
 func TestConcurrentReportRequestsFoldOnce(t *testing.T) {
-	s, g := startGatedHub(t, 0)
+	s, g := startGatedHub(t, time.Minute) // no 503 for a slow machine: these tests are not about it
 	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "many", 0, 2000))
 	s.WaitSeq(t, 2000)
 	stop := make(chan struct{})
@@ -427,10 +427,22 @@ func TestConcurrentReportRequestsFoldOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range 10 {
-				code, _, body := getWithToken(t, s.URL+"/v1/reports?period=campaign&format=json", hubtest.ReadToken)
-				if code != http.StatusOK {
-					t.Errorf("status %d: %.200s", code, body)
+			for served := 0; served < 10; {
+				req, _ := http.NewRequest(http.MethodGet, s.URL+"/v1/reports?period=campaign&format=json", nil)
+				req.Header.Set("Authorization", "Bearer "+hubtest.ReadToken)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				switch resp.StatusCode {
+				case http.StatusOK:
+					served++
+				case http.StatusServiceUnavailable: // the fold outlasted the wait (a loaded machine): ask again
+				default:
+					t.Errorf("status %d: %.200s", resp.StatusCode, body)
 					return
 				}
 			}
