@@ -182,7 +182,7 @@ func runReplay(s *replaySettings, file string) int {
 	err = replay.RunRecording(ctx, opts, rec)
 	out.end()
 	resume := func(at replay.Position) string {
-		return resumeCommand(file, *s.hubURL, *s.speedFlag, *s.fromFlag, *s.untilFlag, *s.loop, at)
+		return resumeCommand(file, *s.hubURL, *s.caFile, s.token.File(), *s.speedFlag, *s.fromFlag, *s.untilFlag, *s.loop, at)
 	}
 	var ie *replay.InterruptedError
 	var fe *replay.FailedError
@@ -218,10 +218,17 @@ func parseSpeed(s string) (float64, error) {
 }
 
 // resumeCommand is the command that continues a stopped replay at: the same
-// file, hub, pace and date filters, and the position. The token is never
-// printed.
-func resumeCommand(file, hub, speed, from, until string, loop bool, at replay.Position) string {
-	args := []string{"sitboard", "replay", file, "--hub", feed.RedactURL(hub), "--speed", speed}
+// file, hub, CA, token file, pace and date filters, and the position. A
+// token given as a value is never printed; it must be given again.
+func resumeCommand(file, hub, ca, tokenFile, speed, from, until string, loop bool, at replay.Position) string {
+	args := []string{"sitboard", "replay", file, "--hub", feed.RedactURL(hub)}
+	if ca != "" {
+		args = append(args, "--ca", ca)
+	}
+	if tokenFile != "" && os.Getenv("SITBOARD_INGEST_TOKEN_FILE") != tokenFile {
+		args = append(args, "--token-file", tokenFile)
+	}
+	args = append(args, "--speed", speed)
 	if from != "" {
 		args = append(args, "--from", from)
 	}

@@ -142,10 +142,16 @@ func TestReplayRecordCommands(t *testing.T) {
 
 func TestResumeCommandQuotesForTheShell(t *testing.T) {
 	at := replay.Position{Run: 3, Index: 41, ID: "it's $HOME"}
-	got := resumeCommand("my feed.jsonl", "http://hub:8470", "max", "2023-07-01", "", true, at)
+	got := resumeCommand("my feed.jsonl", "http://hub:8470", "", "", "max", "2023-07-01", "", true, at)
 	want := `sitboard replay 'my feed.jsonl' --hub http://hub:8470 --speed max --from 2023-07-01 --loop --resume-at 41 --resume-id 'it'\''s $HOME' --resume-run 3`
 	if got != want {
 		t.Errorf("resumeCommand =\n %s\nwant\n %s", got, want)
+	}
+	// A hub with a private CA and a token file: the resume needs both.
+	got = resumeCommand("feed.jsonl", "https://hub.internal:8470", "/etc/sitboard/ca.pem", "/etc/sitboard/ingest.token", "max", "", "", false, replay.Position{Run: 1, Index: 7, ID: "e7"})
+	want = `sitboard replay feed.jsonl --hub https://hub.internal:8470 --ca /etc/sitboard/ca.pem --token-file /etc/sitboard/ingest.token --speed max --resume-at 7 --resume-id e7`
+	if got != want {
+		t.Errorf("resumeCommand with --ca =\n %s\nwant\n %s", got, want)
 	}
 }
 
