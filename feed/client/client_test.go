@@ -461,3 +461,50 @@ func TestClientLogsLossAndReturn(t *testing.T) {
 		t.Errorf("the return is not logged:\n%s", got)
 	}
 }
+
+// TestTokenFuncTakesARotatedToken: a client given TokenFunc (sitboard
+// ssh, which re-reads its token file on SIGHUP) sends the token in force
+// at each connection, so after a rotation it reconnects with the new one
+// where a fixed Token would be refused for good.
+func TestTokenFuncTakesARotatedToken(t *testing.T) {
+	cfg := hubtest.Campaign(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	start := func(read string) served {
+		h, err := hub.New(hub.Options{Campaign: cfg, IngestToken: hubtest.IngestToken, ReadToken: read})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := listen(addr, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return served{h, srv}
+	}
+	h1 := start("read-token-before")
+	var current sync.Mutex
+	token := "read-token-before"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := watch(t, ctx, client.Options{URL: "ws://" + addr, Campaign: cfg, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
+		TokenFunc: func() string { current.Lock(); defer current.Unlock(); return token }})
+	hubtest.Post(t, "http://"+addr, hubtest.Events(cfg, "one", 0, 5))
+	w.waitFor(5, 10*time.Second)
+	// The rotation: the hub restarts with the new token, and the token
+	// source (the re-read file) says the new one.
+	h1.stop()
+	current.Lock()
+	token = "read-token-after"
+	current.Unlock()
+	h2 := start("read-token-after")
+	defer h2.stop()
+	hubtest.Post(t, "http://"+addr, hubtest.Events(cfg, "two", 0, 3))
+	w.waitFor(3, 10*time.Second)
+	if _, _, conn, _ := w.snapshot(); conn.Status != client.Live {
+		t.Fatalf("after the rotation the client is %v (%v), want live", conn.Status, conn.Err)
+	}
+}
