@@ -3,10 +3,13 @@ package main
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	gossh "golang.org/x/crypto/ssh"
 )
@@ -95,4 +98,26 @@ log-format = "json"
 			t.Errorf("exit %d, stderr %q", code, stderr)
 		}
 	})
+}
+
+// TestSSHLogsJSON: sitboard ssh --log-format json writes every line as one
+// JSON object, its hub connection's included.
+func TestSSHLogsJSON(t *testing.T) {
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "stations")
+	os.WriteFile(keys, []byte(stationKeyLine(t, "xihua")+"\n"), 0o600)
+	cmd, logs := startProcess(t, []string{"SITBOARD_READ_TOKEN=rtok-json-ssh"}, "ssh", "--listen", "127.0.0.1:0", "--hub", "ws://"+freeAddr(t),
+		"--authorized-keys", keys, "--host-key", filepath.Join(dir, "hk"), "--log-format", "json")
+	logs.waitFor(t, `"msg":"stream lost; reconnecting"`, 30*time.Second)
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	for _, l := range strings.Split(logs.text(), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil || m["msg"] == nil || m["level"] == nil {
+			t.Errorf("not a JSON log line: %q", l)
+		}
+	}
+	if strings.Contains(logs.text(), "rtok-json-ssh") {
+		t.Errorf("the token reached the log")
+	}
 }
