@@ -396,25 +396,6 @@ func TestRefusedHandshakeShowsTheHubsReason(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log destination the client's goroutine and the test
-// share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestClientLogsLossAndReturn: a client (such as sitboard ssh's one
 // subscription) logs that it lost the hub once, not on every retry, and
 // logs that it is live again when the hub is back.
@@ -427,7 +408,7 @@ func TestClientLogsLossAndReturn(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	h1 := serveOn(t, addr, cfg)
-	var logs syncBuffer
+	var logs lockedBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	w := watch(t, ctx, client.Options{URL: "ws://" + addr, Token: hubtest.ReadToken, Campaign: cfg,

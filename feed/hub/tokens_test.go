@@ -1,13 +1,11 @@
 package hub_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,24 +15,6 @@ import (
 	"sitboard/feed/hub/hubtest"
 	"sitboard/internal/buildinfo"
 )
-
-// lockedBuffer is a log the hub's goroutines and the test share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func getWith(t *testing.T, url, token string) int {
 	t.Helper()
@@ -54,7 +34,7 @@ func getWith(t *testing.T, url, token string) int {
 // TestSetTokens: new tokens take over at once (the old ones are refused),
 // are checked as at start, and a refused token is logged, rate-limited.
 func TestSetTokens(t *testing.T) {
-	var logs lockedBuffer
+	var logs syncBuffer
 	s := hubtest.Start(t, func(o *hub.Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 	snap := s.URL + "/v1/snapshot"
 	if code := getWith(t, snap, hubtest.ReadToken); code != http.StatusOK {
@@ -132,7 +112,7 @@ func TestBuildInfoExported(t *testing.T) {
 // TestBoardsComingAndGoingAreLogged: each board's connection and its end
 // are logged with its address, and a storm of them is held to a burst.
 func TestBoardsComingAndGoingAreLogged(t *testing.T) {
-	var logs lockedBuffer
+	var logs syncBuffer
 	s := hubtest.Start(t, func(o *hub.Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 	for i := 0; i < 60; i++ {
 		c, _, err := websocket.DefaultDialer.Dial(s.WS+"?token="+hubtest.ReadToken, nil)
