@@ -130,21 +130,25 @@ func runHub(fs *flagSet, s *hubSettings, check bool) int {
 		fmt.Println("hub: settings OK:", p.describe(*s.listen))
 		return 0
 	}
+	logger := p.logger
+	// From here on a failure is a log line like any other (in the log's
+	// format, redacted), and the exit status 1.
+	fail := func(msg string, err error) int {
+		logger.Error(msg, "err", strings.TrimPrefix(err.Error(), "hub: "))
+		return 1
+	}
 	// Take the address first, so a busy port fails before the log starts.
 	ln, err := net.Listen("tcp", *s.listen)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "hub: cannot listen on %s: %v (pick a free --listen address)\n", *s.listen, err)
-		return 1
+		return fail("cannot listen on "+*s.listen+" (pick a free --listen address)", err)
 	}
-	logger := p.logger
 	// Start serves while it opens and folds the log: /healthz says
 	// "starting" with the fold's progress and boards and upstreams are
 	// told to retry, instead of the port hanging until the fold is done.
 	h, err := hub.Start(p.opts)
 	if err != nil {
 		ln.Close()
-		fmt.Fprintln(os.Stderr, "hub:", feed.Redact(strings.TrimPrefix(err.Error(), "hub: "), p.secrets.List()...))
-		return 1
+		return fail("the hub cannot start", err)
 	}
 	srv := hub.NewServer(h) // timeouts and the connection limit: docs/operations.md "HTTP limits"
 	// net/http's own lines (a failed TLS handshake) go through the log,
@@ -186,8 +190,7 @@ wait:
 			if err != nil {
 				// The hub has let go of the log; stop answering "starting".
 				srv.Close()
-				fmt.Fprintln(os.Stderr, "hub:", feed.Redact(strings.TrimPrefix(err.Error(), "hub: "), p.secrets.List()...))
-				return 1
+				return fail("the hub cannot start", err)
 			}
 			ready = nil
 		case sg := <-sig:
@@ -199,9 +202,8 @@ wait:
 			break wait
 		case err := <-errc:
 			if !errors.Is(err, http.ErrServerClosed) {
-				fmt.Fprintln(os.Stderr, "hub:", feed.RedactError(err, p.secrets.List()...))
 				h.Close()
-				return 1
+				return fail("serving HTTP failed", err)
 			}
 			break wait
 		}
@@ -213,8 +215,7 @@ wait:
 	defer cancel()
 	srv.Shutdown(ctx)
 	if closeErr != nil {
-		fmt.Fprintln(os.Stderr, "hub:", feed.RedactError(closeErr, p.secrets.List()...))
-		return 1
+		return fail("the hub did not close cleanly", closeErr)
 	}
 	return 0
 }

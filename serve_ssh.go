@@ -162,17 +162,21 @@ func runSSH(s *sshSettings, check bool) int {
 		_, err := acker.Ack(ctx, ids, by, at)
 		return err
 	}
+	logger := p.logger
+	// From here on a failure is a log line like any other (in the log's
+	// format, redacted), and the exit status 1.
+	fail := func(msg string, err error) int {
+		logger.Error(msg, "err", err)
+		return 1
+	}
 	srv, err := sshd.New(cfg)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "ssh:", err)
-		return 1
+		return fail("the SSH server cannot start", err)
 	}
 	ln, err := net.Listen("tcp", *s.listen)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ssh: cannot listen on %s: %v (is another server using the port?)\n", *s.listen, err)
-		return 1
+		return fail("cannot listen on "+*s.listen+" (is another server using the port?)", err)
 	}
-	logger := p.logger
 	logger.Info("serving the board over SSH", "listen", ln.Addr().String(), "hub", feed.RedactURL(*s.hub),
 		"host_key", srv.HostKeyFingerprint, "max_sessions", *s.maxSessions, "max_sessions_per_key", *s.maxPerKey,
 		"max_startups", *s.maxStartups, "handshake_timeout", formatDuration(*s.handshake), "no_session_timeout", formatDuration(*s.noSession),
@@ -205,8 +209,7 @@ func runSSH(s *sshSettings, check bool) int {
 	}()
 	start := time.Now()
 	if err := srv.Serve(ctx, ln); err != nil {
-		fmt.Fprintln(os.Stderr, "ssh:", feed.RedactError(err, p.secrets.List()...))
-		return 1
+		return fail("serving SSH failed", err)
 	}
 	logger.Info("stopped", "uptime", time.Since(start).Round(time.Second))
 	return 0
