@@ -25,8 +25,14 @@ type Config struct {
 	Sites     []Site      `toml:"sites"`
 	Baselines Baselines   `toml:"baselines"`
 	Alerts    []AlertRule `toml:"alerts"`
-	Flags     FlagRules   `toml:"flags"`
-	Notable   []Notable   `toml:"notable"`
+	// Response is the response clock's thresholds per alarm priority
+	// (出警时效, response.go); optional.
+	Response []ResponseRule `toml:"response"`
+	// Reports are the shift reports due every night (报送, reports.go);
+	// optional.
+	Reports []ReportRule `toml:"reports"`
+	Flags   FlagRules    `toml:"flags"`
+	Notable []Notable    `toml:"notable"`
 	// Assessment weighs the monthly assessment (月考核); optional.
 	Assessment Assessment `toml:"assessment"`
 
@@ -301,6 +307,12 @@ func (c *Config) validate(name string) error {
 		if a.ClearType != "" && !feed.Known(a.ClearType) {
 			return fail(fmt.Sprintf("alerts[%d].clear_type", i), `"`+a.ClearType+`"`, "unknown event type")
 		}
+	}
+	if err := c.validateResponse(fail); err != nil {
+		return err
+	}
+	if err := c.validateReports(fail); err != nil {
+		return err
 	}
 	f := c.Flags
 	if f.Red < 0 || f.Yellow < 0 || f.Red+f.Yellow > len(c.Districts) {

@@ -234,10 +234,7 @@ func (f *folder) apply() bool {
 			return false
 		}
 		f.both(func(c *Counters) { c.AlarmsDispatched++ })
-		if o, ok := f.s.OpenAlarms[p.AlarmID]; ok {
-			o.Dispatched = true
-			f.s.OpenAlarms[p.AlarmID] = o
-		}
+		f.alarmDispatched(p.AlarmID)
 		f.tickerStatus(p.AlarmID, StatusDispatched)
 	case feed.TypeAlarmClosed:
 		p, err := feed.Decode[feed.AlarmClosed](ev)
@@ -245,6 +242,9 @@ func (f *folder) apply() bool {
 			return false
 		}
 		f.both(func(c *Counters) { c.AlarmsClosed++ })
+		if o, ok := f.s.OpenAlarms[p.AlarmID]; ok {
+			f.alarmClosedTimed(o)
+		}
 		if !f.s.closeOpenAlarm(p.AlarmID) {
 			f.s.rememberEarlyClose(p.AlarmID)
 		}
@@ -291,6 +291,7 @@ func (f *folder) apply() bool {
 			return false
 		}
 		f.shiftReport(p)
+		f.shiftReportDue(p.Duty)
 	case feed.TypeInspection:
 		p, err := feed.Decode[feed.Inspection](ev)
 		if err != nil {
@@ -359,7 +360,7 @@ func (f *folder) alarmReceived(p feed.AlarmReceived) {
 	status := StatusClosed
 	if !closed {
 		status = StatusReceived
-		f.s.openAlarm(p.AlarmID, OpenAlarm{Seq: ev.Seq, At: ev.At, Category: p.Category, District: ev.District})
+		f.s.openAlarm(p.AlarmID, OpenAlarm{Seq: ev.Seq, At: ev.At, Category: p.Category, Priority: p.Priority, District: ev.District})
 	}
 	f.pushTicker(TickerItem{Seq: ev.Seq, At: ev.At, Type: ev.Type, AlarmID: p.AlarmID, Category: p.Category, Priority: p.Priority,
 		District: ev.District, Grid: ev.Grid, Summary: p.Summary, Status: status})

@@ -46,6 +46,9 @@ type Recorder struct {
 	// for the state's Intraday.
 	HourDay int                       `json:"hour_day,omitempty"`
 	Hours   [2][HoursPerDay]DayRecord `json:"-"` // [0] the day before HourDay, [1] HourDay
+	// Reports are every night's shift reports (reports.go), index n-1;
+	// nil until one comes.
+	Reports []ReportNight `json:"reports,omitempty"`
 	cfg     *Config
 }
 
@@ -78,7 +81,7 @@ func newRecorder(cfg *Config) *Recorder {
 func (r *Recorder) reset() {
 	r.Days = make([]DayRecord, r.cfg.Days())
 	r.HourDay, r.Hours = 0, [2][HoursPerDay]DayRecord{}
-	r.Solved, r.Alerts = nil, nil
+	r.Solved, r.Alerts, r.Reports = nil, nil, nil
 	r.uncleared = map[string][]int{}
 	r.byID = map[string][]int{}
 }
@@ -407,6 +410,8 @@ type Period struct {
 	// instant the period is taken at.
 	Span    Span    `json:"span"`
 	Elapsed Elapsed `json:"elapsed"`
+	// AsOf is the instant the period is taken at.
+	AsOf time.Time `json:"as_of"`
 	// Counts are the period's counts as of that instant: its complete
 	// days, and the day running to its whole hour.
 	Counts *PeriodCounts `json:"counts"`
@@ -443,7 +448,7 @@ func (h *History) PeriodAsOf(kind string, sp Span, asOf time.Time) *Period {
 
 func (h *History) periodAsOf(kind string, sp Span, asOf time.Time) *Period {
 	e := h.cfg.Elapsed(sp, asOf)
-	p := &Period{Kind: kind, Span: sp, Elapsed: e, cfg: h.cfg}
+	p := &Period{Kind: kind, Span: sp, Elapsed: e, AsOf: asOf, cfg: h.cfg}
 	p.Complete = h.Counts(Span{sp.From, sp.From + e.Days - 1})
 	p.Before = h.Counts(Span{1, sp.From - 1})
 	p.Counts = newPeriodCounts(h.cfg, sp)

@@ -53,6 +53,10 @@ type State struct {
 	// hub older than it.
 	Flags *FlagBook `json:"flags,omitempty"`
 
+	// Reports are the shift reports of the newest nights against the
+	// campaign file's [[reports]] (reports.go); nil until one comes.
+	Reports *ReportBook `json:"reports,omitempty"`
+
 	OpenAlarms  map[string]OpenAlarm `json:"open_alarms"`
 	OpenDropped int64                `json:"open_dropped,omitempty"`
 	// EarlyCloses is a ring of the last MaxEarlyCloses alarm ids closed
@@ -123,6 +127,19 @@ type Counters struct {
 	DisputesResolvedUnfound int64            `json:"disputes_resolved_unfound,omitempty"`
 	Operations              map[string]int64 `json:"operations,omitempty"`
 	MajorAccidents          int64            `json:"major_accidents,omitempty"`
+
+	// The response clock (response.go; docs/figures.md, "The response
+	// clock"), counted on the day of the dispatch or close: alarms by
+	// priority ("1", "2", "3") whose first dispatch (close) was timed, and
+	// of them those within the priority's [[response]] threshold; and the
+	// times to dispatch and to close by bin (key: the bin's upper edge in
+	// seconds).
+	DispatchTimed  map[string]int64 `json:"dispatch_timed,omitempty"`
+	DispatchInTime map[string]int64 `json:"dispatch_in_time,omitempty"`
+	CloseTimed     map[string]int64 `json:"close_timed,omitempty"`
+	CloseInTime    map[string]int64 `json:"close_in_time,omitempty"`
+	DispatchSecs   map[string]int64 `json:"dispatch_secs,omitempty"`
+	CloseSecs      map[string]int64 `json:"close_secs,omitempty"`
 }
 
 // DayCounts is one campaign day's values for the KPI strip and sparklines.
@@ -171,6 +188,7 @@ type OpenAlarm struct {
 	Seq        uint64    `json:"seq"`
 	At         time.Time `json:"at"`
 	Category   string    `json:"category"`
+	Priority   int       `json:"priority,omitempty"` // 0 in a state from a hub older than the response clock
 	District   string    `json:"district"`
 	Dispatched bool      `json:"dispatched,omitempty"`
 }
