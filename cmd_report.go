@@ -92,9 +92,19 @@ func runReport(s *reportSettings) int {
 	if err != nil {
 		return fail(2, "%v", err)
 	}
+	// Everything that can be refused is refused before the fold, which
+	// reads the whole recording (or waits for the hub's).
 	when, err := report.ParseDate(cfg, *s.date)
+	if err == nil {
+		err = report.CheckDate(cfg, when)
+	}
 	if err != nil {
 		return fail(2, "--date: %v", err)
+	}
+	if *s.out != "" {
+		if err := checkWritable(*s.out); err != nil {
+			return fail(2, "--out %s: %v (check the directory exists and is writable)", *s.out, err)
+		}
 	}
 	facts, err := loadFacts("")
 	if err != nil {
@@ -189,6 +199,20 @@ func fetchBulletin(hub client.Options, period, date string) (*report.Bulletin, e
 		return nil, fmt.Errorf("the hub's bulletin is unreadable (%v): is %s a sitboard hub of this version?", err, feed.RedactURL(hub.URL))
 	}
 	return &b, nil
+}
+
+// checkWritable tells, before any work, whether writeFileAtomic could
+// write path: its directory takes a new file, and path is not a directory.
+func checkWritable(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("is a directory: give a file name")
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	tmp.Close()
+	return os.Remove(tmp.Name())
 }
 
 // writeFileAtomic writes through a temporary file in the same directory,

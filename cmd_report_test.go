@@ -69,6 +69,10 @@ func TestReportCommand(t *testing.T) {
 		{[]string{"report", "--period", "week", "--recording", shippedRecordingPath, "--date", "Aug 12"}, "give a date like 2023-06-25"},
 		{[]string{"report", "--period", "day", "--recording", shippedRecordingPath, "--date", "2023-10-02"}, "outside the campaign"},
 		{[]string{"report", "--period", "day", "--recording", shippedRecordingPath, "--out", "/proc/nope/b.txt"}, "check the directory exists"},
+		// Refused before any folding: the recording named is never opened.
+		{[]string{"report", "--period", "day", "--recording", "/nonexistent.jsonl.gz", "--date", "2023-10-02"}, "--date: 2023-10-02 is outside the campaign"},
+		{[]string{"report", "--period", "day", "--recording", "/nonexistent.jsonl.gz", "--out", "/proc/nope/b.txt"}, "--out /proc/nope/b.txt"},
+		{[]string{"report", "--period", "day", "--recording", "/nonexistent.jsonl.gz", "--out", dir}, "is a directory"},
 	}
 	for _, tc := range tests {
 		_, stderr, code := runSitboard(t, tc.args...)

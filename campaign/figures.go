@@ -9,9 +9,12 @@ import (
 
 // Figure is one computed figure. OK is false when it cannot be computed,
 // such as a comparison against a zero or missing baseline: shown as "n/a".
+// Its JSON keys are snake_case like every other key of a bulletin; Go's
+// decoder matches keys without regard to case, so a bulletin from an older
+// hub ({"Value":…,"OK":…}) still reads.
 type Figure struct {
-	Value float64
-	OK    bool
+	Value float64 `json:"value"`
+	OK    bool    `json:"ok"`
 }
 
 // figureDef computes one published figure from counts and the config.

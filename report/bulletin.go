@@ -318,6 +318,18 @@ func ParseDate(cfg *campaign.Config, s string) (time.Time, error) {
 	return time.Time{}, refuse(ErrBadRequest, "date %q: give a date like %s (or an RFC 3339 time)", s, cfg.Campaign.Start)
 }
 
+// CheckDate refuses a date outside the campaign: callers check it before
+// they fold anything (report --recording, the hub's endpoints).
+func CheckDate(cfg *campaign.Config, when time.Time) error {
+	if when.IsZero() {
+		return nil
+	}
+	if d := cfg.Day(when); d < 1 || d > cfg.Days() {
+		return refuse(ErrBadRequest, "%s is outside the campaign (%s to %s): pick a date inside it", when.In(cfg.Location()).Format(time.DateOnly), cfg.Campaign.Start, cfg.Campaign.End)
+	}
+	return nil
+}
+
 // Build computes a bulletin from a History folded over the whole log.
 func Build(h *campaign.History, req Request) (*Bulletin, error) {
 	cfg, st := h.Config(), h.State()
@@ -327,10 +339,10 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 	newest := min(max(st.Day, 1), cfg.Days())
 	day := newest
 	if !req.Date.IsZero() {
-		day = cfg.Day(req.Date)
-		if day < 1 || day > cfg.Days() {
-			return nil, refuse(ErrBadRequest, "%s is outside the campaign (%s to %s): pick a date inside it", req.Date.In(cfg.Location()).Format(time.DateOnly), cfg.Campaign.Start, cfg.Campaign.End)
+		if err := CheckDate(cfg, req.Date); err != nil {
+			return nil, err
 		}
+		day = cfg.Day(req.Date)
 	}
 	full, err := cfg.PeriodSpan(req.Kind, day)
 	if err != nil {
