@@ -39,4 +39,11 @@ func TestCISkipSummary(t *testing.T) {
 	if _, code := run("-allow-skip"); code != 0 {
 		t.Errorf("-allow-skip: exit %d, want 0", code)
 	}
+	out, code = run("-expect-skip", "sitboard/a  TestNats")
+	if code != 0 || !strings.Contains(out, "(expected in this run)") {
+		t.Errorf("-expect-skip naming the test: exit %d, want 0 and the skip marked expected:\n%s", code, out)
+	}
+	if _, code := run("-expect-skip", "sitboard/a TestOther"); code != 1 {
+		t.Errorf("-expect-skip naming another test: exit %d, want 1", code)
+	}
 }
