@@ -148,8 +148,8 @@ type Response struct {
 // bin. N is 0 when nothing was timed.
 type Percentiles struct {
 	N      int64         `json:"n"`
-	Median time.Duration `json:"median"`
-	P90    time.Duration `json:"p90"`
+	Median time.Duration `json:"median_ns"`
+	P90    time.Duration `json:"p90_ns"`
 }
 
 // ResponseOf reads the response clock from counts; a nil c is nothing.

@@ -64,6 +64,12 @@ type Bulletin struct {
 	// ignore each other's instead of failing to decode the bulletin.
 	NightMarkets NightMarkets `json:"night_market_coverage"`
 	Safety       SafetyRow    `json:"safety"`
+	// Response is the 110 table: the response clock per district
+	// (docs/figures.md, "The response clock").
+	Response ResponseTable `json:"response"`
+	// Reports are the shift reports due: on time, late and missing per
+	// district (docs/figures.md, "Shift reports due").
+	Reports ReportsTable `json:"shift_reports"`
 
 	// Districts are the period's scores by the flag rules, best first, with
 	// each measure's inputs and points (docs/figures.md, rule 6) and each
@@ -404,6 +410,8 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 	b.Grids = p.BusiestGrids(5)
 	pending := sp.To == newest && len(h.Counts(campaign.Span{From: newest, To: newest}).Sites) == 0
 	b.NightMarkets = nightMarkets(cfg, p, pending)
+	b.Response = responseTable(h, p, asOf)
+	b.Reports = reportsTable(h, p)
 	free, longest := h.AccidentFreeDays(sp, newest)
 	b.Safety = SafetyRow{Accidents: p.Counts.Totals.MajorAccidents, FreeDays: free, Days: sp.Days(), Longest: longest}
 

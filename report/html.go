@@ -35,6 +35,7 @@ th { background: #eee; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.red td { background: #f8d0d0; }
 tr.yellow td { background: #fbefb0; }
+tr.lapse td { background: #f3e6d0; font-style: italic; }
 svg { display: block; margin: 2mm auto; max-width: 100%; }
 .note { color: #444; font-size: 9pt; }
 section { break-inside: auto; }

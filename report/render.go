@@ -189,7 +189,9 @@ func compose(d doc, b *Bulletin, w *words) {
 		d.table([]string{w.pick("序号", "#"), w.pick("网格", "Grid"), w.pick("单位", "District"), w.pick("警情(起)", "Alarms"),
 			w.pick("巡逻警力(人次)", "Patrol shifts"), w.pick("每人次警情", "Alarms per shift")}, rows, []bool{true, false, false, true, true, true}, nil)
 	}
+	responseSection(d, b, w)
 	nightMarketSection(d, b, w)
+	reportsSection(d, b, w)
 
 	d.pageBreak()
 	next(w.line(campaign.LineHazard))
