@@ -119,7 +119,10 @@ func (s *Server) limits(next http.Handler) http.Handler {
 // trickled at 1 byte/s without a token).
 const (
 	refusedBodyDrain = 64 << 10
-	refusedBodyWait  = time.Second
+	// The wait is generous: a body sent with its request is in the socket
+	// already, but on a loaded machine the read may start late; a valid
+	// request may take requestTimeout (30 s) for its body anyway.
+	refusedBodyWait = 5 * time.Second
 )
 
 // bodyTracker tells whether a request's body was read to its end.
