@@ -265,6 +265,9 @@ func TestRecordRefusesAFileFromAnotherLog(t *testing.T) {
 	s := hubtest.Start(t, nil)
 	src := campaignEvents(t, 20)
 	hubtest.Post(t, s.URL, src)
+	// A 202 means stored, not yet folded: a hub behind seq 5 would call
+	// the "other ids" file ahead of it instead of from another log.
+	s.WaitSeq(t, 20)
 	dir := t.TempDir()
 	tests := []struct {
 		name, content, want string
