@@ -115,6 +115,9 @@ type subscriber struct {
 	done      chan struct{} // closed when the writer exits
 	readDone  chan struct{} // closed when the reader exits
 	peerClose int           // the close code the client sent, echoed by the writer
+	// unruly: the reader stopped on the client's fault (a flood, a bad
+	// frame) while the client may still be sending; see release.
+	unruly atomic.Bool
 
 	// in is what the client has sent in the current budget window, and
 	// pongs how many pongs: both the reader goroutine's alone. pings is
@@ -664,10 +667,22 @@ func (s *subscriber) release(readDone <-chan struct{}) {
 	}
 	// Unread bytes from the board (a late pong) would make close reset the
 	// connection, and the kernel would drop what the board has not read.
-	_ = s.nc.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
-	_, _ = io.Copy(io.Discard, s.nc)
+	if s.unruly.Load() {
+		// A client closed for what it sent is likely still sending: a reset
+		// now would throw away the close that says why before it reads it.
+		// Discard what it sends until it ends its side, or closeWrite's
+		// deadline (WriteTimeout), up to unrulyDrain bytes.
+		_, _ = io.Copy(io.Discard, io.LimitReader(s.nc, unrulyDrain))
+	} else {
+		_ = s.nc.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+		_, _ = io.Copy(io.Discard, s.nc)
+	}
 	_ = s.nc.Close()
 }
+
+// unrulyDrain bounds what release discards from a client closed for what
+// it sent (a flood at full speed is cut off sooner than the deadline).
+const unrulyDrain = 1 << 20
 
 // frame is one hub message encoded once for every subscriber: the complete
 // websocket frame (server frames are unmasked, so the bytes are the same on

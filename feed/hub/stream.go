@@ -258,6 +258,7 @@ func (h *Hub) readLoop(s *subscriber) {
 			Type string `json:"type"`
 		}
 		if mt != websocket.TextMessage || json.Unmarshal(data, &m) != nil || m.Type == "" {
+			s.unruly.Store(true)
 			s.drop(dropBadFrame, "it sent a frame that is not a message")
 			s.shutdown(feed.CloseBadRequest, "garbage frame: send only the hello; everything after it is ignored or refused", false)
 			return
@@ -280,12 +281,15 @@ func (h *Hub) readEnded(s *subscriber, err error) {
 	case errors.As(err, &ne) && ne.Timeout():
 		s.drop(dropNoPong, "it answered no ping", "waited", h.opts.PongWait)
 	case errors.Is(err, errClientFlood):
+		s.unruly.Store(true)
 		s.drop(dropClientFlood, "it sent more frames than a board sends", "budget_frames", clientBudgetFrames, "budget_bytes", clientBudgetBytes, "window", clientBudgetWindow)
 		s.shutdown(feed.CloseBadRequest, fmt.Sprintf("too many frames: after the hello a client sends only pongs, at most %d frames and %d KiB per %s", clientBudgetFrames, clientBudgetBytes>>10, clientBudgetWindow), false)
 	case errors.Is(err, websocket.ErrReadLimit):
+		s.unruly.Store(true)
 		s.drop(dropBadFrame, "it sent a frame over the limit", "limit", readLimit)
 		s.shutdown(feed.CloseBadRequest, "frame too large: a client sends only the hello, at most 4 KiB", false)
 	default:
+		s.unruly.Store(true)
 		s.drop(dropBadFrame, "it broke the websocket protocol", "err", err)
 		s.shutdown(feed.CloseBadRequest, "websocket protocol error: "+err.Error(), false)
 	}
