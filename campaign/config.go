@@ -35,6 +35,11 @@ type Config struct {
 	Notable []Notable    `toml:"notable"`
 	// Assessment weighs the monthly assessment (月考核); optional.
 	Assessment Assessment `toml:"assessment"`
+	// Zones are the 战区 (zones.go); optional, but when given every
+	// district is in exactly one.
+	Zones []Zone `toml:"zones"`
+	// Supervision lists the 督察组 (zones.go); optional.
+	Supervision Supervision `toml:"supervision"`
 
 	start    time.Time
 	loc      *time.Location
@@ -43,6 +48,9 @@ type Config struct {
 	grid     map[string]int
 	site     map[string]int
 	notable  map[string]int
+	zone     map[string]int // zone id -> index in Zones
+	zoneOf   map[string]int // district id -> index in Zones
+	team     map[string]int // supervision team id -> index in Supervision.Teams
 	source   string
 	// flagMeasures and assessMeasures are [flags] and [assessment] with
 	// each measure's basis and direction resolved (see ScoredMeasure).
@@ -345,6 +353,12 @@ func (c *Config) validate(name string) error {
 		}
 		c.notable[n.ID] = i
 	}
+	if err := c.validateZones(name); err != nil {
+		return err
+	}
+	if err := c.validateSupervision(name); err != nil {
+		return err
+	}
 	return c.validateAssessment(name)
 }
 
@@ -428,9 +442,12 @@ func (c *Config) DistrictName(id, lang string) string {
 }
 
 // Validator checks ingested events against this campaign's districts,
-// grids and watched sites.
+// grids, watched sites and supervision teams.
 func (c *Config) Validator() feed.Validator {
-	v := feed.Validator{Districts: map[string]bool{}, Grids: map[string]string{}, Sites: map[string]string{}}
+	v := feed.Validator{Districts: map[string]bool{}, Grids: map[string]string{}, Sites: map[string]string{}, Teams: map[string]bool{}}
+	for _, t := range c.Supervision.Teams {
+		v.Teams[t.ID] = true
+	}
 	for _, s := range c.Sites {
 		v.Sites[s.ID] = s.District
 	}

@@ -171,19 +171,22 @@ var codePoint = regexp.MustCompile(`^U\+([0-9A-F]{4,6}) \(`)
 // names the field and the code point, for every text field of every type.
 func TestValidatorNamesFieldAndCodePoint(t *testing.T) {
 	fields := map[string][]string{
-		feed.TypeAlarmReceived:     {"summary"},
-		feed.TypeAlarmDispatched:   {"unit"},
-		feed.TypeAlarmClosed:       {"outcome"},
-		feed.TypeCaseFiled:         {"summary"},
-		feed.TypeCaseSolved:        {"summary"},
-		feed.TypeFugitiveCaught:    {"summary"},
-		feed.TypePatrolDeployed:    {"name"},
-		feed.TypeInspection:        {"unit"},
-		feed.TypeDisputeFound:      {"kind", "summary"},
-		feed.TypeOperation:         {"name"},
-		feed.TypeMajorAccident:     {"summary"},
-		feed.TypeCampaignStarted:   {"note"},
-		feed.TypeAlertAcknowledged: {"by"},
+		feed.TypeAlarmReceived:        {"summary"},
+		feed.TypeAlarmDispatched:      {"unit"},
+		feed.TypeAlarmClosed:          {"outcome"},
+		feed.TypeCaseFiled:            {"summary"},
+		feed.TypeCaseSolved:           {"summary"},
+		feed.TypeFugitiveCaught:       {"summary"},
+		feed.TypePatrolDeployed:       {"name"},
+		feed.TypeInspection:           {"unit"},
+		feed.TypeDisputeFound:         {"kind", "summary"},
+		feed.TypeOperation:            {"name"},
+		feed.TypeMajorAccident:        {"summary"},
+		feed.TypeCampaignStarted:      {"note"},
+		feed.TypeAlertAcknowledged:    {"by"},
+		feed.TypeSupervisionVisit:     {"focus"},
+		feed.TypeSupervisionFinding:   {"summary"},
+		feed.TypeSupervisionRectified: {"note"},
 	}
 	for _, h := range hostile.MustTexts() {
 		if h.Valid {

@@ -38,13 +38,17 @@ const (
 	MinYear = 1970
 )
 
-// Validator checks events against the campaign's districts, grids and
-// watched sites. A nil Districts set accepts any non-empty district; a nil
-// Grids or Sites map accepts any well-formed id.
+// Validator checks events against the campaign's districts, grids,
+// watched sites and supervision teams. A nil Districts set accepts any
+// non-empty district; a nil Grids, Sites or Teams map accepts any
+// well-formed id.
 type Validator struct {
 	Districts map[string]bool
 	Grids     map[string]string // grid id -> district id
 	Sites     map[string]string // watched site id -> district id
+	// Teams are the supervision teams' ids (督察组); nil accepts any
+	// well-formed id, an empty set none.
+	Teams map[string]bool
 }
 
 // Validate returns every problem with ev; none means it may be stored.
@@ -108,6 +112,9 @@ func (v Validator) Validate(index int, ev Event) []FieldError {
 			}
 		}
 	}
+	if len(dataErrs) == 0 {
+		v.checkSupervision(ev, add)
+	}
 	return errs
 }
 
@@ -135,6 +142,10 @@ var payloadOf = map[string]func() checker{
 	TypeMajorAccident:     func() checker { return &MajorAccident{} },
 	TypeCampaignStarted:   func() checker { return &CampaignStarted{} },
 	TypeAlertAcknowledged: func() checker { return &AlertAcknowledged{} },
+	// supervision.go
+	TypeSupervisionVisit:     func() checker { return &SupervisionVisit{} },
+	TypeSupervisionFinding:   func() checker { return &SupervisionFinding{} },
+	TypeSupervisionRectified: func() checker { return &SupervisionRectified{} },
 }
 
 // KnownTypes lists the folded event types, sorted.

@@ -34,3 +34,41 @@ func LineOf(src, needle string) int {
 	}
 	return 0
 }
+
+// TableLine finds key's line inside the n-th (0-based) [[array]] table of
+// src, or the table's own line when the key is not in it (0 when there is
+// no such table): an error in the fourth [[alerts]] points at that rule,
+// not at the first that mentions the same value. A key is matched at the
+// start of a line ("key =" or "key="); an empty key gives the table's line.
+// A negative n looks in the plain table [array] instead.
+func TableLine(src, array string, n int, key string) int {
+	header := "[[" + array + "]]"
+	if n < 0 {
+		header, n = "["+array+"]", 0
+	}
+	lines := strings.Split(src, "\n")
+	seen, start := -1, -1
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if t == header || strings.HasPrefix(t, header+" ") || strings.HasPrefix(t, header+"#") {
+			seen++
+			if seen == n {
+				start = i
+				continue
+			}
+			if seen > n {
+				break
+			}
+		}
+		if start < 0 || key == "" {
+			continue
+		}
+		if strings.HasPrefix(t, "[") {
+			break // the next table
+		}
+		if rest, ok := strings.CutPrefix(t, key); ok && strings.HasPrefix(strings.TrimSpace(rest), "=") {
+			return i + 1
+		}
+	}
+	return start + 1
+}
