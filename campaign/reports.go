@@ -298,14 +298,19 @@ func (c *Config) statusOf(r, n int, u ReportUnit, at int64, asOf time.Time) Repo
 }
 
 // NightReports is every unit's report of night n as of asOf, rule by rule
-// in config order, from the nights the state holds (a night not held has
-// no report in).
-func NightReports(cfg *Config, s *State, n int, asOf time.Time) []ReportStatus {
+// in config order, from the nights the state holds. held is false for a
+// night older than those the state holds: what came for it is not known
+// (a night within them with no report had none).
+func NightReports(cfg *Config, s *State, n int, asOf time.Time) (statuses []ReportStatus, held bool) {
 	var rn *ReportNight
-	if s != nil {
+	held = true
+	if s != nil && s.Reports != nil {
 		rn = s.Reports.Night(n)
+		if k := len(s.Reports.Nights); rn == nil && k > 0 && n < s.Reports.Nights[k-1].Night-(ReportNightsHeld-1) {
+			held = false
+		}
 	}
-	return nightStatuses(cfg, rn, n, asOf)
+	return nightStatuses(cfg, rn, n, asOf), held
 }
 
 func nightStatuses(cfg *Config, rn *ReportNight, n int, asOf time.Time) []ReportStatus {

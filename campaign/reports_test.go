@@ -136,7 +136,11 @@ func TestReportsByHand(t *testing.T) {
 		t.Errorf("night at 23:00 on 06-26 = %d, want 2", n)
 	}
 	var states []string
-	for _, st := range NightReports(cfg, s, 2, asOf) {
+	night2, held := NightReports(cfg, s, 2, asOf)
+	if !held {
+		t.Error("night 2 is not held at 23:00")
+	}
+	for _, st := range night2 {
 		states = append(states, st.District+"/"+st.Grid+":"+st.Status)
 	}
 	if want := "east/:on_time west/:missing east/east-01:pending east/east-02:pending"; strings.Join(states, " ") != want {
@@ -145,6 +149,9 @@ func TestReportsByHand(t *testing.T) {
 	// The state holds the two newest nights only.
 	if nights := h.State().Reports.Nights; len(nights) != 2 || nights[0].Night != 2 || nights[1].Night != 3 {
 		t.Errorf("the state holds nights %+v, want 2 and 3", nights)
+	}
+	if _, held := NightReports(cfg, h.State(), 1, clockAt(t, "2023-06-28 06:00:00")); held {
+		t.Error("night 1 is said to be held after nights 2 and 3 came")
 	}
 }
 

@@ -45,3 +45,13 @@ func negateCounters(c *Counters) {
 		}
 	}
 }
+
+// SumCounters adds up counts by district (the city of a span from
+// CountersSince).
+func SumCounters(m map[string]*Counters) *Counters {
+	out := &Counters{}
+	for _, c := range m {
+		addCounters(out, c)
+	}
+	return out
+}

@@ -47,16 +47,22 @@ const (
 	Trends  = "trends"  // per-day sparklines
 	Figures = "figures" // every published figure, by line of work (通报)
 	Daily   = "daily"   // 日动态: the day shown against the day before
+	// Response is the response clock (出警时效): districts' dispatch
+	// shares and times, open alarms with their ages.
+	Response = "response"
+	Reports  = "reports" // 勤务报送: tonight's shift reports, who has not reported
+	// Overdue is the oldest late P1 call's wait in big digits (the wall).
+	Overdue = "overdue"
 	Ticker  = "ticker"  // live alarm ticker
 	Ranking = "ranking" // district ranking with flags
 	Status  = "status"  // status bar with key hint
 )
 
 // Kinds lists every region kind.
-var Kinds = []string{Header, Alerts, KPI, Rotator, Strike, Patrol, Hazard, Grid, Cases, Trends, Figures, Daily, Ticker, Ranking, Status}
+var Kinds = []string{Header, Alerts, KPI, Rotator, Strike, Patrol, Hazard, Grid, Cases, Trends, Figures, Daily, Response, Reports, Overdue, Ticker, Ranking, Status}
 
 // PageKinds are the kinds a rotator may rotate through.
-var PageKinds = []string{Strike, Patrol, Hazard, Grid, Cases, Trends, Ranking, Figures, Daily}
+var PageKinds = []string{Strike, Patrol, Hazard, Grid, Cases, Trends, Ranking, Figures, Daily, Response, Reports}
 
 // Layout is one layout file.
 type Layout struct {

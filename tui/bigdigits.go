@@ -28,6 +28,7 @@ var bigFont = map[rune][5]string{
 	'%': {"#.#", "..#", ".#.", "#..", "#.#"},
 	'-': {"...", "...", "###", "...", "..."},
 	'+': {"...", ".#.", "###", ".#.", "..."},
+	':': {".", "#", ".", "#", "."},
 }
 
 // halfCell is the Braille cell for an upper and a lower pixel.

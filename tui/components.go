@@ -38,6 +38,10 @@ var pages = map[string]renderFunc{
 	layouts.Ranking: rankingTable,
 	layouts.Figures: renderFigures,
 	layouts.Daily:   renderDaily,
+	// The response clock and the shift reports read the clock too: see
+	// clockPages.
+	layouts.Response: renderResponse,
+	layouts.Reports:  renderReports,
 }
 
 // region is the common Component: it renders through a pure function and
@@ -100,9 +104,11 @@ func newComponent(c *Context, p layouts.Placed) Component {
 		return &region{ctx: c, kind: p.Kind, render: renderTicker}
 	case layouts.Ranking:
 		return &region{ctx: c, kind: p.Kind, render: renderRanking, help: []key.Binding{k.Filter}}
+	case layouts.Overdue:
+		return &region{ctx: c, kind: p.Kind, live: true, render: renderOverdue}
 	}
 	page := p.Kind
-	return &region{ctx: c, kind: p.Kind, render: func(c *Context, w, h int) []string {
+	return &region{ctx: c, kind: p.Kind, live: clockPages[page], render: func(c *Context, w, h int) []string {
 		return append([]string{c.St.Title.R(Fit(" "+c.T("page."+page), w))}, renderPage(c, page, w, h-1)...)
 	}}
 }

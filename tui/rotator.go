@@ -23,6 +23,11 @@ func (r *rotatorRegion) View() string {
 	c := r.ctx
 	page := c.Rot.page()
 	key := page
+	if clockPages[page] {
+		// Ages count up and deadlines pass with the clock: a new body
+		// each second the clock shows.
+		key += c.clock().Format(time.RFC3339)
+	}
 	if !r.valid || r.version != c.Version || r.bodyKey != key {
 		body := renderPage(c, page, r.w, r.h-1)
 		r.cached = Block(body, r.w, r.h-1)
