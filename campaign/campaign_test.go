@@ -344,6 +344,8 @@ func TestConfigErrorsNameFileLineField(t *testing.T) {
 		{"unknown measure", `measure = "cases_solved"`, `measure = "cases_closed"`, "flags.measures[0].measure"},
 		{"unknown field", `utc_offset = "+08:00"`, `utc_offset = "+08:00"` + "\ncolour = \"red\"", "campaign.colour"},
 		{"syntax", `red = 1`, `red = = 1`, "small.toml:"},
+		{"a district called city", `id = "west"`, `id = "city"`, `districts[1].id: "city" is reserved`},
+		{"a district called all", `id = "west"`, `id = "all"`, `districts[1].id: "all" is reserved`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

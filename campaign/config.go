@@ -261,6 +261,10 @@ func (c *Config) validate(name string) error {
 		if _, dup := c.district[d.ID]; dup {
 			return fail(fmt.Sprintf("districts[%d].id", i), `"`+d.ID+`"`, "duplicate district id "+d.ID)
 		}
+		if d.ID == feed.CityDistrict || d.ID == feed.DirectiveAll {
+			// An instruction's envelope names the city, and its to "all".
+			return fail(fmt.Sprintf("districts[%d].id", i), `"`+d.ID+`"`, fmt.Sprintf("%q is reserved (an instruction's district is %q, and it is sent to %q): give the district another id", d.ID, feed.CityDistrict, feed.DirectiveAll))
+		}
 		c.district[d.ID] = i
 	}
 	c.grid = map[string]int{}
@@ -444,7 +448,10 @@ func (c *Config) DistrictName(id, lang string) string {
 // Validator checks ingested events against this campaign's districts,
 // grids, watched sites and supervision teams.
 func (c *Config) Validator() feed.Validator {
-	v := feed.Validator{Districts: map[string]bool{}, Grids: map[string]string{}, Sites: map[string]string{}, Teams: map[string]bool{}}
+	v := feed.Validator{Districts: map[string]bool{}, Grids: map[string]string{}, Sites: map[string]string{}, Teams: map[string]bool{}, Zones: map[string]bool{}}
+	for _, z := range c.Zones {
+		v.Zones[z.ID] = true
+	}
 	for _, t := range c.Supervision.Teams {
 		v.Teams[t.ID] = true
 	}

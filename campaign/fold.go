@@ -98,8 +98,16 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 // (LastAt, Day). An acknowledgement is a board's act about an event, not a
 // campaign fact: its time may be the hub's wall clock (a 2026 ack of a
 // replayed 2023 alert), which must not make the board's day the campaign's
-// last. The hub's end-of-day snapshots follow the same rule.
-func MovesClock(t string) bool { return t != feed.TypeAlertAcknowledged }
+// last. The office's instructions and their sign-offs and reports are
+// such acts too (a board sends them, timed like an ack). The hub's
+// end-of-day snapshots follow the same rule.
+func MovesClock(t string) bool {
+	switch t {
+	case feed.TypeAlertAcknowledged, feed.TypeDirectiveIssued, feed.TypeDirectiveSigned, feed.TypeDirectiveReported:
+		return false
+	}
+	return true
+}
 
 // rememberID keeps the last DedupWindow ids in a ring: RecentIDs is filled
 // up to the window, then IDNext is the slot the next id overwrites.
@@ -327,6 +335,8 @@ func (f *folder) apply() bool {
 			return false
 		}
 		f.alertAcked(p)
+	case feed.TypeDirectiveIssued, feed.TypeDirectiveSigned, feed.TypeDirectiveReported:
+		return f.directiveEvent()
 	case feed.TypeCampaignStarted:
 		// handled in Apply
 	default:

@@ -49,7 +49,10 @@ type Recorder struct {
 	// Reports are every night's shift reports (reports.go), index n-1;
 	// nil until one comes.
 	Reports []ReportNight `json:"reports,omitempty"`
-	cfg     *Config
+	// Directives are every instruction of the run (directives.go); nil
+	// until one comes.
+	Directives *DirectiveBook `json:"directives,omitempty"`
+	cfg        *Config
 }
 
 // DayRecord is one campaign day's counts.
@@ -81,7 +84,7 @@ func newRecorder(cfg *Config) *Recorder {
 func (r *Recorder) reset() {
 	r.Days = make([]DayRecord, r.cfg.Days())
 	r.HourDay, r.Hours = 0, [2][HoursPerDay]DayRecord{}
-	r.Solved, r.Alerts, r.Reports = nil, nil, nil
+	r.Solved, r.Alerts, r.Reports, r.Directives = nil, nil, nil, nil
 	r.uncleared = map[string][]int{}
 	r.byID = map[string][]int{}
 }

@@ -57,6 +57,10 @@ type State struct {
 	// campaign file's [[reports]] (reports.go); nil until one comes.
 	Reports *ReportBook `json:"reports,omitempty"`
 
+	// Directives are the office's newest instructions and each district's
+	// sign-off and report (directives.go); nil until one comes.
+	Directives *DirectiveBook `json:"directives,omitempty"`
+
 	OpenAlarms  map[string]OpenAlarm `json:"open_alarms"`
 	OpenDropped int64                `json:"open_dropped,omitempty"`
 	// EarlyCloses is a ring of the last MaxEarlyCloses alarm ids closed

@@ -64,6 +64,10 @@ func (c *Config) validateZones(name string) error {
 		if j, dup := c.zone[z.ID]; dup {
 			return fail(i, "id", field+".id", fmt.Sprintf("duplicate zone id %s (also zones[%d]): give each zone its own id", z.ID, j))
 		}
+		if _, clash := c.district[z.ID]; clash || z.ID == feed.DirectiveAll || z.ID == feed.CityDistrict {
+			// An instruction's to names districts and zones alike.
+			return fail(i, "id", field+".id", fmt.Sprintf("%q is a district's id or reserved (%s, %s): an instruction is sent to district and zone ids alike, so give the zone an id of its own", z.ID, feed.DirectiveAll, feed.CityDistrict))
+		}
 		c.zone[z.ID] = i
 		for _, t := range []struct{ key, v string }{{"zh", z.Zh}, {"en", z.En}, {"leader_zh", z.LeaderZh}, {"leader_en", z.LeaderEn}} {
 			if p := feed.TextProblem(t.v); p != "" {

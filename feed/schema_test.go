@@ -187,6 +187,9 @@ func TestValidatorNamesFieldAndCodePoint(t *testing.T) {
 		feed.TypeSupervisionVisit:     {"focus"},
 		feed.TypeSupervisionFinding:   {"summary"},
 		feed.TypeSupervisionRectified: {"note"},
+		feed.TypeDirectiveIssued:      {"text", "by"},
+		feed.TypeDirectiveSigned:      {"by"},
+		feed.TypeDirectiveReported:    {"by", "text"},
 	}
 	for _, h := range hostile.MustTexts() {
 		if h.Valid {

@@ -49,6 +49,9 @@ type Validator struct {
 	// Teams are the supervision teams' ids (督察组); nil accepts any
 	// well-formed id, an empty set none.
 	Teams map[string]bool
+	// Zones are the campaign's zone ids, which an instruction may be
+	// sent to besides its districts; nil: none.
+	Zones map[string]bool
 }
 
 // Validate returns every problem with ev; none means it may be stored.
@@ -79,7 +82,7 @@ func (v Validator) Validate(index int, ev Event) []FieldError {
 		add("district", "missing: give the district id from the campaign config")
 	case IDProblem(ev.District, MaxIDLen) != "":
 		add("district", IDProblem(ev.District, MaxIDLen))
-	case v.Districts != nil && !v.Districts[ev.District]:
+	case v.Districts != nil && !v.Districts[ev.District] && !(ev.Type == TypeDirectiveIssued && ev.District == CityDistrict):
 		add("district", fmt.Sprintf("unknown district %q: use one of the campaign config's district ids", ev.District))
 	}
 	if p := IDProblem(ev.Grid, MaxIDLen); p != "" {
@@ -99,6 +102,9 @@ func (v Validator) Validate(index int, ev Event) []FieldError {
 	for _, fe := range dataErrs {
 		fe.Index = index
 		errs = append(errs, fe)
+	}
+	if len(dataErrs) == 0 {
+		v.checkDirective(ev, add)
 	}
 	if len(dataErrs) == 0 && ev.Type == TypeShiftReport && v.Sites != nil {
 		if p, err := Decode[ShiftReport](ev); err == nil {
@@ -146,6 +152,9 @@ var payloadOf = map[string]func() checker{
 	TypeSupervisionVisit:     func() checker { return &SupervisionVisit{} },
 	TypeSupervisionFinding:   func() checker { return &SupervisionFinding{} },
 	TypeSupervisionRectified: func() checker { return &SupervisionRectified{} },
+	TypeDirectiveIssued:      func() checker { return &DirectiveIssued{} },
+	TypeDirectiveSigned:      func() checker { return &DirectiveSigned{} },
+	TypeDirectiveReported:    func() checker { return &DirectiveReported{} },
 }
 
 // KnownTypes lists the folded event types, sorted.
@@ -162,6 +171,13 @@ type checker interface {
 	check(add func(field, reason string))
 }
 
+// prechecker is a payload with fields to check in their JSON text before
+// it is decoded: it returns the data to decode, without the fields it
+// refused, so the others are still checked.
+type prechecker interface {
+	precheck(data json.RawMessage, add func(field, reason string)) json.RawMessage
+}
+
 func validateData(typ string, data json.RawMessage) []FieldError {
 	mk, ok := payloadOf[typ]
 	if !ok {
@@ -175,6 +191,9 @@ func validateData(typ string, data json.RawMessage) []FieldError {
 	p := mk()
 	if len(bytes.TrimSpace(data)) == 0 || string(bytes.TrimSpace(data)) == "null" {
 		return []FieldError{{Field: "data", Reason: fmt.Sprintf("missing: type %q needs a data object (see docs/protocol.md)", typ)}}
+	}
+	if pc, ok := p.(prechecker); ok {
+		data = pc.precheck(data, add)
 	}
 	if err := json.Unmarshal(data, p); err != nil {
 		var te *json.UnmarshalTypeError
