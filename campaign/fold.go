@@ -59,6 +59,7 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 	if ev.At.After(s.LastAt) && MovesClock(ev.Type) {
 		if d := cfg.dayWithin(ev.At); d > s.Day {
 			s.rollFlags(cfg, d) // before the new day's event counts
+			s.Supervision.rollWeek(cfg, d)
 		}
 		s.LastAt = ev.At
 		s.Day = cfg.dayWithin(ev.At)
@@ -337,6 +338,24 @@ func (f *folder) apply() bool {
 		f.alertAcked(p)
 	case feed.TypeDirectiveIssued, feed.TypeDirectiveSigned, feed.TypeDirectiveReported:
 		return f.directiveEvent()
+	case feed.TypeSupervisionVisit:
+		p, err := feed.Decode[feed.SupervisionVisit](ev)
+		if err != nil {
+			return false
+		}
+		f.supervisionVisit(p)
+	case feed.TypeSupervisionFinding:
+		p, err := feed.Decode[feed.SupervisionFinding](ev)
+		if err != nil {
+			return false
+		}
+		f.supervisionFinding(p)
+	case feed.TypeSupervisionRectified:
+		p, err := feed.Decode[feed.SupervisionRectified](ev)
+		if err != nil {
+			return false
+		}
+		f.supervisionRectified(p)
 	case feed.TypeCampaignStarted:
 		// handled in Apply
 	default:

@@ -39,10 +39,16 @@ func (a openKey) before(b openKey) bool { return a.compare(b) < 0 }
 // newOpenOrder indexes the given open alarms. Built from the keys in order,
 // the heap has the same layout whatever the map's iteration order.
 func newOpenOrder(open map[string]OpenAlarm) *openOrder {
-	o := &openOrder{heap: make([]openKey, 0, len(open)), pos: make(map[string]int, len(open))}
+	keys := make([]openKey, 0, len(open))
 	for id, a := range open {
-		o.heap = append(o.heap, openKey{at: a.At, id: id})
+		keys = append(keys, openKey{at: a.At, id: id})
 	}
+	return newOpenOrderOf(keys)
+}
+
+// newOpenOrderOf indexes the given keys (the open findings use it too).
+func newOpenOrderOf(keys []openKey) *openOrder {
+	o := &openOrder{heap: keys, pos: make(map[string]int, len(keys))}
 	slices.SortFunc(o.heap, openKey.compare)
 	for i, k := range o.heap {
 		o.pos[k.id] = i // a sorted slice is a valid min-heap

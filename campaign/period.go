@@ -52,7 +52,12 @@ type Recorder struct {
 	// Directives are every instruction of the run (directives.go); nil
 	// until one comes.
 	Directives *DirectiveBook `json:"directives,omitempty"`
-	cfg        *Config
+	// Visits and Findings are every supervision visit and finding, in
+	// fold order (supervision.go); findingByID indexes Findings.
+	Visits      []VisitRecord   `json:"visits,omitempty"`
+	Findings    []FindingRecord `json:"findings,omitempty"`
+	findingByID map[string]int
+	cfg         *Config
 }
 
 // DayRecord is one campaign day's counts.
@@ -85,6 +90,7 @@ func (r *Recorder) reset() {
 	r.Days = make([]DayRecord, r.cfg.Days())
 	r.HourDay, r.Hours = 0, [2][HoursPerDay]DayRecord{}
 	r.Solved, r.Alerts, r.Reports, r.Directives = nil, nil, nil, nil
+	r.Visits, r.Findings, r.findingByID = nil, nil, map[string]int{}
 	r.uncleared = map[string][]int{}
 	r.byID = map[string][]int{}
 }

@@ -61,6 +61,10 @@ type State struct {
 	// sign-off and report (directives.go); nil until one comes.
 	Directives *DirectiveBook `json:"directives,omitempty"`
 
+	// Supervision is the 督察 record: open findings, the teams' visits
+	// (supervision.go); nil until a supervision event comes.
+	Supervision *SupervisionBook `json:"supervision,omitempty"`
+
 	OpenAlarms  map[string]OpenAlarm `json:"open_alarms"`
 	OpenDropped int64                `json:"open_dropped,omitempty"`
 	// EarlyCloses is a ring of the last MaxEarlyCloses alarm ids closed
@@ -144,6 +148,16 @@ type Counters struct {
 	CloseInTime    map[string]int64 `json:"close_in_time,omitempty"`
 	DispatchSecs   map[string]int64 `json:"dispatch_secs,omitempty"`
 	CloseSecs      map[string]int64 `json:"close_secs,omitempty"`
+
+	// 督察 (supervision.go; docs/figures.md, "Supervision"): visits by
+	// mode and the problems they found, on the visit's day; findings
+	// issued, on the finding's day; findings rectified, and of them those
+	// after their deadline, on the rectification's day.
+	SupervisionVisits   map[string]int64 `json:"supervision_visits,omitempty"`
+	SupervisionProblems int64            `json:"supervision_problems,omitempty"`
+	FindingsFound       int64            `json:"findings_found,omitempty"`
+	FindingsRectified   int64            `json:"findings_rectified,omitempty"`
+	FindingsLate        int64            `json:"findings_late,omitempty"`
 }
 
 // DayCounts is one campaign day's values for the KPI strip and sparklines.

@@ -200,3 +200,81 @@ func (c *Config) TeamName(id, lang string) string {
 	}
 	return c.Supervision.Teams[i].Zh
 }
+
+// ZoneDistricts are the zone's districts in the campaign file's order of
+// [[districts]] (not the zone's list order), as every table lists them.
+func (c *Config) ZoneDistricts(zone string) []string {
+	i, ok := c.zone[zone]
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, d := range c.Districts {
+		if c.zoneOf[d.ID] == i {
+			out = append(out, d.ID)
+		}
+	}
+	return out
+}
+
+// GroupCounters sums the counts of some districts (a zone's): a district
+// missing from counts counts nothing.
+func GroupCounters(counts map[string]*Counters, districts []string) *Counters {
+	out := &Counters{}
+	for _, d := range districts {
+		if c, ok := counts[d]; ok {
+			addCounters(out, c)
+		}
+	}
+	return out
+}
+
+// zoneConfig is the campaign with each zone as one district: its
+// districts' residents, targets and baselines summed, so that Score sets
+// a zone against its own figures as it sets a district (docs/figures.md,
+// rule 6). nil without zones.
+func (c *Config) zoneConfig() *Config {
+	if len(c.Zones) == 0 {
+		return nil
+	}
+	zc := &Config{days: c.days, district: map[string]int{}}
+	for i, z := range c.Zones {
+		d := District{ID: z.ID, Zh: z.Zh, En: z.En, Previous: map[string]int64{}, LastYear: map[string]int64{}, Targets: map[string]int64{}}
+		for _, id := range c.ZoneDistricts(z.ID) {
+			src := c.Districts[c.district[id]]
+			d.Population += src.Population
+			for _, m := range []struct{ dst, src map[string]int64 }{{d.Previous, src.Previous}, {d.LastYear, src.LastYear}, {d.Targets, src.Targets}} {
+				for k, v := range m.src {
+					m.dst[k] += v
+				}
+			}
+		}
+		zc.Districts = append(zc.Districts, d)
+		zc.district[z.ID] = i
+	}
+	return zc
+}
+
+// ZoneScores scores the zones by the measures given (the flag measures
+// or the assessment's) on the districts' inputs in a span of `days` days:
+// each zone as one district with its districts' counts, residents,
+// targets and baselines summed (rule 6), so a zone of three counties is
+// not ahead for its size. Rows are zones (ScoreRow.District is the zone's
+// id), best first; no flags. Empty without zones.
+func ZoneScores(cfg *Config, measures []ScoredMeasure, in map[string]ScoreInput, days float64) Scores {
+	zc := cfg.zoneConfig()
+	if zc == nil {
+		return Scores{}
+	}
+	zin := make(map[string]ScoreInput, len(cfg.Zones))
+	for _, z := range cfg.Zones {
+		var sum ScoreInput
+		for _, d := range cfg.ZoneDistricts(z.ID) {
+			x := in[d]
+			addFields(&sum.In, &x.In)
+			addFields(&sum.Before, &x.Before)
+		}
+		zin[z.ID] = sum
+	}
+	return Score(zc, measures, zin, days, 0, 0)
+}

@@ -3,6 +3,7 @@ package campaign
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -137,5 +138,89 @@ func TestZonesAndTeamsRead(t *testing.T) {
 	}
 	if _, ok := plain.ZoneOf("east"); ok || len(plain.Validator().Teams) != 0 || plain.Validator().Teams == nil {
 		t.Error("a file without zones or teams has none (and its validator takes no team)")
+	}
+}
+
+// TestZoneScoresAreFairToSize: a zone is scored as one district of its
+// districts' counts, residents and targets summed; worked out by hand.
+func TestZoneScoresAreFairToSize(t *testing.T) {
+	src := `[campaign]
+id = "t"
+name_zh = "测"
+name_en = "T"
+start = "2023-06-25"
+end = "2023-07-04"
+[[districts]]
+id = "a"
+zh = "甲"
+en = "A"
+population = 100000
+targets = { suspects_arrested = 100 }
+[[districts]]
+id = "b"
+zh = "乙"
+en = "B"
+population = 300000
+targets = { suspects_arrested = 100 }
+[[districts]]
+id = "c"
+zh = "丙"
+en = "C"
+population = 200000
+targets = { suspects_arrested = 50 }
+[[zones]]
+id = "x"
+zh = "甲乙战区"
+en = "Zone X"
+districts = ["b", "a"]
+leader_zh = "副局长"
+[[zones]]
+id = "y"
+zh = "丙战区"
+en = "Zone Y"
+districts = ["c"]
+leader_zh = "主任"
+[[assessment.measures]]
+measure = "cases_solved"
+weight = 60
+basis = "per_capita"
+[[assessment.measures]]
+measure = "suspects_arrested"
+weight = 40
+basis = "target"
+`
+	cfg, err := ParseConfig("zones.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.ZoneDistricts("x"); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("zone x's districts in file order: %v", got)
+	}
+	counts := map[string]*Counters{
+		"a": {CasesSolved: map[string]int64{"theft": 10}, Persons: map[string]int64{"arrest/theft": 50}},
+		"b": {CasesSolved: map[string]int64{"theft": 20}, Persons: map[string]int64{"arrest/theft": 30}},
+		"c": {CasesSolved: map[string]int64{"theft": 30}, Persons: map[string]int64{"arrest/theft": 60}},
+	}
+	sc := ZoneScores(cfg, cfg.AssessMeasures(), ScoreInputs(counts, nil), 10)
+	// Zone X: 30 solved over 40 ten-thousands = 0.75, against Y's 30/20 =
+	// 1.5 the best: 60 × 0.75/1.5 = 30 points; 80 arrests of a target of
+	// 200: 40 × 0.4 = 16. Zone Y: 60 + 40 (120% of 50, scored as 100%).
+	want := []string{"y 1 100.00 [60.00 40.00]", "x 2 46.00 [30.00 16.00]"}
+	var got []string
+	for _, r := range sc.Rows {
+		got = append(got, fmt.Sprintf("%s %d %.2f [%.2f %.2f]", r.District, r.Rank, r.Score, r.Measures[0].Points, r.Measures[1].Points))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("zone scores:\n got %q\nwant %q", got, want)
+	}
+	if !sc.Rows[0].Measures[1].Capped || sc.Rows[1].Measures[0].Base != 40 {
+		t.Errorf("Y's completion is capped, X's residents are 40 ten-thousands: %+v", sc.Rows)
+	}
+	if g := GroupCounters(counts, cfg.ZoneDistricts("x")); g.CasesSolved["theft"] != 30 || g.Persons["arrest/theft"] != 80 {
+		t.Errorf("zone x's counts: %+v", g)
+	}
+	plain := testConfig(t)
+	if sc := ZoneScores(plain, plain.FlagMeasures(), nil, 3); len(sc.Rows) != 0 {
+		t.Errorf("no zones, no zone scores: %+v", sc)
 	}
 }
