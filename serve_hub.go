@@ -31,7 +31,7 @@ type hubSettings struct {
 	natsSec                                             hub.NatsSecurity
 	replicas, maxConns, maxConnsPerIP, maxStreamsPerIP  *int
 	ingestToken, readToken                              *secretFlag
-	maxAge, dupWindow, stallAfter, maxClockSkew         *time.Duration
+	maxAge, dupWindow, stallAfter, maxClockSkew, tick   *time.Duration
 	maxBytes                                            *int64
 	compress, publicRead                                *bool
 	origins                                             listFlag
@@ -107,7 +107,7 @@ func (s *hubSettings) plan(fs *flagSet) (*hubPlan, error) {
 		Campaign: cfg, DataDir: *s.data, NatsURL: *s.nats, NatsSecurity: s.natsSec, Replicas: *s.replicas,
 		IngestToken: ingest, ReadToken: read, PublicRead: *s.publicRead, Sync: *s.sync,
 		MaxAge: *s.maxAge, MaxBytes: *s.maxBytes, DuplicateWindow: *s.dupWindow,
-		EnableCompression: *s.compress, AllowedOrigins: s.origins, StallAfter: *s.stallAfter, MaxClockSkew: noSkewLimitIfZero(*s.maxClockSkew),
+		EnableCompression: *s.compress, AllowedOrigins: s.origins, StallAfter: *s.stallAfter, MaxClockSkew: noSkewLimitIfZero(*s.maxClockSkew), ClockTick: noSkewLimitIfZero(*s.tick),
 		MaxConnections: *s.maxConns, MaxConnectionsPerIP: noCapIfZero(*s.maxConnsPerIP), MaxStreamsPerIP: noCapIfZero(*s.maxStreamsPerIP),
 		Logger: p.logger,
 	}
@@ -282,6 +282,11 @@ func (p *hubPlan) describe(listen string) string {
 	} else {
 		parts = append(parts, "a read token")
 	}
+	if o.ClockTick < 0 {
+		parts = append(parts, "no clock ticks (--clock-tick 0: rules waiting for time fire with the next event)")
+	} else {
+		parts = append(parts, "a clock tick each "+formatDuration(cmp.Or(o.ClockTick, hub.DefaultClockTick))+" within the campaign")
+	}
 	if skew := o.MaxClockSkew; skew < 0 {
 		parts = append(parts, "events dated any time past the hub's clock taken (--max-clock-skew 0)")
 	} else {
@@ -382,8 +387,9 @@ func certNames(leaf *x509.Certificate) []string {
 	return names
 }
 
-// noSkewLimitIfZero turns --max-clock-skew's 0 ("no limit") into the
-// options' negative (0 there takes the default).
+// noSkewLimitIfZero turns --max-clock-skew's 0 ("no limit"), or
+// --clock-tick's ("none"), into the options' negative (0 there takes the
+// default).
 func noSkewLimitIfZero(d time.Duration) time.Duration {
 	if d == 0 {
 		return -1

@@ -286,12 +286,16 @@ func TestAlertsRaiseAndClear(t *testing.T) {
 		ev("h1", feed.TypeCaseFiled, "east", feed.CaseFiled{CaseID: "H1", Category: "homicide", Kind: "criminal"}),
 		ev("t1", feed.TypeCaseFiled, "east", feed.CaseFiled{CaseID: "T1", Category: "theft", Kind: "criminal"}),
 	)
-	if len(s.Alerts) != 1 || s.Alerts[0].ID != "h1" || s.Alerts[0].Level != "critical" {
-		t.Fatalf("alerts = %+v", s.Alerts)
+	if len(s.Alerts) != 1 || s.Alerts[0].ID != "h1" || s.Alerts[0].Level != LevelRed {
+		t.Fatalf("alerts = %+v (a level of critical reads as red)", s.Alerts)
 	}
 	Apply(cfg, s, ev("h2", feed.TypeCaseSolved, "east", feed.CaseSolved{CaseID: "H1", Category: "homicide", Kind: "criminal"}))
-	if len(s.Alerts) != 0 {
-		t.Fatalf("solving the homicide must clear its alert: %+v", s.Alerts)
+	if len(s.Alerts) != 1 || !s.Alerts[0].Cleared() || s.Alerts[0].ClearedBy != feed.TypeCaseSolved {
+		t.Fatalf("solving the homicide must clear its alert, which stands until acknowledged: %+v", s.Alerts)
+	}
+	Apply(cfg, s, ev("h3", feed.TypeAlertAcknowledged, "east", feed.AlertAcknowledged{AlertID: "h1", By: "市局"}))
+	if len(s.Alerts) != 0 || len(s.AlertsDone) != 1 || !s.AlertsDone[0].Finished() {
+		t.Fatalf("acknowledged and cleared, the alert is finished: standing %+v, done %+v", s.Alerts, s.AlertsDone)
 	}
 }
 

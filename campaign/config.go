@@ -25,6 +25,7 @@ type Config struct {
 	Sites     []Site      `toml:"sites"`
 	Baselines Baselines   `toml:"baselines"`
 	Alerts    []AlertRule `toml:"alerts"`
+	Alerting  Alerting    `toml:"alerting"`
 	// Response is the response clock's thresholds per alarm priority
 	// (出警时效, response.go); optional.
 	Response []ResponseRule `toml:"response"`
@@ -124,17 +125,82 @@ type Baselines struct {
 	LastYear map[string]int64 `toml:"last_year"`
 }
 
-// AlertRule marks events that raise a priority alert on the board.
-// Category narrows the rule for types that have one (alarm, case).
+// AlertRule is a warning rule (预警): what raises an alert, at which
+// level, under which names (docs/campaign.md, "Alerts"). When says what
+// raises it: an event of Type and Category (when empty or "event"), or a
+// condition on the alarms the fold keeps (undispatched, surge, cluster)
+// or on reporting (report_missing), evaluated on event time.
 type AlertRule struct {
+	When string `toml:"when"`
+	// ID names the rule in its alerts' ids (<id>:<subject>); a condition
+	// needs one, an event rule's alert takes its event's id.
+	ID       string `toml:"id"`
 	Type     string `toml:"type"`
 	Category string `toml:"category"`
-	Level    string `toml:"level"` // "critical" or "warning"
-	Zh       string `toml:"zh"`
-	En       string `toml:"en"`
-	// ClearType is the event type that clears the alert when it carries the
-	// same subject (case_id or alarm_id), e.g. case.solved for a homicide.
+	// Level is red, orange, yellow or blue (红/橙/黄/蓝); "critical" reads
+	// as red and "warning" as yellow.
+	Level string `toml:"level"`
+	Zh    string `toml:"zh"`
+	En    string `toml:"en"`
+	// ClearType is the event type that clears an event rule's alert when
+	// it carries the same subject (case_id or alarm_id), e.g. case.solved
+	// for a homicide.
 	ClearType string `toml:"clear_type"`
+	// Priority and Minutes: undispatched, an alarm of this priority not
+	// dispatched Minutes after it was received. Minutes is also a
+	// cluster's window.
+	Priority int `toml:"priority"`
+	Minutes  int `toml:"minutes"`
+	// Factor and MinCount: surge, a district's alarms (of Category, or
+	// all) in one clock hour above Factor times its hourly baseline, and
+	// at least MinCount.
+	Factor   float64 `toml:"factor"`
+	MinCount int64   `toml:"min_count"`
+	// Count: cluster, this many alarms of Category in one grid within
+	// Minutes.
+	Count int64 `toml:"count"`
+	// EscalateMinutes: an alert not acknowledged this long after it
+	// was raised escalates on the boards (flashes again, rings the bell
+	// where asked); 0 takes [alerting] escalate_minutes.
+	EscalateMinutes int `toml:"escalate_minutes"`
+
+	// metric is a surge's baseline metric (alarms_criminal, ...).
+	metric string
+}
+
+// clears says whether an event ends the condition of the rule's alerts.
+func (r *AlertRule) clears() bool {
+	switch r.When {
+	case WhenUndispatched, WhenReportMissing:
+		return true
+	case WhenSurge, WhenCluster:
+		return false
+	}
+	return r.ClearType != ""
+}
+
+// Alerting holds what applies to every alert rule.
+type Alerting struct {
+	// EscalateMinutes is how long an alert may stand unacknowledged
+	// before it escalates on the boards; 0: never. Default 10.
+	EscalateMinutes *int `toml:"escalate_minutes"`
+}
+
+// DefaultEscalateMinutes is [alerting] escalate_minutes when the file
+// says nothing.
+const DefaultEscalateMinutes = 10
+
+// EscalateAfter is how long alert a may stand unacknowledged before it
+// escalates on a board; 0: never.
+func (c *Config) EscalateAfter(a Alert) time.Duration {
+	m := DefaultEscalateMinutes
+	if c.Alerting.EscalateMinutes != nil {
+		m = *c.Alerting.EscalateMinutes
+	}
+	if a.Rule >= 0 && a.Rule < len(c.Alerts) && c.Alerts[a.Rule].EscalateMinutes > 0 {
+		m = c.Alerts[a.Rule].EscalateMinutes
+	}
+	return time.Duration(m) * time.Minute
 }
 
 // FlagRules say how districts are ranked for red and yellow flags (红黄旗).
@@ -309,16 +375,8 @@ func (c *Config) validate(name string) error {
 			}
 		}
 	}
-	for i, a := range c.Alerts {
-		if !feed.Known(a.Type) {
-			return fail(fmt.Sprintf("alerts[%d].type", i), `"`+a.Type+`"`, "unknown event type: use one of "+strings.Join(feed.KnownTypes(), ", "))
-		}
-		if a.Level != "critical" && a.Level != "warning" {
-			return fail(fmt.Sprintf("alerts[%d].level", i), `"`+a.Type+`"`, `must be "critical" or "warning"`)
-		}
-		if a.ClearType != "" && !feed.Known(a.ClearType) {
-			return fail(fmt.Sprintf("alerts[%d].clear_type", i), `"`+a.ClearType+`"`, "unknown event type")
-		}
+	if err := c.validateAlerts(name); err != nil {
+		return err
 	}
 	if err := c.validateResponse(fail); err != nil {
 		return err

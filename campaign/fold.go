@@ -2,7 +2,6 @@ package campaign
 
 import (
 	"encoding/json"
-	"slices"
 	"time"
 
 	"sitboard/feed"
@@ -56,7 +55,8 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 		s.Seq = ev.Seq
 	}
 	s.Events++
-	if ev.At.After(s.LastAt) && MovesClock(ev.Type) {
+	moved := ev.At.After(s.LastAt) && MovesClock(ev.Type)
+	if moved {
 		if d := cfg.dayWithin(ev.At); d > s.Day {
 			s.rollFlags(cfg, d) // before the new day's event counts
 			s.Supervision.rollWeek(cfg, d)
@@ -65,6 +65,10 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 		s.Day = cfg.dayWithin(ev.At)
 	}
 	f := folder{cfg: cfg, s: s, ev: ev, tot: &s.Totals}
+	if ev.Type == feed.TypeClockTick {
+		f.tick(moved)
+		return
+	}
 	if dc, ok := s.Districts[ev.District]; ok {
 		f.dist = dc
 	} else {
@@ -93,6 +97,28 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 	if !f.apply() {
 		s.countUnknown(ev.Type)
 	}
+	if moved {
+		f.clockPassed(s.LastAt)
+	}
+}
+
+// tick folds a clock.tick: time has passed, in no district. The hourly
+// series move on as for any event, and the checks that wait for time run.
+func (f *folder) tick(moved bool) {
+	if !moved {
+		return // a tick behind the clock says nothing new
+	}
+	cfg, s, at := f.cfg, f.s, f.ev.At
+	if d := cfg.Day(at); d >= 1 && d <= len(s.Days) {
+		if s.Intraday == nil {
+			s.Intraday = &Intraday{}
+		}
+		s.Intraday.roll(d)
+	}
+	if s.rec != nil {
+		s.rec.hour(cfg.dayWithin(at), cfg.hourOf(at), true)
+	}
+	f.clockPassed(s.LastAt)
 }
 
 // MovesClock reports whether events of type t move the state's clock
@@ -245,6 +271,7 @@ func (f *folder) apply() bool {
 		f.both(func(c *Counters) { c.AlarmsDispatched++ })
 		f.alarmDispatched(p.AlarmID)
 		f.tickerStatus(p.AlarmID, StatusDispatched)
+		f.alarmAnswered(p.AlarmID)
 	case feed.TypeAlarmClosed:
 		p, err := feed.Decode[feed.AlarmClosed](ev)
 		if err != nil {
@@ -258,7 +285,8 @@ func (f *folder) apply() bool {
 			f.s.rememberEarlyClose(p.AlarmID)
 		}
 		f.tickerStatus(p.AlarmID, StatusClosed)
-		f.clearAlerts(ev.Type, p.AlarmID)
+		f.clearEvent(ev.Type, p.AlarmID)
+		f.alarmAnswered(p.AlarmID)
 	case feed.TypeCaseFiled:
 		p, err := feed.Decode[feed.CaseFiled](ev)
 		if err != nil {
@@ -329,7 +357,7 @@ func (f *folder) apply() bool {
 			return false
 		}
 		f.both(func(c *Counters) { c.MajorAccidents++ })
-		f.raiseAlerts("", "", p.Summary)
+		f.raiseEventAlerts("", "", p.Summary)
 	case feed.TypeAlertAcknowledged:
 		p, err := feed.Decode[feed.AlertAcknowledged](ev)
 		if err != nil {
@@ -356,7 +384,7 @@ func (f *folder) apply() bool {
 			return false
 		}
 		f.supervisionRectified(p)
-	case feed.TypeCampaignStarted:
+	case feed.TypeCampaignStarted, feed.TypeClockTick:
 		// handled in Apply
 	default:
 		f.pushTicker(TickerItem{Seq: ev.Seq, At: ev.At, Type: ev.Type, District: ev.District, Grid: ev.Grid, Status: StatusUnknown})
@@ -393,10 +421,11 @@ func (f *folder) alarmReceived(p feed.AlarmReceived) {
 	}
 	f.pushTicker(TickerItem{Seq: ev.Seq, At: ev.At, Type: ev.Type, AlarmID: p.AlarmID, Category: p.Category, Priority: p.Priority,
 		District: ev.District, Grid: ev.Grid, Summary: p.Summary, Status: status})
-	f.raiseAlerts(p.Category, p.AlarmID, p.Summary)
+	f.raiseEventAlerts(p.Category, p.AlarmID, p.Summary)
 	if closed {
-		f.clearAlerts(feed.TypeAlarmClosed, p.AlarmID)
+		f.clearEvent(feed.TypeAlarmClosed, p.AlarmID)
 	}
+	f.alarmRules(p, closed)
 }
 
 func (f *folder) grid(id string) *GridCounts {
@@ -487,7 +516,7 @@ func (f *folder) caseFiled(p feed.CaseFiled) {
 		n.Filed = true
 		n.District = f.ev.District
 	}
-	f.raiseAlerts(p.Category, p.CaseID, p.Summary)
+	f.raiseEventAlerts(p.Category, p.CaseID, p.Summary)
 }
 
 func (f *folder) caseSolved(p feed.CaseSolved) {
@@ -523,7 +552,7 @@ func (f *folder) caseSolved(p feed.CaseSolved) {
 		}
 	}
 	f.s.Closures = pushFront(f.s.Closures, c, ClosuresSize)
-	f.clearAlerts(ev.Type, p.CaseID)
+	f.clearEvent(ev.Type, p.CaseID)
 }
 
 func (f *folder) caseAction(p feed.CaseAction) {
@@ -613,58 +642,6 @@ func (f *folder) notable(id string) *NotableState {
 		f.s.Notables[id] = n
 	}
 	return n
-}
-
-// raiseAlerts adds an alert for every config rule the event matches.
-func (f *folder) raiseAlerts(category, subject, summary string) {
-	ev := f.ev
-	for i, r := range f.cfg.Alerts {
-		if r.Type != ev.Type || (r.Category != "" && r.Category != category) {
-			continue
-		}
-		if len(f.s.Alerts) >= MaxAlerts {
-			f.s.Alerts = slices.Delete(f.s.Alerts, 0, 1)
-		}
-		a := Alert{ID: ev.ID, Seq: ev.Seq, At: ev.At, Rule: i, Level: r.Level, Type: ev.Type,
-			Category: category, Subject: subject, District: ev.District, Summary: summary, FoldedAt: f.s.LastAt}
-		f.s.Alerts = append(f.s.Alerts, a)
-		if f.s.rec != nil {
-			f.s.rec.alertRaised(a)
-		}
-	}
-}
-
-// clearAlerts removes alerts whose rule is cleared by this event type on the
-// same subject, e.g. a homicide alert when that case is solved.
-func (f *folder) clearAlerts(typ, subject string) {
-	if subject != "" && f.s.rec != nil {
-		f.s.rec.alertsCleared(f.cfg, typ, subject, f.ev.At)
-	}
-	if subject == "" || len(f.s.Alerts) == 0 {
-		return
-	}
-	f.s.Alerts = slices.DeleteFunc(f.s.Alerts, func(a Alert) bool {
-		return a.Subject == subject && a.Rule < len(f.cfg.Alerts) && f.cfg.Alerts[a.Rule].ClearType == typ
-	})
-}
-
-// alertAcked marks the alerts raised by p.AlertID acknowledged, in the
-// state and in a History's record. The first acknowledgement wins; an id
-// not raised (yet) is ignored, since the hub writes acks only for alerts it
-// holds, and so is an ack whose district is not its alert's (the protocol
-// says it is; the hub writes it so). An ack dated before its alert (an
-// integrator's clock) counts at the alert's time, so a time to acknowledge
-// is never negative.
-func (f *folder) alertAcked(p feed.AlertAcknowledged) {
-	for i := range f.s.Alerts {
-		a := &f.s.Alerts[i]
-		if a.ID == p.AlertID && a.District == f.ev.District && !a.Acked() {
-			a.AckedAt, a.AckedBy = laterOf(f.ev.At, a.At), p.By
-		}
-	}
-	if f.s.rec != nil {
-		f.s.rec.alertAcked(p.AlertID, f.ev.District, f.ev.At, p.By)
-	}
 }
 
 func laterOf(a, b time.Time) time.Time {

@@ -71,13 +71,12 @@ type DayRecord struct {
 	Sites map[string]bool `json:"sites,omitempty"`
 }
 
-// AlertRecord is a priority alert, when and by whom it was acknowledged
-// (Alert.AckedAt, AckedBy: the first alert.acknowledged a board sent), and
-// when and by what event it was cleared (the case solved, the alarm closed).
+// AlertRecord is a priority alert with its whole lifecycle: when and by
+// whom it was acknowledged (the first alert.acknowledged a board sent),
+// and when and by what event it was cleared (the case solved, the alarm
+// closed).
 type AlertRecord struct {
 	Alert
-	ClearedAt time.Time `json:"cleared_at,omitzero"`
-	ClearedBy string    `json:"cleared_by,omitempty"`
 }
 
 func newRecorder(cfg *Config) *Recorder {
@@ -164,7 +163,7 @@ func entry[V any](m *map[string]*V, k string) *V {
 }
 
 func (r *Recorder) alertRaised(a Alert) {
-	if a.Subject != "" {
+	if a.Subject != "" && a.Clears {
 		r.uncleared[a.Subject] = append(r.uncleared[a.Subject], len(r.Alerts))
 	}
 	r.byID[a.ID] = append(r.byID[a.ID], len(r.Alerts))
@@ -181,18 +180,16 @@ func (r *Recorder) alertAcked(id, district string, at time.Time, by string) {
 	}
 }
 
-// alertsCleared marks the subject's alerts whose rule the event type
-// clears.
-func (r *Recorder) alertsCleared(cfg *Config, typ, subject string, at time.Time) {
+// alertsCleared marks cleared the subject's records that match.
+func (r *Recorder) alertsCleared(subject string, at time.Time, by string, match func(*Alert) bool) {
 	open := r.uncleared[subject]
 	if len(open) == 0 {
 		return
 	}
 	left := open[:0]
 	for _, i := range open {
-		a := &r.Alerts[i]
-		if a.Rule < len(cfg.Alerts) && cfg.Alerts[a.Rule].ClearType == typ {
-			a.ClearedAt, a.ClearedBy = at, typ
+		if a := &r.Alerts[i].Alert; match(a) {
+			a.ClearedAt, a.ClearedBy = laterOf(at, a.At), by
 			continue
 		}
 		left = append(left, i)

@@ -191,13 +191,13 @@ func TestAlertRecordsClearBySubject(t *testing.T) {
 	if len(raised) != MaxAlerts+1 {
 		t.Fatalf("%d alerts recorded, want %d", len(raised), MaxAlerts+1)
 	}
-	// HOM-0 was filed at +10 min and solved at +180 min; HOM-5 filed at
-	// +60 min, solved at +190 min.
-	if a := raised[0]; a.Subject != "HOM-0" || a.ClearedAt.Sub(a.At) != 170*time.Minute || a.ClearedBy != feed.TypeCaseSolved {
-		t.Errorf("HOM-0 (pushed out of the state) = %+v, want cleared after 170 min", a)
+	// HOM-i is filed at +10(i+1) min; the solves come after the
+	// MaxAlerts+1 filings, ten minutes apart.
+	if a, want := raised[0], time.Duration(MaxAlerts+1)*10*time.Minute; a.Subject != "HOM-0" || a.ClearedAt.Sub(a.At) != want || a.ClearedBy != feed.TypeCaseSolved {
+		t.Errorf("HOM-0 (pushed out of the state) = %+v, want cleared after %v", a, want)
 	}
-	if a := raised[5]; a.ClearedAt.Sub(a.At) != 130*time.Minute {
-		t.Errorf("HOM-5 cleared after %v, want 130 min", a.ClearedAt.Sub(a.At))
+	if a, want := raised[5], time.Duration(MaxAlerts-3)*10*time.Minute; a.ClearedAt.Sub(a.At) != want {
+		t.Errorf("HOM-5 cleared after %v, want %v", a.ClearedAt.Sub(a.At), want)
 	}
 	if a := raised[1]; !a.ClearedAt.IsZero() {
 		t.Errorf("HOM-1 was never solved but is cleared at %v", a.ClearedAt)

@@ -9,7 +9,6 @@ import (
 const (
 	TickerSize      = 64   // most recent alarms and other events, newest first
 	ClosuresSize    = 32   // most recent case closures, newest first
-	MaxAlerts       = 16   // active priority alerts
 	MaxOpenAlarms   = 4096 // open alarm queue; beyond it the oldest are dropped and counted
 	MaxEarlyCloses  = 1024 // closes of alarms not open, remembered for a late alarm.received
 	DedupWindow     = 2048 // event ids remembered to drop redeliveries
@@ -74,9 +73,17 @@ type State struct {
 	EarlyCloses    []string `json:"early_closes,omitempty"`
 	EarlyCloseNext int      `json:"early_close_next,omitempty"`
 
-	Ticker        []TickerItem     `json:"ticker"`
-	Closures      []Closure        `json:"closures"`
+	Ticker   []TickerItem `json:"ticker"`
+	Closures []Closure    `json:"closures"`
+	// Alerts are the standing alerts, oldest first: raised and not yet
+	// both acknowledged and cleared (alerts.go). AlertsDone are the last
+	// MaxAlertsDone finished ones, oldest first; AlertsDropped counts
+	// standing alerts pushed out unacknowledged by MaxAlerts. AlertWatch
+	// is what the warning rules remember between events (rules.go).
 	Alerts        []Alert          `json:"alerts"`
+	AlertsDone    []Alert          `json:"alerts_done,omitempty"`
+	AlertsDropped int64            `json:"alerts_dropped,omitempty"`
+	AlertWatch    *AlertWatch      `json:"alert_watch,omitempty"`
 	Unknown       map[string]int64 `json:"unknown,omitempty"`
 	Duplicates    int64            `json:"duplicates,omitempty"`
 	RecentIDs     []string         `json:"recent_ids"` // a ring; see rememberID
@@ -245,20 +252,38 @@ type Closure struct {
 	Summary  string    `json:"summary,omitempty"`
 }
 
-// Alert is an active priority alert. Its ID is the raising event's id, so a
-// board's acknowledgements survive snapshots; a recurrence has a new ID and
-// must be acknowledged again.
+// Alert is a priority alert (预警) and its lifecycle, at event times:
+// raised (At, or when its condition began: Since), acknowledged (AckedAt,
+// AckedBy), cleared (ClearedAt, ClearedBy). See alerts.go.
+//
+// An event rule's alert has the raising event's id, so a board's
+// acknowledgements survive snapshots and a recurrence has a new id; a
+// condition's alert has the rule's id and its subject (p1-undispatched:<alarm
+// id>).
 type Alert struct {
-	ID       string    `json:"id"`
-	Seq      uint64    `json:"seq"`
-	At       time.Time `json:"at"`
-	Rule     int       `json:"rule"` // index into Config.Alerts
-	Level    string    `json:"level"`
-	Type     string    `json:"type"`
-	Category string    `json:"category,omitempty"`
-	Subject  string    `json:"subject,omitempty"` // case_id or alarm_id
-	District string    `json:"district"`
-	Summary  string    `json:"summary,omitempty"`
+	ID    string    `json:"id"`
+	Seq   uint64    `json:"seq"`  // the event at which it was raised
+	At    time.Time `json:"at"`   // when it was raised: the event's time, or when the condition became true
+	Rule  int       `json:"rule"` // index into Config.Alerts; -1: raised by the fold's own code
+	Level string    `json:"level"`
+	// Kind is what raised it: "" for an event rule, else the rule's when
+	// (undispatched, surge, cluster, report_missing).
+	Kind     string `json:"kind,omitempty"`
+	Type     string `json:"type"`
+	Category string `json:"category,omitempty"`
+	Subject  string `json:"subject,omitempty"` // case_id, alarm_id, or a condition's subject
+	District string `json:"district"`
+	Grid     string `json:"grid,omitempty"`
+	Summary  string `json:"summary,omitempty"`
+	// Since, Count and Limit say what a condition measured: from when
+	// (the alarm received, the hour, the window's first alarm), how many,
+	// and the threshold passed.
+	Since time.Time `json:"since,omitzero"`
+	Count int64     `json:"count,omitempty"`
+	Limit float64   `json:"limit,omitempty"`
+	// Clears says an event will clear it (a case solved, an alarm
+	// dispatched): until then it stands, acknowledged or not.
+	Clears bool `json:"clears,omitempty"`
 	// FoldedAt is the state's clock (LastAt) when the alert was raised:
 	// its own time, or later for an event that arrived late. No board saw
 	// it before then, so no acknowledgement the hub writes is dated
@@ -268,6 +293,10 @@ type Alert struct {
 	// duty officer acknowledged it on a board, and which board or station.
 	AckedAt time.Time `json:"acked_at,omitzero"`
 	AckedBy string    `json:"acked_by,omitempty"`
+	// ClearedAt and ClearedBy are when its condition ended and the event
+	// type that ended it (case.solved, alarm.closed, alarm.dispatched).
+	ClearedAt time.Time `json:"cleared_at,omitzero"`
+	ClearedBy string    `json:"cleared_by,omitempty"`
 }
 
 // Acked reports whether the alert has been acknowledged on any board.

@@ -14,7 +14,7 @@ import (
 // Limits on one acknowledgement request.
 const (
 	// MaxAcksPerRequest bounds the alert ids of one request. A state holds
-	// at most 16 active alerts (campaign.MaxAlerts), so a board never
+	// at most 32 standing alerts (campaign.MaxAlerts), so a board never
 	// needs more; the rest of the room is for boards of another version.
 	MaxAcksPerRequest = 64
 	// MaxAckBodyBytes bounds the request body: 64 ids of 128 bytes, a name

@@ -44,6 +44,12 @@ const (
 	// priority alert on a board. Boards send it through POST /v1/acks;
 	// integrators may POST it to /v1/events like any event.
 	TypeAlertAcknowledged = "alert.acknowledged"
+	// TypeClockTick says only that the time is at: a live hub writes one
+	// each minute (id hub:tick:<time>) so that warning rules which wait
+	// for time to pass (an alarm undispatched after N minutes) fire on a
+	// quiet night, and fire at the same point of the log in every fold.
+	// It has no district (docs/protocol.md, "Time").
+	TypeClockTick = "clock.tick"
 )
 
 // Alarm categories (110 calls).
@@ -285,6 +291,10 @@ type CampaignStarted struct {
 	Run  int    `json:"run"`
 	Note string `json:"note,omitempty"`
 }
+
+// ClockTick is the payload of clock.tick: an empty object. It carries
+// nothing but its event's time.
+type ClockTick struct{}
 
 // MaxAckByLen bounds AlertAcknowledged.By, in characters: a station's or a
 // board's name, short enough for a line of the alerts region.

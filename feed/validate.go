@@ -78,6 +78,10 @@ func (v Validator) Validate(index int, ev Event) []FieldError {
 		add("at", fmt.Sprintf("year %d is before %d: give the time the event happened", ev.At.Year(), MinYear))
 	}
 	switch {
+	case ev.Type == TypeClockTick:
+		if ev.District != "" || ev.Grid != "" {
+			add("district", "a clock.tick has no district or grid: it says only what time it is; leave both out")
+		}
 	case ev.District == "":
 		add("district", "missing: give the district id from the campaign config")
 	case IDProblem(ev.District, MaxIDLen) != "":
@@ -155,6 +159,7 @@ var payloadOf = map[string]func() checker{
 	TypeDirectiveIssued:      func() checker { return &DirectiveIssued{} },
 	TypeDirectiveSigned:      func() checker { return &DirectiveSigned{} },
 	TypeDirectiveReported:    func() checker { return &DirectiveReported{} },
+	TypeClockTick:            func() checker { return &ClockTick{} },
 }
 
 // KnownTypes lists the folded event types, sorted.
@@ -399,6 +404,8 @@ func (p *CampaignStarted) check(add func(string, string)) {
 	}
 	text(add, "note", p.Note)
 }
+
+func (p *ClockTick) check(func(string, string)) {}
 
 func (p *AlertAcknowledged) check(add func(string, string)) {
 	need(add, "alert_id", p.AlertID)

@@ -42,7 +42,10 @@ func renderAlerts(c *Context, w, h int) []string {
 			state = c.T("alerts.ack")
 		}
 		if v.gone != "" {
-			state = c.T(v.gone) + ", " + state
+			state = c.T(v.gone) + ", " + c.T("alerts.ack")
+			if !v.acked {
+				state = c.T(v.gone) + ", " + c.T("alerts.unack_other")
+			}
 		}
 		text := fmt.Sprintf(" [!] %s  %s  %s  [%s]  %s", c.alertRule(a), c.districtName(a.District),
 			a.At.In(loc).Format("01-02 15:04"), state, Sanitize(a.Summary))
@@ -251,7 +254,7 @@ func (a *alertState) visible(s *campaign.State) []shownAlert {
 	if s != nil {
 		for i := len(s.Alerts) - 1; i >= 0; i-- {
 			if al := s.Alerts[i]; !a.cleared[al.ID] {
-				out = append(out, shownAlert{Alert: al, acked: a.acked[al.ID] || al.Acked()})
+				out = append(out, shownAlert{Alert: al, acked: a.acked[al.ID] || al.Acked(), gone: clearedLabel(al)})
 			}
 		}
 	}
@@ -273,7 +276,7 @@ func (a *alertState) ackAll(s *campaign.State, at time.Time) []string {
 	kept := a.kept[:0]
 	for _, v := range a.visible(s) {
 		if !a.ours(v.Alert) {
-			if v.gone != "" {
+			if v.gone != "" && !a.live[v.ID] {
 				kept = append(kept, v)
 			}
 			continue
@@ -282,7 +285,7 @@ func (a *alertState) ackAll(s *campaign.State, at time.Time) []string {
 			a.acked[v.ID] = true
 			a.record(at, histAcked, v.Alert)
 		}
-		if a.live[v.ID] && !v.Alert.Acked() && v.gone == "" && !slices.Contains(send, v.ID) {
+		if a.live[v.ID] && !v.Alert.Acked() && !slices.Contains(send, v.ID) {
 			send = append(send, v.ID)
 		}
 	}
@@ -309,4 +312,20 @@ func (a *alertState) unacked(s *campaign.State) int {
 		}
 	}
 	return n
+}
+
+// clearedLabel says what ended an alert's condition, from the event that
+// cleared it; "" while it is not cleared.
+func clearedLabel(a campaign.Alert) string {
+	switch {
+	case !a.Cleared():
+		return ""
+	case a.ClearedBy == "case.solved":
+		return "alerts.solved"
+	case a.ClearedBy == "alarm.closed":
+		return "alerts.closed"
+	case a.ClearedBy == "alarm.dispatched":
+		return "alerts.dispatched"
+	}
+	return "alerts.gone"
 }

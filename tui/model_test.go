@@ -176,6 +176,7 @@ func TestAlertRecurrence(t *testing.T) {
 	s2 := s.Clone()
 	s2.Alerts = append(s2.Alerts, s2.Alerts[0])
 	s2.Alerts[len(s2.Alerts)-1].ID = "recurrence"
+	s2.Alerts[len(s2.Alerts)-1].ClearedAt = time.Time{}
 	m = send(m, StateMsg{State: s2})
 	if n := m.ctx.Alerts.unacked(m.ctx.State); n != 1 {
 		t.Fatalf("%d unacknowledged after a recurrence, want 1", n)

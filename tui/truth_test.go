@@ -253,7 +253,7 @@ func TestAlertStaysUntilAcknowledged(t *testing.T) {
 	solved.LastAt = s.LastAt.Add(5 * time.Minute)
 	m = send(m, StateMsg{State: solved})
 	has(t, m, "New homicide")
-	has(t, m, "solved, press a to acknowledge")
+	has(t, m, "solved, not acknowledged")
 	m = press(m, "a")
 	hasNot(t, m, "New homicide")
 	m = press(m, "H")

@@ -81,13 +81,13 @@ func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
 	newest := h.state.LastAt
 	for i, id := range req.Alerts {
 		out[i] = feed.AckOutcome{AlertID: id, Status: feed.AckUnknown}
-		for _, a := range h.state.Alerts {
-			if a.ID != id {
-				continue
-			}
+		// Standing (cleared or not) or finished: an alert solved before
+		// anyone acknowledged it stands until someone does, and one
+		// pushed out of the standing alerts is still in the record.
+		if a, _, ok := h.state.AlertByID(id); ok {
 			if a.Acked() {
 				out[i] = feed.AckOutcome{AlertID: id, Status: feed.AckAlready, By: a.AckedBy, At: a.AckedAt}
-				break
+				continue
 			}
 			data, _ := json.Marshal(feed.AlertAcknowledged{AlertID: id, By: req.By})
 			// In the campaign's zone: the board's own offset may be one Go
@@ -104,7 +104,6 @@ func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
 			out[i] = feed.AckOutcome{AlertID: id, Status: feed.AckStored, By: req.By, At: ev.At}
 			events = append(events, ev)
 			stored = append(stored, i)
-			break
 		}
 	}
 	h.mu.Unlock()
@@ -227,10 +226,8 @@ func (h *Hub) publishOne(ctx context.Context, ev feed.Event) (seq uint64, dup bo
 func (h *Hub) ackedAlert(id string) (campaign.Alert, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, a := range h.state.Alerts {
-		if a.ID == id && a.Acked() {
-			return a, true
-		}
+	if a, _, ok := h.state.AlertByID(id); ok && a.Acked() {
+		return a, true
 	}
 	return campaign.Alert{}, false
 }

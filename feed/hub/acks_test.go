@@ -296,6 +296,29 @@ func TestAckUnknownAndMixed(t *testing.T) {
 	}
 }
 
+// TestAckOfASolvedAlert: a homicide solved before anyone acknowledged it
+// stands on every board until someone does; its acknowledgement is stored
+// like any other, and finishes the alert in the hub's state.
+func TestAckOfASolvedAlert(t *testing.T) {
+	s, at := ackHub(t, time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC), "hom-1")
+	solved := feed.Event{ID: "solve-1", Type: feed.TypeCaseSolved, At: at["hom-1"].Add(3 * time.Minute), District: "chuanhui",
+		Data: json.RawMessage(`{"case_id":"case-hom-1","category":"homicide","kind":"criminal"}`)}
+	s.WaitSeq(t, hubtest.Post(t, s.URL, []feed.Event{solved}).LastSeq)
+	res := postAcks(t, s, ackBody(t, "川汇值班台", at["hom-1"].Add(5*time.Minute), "hom-1"))
+	if o := res.Alerts[0]; o.Status != feed.AckStored {
+		t.Fatalf("the ack of a solved alert: %+v, want %s", o, feed.AckStored)
+	}
+	s.WaitSeq(t, res.Alerts[0].Seq)
+	_, _, st := s.Hub.Snapshot()
+	a, standing, ok := st.AlertByID("hom-1")
+	if !ok || standing || !a.Finished() || a.AckedBy != "川汇值班台" || !a.ClearedAt.Equal(solved.At) {
+		t.Errorf("the alert after its ack: %+v (standing %v): want finished, acknowledged by 川汇值班台, solved at %v", a, standing, solved.At)
+	}
+	if again := postAcks(t, s, ackBody(t, "市局", time.Time{}, "hom-1")); again.Alerts[0].Status != feed.AckAlready || again.Alerts[0].By != "川汇值班台" {
+		t.Errorf("a second ack of the finished alert: %+v, want already acknowledged by 川汇值班台", again.Alerts[0])
+	}
+}
+
 // TestAckTimeIsClamped: the board's time is kept within the alert's time
 // and the later of the hub's clock and the newest event.
 func TestAckTimeIsClamped(t *testing.T) {
@@ -413,7 +436,7 @@ func readLog(t *testing.T, s *hubtest.Server) []feed.Event {
 // BenchmarkAck is one board's POST /v1/acks of one alert, stored with the
 // file store and --sync always (the default): from the request to the
 // answer, the alert looked up, its event fsynced. Fresh alerts are raised
-// off the clock, 16 at a time (the state holds MaxAlerts).
+// off the clock, MaxAlerts at a time (the standing alerts the state holds).
 func BenchmarkAck(b *testing.B) {
 	s := hubtest.Start(b, func(o *hub.Options) { o.DataDir = b.TempDir() })
 	at := s.Cfg.Start().Add(30 * time.Hour)

@@ -74,3 +74,6 @@ func IDStream(h *Hub) (records, bytes uint64) {
 	}
 	return info.State.Msgs, info.State.Bytes
 }
+
+// DueTick is the clock.tick the hub would write now, if any.
+func DueTick(h *Hub) (feed.Event, bool) { return h.tickEvent(h.opts.ClockTick) }

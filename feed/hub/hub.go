@@ -59,6 +59,9 @@ const (
 	// may be: a sending system's clock minutes fast, not a wrong date or
 	// zone (see Options.MaxClockSkew).
 	DefaultMaxClockSkew = 10 * time.Minute
+	// DefaultClockTick is how often a live hub writes a clock.tick (see
+	// Options.ClockTick): a rule waiting for time fires within a minute.
+	DefaultClockTick = time.Minute
 	// DefaultSync is fsync before every acknowledgement. The brief's first
 	// promise is that an acknowledged event survives a crash; JetStream's own
 	// default (fsync every 2 minutes) can lose acknowledged events on power
@@ -130,6 +133,13 @@ type Options struct {
 	// the state's clock past every real event, and with it review mode
 	// and the times of acknowledgements.
 	MaxClockSkew time.Duration
+
+	// ClockTick is how often the hub writes a clock.tick into the log
+	// while its clock is within the campaign (default DefaultClockTick;
+	// negative: never), so warning rules that wait for time to pass fire
+	// on a quiet night, at the same point of the log in every fold
+	// (docs/protocol.md, "Time").
+	ClockTick time.Duration
 
 	MaxAge              time.Duration // retention by age (0: none)
 	MaxBytes            int64         // retention by size (0: none on disk, DefaultMaxBytesMemory in memory)
@@ -416,6 +426,10 @@ func (h *Hub) start() {
 	if err == nil {
 		h.logDiskOutlook()
 		h.ready.Store(true)
+		if h.opts.ClockTick > 0 {
+			h.loops.Add(1)
+			go h.tickLoop()
+		}
 		h.log.Info("hub ready", "epoch", h.epoch, "seq", h.Seq(), "stream", h.opts.Stream, "store", h.storeName(), "sync", h.syncName(), "took", time.Since(h.startedAt).Round(time.Millisecond))
 	}
 	close(h.started)
@@ -499,6 +513,9 @@ func setDefaults(o *Options) {
 	}
 	if o.Stream == "" {
 		o.Stream = DefaultStream
+	}
+	if o.ClockTick == 0 {
+		o.ClockTick = DefaultClockTick
 	}
 	if o.MaxClockSkew == 0 {
 		o.MaxClockSkew = DefaultMaxClockSkew

@@ -26,6 +26,7 @@ type metrics struct {
 
 	requests       prometheus.Counter
 	ingested       prometheus.Counter
+	ticks          prometheus.Counter
 	duplicates     prometheus.Counter
 	invalidEvents  prometheus.Counter
 	rejected       *prometheus.CounterVec // by reason, a fixed set of labels
@@ -74,6 +75,7 @@ func newMetrics(h *Hub) *metrics {
 		registry:          reg,
 		requests:          counter("sitboard_ingest_requests_total", "POST /v1/events requests."),
 		ingested:          counter("sitboard_events_ingested_total", "Events newly stored in the log."),
+		ticks:             counter("sitboard_clock_ticks_total", "clock.tick events this hub wrote into the log (one a minute while its clock is within the campaign)."),
 		duplicates:        counter("sitboard_events_duplicate_total", "Events dropped as duplicates by id."),
 		invalidEvents:     counter("sitboard_events_invalid_total", "Invalid events in refused requests."),
 		batchFallbacks:    counter("sitboard_ingest_batch_fallbacks_total", "Atomic batches the log refused (e.g. holding an id already stored), then stored event by event."),
