@@ -147,8 +147,8 @@ type AlertRule struct {
 	// for a homicide.
 	ClearType string `toml:"clear_type"`
 	// Priority and Minutes: undispatched, an alarm of this priority not
-	// dispatched Minutes after it was received. Minutes is also a
-	// cluster's window.
+	// dispatched Minutes after it was received (left out: the priority's
+	// [[response]] dispatch threshold). Minutes is also a cluster's window.
 	Priority int `toml:"priority"`
 	Minutes  int `toml:"minutes"`
 	// Factor and MinCount: surge, a district's alarms (of Category, or
@@ -164,8 +164,11 @@ type AlertRule struct {
 	// where asked); 0 takes [alerting] escalate_minutes.
 	EscalateMinutes int `toml:"escalate_minutes"`
 
-	// metric is a surge's baseline metric (alarms_criminal, ...).
+	// metric is a surge's baseline metric (alarms_criminal, ...); wait
+	// is an undispatched rule's time: Minutes, else the [[response]]
+	// dispatch threshold of its priority.
 	metric string
+	wait   time.Duration
 }
 
 // clears says whether an event ends the condition of the rule's alerts.

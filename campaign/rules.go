@@ -77,7 +77,7 @@ func (f *folder) alarmRules(p feed.AlarmReceived, closed bool) {
 		switch r.When {
 		case WhenUndispatched:
 			if !closed && r.Priority == p.Priority {
-				f.s.watch().addDue(DueAlarm{At: ev.At.Add(time.Duration(r.Minutes) * time.Minute), Rule: i, AlarmID: p.AlarmID,
+				f.s.watch().addDue(DueAlarm{At: ev.At.Add(r.wait), Rule: i, AlarmID: p.AlarmID,
 					Received: ev.At, District: ev.District, Grid: ev.Grid, Category: p.Category, Summary: p.Summary})
 			}
 		case WhenSurge:
@@ -125,7 +125,7 @@ func (f *folder) clockPassed(now time.Time) {
 			if o, open := f.s.OpenAlarms[d.AlarmID]; open && !o.Dispatched && d.Rule < len(f.cfg.Alerts) {
 				f.raiseRule(d.Rule, Hit{District: d.District, Grid: d.Grid, Subject: d.AlarmID, Category: d.Category,
 					Type: feed.TypeAlarmReceived, Summary: d.Summary, At: d.At, Since: d.Received,
-					Limit: float64(f.cfg.Alerts[d.Rule].Minutes)})
+					Limit: f.cfg.Alerts[d.Rule].wait.Minutes()})
 			}
 		}
 	}
@@ -299,8 +299,15 @@ func (c *Config) validateAlerts(name string) error {
 			if r.Priority < 1 || r.Priority > 3 {
 				return fail("priority", "must be 1 (urgent), 2 (normal) or 3 (low), as alarm.received's priority")
 			}
-			if r.Minutes <= 0 {
+			switch rr, ok := c.ResponseRuleOf(r.Priority); {
+			case r.Minutes < 0:
 				return fail("minutes", "must be a positive number of minutes after the alarm was received")
+			case r.Minutes > 0:
+				r.wait = time.Duration(r.Minutes) * time.Minute
+			case ok:
+				r.wait = rr.Dispatch // the response clock's threshold for the priority
+			default:
+				return fail("minutes", fmt.Sprintf("missing: give the minutes after which an undispatched alarm raises the alert, or a [[response]] for priority %d whose dispatch threshold it then takes", r.Priority))
 			}
 		case WhenSurge:
 			if r.Factor <= 0 {

@@ -369,7 +369,8 @@ func TestAlertRulesRefused(t *testing.T) {
 		{"when = \"undispatched\"\nzh = \"x\"\nlevel = \"red\"\npriority = 1\nminutes = 5", "alerts[2].id: missing: a undispatched rule needs an id"},
 		{"when = \"undispatched\"\nid = \"c1\"\nzh = \"x\"\nlevel = \"red\"\npriority = 1\nminutes = 5", "alerts[2].id: \"c1\" is also alerts[1]'s id"},
 		{"when = \"undispatched\"\nid = \"x\"\nzh = \"x\"\nlevel = \"red\"\npriority = 4\nminutes = 5", fmt.Sprintf("rules.toml:%d: alerts[2].priority: must be 1 (urgent), 2 (normal) or 3 (low)", line+4)},
-		{"when = \"undispatched\"\nid = \"x\"\nzh = \"x\"\nlevel = \"red\"\npriority = 1", "alerts[2].minutes: must be a positive number"},
+		{"when = \"undispatched\"\nid = \"x\"\nzh = \"x\"\nlevel = \"red\"\npriority = 1", "alerts[2].minutes: missing: give the minutes"},
+		{"when = \"undispatched\"\nid = \"x\"\nzh = \"x\"\nlevel = \"red\"\npriority = 1\nminutes = -2", "alerts[2].minutes: must be a positive number"},
 		{"when = \"undispatched\"\nid = \"x\"\nzh = \"x\"\nlevel = \"red\"\npriority = 1\nminutes = 5\nfactor = 2", "alerts[2].factor: does not apply to a rule with when = \"undispatched\""},
 		{"when = \"surge\"\nid = \"x\"\nzh = \"x\"\nlevel = \"red\"\nfactor = 2", "alerts[2].category: no district has a [districts.previous] alarms_total"},
 		{"when = \"surge\"\nid = \"x\"\nzh = \"x\"\nlevel = \"red\"\nfactor = 2\ncategory = \"fire\"", "alerts[2].category: a surge compares with a baseline"},
@@ -407,5 +408,42 @@ func TestEscalateAfter(t *testing.T) {
 	}
 	if got := cfg.EscalateAfter(Alert{Rule: 0}); got != 0 {
 		t.Errorf("[alerting] escalate_minutes = 0 gave %v, want never", got)
+	}
+}
+
+// TestUndispatchedTakesTheResponseThreshold: an undispatched rule without
+// minutes waits for its priority's [[response]] dispatch threshold, so the
+// board's alert and the 110 table's "in time" agree.
+func TestUndispatchedTakesTheResponseThreshold(t *testing.T) {
+	src, err := os.ReadFile("testdata/small.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig("response.toml", []byte(string(src)+`
+[[response]]
+priority = 1
+dispatch = "3m30s"
+close = "1h"
+
+[[alerts]]
+when = "undispatched"
+id = "p1"
+priority = 1
+level = "red"
+zh = "一级警情超时未派"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b logBuilder
+	b.alarm(0, "A", 1, "criminal", "east", "")
+	b.tick(3)
+	tick4 := b.tick(4)
+	got, s := raisedAt(t, cfg, b.evs)
+	if len(got) != 1 || got["p1:A"] != tick4.Seq {
+		t.Fatalf("raised %v, want p1:A at the tick past 3m30s (seq %d)", got, tick4.Seq)
+	}
+	if a, _, _ := s.AlertByID("p1:A"); !a.At.Equal(t0.Add(210*time.Second)) || a.Limit != 3.5 {
+		t.Errorf("alert %+v: want dated 09:03:30, limit 3.5 minutes", a)
 	}
 }
