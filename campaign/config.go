@@ -246,7 +246,11 @@ var Metrics = []string{
 var DistrictMeasures = []string{
 	"cases_solved", "suspects_arrested", "alarms_criminal", "alarms_total",
 	"hazards_rectified", "inspections", "dispute_resolution_rate", "persons_checked",
+	"dispatch_in_time_rate",
 }
+
+// rateMeasures are the measures that are rates, scored on basis "rate".
+var rateMeasures = []string{"dispute_resolution_rate", "dispatch_in_time_rate"}
 
 // ConfigError points at the place in a campaign file that is wrong.
 type ConfigError = tomlfile.Error

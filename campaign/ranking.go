@@ -42,6 +42,11 @@ func DistrictMeasure(c *Counters, measure string) float64 {
 		return 0
 	case "persons_checked":
 		return float64(c.PersonsChecked)
+	case "dispatch_in_time_rate":
+		if r := ShownRate(sum(c.DispatchInTime), c.DispatchRuled); r.OK {
+			return r.Value
+		}
+		return 0
 	}
 	return 0
 }

@@ -100,6 +100,9 @@ func (f *folder) alarmDispatched(id string) {
 	bin := binKey(wait, DispatchBin, DispatchBinMax)
 	f.both(func(c *Counters) {
 		inc(&c.DispatchTimed, p, 1)
+		if hasRule {
+			c.DispatchRuled++
+		}
 		if inTime {
 			inc(&c.DispatchInTime, p, 1)
 		}

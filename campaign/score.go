@@ -80,10 +80,13 @@ func (c *Config) scoredMeasure(measure string, weight float64, better, basis str
 		}
 		return nil
 	}
+	if slices.Contains(rateMeasures, measure) && m.Basis != BasisRate {
+		return m, errors.New(measure + ` is scored on basis "rate"`)
+	}
 	switch m.Basis {
 	case BasisRate:
-		if measure != "dispute_resolution_rate" {
-			return m, errors.New(`basis "rate" is for dispute_resolution_rate only: a count needs target, per_capita or improvement`)
+		if !slices.Contains(rateMeasures, measure) {
+			return m, errors.New(`basis "rate" is for ` + strings.Join(rateMeasures, " and ") + ` only: a count needs target, per_capita or improvement`)
 		}
 		if m.Better != BetterMore {
 			return m, errors.New(`a rate is better = "more"`)
@@ -101,9 +104,6 @@ func (c *Config) scoredMeasure(measure string, weight float64, better, basis str
 			return m, fmt.Errorf("basis improvement needs a baseline metric of the same name; %s is none (use %s)", measure, strings.Join(intersect(Metrics, countMeasures), " or "))
 		}
 		return m, lacking(fmt.Sprintf("a baseline (previous.%s)", measure))
-	}
-	if measure == "dispute_resolution_rate" {
-		return m, errors.New(`dispute_resolution_rate is scored on basis "rate"`)
 	}
 	return m, nil
 }
@@ -132,7 +132,7 @@ func (c *Config) defaultBasis(measure string) string {
 		return true
 	}
 	switch {
-	case measure == "dispute_resolution_rate":
+	case slices.Contains(rateMeasures, measure):
 		return BasisRate
 	case (measure == "alarms_criminal" || measure == "alarms_total") && every(func(d District) bool { _, ok := d.Previous[measure]; return ok }):
 		return BasisImprovement
@@ -229,6 +229,10 @@ type ScoreCounts struct {
 	PersonsChecked   int64 `json:"persons_checked,omitempty"`
 	DisputesFound    int64 `json:"disputes_found,omitempty"`
 	DisputesResolved int64 `json:"disputes_resolved,omitempty"` // matched to a dispute found
+	// DispatchRuled and DispatchInTime: alarms dispatched whose priority
+	// has a threshold, and of them those in time (the response clock).
+	DispatchRuled  int64 `json:"dispatch_ruled,omitempty"`
+	DispatchInTime int64 `json:"dispatch_in_time,omitempty"`
 }
 
 // ScoreCountsOf reads a district's counts.
@@ -241,6 +245,7 @@ func ScoreCountsOf(c *Counters) ScoreCounts {
 		AlarmsCriminal: c.AlarmsReceived["criminal"], AlarmsTotal: sum(c.AlarmsReceived),
 		Rectified: sum(c.Rectified), Inspections: sum(c.Inspections), PersonsChecked: c.PersonsChecked,
 		DisputesFound: c.DisputesFound, DisputesResolved: c.DisputesResolved,
+		DispatchRuled: c.DispatchRuled, DispatchInTime: sum(c.DispatchInTime),
 	}
 }
 
@@ -248,7 +253,8 @@ func ScoreCountsOf(c *Counters) ScoreCounts {
 func (a ScoreCounts) Minus(b ScoreCounts) ScoreCounts {
 	return ScoreCounts{a.Solved - b.Solved, a.Arrested - b.Arrested, a.AlarmsCriminal - b.AlarmsCriminal, a.AlarmsTotal - b.AlarmsTotal,
 		a.Rectified - b.Rectified, a.Inspections - b.Inspections, a.PersonsChecked - b.PersonsChecked,
-		a.DisputesFound - b.DisputesFound, a.DisputesResolved - b.DisputesResolved}
+		a.DisputesFound - b.DisputesFound, a.DisputesResolved - b.DisputesResolved,
+		a.DispatchRuled - b.DispatchRuled, a.DispatchInTime - b.DispatchInTime}
 }
 
 // Count is a count measure's value.
@@ -270,6 +276,8 @@ func (a ScoreCounts) Count(measure string) int64 {
 		return a.PersonsChecked
 	case "dispute_resolution_rate":
 		return a.DisputesResolved
+	case "dispatch_in_time_rate":
+		return a.DispatchInTime
 	}
 	return 0
 }
@@ -380,8 +388,14 @@ func Score(cfg *Config, measures []ScoredMeasure, in map[string]ScoreInput, days
 			case BasisCount:
 				ms.Base, ms.Value, ms.OK = 1, float64(ms.Count), true
 			case BasisRate:
-				ms.Open = max(x.Before.DisputesFound-x.Before.DisputesResolved, 0)
-				ms.Base = float64(ms.Open + x.In.DisputesFound)
+				if m.Measure == "dispatch_in_time_rate" {
+					// Each call is judged in the span it was
+					// dispatched in: nothing carries over.
+					ms.Base = float64(x.In.DispatchRuled)
+				} else {
+					ms.Open = max(x.Before.DisputesFound-x.Before.DisputesResolved, 0)
+					ms.Base = float64(ms.Open + x.In.DisputesFound)
+				}
 				if ms.Base > 0 && float64(ms.Count) <= ms.Base {
 					ms.Value, ms.OK = float64(ms.Count)/ms.Base, true
 				}

@@ -76,7 +76,8 @@ func scaleMap(m map[string]int64, k int64) map[string]int64 {
 }
 
 func scaleCounts(c ScoreCounts, k int64) ScoreCounts {
-	return ScoreCounts{c.Solved * k, c.Arrested * k, c.AlarmsCriminal * k, c.AlarmsTotal * k, c.Rectified * k, c.Inspections * k, c.PersonsChecked * k, c.DisputesFound * k, c.DisputesResolved * k}
+	return ScoreCounts{c.Solved * k, c.Arrested * k, c.AlarmsCriminal * k, c.AlarmsTotal * k, c.Rectified * k, c.Inspections * k, c.PersonsChecked * k, c.DisputesFound * k, c.DisputesResolved * k,
+		c.DispatchRuled * k, c.DispatchInTime * k}
 }
 
 // TestScoreByHand: one small case per basis, computed by hand.
@@ -132,6 +133,38 @@ func TestScoreByHand(t *testing.T) {
 	}
 }
 
+// TestDispatchRateScoredByHand: the response clock's share in time is
+// scored as a rate (rule 6's basis "rate"): weight × the share, each call
+// judged in the span it was dispatched in, never above 100%; a district
+// with no call timed leaves the measure out for everyone (rule 5).
+func TestDispatchRateScoredByHand(t *testing.T) {
+	cfg := testConfig(t)
+	m, err := cfg.scoredMeasure("dispatch_in_time_rate", 10, "", "")
+	if err != nil || m.Basis != BasisRate || m.Better != BetterMore {
+		t.Fatalf("default basis %+v, %v: want rate, more", m, err)
+	}
+	if _, err := cfg.scoredMeasure("dispatch_in_time_rate", 10, "", BasisPerCapita); err == nil || !strings.Contains(err.Error(), `scored on basis "rate"`) {
+		t.Errorf("per_capita accepted for a rate: %v", err)
+	}
+	in := map[string]ScoreInput{
+		// east: 18 of 20 in time (90%): 9 points; west: 5 of 10 (50%): 5.
+		"east": {In: ScoreCounts{DispatchRuled: 20, DispatchInTime: 18}, Before: ScoreCounts{DispatchRuled: 100, DispatchInTime: 1}},
+		"west": {In: ScoreCounts{DispatchRuled: 10, DispatchInTime: 5}},
+	}
+	sc := Score(cfg, []ScoredMeasure{m}, in, 1, 0, 0)
+	got := map[string]float64{}
+	for _, r := range sc.Rows {
+		got[r.District] = r.Score
+	}
+	if got["east"] != 9 || got["west"] != 5 || sc.Max != 10 {
+		t.Errorf("scores %v (max %v), want east 9, west 5 of 10", got, sc.Max)
+	}
+	in["west"] = ScoreInput{}
+	if sc := Score(cfg, []ScoredMeasure{m}, in, 1, 0, 0); len(sc.LeftOut) != 1 || sc.Max != 0 {
+		t.Errorf("with nothing timed in west: left out %v, max %v; want the measure left out", sc.LeftOut, sc.Max)
+	}
+}
+
 // TestDistrictFiguresAreChecked: a district's baselines must add up to the
 // city's, and a basis needs its inputs for every district; the error says
 // which and what to do.
@@ -145,7 +178,7 @@ func TestDistrictFiguresAreChecked(t *testing.T) {
 		{"negative population", "population = 1390000", "population = -5", "population"},
 		{"unknown target", "cases_solved = 465", "cases_closed = 465", "targets.cases_closed"},
 		{"a target missing", "cases_solved = 465\n", "", "chuanhui has none"},
-		{"a rate basis on a count", "measure = \"hazards_rectified\"\nweight = 0.2\nbasis = \"per_capita\"", "measure = \"hazards_rectified\"\nweight = 0.2\nbasis = \"rate\"", "dispute_resolution_rate only"},
+		{"a rate basis on a count", "measure = \"hazards_rectified\"\nweight = 0.2\nbasis = \"per_capita\"", "measure = \"hazards_rectified\"\nweight = 0.2\nbasis = \"rate\"", "dispute_resolution_rate and dispatch_in_time_rate only"},
 		{"unknown basis", "basis = \"per_capita\"", "basis = \"per_head\"", "basis \"per_head\""},
 	}
 	for _, tc := range tests {

@@ -149,7 +149,11 @@ type Counters struct {
 	// of them those within the priority's [[response]] threshold; and the
 	// times to dispatch and to close by bin (key: the bin's upper edge in
 	// seconds).
-	DispatchTimed  map[string]int64 `json:"dispatch_timed,omitempty"`
+	DispatchTimed map[string]int64 `json:"dispatch_timed,omitempty"`
+	// DispatchRuled are the alarms timed whose priority has a threshold:
+	// the whole of the share in time (and of the dispatch_in_time_rate
+	// measure, which reads no config).
+	DispatchRuled  int64            `json:"dispatch_ruled,omitempty"`
 	DispatchInTime map[string]int64 `json:"dispatch_in_time,omitempty"`
 	CloseTimed     map[string]int64 `json:"close_timed,omitempty"`
 	CloseInTime    map[string]int64 `json:"close_in_time,omitempty"`

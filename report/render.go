@@ -733,6 +733,19 @@ func scoreDetails(d doc, w *words, sc campaign.Scores, rows []campaign.ScoreRow,
 				return []string{w.count(float64(ms.Count)), w.count(float64(base)), fmt.Sprintf("%.2f", ms.Base), fmt.Sprintf("%.3f", ms.Value)}
 			}
 		case campaign.BasisRate:
+			if m.Measure == "dispatch_in_time_rate" {
+				formula = w.pick(fmt.Sprintf("%s（权重%s）：得分＝%s×派警及时率，派警及时率＝本期按时派警÷本期派警（设时限的警情）。", name, weight, weight),
+					fmt.Sprintf("%s (weight %s): points = %s × rate; rate = dispatched in time ÷ dispatched (calls with a threshold) in the period.", name, weight, weight))
+				head = []string{w.pick("按时派警", "In time"), w.pick("派警", "Dispatched"), w.pick("及时率", "Rate")}
+				cells = func(ms campaign.MeasureScore, _ campaign.ScoreRow) []string {
+					rate := "—"
+					if ms.OK {
+						rate = fmt.Sprintf("%.2f%%", ms.Value*100)
+					}
+					return []string{w.count(float64(ms.Count)), w.count(ms.Base), rate}
+				}
+				break
+			}
 			formula = w.pick(fmt.Sprintf("%s（权重%s）：得分＝%s×化解率，化解率＝本期化解÷(期初结转未化解＋本期排查)。", name, weight, weight),
 				fmt.Sprintf("%s (weight %s): points = %s × rate; rate = resolved ÷ (open at the start + found in the period).", name, weight, weight))
 			head = []string{w.pick("本期化解", "Resolved"), w.pick("期初未化解", "Open at start"), w.pick("本期排查", "Found"), w.pick("化解率", "Rate")}

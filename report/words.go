@@ -197,6 +197,7 @@ var measureNames = map[string][2]string{
 	"hazards_rectified":       {"整改隐患", "Hazards rectified"},
 	"inspections":             {"检查", "Inspections"},
 	"dispute_resolution_rate": {"纠纷化解率", "Dispute resolution"},
+	"dispatch_in_time_rate":   {"派警及时率", "Dispatched in time"},
 	"persons_checked":         {"盘查人员", "Persons checked"},
 }
 
