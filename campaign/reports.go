@@ -194,6 +194,13 @@ func (rn *ReportNight) record(r, u int, at int64) {
 // ReportBook is the state's newest nights of shift reports, oldest first.
 type ReportBook struct {
 	Nights []ReportNight `json:"nights"`
+	// Checked is the state's clock when the deadlines were last checked
+	// (reportsPassed): a deadline after it and at or before the clock is
+	// checked at the next event that moves the clock.
+	Checked time.Time `json:"checked,omitzero"`
+	// nextDue is the first deadline after Checked, so that most events
+	// check nothing; zero (after a snapshot) checks at the next event.
+	nextDue time.Time
 }
 
 // Night is night n's reports held in the state, nil when it is not held
@@ -253,6 +260,11 @@ func (f *folder) shiftReportDue(duty string) {
 		}
 		if rn := f.s.Reports.night(cfg, n); rn != nil {
 			rn.record(r, u, at)
+			if rn.missingIn(cfg, r, f.ev.District) == 0 {
+				// The district's reports of the night are all in: its
+				// warning, if one stands, is cleared.
+				f.clearKind(WhenReportMissing, reportSubject(cfg, r, n, f.ev.District), f.ev.At, f.ev.Type)
+			}
 		}
 		if rec := f.s.rec; rec != nil {
 			rec.reportNight(n).record(r, u, at)
@@ -305,10 +317,7 @@ func NightReports(cfg *Config, s *State, n int, asOf time.Time) (statuses []Repo
 	var rn *ReportNight
 	held = true
 	if s != nil && s.Reports != nil {
-		rn = s.Reports.Night(n)
-		if k := len(s.Reports.Nights); rn == nil && k > 0 && n < s.Reports.Nights[k-1].Night-(ReportNightsHeld-1) {
-			held = false
-		}
+		rn, held = nightHeld(s.Reports, n)
 	}
 	return nightStatuses(cfg, rn, n, asOf), held
 }
@@ -411,4 +420,111 @@ func (r *Recorder) nightOf(n int) *ReportNight {
 		return nil
 	}
 	return &r.Reports[n-1]
+}
+
+// missingIn counts rule r's units of district that have no report on the
+// night.
+func (rn *ReportNight) missingIn(cfg *Config, r int, district string) (missing int) {
+	for u, unit := range cfg.Reports[r].units {
+		if unit.District == district && (r >= len(rn.At) || u >= len(rn.At[r]) || rn.At[r][u] == 0) {
+			missing++
+		}
+	}
+	return missing
+}
+
+// reportSubject is what a missing-report alert is about: the district,
+// the night and the report (xihua@2023-07-17/traffic).
+func reportSubject(cfg *Config, r, n int, district string) string {
+	return district + "@" + cfg.Date(n).Format(time.DateOnly) + "/" + cfg.Reports[r].Duty
+}
+
+// reportsPassed raises a report_missing alert (docs/figures.md, "Alerts")
+// for each district with a report of a rule not in when the clock passes
+// the rule's deadline for a night: at the first event at or after it,
+// which on a quiet night is the hub's clock.tick. A night older than the
+// state holds is not checked (its reports are not known), nor one whose
+// deadline the clock passed before this state began to check.
+func (f *folder) reportsPassed(now time.Time) {
+	cfg, s := f.cfg, f.s
+	if len(cfg.Reports) == 0 {
+		return
+	}
+	if s.Reports == nil {
+		s.Reports = &ReportBook{}
+	}
+	book := s.Reports
+	since := book.Checked
+	book.Checked = now
+	if !book.nextDue.IsZero() && now.Before(book.nextDue) {
+		return
+	}
+	book.nextDue = cfg.nextDeadline(now)
+	if since.IsZero() {
+		return
+	}
+	for r := range cfg.Reports {
+		// The nights whose deadline is in (since, now]: at most the few
+		// around the clock's days (a jump over more skips the older).
+		for n := max(cfg.Day(now)-2, 1); n <= min(cfg.Day(now)+1, cfg.Days()); n++ {
+			due := cfg.Deadline(r, n)
+			if !due.After(since) || due.After(now) {
+				continue
+			}
+			rn, held := nightHeld(book, n)
+			if !held {
+				continue
+			}
+			owed := map[string]int{}
+			for _, unit := range cfg.Reports[r].units {
+				owed[unit.District]++
+			}
+			for _, d := range cfg.Districts {
+				if owed[d.ID] == 0 {
+					continue
+				}
+				missing := owed[d.ID]
+				if rn != nil {
+					missing = rn.missingIn(cfg, r, d.ID)
+				}
+				if missing == 0 {
+					continue
+				}
+				summary := cfg.Reports[r].Name("zh")
+				if cfg.Reports[r].Per == PerGrid {
+					summary += fmt.Sprintf(" %d/%d", missing, owed[d.ID])
+				}
+				f.raiseRules(WhenReportMissing, Hit{District: d.ID, Subject: reportSubject(cfg, r, n, d.ID), Type: feed.TypeShiftReport,
+					Summary: summary, At: due, Since: due, Count: int64(missing), Limit: float64(owed[d.ID])})
+			}
+		}
+	}
+}
+
+// nextDeadline is the first deadline of any rule after now; zero after
+// the campaign's last.
+func (c *Config) nextDeadline(now time.Time) time.Time {
+	var next time.Time
+	first := max(c.Day(now), 1) // before the campaign: its first night
+	for r := range c.Reports {
+		for n := first; n <= min(first+1, c.Days()); n++ {
+			if due := c.Deadline(r, n); due.After(now) && (next.IsZero() || due.Before(next)) {
+				next = due
+			}
+		}
+	}
+	if next.IsZero() {
+		next = c.Date(c.Days() + 2) // nothing more is due
+	}
+	return next
+}
+
+// nightHeld is night n in the book, and whether the book can say: a
+// night with no report within the nights it holds had none.
+func nightHeld(b *ReportBook, n int) (*ReportNight, bool) {
+	if rn := b.Night(n); rn != nil {
+		return rn, true
+	}
+	k := len(b.Nights)
+	return nil, k == 0 || n >= b.Nights[k-1].Night-(ReportNightsHeld-1)
 }

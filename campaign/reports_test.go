@@ -204,3 +204,85 @@ func TestReportConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestReportMissingRule: a report_missing rule raises one alert per
+// district, report and night still missing when the clock passes the
+// deadline, at the event that moved the clock there (a clock.tick on a
+// quiet night), dated at the deadline, and the report's arrival clears it
+// once every unit of the district is in. Two folds, and folds from a
+// snapshot, agree (raisedAt).
+func TestReportMissingRule(t *testing.T) {
+	base, err := os.ReadFile("testdata/small.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig("small.toml", append(base, reportRules+`
+[[alerts]]
+when = "report_missing"
+id = "report-missing"
+level = "orange"
+zh = "勤务报告逾期未报"
+en = "Shift report overdue"
+`...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []feed.Event
+	add := func(when, typ, district, grid string, data any) feed.Event {
+		e := feed.Event{Seq: uint64(len(evs) + 1), ID: fmt.Sprintf("e%d", len(evs)+1), Type: typ, At: clockAt(t, when), District: district, Grid: grid, Data: eventJSON(data)}
+		if typ == feed.TypeClockTick {
+			e.ID, e.Data = "hub:tick:"+when, eventJSON(struct{}{})
+		}
+		evs = append(evs, e)
+		return e
+	}
+	report := func(when, duty, district, grid string) feed.Event {
+		return add(when, feed.TypeShiftReport, district, grid, feed.ShiftReport{Duty: duty, Officers: 2})
+	}
+	tick := func(when string) feed.Event { return add(when, feed.TypeClockTick, "", "", nil) }
+	// Night 1.
+	report("2023-06-25 21:00:00", "traffic", "east", "")
+	tick("2023-06-25 21:59:00")
+	t2201 := tick("2023-06-25 22:01:00") // west's traffic report is missing
+	tick("2023-06-25 22:02:00")          // no second alert
+	lateWest := report("2023-06-25 22:30:00", "traffic", "west", "")
+	report("2023-06-25 23:00:00", "area", "east", "east-01")
+	t0010 := tick("2023-06-26 00:10:00") // east-02's area report is missing
+	report("2023-06-26 01:00:00", "area", "east", "east-02")
+	// Night 2: east's traffic report is the event that passes the
+	// deadline: late, but in, so east has nothing to raise; west, nothing
+	// in, is raised at that same event.
+	eastLate := report("2023-06-26 22:00:30", "traffic", "east", "")
+	tick("2023-06-26 22:01:00")
+	report("2023-06-26 23:00:00", "area", "east", "east-01")
+	report("2023-06-26 23:10:00", "area", "east", "east-02")
+	tick("2023-06-27 00:01:00")
+
+	got, s := raisedAt(t, cfg, evs)
+	want := map[string]uint64{
+		"report-missing:west@2023-06-25/traffic": t2201.Seq,
+		"report-missing:east@2023-06-25/area":    t0010.Seq,
+		"report-missing:west@2023-06-26/traffic": eastLate.Seq,
+	}
+	if len(got) != len(want) {
+		t.Errorf("raised %v, want %v", got, want)
+	}
+	for id, seq := range want {
+		if got[id] != seq {
+			t.Errorf("%s raised at seq %d, want %d (all: %v)", id, got[id], seq, got)
+		}
+	}
+	a, _, ok := s.AlertByID("report-missing:west@2023-06-25/traffic")
+	if !ok || !a.At.Equal(clockAt(t, "2023-06-25 22:00:00")) || a.Level != LevelOrange || a.District != "west" || a.Kind != WhenReportMissing {
+		t.Errorf("west's night-1 alert %+v: want raised at the 22:00 deadline, orange, in west", a)
+	}
+	if !a.ClearedAt.Equal(lateWest.At) || a.ClearedBy != feed.TypeShiftReport {
+		t.Errorf("west's night-1 alert cleared at %v by %q, want at its late report %v", a.ClearedAt, a.ClearedBy, lateWest.At)
+	}
+	if b, _, _ := s.AlertByID("report-missing:east@2023-06-25/area"); b.Count != 1 || b.Limit != 2 || b.Summary != "夜间巡逻 1/2" {
+		t.Errorf("east's area alert %+v: want 1 of 2 grids missing", b)
+	}
+	if c, _, _ := s.AlertByID("report-missing:west@2023-06-26/traffic"); c.Cleared() {
+		t.Errorf("west's night-2 alert is cleared: %+v", c)
+	}
+}

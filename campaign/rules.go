@@ -129,8 +129,9 @@ func (f *folder) clockPassed(now time.Time) {
 			}
 		}
 	}
-	// Checks of other parts that wait for time (a shift report past its
-	// deadline) go here, each raising through raiseRules or raise.
+	// Checks of other parts that wait for time, each raising through
+	// raiseRules or raise.
+	f.reportsPassed(now)
 }
 
 // alarmAnswered clears the undispatched alerts of an alarm dispatched or
