@@ -9,9 +9,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
+
+	"sitboard/campaign"
+	"sitboard/feed/hub"
 )
 
 // secretFlag is one secret's flags and environment variables.
@@ -72,24 +76,11 @@ func (s *secretFlag) File() string {
 // read is refused, as ssh refuses such a private key: the token would not
 // be a secret.
 func readSecretFile(path, what string) (string, error) {
-	f, err := os.Open(path)
+	f, err := openSecretFile(path, what, "write the token on its first line")
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("%s %s does not exist: write the token on its first line (docs/security.md, \"Tokens\")", what, path)
-		}
-		return "", fmt.Errorf("%s: %w (the file must be readable by this user)", what, err)
+		return "", err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", what, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("%s %s is not a regular file", what, path)
-	}
-	if fi.Mode().Perm()&0o004 != 0 {
-		return "", fmt.Errorf("%s %s is readable by every user (mode %04o), so its token is no secret: run chmod o-rwx %s", what, path, fi.Mode().Perm(), path)
-	}
 	b := make([]byte, 4096)
 	n, _ := f.Read(b)
 	line, _, _ := strings.Cut(string(b[:n]), "\n")
@@ -97,4 +88,46 @@ func readSecretFile(path, what string) (string, error) {
 		return "", fmt.Errorf("%s %s is empty: write the token on its first line", what, path)
 	}
 	return line, nil
+}
+
+// openSecretFile opens a file of tokens: a regular file that not every
+// user may read. missing says what to write in it.
+func openSecretFile(path, what, missing string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s %s does not exist: %s (docs/security.md, \"Tokens\")", what, path, missing)
+		}
+		return nil, fmt.Errorf("%s: %w (the file must be readable by this user)", what, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s %s is not a regular file", what, path)
+	}
+	if fi.Mode().Perm()&0o004 != 0 {
+		f.Close()
+		return nil, fmt.Errorf("%s %s is readable by every user (mode %04o), so its token is no secret: run chmod o-rwx %s", what, path, fi.Mode().Perm(), path)
+	}
+	return f, nil
+}
+
+// readScopedTokens reads a --scoped-tokens file (docs/security.md,
+// "Scoped tokens") for the campaign cfg.
+func readScopedTokens(path string, cfg *campaign.Config) (*hub.ScopedTokens, error) {
+	f, err := openSecretFile(path, "--scoped-tokens", "write one token a line, then its scope")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("--scoped-tokens %s: %w", path, err)
+	}
+	districts := cfg.Validator().Districts
+	return hub.ParseScopedTokens(path, data, func(d string) bool { return districts[d] })
 }

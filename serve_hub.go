@@ -28,6 +28,7 @@ import (
 // hubSettings are sitboard hub's flags (or its --config file's keys).
 type hubSettings struct {
 	listen, data, nats, campaign, tlsCert, tlsKey, sync *string
+	scopedTokens                                        *string
 	natsSec                                             hub.NatsSecurity
 	replicas, maxConns, maxConnsPerIP, maxStreamsPerIP  *int
 	ingestToken, readToken                              *secretFlag
@@ -90,6 +91,13 @@ func (s *hubSettings) plan(fs *flagSet) (*hubPlan, error) {
 		return nil, err
 	}
 	p.secrets.Add(ingest, read)
+	var scoped *hub.ScopedTokens
+	if *s.scopedTokens != "" {
+		if scoped, err = readScopedTokens(*s.scopedTokens, cfg); err != nil {
+			return nil, err
+		}
+		p.secrets.Add(scoped.Tokens()...)
+	}
 	// Tokens are never logged on purpose; the redactor also catches them
 	// (and a NATS URL's password) inside errors that quote a URL.
 	if p.logger, err = s.log.Logger(os.Stderr, p.secrets); err != nil {
@@ -105,7 +113,7 @@ func (s *hubSettings) plan(fs *flagSet) (*hubPlan, error) {
 	}
 	p.opts = hub.Options{
 		Campaign: cfg, DataDir: *s.data, NatsURL: *s.nats, NatsSecurity: s.natsSec, Replicas: *s.replicas,
-		IngestToken: ingest, ReadToken: read, PublicRead: *s.publicRead, Sync: *s.sync,
+		IngestToken: ingest, ReadToken: read, ScopedTokens: scoped, PublicRead: *s.publicRead, Sync: *s.sync,
 		MaxAge: *s.maxAge, MaxBytes: *s.maxBytes, DuplicateWindow: *s.dupWindow,
 		EnableCompression: *s.compress, AllowedOrigins: s.origins, StallAfter: *s.stallAfter, MaxClockSkew: noSkewLimitIfZero(*s.maxClockSkew), ClockTick: noSkewLimitIfZero(*s.tick),
 		MaxConnections: *s.maxConns, MaxConnectionsPerIP: noCapIfZero(*s.maxConnsPerIP), MaxStreamsPerIP: noCapIfZero(*s.maxStreamsPerIP),
@@ -236,7 +244,7 @@ func reloadHub(h *hub.Hub, s *hubSettings, p *hubPlan) {
 		}
 	}
 	ingestFile, readFile := s.ingestToken.File(), s.readToken.File()
-	if ingestFile == "" && readFile == "" {
+	if ingestFile == "" && readFile == "" && *s.scopedTokens == "" {
 		return
 	}
 	ingest, err := s.ingestToken.Get()
@@ -249,12 +257,22 @@ func reloadHub(h *hub.Hub, s *hubSettings, p *hubPlan) {
 		log.Error("cannot reload the tokens; keeping the ones in use", "err", err)
 		return
 	}
+	scoped := p.opts.ScopedTokens
+	if *s.scopedTokens != "" {
+		if scoped, err = readScopedTokens(*s.scopedTokens, p.opts.Campaign); err != nil {
+			log.Error("cannot reload the tokens; keeping the ones in use", "err", err)
+			return
+		}
+	}
 	p.secrets.Add(ingest, read)
-	if err := h.SetTokens(ingest, read); err != nil {
+	p.secrets.Add(scoped.Tokens()...)
+	if err := h.SetAccess(ingest, read, scoped); err != nil {
 		log.Error("refusing the reloaded tokens; keeping the ones in use", "err", strings.TrimPrefix(err.Error(), "hub: "))
 		return
 	}
-	log.Info("tokens reloaded: new requests and streams need them; open streams carry on", "ingest_token_file", ingestFile, "read_token_file", readFile)
+	p.opts.ScopedTokens = scoped
+	log.Info("tokens reloaded: new requests and streams need them; open streams carry on", "ingest_token_file", ingestFile, "read_token_file", readFile,
+		"scoped_tokens_file", *s.scopedTokens, "scoped_tokens", scoped.Len())
 }
 
 // describe says what the plan would run, for --check.
@@ -277,10 +295,15 @@ func (p *hubPlan) describe(listen string) string {
 		parts = append(parts, "log in memory (lost on exit: give --data DIR)")
 	}
 	parts = append(parts, "campaign "+o.Campaign.Campaign.ID, "retention "+describeRetention(o))
-	if o.PublicRead {
+	switch {
+	case o.PublicRead:
 		parts = append(parts, "the feed readable by anyone (--public-read)")
-	} else {
+	case o.ReadToken != "":
 		parts = append(parts, "a read token")
+	}
+	if n := o.ScopedTokens.Len(); n > 0 {
+		c := o.ScopedTokens.Count()
+		parts = append(parts, fmt.Sprintf("%d scoped tokens (%d city, %d stations, %d district)", n, c[hub.ScopeCity], c[hub.ScopeStations], c[hub.ScopeDistrict]))
 	}
 	if o.ClockTick < 0 {
 		parts = append(parts, "no clock ticks (--clock-tick 0: rules waiting for time fire with the next event)")

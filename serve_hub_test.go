@@ -136,19 +136,23 @@ func TestHubReloadsOnSIGHUP(t *testing.T) {
 	ingestFile, readFile := filepath.Join(dir, "ingest.token"), filepath.Join(dir, "read.token")
 	writeFile(t, ingestFile, "itok-before\n", 0o600)
 	writeFile(t, readFile, "rtok-before\n", 0o640)
+	scopedFile := filepath.Join(dir, "scoped.tokens")
+	writeFile(t, scopedFile, "# boards\nstok-city-before-0123 city\nstok-east-before-0123 district:east\n", 0o640)
 	config := filepath.Join(dir, "hub.toml")
 	writeFile(t, config, `listen = "127.0.0.1:0"
 tls-cert = "`+cert+`"
 tls-key = "`+key+`"
 ingest-token-file = "`+ingestFile+`"
 read-token-file = "`+readFile+`"
+scoped-tokens = "`+scopedFile+`"
 campaign = "campaign/testdata/small.toml"
 max-age = "30d"
 max-bytes = "1G"
 `, 0o644)
 	env := []string{"SITBOARD_INGEST_TOKEN=", "SITBOARD_READ_TOKEN=", "SITBOARD_INGEST_TOKEN_FILE=", "SITBOARD_READ_TOKEN_FILE="}
 	out, stderr, code := runSitboard(t, "hub", "--config", config, "--check")
-	if code != 0 || !strings.Contains(out, "hub: settings OK: listen 127.0.0.1:0 (https, wss), certificate for localhost,127.0.0.1,::1 valid until") || !strings.Contains(out, "retention 30d") {
+	if code != 0 || !strings.Contains(out, "hub: settings OK: listen 127.0.0.1:0 (https, wss), certificate for localhost,127.0.0.1,::1 valid until") || !strings.Contains(out, "retention 30d") ||
+		!strings.Contains(out, "a read token, 2 scoped tokens (1 city, 0 stations, 1 district)") {
 		t.Fatalf("--check: exit %d\n%s%s", code, out, stderr)
 	}
 	cmd, logs := startProcess(t, env, "hub", "--config", config)
@@ -208,6 +212,7 @@ max-bytes = "1G"
 	copyFile(t, files.RenewedKey, key)
 	writeFile(t, ingestFile, "itok-after\n", 0o600)
 	writeFile(t, readFile, "rtok-after\n", 0o640)
+	writeFile(t, scopedFile, "stok-city-after-01234 city\n", 0o640)
 	cmd.Process.Signal(syscall.SIGHUP)
 	logs.waitFor(t, "tls_serial=4", 10*time.Second)
 	logs.waitFor(t, "tokens reloaded", 10*time.Second)
@@ -226,6 +231,18 @@ max-bytes = "1G"
 	if code := getTLS(t, hubURL+"/v1/snapshot", "rtok-after", tlsCfg); code != http.StatusOK {
 		t.Errorf("the new read token: %d, want 200", code)
 	}
+	for tok, want := range map[string]int{"stok-city-before-0123": http.StatusUnauthorized, "stok-east-before-0123": http.StatusUnauthorized, "stok-city-after-01234": http.StatusOK} {
+		if code := getTLS(t, hubURL+"/v1/snapshot", tok, tlsCfg); code != want {
+			t.Errorf("scoped token %s after the rotation: %d, want %d", tok, code, want)
+		}
+	}
+	// A scoped-tokens file that went wrong keeps the tokens in use.
+	writeFile(t, scopedFile, "stok-city-after-01234 county\n", 0o640)
+	cmd.Process.Signal(syscall.SIGHUP)
+	logs.waitFor(t, `unknown scope \"county\"`, 10*time.Second)
+	if code := getTLS(t, hubURL+"/v1/snapshot", "stok-city-after-01234", tlsCfg); code != http.StatusOK {
+		t.Errorf("the scoped token after a bad reload: %d, want 200 still", code)
+	}
 	boardAt(6) // the board connected before both still gets events
 
 	// A renewal that went wrong keeps the old certificate and the hub.
@@ -235,7 +252,7 @@ max-bytes = "1G"
 	if s := servedSerial(t, base, roots); s != "4" {
 		t.Errorf("serving serial %s after a bad renewal, want 4 still", s)
 	}
-	if strings.Contains(logs.text(), "rtok-after") || strings.Contains(logs.text(), "itok-after") {
+	if strings.Contains(logs.text(), "rtok-after") || strings.Contains(logs.text(), "itok-after") || strings.Contains(logs.text(), "stok-") {
 		t.Errorf("a reloaded token reached the log:\n%s", logs.text())
 	}
 

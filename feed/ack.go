@@ -28,6 +28,10 @@ type AckRequest struct {
 	Alerts []string  `json:"alerts"`
 	By     string    `json:"by"`
 	At     time.Time `json:"at,omitzero"`
+	// District, when set, is the district the board acts for: the hub
+	// takes acknowledgements of its alerts only. An SSH server names each
+	// station's; a district's own token needs none (docs/protocol.md).
+	District string `json:"district,omitempty"`
 }
 
 // Outcomes of one acknowledged id.

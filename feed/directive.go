@@ -2,6 +2,8 @@ package feed
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -250,4 +252,80 @@ func (v Validator) zonesHint() string {
 	}
 	slices.Sort(zones)
 	return " or zone ids (" + strings.Join(zones, ", ") + ")"
+}
+
+// POST /v1/directives/issue, /sign and /report: boards and `sitboard
+// directive` send instructions, sign-offs and reports through the hub,
+// which checks what the read token allows and writes the events
+// (docs/protocol.md, "Instructions: POST /v1/directives/...").
+
+// MaxDirectiveBodyBytes bounds a request to /v1/directives/*.
+const MaxDirectiveBodyBytes = 16 << 10
+
+// IssueRequest is the body of POST /v1/directives/issue. Each deadline is
+// a time, or a duration after the instruction's time (SignWithin,
+// ReportWithin, such as "30m" or "48h"): a shell or a replayed board need
+// not know the hub's clock. At is the board's clock, clamped by the hub.
+type IssueRequest struct {
+	DirectiveID    string    `json:"directive_id"`
+	To             []string  `json:"to"`
+	Text           string    `json:"text"`
+	Level          string    `json:"level"`
+	By             string    `json:"by,omitempty"`
+	DeadlineSign   time.Time `json:"deadline_sign,omitzero"`
+	DeadlineReport time.Time `json:"deadline_report,omitzero"`
+	SignWithin     string    `json:"sign_within,omitempty"`
+	ReportWithin   string    `json:"report_within,omitempty"`
+	At             time.Time `json:"at,omitzero"`
+}
+
+// ReplyRequest is the body of POST /v1/directives/sign and /report.
+// District is the district signing: a district's token may leave it out;
+// an SSH server's (stations) token must name it. Text is the report's
+// feedback (report only).
+type ReplyRequest struct {
+	DirectiveID string    `json:"directive_id"`
+	District    string    `json:"district,omitempty"`
+	By          string    `json:"by"`
+	Text        string    `json:"text,omitempty"`
+	At          time.Time `json:"at,omitzero"`
+}
+
+// Outcomes of a directive request.
+const (
+	OutcomeIssued          = "issued"
+	OutcomeAlreadyIssued   = "already_issued"
+	OutcomeSigned          = "signed"
+	OutcomeAlreadySigned   = "already_signed"
+	OutcomeReported        = "reported"
+	OutcomeAlreadyReported = "already_reported"
+)
+
+// DirectiveOutcome is the 200 answer to POST /v1/directives/*: what was
+// stored now (Seq, At), or what already stood.
+type DirectiveOutcome struct {
+	DirectiveID string    `json:"directive_id"`
+	Status      string    `json:"status"`
+	District    string    `json:"district,omitempty"`
+	By          string    `json:"by,omitempty"`
+	At          time.Time `json:"at,omitzero"`
+	Seq         uint64    `json:"seq,omitempty"`
+	Text        string    `json:"text,omitempty"` // the report standing
+	// For an issue: the districts it went to and its deadlines.
+	Districts      []string  `json:"districts,omitempty"`
+	DeadlineSign   time.Time `json:"deadline_sign,omitzero"`
+	DeadlineReport time.Time `json:"deadline_report,omitzero"`
+}
+
+// DirectiveEventID is the id of an event the hub writes for an
+// instruction: kind "directive" with the directive id for its issue,
+// "signed" or "reported" with the issue's seq and the district for a
+// reply (one per district and issue). An id too long is hashed.
+func DirectiveEventID(kind string, parts ...string) string {
+	key := strings.Join(parts, ":")
+	if id := HubIDPrefix + kind + ":" + key; len(id) <= MaxIDLen {
+		return id
+	}
+	sum := sha256.Sum256([]byte(key))
+	return HubIDPrefix + kind + ":sha256:" + hex.EncodeToString(sum[:])
 }

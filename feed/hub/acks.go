@@ -35,11 +35,12 @@ func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
 	if !h.readAllowedOrRefuse(w, r) {
 		return
 	}
-	if h.readToken() == "" {
+	scope, _ := h.scopeOf(r)
+	if scope.Kind == ScopePublic {
 		// --public-read opens the feed to anyone for reading. An ack
 		// steadies an alert on every wall: that is a write, and anyone
 		// must not be able to silence the alarms.
-		writeJSON(w, http.StatusForbidden, ErrorBody{Error: "this hub serves the feed without a read token (--public-read), so it takes no acknowledgements: anyone could silence every wall's alerts; the acknowledgement stays on this board. To take them, start the hub with --read-token and give the boards that token"})
+		writeJSON(w, http.StatusForbidden, ErrorBody{Error: "this hub serves the feed without a read token (--public-read), so it takes no acknowledgements: anyone could silence every wall's alerts; the acknowledgement stays on this board. To take them, start the hub with --read-token or --scoped-tokens and give the boards a token", Scope: scope.String()})
 		return
 	}
 	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/json" {
@@ -61,6 +62,15 @@ func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, ErrorBody{Error: problem + `: send {"alerts":["<alert id>",...],"by":"<station or board name>","at":"<RFC 3339 time>"}`})
 		return
 	}
+	limit, refusal := scope.ackLimit(req.District)
+	if refusal != "" {
+		h.refuseScope(w, scope, refusal)
+		return
+	}
+	if req.District != "" && !h.val.Districts[req.District] {
+		writeJSON(w, http.StatusBadRequest, ErrorBody{Error: fmt.Sprintf("\"district\" %q is not a district of the campaign: name the district the board acts for, or leave it out", req.District)})
+		return
+	}
 	h.drain.RLock()
 	defer h.drain.RUnlock()
 	if h.closed.Load() {
@@ -77,6 +87,7 @@ func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
 	var events []feed.Event
 	var stored []int // index in out of each event
 	now := h.opts.Now()
+	var outside []string // alerts of another district than the token's
 	h.mu.Lock()
 	newest := h.state.LastAt
 	for i, id := range req.Alerts {
@@ -85,6 +96,10 @@ func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
 		// anyone acknowledged it stands until someone does, and one
 		// pushed out of the standing alerts is still in the record.
 		if a, _, ok := h.state.AlertByID(id); ok {
+			if limit != "" && a.District != limit {
+				outside = append(outside, id+" ("+a.District+")")
+				continue
+			}
 			if a.Acked() {
 				out[i] = feed.AckOutcome{AlertID: id, Status: feed.AckAlready, By: a.AckedBy, At: a.AckedAt}
 				continue
@@ -107,6 +122,10 @@ func (h *Hub) handleAcks(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.mu.Unlock()
+	if len(outside) > 0 {
+		h.refuseScope(w, scope, "acknowledging the alerts of another district than "+limit+": "+strings.Join(outside, ", "))
+		return
+	}
 	for j, ev := range events {
 		if errs := h.val.Validate(j, ev); len(errs) > 0 {
 			// The alert came from the log, so this is the hub's bug, not the board's.

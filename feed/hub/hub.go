@@ -118,6 +118,10 @@ type Options struct {
 	// differ from IngestToken: the read token sits on every board host,
 	// and none of them may inject events. Empty needs PublicRead.
 	ReadToken string
+	// ScopedTokens are read tokens bound to the city, a district or an SSH
+	// server's stations (scopes.go, a --scoped-tokens file): each reads
+	// like ReadToken, and may write only what its scope allows.
+	ScopedTokens *ScopedTokens
 	// PublicRead serves the stream, snapshot and reports to anyone who
 	// reaches the hub. New refuses an empty ReadToken without it, so an
 	// open feed is a decision, not a forgotten flag.
@@ -374,9 +378,9 @@ func Start(opts Options) (*Hub, error) {
 		abortStart:       make(chan struct{}),
 		startedAt:        time.Now(),
 	}
-	h.tok.Store(&tokens{ingest: opts.IngestToken, read: opts.ReadToken})
+	h.tok.Store(&tokens{ingest: opts.IngestToken, read: opts.ReadToken, scoped: opts.ScopedTokens})
 	h.boardLog = lograte.Limiter{Burst: 20, Every: 10 * time.Second}
-	h.tok.Store(&tokens{ingest: opts.IngestToken, read: opts.ReadToken})
+	h.tok.Store(&tokens{ingest: opts.IngestToken, read: opts.ReadToken, scoped: opts.ScopedTokens})
 	h.boardLog = lograte.Limiter{Burst: 20, Every: 10 * time.Second}
 	h.streamsPerIP = newPeerLimiter(opts.MaxStreamsPerIP, opts.capLoopback)
 	h.dropLogs = make(map[string]*refusalLog, len(dropReasons))
@@ -472,12 +476,15 @@ func CheckAccess(o *Options) error {
 	switch {
 	case rawRead != rawIngest && o.ReadToken != "" && withoutSpace(o.ReadToken) == withoutSpace(o.IngestToken):
 		return errors.New("hub: the read token and the ingest token differ only in spaces, which clients, proxies and shells drop, so a board host could inject events: give them values that differ in their characters (e.g. each from 'openssl rand -hex 32')")
-	case o.ReadToken == "" && !o.PublicRead:
-		return errors.New("hub: no read token, so anyone who reaches the hub could read the feed: set --read-token, --read-token-file or SITBOARD_READ_TOKEN, or pass --public-read to serve it to anyone on purpose")
+	case o.ReadToken == "" && !o.PublicRead && o.ScopedTokens.Len() == 0:
+		return errors.New("hub: no read token, so anyone who reaches the hub could read the feed: set --read-token, --read-token-file or SITBOARD_READ_TOKEN, or give boards their own tokens with --scoped-tokens, or pass --public-read to serve it to anyone on purpose")
 	case o.ReadToken != "" && o.PublicRead:
 		return errors.New("hub: both a read token and --public-read: drop one (--public-read serves the feed without a token)")
 	case o.ReadToken == o.IngestToken:
 		return errors.New("hub: the read token equals the ingest token, so every board host could inject events: give them different values (e.g. from 'openssl rand -hex 32')")
+	}
+	if err := checkScoped(o); err != nil {
+		return err
 	}
 	origins := make([]string, 0, len(o.AllowedOrigins))
 	for _, raw := range o.AllowedOrigins {
@@ -1103,6 +1110,7 @@ func (h *Hub) Handler() http.Handler {
 	mux.HandleFunc("/v1/stream", h.handleStream)
 	mux.HandleFunc("/v1/snapshot", h.handleSnapshot)
 	mux.HandleFunc("/v1/acks", h.handleAcks)
+	mux.HandleFunc("/v1/directives/", h.handleDirectives)
 	mux.HandleFunc("/v1/reports", h.handleReports)
 	mux.HandleFunc("/healthz", h.handleHealth)
 	mux.HandleFunc("/metrics", h.handleMetrics)

@@ -43,6 +43,9 @@ type ErrorBody struct {
 	// and how many more it may or may not have stored.
 	Stored      *IngestResult `json:"stored,omitempty"`
 	Unconfirmed int           `json:"unconfirmed,omitempty"`
+	// Scope is the token's scope on a 403 (city, stations, district:ID,
+	// shared, public): what it allows is in Error.
+	Scope string `json:"scope,omitempty"`
 }
 
 // tokenOK compares in constant time. Hashing first hides the token's length.
@@ -441,14 +444,8 @@ func (h *Hub) readAllowedOrRefuse(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (h *Hub) readAllowed(r *http.Request) bool {
-	if h.readToken() == "" {
-		return true
-	}
-	t := bearer(r)
-	if t == "" {
-		t = normalizeToken(r.URL.Query().Get("token"))
-	}
-	return t != "" && tokenOK(t, h.readToken())
+	_, ok := h.scopeOf(r)
+	return ok
 }
 
 // refuseDiskFull answers 507 Insufficient Storage: the request was fine,

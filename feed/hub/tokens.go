@@ -5,22 +5,30 @@ import (
 	"time"
 )
 
-// tokens are the ingest and read tokens in force.
+// tokens are the ingest, read and scoped read tokens in force.
 type tokens struct {
 	ingest, read string
+	scoped       *ScopedTokens
 }
 
 // SetTokens replaces the ingest and read tokens (sitboard hub re-reads its
-// token files on SIGHUP). They are checked as at start: a read token is
-// still required unless the hub runs --public-read, and must differ from
-// the ingest token. Streams already open stay open; new requests and
-// connections need the new tokens.
+// token files on SIGHUP), keeping the scoped tokens in force. They are
+// checked as at start: a read token is still required unless the hub runs
+// --public-read or has scoped tokens, and must differ from the ingest
+// token. Streams already open stay open; new requests and connections need
+// the new tokens.
 func (h *Hub) SetTokens(ingest, read string) error {
-	o := Options{IngestToken: ingest, ReadToken: read, PublicRead: h.opts.PublicRead}
+	return h.SetAccess(ingest, read, h.tok.Load().scoped)
+}
+
+// SetAccess is SetTokens with the scoped tokens too (a --scoped-tokens
+// file re-read; nil: none).
+func (h *Hub) SetAccess(ingest, read string, scoped *ScopedTokens) error {
+	o := Options{IngestToken: ingest, ReadToken: read, PublicRead: h.opts.PublicRead, ScopedTokens: scoped}
 	if err := CheckAccess(&o); err != nil {
 		return err
 	}
-	h.tok.Store(&tokens{ingest: o.IngestToken, read: o.ReadToken})
+	h.tok.Store(&tokens{ingest: o.IngestToken, read: o.ReadToken, scoped: scoped})
 	return nil
 }
 

@@ -219,3 +219,9 @@ func Homicide(id, district string, at time.Time) feed.Event {
 	return feed.Event{ID: id, Type: feed.TypeCaseFiled, At: at, District: district,
 		Data: js(feed.CaseFiled{CaseID: "case-" + id, Category: feed.CaseHomicide, Kind: feed.KindCriminal, Summary: "某某村发生命案"})}
 }
+
+// PostDirective sends a body to POST /v1/directives/kind (issue, sign,
+// report) with token and returns the status and body.
+func PostDirective(url, kind, token string, body []byte) (int, []byte, error) {
+	return post(url+"/v1/directives/"+kind, token, "application/json", body)
+}
