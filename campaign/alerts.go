@@ -80,10 +80,13 @@ const (
 	// WhenReportMissing: a shift report due and not in by its deadline
 	// (reporting compliance supplies which; see raiseRules).
 	WhenReportMissing = "report_missing"
+	// WhenDirectiveOverdue: a district's sign-off or report of an
+	// instruction not in by its deadline (directives.go).
+	WhenDirectiveOverdue = "directive_overdue"
 )
 
 // AlertKinds lists the kinds a rule's when may name.
-var AlertKinds = []string{WhenEvent, WhenUndispatched, WhenSurge, WhenCluster, WhenReportMissing}
+var AlertKinds = []string{WhenEvent, WhenUndispatched, WhenSurge, WhenCluster, WhenReportMissing, WhenDirectiveOverdue}
 
 // Bounds on the alert record.
 const (

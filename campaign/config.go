@@ -174,7 +174,7 @@ type AlertRule struct {
 // clears says whether an event ends the condition of the rule's alerts.
 func (r *AlertRule) clears() bool {
 	switch r.When {
-	case WhenUndispatched, WhenReportMissing:
+	case WhenUndispatched, WhenReportMissing, WhenDirectiveOverdue:
 		return true
 	case WhenSurge, WhenCluster:
 		return false

@@ -94,6 +94,12 @@ type DirectiveBook struct {
 	Early []DirectiveAct `json:"early,omitempty"`
 	// Dropped counts the instructions let go to keep the bound.
 	Dropped int64 `json:"dropped,omitempty"`
+	// Checked is the state's clock when the deadlines were last checked
+	// for directive_overdue alerts (directivesPassed); nextDue is the
+	// first deadline after it, so most events check nothing (zero after a
+	// snapshot or an issue: check at the next event).
+	Checked time.Time `json:"checked,omitzero"`
+	nextDue time.Time
 }
 
 // Directive is the instruction with id, nil when the book does not hold it.
@@ -214,6 +220,7 @@ func (f *folder) directiveEvent() bool {
 			f.s.Directives = &DirectiveBook{}
 		}
 		f.s.Directives.issue(f.cfg, d, MaxDirectives)
+		f.s.Directives.nextDue = time.Time{} // its deadlines are checked from the next event
 		if f.s.rec != nil {
 			d.To = slices.Clone(d.To)
 			f.s.rec.directives().issue(f.cfg, d, 0)
@@ -241,7 +248,76 @@ func (f *folder) directiveEvent() bool {
 	if f.s.rec != nil {
 		f.s.rec.directives().act(act, 0)
 	}
+	// A sign-off clears the district's overdue sign-off; a report both.
+	f.clearKind(WhenDirectiveOverdue, overdueSubject(act.Directive, act.District, false), ev.At, ev.Type)
+	if act.Report {
+		f.clearKind(WhenDirectiveOverdue, overdueSubject(act.Directive, act.District, true), ev.At, ev.Type)
+	}
 	return true
+}
+
+// overdueSubject is what a directive_overdue alert is about: the
+// instruction, the district, and the sign-off or the report
+// (D-0701-1/xihua/sign).
+func overdueSubject(directive, district string, report bool) string {
+	what := "sign"
+	if report {
+		what = "report"
+	}
+	return directive + "/" + district + "/" + what
+}
+
+// directivesPassed raises a directive_overdue alert (docs/figures.md,
+// "Instructions") for each district whose sign-off or report of an
+// instruction the state holds is not in when the clock passes its
+// deadline: at the first event at or after it (the hub's clock.tick on a
+// quiet night), dated at the deadline. One the clock passed before the
+// instruction was folded, or before this state began to check, raises
+// nothing.
+func (f *folder) directivesPassed(now time.Time) {
+	b := f.s.Directives
+	if b == nil || len(b.Items) == 0 {
+		return
+	}
+	since := b.Checked
+	b.Checked = now
+	if !b.nextDue.IsZero() && now.Before(b.nextDue) {
+		return
+	}
+	var next time.Time
+	for i := range b.Items {
+		d := &b.Items[i]
+		for _, report := range []bool{false, true} {
+			due := d.DeadlineSign
+			if report {
+				due = d.DeadlineReport
+			}
+			if due.After(now) {
+				if next.IsZero() || due.Before(next) {
+					next = due
+				}
+				continue
+			}
+			if since.IsZero() || !due.After(since) || !due.After(d.FoldedAt) {
+				continue
+			}
+			for _, r := range d.Replies {
+				in := r.SignedAt
+				if report {
+					in = r.ReportedAt
+				}
+				if !in.IsZero() {
+					continue
+				}
+				f.raiseRules(WhenDirectiveOverdue, Hit{District: r.District, Subject: overdueSubject(d.ID, r.District, report),
+					Type: feed.TypeDirectiveIssued, Summary: d.Text, At: due, Since: d.At})
+			}
+		}
+	}
+	if next.IsZero() {
+		next = time.Unix(1<<62, 0) // nothing more is due until an issue
+	}
+	b.nextDue = next
 }
 
 // directives is the record's book, made when missing.

@@ -290,3 +290,73 @@ func TestDirectiveTargets(t *testing.T) {
 		t.Errorf("the validator knows zones %v", v.Zones)
 	}
 }
+
+// TestDirectiveOverdueRule: with a directive_overdue rule, a district's
+// sign-off or report not in when the clock passes its deadline raises one
+// alert, dated at the deadline, at the first event at or after it; the
+// sign-off or report clears it, so the alert's lifecycle (acknowledged,
+// escalated when not) is an overdue instruction's too. The same alerts at
+// the same events from a snapshot.
+func TestDirectiveOverdueRule(t *testing.T) {
+	base, err := os.ReadFile("testdata/small.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig("small.toml", append(base, `
+[[alerts]]
+when = "directive_overdue"
+id = "directive-overdue"
+level = "orange"
+zh = "指令逾期"
+en = "Instruction overdue"
+`...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []feed.Event
+	add := func(e feed.Event) feed.Event {
+		e.Seq = uint64(len(evs) + 1)
+		evs = append(evs, e)
+		return e
+	}
+	tick := func(when string) feed.Event {
+		return add(feed.Event{ID: "hub:tick:" + when, Type: feed.TypeClockTick, At: clockAt(t, when), Data: eventJSON(struct{}{})})
+	}
+	tick("2023-06-25 08:59:00")
+	add(issued("D1", dayAt(1, 9, 0), dayAt(1, 10, 0), dayAt(1, 18, 0), "all"))
+	add(signedBy("D1", "east", dayAt(1, 9, 30)))
+	tick("2023-06-25 09:59:00")
+	t1001 := tick("2023-06-25 10:01:00") // west has not signed
+	tick("2023-06-25 10:02:00")          // no second alert
+	westSigns := add(signedBy("D1", "west", dayAt(1, 10, 30)))
+	add(reportedBy("D1", "east", dayAt(1, 17, 0)))
+	t1801 := tick("2023-06-25 18:01:00") // west has not reported
+	// An instruction folded after its deadline passed raises nothing.
+	tick("2023-06-25 20:00:00")
+	add(issued("D2", dayAt(1, 19, 0), dayAt(1, 19, 30), dayAt(1, 19, 45), "east"))
+	tick("2023-06-25 20:01:00")
+
+	got, s := raisedAt(t, cfg, evs)
+	want := map[string]uint64{
+		"directive-overdue:D1/west/sign":   t1001.Seq,
+		"directive-overdue:D1/west/report": t1801.Seq,
+	}
+	if len(got) != len(want) {
+		t.Errorf("raised %v, want %v", got, want)
+	}
+	for id, seq := range want {
+		if got[id] != seq {
+			t.Errorf("%s raised at seq %d, want %d (all: %v)", id, got[id], seq, got)
+		}
+	}
+	a, _, _ := s.AlertByID("directive-overdue:D1/west/sign")
+	if !a.At.Equal(dayAt(1, 10, 0)) || a.District != "west" || a.Kind != WhenDirectiveOverdue || a.Summary != "指令D1" || a.Level != LevelOrange {
+		t.Errorf("west's sign-off alert %+v: want raised at the 10:00 deadline, orange, in west, with the instruction's text", a)
+	}
+	if !a.ClearedAt.Equal(westSigns.At) || a.ClearedBy != feed.TypeDirectiveSigned {
+		t.Errorf("west's sign-off alert cleared at %v by %q, want at its late sign-off", a.ClearedAt, a.ClearedBy)
+	}
+	if b, _, _ := s.AlertByID("directive-overdue:D1/west/report"); b.Cleared() || !b.Clears {
+		t.Errorf("west's report alert %+v: want standing until the report comes", b)
+	}
+}

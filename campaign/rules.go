@@ -132,6 +132,7 @@ func (f *folder) clockPassed(now time.Time) {
 	// Checks of other parts that wait for time, each raising through
 	// raiseRules or raise.
 	f.reportsPassed(now)
+	f.directivesPassed(now)
 }
 
 // alarmAnswered clears the undispatched alerts of an alarm dispatched or
@@ -256,7 +257,8 @@ func (c *Config) validateAlerts(name string) error {
 			WhenUndispatched:  {"id", "category", "priority", "minutes"},
 			WhenSurge:         {"id", "category", "factor", "min_count"},
 			WhenCluster:       {"id", "category", "count", "minutes"},
-			WhenReportMissing: {"id"},
+			WhenReportMissing:    {"id"},
+			WhenDirectiveOverdue: {"id"},
 		}[r.When]
 		for _, fv := range []struct {
 			key string
