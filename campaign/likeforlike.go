@@ -144,21 +144,42 @@ func ToDate(cfg *Config, s *State, metric, basis string, asOf time.Time) Compari
 // state keeps each district's counts of the newest day). No baseline for
 // the district: no comparison.
 func DistrictToDate(cfg *Config, s *State, district, metric, basis string, asOf time.Time) Comparison {
-	base, ok := cfg.DistrictBaseline(district, metric, basis)
-	if s == nil || !ok {
+	return GroupToDate(cfg, s, []string{district}, metric, basis, asOf)
+}
+
+// GroupToDate is DistrictToDate for some districts together (a zone's):
+// their counts summed against the sum of their own baselines. No
+// comparison unless every one of them has the baseline.
+func GroupToDate(cfg *Config, s *State, districts []string, metric, basis string, asOf time.Time) Comparison {
+	var base int64
+	for _, d := range districts {
+		b, ok := cfg.DistrictBaseline(d, metric, basis)
+		if !ok {
+			return Comparison{}
+		}
+		base += b
+	}
+	if s == nil || len(districts) == 0 {
 		return Comparison{}
 	}
-	c, ok := s.Districts[district]
-	if !ok || s.Events == 0 {
-		return Comparison{Whole: float64(base), WholeDays: cfg.Days()}
+	var cur int64
+	for _, d := range districts {
+		c, ok := s.Districts[d]
+		if !ok || s.Events == 0 {
+			return Comparison{Whole: float64(base), WholeDays: cfg.Days()}
+		}
+		cur += Metric(c, metric)
 	}
-	cur := Metric(c, metric)
 	e := cfg.Elapsed(Span{1, cfg.Days()}, asOf)
 	if !e.Running {
 		return LikeForLike(cur, cfg.Days(), Base{Value: float64(base), Days: cfg.Days()})
 	}
-	if dt, ok := s.DistrictToday[district]; ok && s.TodayDay == e.RunningDay() {
-		cur -= dt.Metric(metric)
+	if s.TodayDay == e.RunningDay() {
+		for _, d := range districts {
+			if dt, ok := s.DistrictToday[d]; ok {
+				cur -= dt.Metric(metric)
+			}
+		}
 	}
 	return LikeForLike(cur, e.Days, Base{Value: float64(base), Days: cfg.Days()})
 }

@@ -333,6 +333,17 @@ func (s *State) TodayIn(district string) DayCounts {
 	return DayCounts{}
 }
 
+// TodayInAll is some districts' counts for the newest campaign day,
+// summed (a zone's).
+func (s *State) TodayInAll(districts []string) DayCounts {
+	var sum DayCounts
+	for _, d := range districts {
+		dc := s.TodayIn(d)
+		addFields(&sum, &dc)
+	}
+	return sum
+}
+
 // Today is the newest campaign day's counts.
 func (s *State) Today() DayCounts {
 	if s.Day < 1 || s.Day > len(s.Days) {

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"sitboard/feed"
 )
 
 // twoZones puts each district of the small campaign in a zone of its own.
@@ -222,5 +225,40 @@ basis = "target"
 	plain := testConfig(t)
 	if sc := ZoneScores(plain, plain.FlagMeasures(), nil, 3); len(sc.Rows) != 0 {
 		t.Errorf("no zones, no zone scores: %+v", sc)
+	}
+}
+
+// TestGroupToDate: a zone's comparison is its districts' counts summed
+// against their own baselines summed, like for like in time; none unless
+// each district has the baseline.
+func TestGroupToDate(t *testing.T) {
+	src := "[campaign]\nid = \"t\"\nname_zh = \"测\"\nname_en = \"T\"\nstart = \"2023-06-25\"\nend = \"2023-07-04\"\nutc_offset = \"+08:00\"\n" +
+		"[baselines.previous]\nalarms_criminal = 40\n" +
+		"[[districts]]\nid = \"a\"\nzh = \"甲\"\nen = \"A\"\nprevious = { alarms_criminal = 10 }\n" +
+		"[[districts]]\nid = \"b\"\nzh = \"乙\"\nen = \"B\"\nprevious = { alarms_criminal = 30 }\n" +
+		"[[districts]]\nid = \"c\"\nzh = \"丙\"\nen = \"C\"\n"
+	cfg, err := ParseConfig("t.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewState(cfg)
+	for i, d := range []string{"a", "a", "b", "b", "b", "b", "c"} {
+		Apply(cfg, s, ev(fmt.Sprint("al", i), feed.TypeAlarmReceived, d, feed.AlarmReceived{AlarmID: fmt.Sprint("A", i), Category: feed.AlarmCriminal, Priority: 2}))
+	}
+	// Day 3 at noon: days 1 and 2 complete, 6 alarms of a and b against
+	// 40 pro-rated to 2 of 10 days.
+	noon3 := cfg.Date(3).Add(12 * time.Hour)
+	if got, want := GroupToDate(cfg, s, []string{"a", "b"}, "alarms_criminal", VsPreviousPeriod, noon3), LikeForLike(6, 2, Base{Value: 40, Days: 10}); got != want {
+		t.Errorf("a+b at day 3: %+v, want %+v", got, want)
+	}
+	if got, want := DistrictToDate(cfg, s, "b", "alarms_criminal", VsPreviousPeriod, noon3), GroupToDate(cfg, s, []string{"b"}, "alarms_criminal", VsPreviousPeriod, noon3); got != want {
+		t.Errorf("one district: %+v, group of it: %+v", got, want)
+	}
+	// On day 1 itself the day running is left out: nothing complete yet.
+	if got, want := GroupToDate(cfg, s, []string{"a", "b"}, "alarms_criminal", VsPreviousPeriod, t0.Add(time.Hour)), LikeForLike(0, 0, Base{Value: 40, Days: 10}); got != want {
+		t.Errorf("a+b on day 1: %+v, want %+v", got, want)
+	}
+	if got := GroupToDate(cfg, s, []string{"a", "c"}, "alarms_criminal", VsPreviousPeriod, noon3); got != (Comparison{}) {
+		t.Errorf("c has no baseline, so a+c has no comparison: %+v", got)
 	}
 }

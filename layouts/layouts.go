@@ -51,6 +51,12 @@ const (
 	// shares and times, open alarms with their ages.
 	Response = "response"
 	Reports  = "reports" // 勤务报送: tonight's shift reports, who has not reported
+	// Zones is the 战区 page: each zone's figures, what is open and
+	// overdue, its leader's title.
+	Zones = "zones"
+	// Supervision is the 督察 page: the teams' visits this week, open
+	// and overdue findings by district.
+	Supervision = "supervision"
 	// Overdue is the oldest late P1 call's wait in big digits (the wall).
 	Overdue = "overdue"
 	Ticker  = "ticker"  // live alarm ticker
@@ -59,10 +65,10 @@ const (
 )
 
 // Kinds lists every region kind.
-var Kinds = []string{Header, Alerts, KPI, Rotator, Strike, Patrol, Hazard, Grid, Cases, Trends, Figures, Daily, Response, Reports, Overdue, Ticker, Ranking, Status}
+var Kinds = []string{Header, Alerts, KPI, Rotator, Strike, Patrol, Hazard, Grid, Cases, Trends, Figures, Daily, Response, Reports, Zones, Supervision, Overdue, Ticker, Ranking, Status}
 
 // PageKinds are the kinds a rotator may rotate through.
-var PageKinds = []string{Strike, Patrol, Hazard, Grid, Cases, Trends, Ranking, Figures, Daily, Response, Reports}
+var PageKinds = []string{Strike, Patrol, Hazard, Grid, Cases, Trends, Ranking, Figures, Daily, Response, Reports, Zones, Supervision}
 
 // Layout is one layout file.
 type Layout struct {

@@ -25,7 +25,7 @@ func closureLines(c *Context, w, n int) []string {
 	loc := c.Cfg.Location()
 	var out []string
 	for _, cl := range c.State.Closures {
-		if c.D.Filtered && cl.District != c.District {
+		if !c.inFilter(cl.District) {
 			continue
 		}
 		cat := c.label("case.", cl.Category)

@@ -29,15 +29,17 @@ type renderFunc func(c *Context, w, h int) []string
 // file with its render function, one entry here, and its name in
 // layouts.PageKinds.
 var pages = map[string]renderFunc{
-	layouts.Strike:  renderStrike,
-	layouts.Patrol:  renderPatrol,
-	layouts.Hazard:  renderHazard,
-	layouts.Grid:    renderGridPage,
-	layouts.Cases:   renderCases,
-	layouts.Trends:  renderTrends,
-	layouts.Ranking: rankingTable,
-	layouts.Figures: renderFigures,
-	layouts.Daily:   renderDaily,
+	layouts.Strike:      renderStrike,
+	layouts.Patrol:      renderPatrol,
+	layouts.Hazard:      renderHazard,
+	layouts.Grid:        renderGridPage,
+	layouts.Cases:       renderCases,
+	layouts.Trends:      renderTrends,
+	layouts.Ranking:     rankingTable,
+	layouts.Figures:     renderFigures,
+	layouts.Daily:       renderDaily,
+	layouts.Zones:       renderZones,
+	layouts.Supervision: renderSupervision,
 	// The response clock and the shift reports read the clock too: see
 	// clockPages.
 	layouts.Response: renderResponse,

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"sitboard/campaign"
@@ -42,6 +43,9 @@ type Context struct {
 	District    string // highlighted district
 	ownDistrict bool   // District came from --district: f toggles it rather than stepping
 	Filter      bool   // panels show only District
+	// Zone is the 战区 the panels show (z), "" for none; it and the
+	// district filter exclude each other.
+	Zone string
 
 	// review is review mode (复盘), nil when live; live is then the
 	// newest state from the feed, shown again when review ends.
@@ -99,15 +103,22 @@ func (c *Context) Tf(key string, args ...any) string { return fmt.Sprintf(c.T(ke
 // derived is view data computed once per state, not per frame.
 type derived struct {
 	S        *campaign.State    // the state shown (never nil)
-	C        *campaign.Counters // totals, or the filtered district's
+	C        *campaign.Counters // totals, or the filtered district's (or zone's)
 	Filtered bool
-	Today    campaign.DayCounts
-	Figures  map[string]campaign.Figure
+	// In are the districts a filtered board shows: the district, or the
+	// zone's; Zone is the zone's id when a zone is filtered.
+	In      []string
+	Zone    string
+	Today   campaign.DayCounts
+	Figures map[string]campaign.Figure
 	// Ranking is the districts scored on the ranking's span; Provisional
 	// marks its flags 暂定 (a week or half-month still running); Tally is
 	// each district's flags awarded so far (docs/figures.md, rule 7).
 	Ranking     campaign.Scores
 	Provisional bool
+	// ZoneRanking is the zones scored on the same span and measures
+	// (campaign.ZoneScores); empty without zones.
+	ZoneRanking campaign.Scores
 	Tally       map[string]campaign.Tally
 	Open        int
 	GridHeat    map[string]int // grid id -> heat level 0..4
@@ -120,19 +131,25 @@ func (c *Context) derive(s *campaign.State) {
 		s = campaign.NewState(c.Cfg)
 	}
 	d := derived{S: s, C: &s.Totals, Today: s.Today(), Open: len(s.OpenAlarms)}
-	if c.Filter && c.District != "" {
+	switch {
+	case c.Zone != "":
+		if ds := c.Cfg.ZoneDistricts(c.Zone); len(ds) > 0 {
+			d.C, d.Filtered, d.In, d.Zone = campaign.GroupCounters(s.Districts, ds), true, ds, c.Zone
+			d.Today = s.TodayInAll(ds)
+		}
+	case c.Filter && c.District != "":
 		if dc, ok := s.Districts[c.District]; ok {
-			d.C, d.Filtered = dc, true
+			d.C, d.Filtered, d.In = dc, true, []string{c.District}
 			d.Today = s.TodayIn(c.District)
 		}
 	}
 	d.Figures = campaign.Figures(c.Cfg, s)
-	d.Ranking, d.Provisional = c.rankingOf(s) // the campaign's, or the span's chosen with s
+	d.Ranking, d.Provisional, d.ZoneRanking = c.rankingOf(s) // the campaign's, or the span's chosen with s
 	d.Tally = campaign.FlagTally(c.Cfg, s, c.asOf())
 	if d.Filtered {
 		d.Open = 0
 		for _, o := range s.OpenAlarms {
-			if o.District == c.District {
+			if slices.Contains(d.In, o.District) {
 				d.Open++
 			}
 		}
@@ -141,7 +158,44 @@ func (c *Context) derive(s *campaign.State) {
 	c.D = d
 }
 
+// inFilter reports whether a filtered board shows the district (an
+// unfiltered one shows every district).
+func (c *Context) inFilter(district string) bool {
+	return !c.D.Filtered || slices.Contains(c.D.In, district)
+}
+
+// filterName names what a filtered board shows: the district or the zone.
+func (c *Context) filterName() string {
+	if c.D.Zone != "" {
+		return c.zoneName(c.D.Zone)
+	}
+	return c.districtName(c.District)
+}
+
+// toggleZone steps the zone filter (z) through the zones and back to
+// none; a zone replaces a district filter (a station keeps its district
+// highlighted).
+func (c *Context) toggleZone() {
+	zs := c.Cfg.Zones
+	i := -1
+	for j, z := range zs {
+		if z.ID == c.Zone {
+			i = j
+		}
+	}
+	if i+1 >= len(zs) {
+		c.Zone = ""
+		return
+	}
+	c.Zone = zs[i+1].ID
+	c.Filter = false
+	if !c.ownDistrict {
+		c.District = ""
+	}
+}
+
 func (c *Context) toggleFilter() {
+	c.Zone = "" // a district replaces a zone filter
 	if c.ownDistrict {
 		c.Filter = !c.Filter
 		return

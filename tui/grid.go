@@ -23,7 +23,7 @@ type gridDistrict struct {
 func gridDistricts(c *Context) []gridDistrict {
 	var out []gridDistrict
 	for _, d := range c.Cfg.Districts {
-		if c.D.Filtered && d.ID != c.District {
+		if !c.inFilter(d.ID) {
 			continue
 		}
 		gd := gridDistrict{name: c.districtName(d.ID)}

@@ -6,6 +6,8 @@ import "charm.land/bubbles/v2/key"
 // looked up in the current language when shown.
 type KeyMap struct {
 	Quit, Help, Pause, Prev, Next, Jump, Figures, Ack, Clear, History, Filter, Lang, Theme, Big, Close key.Binding
+	// Zone steps the 战区 filter through the zones and back to none.
+	Zone key.Binding
 	// Review (复盘): a day or a week back and forward, and back to live.
 	DayBack, DayForward, WeekBack, WeekForward, Live key.Binding
 	// RankSpan switches the ranking between today, the week, the
@@ -31,6 +33,7 @@ func DefaultKeys() KeyMap {
 		Clear:   b("c", "key.clear", "c"),
 		History: b("H", "key.history", "H"),
 		Filter:  b("f", "key.filter", "f"),
+		Zone:    b("z", "key.zone", "z"),
 		Lang:    b("l", "key.lang", "l"),
 		Theme:   b("t", "key.theme", "t"),
 		Big:     b("b", "key.big", "b"),
@@ -47,5 +50,5 @@ func DefaultKeys() KeyMap {
 
 // FullHelp lists the bindings shown on the help screen, in order.
 func (k KeyMap) FullHelp() []key.Binding {
-	return []key.Binding{k.Pause, k.Prev, k.Next, k.Jump, k.Figures, k.Ack, k.Clear, k.History, k.Filter, k.Lang, k.Theme, k.Big, k.RankSpan, k.DayBack, k.WeekBack, k.Live, k.Help, k.Quit}
+	return []key.Binding{k.Pause, k.Prev, k.Next, k.Jump, k.Figures, k.Ack, k.Clear, k.History, k.Filter, k.Zone, k.Lang, k.Theme, k.Big, k.RankSpan, k.DayBack, k.WeekBack, k.Live, k.Help, k.Quit}
 }

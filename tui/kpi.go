@@ -55,9 +55,10 @@ func kpiTiles(c *Context) []kpiTile {
 	inc := func(v int64) string { return "+" + fmtInt(v) }
 	cmp := func(metric, basis string) campaign.Comparison {
 		if d.Filtered {
-			// Against the district's own baseline where the file gives
-			// one; the city's is not the district's.
-			return campaign.DistrictToDate(c.Cfg, d.S, c.District, metric, basis, c.asOf())
+			// Against the district's (the zone's districts') own
+			// baselines where the file gives them; the city's is not the
+			// district's.
+			return campaign.GroupToDate(c.Cfg, d.S, d.In, metric, basis, c.asOf())
 		}
 		// The campaign's complete days against the baseline pro-rated to
 		// them: like with like at any hour, and the published figure once

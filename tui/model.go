@@ -380,6 +380,13 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Filter):
 		c.toggleFilter()
 		c.derive(c.State)
+	case key.Matches(msg, k.Zone):
+		if len(c.Cfg.Zones) == 0 {
+			c.notify(c.T("status.no_zones"), now)
+			break
+		}
+		c.toggleZone()
+		c.derive(c.State)
 	case key.Matches(msg, k.Lang):
 		if c.Lang == "zh" {
 			c.Lang = "en"

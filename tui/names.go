@@ -4,6 +4,10 @@ package tui
 
 func (c *Context) districtName(id string) string { return Sanitize(c.Cfg.DistrictName(id, c.Lang)) }
 
+func (c *Context) zoneName(id string) string { return Sanitize(c.Cfg.ZoneName(id, c.Lang)) }
+
+func (c *Context) teamName(id string) string { return Sanitize(c.Cfg.TeamName(id, c.Lang)) }
+
 func (c *Context) gridName(id string) string {
 	if i, ok := c.Cfg.GridIndex(id); ok {
 		g := c.Cfg.Grids[i]

@@ -374,16 +374,16 @@ type districtColumn struct {
 
 // districtTable is a table of the districts: a dim heading line, then
 // perLine districts to a line, with as many of cols, in order, as fit in
-// w. Nil when the board shows one district only, or fewer than minCols
-// columns fit.
+// w: every district, or a filtered zone's. Nil when the board shows one
+// district only, or fewer than minCols columns fit.
 func districtTable(c *Context, w, perLine, minCols int, cols []districtColumn) []string {
-	if c.State == nil || c.D.Filtered {
+	if c.State == nil || c.D.Filtered && c.D.Zone == "" {
 		return nil
 	}
 	var ids []string
 	nameW := 0
 	for _, d := range c.Cfg.Districts {
-		if c.State.Districts[d.ID] == nil {
+		if c.State.Districts[d.ID] == nil || !c.inFilter(d.ID) {
 			continue
 		}
 		ids = append(ids, d.ID)

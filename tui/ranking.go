@@ -79,7 +79,7 @@ func rankingTable(c *Context, w, h int) []string {
 			flag = st.FlagYellow.R("⚑Y")
 		}
 		line := fmt.Sprintf("%-3d", r.Rank) + flag + " " + Fit(c.districtName(r.District), nw) + " " +
-			PadLeft(fmtScore(r.Score, ranked), 6) + PadLeft(c.tallyText(c.D.Tally[r.District]), tw)
+			PadLeft(fmtScore(r.Score, c.D.ZoneRanking.Ranked), 6) + PadLeft(c.tallyText(c.D.Tally[r.District]), tw)
 		for j := range heads {
 			s := noValue
 			if ranked && !slices.Contains(c.D.Ranking.LeftOut, rules[j].Measure) {
@@ -109,6 +109,11 @@ func rankingTable(c *Context, w, h int) []string {
 			}
 		}
 	}
+	// The zones come last, where they fit whole: the districts' table and
+	// its note come first on a short region.
+	if zones := zoneRankLines(c, w); len(out)+len(zones) <= h {
+		out = append(out, zones...)
+	}
 	return cutWithMore(c, out, h)
 }
 
@@ -126,4 +131,33 @@ func fmtScore(v float64, ranked bool) string {
 		return noValue
 	}
 	return fmt.Sprintf("%.3f", v)
+}
+
+// zoneRankLines are the 战区 under the districts, scored on the same span
+// and measures (campaign.ZoneScores): rank, name, score; the zone shown
+// (z) or holding the board's district highlighted.
+func zoneRankLines(c *Context, w int) []string {
+	rows := c.D.ZoneRanking.Rows
+	if len(rows) == 0 {
+		return nil
+	}
+	st := c.St
+	zw := 0
+	for _, r := range rows {
+		zw = max(zw, Width(c.zoneName(r.District)))
+	}
+	out := []string{st.Dim.R(" " + c.T("ranking.zones"))}
+	for _, r := range rows {
+		line := fmt.Sprintf("%-3d", r.Rank) + "   " + Fit(c.zoneName(r.District), zw) + " " + PadLeft(fmtScore(r.Score, c.D.ZoneRanking.Ranked), 6)
+		mine := r.District == c.D.Zone
+		if z, ok := c.Cfg.ZoneOf(c.District); ok && c.District != "" && z.ID == r.District {
+			mine = true
+		}
+		line = Trunc(line, w)
+		if mine {
+			line = st.Highlight.R(Fit(line, w))
+		}
+		out = append(out, line)
+	}
+	return out
 }

@@ -52,17 +52,20 @@ func (c *Context) rankingSpan() (kind string, sp campaign.Span) {
 // loading), scored by the rules of the bulletins (docs/figures.md, rule
 // 6) over the span's elapsed time as of the board's clock. Flags go to a
 // week or a half-month, provisionally (暂定) while it runs; the day and
-// the campaign have none (rule 7).
-func (c *Context) rankingOf(s *campaign.State) (sc campaign.Scores, provisional bool) {
+// the campaign have none (rule 7). zones are the 战区 scored on the same
+// counts and measures (campaign.ZoneScores), without flags.
+func (c *Context) rankingOf(s *campaign.State) (sc campaign.Scores, provisional bool, zones campaign.Scores) {
 	kind, sp := c.rankingSpan()
 	asOf := c.asOf()
 	if kind == campaign.PeriodCampaign {
-		return campaign.Ranking(c.Cfg, s, asOf), false
+		e := c.Cfg.Elapsed(sp, asOf)
+		return campaign.Ranking(c.Cfg, s, asOf), false,
+			campaign.ZoneScores(c.Cfg, c.Cfg.FlagMeasures(), campaign.ScoreInputs(s.Districts, nil), e.DaysRun())
 	}
 	var base *campaign.State
 	if sp.From > 1 {
 		if c.awaitingBase(kind, sp) {
-			return campaign.Scores{}, false
+			return campaign.Scores{}, false, campaign.Scores{}
 		}
 		base = c.rank.base
 	}
@@ -75,7 +78,25 @@ func (c *Context) rankingOf(s *campaign.State) (sc campaign.Scores, provisional 
 		red, yellow = c.Cfg.Flags.Red, c.Cfg.Flags.Yellow
 	}
 	e := c.Cfg.Elapsed(sp, asOf)
-	return campaign.RankSpan(c.Cfg, campaign.CountersSince(s, base), before, e.DaysRun(), red, yellow), e.Running && red+yellow > 0
+	in := campaign.CountersSince(s, base)
+	return campaign.RankSpan(c.Cfg, in, before, e.DaysRun(), red, yellow), e.Running && red+yellow > 0,
+		campaign.ZoneScores(c.Cfg, c.Cfg.FlagMeasures(), campaign.ScoreInputs(in, before), e.DaysRun())
+}
+
+// spanCounts are the districts' counts over the ranking's span (s), as
+// the ranking measures them: the state shown less the state at the end
+// of the day before the span (campaign.CountersSince); the campaign's
+// while that state is awaited. spanned says whether they are the span's.
+func (c *Context) spanCounts(s *campaign.State) (counts map[string]*campaign.Counters, spanned bool) {
+	kind, sp := c.rankingSpan()
+	if kind == campaign.PeriodCampaign || c.awaitingBase(kind, sp) {
+		return s.Districts, false
+	}
+	var base *campaign.State
+	if sp.From > 1 {
+		base = c.rank.base
+	}
+	return campaign.CountersSince(s, base), true
 }
 
 // rankingLoading reports whether the span's base is still awaited.

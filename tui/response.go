@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,15 +30,7 @@ type responseRow struct {
 // day before the span (campaign.CountersSince); the campaign's while that
 // state is awaited. spanned says whether they are the span's.
 func (c *Context) responseRows(s *campaign.State) (rows []responseRow, city responseRow, spanned bool) {
-	counts := s.Districts
-	kind, sp := c.rankingSpan()
-	if kind != campaign.PeriodCampaign && !c.awaitingBase(kind, sp) {
-		var base *campaign.State
-		if sp.From > 1 {
-			base = c.rank.base
-		}
-		counts, spanned = campaign.CountersSince(s, base), true
-	}
+	counts, spanned := c.spanCounts(s)
 	row := func(id string, cs *campaign.Counters) responseRow {
 		in, timed := campaign.PriorityShare(cs, 1)
 		return responseRow{district: id, r: campaign.ResponseOf(c.Cfg, cs), p1In: in, p1Timed: timed}
@@ -122,7 +115,7 @@ func renderResponse(c *Context, w, h int) []string {
 	}
 	out := []string{st.Dim.R(Trunc(top, w))}
 
-	open := campaign.OpenAges(c.Cfg, s, c.filterDistrict(), now)
+	open := c.shownOpenAges(s, now)
 	lateD, lateC := map[string]int{}, map[string]int{}
 	for _, a := range campaign.OpenAges(c.Cfg, s, "", now) {
 		switch a.Late {
@@ -199,12 +192,14 @@ func renderResponse(c *Context, w, h int) []string {
 	return append(out, openAlarmLines(c, open, w, h-len(out))...)
 }
 
-// filterDistrict is the district a filtered board shows, else "".
-func (c *Context) filterDistrict() string {
-	if c.D.Filtered {
-		return c.District
+// shownOpenAges are the open alarms the board shows at now: its
+// district's or zone's on a filtered board, oldest first.
+func (c *Context) shownOpenAges(s *campaign.State, now time.Time) []campaign.OpenAge {
+	all := campaign.OpenAges(c.Cfg, s, "", now)
+	if !c.D.Filtered {
+		return all
 	}
-	return ""
+	return slices.DeleteFunc(all, func(a campaign.OpenAge) bool { return !c.inFilter(a.District) })
 }
 
 // openAlarmLines lists the open alarms, oldest first: the age counting
@@ -270,7 +265,7 @@ func (c *Context) oldestLateP1() (campaign.OpenAge, bool) {
 	if c.State == nil {
 		return campaign.OpenAge{}, false
 	}
-	for _, a := range campaign.OpenAges(c.Cfg, c.State, c.filterDistrict(), c.clock()) {
+	for _, a := range c.shownOpenAges(c.State, c.clock()) {
 		if a.Priority == 1 && a.Late != campaign.InTime {
 			return a, true
 		}
@@ -311,4 +306,4 @@ func renderOverdue(c *Context, w, h int) []string {
 
 // clockPages are the pages whose body depends on the clock as well as the
 // state: redrawn each second, not only when data comes.
-var clockPages = map[string]bool{layouts.Response: true, layouts.Reports: true}
+var clockPages = map[string]bool{layouts.Response: true, layouts.Reports: true, layouts.Zones: true, layouts.Supervision: true}

@@ -45,18 +45,7 @@ func (r *rotatorRegion) View() string {
 func renderRotatorTitle(c *Context, w int) string {
 	st := c.St
 	r := c.Rot
-	var b strings.Builder
-	b.WriteString(" ")
-	for i, p := range r.pages {
-		t := fmt.Sprintf("%d %s", i+1, c.pageLabel(p))
-		if i == r.idx {
-			b.WriteString("[" + t + "]")
-		} else {
-			b.WriteString(" " + t + " ")
-		}
-		b.WriteString(" ")
-	}
-	left := b.String()
+	left := rotatorTabs(c, false)
 	var right string
 	if r.paused {
 		right = " || " + c.T("rot.paused") + " "
@@ -64,7 +53,7 @@ func renderRotatorTitle(c *Context, w int) string {
 		right = " " + c.Tf("rot.next", fmtAge(c.Lang, r.remaining(c.frameNow()))) + " "
 	}
 	if c.D.Filtered {
-		right = " " + c.Tf("status.filtered", c.districtName(c.District)) + " " + right
+		right = " " + c.Tf("status.filtered", c.filterName()) + " " + right
 	}
 	style := st.Title
 	rs := st.Title
@@ -73,10 +62,37 @@ func renderRotatorTitle(c *Context, w int) string {
 	}
 	lw := max(w-Width(right), 0)
 	if Width(left) > lw && len(r.pages) > 0 {
-		// Too narrow for every page's name: the page on screen, whole.
-		left = fmt.Sprintf(" [%d %s] ", r.idx%len(r.pages)+1, c.pageLabel(r.page()))
+		// Too narrow for every page's name: the others by their short
+		// names, then the page on screen alone, whole.
+		left = rotatorTabs(c, true)
+		if Width(left) > lw {
+			left = fmt.Sprintf(" [%d %s] ", r.idx%len(r.pages)+1, c.pageLabel(r.page()))
+		}
 	}
 	return style.R(Fit(left, lw)) + rs.R(Trunc(right, w-lw))
+}
+
+// rotatorTabs are the pages, numbered, the current one marked; short
+// gives the pages not on screen their shortest names.
+func rotatorTabs(c *Context, short bool) string {
+	r := c.Rot
+	var b strings.Builder
+	b.WriteString(" ")
+	for i, p := range r.pages {
+		name := c.pageLabel(p)
+		if short && i != r.idx {
+			forms := labelForms(c.Lang, "page."+p)
+			name = forms[len(forms)-1]
+		}
+		t := fmt.Sprintf("%d %s", i+1, name)
+		if i == r.idx {
+			b.WriteString("[" + t + "]")
+		} else {
+			b.WriteString(" " + t + " ")
+		}
+		b.WriteString(" ")
+	}
+	return b.String()
 }
 
 // rotation is the rotating panel's state. It is driven by the one clock

@@ -49,7 +49,7 @@ func renderStatus(c *Context, w int) string {
 		}
 	}
 	if c.D.Filtered {
-		right = append(right, c.Tf("status.filtered", c.districtName(c.District)))
+		right = append(right, c.Tf("status.filtered", c.filterName()))
 	}
 	right = append(right, Sanitize(c.LayoutName)+" "+c.Lang+" "+c.St.Theme)
 	r := " " + strings.Join(right, " | ") + " "

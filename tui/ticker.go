@@ -14,7 +14,7 @@ func renderTicker(c *Context, w, h int) []string {
 	var items []campaign.TickerItem
 	if c.State != nil {
 		for _, it := range c.State.Ticker {
-			if c.D.Filtered && it.District != c.District {
+			if !c.inFilter(it.District) {
 				continue
 			}
 			items = append(items, it)

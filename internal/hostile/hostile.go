@@ -79,7 +79,8 @@ func MustTexts() []Text {
 
 // Events carries every corpus text into the places a board shows data
 // text: alarm summaries (the ticker), a mass incident (a flashing alert),
-// case summaries and notable ids (closures), unknown event types (the
+// case summaries and notable ids (closures), supervision findings (the
+// 督察 and 战区 pages' overdue lines), unknown event types (the
 // ticker prints the type), and district and grid ids that no config
 // knows. Every event is one the hub refuses today; they reach a board
 // only through a log written before the rule, or by a writer that
@@ -107,6 +108,9 @@ func EventsFor(texts []Text, prefix, district, grid string, start time.Time) []f
 		add(feed.TypeCaseSolved, district, "", feed.CaseSolved{CaseID: fmt.Sprintf("%s-case2-%d", prefix, i), Category: feed.CaseTheft, Kind: feed.KindCriminal, Summary: s})
 		add("x.unknown", s, s, map[string]string{"note": s})
 		add(s, district, "", map[string]string{"note": s})
+		// Overdue from the start, so the 督察 and 战区 pages name it.
+		add(feed.TypeSupervisionFinding, district, "", feed.SupervisionFinding{FindingID: fmt.Sprintf("%s-finding-%d", prefix, i), Team: "team-01",
+			Summary: s, Severity: feed.SeveritySevere, Deadline: start.Format(time.RFC3339)})
 		// Last, so it heads the ticker and is the newest (flashing) alert.
 		add(feed.TypeAlarmReceived, district, grid, feed.AlarmReceived{AlarmID: fmt.Sprintf("%s-mass-%d", prefix, i), Category: feed.AlarmMassIncident, Priority: 1, Summary: s})
 	}
