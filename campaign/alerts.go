@@ -83,10 +83,13 @@ const (
 	// WhenDirectiveOverdue: a district's sign-off or report of an
 	// instruction not in by its deadline (directives.go).
 	WhenDirectiveOverdue = "directive_overdue"
+	// WhenFindingOverdue: a supervision finding not rectified by its
+	// deadline (supervision.go).
+	WhenFindingOverdue = "finding_overdue"
 )
 
 // AlertKinds lists the kinds a rule's when may name.
-var AlertKinds = []string{WhenEvent, WhenUndispatched, WhenSurge, WhenCluster, WhenReportMissing, WhenDirectiveOverdue}
+var AlertKinds = []string{WhenEvent, WhenUndispatched, WhenSurge, WhenCluster, WhenReportMissing, WhenDirectiveOverdue, WhenFindingOverdue}
 
 // Bounds on the alert record.
 const (

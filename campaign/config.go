@@ -174,7 +174,7 @@ type AlertRule struct {
 // clears says whether an event ends the condition of the rule's alerts.
 func (r *AlertRule) clears() bool {
 	switch r.When {
-	case WhenUndispatched, WhenReportMissing, WhenDirectiveOverdue:
+	case WhenUndispatched, WhenReportMissing, WhenDirectiveOverdue, WhenFindingOverdue:
 		return true
 	case WhenSurge, WhenCluster:
 		return false

@@ -133,6 +133,7 @@ func (f *folder) clockPassed(now time.Time) {
 	// raiseRules or raise.
 	f.reportsPassed(now)
 	f.directivesPassed(now)
+	f.findingsPassed(now)
 }
 
 // alarmAnswered clears the undispatched alerts of an alarm dispatched or
@@ -253,12 +254,13 @@ func (c *Config) validateAlerts(name string) error {
 		// Fields that belong to another kind of rule are a mistake the
 		// operator should hear about, not a setting silently ignored.
 		uses := map[string][]string{
-			WhenEvent:         {"type", "category", "clear_type"},
-			WhenUndispatched:  {"id", "category", "priority", "minutes"},
-			WhenSurge:         {"id", "category", "factor", "min_count"},
-			WhenCluster:       {"id", "category", "count", "minutes"},
+			WhenEvent:            {"type", "category", "clear_type"},
+			WhenUndispatched:     {"id", "category", "priority", "minutes"},
+			WhenSurge:            {"id", "category", "factor", "min_count"},
+			WhenCluster:          {"id", "category", "count", "minutes"},
 			WhenReportMissing:    {"id"},
 			WhenDirectiveOverdue: {"id"},
+			WhenFindingOverdue:   {"id"},
 		}[r.When]
 		for _, fv := range []struct {
 			key string

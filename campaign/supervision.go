@@ -43,8 +43,14 @@ type SupervisionBook struct {
 	Teams []TeamVisits `json:"teams,omitempty"`
 	// Week is the first day of the week the teams' Week counts hold: the
 	// week of the state's day (docs/figures.md, rule 7's calendar).
-	Week  int `json:"week,omitempty"`
-	order *openOrder
+	Week int `json:"week,omitempty"`
+	// Checked is the state's clock when the deadlines were last checked
+	// for finding_overdue alerts (findingsPassed); nextDue is the first
+	// deadline after it, so most events check nothing (zero after a
+	// snapshot or a new finding: check at the next event).
+	Checked time.Time `json:"checked,omitzero"`
+	nextDue time.Time
+	order   *openOrder
 }
 
 // OpenFinding is a finding not yet rectified.
@@ -87,7 +93,9 @@ func modeIndex(mode string) int {
 
 func (s *State) supervision(cfg *Config) *SupervisionBook {
 	if s.Supervision == nil {
-		s.Supervision = &SupervisionBook{}
+		// Deadlines count from now on: one passed before the book began
+		// raises nothing (findingsPassed).
+		s.Supervision = &SupervisionBook{Checked: s.LastAt}
 	}
 	b := s.Supervision
 	if len(b.Teams) != len(cfg.Supervision.Teams) {
@@ -164,6 +172,7 @@ func (f *folder) supervisionFinding(p feed.SupervisionFinding) {
 		return
 	}
 	b.open(p.FindingID, o)
+	b.nextDue = time.Time{} // its deadline is checked from the next event
 }
 
 func (f *folder) supervisionRectified(p feed.SupervisionRectified) {
@@ -179,6 +188,50 @@ func (f *folder) supervisionRectified(p feed.SupervisionRectified) {
 	}
 	b.close(p.FindingID)
 	f.findingRectified(p.FindingID, o, f.ev.At, p.Note)
+	f.clearKind(WhenFindingOverdue, p.FindingID, f.ev.At, f.ev.Type)
+}
+
+// findingsPassed raises a finding_overdue alert (docs/figures.md,
+// "Supervision") for each open finding whose deadline the state's clock
+// passes: at the first event at or after it (the hub's clock.tick on a
+// quiet night), dated at the deadline, in the finding's district, with
+// its summary; the rectification clears it. A deadline the clock passed
+// before the finding was folded, or before the book began, raises nothing
+// (the board shows the finding overdue all the same).
+func (f *folder) findingsPassed(now time.Time) {
+	b := f.s.Supervision
+	if b == nil {
+		return
+	}
+	since := b.Checked
+	b.Checked = now
+	if len(b.Open) == 0 || !b.nextDue.IsZero() && now.Before(b.nextDue) {
+		return
+	}
+	var due []FindingAge
+	next := time.Unix(1<<62, 0) // nothing more is due until a new finding
+	for id, o := range b.Open {
+		switch {
+		case o.Deadline.After(now):
+			if o.Deadline.Before(next) {
+				next = o.Deadline
+			}
+		case o.Deadline.After(since):
+			due = append(due, FindingAge{ID: id, OpenFinding: o})
+		}
+	}
+	b.nextDue = next
+	// In deadline order (ties: id), the same on every machine.
+	slices.SortFunc(due, func(a, b FindingAge) int {
+		if c := a.Deadline.Compare(b.Deadline); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	for _, o := range due {
+		f.raiseRules(WhenFindingOverdue, Hit{District: o.District, Subject: o.ID, Type: feed.TypeSupervisionFinding,
+			Summary: o.Summary, At: o.Deadline, Since: o.At})
+	}
 }
 
 // findingRectified counts a finding rectified at `at`, on the day of

@@ -289,3 +289,71 @@ func TestTeamsWeekRolls(t *testing.T) {
 		t.Errorf("a week the state does not hold: %+v", w)
 	}
 }
+
+// TestFindingOverdueRule: with a finding_overdue rule, a finding not
+// rectified when the clock passes its deadline raises one alert, dated at
+// the deadline, at the first event at or after it; its rectification
+// clears it. A finding rectified in time, or folded after its deadline
+// passed, raises nothing. The same alerts at the same events from a
+// snapshot.
+func TestFindingOverdueRule(t *testing.T) {
+	base, err := os.ReadFile("testdata/small.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig("small.toml", []byte(string(base)+twoZones+twoTeams+`
+[[alerts]]
+when = "finding_overdue"
+id = "finding-overdue"
+level = "orange"
+zh = "督察问题逾期未整改"
+en = "Finding overdue"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []feed.Event
+	add := func(id, typ, district, when string, data any) feed.Event {
+		e := ev(id, typ, district, data)
+		e.At, e.Seq = clockAt(t, "2023-06-25 "+when), uint64(len(evs)+1)
+		if data == nil {
+			e.Data = eventJSON(struct{}{})
+		}
+		evs = append(evs, e)
+		return e
+	}
+	tick := func(when string) feed.Event { return add("hub:tick:"+when, feed.TypeClockTick, "", when, nil) }
+	finding := func(id, district, when, due string) {
+		add("f-"+id, feed.TypeSupervisionFinding, district, when, feed.SupervisionFinding{FindingID: id, Team: "team-01", Summary: "问题" + id,
+			Severity: feed.SeverityMinor, Deadline: clockAt(t, "2023-06-25 "+due).Format(time.RFC3339)})
+	}
+	rectified := func(id, district, when string) feed.Event {
+		return add("r-"+id, feed.TypeSupervisionRectified, district, when, feed.SupervisionRectified{FindingID: id})
+	}
+	tick("08:59:00")
+	finding("F1", "east", "09:00:00", "10:00:00")
+	finding("F2", "west", "09:00:00", "12:00:00")
+	tick("09:59:00")
+	t1001 := tick("10:01:00") // F1 is overdue
+	tick("10:02:00")          // no second alert
+	f1 := rectified("F1", "east", "10:30:00")
+	rectified("F2", "west", "11:00:00") // in time
+	tick("12:10:00")
+	finding("F3", "west", "09:30:00", "11:30:00") // folded after its deadline
+	tick("12:20:00")
+
+	got, s := raisedAt(t, cfg, evs)
+	if len(got) != 1 || got["finding-overdue:F1"] != t1001.Seq {
+		t.Fatalf("raised %v, want only finding-overdue:F1 at seq %d", got, t1001.Seq)
+	}
+	a, _, _ := s.AlertByID("finding-overdue:F1")
+	if !a.At.Equal(clockAt(t, "2023-06-25 10:00:00")) || a.District != "east" || a.Kind != WhenFindingOverdue || a.Summary != "问题F1" || a.Level != LevelOrange {
+		t.Errorf("F1's alert %+v: want raised at its 10:00 deadline, orange, in east, with its summary", a)
+	}
+	if !a.ClearedAt.Equal(f1.At) || a.ClearedBy != feed.TypeSupervisionRectified {
+		t.Errorf("F1's alert cleared at %v by %q, want at its rectification", a.ClearedAt, a.ClearedBy)
+	}
+	if _, open := s.Supervision.Open["F3"]; !open {
+		t.Error("F3 is open (overdue on the board) though it raised no alert")
+	}
+}
