@@ -70,10 +70,17 @@ func GenerateGzip(cfg *campaign.Config, seed int64, w io.Writer) error {
 
 // GenerateEvents builds the campaign's events in time order, ids assigned.
 func GenerateEvents(cfg *campaign.Config, seed int64) ([]feed.Event, error) {
+	return generateEvents(cfg, seed, true)
+}
+
+// generateEvents builds the events, with or without the lapses
+// (generate_lapses.go): a test sets the two apart.
+func generateEvents(cfg *campaign.Config, seed int64, lapses bool) ([]feed.Event, error) {
 	g, err := newGen(cfg, seed)
 	if err != nil {
 		return nil, err
 	}
+	g.noLapses = !lapses
 	g.campaignStart()
 	g.operations()
 	g.posts()
@@ -88,8 +95,10 @@ func GenerateEvents(cfg *campaign.Config, seed int64) ([]feed.Event, error) {
 
 // gen holds the generator's state: a random stream and the events so far.
 type gen struct {
-	cfg *campaign.Config
-	r   rng
+	cfg      *campaign.Config
+	seed     int64
+	noLapses bool
+	r        rng
 	// siteR decides which night markets each area patrol covered. It is a
 	// stream of its own, seeded from the same seed, so that adding the
 	// sites to the recording left every other draw, and byte, as it was.
@@ -124,6 +133,8 @@ type distInfo struct {
 }
 
 type rawEvent struct {
+	id       string // given once every event is in (see events)
+	dropped  bool   // a lapse removed it (generate_lapses.go)
 	at       int64
 	typ      string
 	district string
@@ -137,6 +148,7 @@ func newGen(cfg *campaign.Config, seed int64) (*gen, error) {
 	}
 	g := &gen{
 		cfg:   cfg,
+		seed:  seed,
 		r:     rng{rand.NewPCG(uint64(seed), 0x5ea5_0ac7_2023_0625)},
 		siteR: rng{rand.NewPCG(uint64(seed), 0x5175_0ac7_2023_0625)},
 		loc:   cfg.Location(),
@@ -194,8 +206,11 @@ func (g *gen) add(at int64, typ, district, grid string, data any) {
 	g.raw = append(g.raw, rawEvent{at: at, typ: typ, district: district, grid: grid, data: data})
 }
 
+// events orders the events by time, gives each its id by its place, then
+// makes the lapses (which move or drop a few, keeping every id) and orders
+// them again: events at the same second keep their order.
 func (g *gen) events() ([]feed.Event, error) {
-	slices.SortStableFunc(g.raw, func(a, b rawEvent) int {
+	byTime := func(a, b rawEvent) int {
 		switch {
 		case a.at < b.at:
 			return -1
@@ -203,7 +218,15 @@ func (g *gen) events() ([]feed.Event, error) {
 			return 1
 		}
 		return 0
-	})
+	}
+	slices.SortStableFunc(g.raw, byTime)
+	for i := range g.raw {
+		g.raw[i].id = eventID(i + 1)
+	}
+	if !g.noLapses {
+		g.lapses()
+		slices.SortStableFunc(g.raw, byTime)
+	}
 	out := make([]feed.Event, len(g.raw))
 	for i, re := range g.raw {
 		data, err := json.Marshal(re.data)
@@ -211,7 +234,7 @@ func (g *gen) events() ([]feed.Event, error) {
 			return nil, fmt.Errorf("generate: encode %s data: %w", re.typ, err)
 		}
 		out[i] = feed.Event{
-			ID:       eventID(i + 1),
+			ID:       re.id,
 			Type:     re.typ,
 			At:       time.Unix(re.at, 0).In(g.loc),
 			District: re.district,

@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -229,8 +230,10 @@ func TestGeneratedFeedLooksReal(t *testing.T) {
 	// has none.
 	notYet := map[string]bool{feed.TypeSupervisionVisit: true, feed.TypeSupervisionFinding: true, feed.TypeSupervisionRectified: true,
 		feed.TypeDirectiveIssued: true, feed.TypeDirectiveSigned: true, feed.TypeDirectiveReported: true}
+	// A hub, not an upstream, writes clock.tick, so a recording of
+	// upstream data holds none.
 	for _, typ := range feed.KnownTypes() {
-		if typ != feed.TypeMajorAccident && typ != feed.TypeAlertAcknowledged && !notYet[typ] && perType[typ] == 0 {
+		if typ != feed.TypeMajorAccident && typ != feed.TypeAlertAcknowledged && typ != feed.TypeClockTick && !notYet[typ] && perType[typ] == 0 {
 			t.Errorf("no %s events", typ)
 		}
 	}
@@ -253,8 +256,21 @@ func TestGeneratedFeedLooksReal(t *testing.T) {
 	if len(st.OpenAlarms) != 0 {
 		t.Errorf("%d alarms left open at the end", len(st.OpenAlarms))
 	}
-	if len(st.Alerts) != 0 {
-		t.Errorf("alerts left active at the end: %+v", st.Alerts)
+	// Alerts stand until a board acknowledges them, and the recording
+	// holds no acknowledgement; but each is cleared by the end (its case
+	// solved, its call dispatched or closed, its report in), except the
+	// warnings of the shift reports that never came.
+	missing := 0
+	for _, a := range append(append([]campaign.Alert{}, st.Alerts...), st.AlertsDone...) {
+		switch {
+		case a.Kind == campaign.WhenReportMissing && !a.Cleared():
+			missing++
+		case a.Clears && !a.Cleared():
+			t.Errorf("alert left uncleared at the end: %+v", a)
+		}
+	}
+	if missing != missedReports {
+		t.Errorf("%d shift-report warnings stand uncleared, want the %d reports that never came", missing, missedReports)
 	}
 	for _, n := range cfg.Notable {
 		ns := st.Notables[n.ID]
@@ -362,4 +378,106 @@ func TestGeneratedNightMarketCoverage(t *testing.T) {
 	if missed < 10 || missed > 90 {
 		t.Errorf("%d sites missed a night: want some, not all", missed)
 	}
+}
+
+// TestGeneratedLapses: the recording has what the response clock and the
+// shift reports due are to find (generate_lapses.go), and nothing else
+// moved for it: ten urgent calls dispatched after 11 to 15 minutes in two
+// districts, no dispatch later than 15 minutes; a county's traffic report
+// and a grid's night patrol report that never came, their counts in the
+// next night's report; two traffic reports after 22:00. Every other event
+// is the same, with the same id, as without the lapses.
+func TestGeneratedLapses(t *testing.T) {
+	cfg := Campaign()
+	_, with := generatedFeed(t)
+	without, err := generateEvents(cfg, DefaultSeed, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]feed.Event{}
+	for _, ev := range without {
+		byID[ev.ID] = ev
+	}
+	changed := map[string]int{}
+	for _, ev := range with {
+		old, ok := byID[ev.ID]
+		if !ok {
+			t.Fatalf("event %s is new", ev.ID)
+		}
+		delete(byID, ev.ID)
+		if !old.At.Equal(ev.At) || string(old.Data) != string(ev.Data) || old.Type != ev.Type || old.District != ev.District {
+			changed[ev.Type]++
+		}
+	}
+	dropped := map[string]int{}
+	for _, ev := range byID {
+		dropped[ev.Type]++
+	}
+	// Each slow call moves its dispatch and its close; each missed report
+	// adds to the next night's; each late report moves.
+	if want := map[string]int{feed.TypeAlarmDispatched: slowDispatches, feed.TypeAlarmClosed: slowDispatches, feed.TypeShiftReport: missedReports + lateReports}; fmt.Sprint(changed) != fmt.Sprint(want) {
+		t.Errorf("changed %v, want %v", changed, want)
+	}
+	if want := map[string]int{feed.TypeShiftReport: missedReports}; fmt.Sprint(dropped) != fmt.Sprint(want) {
+		t.Errorf("dropped %v, want %v", dropped, want)
+	}
+
+	received := map[string]feed.Event{}
+	slow := map[string]int{}
+	var longest time.Duration
+	for _, ev := range with {
+		switch ev.Type {
+		case feed.TypeAlarmReceived:
+			received[mustAlarmID(t, ev)] = ev
+		case feed.TypeAlarmDispatched:
+			r := received[mustAlarmID(t, ev)]
+			wait := ev.At.Sub(r.At)
+			longest = max(longest, wait)
+			p, _ := feed.Decode[feed.AlarmReceived](r)
+			if p.Priority == 1 && wait >= 11*time.Minute {
+				slow[r.District]++
+			}
+		}
+	}
+	if len(slow) != 2 {
+		t.Errorf("slow P1 dispatches by district %v, want %d in two districts", slow, slowDispatches)
+	}
+	if n := sum(slow); n != slowDispatches {
+		t.Errorf("%d P1 calls dispatched after 11 minutes or more, want %d", n, slowDispatches)
+	}
+	if longest > 15*time.Minute {
+		t.Errorf("the longest dispatch took %s; the recording's longest is 15 min", longest)
+	}
+
+	// The shift reports due, as the campaign file counts them.
+	h := campaign.NewHistory(cfg)
+	for _, ev := range with {
+		h.Apply(ev)
+	}
+	_, city, lapses := h.Period(campaign.PeriodCampaign, campaign.Span{From: 1, To: cfg.Days()}).Reports(h)
+	if city.Missing != missedReports || city.Late != lateReports {
+		t.Errorf("shift reports: %+v, want %d missing and %d late", city, missedReports, lateReports)
+	}
+	for _, l := range lapses {
+		t.Logf("%s night %d %s %s %s", l.Status, l.Night, l.District, l.Grid, l.At)
+	}
+}
+
+func mustAlarmID(t *testing.T, ev feed.Event) string {
+	t.Helper()
+	var p struct {
+		AlarmID string `json:"alarm_id"`
+	}
+	if err := json.Unmarshal(ev.Data, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p.AlarmID
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
