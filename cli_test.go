@@ -141,8 +141,13 @@ func TestVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rev, revTime := "unknown", ""
+	rev, revTime, modVersion := "unknown", "", ""
 	for _, l := range strings.Split(string(stamped), "\n") {
+		// "mod	sitboard	VERSION": (devel), or since Go 1.24 a
+		// pseudo-version from the checkout (v0.0.0-DATE-REV, +dirty).
+		if f := strings.Fields(l); len(f) >= 3 && f[0] == "mod" && f[1] == "sitboard" {
+			modVersion = f[2]
+		}
 		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "build\tvcs.revision="); ok {
 			rev = v
 		}
@@ -161,7 +166,10 @@ func TestVersion(t *testing.T) {
 			t.Fatalf("the build stamped revision %q, want HEAD %s", rev, head)
 		}
 	}
-	want := regexp.MustCompile(`^sitboard \(devel\) \(revision ` + regexp.QuoteMeta(rev) + `(-modified)?` + regexp.QuoteMeta(revTime) + `, go1\.\d+(\.\d+)?\S*\)\n$`)
+	if modVersion == "" {
+		t.Fatalf("go version -m shows no module version:\n%s", stamped)
+	}
+	want := regexp.MustCompile(`^sitboard ` + regexp.QuoteMeta(modVersion) + ` \(revision ` + regexp.QuoteMeta(rev) + `(-modified)?` + regexp.QuoteMeta(revTime) + `, go1\.\d+(\.\d+)?\S*\)\n$`)
 	for _, args := range [][]string{{"version"}, {"--version"}} {
 		out, err := exec.Command(bin, args...).Output()
 		if err != nil || !want.Match(out) {
