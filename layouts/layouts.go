@@ -68,7 +68,7 @@ const (
 var Kinds = []string{Header, Alerts, KPI, Rotator, Strike, Patrol, Hazard, Grid, Cases, Trends, Figures, Daily, Response, Reports, Zones, Supervision, Overdue, Ticker, Ranking, Status}
 
 // PageKinds are the kinds a rotator may rotate through.
-var PageKinds = []string{Strike, Patrol, Hazard, Grid, Cases, Trends, Ranking, Figures, Daily, Response, Reports, Zones, Supervision}
+var PageKinds = []string{Strike, Patrol, Hazard, Grid, Cases, Trends, Ranking, Figures, Daily, Response, Reports, Zones, Supervision, Alerts}
 
 // Layout is one layout file.
 type Layout struct {
@@ -81,6 +81,9 @@ type Layout struct {
 	// the room, where the band has five lines or more; b toggles it.
 	BigFigures bool  `toml:"big_figures"`
 	Rows       []Row `toml:"rows"`
+	// Schedule gives the rotator other pages at times of day: from 20:00
+	// to 02:00 the patrol page, from 08:00 to 08:30 the 日动态.
+	Schedule []Window `toml:"schedule"`
 
 	// Source is where the layout came from: "builtin:NAME" or a file path.
 	Source string `toml:"-"`
@@ -99,6 +102,41 @@ type Region struct {
 	Width  int      `toml:"width"`  // columns; 0 shares the leftover columns
 	Weight int      `toml:"weight"` // share of the leftover columns when Width is 0 (default 1)
 	Pages  []string `toml:"pages"`  // rotator only: the pages in order
+	// PageSeconds gives a rotator's page its own time on screen (page =
+	// seconds); the others take the layout's rotate_seconds.
+	PageSeconds map[string]int `toml:"page_seconds"`
+}
+
+// Window is a time of day when the rotator shows Pages instead of its own:
+// from From to To ("HH:MM", in the campaign's zone; To before From runs
+// past midnight). The first window that holds the time wins.
+type Window struct {
+	From  string   `toml:"from"`
+	To    string   `toml:"to"`
+	Pages []string `toml:"pages"`
+
+	from, to int // minutes of the day
+}
+
+// Holds reports whether the window holds a time of day, in minutes
+// (0–1439).
+func (w Window) Holds(minute int) bool {
+	if w.from < w.to {
+		return minute >= w.from && minute < w.to
+	}
+	return minute >= w.from || minute < w.to
+}
+
+// minuteOfDay reads "HH:MM" (00:00 to 24:00).
+func minuteOfDay(s string) (int, bool) {
+	var h, m int
+	if len(s) != 5 || s[2] != ':' {
+		return 0, false
+	}
+	if _, err := fmt.Sscanf(s, "%02d:%02d", &h, &m); err != nil || h > 24 || m > 59 || h == 24 && m != 0 {
+		return 0, false
+	}
+	return h*60 + m, true
 }
 
 // Placed is a region with its position on screen.
@@ -253,8 +291,66 @@ func (l *Layout) validate(file, src string) error {
 						return fail(fmt.Sprintf("%s.pages[%d]", gf, k), `"`+p+`"`, fmt.Sprintf("unknown page %q: use one of %s", p, strings.Join(PageKinds, ", ")))
 					}
 				}
-			} else if len(g.Pages) > 0 {
-				return fail(gf+".pages", "pages", "only a rotator region has pages")
+				for p, secs := range g.PageSeconds {
+					if !slices.Contains(PageKinds, p) {
+						return fail(gf+".page_seconds."+p, p, fmt.Sprintf("unknown page %q: use one of %s", p, strings.Join(PageKinds, ", ")))
+					}
+					if secs < 1 || secs > 3600 {
+						return fail(gf+".page_seconds."+p, p, "must be between 1 and 3600 seconds")
+					}
+				}
+			} else if len(g.Pages) > 0 || len(g.PageSeconds) > 0 {
+				return fail(gf+".pages", "pages", "only a rotator region has pages and page_seconds")
+			}
+		}
+	}
+	for i := range l.Schedule {
+		w := &l.Schedule[i]
+		wf := fmt.Sprintf("schedule[%d]", i)
+		line := func(key string) int { return tomlfile.TableLine(src, "schedule", i, key) }
+		var ok bool
+		if w.from, ok = minuteOfDay(w.From); !ok || w.from == 24*60 {
+			return &Error{File: file, Line: line("from"), Field: wf + ".from", Reason: fmt.Sprintf("%q: give a time of day as \"HH:MM\", 00:00 to 23:59", w.From)}
+		}
+		if w.to, ok = minuteOfDay(w.To); !ok {
+			return &Error{File: file, Line: line("to"), Field: wf + ".to", Reason: fmt.Sprintf("%q: give a time of day as \"HH:MM\", 00:01 to 24:00", w.To)}
+		}
+		w.to %= 24 * 60
+		if w.from == w.to {
+			return &Error{File: file, Line: line("to"), Field: wf + ".to", Reason: "the same as from: a window needs some time (to before from runs past midnight)"}
+		}
+		if len(w.Pages) == 0 {
+			return &Error{File: file, Line: line("pages"), Field: wf + ".pages", Reason: `a window needs pages, e.g. pages = ["patrol"]`}
+		}
+		for k, p := range w.Pages {
+			if !slices.Contains(PageKinds, p) {
+				return &Error{File: file, Line: line("pages"), Field: fmt.Sprintf("%s.pages[%d]", wf, k), Reason: fmt.Sprintf("unknown page %q: use one of %s", p, strings.Join(PageKinds, ", "))}
+			}
+		}
+	}
+	if len(l.Schedule) > 0 && l.RotatorPages() == nil {
+		return &Error{File: file, Line: tomlfile.TableLine(src, "schedule", 0, ""), Field: "schedule", Reason: "the layout has no rotator region for the schedule to show pages in"}
+	}
+	return nil
+}
+
+// WindowAt is the schedule's pages at a time of day (minutes, 0–1439),
+// nil outside every window.
+func (l *Layout) WindowAt(minute int) []string {
+	for _, w := range l.Schedule {
+		if w.Holds(minute) {
+			return w.Pages
+		}
+	}
+	return nil
+}
+
+// PageSeconds returns the first rotator's per-page times, or nil.
+func (l *Layout) PageSeconds() map[string]int {
+	for _, r := range l.Rows {
+		for _, g := range r.Regions {
+			if g.Kind == Rotator {
+				return g.PageSeconds
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -129,5 +130,51 @@ func TestFixedSizesTooBig(t *testing.T) {
 	}
 	if _, err := l.Place(80, 24); err == nil {
 		t.Fatal("a 30-line row fit 24 lines")
+	}
+}
+
+// TestScheduleAndPageSeconds: a rotator's page_seconds and the layout's
+// [[schedule]] windows are read, and mistakes point at their own line.
+func TestScheduleAndPageSeconds(t *testing.T) {
+	base := "name = \"room\"\n[[rows]]\nregions = [{ region = \"rotator\", pages = [\"strike\", \"patrol\"], page_seconds = { strike = 40 } }]\n"
+	l, err := Parse("room.toml", []byte(base+"[[schedule]]\nfrom = \"20:00\"\nto = \"02:00\"\npages = [\"patrol\"]\n[[schedule]]\nfrom = \"08:00\"\nto = \"08:30\"\npages = [\"daily\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.PageSeconds()["strike"] != 40 {
+		t.Errorf("page_seconds = %v", l.PageSeconds())
+	}
+	for _, tc := range []struct {
+		hhmm  int
+		pages []string
+	}{{20 * 60, []string{"patrol"}}, {23*60 + 59, []string{"patrol"}}, {0, []string{"patrol"}}, {60 + 59, []string{"patrol"}},
+		{2 * 60, nil}, {8 * 60, []string{"daily"}}, {8*60 + 29, []string{"daily"}}, {8*60 + 30, nil}, {14 * 60, nil}} {
+		if got := l.WindowAt(tc.hhmm); !slices.Equal(got, tc.pages) {
+			t.Errorf("at %02d:%02d the schedule gives %v, want %v", tc.hhmm/60, tc.hhmm%60, got, tc.pages)
+		}
+	}
+	tests := []struct{ src, want string }{
+		{"[[schedule]]\nfrom = \"8:00\"\nto = \"09:00\"\npages = [\"daily\"]\n", "room.toml:5: schedule[0].from: \"8:00\": give a time of day as \"HH:MM\""},
+		{"[[schedule]]\nfrom = \"08:00\"\nto = \"25:00\"\npages = [\"daily\"]\n", "room.toml:6: schedule[0].to: \"25:00\""},
+		{"[[schedule]]\nfrom = \"08:00\"\nto = \"08:00\"\npages = [\"daily\"]\n", "room.toml:6: schedule[0].to: the same as from"},
+		{"[[schedule]]\nfrom = \"08:00\"\nto = \"09:00\"\n", "room.toml:4: schedule[0].pages: a window needs pages"},
+		{"[[schedule]]\nfrom = \"08:00\"\nto = \"09:00\"\npages = [\"daily\"]\n[[schedule]]\nfrom = \"10:00\"\nto = \"11:00\"\npages = [\"weather\"]\n", "room.toml:11: schedule[1].pages[0]: unknown page \"weather\""},
+	}
+	for _, tc := range tests {
+		_, err := Parse("room.toml", []byte(base+tc.src))
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%q gave %v, want %q", tc.src, err, tc.want)
+		}
+	}
+	for _, tc := range []struct{ src, want string }{
+		{"name = \"x\"\n[[rows]]\nregions = [{ region = \"rotator\", pages = [\"strike\"], page_seconds = { strike = 0 } }]\n", "page_seconds.strike: must be between 1 and 3600"},
+		{"name = \"x\"\n[[rows]]\nregions = [{ region = \"rotator\", pages = [\"strike\"], page_seconds = { weather = 5 } }]\n", "page_seconds.weather: unknown page"},
+		{"name = \"x\"\n[[rows]]\nregions = [{ region = \"ticker\", page_seconds = { strike = 5 } }]\n", "only a rotator region has pages and page_seconds"},
+		{"name = \"x\"\n[[rows]]\nregions = [{ region = \"ticker\" }]\n[[schedule]]\nfrom = \"08:00\"\nto = \"09:00\"\npages = [\"daily\"]\n", "schedule: the layout has no rotator region"},
+	} {
+		_, err := Parse("x.toml", []byte(tc.src))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q gave %v, want %q", tc.src, err, tc.want)
+		}
 	}
 }

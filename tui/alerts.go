@@ -7,61 +7,56 @@ import (
 	"time"
 
 	"sitboard/campaign"
+	"sitboard/layouts"
 )
 
-// The alerts region: priority alerts and the operator's acknowledgements.
+// The alerts: the folded record (campaign.State's Alerts, standing, and
+// AlertsDone, finished), which every board, H, review mode and the
+// bulletins read alike, and this board's own acts on it: acknowledgements
+// sent but not yet back in the state, and acknowledged alerts hidden here
+// with c. The board builds no history of its own: what it shows is what
+// the log says, at the events' times, whatever frames it saw.
 
-// renderAlerts: newest first; unacknowledged alerts flash, acknowledged
-// ones stay steady until the state drops them or c clears them. An alert
-// whose case was solved before anyone acknowledged it stays, marked so.
+// Alert display timings: a new alert flashes for alertNewFor; one left
+// unacknowledged past its rule's escalation time flashes again and rings
+// the bell (where --bell is on), at most once per bellEvery.
+const (
+	alertNewFor = time.Minute
+	bellEvery   = 10 * time.Second
+)
+
+// renderAlerts: standing alerts, those needing acknowledgement first
+// (most urgent level first, then newest). New and escalated ones flash;
+// acknowledged ones stay steady until their condition clears or c hides
+// them on this board.
 func renderAlerts(c *Context, w, h int) []string {
 	st := c.St
 	vis := c.Alerts.visible(c.liveState()) // live alerts, in review too
-	// Unacknowledged alerts come first: they are the ones needing action.
-	slices.SortStableFunc(vis, func(a, b shownAlert) int { return boolInt(a.acked) - boolInt(b.acked) })
 	if len(vis) == 0 {
-		return []string{st.Dim.R(" " + c.T("alerts.none"))}
+		line := " " + c.T("alerts.none")
+		if n := c.Alerts.hiddenCount(c.liveState()); n > 0 {
+			line += "  " + c.Tf("alerts.hidden_here", n)
+		}
+		return []string{st.Dim.R(line)}
 	}
-	var out []string
-	loc := c.Cfg.Location()
 	shown := vis
 	if len(vis) > h && h > 1 {
 		shown = vis[:h-1]
 	} else if len(vis) > h {
 		shown = vis[:h]
 	}
+	var out []string
 	for i, v := range shown {
-		a := v.Alert
-		state := c.T("alerts.unack")
-		switch {
-		case !v.acked && !c.Alerts.ours(a):
-			state = c.T("alerts.unack_other") // another district's: a does not acknowledge it here
-		case v.acked && a.AckedBy != "":
-			state = c.Tf("alerts.ack_by", Sanitize(a.AckedBy))
-		case v.acked:
-			state = c.T("alerts.ack")
-		}
-		if v.gone != "" {
-			state = c.T(v.gone) + ", " + c.T("alerts.ack")
-			if !v.acked {
-				state = c.T(v.gone) + ", " + c.T("alerts.unack_other")
-			}
-		}
-		text := fmt.Sprintf(" [!] %s  %s  %s  [%s]  %s", c.alertRule(a), c.districtName(a.District),
-			a.At.In(loc).Format("01-02 15:04"), state, Sanitize(a.Summary))
-		style := st.AlertAck
-		if !v.acked {
-			style = st.AlertOn
-			if !c.Flash {
-				style = st.AlertOff
-			}
-		}
+		head, detail, style := c.alertLine(v)
+		text := joinNonEmpty(head, detail)
+		tag := c.levelTag(v.Level)
+		tw := c.levelTagWidth(v.Level)
 		if i == 0 && h == 1 && len(vis) > 1 {
 			more := " " + fmt.Sprintf(c.T("alerts.more"), len(vis)-1) + " "
-			out = append(out, style.R(Fit(text, w-Width(more)))+st.AlertOff.R(more))
+			out = append(out, tag+style.R(Fit(text, w-Width(more)-tw))+st.AlertOff.R(more))
 			continue
 		}
-		out = append(out, style.R(Fit(text, w)))
+		out = append(out, tag+style.R(Fit(text, w-tw)))
 	}
 	if len(shown) < len(vis) && h > 1 {
 		out = append(out, st.AlertOff.R(" "+fmt.Sprintf(c.T("alerts.more"), len(vis)-len(shown))))
@@ -69,249 +64,130 @@ func renderAlerts(c *Context, w, h int) []string {
 	return out
 }
 
-// alertRule is the alert's rule name in the board's language.
+// levelTag is the alert level as a coloured tag (" 红", " RED"); its text
+// carries the level on a terminal without colour.
+func (c *Context) levelTag(level string) string {
+	return c.St.Level[min(campaign.LevelRank(level), len(c.St.Level)-1)].R(" " + c.T("level."+levelKey(level)))
+}
+
+// levelTagWidth is the width of levelTag's text.
+func (c *Context) levelTagWidth(level string) int { return 1 + Width(c.T("level."+levelKey(level))) }
+
+func joinNonEmpty(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + "  " + b
+}
+
+func levelKey(level string) string {
+	if campaign.LevelRank(level) < len(campaign.Levels) {
+		return level
+	}
+	return "other"
+}
+
+// alertLine is one alert's line after its level tag, in two parts (what,
+// where, when and its state; what it measured and its summary), and its
+// style.
+func (c *Context) alertLine(v shownAlert) (head, detail string, style Style) {
+	st := c.St
+	a := v.Alert
+	state := c.T("alerts.unack")
+	esc := c.escalated(v)
+	switch {
+	case !v.acked && !c.Alerts.ours(a):
+		state = c.T("alerts.unack_other") // another district's: a does not acknowledge it here
+	case !v.acked && esc:
+		state = c.Tf("alerts.unack_for", fmtAge(c.Lang, c.alertAge(a)))
+	case v.acked && a.AckedBy != "":
+		state = c.Tf("alerts.ack_by", Sanitize(a.AckedBy))
+	case v.acked:
+		state = c.T("alerts.ack")
+	}
+	if gone := clearedLabel(a); gone != "" {
+		if v.acked || !c.Alerts.ours(a) {
+			state = c.T(gone) + ", " + state
+		} else {
+			state = c.T(gone) + ", " + c.T("alerts.unack_short")
+		}
+	}
+	head = strings.Join([]string{" " + c.alertRule(a), c.districtName(a.District), a.At.In(c.Cfg.Location()).Format("01-02 15:04"), "[" + state + "]"}, "  ")
+	var more []string
+	if d := c.alertDetail(a); d != "" {
+		more = append(more, d)
+	}
+	if a.Summary != "" {
+		more = append(more, Sanitize(a.Summary))
+	}
+	style = st.AlertAck
+	if !v.acked {
+		style = st.AlertOff
+		if (esc || c.alertAge(a) < alertNewFor) && c.Flash {
+			style = st.AlertOn
+		}
+	}
+	return head, strings.Join(more, "  "), style
+}
+
+// alertRule is the alert's rule name in the board's language; an alert
+// raised by the fold's own code (no rule) is named by its kind.
 func (c *Context) alertRule(a campaign.Alert) string {
-	rule := a.Type
 	if a.Rule >= 0 && a.Rule < len(c.Cfg.Alerts) {
 		r := c.Cfg.Alerts[a.Rule]
-		rule = r.Zh
 		if c.Lang == "en" && r.En != "" {
-			rule = r.En
+			return Sanitize(r.En)
+		}
+		if r.Zh != "" {
+			return Sanitize(r.Zh)
 		}
 	}
-	return Sanitize(rule)
+	if a.Kind != "" {
+		if name, ok := lookup(c.Lang, "alerts.kind."+a.Kind); ok {
+			return name
+		}
+	}
+	return Sanitize(a.Type)
 }
 
-// renderAlertHistory is the alert history screen: raised, acknowledged,
-// solved and cleared, newest first, each with its time.
-func renderAlertHistory(c *Context, w, h int) []string {
-	st := c.St
-	out := []string{st.Title.R(Fit(" "+c.Tf("history.title", maxAlertHistory), w)), ""}
-	hist := c.Alerts.history
-	if len(hist) == 0 {
-		out = append(out, "   "+st.Dim.R(c.T("history.empty")))
-	}
+// alertDetail says what a condition measured: how long an alarm has
+// waited, how many alarms in the hour or the grid.
+func (c *Context) alertDetail(a campaign.Alert) string {
 	loc := c.Cfg.Location()
-	for i := len(hist) - 1; i >= 0 && len(out) < h-2; i-- {
-		e := hist[i]
-		style := st.Text
-		switch e.Kind {
-		case histRaised:
-			style = st.Bad
-		case histAcked, histCleared:
-			style = st.Good
-		}
-		by := ""
-		if e.By != "" {
-			by = Sanitize(e.By) + "  "
-		}
-		out = append(out, "   "+st.Dim.R(e.At.In(loc).Format("01-02 15:04:05"))+"  "+style.R(Fit(c.T("history."+e.Kind), 10))+"  "+
-			by+c.alertRule(e.Alert)+"  "+c.districtName(e.Alert.District)+"  "+st.Dim.R(Sanitize(e.Alert.Summary)))
+	switch a.Kind {
+	case campaign.WhenUndispatched:
+		return c.Tf("alerts.detail.undispatched", a.Since.In(loc).Format("15:04"), fmtNum(a.Limit))
+	case campaign.WhenSurge:
+		return c.Tf("alerts.detail.surge", a.Since.In(loc).Format("15"), a.Count, fmtNum(a.Limit))
+	case campaign.WhenCluster:
+		return c.Tf("alerts.detail.cluster", c.gridName(a.Grid), fmtNum(a.Limit), a.Count)
 	}
-	out = append(out, "", "   "+st.Dim.R(c.T("history.close")))
-	return strings.Split(Block(out, w, h), "\n")
+	return ""
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
+// fmtNum writes a threshold without trailing zeros: 10, 3.5, 2.67.
+func fmtNum(f float64) string {
+	s := fmt.Sprintf("%.2f", f)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s
+}
+
+// alertAge is how long an alert has stood, on the board's live clock (the
+// wall clock live, the newest event drawn in a demo), from when it was
+// raised or, for a late event, folded.
+func (c *Context) alertAge(a campaign.Alert) time.Duration {
+	since := a.At
+	if a.FoldedAt.After(since) {
+		since = a.FoldedAt
 	}
-	return 0
+	return max(c.ackTime().Sub(since), 0)
 }
 
-// Kinds of alert history entries.
-const (
-	histRaised  = "raised"
-	histAcked   = "acked"
-	histSolved  = "solved" // its case solved (or alarm closed) upstream
-	histCleared = "cleared"
-)
-
-// maxAlertHistory bounds the history; maxKeptAlerts bounds the alerts kept
-// on screen after the state dropped them unacknowledged.
-const (
-	maxAlertHistory = 64
-	maxKeptAlerts   = campaign.MaxAlerts
-)
-
-type alertHistoryEntry struct {
-	At    time.Time
-	Kind  string
-	Alert campaign.Alert
-	By    string // for an ack made on another board: who (the state's AckedBy)
-}
-
-// shownAlert is one line of the alerts region.
-type shownAlert struct {
-	campaign.Alert
-	acked bool
-	gone  string // label key when the state dropped it: solved, closed
-}
-
-// alertState is the board's own view of priority alerts: which the
-// operator acknowledged here (at once, before the hub's alert.acknowledged
-// comes back in the state) and cleared, the alerts the state dropped before
-// anyone acknowledged them (a homicide solved within seconds at demo
-// speed must still be seen), and a bounded history. An alert the state
-// says is acknowledged (Alert.AckedAt: any board did it) shows
-// acknowledged. It is UI state held in the model; Update changes it
-// without I/O. Every map is pruned to the alerts still shown, so it stays
-// bounded.
-type alertState struct {
-	// district, on a board bound to one (--district, an SSH key's
-	// option), limits the alerts it acknowledges to its own district's:
-	// a county station sees the city's alerts but acknowledges only those
-	// it answers for.
-	district string
-	known    map[string]campaign.Alert // in the state or kept, as last seen
-	live     map[string]bool           // in the newest state
-	acked    map[string]bool           // acknowledged on this board
-	cleared  map[string]bool
-	kept     []shownAlert // dropped by the state unacknowledged, oldest first
-	history  []alertHistoryEntry
-}
-
-func newAlertState(district string) *alertState {
-	return &alertState{district: district, known: map[string]campaign.Alert{}, live: map[string]bool{}, acked: map[string]bool{}, cleared: map[string]bool{}}
-}
-
-// ours reports whether this board may acknowledge al: every alert, or on
-// a district-bound board its district's.
-func (a *alertState) ours(al campaign.Alert) bool {
-	return a.district == "" || al.District == a.district
-}
-
-func (a *alertState) record(at time.Time, kind string, al campaign.Alert) {
-	a.recordBy(at, kind, al, "")
-}
-
-func (a *alertState) recordBy(at time.Time, kind string, al campaign.Alert, by string) {
-	a.history = append(a.history, alertHistoryEntry{At: at, Kind: kind, Alert: al, By: by})
-	if len(a.history) > maxAlertHistory {
-		a.history = slices.Delete(a.history, 0, len(a.history)-maxAlertHistory)
-	}
-}
-
-// sync takes the newest state's alerts and reports whether any is new. An
-// alert the state dropped while unacknowledged is kept, marked with why
-// (goneLabel); at is the time the drop is recorded under.
-func (a *alertState) sync(alerts []campaign.Alert, at time.Time, goneLabel func(campaign.Alert) string) bool {
-	live := make(map[string]bool, len(alerts))
-	fresh := false
-	for _, al := range alerts {
-		live[al.ID] = true
-		prev, ok := a.known[al.ID]
-		if !ok {
-			a.record(al.At, histRaised, al)
-			fresh = true
-		}
-		if al.Acked() && !prev.Acked() && !a.acked[al.ID] {
-			// Acknowledged on another board: the hub says who.
-			a.recordBy(al.AckedAt, histAcked, al, al.AckedBy)
-		}
-		a.known[al.ID] = al
-	}
-	for id := range a.live {
-		if live[id] {
-			continue
-		}
-		al := a.known[id]
-		a.record(at, histSolved, al)
-		if !a.acked[id] && !a.cleared[id] && !al.Acked() {
-			a.kept = append(a.kept, shownAlert{Alert: al, gone: goneLabel(al)})
-			if len(a.kept) > maxKeptAlerts {
-				a.kept = slices.Delete(a.kept, 0, len(a.kept)-maxKeptAlerts)
-			}
-		}
-	}
-	a.live = live
-	a.prune()
-	return fresh
-}
-
-// prune forgets every alert neither in the state nor kept.
-func (a *alertState) prune() {
-	keep := func(id string) bool {
-		return a.live[id] || slices.ContainsFunc(a.kept, func(k shownAlert) bool { return k.ID == id })
-	}
-	for id := range a.known {
-		if !keep(id) {
-			delete(a.known, id)
-		}
-	}
-	for _, m := range []map[string]bool{a.acked, a.cleared} {
-		for id := range m {
-			if !keep(id) {
-				delete(m, id)
-			}
-		}
-	}
-}
-
-// visible is what the alerts region shows, newest first.
-func (a *alertState) visible(s *campaign.State) []shownAlert {
-	var out []shownAlert
-	if s != nil {
-		for i := len(s.Alerts) - 1; i >= 0; i-- {
-			if al := s.Alerts[i]; !a.cleared[al.ID] {
-				out = append(out, shownAlert{Alert: al, acked: a.acked[al.ID] || al.Acked(), gone: clearedLabel(al)})
-			}
-		}
-	}
-	for i := len(a.kept) - 1; i >= 0; i-- {
-		out = append(out, a.kept[i])
-	}
-	slices.SortStableFunc(out, func(x, y shownAlert) int { return y.At.Compare(x.At) })
-	return out
-}
-
-// ackAll acknowledges every alert shown, here at once, and returns the
-// ids to send to the hub: every alert shown that is in the state and not
-// acknowledged there, including those acknowledged here before whose
-// sending failed (pressing a again sends them again). A kept alert, its
-// case already solved, is no longer in the hub's state: it has nothing
-// left to do once acknowledged and goes.
-func (a *alertState) ackAll(s *campaign.State, at time.Time) []string {
-	var send []string
-	kept := a.kept[:0]
-	for _, v := range a.visible(s) {
-		if !a.ours(v.Alert) {
-			if v.gone != "" && !a.live[v.ID] {
-				kept = append(kept, v)
-			}
-			continue
-		}
-		if !v.acked {
-			a.acked[v.ID] = true
-			a.record(at, histAcked, v.Alert)
-		}
-		if a.live[v.ID] && !v.Alert.Acked() && !slices.Contains(send, v.ID) {
-			send = append(send, v.ID)
-		}
-	}
-	slices.Reverse(kept) // visible is newest first, kept oldest first
-	a.kept = kept
-	a.prune()
-	return send
-}
-
-func (a *alertState) clearAcked(s *campaign.State, at time.Time) {
-	for _, v := range a.visible(s) {
-		if v.acked && !a.cleared[v.ID] {
-			a.cleared[v.ID] = true
-			a.record(at, histCleared, v.Alert)
-		}
-	}
-}
-
-func (a *alertState) unacked(s *campaign.State) int {
-	n := 0
-	for _, v := range a.visible(s) {
-		if !v.acked {
-			n++
-		}
-	}
-	return n
+// escalated reports whether an alert this board answers for has stood
+// unacknowledged past its rule's escalation time.
+func (c *Context) escalated(v shownAlert) bool {
+	after := c.Cfg.EscalateAfter(v.Alert)
+	return !v.acked && c.Alerts.ours(v.Alert) && after > 0 && c.alertAge(v.Alert) >= after
 }
 
 // clearedLabel says what ended an alert's condition, from the event that
@@ -326,6 +202,340 @@ func clearedLabel(a campaign.Alert) string {
 		return "alerts.closed"
 	case a.ClearedBy == "alarm.dispatched":
 		return "alerts.dispatched"
+	case a.ClearedBy == "patrol.shift_report":
+		return "alerts.reported"
 	}
 	return "alerts.gone"
+}
+
+// renderAlertsPage is the rotator's alerts page: what needs doing, then
+// every standing alert, with the keys that act on them. The rotation
+// comes here, and stays, while a red alert waits for acknowledgement.
+func renderAlertsPage(c *Context, w, h int) []string {
+	st := c.St
+	s := c.liveState()
+	unacked, acked := 0, 0
+	for _, v := range c.Alerts.visible(s) {
+		if v.acked {
+			acked++
+		} else {
+			unacked++
+		}
+	}
+	head := c.Tf("alerts.page.counts", unacked, acked)
+	if n := c.Alerts.hiddenCount(s); n > 0 {
+		head += "  " + c.Tf("alerts.hidden_here", n)
+	}
+	out := []string{st.Bad.R(Fit(" "+head, w))}
+	body := h - 2
+	vis := c.Alerts.visible(s)
+	if w >= 100 || body < 2*len(vis) && body < 4 {
+		// Wide enough for an alert a line, or too short for two.
+		out = append(out, renderAlerts(c, w, body)...)
+	} else {
+		// A narrow box (the wall's rotator): what and where on one line,
+		// what it measured under it.
+		for i, v := range vis {
+			if len(out)+2 > body+1 {
+				out = append(out, st.AlertOff.R(Fit(" "+fmt.Sprintf(c.T("alerts.more"), len(vis)-i), w)))
+				break
+			}
+			first, detail, style := c.alertLine(v)
+			tag := c.levelTag(v.Level)
+			out = append(out, tag+style.R(Fit(first, w-c.levelTagWidth(v.Level))), style.R(Fit("     "+detail, w)))
+		}
+	}
+	for len(out) < h-1 {
+		out = append(out, "")
+	}
+	out = append(out, st.Dim.R(Fit(" "+c.T("alerts.page.keys"), w)))
+	return out
+}
+
+// renderAlertHistory is H: every alert of the record, standing and
+// finished, with when it was raised, acknowledged (by whom) and cleared,
+// newest first, at the events' own times: the same on every board.
+func renderAlertHistory(c *Context, w, h int) []string {
+	st := c.St
+	hist := alertHistory(c.liveState())
+	out := []string{st.Title.R(Fit(" "+c.Tf("history.title", len(hist)), w)), ""}
+	if len(hist) == 0 {
+		out = append(out, "   "+st.Dim.R(c.T("history.empty")))
+	}
+	loc := c.Cfg.Location()
+	for _, e := range hist {
+		if len(out) >= h-2 {
+			break
+		}
+		style, label := st.Text, c.T("history."+e.Kind)
+		switch e.Kind {
+		case histRaised:
+			style = st.Bad
+		case histAcked:
+			style = st.Good
+		case histCleared:
+			style = st.Good
+			if l := clearedLabel(e.Alert); l != "" {
+				label = c.T(l)
+			}
+		}
+		by := ""
+		if e.By != "" {
+			by = Sanitize(e.By) + "  "
+		}
+		out = append(out, "   "+st.Dim.R(e.At.In(loc).Format("01-02 15:04:05"))+"  "+style.R(Fit(label, 10))+"  "+
+			by+c.alertRule(e.Alert)+"  "+c.districtName(e.Alert.District)+"  "+st.Dim.R(Sanitize(e.Alert.Summary)))
+	}
+	out = append(out, "", "   "+st.Dim.R(c.T("history.close")))
+	return strings.Split(Block(out, w, h), "\n")
+}
+
+// Kinds of alert history entries.
+const (
+	histRaised  = "raised"
+	histAcked   = "acked"
+	histCleared = "cleared" // its condition ended: case solved, alarm dispatched or closed
+)
+
+type alertHistoryEntry struct {
+	At    time.Time
+	Kind  string
+	Alert campaign.Alert
+	By    string // who acknowledged
+}
+
+// alertHistory lists the record's raises, acknowledgements and clears,
+// newest first; ties keep the order of the alert's life.
+func alertHistory(s *campaign.State) []alertHistoryEntry {
+	if s == nil {
+		return nil
+	}
+	var out []alertHistoryEntry
+	for _, list := range [][]campaign.Alert{s.AlertsDone, s.Alerts} {
+		for _, a := range list {
+			out = append(out, alertHistoryEntry{At: a.At, Kind: histRaised, Alert: a})
+			if a.Cleared() {
+				out = append(out, alertHistoryEntry{At: a.ClearedAt, Kind: histCleared, Alert: a})
+			}
+			if a.Acked() {
+				out = append(out, alertHistoryEntry{At: a.AckedAt, Kind: histAcked, Alert: a, By: a.AckedBy})
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(x, y alertHistoryEntry) int { return y.At.Compare(x.At) })
+	return out
+}
+
+// shownAlert is one standing alert as this board shows it.
+type shownAlert struct {
+	campaign.Alert
+	acked bool // in the state, or here while the hub's ack is on its way
+}
+
+// alertState is this board's own acts on the record, bounded: every map
+// is pruned to alerts still in the record. It is UI state held in the
+// model; Update changes it without I/O.
+type alertState struct {
+	// district, on a board bound to one (--district, an SSH key's
+	// option), limits the alerts it acknowledges to its own district's:
+	// a county station sees the city's alerts but acknowledges only those
+	// it answers for.
+	district string
+	acked    map[string]bool // acknowledged here, not yet in the state
+	hidden   map[string]bool // acknowledged, hidden here with c
+	seen     map[string]bool // standing alerts this board has drawn
+	rung     map[string]int  // escalation steps rung for, per alert
+	lastBell time.Time       // wall clock of the last bell
+}
+
+func newAlertState(district string) *alertState {
+	return &alertState{district: district, acked: map[string]bool{}, hidden: map[string]bool{}, seen: map[string]bool{}, rung: map[string]int{}}
+}
+
+// ours reports whether this board may acknowledge al: every alert, or on
+// a district-bound board its district's.
+func (a *alertState) ours(al campaign.Alert) bool {
+	return a.district == "" || al.District == a.district
+}
+
+// sync takes the newest state and reports whether an alert waiting for
+// acknowledgement is new to this board (the bell).
+func (a *alertState) sync(s *campaign.State) bool {
+	if s == nil {
+		return false
+	}
+	fresh := false
+	for _, al := range s.Alerts {
+		if !a.seen[al.ID] {
+			a.seen[al.ID] = true
+			fresh = fresh || !al.Acked()
+		}
+	}
+	a.prune(s)
+	return fresh
+}
+
+// prune forgets every alert gone from the record (finished and out of
+// the state's last finished ones): hidden ones stay hidden through any
+// reconnect while they are in it.
+func (a *alertState) prune(s *campaign.State) {
+	in := make(map[string]bool, len(s.Alerts)+len(s.AlertsDone))
+	for _, list := range [][]campaign.Alert{s.Alerts, s.AlertsDone} {
+		for _, al := range list {
+			in[al.ID] = true
+		}
+	}
+	for _, m := range []map[string]bool{a.acked, a.hidden, a.seen} {
+		for id := range m {
+			if !in[id] {
+				delete(m, id)
+			}
+		}
+	}
+	for id := range a.rung {
+		if !in[id] {
+			delete(a.rung, id)
+		}
+	}
+}
+
+// visible is what the alerts region shows: the standing alerts not
+// hidden here, those needing acknowledgement first, then by level, then
+// newest first.
+func (a *alertState) visible(s *campaign.State) []shownAlert {
+	if s == nil {
+		return nil
+	}
+	out := make([]shownAlert, 0, len(s.Alerts))
+	for i := len(s.Alerts) - 1; i >= 0; i-- {
+		al := s.Alerts[i]
+		acked := al.Acked() || a.acked[al.ID]
+		if acked && a.hidden[al.ID] {
+			continue
+		}
+		out = append(out, shownAlert{Alert: al, acked: acked})
+	}
+	slices.SortStableFunc(out, func(x, y shownAlert) int {
+		if d := boolInt(x.acked) - boolInt(y.acked); d != 0 {
+			return d
+		}
+		if d := campaign.LevelRank(x.Level) - campaign.LevelRank(y.Level); d != 0 {
+			return d
+		}
+		return y.At.Compare(x.At)
+	})
+	return out
+}
+
+// ackAll acknowledges every alert shown that this board answers for, here
+// at once, and returns the ids to send to the hub: every one the state
+// does not yet show acknowledged, solved or not, including those
+// acknowledged here before whose sending failed (pressing a again sends
+// them again).
+func (a *alertState) ackAll(s *campaign.State) []string {
+	var send []string
+	for _, v := range a.visible(s) {
+		if !a.ours(v.Alert) {
+			continue
+		}
+		a.acked[v.ID] = true
+		if !v.Alert.Acked() && !slices.Contains(send, v.ID) {
+			send = append(send, v.ID)
+		}
+	}
+	return send
+}
+
+// hideAcked hides the acknowledged alerts on this board only, and says
+// how many.
+func (a *alertState) hideAcked(s *campaign.State) int {
+	n := 0
+	for _, v := range a.visible(s) {
+		if v.acked {
+			a.hidden[v.ID] = true
+			n++
+		}
+	}
+	return n
+}
+
+// hiddenCount is how many standing alerts c hides here.
+func (a *alertState) hiddenCount(s *campaign.State) int {
+	if s == nil {
+		return 0
+	}
+	n := 0
+	for _, al := range s.Alerts {
+		if a.hidden[al.ID] {
+			n++
+		}
+	}
+	return n
+}
+
+func (a *alertState) unacked(s *campaign.State) int {
+	n := 0
+	for _, v := range a.visible(s) {
+		if !v.acked {
+			n++
+		}
+	}
+	return n
+}
+
+// escalations reports whether an alert this board answers for has passed
+// a further step of its escalation time (one step per escalation time
+// unacknowledged) since the last look: the bell rings again for it, at
+// most once per bellEvery of wall time.
+func (c *Context) escalations(wall time.Time) bool {
+	a := c.Alerts
+	ring := false
+	for _, v := range a.visible(c.liveState()) {
+		if !c.escalated(v) {
+			continue
+		}
+		step := int(c.alertAge(v.Alert) / c.Cfg.EscalateAfter(v.Alert))
+		if step > a.rung[v.ID] {
+			a.rung[v.ID] = step
+			ring = true
+		}
+	}
+	if !ring || wall.Sub(a.lastBell) < bellEvery {
+		return false
+	}
+	a.lastBell = wall
+	return true
+}
+
+// redWaiting reports whether a red alert this board answers for waits
+// for acknowledgement: the rotation then holds on the alerts.
+func (c *Context) redWaiting() bool {
+	for _, v := range c.Alerts.visible(c.liveState()) {
+		if !v.acked && v.Level == campaign.LevelRed && c.Alerts.ours(v.Alert) {
+			return true
+		}
+	}
+	return false
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// holdOnAlerts holds the rotation on the alerts page while a red alert
+// this board answers for waits for acknowledgement, and lets it go on
+// once none does. A demo board, which nobody answers, keeps rotating.
+func (c *Context) holdOnAlerts(now time.Time) {
+	changed := false
+	if !c.Demo && c.redWaiting() {
+		changed = c.Rot.hold(layouts.Alerts, now)
+	} else {
+		changed = c.Rot.release(now)
+	}
+	if changed {
+		c.Version++
+	}
 }

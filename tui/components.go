@@ -44,6 +44,8 @@ var pages = map[string]renderFunc{
 	// clockPages.
 	layouts.Response: renderResponse,
 	layouts.Reports:  renderReports,
+	// The alerts page flashes with the clock: see clockPages.
+	layouts.Alerts: renderAlertsPage,
 }
 
 // region is the common Component: it renders through a pure function and

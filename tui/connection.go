@@ -30,7 +30,7 @@ const (
 // message, classifying the error so the board can say it in its own
 // language (the client's text is English, for logs and stderr).
 func ConnMsgFrom(c client.Conn) ConnMsg {
-	m := ConnMsg{Status: c.Status.String(), NextRetry: c.NextAttempt, LastData: c.LastData}
+	m := ConnMsg{Status: c.Status.String(), NextRetry: c.NextAttempt, LastData: c.LastData, Epoch: c.Epoch}
 	if c.Err == nil {
 		return m
 	}
@@ -204,4 +204,31 @@ func renderConnecting(c *Context, w, h int) string {
 		lines = append(lines, "", "  "+c.St.Dim.R(c.T("refused.quit")))
 	}
 	return centeredBlock(lines, w, h)
+}
+
+// newEpoch takes the hub log's identity from a connection report. A
+// change from one the board had means its data now comes from another log
+// (a hub restarted empty, a new stream): the board says so across its
+// width until Esc, and the old alerts went with the old state, so this
+// board's acts on them (acknowledgements on their way, alerts hidden
+// with c) go too.
+func (c *Context) newEpoch(epoch string) {
+	if epoch == "" || epoch == c.epoch {
+		return
+	}
+	if c.epoch != "" {
+		c.epochNotice = c.Tf("epoch.changed", shortEpoch(c.epoch), shortEpoch(epoch))
+		c.Alerts = newAlertState(c.Alerts.district)
+		c.ackErr = ""
+		c.frame = c.Now()
+	}
+	c.epoch = epoch
+}
+
+func shortEpoch(e string) string { return Trunc(Sanitize(e), 16) }
+
+// renderEpochNotice is the full-width notice that the data source was
+// replaced.
+func renderEpochNotice(c *Context, w int) string {
+	return c.St.AlertOn.R(Fit(" !! "+c.epochNotice, w))
 }

@@ -70,6 +70,9 @@ type Context struct {
 	// ackErr says why the last sending of acknowledgements to the hub
 	// failed; empty once one succeeds.
 	ackErr string
+	// epoch is the hub log's identity the data comes from; epochNotice
+	// says it changed, until Esc (see newEpoch).
+	epoch, epochNotice string
 	// LayoutNote says why the layout on screen is not the one asked for.
 	LayoutNote string
 
@@ -267,18 +270,4 @@ func (c *Context) checkTimedOut(now time.Time) bool {
 	c.DemoInfo.CheckOK = false
 	c.check = nil
 	return true
-}
-
-// goneLabel says why the state dropped an alert: its rule's clearing event
-// (a homicide solved, a mass incident's alarm closed).
-func (c *Context) goneLabel(a campaign.Alert) string {
-	if a.Rule >= 0 && a.Rule < len(c.Cfg.Alerts) {
-		switch c.Cfg.Alerts[a.Rule].ClearType {
-		case "case.solved":
-			return "alerts.solved"
-		case "alarm.closed":
-			return "alerts.closed"
-		}
-	}
-	return "alerts.gone"
 }

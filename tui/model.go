@@ -250,6 +250,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Status != c.Conn.Status {
 			c.frame = c.Now() // a lost connection shows at once
 		}
+		c.newEpoch(msg.Epoch)
 		c.Conn = msg
 		if msg.LastData.After(c.LastData) {
 			c.LastData = msg.LastData
@@ -282,14 +283,22 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if c.pending != nil && now.Sub(c.applied) >= m.opts.Coalesce {
 			bell = m.applyPending(now)
 		}
+		if c.Rot.schedule(m.layout, c.clock(), now) {
+			m.bump()
+		}
+		c.holdOnAlerts(now)
 		if c.Rot.tick(now) {
 			m.bump()
+		}
+		var ring tea.Cmd
+		if c.escalations(now) && m.opts.Bell {
+			ring = tea.Raw("\a") // an alert left unacknowledged past its time
 		}
 		if c.checkTimedOut(now) {
 			m.bump()
 		}
 		c.Flash = !c.Flash
-		return m, tea.Batch(m.tick(), bell)
+		return m, tea.Batch(m.tick(), bell, ring)
 	case layoutCheckMsg:
 		return m, statLayout(m.layoutFile, m.fileMod, m.fileSize)
 	case layoutFileMsg:
@@ -346,6 +355,7 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.history, m.help = !m.history, false
 	case key.Matches(msg, k.Close):
 		m.help, m.history = false, false
+		c.epochNotice = ""
 	case key.Matches(msg, k.Pause):
 		c.Rot.toggle(now)
 	case key.Matches(msg, k.Prev):
@@ -357,14 +367,20 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Figures):
 		c.Rot.jumpTo(layouts.Figures, now)
 	case key.Matches(msg, k.Ack):
-		ids := c.Alerts.ackAll(c.liveState(), c.actionTime())
+		ids := c.Alerts.ackAll(c.liveState())
 		if len(ids) == 0 {
 			c.ackErr = "" // nothing is left for the hub: the warning is over
 		}
+		c.holdOnAlerts(now) // acknowledged: the rotation goes on
 		m.bump()
 		return m, m.sendAcks(ids, c.ackTime())
 	case key.Matches(msg, k.Clear):
-		c.Alerts.clearAcked(c.liveState(), c.actionTime())
+		// Only this board: the record, and every other board, keep them.
+		if n := c.Alerts.hideAcked(c.liveState()); n > 0 {
+			c.notify(c.Tf("status.hidden", n), now)
+		} else {
+			c.notify(c.T("status.hidden_none"), now)
+		}
 	case key.Matches(msg, k.DayBack):
 		return m.reviewKey(-1, false)
 	case key.Matches(msg, k.DayForward):
@@ -429,12 +445,9 @@ func (m *Model) applyPending(now time.Time) tea.Cmd {
 	c := m.ctx
 	s := c.pending
 	c.pending, c.applied, c.frame = nil, now, now
-	at := s.LastAt
-	if at.IsZero() {
-		at = now
-	}
-	fresh := c.Alerts.sync(s.Alerts, at, c.goneLabel)
+	fresh := c.Alerts.sync(s)
 	c.showLive(s)
+	c.holdOnAlerts(now)
 	c.runCheck()
 	m.bump()
 	if fresh && m.opts.Bell {
@@ -470,7 +483,8 @@ func (m *Model) relayout() {
 	if m.opts.Rotate > 0 {
 		interval = m.opts.Rotate
 	}
-	c.Rot.configure(l.RotatorPages(), interval, c.Now())
+	c.Rot.configure(l.RotatorPages(), interval, l.PageSeconds(), c.Now())
+	c.Rot.window = nil // the new layout's schedule applies at the next tick
 	m.placed, m.comps = nil, nil
 	if m.w < layouts.MinWidth || m.h < layouts.MinHeight {
 		return
@@ -482,7 +496,7 @@ func (m *Model) relayout() {
 		c.LayoutErr = err.Error()
 		l = layouts.Auto(m.w, m.h)
 		m.layout, c.LayoutName = l, l.Name
-		c.Rot.configure(l.RotatorPages(), interval, c.Now())
+		c.Rot.configure(l.RotatorPages(), interval, l.PageSeconds(), c.Now())
 		placed, _ = l.Place(m.w, m.h)
 	}
 	m.placed = placed
@@ -569,6 +583,11 @@ func (m Model) Render() string {
 	case m.history:
 		m.overlay(rows, renderAlertHistory)
 	}
+	bannerRow = m.belowAlerts(bannerRow)
+	if c.epochNotice != "" && bannerRow >= 0 && bannerRow < m.h {
+		rows[bannerRow] = []string{renderEpochNotice(c, m.w)}
+		bannerRow = m.belowAlerts(bannerRow + 1)
+	}
 	if degraded && bannerRow >= 0 && bannerRow < m.h {
 		rows[bannerRow] = []string{renderBanner(c, m.w)}
 	}
@@ -586,6 +605,23 @@ func (m Model) Render() string {
 		b.WriteString(line)
 	}
 	return b.String()
+}
+
+// belowAlerts moves a full-width notice's row off the alerts region: an
+// outage must never hide the only alert line (the compact layout's alerts
+// are one line, right under the header). A row past the screen is -1.
+func (m Model) belowAlerts(row int) int {
+	for _, p := range m.placed {
+		if p.Kind == layouts.Alerts && row >= p.Y && row < p.Y+p.H {
+			row = p.Y + p.H
+		}
+	}
+	for _, p := range m.placed {
+		if p.Kind == layouts.Status && row >= p.Y {
+			return -1 // never over the status bar either
+		}
+	}
+	return row
 }
 
 // overlay fills the lines between the header and the status bar with a

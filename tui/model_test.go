@@ -204,7 +204,8 @@ func TestAlertFlash(t *testing.T) {
 
 func TestRotationNeverStops(t *testing.T) {
 	clk := &clock{fixedNow}
-	m := board(t, Options{Lang: "en", Layout: "standard", Now: clk.now, Rotate: 15 * time.Second}, 120, 40)
+	// Nothing waits for acknowledgement: no red alert holds it.
+	m := rotating(board(t, Options{Lang: "en", Layout: "standard", Now: clk.now, Rotate: 15 * time.Second}, 120, 40))
 	seen := map[string]int{}
 	for i := 0; i < 10_000; i++ {
 		// two ticks per interval, like the 500ms tick in a 1s interval

@@ -36,6 +36,10 @@ type ConnMsg struct {
 	// Reason classifies Err (ReasonBadToken, ReasonUnreachable, ...) so the
 	// board says what to do in its own language; see ConnMsgFrom.
 	Reason string
+	// Epoch is the hub log's identity, once the board has had a snapshot
+	// or resume: a change means the hub's log was replaced (a hub
+	// restarted empty), and the board says so across its width.
+	Epoch string
 }
 
 // DemoMsg reports replay progress in demo mode, and at the end the result

@@ -47,6 +47,9 @@ func TestRegionGoldens(t *testing.T) {
 			name := fmt.Sprintf("regions/%s_%s_%dx%d", c.kind, lang, c.w, c.h)
 			t.Run(name, func(t *testing.T) {
 				m := board(t, Options{Lang: lang, Theme: "dark", Layout: "compact", District: "xihua"}, 80, 24)
+				if c.kind == layouts.Rotator {
+					m = rotating(m) // not held on the alerts: its first page
+				}
 				m.ctx.BigFigures = c.big
 				comp := newComponent(m.ctx, layouts.Placed{Kind: c.kind, Pages: []string{layouts.Strike, layouts.Patrol}, W: c.w, H: c.h})
 				comp.SetSize(c.w, c.h)

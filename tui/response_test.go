@@ -138,7 +138,7 @@ func TestRotatorRedrawsClockPages(t *testing.T) {
 	m := responseBoard(t, "en", clk.now)
 	rot := newComponent(m.ctx, layouts.Placed{Kind: layouts.Rotator, Pages: []string{layouts.Response, layouts.Strike}, W: 80, H: 20})
 	rot.SetSize(80, 20)
-	m.ctx.Rot.configure([]string{layouts.Response, layouts.Strike}, time.Hour, clk.t)
+	m.ctx.Rot.configure([]string{layouts.Response, layouts.Strike}, time.Hour, nil, clk.t)
 	m.ctx.Rot.jump(0, clk.t)
 	body := func() string { _, b, _ := strings.Cut(ansi.Strip(rot.View()), "\n"); return b } // under the title's countdown
 	before := body()

@@ -81,11 +81,14 @@ type Styles struct {
 	Live, Reconnecting, Stale, Failed, Demo Style
 	Review                                  Style // review mode (复盘), see reviewStyle
 	AlertOn, AlertOff, AlertAck             Style
-	Highlight                               Style
-	FlagRed, FlagYellow                     Style
-	Bar, BarTrack                           Style
-	Heat                                    [5]Style
-	Category                                map[string]Style
+	// Level are the alert levels' tags: red, orange, yellow, blue, and
+	// anything else (campaign.LevelRank's order).
+	Level               [5]Style
+	Highlight           Style
+	FlagRed, FlagYellow Style
+	Bar, BarTrack       Style
+	Heat                [5]Style
+	Category            map[string]Style
 }
 
 // Themes lists the theme names.
@@ -168,16 +171,20 @@ func NewStyles(theme string) (*Styles, error) {
 		AlertOff:     mkStyle(p.Bad, nil, "bold"),
 		AlertAck:     mkStyle(p.Warn, nil),
 		Highlight:    mkStyle(p.Value, p.HighlightBg, "bold"),
-		FlagRed:      mkStyle(p.FlagRed, nil, "bold"),
-		FlagYellow:   mkStyle(p.FlagYellow, nil, "bold"),
-		Bar:          mkStyle(p.Accent, nil),
-		BarTrack:     mkStyle(p.Dim, nil),
-		Category:     map[string]Style{},
+		Level: [5]Style{mkStyle(hex("#ffffff"), p.BadBg, "bold"), mkStyle(hex("#000000"), p.WarnBg, "bold"),
+			mkStyle(hex("#000000"), p.FlagYellow, "bold"), mkStyle(hex("#ffffff"), hex("#005fd7"), "bold"), mkStyle(p.Value, p.HighlightBg, "bold")},
+		FlagRed:    mkStyle(p.FlagRed, nil, "bold"),
+		FlagYellow: mkStyle(p.FlagYellow, nil, "bold"),
+		Bar:        mkStyle(p.Accent, nil),
+		BarTrack:   mkStyle(p.Dim, nil),
+		Category:   map[string]Style{},
 	}
 	s.Review = reviewStyle(p.Name)
 	if p.Name == "high-contrast" {
 		s.Stale = mkStyle(ansi.BrightWhite, p.BadBg, "bold")
 		s.Failed, s.AlertOn = s.Stale, s.Stale
+		s.Level = [5]Style{mkStyle(ansi.BrightWhite, ansi.Red, "bold"), mkStyle(ansi.Black, ansi.Yellow, "bold"),
+			mkStyle(ansi.Black, ansi.BrightYellow, "bold"), mkStyle(ansi.BrightWhite, ansi.Blue, "bold"), mkStyle(ansi.Black, ansi.White, "bold")}
 	}
 	for i, c := range p.Heat {
 		s.Heat[i] = mkStyle(c, nil)
@@ -199,6 +206,7 @@ func monoStyles() *Styles {
 		Title: rv, TitleDim: rv, Live: rv, Reconnecting: rv, Stale: rv, Failed: rv, Demo: rv,
 		AlertOn: rv, AlertOff: b, AlertAck: u, Highlight: rv, FlagRed: b, FlagYellow: u,
 		Bar: Style{}, BarTrack: f, Heat: [5]Style{f, {}, {}, b, rv}, Category: map[string]Style{},
+		Level: [5]Style{rv, rv, b, b, b},
 	}
 }
 
