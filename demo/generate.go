@@ -70,17 +70,29 @@ func GenerateGzip(cfg *campaign.Config, seed int64, w io.Writer) error {
 
 // GenerateEvents builds the campaign's events in time order, ids assigned.
 func GenerateEvents(cfg *campaign.Config, seed int64) ([]feed.Event, error) {
-	return generateEvents(cfg, seed, true)
+	return generateParts(cfg, seed, true, withSupervision)
 }
+
+// withSupervision says whether the recording holds the supervision teams'
+// events (generate_supervision.go). They come on with the shipped
+// recording's next regeneration (issue 22), which sets it and regenerates
+// once for every change to the generator made meanwhile.
+const withSupervision = false
 
 // generateEvents builds the events, with or without the lapses
 // (generate_lapses.go): a test sets the two apart.
 func generateEvents(cfg *campaign.Config, seed int64, lapses bool) ([]feed.Event, error) {
+	return generateParts(cfg, seed, lapses, withSupervision)
+}
+
+// generateParts builds the events with or without the lapses and the
+// supervision (generate_supervision.go).
+func generateParts(cfg *campaign.Config, seed int64, lapses, supervision bool) ([]feed.Event, error) {
 	g, err := newGen(cfg, seed)
 	if err != nil {
 		return nil, err
 	}
-	g.noLapses = !lapses
+	g.noLapses, g.noSupervision = !lapses, !supervision
 	g.campaignStart()
 	g.operations()
 	g.posts()
@@ -95,10 +107,11 @@ func generateEvents(cfg *campaign.Config, seed int64, lapses bool) ([]feed.Event
 
 // gen holds the generator's state: a random stream and the events so far.
 type gen struct {
-	cfg      *campaign.Config
-	seed     int64
-	noLapses bool
-	r        rng
+	cfg           *campaign.Config
+	seed          int64
+	noLapses      bool
+	noSupervision bool
+	r             rng
 	// siteR decides which night markets each area patrol covered. It is a
 	// stream of its own, seeded from the same seed, so that adding the
 	// sites to the recording left every other draw, and byte, as it was.
@@ -207,8 +220,9 @@ func (g *gen) add(at int64, typ, district, grid string, data any) {
 }
 
 // events orders the events by time, gives each its id by its place, then
-// makes the lapses (which move or drop a few, keeping every id) and orders
-// them again: events at the same second keep their order.
+// makes the lapses (which move or drop a few, keeping every id), adds the
+// supervision's events (which bring ids of their own) and orders them
+// again: events at the same second keep their order.
 func (g *gen) events() ([]feed.Event, error) {
 	byTime := func(a, b rawEvent) int {
 		switch {
@@ -225,6 +239,11 @@ func (g *gen) events() ([]feed.Event, error) {
 	}
 	if !g.noLapses {
 		g.lapses()
+	}
+	if !g.noSupervision {
+		g.supervision() // after the lapses, which look at the rest only
+	}
+	if !g.noLapses || !g.noSupervision {
 		slices.SortStableFunc(g.raw, byTime)
 	}
 	out := make([]feed.Event, len(g.raw))
