@@ -202,7 +202,8 @@ func (c *Context) shownOpenAges(s *campaign.State, now time.Time) []campaign.Ope
 	return slices.DeleteFunc(all, func(a campaign.OpenAge) bool { return !c.inFilter(a.District) })
 }
 
-// openAlarmLines lists the open alarms, oldest first: the age counting
+// openAlarmLines lists the open alarms, the late first (past the close
+// time, then late to dispatch), each kind oldest first: the age counting
 // up, coloured by lateness and said in words (for mono), then when it
 // came, where, what and whether a unit is on its way.
 func openAlarmLines(c *Context, open []campaign.OpenAge, w, h int) []string {
@@ -210,6 +211,8 @@ func openAlarmLines(c *Context, open []campaign.OpenAge, w, h int) []string {
 	if h <= 0 {
 		return nil
 	}
+	open = slices.Clone(open)
+	slices.SortStableFunc(open, func(a, b campaign.OpenAge) int { return b.Late - a.Late })
 	var nd, nc int
 	for _, a := range open {
 		switch a.Late {

@@ -81,7 +81,8 @@ func TestResponseGoldens(t *testing.T) {
 	}
 }
 
-// TestOpenAlarmAgesCountUp: the ages on the response page and the wall's
+// TestOpenAlarmAgesCountUp: the ages on the response page (the late
+// first, each kind oldest first) and the wall's
 // big digits count up with the clock, without new data; an alarm turns
 // from yellow (late to dispatch) to red (past its close threshold) when
 // its age passes 3 hours.
