@@ -27,12 +27,17 @@ func init() {
 
 func cmdReport(args []string) int {
 	var s reportSettings
-	fs := newFlagSet("report", `Usage: sitboard report --period day|week|half-month|month|campaign [--date D] (--hub URL | --recording FILE) [--campaign FILE] [--lang zh|en] [--format text|md|html] [--out FILE]
+	fs := newFlagSet("report", `Usage: sitboard report --period day|week|half-month|month|campaign [--date D] (--hub URL | --recording FILE) [--campaign FILE] [--lang zh|en] [--format text|md|html] [--out FILE] [--notes FILE]
 
 Writes the campaign office's bulletin for the period holding --date: 日动态 (day),
 周通报 (week: campaign weeks of 7 days from the first day), 半月讲评 (1st–15th or
 16th–end of a month), 月考核 (calendar month, with the [assessment] scores) or the
-closing bulletin (campaign). Periods and comparisons: docs/figures.md, "Periods".`)
+closing bulletin (campaign). Periods and comparisons: docs/figures.md, "Periods".
+
+--notes adds the office's own words: a Markdown file with the headings
+## 主要做法, ## 存在问题 and ## 下步工作 (or a TOML file with those keys). With
+--hub, notes stored on the hub (PUT /v1/reports/notes) are used unless
+--notes is given.`)
 	s.period = fs.String("period", "", "day, week, half-month, month or campaign (required)")
 	s.date = fs.String("date", "", "a date in the period, YYYY-MM-DD (default: the newest event's day)")
 	s.hubURL = fs.String("hub", "", "hub base URL (http://HOST:PORT or ws://HOST:PORT) to ask for the bulletin")
@@ -41,6 +46,7 @@ closing bulletin (campaign). Periods and comparisons: docs/figures.md, "Periods"
 	s.lang = fs.String("lang", "", "language: zh or en (default: from LC_ALL, LC_MESSAGES or LANG when it names one, else the campaign's lang, else zh)")
 	s.format = fs.String("format", "text", "text, md or html")
 	s.out = fs.String("out", "", "write to this file instead of standard output")
+	s.notes = fs.String("notes", "", "the office's notes (主要做法, 存在问题, 下步工作): a Markdown or TOML file")
 	s.token = fs.Secret("token", "SITBOARD_READ_TOKEN", "read token for --hub")
 	s.caFile = caFlag(fs)
 	if err := fs.Parse(args); err != nil {
@@ -59,6 +65,7 @@ type reportSettings struct {
 	lang         *string
 	format       *string
 	out          *string
+	notes        *string
 	token        *secretFlag
 	caFile       *string
 }
@@ -106,6 +113,16 @@ func runReport(s *reportSettings) int {
 			return fail(2, "--out %s: %v (check the directory exists and is writable)", *s.out, err)
 		}
 	}
+	var notes *report.Notes
+	if *s.notes != "" {
+		data, err := os.ReadFile(*s.notes)
+		if err == nil {
+			notes, err = report.ParseNotes(data)
+		}
+		if err != nil {
+			return fail(2, "--notes %s: %v", *s.notes, err)
+		}
+	}
 	facts, err := loadFacts("")
 	if err != nil {
 		return fail(1, "%v", err)
@@ -116,6 +133,9 @@ func runReport(s *reportSettings) int {
 	}
 	if *s.hubURL != "" && b.Campaign != cfg.Campaign.ID {
 		return fail(2, "the hub runs campaign %q, not %q: pass the hub's campaign file with --campaign", b.Campaign, cfg.Campaign.ID)
+	}
+	if notes != nil {
+		b.Notes = notes // the file given wins over notes stored on the hub
 	}
 	var buf bytes.Buffer
 	if err := report.Render(&buf, b, cfg, report.Options{Format: *s.format, Lang: *s.lang, Facts: facts}); err != nil {

@@ -11,6 +11,8 @@ import (
 // on a few measures, out of 100 (docs/campaign.md, "Assessment").
 type Assessment struct {
 	Measures []AssessmentMeasure `toml:"measures"`
+	// Adjustments are the 加扣分 the office decided (bulletin.go).
+	Adjustments []Adjustment `toml:"adjustments"`
 }
 
 // AssessmentMeasure is one assessed measure (see DistrictMeasures) and the
@@ -99,6 +101,13 @@ type AssessmentRow struct {
 	// month); RankChange is PrevRank − Rank, positive when it moved up.
 	PrevRank   int `json:"prev_rank,omitempty"`
 	RankChange int `json:"rank_change,omitempty"`
+	// Adjustment is the month's 加扣分 from the campaign file; Total the
+	// score with it, which Rank orders (the 名次).
+	Adjustment float64 `json:"adjustment,omitempty"`
+	Total      float64 `json:"total"`
+	// PrevTotal is the total the previous month's bulletin printed (with
+	// PrevRank); 0 with none.
+	PrevTotal float64 `json:"prev_total,omitempty"`
 }
 
 // Assess scores districts' counts in a month (in, after before) of `days`
@@ -111,7 +120,7 @@ func Assess(cfg *Config, in, before map[string]*Counters, days float64) (Scores,
 	sc := Score(cfg, cfg.AssessMeasures(), ScoreInputs(in, before), days, 0, 0)
 	rows := make([]AssessmentRow, len(sc.Rows))
 	for i, r := range sc.Rows {
-		rows[i] = AssessmentRow{ScoreRow: r}
+		rows[i] = AssessmentRow{ScoreRow: r, Total: r.Score}
 	}
 	return sc, rows
 }
@@ -119,13 +128,13 @@ func Assess(cfg *Config, in, before map[string]*Counters, days float64) (Scores,
 // WithPreviousRanks sets each row's PrevRank and RankChange from the
 // previous month's assessment.
 func WithPreviousRanks(rows, prev []AssessmentRow) []AssessmentRow {
-	prank := map[string]int{}
+	prank, ptotal := map[string]int{}, map[string]float64{}
 	for _, p := range prev {
-		prank[p.District] = p.Rank
+		prank[p.District], ptotal[p.District] = p.Rank, p.Total
 	}
 	for i := range rows {
 		if r, ok := prank[rows[i].District]; ok {
-			rows[i].PrevRank = r
+			rows[i].PrevRank, rows[i].PrevTotal = r, ptotal[rows[i].District]
 			rows[i].RankChange = r - rows[i].Rank
 		}
 	}

@@ -82,3 +82,88 @@ func TestAssessScores(t *testing.T) {
 		t.Errorf("rank changes = %+v, want east +1, west −1", rows)
 	}
 }
+
+const adjustmentsTOML = `
+[[assessment.adjustments]]
+district = "west"
+date = "2023-06-26"
+points = 20
+zh = "破获部督案件"
+
+[[assessment.adjustments]]
+district = "west"
+date = "2023-06-25"
+points = 20
+zh = "破获部督案件"
+
+[[assessment.adjustments]]
+district = "east"
+date = "2023-06-27"
+points = -2.5
+zh = "督察发现问题逾期未整改"
+`
+
+// TestAdjustmentsRankByTotal: the 加扣分 of the campaign file dated in a
+// period are added to each district's score, and the total ranks it.
+func TestAdjustmentsRankByTotal(t *testing.T) {
+	base, _ := os.ReadFile("testdata/small.toml")
+	districts := map[string]*Counters{
+		"east": {CasesSolved: map[string]int64{"theft": 4}, AlarmsReceived: map[string]int64{"criminal": 2}},
+		"west": {CasesSolved: map[string]int64{"theft": 2}, AlarmsReceived: map[string]int64{"criminal": 4}},
+	}
+	tests := []struct {
+		name        string
+		adjustments string
+		span        Span
+		want        []AssessmentRow // District, Rank, Adjustment, Total
+	}{
+		// east 80 − 2.5 = 77.5, west 30 + 40 = 70: east stays first.
+		{"whole span", adjustmentsTOML, Span{1, 3}, []AssessmentRow{{ScoreRow: ScoreRow{District: "east", Rank: 1}, Adjustment: -2.5, Total: 77.5}, {ScoreRow: ScoreRow{District: "west", Rank: 2}, Adjustment: 40, Total: 70}}},
+		// Only what is dated in the span counts: day 2, west +20.
+		{"one day", adjustmentsTOML, Span{2, 2}, []AssessmentRow{{ScoreRow: ScoreRow{District: "east", Rank: 1}, Total: 80}, {ScoreRow: ScoreRow{District: "west", Rank: 2}, Adjustment: 20, Total: 50}}},
+		// Enough points move a district up: east 80 − 20 = 60 < west 70.
+		{"moves up", strings.Replace(adjustmentsTOML, "points = -2.5", "points = -20", 1), Span{1, 3}, []AssessmentRow{{ScoreRow: ScoreRow{District: "west", Rank: 1}, Adjustment: 40, Total: 70}, {ScoreRow: ScoreRow{District: "east", Rank: 2}, Adjustment: -20, Total: 60}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := ParseConfig("small.toml", []byte(string(base)+assessmentTOML+tc.adjustments))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, rows := Assess(cfg, districts, nil, 3)
+			rows = withAdjustments(cfg, tc.span, rows)
+			for i, w := range tc.want {
+				r := rows[i]
+				if r.District != w.District || r.Rank != w.Rank || r.Adjustment != w.Adjustment || r.Total != w.Total {
+					t.Errorf("row %d = %s rank %d adj %v total %v, want %s rank %d adj %v total %v", i, r.District, r.Rank, r.Adjustment, r.Total, w.District, w.Rank, w.Adjustment, w.Total)
+				}
+			}
+		})
+	}
+}
+
+func TestAdjustmentErrorsSayWhatToDo(t *testing.T) {
+	base, _ := os.ReadFile("testdata/small.toml")
+	good := string(base) + assessmentTOML + adjustmentsTOML
+	if _, err := ParseConfig("small.toml", []byte(good)); err != nil {
+		t.Fatalf("valid adjustments refused: %v", err)
+	}
+	first := "district = \"west\"\ndate = \"2023-06-26\"\npoints = 20\nzh = \"破获部督案件\""
+	for _, tc := range []struct{ to, want string }{
+		{"district = \"north\"\ndate = \"2023-06-26\"\npoints = 20\nzh = \"破获部督案件\"", `assessment.adjustments[0].district: unknown district "north"`},
+		{"district = \"west\"\ndate = \"2023-07-26\"\npoints = 20\nzh = \"破获部督案件\"", "assessment.adjustments[0].date: 2023-07-26 is outside the campaign"},
+		{"district = \"west\"\ndate = \"26 June\"\npoints = 20\nzh = \"破获部督案件\"", `assessment.adjustments[0].date: "26 June": give the date`},
+		{"district = \"west\"\ndate = \"2023-06-26\"\npoints = 0\nzh = \"破获部督案件\"", "assessment.adjustments[0].points: must be a non-zero number"},
+		{"district = \"west\"\ndate = \"2023-06-26\"\npoints = 25\nzh = \"破获部督案件\"", "between -20 and 20"},
+		{"district = \"west\"\ndate = \"2023-06-26\"\npoints = 20\nen = \"x\"", "assessment.adjustments[0].zh: give the reason"},
+	} {
+		src := strings.Replace(good, first, tc.to, 1)
+		if src == good {
+			t.Fatalf("the test did not change the file")
+		}
+		_, err := ParseConfig("small.toml", []byte(src))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.to, err, tc.want)
+		}
+	}
+}

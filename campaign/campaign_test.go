@@ -479,3 +479,26 @@ func TestMissingBeforeMarksAPartialFold(t *testing.T) {
 		})
 	}
 }
+
+// TestFugitivesCountInArrests: a wanted fugitive caught is a suspect
+// caught (抓获): it counts in the district's arrests (the scores' measure),
+// the headline and the day's count, and is given apart as fugitives.
+func TestFugitivesCountInArrests(t *testing.T) {
+	cfg := testConfig(t)
+	s := fold(cfg,
+		ev("act", feed.TypeCaseAction, "east", feed.CaseAction{CaseID: "C1", Category: feed.CaseTheft, Action: feed.ActionArrest, Persons: 2}),
+		ev("fug", feed.TypeFugitiveCaught, "east", feed.FugitiveCaught{Crime: feed.CaseHomicide, YearsAtLarge: 12}),
+	)
+	if got := DistrictMeasure(s.Districts["east"], "suspects_arrested"); got != 3 {
+		t.Errorf("east's arrests = %v, want 3 (2 in a case, 1 fugitive)", got)
+	}
+	if hl := HeadlineOf(&s.Totals); hl.Arrested != 3 || hl.FugitivesCaught != 1 {
+		t.Errorf("headline arrested %d, fugitives %d; want 3 and 1", hl.Arrested, hl.FugitivesCaught)
+	}
+	if got := s.Days[0].Arrested; got != 3 {
+		t.Errorf("day 1's arrests = %d, want 3", got)
+	}
+	if got := ScoreCountsOf(s.Districts["east"]).Arrested; got != 3 {
+		t.Errorf("score counts' arrests = %d, want 3", got)
+	}
+}

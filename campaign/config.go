@@ -41,6 +41,8 @@ type Config struct {
 	Zones []Zone `toml:"zones"`
 	// Supervision lists the 督察组 (zones.go); optional.
 	Supervision Supervision `toml:"supervision"`
+	// Bulletin is the bulletins' header and footer (bulletin.go); optional.
+	Bulletin BulletinMeta `toml:"bulletin"`
 
 	start    time.Time
 	loc      *time.Location
@@ -426,6 +428,12 @@ func (c *Config) validate(name string) error {
 		return err
 	}
 	if err := c.validateSupervision(name); err != nil {
+		return err
+	}
+	if err := c.validateBulletin(fail); err != nil {
+		return err
+	}
+	if err := c.validateAdjustments(fail); err != nil {
 		return err
 	}
 	return c.validateAssessment(name)

@@ -67,6 +67,9 @@ type FigureInfo struct {
 	// stations, checkpoints): a period reports it in service at its end,
 	// its openings apart (docs/figures.md, rule 4).
 	Standing bool
+	// Single marks the figure of one named case (“4·20”…): shown where the
+	// case moved in the period, never compared (no 环比 on one case).
+	Single bool
 }
 
 // FigureInfos is every figure the fold computes, in the order the article
@@ -103,8 +106,8 @@ var FigureInfos = []FigureInfo{
 	{ID: "strike.telecom_fraud_cluster_operations", Line: LineStrike, Kind: KindCount, Unit: UnitOperations},
 	{ID: "strike.telecom_fraud_cases_solved", Line: LineStrike, Kind: KindCount, Unit: UnitCases},
 	{ID: "strike.telecom_fraud_suspects_arrested", Line: LineStrike, Kind: KindCount, Unit: UnitPersons},
-	{ID: "strike.case_0420_funds_recovered_cny", Line: LineStrike, Kind: KindCount, Unit: UnitCNY},
-	{ID: "strike.toxic_health_food_case_value_cny", Line: LineStrike, Kind: KindCount, Unit: UnitCNY},
+	{ID: "strike.case_0420_funds_recovered_cny", Line: LineStrike, Kind: KindCount, Unit: UnitCNY, Single: true},
+	{ID: "strike.toxic_health_food_case_value_cny", Line: LineStrike, Kind: KindCount, Unit: UnitCNY, Single: true},
 
 	{ID: "patrol.grids", Line: LinePatrol, Kind: KindConfig, Unit: UnitGroups},
 	{ID: "patrol.night_markets", Line: LinePatrol, Kind: KindConfig, Unit: UnitSites},

@@ -89,6 +89,7 @@ func Apply(cfg *Config, s *State, ev feed.Event) {
 	if s.rec != nil {
 		d := cfg.dayWithin(ev.At)
 		f.rec = s.rec.day(d)
+		f.rec.Events++
 		f.recDist = f.rec.district(ev.District)
 		if hr := s.rec.hour(d, cfg.hourOf(ev.At), MovesClock(ev.Type)); hr != nil {
 			f.recHour, f.recHourDist = hr, hr.district(ev.District)
@@ -316,6 +317,8 @@ func (f *folder) apply() bool {
 				inc(&c.Fugitives10Years, p.Crime, 1)
 			}
 		})
+		// A fugitive caught is a suspect caught (抓获), as the totals count it.
+		f.bothDays(func(d *DayCounts) { d.Arrested++ })
 	case feed.TypePatrolDeployed:
 		p, err := feed.Decode[feed.PatrolDeployed](ev)
 		if err != nil {

@@ -62,6 +62,9 @@ type Recorder struct {
 
 // DayRecord is one campaign day's counts.
 type DayRecord struct {
+	// Events are the events folded on the day (duplicates not), as the
+	// state's Events: a bulletin's data-source line gives its period's.
+	Events    int64                    `json:"events,omitempty"`
 	Totals    Counters                 `json:"totals"`
 	Districts map[string]*Counters     `json:"districts,omitempty"`
 	Grids     map[string]*GridCounts   `json:"grids,omitempty"`
@@ -361,6 +364,15 @@ func (pc *PeriodCounts) addParts(totals *Counters, districts map[string]*Counter
 		dst.SeizedCNY += n.SeizedCNY
 		dst.Arrested += n.Arrested
 	}
+}
+
+// EventsIn is the number of events folded on the span's days.
+func (h *History) EventsIn(sp Span) int64 {
+	var n int64
+	for d := max(sp.From, 1); d <= min(sp.To, len(h.rec.Days)); d++ {
+		n += h.rec.Days[d-1].Events
+	}
+	return n
 }
 
 // DayTotals is campaign day d's city-wide counts (zero outside the campaign).
@@ -736,9 +748,12 @@ func (p *Period) Ranking() (sc Scores, provisional bool) {
 	return sc, p.Elapsed.Running && red+yellow > 0
 }
 
-// Assessment is the period's 月考核 (rule 6), nil without [assessment].
+// Assessment is the period's 月考核 (rule 6), nil without [assessment]:
+// each district's score, its 加扣分 dated in the period's days so far, and
+// the total that ranks it.
 func (p *Period) Assessment() (Scores, []AssessmentRow) {
-	return Assess(p.cfg, p.Counts.Districts, p.Before.Districts, p.Elapsed.DaysRun())
+	sc, rows := Assess(p.cfg, p.Counts.Districts, p.Before.Districts, p.Elapsed.DaysRun())
+	return sc, withAdjustments(p.cfg, p.Covered(), rows)
 }
 
 // SolvedNotables lists the notable cases solved within the span.
@@ -859,7 +874,8 @@ type Headline struct {
 	Alarms           int64 `json:"alarms"`            // alarm calls received, every category (起)
 	CasesFiled       int64 `json:"cases_filed"`       // criminal cases filed (起)
 	CasesSolved      int64 `json:"cases_solved"`      // cases solved, every kind, backlog included (起)
-	Arrested         int64 `json:"arrested"`          // suspects arrested (人)
+	Arrested         int64 `json:"arrested"`          // persons caught: suspects arrested and fugitives caught (人)
+	FugitivesCaught  int64 `json:"fugitives_caught"`  // of Arrested, wanted fugitives caught (人)
 	Officers         int64 `json:"officers"`          // officer person-shifts reported, every duty (人次)
 	Rectified        int64 `json:"rectified"`         // hazards rectified (处)
 	DisputesResolved int64 `json:"disputes_resolved"` // disputes resolved in the period, found then or before (件)
@@ -871,7 +887,7 @@ type Headline struct {
 func HeadlineOf(c *Counters) Headline {
 	return Headline{
 		Alarms: sum(c.AlarmsReceived), CasesFiled: sum(c.CasesFiled), CasesSolved: sum(c.CasesSolved),
-		Arrested: int64(DistrictMeasure(c, "suspects_arrested")), Officers: sum(c.Officers), Rectified: sum(c.Rectified),
+		Arrested: int64(DistrictMeasure(c, "suspects_arrested")), FugitivesCaught: sum(c.Fugitives), Officers: sum(c.Officers), Rectified: sum(c.Rectified),
 		DisputesResolved: c.DisputesResolved + c.DisputesResolvedUnfound, MajorAccidents: c.MajorAccidents,
 	}
 }

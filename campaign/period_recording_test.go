@@ -51,6 +51,14 @@ func TestCampaignPeriodIsThePublishedFigures(t *testing.T) {
 	if bad := campaign.CheckFacts(p.Figures(""), facts); len(bad) > 0 {
 		t.Errorf("campaign period misses published figures: %v", bad)
 	}
+	// The days' events add up to the state's: a bulletin's data-source
+	// line gives its period's own.
+	if got := h.EventsIn(sp); got != h.State().Events {
+		t.Errorf("the days hold %d events, the state %d", got, h.State().Events)
+	}
+	if day1 := h.EventsIn(campaign.Span{From: 1, To: 1}); day1 == 0 || day1 >= h.State().Events/10 {
+		t.Errorf("day 1 holds %d events of %d: want its own share", day1, h.State().Events)
+	}
 	// Each district's days add up to its totals too.
 	for id, c := range h.State().Districts {
 		if !reflect.DeepEqual(*p.Counts.Districts[id], *c) {

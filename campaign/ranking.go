@@ -20,7 +20,10 @@ func DistrictMeasure(c *Counters, measure string) float64 {
 	case "cases_solved":
 		return float64(sum(c.CasesSolved))
 	case "suspects_arrested":
-		var t int64
+		// 抓获 counts every person caught: suspects arrested in a case
+		// action, and wanted fugitives caught (fugitive.caught), who are
+		// suspects at large (docs/figures.md, "抓获").
+		t := sum(c.Fugitives)
 		for k, v := range c.Persons {
 			if len(k) > len(feed.ActionArrest) && k[:len(feed.ActionArrest)+1] == feed.ActionArrest+"/" {
 				t += v

@@ -48,7 +48,19 @@ type Bulletin struct {
 	// when the period is the first of its kind.
 	PrevNumber int    `json:"prev_number,omitempty"`
 	Seq        uint64 `json:"seq"`
-	Events     int64  `json:"events"`
+	Events     int64  `json:"events"` // every event folded, the whole log
+	// PeriodEvents are the events dated in the period's days so far: what
+	// the bulletin's data-source line gives.
+	PeriodEvents int64 `json:"period_events"`
+	// Issued is the 印发日期 (YYYY-MM-DD): the day after the period's last
+	// day by default, the day taken for a period still running
+	// ([bulletin] issue_lag_days).
+	Issued string `json:"issued"`
+	// Short is set when the period is cut by the campaign's start or end
+	// (Zhoukou's June: 6 days); CalendarDays is then the calendar period's
+	// length (30).
+	Short        bool `json:"short,omitempty"`
+	CalendarDays int  `json:"calendar_days,omitempty"`
 	// Partial is set when the hub's log no longer starts at the campaign's
 	// beginning (retention): the counts are then incomplete.
 	Partial bool `json:"partial,omitempty"`
@@ -92,11 +104,66 @@ type Bulletin struct {
 	AssessMeasures []string                 `json:"assess_measures,omitempty"`
 
 	Alerts []AlertRow `json:"alerts"`
+	// Open are the priority alerts still open at the bulletin's instant,
+	// raised in the period or before it: not cleared, or not acknowledged.
+	Open []AlertRow `json:"open_alerts"`
 
-	Daily []DailyRow `json:"daily"` // alarms per day of the span
+	// DayFigures are a day's key figures against the day before: to the
+	// same whole hour while the day runs (docs/figures.md, rule 1).
+	DayFigures []DayFigure `json:"day_figures,omitempty"`
+	// DistrictFigures are each district's lead numbers for the period, in
+	// the campaign file's order.
+	DistrictFigures []DistrictFigures `json:"district_figures"`
+	// Hourly are a day's alarms hour by hour, with the day before's, when
+	// the record holds the day's hours (the newest day and the one before).
+	Hourly []HourRow `json:"hourly,omitempty"`
+
+	// Critique is the 讲评's generated part (week, half-month, month,
+	// campaign): the districts ahead and behind, and why; and the problems
+	// the figures show.
+	Critique *Critique `json:"critique,omitempty"`
+	// Adjustments are the month's 加扣分 from the campaign file.
+	Adjustments []campaign.Adjustment `json:"adjustments,omitempty"`
+	// Notes are the office's own narrative (report --notes, or stored on
+	// the hub with PUT /v1/reports/notes).
+	Notes *Notes `json:"notes,omitempty"`
+
+	// Daily are the alarms per day of the span; for a day, of the seven
+	// days to it (the day chart's).
+	Daily []DailyRow `json:"daily"`
 	// Reference is the daily average the chart sets each day's alarms
 	// against (see dailyReference); Reference.Daily is 0 without one.
 	Reference DailyReference `json:"reference"`
+}
+
+// DayFigure is one of a day's key figures against the day before: Base
+// is the day before over the same hours (Hours, 0 for the whole day);
+// HasBase is false on the campaign's first day. Change is shown only on a
+// base of at least campaign.MinBase.
+type DayFigure struct {
+	Key     string          `json:"key"`
+	Unit    string          `json:"unit"`
+	Current int64           `json:"current"`
+	Base    int64           `json:"base"`
+	HasBase bool            `json:"has_base"`
+	Change  campaign.Figure `json:"change"`
+}
+
+// DistrictFigures are a district's lead numbers for a period.
+type DistrictFigures struct {
+	District string `json:"district"`
+	campaign.Headline
+	AlarmsCriminal int64 `json:"alarms_criminal"`
+	// NightMarkets are its night-market site-nights patrolled and owed.
+	NightMarketsCovered int `json:"night_markets_covered"`
+	NightMarketsOwed    int `json:"night_markets_owed"`
+}
+
+// HourRow is one hour's alarms of a day and of the day before.
+type HourRow struct {
+	Hour      int   `json:"hour"`
+	Alarms    int64 `json:"alarms"`
+	DayBefore int64 `json:"day_before"`
 }
 
 // DailyReference is a baseline's daily average of alarms: Basis says
@@ -220,7 +287,10 @@ type DistrictRow struct {
 	campaign.ScoreRow
 	// Tally is the district's flags of every complete week, half-month
 	// and month up to the bulletin's last day (rule 7).
-	Tally          campaign.Tally            `json:"tally"`
+	Tally campaign.Tally `json:"tally"`
+	// PrevRank is the district's rank in the previous bulletin of the kind
+	// (上期名次); 0 for the first of each kind.
+	PrevRank       int                       `json:"prev_rank,omitempty"`
 	CasesSolved    int64                     `json:"cases_solved"`
 	Arrested       int64                     `json:"arrested"`
 	AlarmsCriminal campaign.PeriodComparison `json:"alarms_criminal"` // with its 环比
@@ -234,6 +304,9 @@ type AlertRow struct {
 	// AckMinutes to the first acknowledgement on a board (acked_at,
 	// acked_by); -1 when none is on record.
 	AckMinutes float64 `json:"ack_minutes"`
+	// OpenMinutes is, for an open alert, how long it had been open at the
+	// bulletin's instant.
+	OpenMinutes float64 `json:"open_minutes,omitempty"`
 }
 
 // DailyRow is one day's alarms.
@@ -372,6 +445,11 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 	b.Span = sp
 	b.From, b.To = cfg.Date(sp.From).Format(time.DateOnly), cfg.Date(sp.To).Format(time.DateOnly)
 	b.Number = periodNumber(cfg, req.Kind, full)
+	b.PeriodEvents = h.EventsIn(sp)
+	b.Issued = cfg.IssueDate(full, p.Elapsed.Running, asOf).Format(time.DateOnly)
+	if cal := calendarDays(cfg, req.Kind, full); cal > full.Days() {
+		b.Short, b.CalendarDays = true, cal
+	}
 	if p.Prev != nil {
 		b.PrevNumber = periodNumber(cfg, req.Kind, p.Prev.Span)
 	}
@@ -422,9 +500,16 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 		b.Measures = append(b.Measures, fm.Measure)
 	}
 	tally := campaign.Tallies(h.Awards(sp.To, asOf))
+	prevRank := map[string]int{}
+	if p.Prev != nil {
+		sc, _ := p.Prev.Ranking()
+		for _, r := range sc.Rows {
+			prevRank[r.District] = r.Rank
+		}
+	}
 	for _, r := range scores.Rows {
 		hl := campaign.HeadlineOf(p.Counts.Districts[r.District])
-		b.Districts = append(b.Districts, DistrictRow{ScoreRow: r, Tally: tally[r.District],
+		b.Districts = append(b.Districts, DistrictRow{ScoreRow: r, Tally: tally[r.District], PrevRank: prevRank[r.District],
 			CasesSolved: hl.CasesSolved, Arrested: hl.Arrested,
 			AlarmsCriminal: p.Compare("alarms_criminal", campaign.VsPreviousPeriod, r.District)})
 	}
@@ -445,18 +530,28 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 	}
 
 	for _, a := range h.AlertsRaised(sp) {
-		row := AlertRow{AlertRecord: a, Minutes: -1, AckMinutes: -1}
-		row.Summary, row.AckedBy = clean(row.Summary), clean(row.AckedBy)
-		if !a.ClearedAt.IsZero() {
-			row.Minutes = a.ClearedAt.Sub(a.At).Minutes()
-		}
-		if a.Acked() {
-			row.AckMinutes = a.AckedAt.Sub(a.At).Minutes()
-		}
-		b.Alerts = append(b.Alerts, row)
+		b.Alerts = append(b.Alerts, alertRow(a))
 	}
+	b.Critique = buildCritique(b)
+	if b.Critique != nil {
+		b.Critique.problems(cfg, b)
+	}
+	if req.Kind == campaign.PeriodMonth {
+		b.Adjustments = cfg.AdjustmentsIn(sp)
+	}
+	b.Open = openAlerts(cfg, h.AlertsRaised(campaign.Span{From: 1, To: sp.To}), asOf)
 
-	for d := sp.From; d <= sp.To; d++ {
+	if req.Kind == campaign.PeriodDay {
+		b.DayFigures = dayFigures(p)
+		b.Hourly = hourly(h, p)
+	}
+	b.DistrictFigures = districtFigures(cfg, p, b.NightMarkets)
+
+	chart := sp
+	if req.Kind == campaign.PeriodDay {
+		chart.From = max(1, sp.To-6) // the day chart: the seven days to it
+	}
+	for d := chart.From; d <= chart.To; d++ {
 		t := h.DayTotals(d)
 		var all int64
 		for _, v := range t.AlarmsReceived {
@@ -467,6 +562,204 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 	}
 	b.Reference = dailyReference(cfg)
 	return b, nil
+}
+
+// buildCritique names the districts ahead and behind on the bulletin's
+// own table: the 月考核's for a month, the flag table's otherwise; none
+// for a day.
+func buildCritique(b *Bulletin) *Critique {
+	switch {
+	case b.Kind == campaign.PeriodDay:
+		return nil
+	case b.Kind == campaign.PeriodMonth && len(b.Assessment) > 0:
+		rows, prev := make([]campaign.ScoreRow, len(b.Assessment)), map[string]int{}
+		for i, r := range b.Assessment {
+			rows[i] = r.ScoreRow
+			rows[i].Score = r.Total // the 名次 is by the total, 加扣分 included
+			if r.PrevRank > 0 {
+				prev[r.District] = r.PrevRank
+			}
+		}
+		return critique("assessment", b.AssessScoring, rows, prev)
+	}
+	rows, prev := make([]campaign.ScoreRow, len(b.Districts)), map[string]int{}
+	for i, r := range b.Districts {
+		rows[i] = r.ScoreRow
+	}
+	for _, r := range b.Districts {
+		if r.PrevRank > 0 {
+			prev[r.District] = r.PrevRank
+		}
+	}
+	sc := b.Scoring
+	sc.Ranked = b.Ranked
+	return critique("flags", sc, rows, prev)
+}
+
+func alertRow(a campaign.AlertRecord) AlertRow {
+	row := AlertRow{AlertRecord: a, Minutes: -1, AckMinutes: -1}
+	row.Summary, row.AckedBy = clean(row.Summary), clean(row.AckedBy)
+	if !a.ClearedAt.IsZero() {
+		row.Minutes = a.ClearedAt.Sub(a.At).Minutes()
+	}
+	if a.Acked() {
+		row.AckMinutes = a.AckedAt.Sub(a.At).Minutes()
+	}
+	return row
+}
+
+// openAlerts are the alerts still open at asOf, oldest first: raised by
+// then, and not cleared by then; an alert whose rule has no clearing
+// event (a major accident) is open until it is acknowledged. The times
+// are as of asOf: what cleared or was acknowledged later counts as not.
+func openAlerts(cfg *campaign.Config, raised []campaign.AlertRecord, asOf time.Time) []AlertRow {
+	var out []AlertRow
+	for _, a := range raised {
+		if a.At.After(asOf) {
+			continue
+		}
+		if !a.ClearedAt.IsZero() && !a.ClearedAt.After(asOf) {
+			continue
+		}
+		acked := a.Acked() && !a.AckedAt.After(asOf)
+		if acked && (a.Rule < 0 || a.Rule >= len(cfg.Alerts) || cfg.Alerts[a.Rule].ClearType == "") {
+			continue
+		}
+		a.ClearedAt = time.Time{}
+		if !acked {
+			a.AckedAt, a.AckedBy = time.Time{}, ""
+		}
+		row := alertRow(a)
+		row.OpenMinutes = asOf.Sub(a.At).Minutes()
+		out = append(out, row)
+	}
+	return out
+}
+
+// dayKeys are the key figures of a 日动态, in its table's order: the lead
+// numbers, then the compared metrics.
+var dayKeys = []struct{ key, unit string }{
+	{"alarms_total", campaign.UnitCases}, {"alarms_criminal", campaign.UnitCases}, {"alarms_public_order", campaign.UnitCases},
+	{"criminal_cases_filed", campaign.UnitCases}, {"theft_cases_filed", campaign.UnitCases}, {"telecom_fraud_cases", campaign.UnitCases},
+	{"telecom_fraud_losses_cny", campaign.UnitCNY}, {"cases_solved", campaign.UnitCases}, {"suspects_arrested", campaign.UnitPersons},
+	{"officers", campaign.UnitPersonTimes}, {"hazards_rectified", campaign.UnitHazards}, {"disputes_resolved", campaign.UnitDisputes},
+	{"major_accidents", campaign.UnitCases},
+}
+
+func dayValue(c *campaign.Counters, key string) int64 {
+	hl := campaign.HeadlineOf(c)
+	switch key {
+	case "cases_solved":
+		return hl.CasesSolved
+	case "suspects_arrested":
+		return hl.Arrested
+	case "officers":
+		return hl.Officers
+	case "hazards_rectified":
+		return hl.Rectified
+	case "disputes_resolved":
+		return hl.DisputesResolved
+	case "major_accidents":
+		return hl.MajorAccidents
+	}
+	return campaign.Metric(c, key)
+}
+
+// dayFigures sets a day's key figures against the day before, like for
+// like (docs/figures.md, rule 1): while the day runs, both to the same
+// whole hour (Period.Today and DayBefore); a whole day against the whole
+// day before. The campaign's first day has no day before in the log; a
+// running day whose hours the record lacks is not compared.
+func dayFigures(p *campaign.Period) []DayFigure {
+	cur, base := &p.Counts.Totals, (*campaign.Counters)(nil)
+	switch {
+	case p.Today != nil:
+		cur, base = &p.Today.Totals, &p.DayBefore.Totals
+	case p.Prev != nil && !p.Elapsed.Running:
+		base = &p.Prev.Counts.Totals
+	}
+	var out []DayFigure
+	for _, k := range dayKeys {
+		f := DayFigure{Key: k.key, Unit: k.unit, Current: dayValue(cur, k.key)}
+		if base != nil {
+			f.Base, f.HasBase = dayValue(base, k.key), true
+			f.Change = campaign.ShownChange(campaign.LikeForLike(f.Current, 1, campaign.Base{Value: float64(f.Base), Days: 1, SameHours: true}))
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// hourly is a day's alarms hour by hour beside the day before's, up to
+// the hour counted, when the record holds both days' hours.
+func hourly(h *campaign.History, p *campaign.Period) []HourRow {
+	d, hours := p.Span.From, 24
+	if p.Elapsed.Running {
+		hours = p.Elapsed.Hours
+	}
+	if d < 2 || hours == 0 {
+		return nil
+	}
+	alarms := func(day, hour int) (int64, bool) {
+		pc, ok := h.HoursOf(day, hour)
+		if !ok {
+			return 0, false
+		}
+		return campaign.HeadlineOf(&pc.Totals).Alarms, true
+	}
+	if _, ok := alarms(d, 0); !ok || d > h.State().Day {
+		return nil
+	}
+	if _, ok := alarms(d-1, 0); !ok {
+		return nil
+	}
+	var out []HourRow
+	var prevToday, prevBefore int64
+	for hr := 1; hr <= hours; hr++ {
+		today, _ := alarms(d, hr)
+		before, _ := alarms(d-1, hr)
+		out = append(out, HourRow{Hour: hr - 1, Alarms: today - prevToday, DayBefore: before - prevBefore})
+		prevToday, prevBefore = today, before
+	}
+	return out
+}
+
+// districtFigures are each district's lead numbers for the period.
+func districtFigures(cfg *campaign.Config, p *campaign.Period, nm NightMarkets) []DistrictFigures {
+	cover := map[string]NightMarketRow{}
+	for _, r := range nm.Districts {
+		cover[r.District] = r
+	}
+	var out []DistrictFigures
+	for _, d := range cfg.Districts {
+		c := p.Counts.Districts[d.ID]
+		if c == nil {
+			c = &campaign.Counters{}
+		}
+		r := DistrictFigures{District: d.ID, Headline: campaign.HeadlineOf(c), AlarmsCriminal: campaign.Metric(c, "alarms_criminal")}
+		r.NightMarketsCovered, r.NightMarketsOwed = cover[d.ID].Covered, cover[d.ID].SiteNights
+		out = append(out, r)
+	}
+	return out
+}
+
+// calendarDays is the length of the calendar period of kind holding sp,
+// before the campaign's start and end cut it.
+func calendarDays(cfg *campaign.Config, kind string, sp campaign.Span) int {
+	t := cfg.Date(sp.To)
+	monthDays := time.Date(t.Year(), t.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch kind {
+	case campaign.PeriodWeek:
+		return 7
+	case campaign.PeriodHalfMonth:
+		if t.Day() <= 15 {
+			return 15
+		}
+		return monthDays - 15
+	case campaign.PeriodMonth:
+		return monthDays
+	}
+	return sp.Days()
 }
 
 // periodNumber is the period's ordinal within the campaign: week 3 is

@@ -79,17 +79,47 @@ func Render(out io.Writer, b *Bulletin, cfg *campaign.Config, o Options) error {
 
 // doc is what compose writes to; each format lays it out its own way.
 type doc interface {
-	title(name, kind, period string)
-	heading(s string)
-	subheading(s string)
+	header(h docHeader)
+	heading(s string)    // a numbered section: 一、…
+	subheading(s string) // a part of a section
 	para(s string)
+	note(s string) // small print under a table: what it counts
 	items(lines []string)
 	// table: head, rows, which columns are numbers (right-aligned) and a
 	// class per row ("red", "yellow" or "") for the flag colours.
 	table(head []string, rows [][]string, numeric []bool, rowClass []string)
 	chart(kind string) // an inline chart; only HTML draws one
-	pageBreak()
+	// appendix starts an annex (附件1 …) after the body.
+	appendix(s string)
+	// group lays out what follows until group("") by class: "pair" sets
+	// its tables two abreast in print. Text and Markdown ignore it.
+	group(class string)
+	// block keeps what it holds together (a formula and its table): one
+	// cell of a "pair" group.
+	block(open bool)
+	footer(f docFooter)
 	String() string
+}
+
+// docHeader is a bulletin's masthead (版头): the handling mark, the
+// document's name and number, the issuing office and date, and the
+// period it covers.
+type docHeader struct {
+	Marking  string // 内部资料　注意保存; "" when none
+	Masthead string // 夏季行动日动态
+	Number   string // 第49期; "" when none
+	Issuer   string // 周口市公安局"夏季行动"办公室
+	Issued   string // 2023年8月13日
+	Title    string // the full campaign name
+	Period   string // 2023年8月12日（行动第49天）
+	Status   string // a running period's or a short period's label; ""
+}
+
+// docFooter is a bulletin's 版记: who it is reported and copied to, and
+// who issued it when.
+type docFooter struct {
+	ReportTo, CopyTo string
+	Issuer, Issued   string
 }
 
 // cleanDoc passes every string on its way to a format through clean:
@@ -97,12 +127,18 @@ type doc interface {
 // log as they are, and a bulletin is often printed to a terminal.
 type cleanDoc struct{ doc }
 
-func (c cleanDoc) title(name, kind, period string) {
-	c.doc.title(clean(name), clean(kind), clean(period))
+func (c cleanDoc) header(h docHeader) {
+	c.doc.header(docHeader{Marking: clean(h.Marking), Masthead: clean(h.Masthead), Number: clean(h.Number), Issuer: clean(h.Issuer),
+		Issued: clean(h.Issued), Title: clean(h.Title), Period: clean(h.Period), Status: clean(h.Status)})
+}
+func (c cleanDoc) footer(f docFooter) {
+	c.doc.footer(docFooter{ReportTo: clean(f.ReportTo), CopyTo: clean(f.CopyTo), Issuer: clean(f.Issuer), Issued: clean(f.Issued)})
 }
 func (c cleanDoc) heading(s string)    { c.doc.heading(clean(s)) }
 func (c cleanDoc) subheading(s string) { c.doc.subheading(clean(s)) }
 func (c cleanDoc) para(s string)       { c.doc.para(clean(s)) }
+func (c cleanDoc) note(s string)       { c.doc.note(clean(s)) }
+func (c cleanDoc) appendix(s string)   { c.doc.appendix(clean(s)) }
 func (c cleanDoc) items(lines []string) {
 	c.doc.items(cleanAll(lines))
 }
@@ -120,103 +156,6 @@ func cleanAll(ss []string) []string {
 		out[i] = clean(s)
 	}
 	return out
-}
-
-// compose writes a bulletin's sections in the article's order: overview,
-// then the three lines of work (打击, 巡防, 隐患清零) each with its own
-// figures and lists, then the district ranking and the priority alerts.
-func compose(d doc, b *Bulletin, w *words) {
-	name, kind := w.title(b)
-	d.title(name, kind, w.period(b))
-	src := w.pick(fmt.Sprintf("数据来源：共%s条事件", w.count(float64(b.Events))), fmt.Sprintf("Source: %s events", w.count(float64(b.Events))))
-	if b.Seq > 0 {
-		src += w.pick(fmt.Sprintf("，事件日志至序号%d", b.Seq), fmt.Sprintf(", the hub's log to seq %d", b.Seq))
-	}
-	d.para(src + w.pick("。", "."))
-	if b.Partial {
-		d.para(w.pick("注意：事件日志的开头已按保留策略删除，本期数字不完整。", "Note: the log's beginning was dropped by retention; the counts are incomplete."))
-	}
-
-	sec := 0
-	next := func(title string) { sec++; d.heading(w.section(sec, title)) }
-
-	next(w.line(campaign.LineOverall))
-	hl := b.Headline
-	n := func(v int64) string { return w.count(float64(v)) }
-	d.para(w.pick(fmt.Sprintf("本期全市共接报各类警情%s起，立刑事案件%s起，破获各类案件%s起，抓获犯罪嫌疑人%s人；出动警力%s人次，排查整改各类隐患%s处，化解矛盾纠纷%s件；发生重特大安全事故%s起。",
-		n(hl.Alarms), n(hl.CasesFiled), n(hl.CasesSolved), n(hl.Arrested), n(hl.Officers), n(hl.Rectified), n(hl.DisputesResolved), n(hl.MajorAccidents)),
-		fmt.Sprintf("In the period the city received %s alarm calls and filed %s criminal cases; %s cases were solved and %s suspects arrested; officers worked %s person-shifts, %s hazards were rectified and %s disputes resolved; %s major accidents.",
-			n(hl.Alarms), n(hl.CasesFiled), n(hl.CasesSolved), n(hl.Arrested), n(hl.Officers), n(hl.Rectified), n(hl.DisputesResolved), n(hl.MajorAccidents))))
-	d.chart("daily")
-	var lines []string
-	for _, m := range b.Metrics {
-		lines = append(lines, metricSentence(w, b, m))
-	}
-	d.items(lines)
-	// The overview's metric sentences already state each compared metric's
-	// 环比 and 同比, the published comparisons among them.
-	d.items(figureLines(w, b, campaign.LineOverall, statedByMetric(b)))
-
-	d.pageBreak()
-	next(w.line(campaign.LineStrike))
-	d.items(figureLines(w, b, campaign.LineStrike, nil))
-	d.subheading(w.pick("重点案件侦破", "Notable cases solved"))
-	if len(b.Notables) == 0 {
-		d.para(w.pick("本期无重点案件告破。", "No notable case was solved in the period."))
-	} else {
-		var rows [][]string
-		for _, n := range b.Notables {
-			rows = append(rows, []string{w.clock(n.At), w.district(n.District), w.notable(n.ID), n.CaseID})
-		}
-		d.table([]string{w.pick("破案时间", "Solved"), w.pick("单位", "District"), w.pick("案件", "Case"), w.pick("案件编号", "Case id")}, rows, nil, nil)
-	}
-
-	d.pageBreak()
-	next(w.line(campaign.LinePatrol))
-	d.items(figureLines(w, b, campaign.LinePatrol, nil))
-	d.subheading(w.pick("警情最多的网格（按每警力人次警情数，前5）", "Grids with the most alarms per patrol officer (top 5)"))
-	if len(b.Grids) == 0 {
-		d.para(w.pick("本期无网格警情。", "No grid alarms in the period."))
-	} else {
-		var rows [][]string
-		for i, g := range b.Grids {
-			per := w.pick("无巡逻上报", "no patrol reported")
-			if g.Officers > 0 {
-				per = fmt.Sprintf("%.3f", g.PerOfficer)
-			}
-			rows = append(rows, []string{fmt.Sprint(i + 1), w.grid(g.Grid), w.district(g.District), w.count(float64(g.Alarms)), w.count(float64(g.Officers)), per})
-		}
-		d.table([]string{w.pick("序号", "#"), w.pick("网格", "Grid"), w.pick("单位", "District"), w.pick("警情(起)", "Alarms"),
-			w.pick("巡逻警力(人次)", "Patrol shifts"), w.pick("每人次警情", "Alarms per shift")}, rows, []bool{true, false, false, true, true, true}, nil)
-	}
-	responseSection(d, b, w)
-	nightMarketSection(d, b, w)
-	reportsSection(d, b, w)
-
-	d.pageBreak()
-	next(w.line(campaign.LineHazard))
-	d.items(figureLines(w, b, campaign.LineHazard, nil))
-	d.subheading(w.pick("安全生产", "Safety"))
-	s := b.Safety
-	if s.Accidents == 0 {
-		d.para(w.pick(fmt.Sprintf("本期%d天未发生重特大安全事故。", s.FreeDays), fmt.Sprintf("No major accident on any of the period's %d days.", s.FreeDays)))
-	} else {
-		d.para(w.pick(fmt.Sprintf("本期发生重特大安全事故%d起，无事故天数%d天，最长连续无事故%d天。", s.Accidents, s.FreeDays, s.Longest),
-			fmt.Sprintf("%d major accidents in the period; %d days without one, the longest run %d days.", s.Accidents, s.FreeDays, s.Longest)))
-	}
-
-	d.pageBreak()
-	next(w.pick("各地排名与红黄旗", "District ranking and flags"))
-	d.chart("districts")
-	districtTable(d, b, w)
-	if len(b.Assessment) > 0 {
-		d.subheading(w.pick("月考核得分", "Monthly assessment"))
-		assessmentTable(d, b, w)
-	}
-
-	d.pageBreak()
-	next(w.pick("重点警情提示、确认及处置用时", "Priority alerts: time to acknowledge and to clear"))
-	alertSection(d, b, w)
 }
 
 // nightMarketSection is the patrol coverage of the night markets: per
@@ -304,10 +243,20 @@ func nightMarketSection(d doc, b *Bulletin, w *words) {
 
 func metricSentence(w *words, b *Bulletin, m MetricRow) string {
 	cur := w.metricValue(m.Metric, float64(m.Count))
-	prev := w.comparedMetric(b, m.Metric, m.Previous, false)
-	last := w.comparedMetric(b, m.Metric, m.LastYear, true)
-	return w.pick(fmt.Sprintf("%s%s，%s，%s。", w.metric(m.Metric), cur, prev, last),
-		fmt.Sprintf("%s: %s; %s; %s.", w.metric(m.Metric), cur, prev, last))
+	parts := []string{w.metric(m.Metric) + w.pick("", ": ") + cur}
+	for _, c := range []string{w.comparedMetric(b, m.Metric, m.Previous, false), w.comparedMetric(b, m.Metric, m.LastYear, true)} {
+		if c != "" {
+			parts = append(parts, c)
+		}
+	}
+	return strings.Join(parts, w.pick("，", "; ")) + w.pick("。", ".")
+}
+
+// noBase reports a comparison with no base at all: the campaign file has
+// no such baseline (Zhoukou publishes alarms only 环比, cases only 同比).
+// It is left out of the line; the definitions annex says which.
+func noBase(c campaign.PeriodComparison) bool {
+	return !c.Change.OK && c.Whole == 0 && c.Source != campaign.BaseSameHours && c.Source != campaign.BasePrevious
 }
 
 // comparedMetric words a metric's 环比 or 同比 with what it is compared
@@ -333,7 +282,18 @@ func (w *words) comparedMetric(b *Bulletin, metric string, c campaign.PeriodComp
 		if b.ToDate && c.Days == 0 && c.Whole > 0 {
 			return w.pick(name+"：", name+": ") + w.noComparison(b, c)
 		}
+		if noBase(c) {
+			return ""
+		}
 		return w.pick(name+"无可比数据", name+": no base to compare with")
+	}
+	if !campaign.ShownChange(c.Comparison).OK {
+		base := w.baseText(b, metric, c)
+		if c.Source == campaign.BaseSameHours {
+			base = w.pick(fmt.Sprintf("昨日同时段（0—%02d时）%s", b.Elapsed.Hours, v(c.Base)), fmt.Sprintf("the day before to %02d:00, %s", b.Elapsed.Hours, v(c.Base)))
+			name = w.pick("较昨日同时段", "vs the day before")
+		}
+		return w.smallBase(name, base)
 	}
 	change := w.change(c.Change.Value)
 	if c.Source == campaign.BaseSameHours {
@@ -342,6 +302,13 @@ func (w *words) comparedMetric(b *Bulletin, metric string, c campaign.PeriodComp
 			fmt.Sprintf("%s against the day before to %s:00 (%s)", change, hour, v(c.Base)))
 	}
 	return w.pick(fmt.Sprintf("%s%s（%s）", name, change, w.baseText(b, metric, c)), fmt.Sprintf("%s %s (%s)", name, change, w.baseText(b, metric, c)))
+}
+
+// smallBase words a comparison on a base under campaign.MinBase: the
+// counts, no percentage.
+func (w *words) smallBase(name, base string) string {
+	return w.pick(fmt.Sprintf("%s不计幅度（%s，基数小于%d）", name, base, campaign.MinBase),
+		fmt.Sprintf("%s: no percentage on a base under %d (%s)", name, campaign.MinBase, base))
 }
 
 // noComparison says why a comparison is not shown.
@@ -433,10 +400,36 @@ func figureLines(w *words, b *Bulletin, line string, skip map[string]bool) []str
 	return out
 }
 
+// figureLinesMoved words the line's figures that are not zero now and
+// before; those are named apart (zero), and a named case's figure is left
+// out where the case did not move.
+func figureLinesMoved(w *words, b *Bulletin, line string) (lines, zero []string) {
+	for _, f := range b.Figures {
+		if f.Line != line {
+			continue
+		}
+		info, _ := campaign.FigureInfoByID(f.ID)
+		still := f.OK && f.Value == 0 && (f.Prev == nil || *f.Prev == 0)
+		switch {
+		case info.Single && f.Value == 0:
+			// A named case that did not move in the period.
+		case still && f.Kind == campaign.KindCount && f.Opened == nil:
+			zero = append(zero, w.label(f.ID))
+		default:
+			lines = append(lines, figureSentence(w, b, f))
+		}
+	}
+	return lines, zero
+}
+
 // figureSentence words one figure: 破获盗窃案件70起，环比上升16.67%（上期60起）.
 func figureSentence(w *words, b *Bulletin, f FigureRow) string {
 	label := w.label(f.ID)
 	info, _ := campaign.FigureInfoByID(f.ID)
+	if info.Single {
+		// One named case: its figure, never a comparison.
+		return w.pick(label+w.value(f.Value, f.Unit), label+": "+w.value(f.Value, f.Unit))
+	}
 	if !f.OK {
 		switch {
 		case f.Kind == campaign.KindChange:
@@ -464,6 +457,9 @@ func figureSentence(w *words, b *Bulletin, f FigureRow) string {
 		}
 		cur := w.metricValue(info.Metric, float64(f.Current))
 		base := w.baseText(b, info.Metric, campaign.PeriodComparison{Comparison: *f.Compared, Source: f.Source})
+		if !campaign.ShownChange(*f.Compared).OK {
+			return label + w.pick("：", ": ") + w.smallBase(w.pick("本期"+cur, cur), base)
+		}
 		return w.pick(fmt.Sprintf("%s%s（本期%s，%s）", label, w.change(f.Value), cur, base),
 			fmt.Sprintf("%s: %s (%s; %s)", label, w.change(f.Value), cur, base))
 	}
@@ -492,12 +488,12 @@ func figureSentence(w *words, b *Bulletin, f FigureRow) string {
 		c := f.Compared
 		switch {
 		case f.Kind == campaign.KindCount && c != nil && c.SameHours:
-			if c.Change.OK {
+			if campaign.ShownChange(*c).OK {
 				s += w.pick("，较昨日同时段"+w.change(c.Change.Value), ", "+w.change(c.Change.Value)+" on the day before to the same hour")
 			}
 			s += w.pick(fmt.Sprintf("（昨日同时段%s，昨日全天%s）", w.value(c.Base, f.Unit), prev),
 				fmt.Sprintf(" (the day before to %02d:00 %s, all day %s)", b.Elapsed.Hours, w.value(c.Base, f.Unit), prev))
-		case f.Kind == campaign.KindCount && c != nil && c.Change.OK && f.Opened == nil:
+		case f.Kind == campaign.KindCount && c != nil && campaign.ShownChange(*c).OK && f.Opened == nil:
 			s += w.pick("，环比"+w.change(c.Change.Value)+"（"+w.prevCount(b, c, f.Unit)+"）", ", "+w.change(c.Change.Value)+" on the previous bulletin ("+w.prevCount(b, c, f.Unit)+")")
 		default:
 			s += w.pick("（上期"+prev+"）", " (previous bulletin "+prev+")")
@@ -575,33 +571,57 @@ func districtTable(d doc, b *Bulletin, w *words) {
 	}
 	rows := make([]campaign.ScoreRow, len(b.Districts))
 	extra := make([][]string, len(b.Districts))
+	hasPrev := false
+	for _, r := range b.Districts {
+		hasPrev = hasPrev || r.PrevRank > 0
+	}
 	for i, r := range b.Districts {
 		rows[i] = r.ScoreRow
-		extra[i] = []string{w.count(float64(r.Tally.Red)), w.count(float64(r.Tally.Yellow)), fmt.Sprint(r.RawRank)}
+		if hasPrev {
+			extra[i] = append(extra[i], rankChange(w, r.PrevRank, r.Rank))
+		}
+		extra[i] = append(extra[i], w.count(float64(r.Tally.Red)), w.count(float64(r.Tally.Yellow)), fmt.Sprint(r.RawRank))
 	}
 	flagHead := w.pick("红黄旗", "Flag")
 	if b.Provisional {
 		flagHead = w.pick("红黄旗(暂定)", "Flag (provisional)")
 	}
-	scoreTable(d, w, b.Scoring, rows, b.Ranked, b.Scoring.Decimals, flagHead,
-		[]string{w.pick("累计红旗", "Red so far"), w.pick("累计黄旗", "Yellow so far"), w.pick("原始数排名", "Raw rank")}, extra, b.Flagged)
+	head := []string{w.pick("累计红旗", "Red so far"), w.pick("累计黄旗", "Yellow so far"), w.pick("按原始数排名", "Rank on raw counts")}
+	if hasPrev {
+		head = append([]string{w.pick("较上期名次", "Place vs previous")}, head...)
+	}
+	scoreTable(d, w, b.Scoring, rows, b.Ranked, b.Scoring.Decimals, flagHead, head, extra, b.Flagged)
 	var ms []string
 	for _, m := range b.Measures {
 		ms = append(ms, w.measure(m))
 	}
 	switch {
 	case !b.Flagged:
-		d.para(w.pick(fmt.Sprintf("得分按本期%s计（规则见 docs/figures.md）。红黄旗按周、半月、月授予，%s不授旗；累计红黄旗为截至本期的已结束各周、半月、月所授。", strings.Join(ms, "、"), w.kindName(b.Kind)),
-			fmt.Sprintf("Scores from the period's %s (docs/figures.md). Flags are awarded per week, half-month and month, not for a %s; the tallies count those of every complete week, half-month and month so far.", strings.Join(ms, ", "), w.kindName(b.Kind))))
+		d.note(w.pick(fmt.Sprintf("得分按本期%s计，各项得分的算法和所据数字见附件“计分明细”。红黄旗按周、半月、月授予，%s不授旗；累计红黄旗为截至本期已结束的各周、半月、月所授。", strings.Join(ms, "、"), w.kindName(b.Kind)),
+			fmt.Sprintf("Scores from the period's %s; how each measure's points were computed, with the figures used, is in the annex. Flags are awarded per week, half-month and month, not for a %s; the tallies count those of every complete week, half-month and month so far.", strings.Join(ms, ", "), w.kindName(b.Kind))))
 	case b.Provisional:
-		d.para(w.pick(fmt.Sprintf("得分按本期%s计（规则见 docs/figures.md），前%d名授红旗，后%d名授黄旗；本期未完，红黄旗为暂定，不计入累计。", strings.Join(ms, "、"), b.FlagRed, b.FlagYellow),
-			fmt.Sprintf("Scores from the period's %s (docs/figures.md); the top %d get a red flag, the bottom %d a yellow one. The period is still running: its flags are provisional and not in the tallies.", strings.Join(ms, ", "), b.FlagRed, b.FlagYellow)))
+		d.para(flagAwardSentence(w, b))
+		d.note(w.pick(fmt.Sprintf("得分按本期%s计（算法见附件“计分明细”），前%d名授红旗，后%d名授黄旗；本期未完，红黄旗为暂定，不计入累计。", strings.Join(ms, "、"), b.FlagRed, b.FlagYellow),
+			fmt.Sprintf("Scores from the period's %s (computed as the annex shows); the top %d get a red flag, the bottom %d a yellow one. The period is still running: its flags are provisional and not in the tallies.", strings.Join(ms, ", "), b.FlagRed, b.FlagYellow)))
 	default:
-		d.para(w.pick(fmt.Sprintf("得分按本期%s计（规则见 docs/figures.md），前%d名授红旗，后%d名授黄旗；累计红黄旗含本期。", strings.Join(ms, "、"), b.FlagRed, b.FlagYellow),
-			fmt.Sprintf("Scores from the period's %s (docs/figures.md); the top %d get a red flag, the bottom %d a yellow one; the tallies include this period's.", strings.Join(ms, ", "), b.FlagRed, b.FlagYellow)))
+		d.para(flagAwardSentence(w, b))
+		d.note(w.pick(fmt.Sprintf("得分按本期%s计（算法见附件“计分明细”），前%d名授红旗，后%d名授黄旗；累计红黄旗含本期。", strings.Join(ms, "、"), b.FlagRed, b.FlagYellow),
+			fmt.Sprintf("Scores from the period's %s (computed as the annex shows); the top %d get a red flag, the bottom %d a yellow one; the tallies include this period's.", strings.Join(ms, ", "), b.FlagRed, b.FlagYellow)))
 	}
 	rawNote(d, w, b.Scoring)
-	scoreDetails(d, w, b.Scoring, rows, b.Scoring.Decimals)
+}
+
+// rankChange words a place against the previous bulletin's: ↑2, ↓1, —.
+func rankChange(w *words, prev, rank int) string {
+	switch {
+	case prev == 0:
+		return "—"
+	case prev > rank:
+		return w.pick(fmt.Sprintf("上升%d位", prev-rank), fmt.Sprintf("up %d", prev-rank))
+	case prev < rank:
+		return w.pick(fmt.Sprintf("下降%d位", rank-prev), fmt.Sprintf("down %d", rank-prev))
+	}
+	return w.pick("持平", "same")
 }
 
 // rawNote says which measures are scored on raw counts, not fair to size:
@@ -614,8 +634,8 @@ func rawNote(d doc, w *words, sc campaign.Scores) {
 		}
 	}
 	if len(raw) > 0 {
-		d.para(w.pick("注意："+strings.Join(raw, "、")+"按原始数计分，未按各地规模调整：活动配置未给各地人口、任务数或基数（见 docs/campaign.md）。",
-			"Note: "+strings.Join(raw, ", ")+" scored on raw counts, not adjusted for size: the campaign file gives the districts no population, target or baseline (docs/campaign.md)."))
+		d.note(w.pick("注意："+strings.Join(raw, "、")+"按原始数计分，未按各地规模调整：活动配置未给各地人口、任务数或基数。",
+			"Note: "+strings.Join(raw, ", ")+" scored on raw counts, not adjusted for size: the campaign file gives the districts no population, target or baseline."))
 	}
 }
 
@@ -698,14 +718,14 @@ func scoreDetails(d doc, w *words, sc campaign.Scores, rows []campaign.ScoreRow,
 		cells := func(ms campaign.MeasureScore, r campaign.ScoreRow) []string { return nil }
 		switch m.Basis {
 		case campaign.BasisTarget:
-			formula = w.pick(fmt.Sprintf("%s（完成任务数，权重%s）：得分＝%s×完成率，完成率＝本期数÷(任务数×%s÷%d)，超过100%%按100%%计。", name, weight, weight, dayText, total),
-				fmt.Sprintf("%s (completion of the target, weight %s): points = %s × completion; completion = count ÷ (target × %s ÷ %d), at most 100%%.", name, weight, weight, dayText, total))
+			formula = w.pick(fmt.Sprintf("%s（完成任务数，权重%s）：得分＝%s×完成率，完成率＝本期数÷(任务数×%s÷%d)，超过100%%按100%%计（表中标*）。", name, weight, weight, dayText, total),
+				fmt.Sprintf("%s (completion of the target, weight %s): points = %s × completion; completion = count ÷ (target × %s ÷ %d), at most 100%% (marked *).", name, weight, weight, dayText, total))
 			head = []string{w.pick("本期数", "Count"), w.pick("任务数", "Target"), w.pick("折算任务", "Pro-rated"), w.pick("完成率", "Completion")}
 			cells = func(ms campaign.MeasureScore, r campaign.ScoreRow) []string {
 				target := w.cfg.Districts[districtIndex(w.cfg, r.District)].Targets[m.Measure]
 				c := fmt.Sprintf("%.2f%%", ms.Value*100)
 				if ms.Capped {
-					c = w.pick(fmt.Sprintf("%.2f%%(超额按100%%)", float64(ms.Count)/ms.Base*100), fmt.Sprintf("%.2f%% (scored 100%%)", float64(ms.Count)/ms.Base*100))
+					c = fmt.Sprintf("%.2f%%*", float64(ms.Count)/ms.Base*100) // * scored as 100%: the formula says so
 				}
 				return []string{w.count(float64(ms.Count)), w.count(float64(target)), fmt.Sprintf("%.2f", ms.Base), c}
 			}
@@ -764,7 +784,8 @@ func scoreDetails(d doc, w *words, sc campaign.Scores, rows []campaign.ScoreRow,
 				return []string{w.count(float64(ms.Count))}
 			}
 		}
-		d.subheading(formula)
+		d.block(true)
+		d.note(formula)
 		full := append(append([]string{w.pick("单位", "District")}, head...), w.pick("得分", "Points"))
 		numeric := []bool{false}
 		for range head {
@@ -781,6 +802,7 @@ func scoreDetails(d doc, w *words, sc campaign.Scores, rows []campaign.ScoreRow,
 			out = append(out, append(append([]string{w.district(r.District)}, cells(ms, r)...), p))
 		}
 		d.table(full, out, numeric, nil)
+		d.block(false)
 	}
 }
 
@@ -789,30 +811,66 @@ func districtIndex(cfg *campaign.Config, id string) int {
 	return i
 }
 
+// assessmentTable is the 月考核: each measure's points (its weight in the
+// heading), 加扣分, the total, the place, last month's place and total,
+// and the month's flag.
 func assessmentTable(d doc, b *Bulletin, w *words) {
-	rows := make([]campaign.ScoreRow, len(b.Assessment))
-	extra := make([][]string, len(b.Assessment))
-	for i, r := range b.Assessment {
-		rows[i] = r.ScoreRow
-		prev, change := "—", "—"
-		if r.PrevRank > 0 {
-			prev = fmt.Sprint(r.PrevRank)
-			switch {
-			case r.RankChange > 0:
-				change = w.pick(fmt.Sprintf("上升%d位", r.RankChange), fmt.Sprintf("up %d", r.RankChange))
-			case r.RankChange < 0:
-				change = w.pick(fmt.Sprintf("下降%d位", -r.RankChange), fmt.Sprintf("down %d", -r.RankChange))
-			default:
-				change = w.pick("持平", "same")
-			}
-		}
-		extra[i] = []string{prev, change}
+	sc := b.AssessScoring
+	dec := sc.Decimals
+	flags := map[string]string{}
+	for _, r := range b.Districts {
+		flags[r.District] = r.Flag
 	}
-	scoreTable(d, w, b.AssessScoring, rows, b.Ranked, b.AssessScoring.Decimals, "", []string{w.pick("上月名次", "Last month"), w.pick("名次变化", "Change")}, extra, false)
-	d.para(w.pick("满分100分，各项权重见活动配置[assessment]，各项得分算法见下（规则见 docs/figures.md）。",
-		"Out of 100; weights from the campaign file's [assessment]; each measure's points as below (docs/figures.md)."))
-	rawNote(d, w, b.AssessScoring)
-	scoreDetails(d, w, b.AssessScoring, rows, b.AssessScoring.Decimals)
+	head := []string{w.pick("名次", "Place"), w.pick("单位", "District")}
+	numeric := []bool{true, false}
+	for _, m := range sc.Measures {
+		weight := strconv.FormatFloat(m.Weight, 'f', -1, 64)
+		head = append(head, w.pick(fmt.Sprintf("%s(%s分)", w.measure(m.Measure), weight), fmt.Sprintf("%s (%s)", w.measure(m.Measure), weight)))
+		numeric = append(numeric, true)
+	}
+	head = append(head, w.pick("得分", "Score"), w.pick("加扣分", "Adj."), w.pick("总分", "Total"), w.pick("上月名次", "Last month"), w.pick("名次变化", "Change"), w.pick("上月总分", "Last total"))
+	numeric = append(numeric, true, true, true, true, true, true)
+	if b.Flagged {
+		head = append(head, w.pick("本月红黄旗", "Flag"))
+		numeric = append(numeric, false)
+	}
+	var rows [][]string
+	var classes []string
+	for _, r := range b.Assessment {
+		row := []string{fmt.Sprint(r.Rank), w.district(r.District)}
+		for j, ms := range r.Measures {
+			p := fmt.Sprintf("%.*f", dec, ms.Points)
+			if slices.Contains(sc.LeftOut, sc.Measures[j].Measure) {
+				p = w.pick("不计", "left out")
+			}
+			row = append(row, p)
+		}
+		adj, prev, prevTotal := "—", "—", "—"
+		if r.Adjustment != 0 {
+			adj = signedPoints(r.Adjustment)
+		}
+		if r.PrevRank > 0 {
+			prev, prevTotal = fmt.Sprint(r.PrevRank), fmt.Sprintf("%.*f", dec, r.PrevTotal)
+		}
+		row = append(row, fmt.Sprintf("%.*f", dec, r.Score), adj, fmt.Sprintf("%.*f", dec, r.Total), prev, rankChange(w, r.PrevRank, r.Rank), prevTotal)
+		if b.Flagged {
+			row = append(row, flagWord(w, flags[r.District]))
+		}
+		rows = append(rows, row)
+		classes = append(classes, flags[r.District])
+	}
+	d.table(head, rows, numeric, classes)
+	if len(sc.LeftOut) > 0 {
+		var names []string
+		for _, m := range sc.LeftOut {
+			names = append(names, w.measure(m))
+		}
+		d.note(w.pick(fmt.Sprintf("本月%s无法如实计算，不计入任何单位得分；本月满分%s。", strings.Join(names, "、"), w.points(sc.Max, dec)),
+			fmt.Sprintf("%s cannot be computed honestly this month: left out of every score; the most a district can score is %s.", strings.Join(names, ", "), w.points(sc.Max, dec))))
+	}
+	d.note(w.pick("满分100分；总分＝各项得分之和＋加扣分，名次按总分排列；各项得分的算法和所据数字见附件“考核计分明细”；上月名次、上月总分为上月考核通报所列。",
+		"Out of 100; the total is the points plus any added or taken off, and places go by it; how each measure's points were computed is in the annex; last month's place and total are as last month's bulletin printed them."))
+	rawNote(d, w, sc)
 }
 
 func alertSection(d doc, b *Bulletin, w *words) {
@@ -820,6 +878,43 @@ func alertSection(d doc, b *Bulletin, w *words) {
 		d.para(w.pick("本期无重点警情提示。", "No priority alert in the period."))
 		return
 	}
+	d.para(alertSummary(w, b))
+	acked := 0
+	for _, a := range b.Alerts {
+		if a.AckMinutes >= 0 {
+			acked++
+		}
+	}
+	if acked == 0 {
+		// A log recorded before boards sent acknowledgements (the 2023
+		// recording) has none: say so, rather than show a blank column.
+		d.para(w.pick("本期各条提示均无确认记录：所据数据中没有值班台回传的确认，确认用时无从统计。",
+			"None of these alerts has an acknowledgement on record: the data holds none sent by a duty board, so there is no time to acknowledge to report."))
+	}
+	d.note(w.pick("说明：“确认用时”为自提示至首个值班台按键确认的时长，“处置用时”为自提示至清除事件（案件告破、警情办结）的时长。",
+		"Time to acknowledge runs from the alert to its first acknowledgement on a duty board; time to clear, to the event that clears it (case solved, alarm closed)."))
+	var rows [][]string
+	shown := b.Alerts
+	if len(shown) > MaxAlertRows {
+		// The slowest first: those are what a review asks about.
+		shown = slowestFirst(shown)[:MaxAlertRows]
+	}
+	for _, a := range shown {
+		rows = append(rows, []string{w.clock(a.At), w.district(a.District), w.alertRule(a.Rule, a.Type), a.Subject,
+			w.ackDuration(a.AckMinutes), a.AckedBy, w.duration(a.Minutes)})
+	}
+	d.table([]string{w.pick("提示时间", "Raised"), w.pick("单位", "District"), w.pick("类别", "Alert"), w.pick("编号", "Subject"),
+		w.pick("确认用时", "Time to ack"), w.pick("确认单位", "Acknowledged by"), w.pick("处置用时", "Time to clear")},
+		rows, []bool{false, false, false, false, true, false, true}, nil)
+	if len(b.Alerts) > MaxAlertRows {
+		d.para(w.pick(fmt.Sprintf("（列出处置用时最长的%d条，其余%d条略。）", MaxAlertRows, len(b.Alerts)-MaxAlertRows),
+			fmt.Sprintf("(The %d slowest to clear shown; %d more not listed.)", MaxAlertRows, len(b.Alerts)-MaxAlertRows)))
+	}
+}
+
+// alertSummary sums a period's priority alerts up: how many, acknowledged
+// and cleared, and how fast.
+func alertSummary(w *words, b *Bulletin) string {
 	var acked, cleared int
 	var ackTotal, ackLongest, total, longest float64
 	for _, a := range b.Alerts {
@@ -845,47 +940,5 @@ func alertSection(d doc, b *Bulletin, w *words) {
 		summary += w.pick(fmt.Sprintf("，平均处置用时%s，最长%s", w.duration(total/float64(cleared)), w.duration(longest)),
 			fmt.Sprintf(", on average in %s, the longest %s", w.duration(total/float64(cleared)), w.duration(longest)))
 	}
-	d.para(summary + w.pick("。", "."))
-	if acked == 0 {
-		// A log recorded before boards sent acknowledgements (the 2023
-		// recording) has none: say so, rather than show a blank column.
-		d.para(w.pick("本期各条提示均无确认记录：所据数据中没有值班台回传的确认，确认用时无从统计。",
-			"None of these alerts has an acknowledgement on record: the data holds none sent by a duty board, so there is no time to acknowledge to report."))
-	}
-	d.para(w.pick("说明：“确认用时”为自提示至首个值班台按键确认的时长，“处置用时”为自提示至清除事件（案件告破、警情办结）的时长。",
-		"Time to acknowledge runs from the alert to its first acknowledgement on a duty board; time to clear, to the event that clears it (case solved, alarm closed)."))
-	var rows [][]string
-	shown := b.Alerts
-	if len(shown) > MaxAlertRows {
-		// The slowest first: those are what a review asks about.
-		shown = slices.Clone(shown)
-		slices.SortStableFunc(shown, func(a, c AlertRow) int {
-			ka, kc := a.Minutes, c.Minutes
-			if ka < 0 {
-				ka = 1e18
-			}
-			if kc < 0 {
-				kc = 1e18
-			}
-			switch {
-			case ka > kc:
-				return -1
-			case ka < kc:
-				return 1
-			}
-			return 0
-		})
-		shown = shown[:MaxAlertRows]
-	}
-	for _, a := range shown {
-		rows = append(rows, []string{w.clock(a.At), w.district(a.District), w.alertRule(a.Rule, a.Type), a.Subject,
-			w.ackDuration(a.AckMinutes), a.AckedBy, w.duration(a.Minutes)})
-	}
-	d.table([]string{w.pick("提示时间", "Raised"), w.pick("单位", "District"), w.pick("类别", "Alert"), w.pick("编号", "Subject"),
-		w.pick("确认用时", "Time to ack"), w.pick("确认单位", "Acknowledged by"), w.pick("处置用时", "Time to clear")},
-		rows, []bool{false, false, false, false, true, false, true}, nil)
-	if len(b.Alerts) > MaxAlertRows {
-		d.para(w.pick(fmt.Sprintf("（列出处置用时最长的%d条，其余%d条略。）", MaxAlertRows, len(b.Alerts)-MaxAlertRows),
-			fmt.Sprintf("(The %d slowest to clear shown; %d more not listed.)", MaxAlertRows, len(b.Alerts)-MaxAlertRows)))
-	}
+	return summary + w.pick("。", ".")
 }

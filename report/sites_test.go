@@ -144,14 +144,28 @@ func TestNightMarketCoverage(t *testing.T) {
 		}
 		return buf.String()
 	}
-	zh, en := text(week, LangZh), text(week, LangEn)
+	// The week says it in a line, naming the markets missed; the closing
+	// bulletin (here, of the same seven days) has the full table.
+	for lang, want := range map[string]string{
+		LangZh: "夜市巡防：全市4处夜市，7晚应巡28处次，实巡23处次，覆盖率82.14%，每晚均有巡防的2处；漏巡：东三夜市（东区）、西一夜市（西区）。",
+		LangEn: "Night markets: 23 of 28 site-nights patrolled over 7 nights at the city's 4 markets (82.14%), 2 every night; missed: East market 3 (East), 西一夜市 (West).",
+	} {
+		if got := text(week, lang); !strings.Contains(got, want) {
+			t.Errorf("%s week bulletin lacks %q", lang, want)
+		}
+	}
+	whole, err := Build(h, Request{Kind: campaign.PeriodCampaign})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zh, en := text(whole, LangZh), text(whole, LangEn)
 	for _, s := range []string{
 		"本期7晚，全市4处夜市应巡28处次，实巡23处次，覆盖率82.14%，每晚均有巡防的2处。",
 		"巡防覆盖最少的夜市（2处有漏巡，列前2处）",
 		"东三夜市", "3/7", "42.86%", "80.95%", "85.71%",
 	} {
 		if !strings.Contains(zh, s) {
-			t.Errorf("zh week bulletin lacks %q", s)
+			t.Errorf("zh closing bulletin lacks %q", s)
 		}
 	}
 	for _, s := range []string{
@@ -159,7 +173,7 @@ func TestNightMarketCoverage(t *testing.T) {
 		"East market 3", "西一夜市", // no English name: the Chinese one
 	} {
 		if !strings.Contains(en, s) {
-			t.Errorf("en week bulletin lacks %q", s)
+			t.Errorf("en closing bulletin lacks %q", s)
 		}
 	}
 	// North has no night market: no row in the coverage table (it is
@@ -183,21 +197,21 @@ func TestNightMarketCoverage(t *testing.T) {
 		t.Errorf("night 5 least covered = %+v; want e3 then w1, each 0/1", l)
 	}
 	for lang, want := range map[string]string{
-		LangZh: "当晚全市4处夜市实巡2处，覆盖率50.00%。",
-		LangEn: "Not patrolled that night: East market 3 (East), 西一夜市 (West).",
+		LangZh: "当晚全市4处夜市实巡2处，覆盖率50.00%；漏巡：东三夜市（东区）、西一夜市（西区）。",
+		LangEn: "2 of the city's 4 patrolled that night (50.00%); missed: East market 3 (East), 西一夜市 (West).",
 	} {
 		if got := text(day5, lang); !strings.Contains(got, want) {
 			t.Errorf("%s night 5 bulletin lacks %q", lang, want)
 		}
 	}
 	day2, _ := Build(h, Request{Kind: campaign.PeriodDay, Date: cfg.Date(2)})
-	if len(day2.NightMarkets.Least) != 0 || !strings.Contains(text(day2, LangZh), "当晚各处夜市均有巡防。") {
+	if len(day2.NightMarkets.Least) != 0 || !strings.Contains(text(day2, LangZh), "覆盖率100.00%，各处夜市均有巡防。") {
 		t.Errorf("night 2, every site patrolled: least = %+v", day2.NightMarkets.Least)
 	}
 
 	// A bulletin from a hub older than per-site coverage has none: it says
 	// so instead of showing 0 markets.
-	old := *week
+	old := *whole
 	old.NightMarkets = NightMarkets{}
 	if en := text(&old, LangEn); !strings.Contains(en, "carries no night-market coverage") || !strings.Contains(en, "upgrade the hub") {
 		t.Error("a bulletin without coverage from an older hub does not say to upgrade it")
@@ -245,7 +259,7 @@ func TestNightMarketTonightNotYetReported(t *testing.T) {
 	}
 	for lang, want := range map[string]string{
 		LangZh: "当晚尚无列明夜市的巡防上报",
-		LangEn: "No shift report has named a night market for that night yet",
+		LangEn: "no shift report has named a night market for that night yet",
 	} {
 		got := text(today, lang)
 		if !strings.Contains(got, want) || strings.Contains(got, "Not patrolled that night") || strings.Contains(got, "当晚未巡的夜市") {
@@ -259,7 +273,7 @@ func TestNightMarketTonightNotYetReported(t *testing.T) {
 	if nm := week.NightMarkets; nm.Nights != 2 || nm.Total.SiteNights != 8 || nm.Total.Covered != 8 || nm.Missed != 0 || nm.Total.EveryNight != 4 || !nm.Pending {
 		t.Errorf("week to date = %+v; want nights 1-2 only, every market every night, pending", nm)
 	}
-	if en := text(week, LangEn); !strings.Contains(en, "Every night market was patrolled on every night of the period") || !strings.Contains(en, "no shift report has named a night market for the night of 2023-06-27 yet") {
+	if en := text(week, LangEn); !strings.Contains(en, "every market patrolled every night") || !strings.Contains(en, "(the night of 27 June not yet reported, not counted)") {
 		t.Errorf("week-to-date bulletin:\n%s", en)
 	}
 

@@ -12,10 +12,52 @@ type textDoc struct{ b strings.Builder }
 
 func width(s string) int { return ansi.StringWidth(s) }
 
-func (t *textDoc) title(name, kind, period string) {
-	t.b.WriteString(name + "\n" + kind + "\n" + period + "\n")
-	t.b.WriteString(strings.Repeat("=", max(width(name), width(kind))) + "\n")
+// textWidth is the width the text bulletin's masthead is centred in.
+const textWidth = 64
+
+func center(s string) string {
+	return strings.Repeat(" ", max(0, (textWidth-width(s))/2)) + s
 }
+
+// spread sets a on the left and b on the right of one line.
+func spread(a, b string) string {
+	return a + strings.Repeat(" ", max(2, textWidth-width(a)-width(b))) + b
+}
+
+func (t *textDoc) header(h docHeader) {
+	if h.Marking != "" {
+		t.b.WriteString(h.Marking + "\n\n")
+	}
+	t.b.WriteString(center(h.Masthead) + "\n")
+	if h.Number != "" {
+		t.b.WriteString(center(h.Number) + "\n")
+	}
+	t.b.WriteString("\n" + spread(h.Issuer, h.Issued) + "\n")
+	t.b.WriteString(strings.Repeat("=", textWidth) + "\n")
+	t.b.WriteString(h.Title + "\n" + h.Period + "\n")
+	if h.Status != "" {
+		t.b.WriteString(h.Status + "\n")
+	}
+}
+
+func (t *textDoc) footer(f docFooter) {
+	t.b.WriteString("\n" + strings.Repeat("-", textWidth) + "\n")
+	if f.ReportTo != "" {
+		t.b.WriteString(f.ReportTo + "\n")
+	}
+	if f.CopyTo != "" {
+		t.b.WriteString(f.CopyTo + "\n")
+	}
+	t.b.WriteString(spread(f.Issuer, f.Issued) + "\n")
+}
+
+func (t *textDoc) appendix(s string) {
+	t.b.WriteString("\n\n" + s + "\n" + strings.Repeat("=", width(s)) + "\n")
+}
+
+func (t *textDoc) note(s string) { t.b.WriteString(s + "\n") }
+func (t *textDoc) group(string)  {}
+func (t *textDoc) block(bool)    {}
 
 func (t *textDoc) heading(s string) {
 	t.b.WriteString("\n" + s + "\n" + strings.Repeat("-", width(s)) + "\n")
@@ -65,7 +107,6 @@ func (t *textDoc) table(head []string, rows [][]string, numeric []bool, _ []stri
 }
 
 func (t *textDoc) chart(string) {}
-func (t *textDoc) pageBreak()   {}
 func (t *textDoc) String() string {
 	return t.b.String()
 }
@@ -79,9 +120,36 @@ func mdEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;", "`", "\\`", "[", `\[`, "]", `\]`).Replace(s)
 }
 
-func (m *mdDoc) title(name, kind, period string) {
-	m.b.WriteString("# " + mdEscape(name) + " " + mdEscape(kind) + "\n\n" + mdEscape(period) + "\n")
+func (m *mdDoc) header(h docHeader) {
+	if h.Marking != "" {
+		m.b.WriteString(mdEscape(h.Marking) + "\n\n")
+	}
+	m.b.WriteString("# " + mdEscape(h.Masthead) + "\n\n")
+	if h.Number != "" {
+		m.b.WriteString(mdEscape(h.Number) + "\n\n")
+	}
+	m.b.WriteString(mdEscape(h.Issuer) + "　" + mdEscape(h.Issued) + "\n\n---\n\n")
+	m.b.WriteString("**" + mdEscape(h.Title) + "**\n\n" + mdEscape(h.Period) + "\n")
+	if h.Status != "" {
+		m.b.WriteString("\n" + mdEscape(h.Status) + "\n")
+	}
 }
+
+func (m *mdDoc) footer(f docFooter) {
+	m.b.WriteString("\n---\n\n")
+	for _, l := range []string{f.ReportTo, f.CopyTo} {
+		if l != "" {
+			m.b.WriteString(mdEscape(l) + "  \n")
+		}
+	}
+	m.b.WriteString(mdEscape(f.Issuer) + "　" + mdEscape(f.Issued) + "\n")
+}
+
+func (m *mdDoc) appendix(s string) { m.b.WriteString("\n## " + mdEscape(s) + "\n") }
+func (m *mdDoc) note(s string)     { m.b.WriteString("\n" + mdEscape(s) + "\n") }
+func (m *mdDoc) group(string)      {}
+func (m *mdDoc) block(bool)        {}
+
 func (m *mdDoc) heading(s string)    { m.b.WriteString("\n## " + mdEscape(s) + "\n") }
 func (m *mdDoc) subheading(s string) { m.b.WriteString("\n### " + mdEscape(s) + "\n") }
 func (m *mdDoc) para(s string)       { m.b.WriteString("\n" + mdEscape(s) + "\n") }
@@ -115,5 +183,4 @@ func (m *mdDoc) table(head []string, rows [][]string, numeric []bool, _ []string
 	}
 }
 func (m *mdDoc) chart(string)   {}
-func (m *mdDoc) pageBreak()     {}
 func (m *mdDoc) String() string { return m.b.String() }

@@ -294,6 +294,19 @@ func (w *words) line(l string) string {
 	return w.pick(n[0], n[1])
 }
 
+// lineShort is a line of work's short name, for a table's head.
+func (w *words) lineShort(l string) string {
+	switch l {
+	case campaign.LineStrike:
+		return w.pick("打击", "Strike")
+	case campaign.LinePatrol:
+		return w.pick("巡防", "Patrol")
+	case campaign.LineHazard:
+		return w.pick("隐患清零", "Hazard clearance")
+	}
+	return w.line(l)
+}
+
 var zhNumerals = []string{"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"}
 
 // section numbers a section heading: 一、… in zh, 1. in en.
@@ -302,29 +315,6 @@ func (w *words) section(n int, title string) string {
 		return zhNumerals[n-1] + "、" + title
 	}
 	return fmt.Sprintf("%d. %s", n, title)
-}
-
-// title is the bulletin's name and its period.
-func (w *words) title(b *Bulletin) (string, string) {
-	name := w.pick(b.CityZh+"公安"+b.NameZh, b.CityEn+" police: "+b.NameEn)
-	var kind string
-	switch b.Kind {
-	case campaign.PeriodDay:
-		kind = w.pick("日动态", "Daily update")
-	case campaign.PeriodWeek:
-		kind = w.pick(fmt.Sprintf("周通报（第%d周）", b.Number), fmt.Sprintf("Weekly bulletin (week %d)", b.Number))
-	case campaign.PeriodHalfMonth:
-		kind = w.pick(fmt.Sprintf("半月讲评（第%d期）", b.Number), fmt.Sprintf("Half-month review (no. %d)", b.Number))
-	case campaign.PeriodMonth:
-		t, _ := time.Parse(time.DateOnly, b.From)
-		kind = w.pick(fmt.Sprintf("月考核（%d月）", t.Month()), fmt.Sprintf("Monthly assessment (%s)", t.Format("January 2006")))
-	case campaign.PeriodCampaign:
-		kind = w.pick("总结通报", "Closing bulletin")
-	}
-	if b.ToDate {
-		kind += w.pick("（"+w.asOf(b)+"，本期未完）", " ("+w.asOf(b)+", period still running)")
-	}
-	return name, kind
 }
 
 // kindName names a period kind: 日动态 (day), the closing bulletin.
@@ -356,14 +346,6 @@ func (w *words) period(b *Bulletin) string {
 	} else {
 		s = w.pick(fmt.Sprintf("%s至%s（行动第%d至%d天，共%d天）", w.date(b.From), w.date(b.To), b.Span.From, b.Span.To, b.Span.Days()),
 			fmt.Sprintf("%s to %s (campaign days %d–%d, %d days)", w.date(b.From), w.date(b.To), b.Span.From, b.Span.To, b.Span.Days()))
-	}
-	if b.ToDate {
-		s += w.pick(fmt.Sprintf("。本期%d天尚未结束：数据%s（当日计至整点），环比、同比只比已结束的%d天，红黄旗为暂定", b.PeriodDays, w.asOf(b), b.Elapsed.Days),
-			fmt.Sprintf(". The %d-day period is still running: figures %s (the day running to its whole hour); comparisons over the %d complete days; flags provisional", b.PeriodDays, w.asOf(b), b.Elapsed.Days))
-		if b.Kind == campaign.PeriodDay {
-			s = strings.Replace(s, w.pick(fmt.Sprintf("环比、同比只比已结束的%d天，红黄旗为暂定", b.Elapsed.Days), fmt.Sprintf("comparisons over the %d complete days; flags provisional", b.Elapsed.Days)),
-				w.pick("与昨日同时段相比", "compared with the day before to the same hour"), 1)
-		}
 	}
 	return s
 }

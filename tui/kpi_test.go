@@ -46,8 +46,8 @@ func TestKPIForms(t *testing.T) {
 	}{
 		{"flow at 80", "zh", 80, 3, false, "环比 ▾"},
 		{"flow at 100 en", "en", 100, 3, false, "MoM ▾"},
-		{"boxes at 120", "zh", 118, 4, false, "累计 2,228/4,762"},
-		{"boxes at 120 en", "en", 118, 4, false, "total 2,228/4,762"},
+		{"boxes at 120", "zh", 118, 4, false, "累计 2,228/4,822"},
+		{"boxes at 120 en", "en", 118, 4, false, "total 2,228/4,822"},
 		{"big at 240", "zh", 236, 5, true, "今日"},
 		{"big at 200 en", "en", 196, 5, true, "today"},
 	} {
