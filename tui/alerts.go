@@ -47,16 +47,16 @@ func renderAlerts(c *Context, w, h int) []string {
 	}
 	var out []string
 	for i, v := range shown {
-		head, detail, style := c.alertLine(v)
-		text := joinNonEmpty(head, detail)
 		tag := c.levelTag(v.Level)
 		tw := c.levelTagWidth(v.Level)
 		if i == 0 && h == 1 && len(vis) > 1 {
 			more := " " + fmt.Sprintf(c.T("alerts.more"), len(vis)-1) + " "
-			out = append(out, tag+style.R(Fit(text, w-Width(more)-tw))+st.AlertOff.R(more))
+			head, detail, style := c.alertLine(v, w-Width(more)-tw)
+			out = append(out, tag+style.R(Fit(joinNonEmpty(head, detail), w-Width(more)-tw))+st.AlertOff.R(more))
 			continue
 		}
-		out = append(out, tag+style.R(Fit(text, w-tw)))
+		head, detail, style := c.alertLine(v, w-tw)
+		out = append(out, tag+style.R(Fit(joinNonEmpty(head, detail), w-tw)))
 	}
 	if len(shown) < len(vis) && h > 1 {
 		out = append(out, st.AlertOff.R(" "+fmt.Sprintf(c.T("alerts.more"), len(vis)-len(shown))))
@@ -89,8 +89,9 @@ func levelKey(level string) string {
 
 // alertLine is one alert's line after its level tag, in two parts (what,
 // where, when and its state; what it measured and its summary), and its
-// style.
-func (c *Context) alertLine(v shownAlert) (head, detail string, style Style) {
+// style. Where the head is wider than room, its time drops the date, then
+// its state the clearing event, so a label is never cut.
+func (c *Context) alertLine(v shownAlert, room int) (head, detail string, style Style) {
 	st := c.St
 	a := v.Alert
 	state := c.T("alerts.unack")
@@ -105,14 +106,22 @@ func (c *Context) alertLine(v shownAlert) (head, detail string, style Style) {
 	case v.acked:
 		state = c.T("alerts.ack")
 	}
+	bare := state
 	if gone := clearedLabel(a); gone != "" {
 		if v.acked || !c.Alerts.ours(a) {
 			state = c.T(gone) + ", " + state
 		} else {
-			state = c.T(gone) + ", " + c.T("alerts.unack_short")
+			bare = c.T("alerts.unack_short")
+			state = c.T(gone) + ", " + bare
 		}
 	}
-	head = strings.Join([]string{" " + c.alertRule(a), c.districtName(a.District), a.At.In(c.Cfg.Location()).Format("01-02 15:04"), "[" + state + "]"}, "  ")
+	at := a.At.In(c.Cfg.Location())
+	for _, form := range []struct{ when, state string }{{at.Format("01-02 15:04"), state}, {at.Format("15:04"), state}, {at.Format("15:04"), bare}} {
+		head = strings.Join([]string{" " + c.alertRule(a), c.districtName(a.District), form.when, "[" + form.state + "]"}, "  ")
+		if Width(head) <= room {
+			break
+		}
+	}
 	var more []string
 	if d := c.alertDetail(a); d != "" {
 		more = append(more, d)
@@ -240,7 +249,7 @@ func renderAlertsPage(c *Context, w, h int) []string {
 				out = append(out, st.AlertOff.R(Fit(" "+fmt.Sprintf(c.T("alerts.more"), len(vis)-i), w)))
 				break
 			}
-			first, detail, style := c.alertLine(v)
+			first, detail, style := c.alertLine(v, w-c.levelTagWidth(v.Level))
 			tag := c.levelTag(v.Level)
 			out = append(out, tag+style.R(Fit(first, w-c.levelTagWidth(v.Level))), style.R(Fit("     "+detail, w)))
 		}
