@@ -100,8 +100,13 @@ func runWatch(s *watchSettings) int {
 		fmt.Fprintln(os.Stderr, "sitboard watch:", feed.RedactError(err))
 		return 2
 	}
+	office, err := client.NewOffice(client.Options{URL: *s.hubURL, Token: readToken, TLS: tlsCfg})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sitboard watch:", feed.RedactError(err))
+		return 2
+	}
 	opts := tui.Options{Lang: *s.lang, Theme: *s.theme, Layout: *s.layout, District: *s.district, Bell: *s.bell, StaleAfter: *s.staleAfter,
-		FetchDay: days.Fetch, Ack: AckSender(acker, by)}
+		FetchDay: days.Fetch, Ack: AckSender(acker, by), Reply: ReplySender(office, *s.district, by)}
 	if *s.at != "" {
 		if opts.ReviewDay, err = reviewDay(cfg, *s.at); err != nil {
 			fmt.Fprintln(os.Stderr, "sitboard watch: --at:", err)
@@ -182,6 +187,31 @@ func AckSender(a *client.Acker, by string) tui.AckSender {
 		_, err := a.Ack(ctx, ids, by, at)
 		return err
 	}
+}
+
+// ReplySender sends a station's sign-offs and reports to the hub for
+// district as by (tui.Options.Reply); nil without a district: the command
+// room's board signs nothing.
+func ReplySender(o *client.Office, district, by string) tui.ReplySender {
+	if district == "" {
+		return nil
+	}
+	return func(ctx context.Context, id string, report bool, text string, at time.Time) error {
+		return sendReply(ctx, o, district, by, id, report, text, at)
+	}
+}
+
+// sendReply sends one sign-off or report: the same for watch and every
+// SSH session.
+func sendReply(ctx context.Context, o *client.Office, district, by, id string, report bool, text string, at time.Time) error {
+	req := feed.ReplyRequest{DirectiveID: id, District: district, By: by, At: at}
+	if report {
+		req.Text = text
+		_, err := o.Report(ctx, req)
+		return err
+	}
+	_, err := o.Sign(ctx, req)
+	return err
 }
 
 // reviewDay is the campaign day of --at: a date, or a date-time (in the

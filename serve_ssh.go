@@ -158,9 +158,19 @@ func runSSH(s *sshSettings, check bool) int {
 	feedOpts.Campaign, feedOpts.Logger = cfg.Campaign, p.logger.With("component", "feed")
 	cfg.Source = sshd.HubSource(feedOpts)
 	cfg.FetchDay = days.Fetch
-	cfg.Ack = func(ctx context.Context, ids []string, by string, at time.Time) error {
-		_, err := acker.Ack(ctx, ids, by, at)
+	cfg.Ack = func(ctx context.Context, district string, ids []string, by string, at time.Time) error {
+		_, err := acker.AckFor(ctx, district, ids, by, at)
 		return err
+	}
+	// One sender of sign-offs and reports for every session, each for its
+	// key's district: the hub holds the server's (stations) token to it.
+	office, err := client.NewOffice(hubOpts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ssh:", feed.RedactError(err, p.token))
+		return 2
+	}
+	cfg.Reply = func(ctx context.Context, district, by, id string, report bool, text string, at time.Time) error {
+		return sendReply(ctx, office, district, by, id, report, text, at)
 	}
 	logger := p.logger
 	// From here on a failure is a log line like any other (in the log's

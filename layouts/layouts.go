@@ -57,6 +57,9 @@ const (
 	// Supervision is the 督察 page: the teams' visits this week, open
 	// and overdue findings by district.
 	Supervision = "supervision"
+	// Directives is the office's instructions (指令): a station's open
+	// ones with countdowns, or who has signed and reported each.
+	Directives = "directives"
 	// Overdue is the oldest late P1 call's wait in big digits (the wall).
 	Overdue = "overdue"
 	Ticker  = "ticker"  // live alarm ticker
@@ -65,10 +68,10 @@ const (
 )
 
 // Kinds lists every region kind.
-var Kinds = []string{Header, Alerts, KPI, Rotator, Strike, Patrol, Hazard, Grid, Cases, Trends, Figures, Daily, Response, Reports, Zones, Supervision, Overdue, Ticker, Ranking, Status}
+var Kinds = []string{Header, Alerts, KPI, Rotator, Strike, Patrol, Hazard, Grid, Cases, Trends, Figures, Daily, Response, Reports, Zones, Supervision, Directives, Overdue, Ticker, Ranking, Status}
 
 // PageKinds are the kinds a rotator may rotate through.
-var PageKinds = []string{Strike, Patrol, Hazard, Grid, Cases, Trends, Ranking, Figures, Daily, Response, Reports, Zones, Supervision, Alerts}
+var PageKinds = []string{Strike, Patrol, Hazard, Grid, Cases, Trends, Ranking, Figures, Daily, Response, Reports, Zones, Supervision, Directives, Alerts}
 
 // Layout is one layout file.
 type Layout struct {

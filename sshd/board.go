@@ -25,6 +25,7 @@ func (TUIBoard) Model(info SessionInfo) tea.Model {
 		Getenv:   info.Getenv,
 		FetchDay: info.FetchDay,
 		Ack:      info.Ack,
+		Reply:    info.Reply,
 	})
 }
 

@@ -53,6 +53,10 @@ type SessionInfo struct {
 	// Ack sends the session's acknowledgements to the hub as the
 	// station's AckBy; nil when the server has no Ack.
 	Ack tui.AckSender
+	// Reply sends the station's sign-offs and reports of instructions for
+	// its key's district; nil when the server has no Reply or the key no
+	// district.
+	Reply tui.ReplySender
 }
 
 // Getenv reads the client's environment.
@@ -68,10 +72,18 @@ type Config struct {
 	// FetchDay gets past days for review (复盘); one for the whole server
 	// (a feed/client Days), so sessions share what it fetched. nil: no review.
 	FetchDay tui.DayFetcher
-	// Ack sends acknowledgements to the hub (POST /v1/acks) as by; one for
-	// the whole server (a feed/client Acker). Each session's are sent as
-	// its station's Station.AckBy. nil: acks stay on the session's board.
-	Ack func(ctx context.Context, ids []string, by string, at time.Time) error
+	// Ack sends acknowledgements to the hub (POST /v1/acks) as by, for
+	// district; one for the whole server (a feed/client Acker). Each
+	// session's are sent as its station's Station.AckBy, for its key's
+	// district= ("" for a key without one), which the hub holds them to.
+	// nil: acks stay on the session's board.
+	Ack func(ctx context.Context, district string, ids []string, by string, at time.Time) error
+	// Reply sends a sign-off or report of an instruction (POST
+	// /v1/directives/sign, /report) for district as by; one for the whole
+	// server (a feed/client Office). Each session's are sent for its key's
+	// district=, as its Station.AckBy; a key without a district sends
+	// none. nil: the stations' boards cannot sign.
+	Reply func(ctx context.Context, district, by, id string, report bool, text string, at time.Time) error
 
 	// MaxSessions caps the slots of the server (default 100). Every
 	// authenticated connection holds one, with or without a board session,
@@ -531,8 +543,13 @@ func (s *Server) program(raw ssh.Session) *tea.Program {
 		Height:   pty.Window.Height,
 		FetchDay: s.cfg.FetchDay,
 	}
-	if ack, by := s.cfg.Ack, ss.station.AckBy(); ack != nil {
-		info.Ack = func(ctx context.Context, ids []string, at time.Time) error { return ack(ctx, ids, by, at) }
+	if ack, by, district := s.cfg.Ack, ss.station.AckBy(), ss.station.District; ack != nil {
+		info.Ack = func(ctx context.Context, ids []string, at time.Time) error { return ack(ctx, district, ids, by, at) }
+	}
+	if reply, by, district := s.cfg.Reply, ss.station.AckBy(), ss.station.District; reply != nil && district != "" {
+		info.Reply = func(ctx context.Context, id string, report bool, text string, at time.Time) error {
+			return reply(ctx, district, by, id, report, text, at)
+		}
 	}
 	if info.Lang == "" {
 		info.Lang = tui.DefaultLang(info.Getenv, s.cfg.Campaign.Campaign.Lang)

@@ -46,6 +46,8 @@ var pages = map[string]renderFunc{
 	layouts.Reports:  renderReports,
 	// The alerts page flashes with the clock: see clockPages.
 	layouts.Alerts: renderAlertsPage,
+	// The office's instructions count down: a clock page too.
+	layouts.Directives: renderDirectives,
 }
 
 // region is the common Component: it renders through a pure function and

@@ -73,6 +73,17 @@ type Context struct {
 	// epoch is the hub log's identity the data comes from; epochNotice
 	// says it changed, until Esc (see newEpoch).
 	epoch, epochNotice string
+	// ReplyDistrict is the district this board signs and reports
+	// instructions for (a station's: its SSH key's, watch --district);
+	// "" for the command room. Reply sends them (nil: the board cannot).
+	ReplyDistrict string
+	Reply         ReplySender
+	// prompt is the feedback being typed (e), nil when none; sentSign and
+	// sentReport are the instructions sent and not yet back in the state;
+	// replyErr says why the last sending failed.
+	prompt               *feedbackPrompt
+	sentSign, sentReport map[string]bool
+	replyErr             string
 	// LayoutNote says why the layout on screen is not the one asked for.
 	LayoutNote string
 

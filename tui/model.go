@@ -55,6 +55,12 @@ type Options struct {
 	// client.Acker); the caller binds who acknowledges. nil: acks stay on
 	// this board.
 	Ack AckSender
+	// Reply sends the sign-offs and reports of District's instructions
+	// (POST /v1/directives/sign, /report, see client.Office); the caller
+	// binds the district and who signs. A board with a District is that
+	// district's station: its 指令 page lists its open instructions, o
+	// signs them and e answers one. nil: the keys say the board cannot.
+	Reply ReplySender
 }
 
 // AckSender sends the acknowledgement of alerts ids, made at the board's
@@ -131,6 +137,7 @@ func New(cfg *campaign.Config, opts Options) Model {
 		Cfg: cfg, Lang: opts.Lang, St: st, Keys: DefaultKeys(), Now: opts.Now,
 		District: opts.District, ownDistrict: opts.District != "", StaleAfter: opts.StaleAfter, Demo: opts.Demo,
 		Alerts: newAlertState(""), Rot: &rotation{},
+		Reply: opts.Reply, sentSign: map[string]bool{}, sentReport: map[string]bool{},
 	}
 	if opts.District != "" {
 		if _, ok := cfg.DistrictIndex(opts.District); !ok {
@@ -138,6 +145,7 @@ func New(cfg *campaign.Config, opts Options) Model {
 			m.ctx.District, m.ctx.ownDistrict = "", false
 		} else {
 			m.ctx.Alerts.district = opts.District
+			m.ctx.ReplyDistrict = opts.District
 		}
 	}
 	if opts.Layout != "" && opts.Layout != "auto" {
@@ -330,6 +338,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case rankBaseMsg:
 		m.rankBase(msg)
 		return m, nil
+	case tea.PasteMsg:
+		if c.prompt != nil {
+			c.prompt.insert(msg.Content)
+			m.bump()
+		}
+		return m, nil
+	case replyResultMsg:
+		m.replyResult(msg)
+		return m, nil
 	case ackResultMsg:
 		c.ackErr = ""
 		if msg.Err != nil {
@@ -345,7 +362,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	c, k, now := m.ctx, m.ctx.Keys, m.ctx.Now()
 	c.frame = now
+	if c.prompt != nil {
+		return m.promptKey(msg)
+	}
 	switch {
+	case key.Matches(msg, k.Sign):
+		return m.signKey()
+	case key.Matches(msg, k.Feedback):
+		return m.feedbackKey()
 	case key.Matches(msg, k.Quit):
 		m.quitting = true
 		return m, tea.Quit

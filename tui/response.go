@@ -309,4 +309,4 @@ func renderOverdue(c *Context, w, h int) []string {
 
 // clockPages are the pages whose body depends on the clock as well as the
 // state: redrawn each second, not only when data comes.
-var clockPages = map[string]bool{layouts.Response: true, layouts.Reports: true, layouts.Zones: true, layouts.Supervision: true, layouts.Alerts: true}
+var clockPages = map[string]bool{layouts.Response: true, layouts.Reports: true, layouts.Zones: true, layouts.Supervision: true, layouts.Alerts: true, layouts.Directives: true}

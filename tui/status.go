@@ -62,6 +62,16 @@ func renderStatus(c *Context, w int) string {
 		rw := max(min(Width(r), w-Width(e)-2), 0)
 		return st.Bad.R(Fit(" "+e, w-rw)) + st.TitleDim.R(Trunc(r, rw))
 	}
+	if c.prompt != nil {
+		return renderPrompt(c, w)
+	}
+	if c.replyErr != "" {
+		// Signed or answered here, not at the hub: the command room still
+		// sees it overdue. Say so first.
+		e := c.Tf("status.reply_failed", Sanitize(c.replyErr))
+		rw := max(min(Width(r), w-Width(e)-2), 0)
+		return st.Bad.R(Fit(" "+e, w-rw)) + st.TitleDim.R(Trunc(r, rw))
+	}
 	if c.ackErr != "" {
 		// Acknowledged here but not at the hub: other boards still flash,
 		// and the bulletin will have no time to acknowledge. Say so first.

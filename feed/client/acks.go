@@ -1,14 +1,8 @@
 package client
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"time"
 
 	"sitboard/feed"
@@ -36,48 +30,15 @@ func NewAcker(opts Options) (*Acker, error) {
 // hub stored nothing it said so about, and the board may send again (an
 // ack is stored once however often it is sent).
 func (a *Acker) Ack(ctx context.Context, ids []string, by string, at time.Time) (feed.AckResponse, error) {
-	res, err := a.ack(ctx, ids, by, at)
-	// Errors quote the address, which may carry ?token=.
-	return res, feed.RedactError(err, a.token())
+	return a.AckFor(ctx, "", ids, by, at)
 }
 
-func (a *Acker) ack(ctx context.Context, ids []string, by string, at time.Time) (feed.AckResponse, error) {
+// AckFor is Ack for a board acting for district (an SSH server's
+// station): the hub takes only that district's alerts. "" acts as the
+// token allows.
+func (a *Acker) AckFor(ctx context.Context, district string, ids []string, by string, at time.Time) (feed.AckResponse, error) {
 	var res feed.AckResponse
-	body, err := json.Marshal(feed.AckRequest{Alerts: ids, By: by, At: at})
-	if err != nil {
-		return res, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.url, bytes.NewReader(body))
-	if err != nil {
-		return res, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if tok := a.token(); tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := a.http.Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the address is said once, below
-		}
-		return res, fmt.Errorf("cannot reach the hub at %s to acknowledge: %w", a.url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return res, fmt.Errorf("reading the hub's answer to an acknowledgement: %w", err)
-	}
-	switch {
-	case resp.StatusCode == http.StatusUnauthorized:
-		return res, errors.New("the hub refused the read token for acknowledgements: pass --token or set SITBOARD_READ_TOKEN")
-	case resp.StatusCode == http.StatusNotFound:
-		return res, errors.New("the hub does not take acknowledgements (no POST /v1/acks): upgrade the hub")
-	case resp.StatusCode != http.StatusOK:
-		return res, fmt.Errorf("the hub refused the acknowledgement: %s", hubError(resp, b))
-	}
-	if err := json.Unmarshal(b, &res); err != nil {
-		return res, fmt.Errorf("the hub's answer to an acknowledgement is unreadable (%v): is %s a sitboard hub?", err, a.url)
-	}
-	return res, nil
+	err := postJSON(ctx, a.http, a.url, a.token(), feed.AckRequest{Alerts: ids, By: by, At: at, District: district}, &res, "to acknowledge")
+	// Errors quote the address, which may carry ?token=.
+	return res, feed.RedactError(err, a.token())
 }
