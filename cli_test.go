@@ -20,7 +20,7 @@ func helpCommands() [][]string {
 	for name := range commands {
 		out = append(out, []string{name})
 	}
-	out = append(out, []string{"demo", "generate"})
+	out = append(out, []string{"demo", "generate"}, []string{"directive", "issue"}, []string{"directive", "list"})
 	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i], " ") < strings.Join(out[j], " ") })
 	return out
 }
@@ -109,7 +109,7 @@ func TestExitCodes(t *testing.T) {
 		try(append(args, "--no-such-flag")...)
 	}
 	// Each command without what it needs (the demo and version need nothing).
-	for _, args := range [][]string{{"hub"}, {"watch"}, {"replay"}, {"record"}, {"summary"}, {"report"}, {"ssh"}, {"nats-nkey"}, {"demo", "generate"}} {
+	for _, args := range [][]string{{"hub"}, {"watch"}, {"replay"}, {"record"}, {"summary"}, {"report"}, {"ssh"}, {"nats-nkey"}, {"demo", "generate"}, {"directive"}, {"directive", "issue"}, {"directive", "list"}} {
 		try(args...)
 	}
 	try("hub", "--lisen", ":8470")
