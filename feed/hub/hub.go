@@ -257,6 +257,7 @@ type Hub struct {
 	state   *campaign.State
 	days    dayStates   // the end of each campaign day, for review
 	reports reportCache // the log folded by day, for GET /v1/reports (reports.go)
+	notes   notesBucket // the office's notes per bulletin (notes.go)
 	ring    ring
 	// snap is the latest snapshot encoded for joining boards, and
 	// snapWaiting, while boards wait for a newer one, is closed when the
@@ -1112,6 +1113,7 @@ func (h *Hub) Handler() http.Handler {
 	mux.HandleFunc("/v1/acks", h.handleAcks)
 	mux.HandleFunc("/v1/directives/", h.handleDirectives)
 	mux.HandleFunc("/v1/reports", h.handleReports)
+	mux.HandleFunc("/v1/reports/notes", h.handleNotes)
 	mux.HandleFunc("/healthz", h.handleHealth)
 	mux.HandleFunc("/metrics", h.handleMetrics)
 	return h.untilReady(mux)

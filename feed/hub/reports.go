@@ -143,6 +143,8 @@ func (h *Hub) handleReports(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: "cannot read the log for the bulletin: " + err.Error()})
 		return
 	}
+	// The office's notes stored for this bulletin (PUT /v1/reports/notes).
+	b.Notes = h.bulletinNotes(r.Context(), b)
 	var body bytes.Buffer
 	if format == report.FormatJSON {
 		err = json.NewEncoder(&body).Encode(b)
