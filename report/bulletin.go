@@ -82,6 +82,9 @@ type Bulletin struct {
 	// Reports are the shift reports due: on time, late and missing per
 	// district (docs/figures.md, "Shift reports due").
 	Reports ReportsTable `json:"shift_reports"`
+	// Directives are the office's instructions: sign-offs and feedback
+	// per district (docs/figures.md, "Instructions").
+	Directives DirectiveTable `json:"directives"`
 
 	// Districts are the period's scores by the flag rules, best first, with
 	// each measure's inputs and points (docs/figures.md, rule 6) and each
@@ -490,6 +493,7 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 	b.NightMarkets = nightMarkets(cfg, p, pending)
 	b.Response = responseTable(h, p, asOf)
 	b.Reports = reportsTable(h, p)
+	b.Directives = directiveTable(h, p)
 	free, longest := h.AccidentFreeDays(sp, newest)
 	b.Safety = SafetyRow{Accidents: p.Counts.Totals.MajorAccidents, FreeDays: free, Days: sp.Days(), Longest: longest}
 
