@@ -245,6 +245,25 @@ func TestReportFromHub(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "refused the read token") {
 		t.Errorf("a wrong token: exit %d, %q", code, stderr)
 	}
+
+	// Notes stored on the hub come with its bulletin; --notes wins.
+	date := cfg.Date(b.Span.From).Format(time.DateOnly)
+	req, _ := http.NewRequest(http.MethodPut, s.URL+"/v1/reports/notes?period=day&date="+date, strings.NewReader("## 下步工作\n- 复查漏巡夜市\n"))
+	req.Header.Set("Authorization", "Bearer "+hubtest.IngestToken)
+	req.Header.Set("Content-Type", "text/markdown")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT notes: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	stdout, stderr, code = runSitboard(t, "report", "--period", "day", "--hub", s.URL, "--token", hubtest.ReadToken)
+	if code != 0 || !strings.Contains(stdout, "复查漏巡夜市") {
+		t.Errorf("report --hub without the notes stored on the hub: exit %d, %s\n%s", code, stderr, stdout)
+	}
+	stdout, _, _ = runSitboard(t, "report", "--period", "day", "--hub", s.URL, "--token", hubtest.ReadToken, "--notes", "report/testdata/notes.md")
+	if strings.Contains(stdout, "复查漏巡夜市") || !strings.Contains(stdout, "夜市不收摊") {
+		t.Errorf("report --hub --notes FILE: the file's notes do not replace the hub's:\n%s", stdout)
+	}
 }
 
 // TestReportFromHubWaitsForTheFold: a hub still folding its log for
