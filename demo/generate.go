@@ -70,7 +70,7 @@ func GenerateGzip(cfg *campaign.Config, seed int64, w io.Writer) error {
 
 // GenerateEvents builds the campaign's events in time order, ids assigned.
 func GenerateEvents(cfg *campaign.Config, seed int64) ([]feed.Event, error) {
-	return generateParts(cfg, seed, true, withSupervision)
+	return generateParts(cfg, seed, shipped)
 }
 
 // withSupervision says whether the recording holds the supervision teams'
@@ -79,20 +79,34 @@ func GenerateEvents(cfg *campaign.Config, seed int64) ([]feed.Event, error) {
 // once for every change to the generator made meanwhile.
 const withSupervision = false
 
+// withDirectives says the same of the office's instructions and their
+// sign-offs and reports (generate_directives.go).
+const withDirectives = false
+
+// parts are the recording's optional parts: the lapses, and the parts
+// that come on with its next regeneration. A test sets them apart.
+type parts struct{ lapses, supervision, directives bool }
+
+// shipped are the parts of the shipped recording.
+var shipped = parts{lapses: true, supervision: withSupervision, directives: withDirectives}
+
 // generateEvents builds the events, with or without the lapses
 // (generate_lapses.go): a test sets the two apart.
 func generateEvents(cfg *campaign.Config, seed int64, lapses bool) ([]feed.Event, error) {
-	return generateParts(cfg, seed, lapses, withSupervision)
+	p := shipped
+	p.lapses = lapses
+	return generateParts(cfg, seed, p)
 }
 
-// generateParts builds the events with or without the lapses and the
-// supervision (generate_supervision.go).
-func generateParts(cfg *campaign.Config, seed int64, lapses, supervision bool) ([]feed.Event, error) {
+// generateParts builds the events with the parts p: the lapses, the
+// supervision (generate_supervision.go), the instructions
+// (generate_directives.go).
+func generateParts(cfg *campaign.Config, seed int64, p parts) ([]feed.Event, error) {
 	g, err := newGen(cfg, seed)
 	if err != nil {
 		return nil, err
 	}
-	g.noLapses, g.noSupervision = !lapses, !supervision
+	g.noLapses, g.noSupervision, g.noDirectives = !p.lapses, !p.supervision, !p.directives
 	g.campaignStart()
 	g.operations()
 	g.posts()
@@ -111,6 +125,7 @@ type gen struct {
 	seed          int64
 	noLapses      bool
 	noSupervision bool
+	noDirectives  bool
 	r             rng
 	// siteR decides which night markets each area patrol covered. It is a
 	// stream of its own, seeded from the same seed, so that adding the
@@ -243,7 +258,10 @@ func (g *gen) events() ([]feed.Event, error) {
 	if !g.noSupervision {
 		g.supervision() // after the lapses, which look at the rest only
 	}
-	if !g.noLapses || !g.noSupervision {
+	if !g.noDirectives {
+		g.directives() // likewise, from a stream of its own
+	}
+	if !g.noLapses || !g.noSupervision || !g.noDirectives {
 		slices.SortStableFunc(g.raw, byTime)
 	}
 	out := make([]feed.Event, len(g.raw))

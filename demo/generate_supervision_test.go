@@ -17,15 +17,15 @@ import (
 // byte, the recording the generator makes without them.
 func TestGeneratedSupervision(t *testing.T) {
 	cfg := Campaign()
-	with, err := generateParts(cfg, DefaultSeed, true, true)
+	with, err := generateParts(cfg, DefaultSeed, parts{lapses: true, supervision: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	without, err := generateParts(cfg, DefaultSeed, true, false)
+	without, err := generateParts(cfg, DefaultSeed, parts{lapses: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := generateParts(cfg, DefaultSeed, true, true)
+	again, err := generateParts(cfg, DefaultSeed, parts{lapses: true, supervision: true})
 	if err != nil {
 		t.Fatal(err)
 	}
