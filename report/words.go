@@ -262,6 +262,10 @@ func (w *words) duration(minutes float64) string {
 		return w.pick("未清除", "not cleared")
 	}
 	m := int(math.Round(minutes))
+	if m >= 48*60 {
+		// Days for what has been open for days: 75天2小时, not 1802小时.
+		return w.pick(fmt.Sprintf("%d天%d小时", m/1440, m%1440/60), fmt.Sprintf("%d d %d h", m/1440, m%1440/60))
+	}
 	if w.zh() {
 		if m >= 60 {
 			return fmt.Sprintf("%d小时%d分", m/60, m%60)
