@@ -85,6 +85,15 @@ type Bulletin struct {
 	// Directives are the office's instructions: sign-offs and feedback
 	// per district (docs/figures.md, "Instructions").
 	Directives DirectiveTable `json:"directives"`
+	// Supervision is the period's 督察 (docs/figures.md, "Supervision");
+	// nil when the campaign file lists no teams.
+	Supervision *SupervisionTable `json:"supervision,omitempty"`
+	// Zones are the 战区, best first, each with its summary and standing
+	// (office.go); none without zones. ZoneScoring is how they were
+	// scored (the assessment's measures in a month, the flag measures
+	// otherwise); its rows are Zones.
+	Zones       []ZoneRow       `json:"zones,omitempty"`
+	ZoneScoring campaign.Scores `json:"zone_scoring,omitzero"`
 
 	// Districts are the period's scores by the flag rules, best first, with
 	// each measure's inputs and points (docs/figures.md, rule 6) and each
@@ -494,6 +503,7 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 	b.Response = responseTable(h, p, asOf)
 	b.Reports = reportsTable(h, p)
 	b.Directives = directiveTable(h, p)
+	b.Supervision = supervisionTable(h, p)
 	free, longest := h.AccidentFreeDays(sp, newest)
 	b.Safety = SafetyRow{Accidents: p.Counts.Totals.MajorAccidents, FreeDays: free, Days: sp.Days(), Longest: longest}
 
@@ -533,6 +543,7 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 		}
 	}
 
+	b.Zones, b.ZoneScoring = zoneRows(cfg, p, b)
 	for _, a := range h.AlertsRaised(sp) {
 		b.Alerts = append(b.Alerts, alertRow(a))
 	}

@@ -207,6 +207,7 @@ func openItemsSection(d doc, b *Bulletin, w *words) {
 	openAlertsPart(d, b, w)
 	responseBrief(d, b, w)
 	reportsBrief(d, b, w)
+	supervisionBrief(d, b, w)
 }
 
 // responseBrief is the 110 clock in a sentence: the city's dispatches and

@@ -313,10 +313,23 @@ func (w *words) lineShort(l string) string {
 
 var zhNumerals = []string{"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"}
 
+// zhNumber writes 1 to 99 in Chinese numerals: 三, 十二, 二十一.
+func zhNumber(n int) string {
+	switch {
+	case n <= 10:
+		return zhNumerals[n-1]
+	case n < 20:
+		return "十" + zhNumerals[n-11]
+	case n%10 == 0:
+		return zhNumerals[n/10-1] + "十"
+	}
+	return zhNumerals[n/10-1] + "十" + zhNumerals[n%10-1]
+}
+
 // section numbers a section heading: 一、… in zh, 1. in en.
 func (w *words) section(n int, title string) string {
 	if w.zh() {
-		return zhNumerals[n-1] + "、" + title
+		return zhNumber(n) + "、" + title
 	}
 	return fmt.Sprintf("%d. %s", n, title)
 }
