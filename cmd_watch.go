@@ -30,7 +30,7 @@ func cmdWatch(args []string) int {
 	s.layout = fs.String("layout", "", "layout: compact, standard, wall, or a layout TOML file (default: chosen by terminal size)")
 	s.lang = fs.String("lang", "", "label language: zh or en (default: from LC_ALL, LC_MESSAGES or LANG when it names one, else the campaign's lang, else zh)")
 	s.theme = fs.String("theme", "", "theme: dark, light, high-contrast, mono (default: from the terminal's background, dark or light; mono under NO_COLOR)")
-	s.district = fs.String("district", "", "district id to highlight; f filters the panels to it")
+	s.district = fs.String("district", "", "district id to highlight; f filters the panels to it. The board is then that district's station: its 指令 page lists the district's open instructions, o signs them and e sends feedback (the hub takes them from that district's scoped token)")
 	s.campaignFile = fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
 	s.bell = fs.Bool("bell", false, "ring the terminal bell on a new priority alert")
 	s.staleAfter = fs.Duration("stale-after", 15*time.Second, "show STALE when no data or heartbeat arrived for this long")
