@@ -155,3 +155,50 @@ func BenchmarkHistory(b *testing.B) {
 	b.ReportMetric(float64(len(snap)), "snapshot-bytes")
 	b.ReportMetric(float64(len(rec)), "per-day-record-bytes")
 }
+
+// BenchmarkFoldAlertRules folds the shipped recording with the campaign's
+// warning rules (undispatched, surge, cluster, report_missing and the
+// others: every [[alerts]] of demo/zhoukou-2023.toml) and with only its
+// event rules, so the rules' cost shows apart from the fold's; it reports
+// the state's JSON snapshot at the campaign's end and the part of it the
+// alert record takes (alerts, alerts_done, alert_watch). Issue 20's
+// target: the whole fold with the rules on under 1.2 s.
+//
+//	go test ./campaign -run '^$' -bench FoldAlertRules -benchtime 3x
+func BenchmarkFoldAlertRules(b *testing.B) {
+	var evs []feed.Event
+	if err := feed.ScanEvents(demo.Recording(), func(ev feed.Event) error { evs = append(evs, ev); return nil }); err != nil {
+		b.Fatal(err)
+	}
+	on := demo.Campaign()
+	off := *on
+	off.Alerts = nil
+	for _, r := range on.Alerts {
+		if r.When == campaign.WhenEvent {
+			off.Alerts = append(off.Alerts, r)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  *campaign.Config
+	}{{"rules=on", on}, {"rules=off", &off}} {
+		b.Run(tc.name, func(b *testing.B) {
+			var st *campaign.State
+			b.ReportAllocs()
+			for b.Loop() {
+				st = campaign.NewState(tc.cfg)
+				for _, ev := range evs {
+					campaign.Apply(tc.cfg, st, ev)
+				}
+			}
+			snap, _ := json.Marshal(st)
+			record, _ := json.Marshal(struct {
+				A, D any
+				W    any
+			}{st.Alerts, st.AlertsDone, st.AlertWatch})
+			b.ReportMetric(float64(len(snap)), "snapshot-bytes")
+			b.ReportMetric(float64(len(record)), "alert-record-bytes")
+			b.ReportMetric(float64(len(st.Alerts)+len(st.AlertsDone)), "alerts-kept")
+		})
+	}
+}

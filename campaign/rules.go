@@ -3,6 +3,7 @@ package campaign
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,9 @@ type AlertWatch struct {
 	// Windows are each cluster rule's newest alarm times per grid, oldest
 	// first, keyed "<rule>/<grid>".
 	Windows map[string][]time.Time `json:"windows,omitempty"`
+	// Hour is the clock hour of the state's clock at the last pruning:
+	// Hours and Windows forget what is over each time it moves.
+	Hour time.Time `json:"hour,omitzero"`
 }
 
 // DueAlarm is an alarm an undispatched rule checks at At.
@@ -114,6 +118,9 @@ func compareDue(a, b DueAlarm) int {
 // clock.tick). It is called after that event is folded, so an alarm
 // dispatched by the very event that moved the clock is not overdue.
 func (f *folder) clockPassed(now time.Time) {
+	if w := f.s.AlertWatch; w != nil {
+		w.prune(f.cfg, now)
+	}
 	if w := f.s.AlertWatch; w != nil && len(w.Due) > 0 {
 		n := 0
 		for n < len(w.Due) && !w.Due[n].At.After(now) {
@@ -136,6 +143,38 @@ func (f *folder) clockPassed(now time.Time) {
 	f.findingsPassed(now)
 }
 
+// prune forgets, once an hour of the state's clock, the surge counts of
+// hours gone by and the cluster times too old for any window, so the
+// snapshot holds what can still raise an alert.
+func (w *AlertWatch) prune(cfg *Config, now time.Time) {
+	hour := now.In(cfg.loc).Truncate(time.Hour)
+	if !hour.After(w.Hour) {
+		return
+	}
+	w.Hour = hour
+	for k, hc := range w.Hours {
+		if hc.Hour.Before(hour) {
+			delete(w.Hours, k)
+		}
+	}
+	for k, times := range w.Windows {
+		rule, _, _ := strings.Cut(k, "/")
+		i, err := strconv.Atoi(rule)
+		if err != nil || i < 0 || i >= len(cfg.Alerts) {
+			delete(w.Windows, k)
+			continue
+		}
+		keep := slices.IndexFunc(times, func(t time.Time) bool {
+			return now.Sub(t) <= time.Duration(cfg.Alerts[i].Minutes)*time.Minute
+		})
+		if keep < 0 {
+			delete(w.Windows, k)
+		} else if keep > 0 {
+			w.Windows[k] = slices.Delete(times, 0, keep)
+		}
+	}
+}
+
 // alarmAnswered clears the undispatched alerts of an alarm dispatched or
 // closed.
 func (f *folder) alarmAnswered(alarmID string) {
@@ -144,7 +183,7 @@ func (f *folder) alarmAnswered(alarmID string) {
 
 // surge counts the alarm in its district's clock hour for surge rule i,
 // and raises the rule's alert once an hour passes its limit. An alarm of
-// an hour before the newest counted is not counted: the hour is over.
+// an hour before the state's clock's is not counted: the hour is over.
 func (f *folder) surge(i int, p feed.AlarmReceived) {
 	ev, r := f.ev, &f.cfg.Alerts[i]
 	rate := f.cfg.hourlyBaseline(ev.District, r.metric)
@@ -157,6 +196,9 @@ func (f *folder) surge(i int, p feed.AlarmReceived) {
 	}
 	key := fmt.Sprint(i, "/", ev.District)
 	hour := ev.At.In(f.cfg.loc).Truncate(time.Hour)
+	if hour.Before(f.s.LastAt.In(f.cfg.loc).Truncate(time.Hour)) {
+		return // an hour gone by: not counted
+	}
 	hc := w.Hours[key]
 	switch {
 	case hc == nil || hc.Hour.Before(hour):
@@ -196,6 +238,9 @@ func (f *folder) cluster(i int, p feed.AlarmReceived) {
 	}
 	if _, ok := f.cfg.GridIndex(ev.Grid); !ok {
 		return
+	}
+	if f.s.LastAt.Sub(ev.At) > time.Duration(r.Minutes)*time.Minute {
+		return // too old for any window that can still close
 	}
 	w := f.s.watch()
 	if w.Windows == nil {

@@ -239,10 +239,21 @@ func TestClusterRule(t *testing.T) {
 	b.alarm(70, "K7", 3, "criminal", "east", "east-01")  // 2, but 39 minutes on
 	b.alarm(80, "K8", 3, "criminal", "east", "east-01")  // K6 K7 K8 span 49 minutes
 	b.alarm(120, "K9", 3, "criminal", "west", "west-01") // another district's grid
+	// Across the hour, when the rules forget what is over: 11:50, 11:58,
+	// the clock at 12:05, then 12:10 closes a window of 20 minutes.
+	b.alarm(170, "L1", 3, "criminal", "east", "east-02")
+	b.alarm(178, "L2", 3, "criminal", "east", "east-02")
+	b.tick(185)
+	hourLater := b.alarm(190, "L3", 3, "criminal", "east", "east-02")
+	b.alarm(100, "L4", 3, "criminal", "east", "east-02") // 10:40, late: too old for any window
 	got, s := raisedAt(t, cfg, b.evs)
 	id := "cluster:east-01/criminal@20230625T092900"
-	if len(got) != 1 || got[id] != third.Seq {
-		t.Fatalf("raised %v, want only %s at seq %d", got, id, third.Seq)
+	across := "cluster:east-02/criminal@20230625T121000"
+	if len(got) != 2 || got[id] != third.Seq || got[across] != hourLater.Seq {
+		t.Fatalf("raised %v, want %s at seq %d and %s at seq %d", got, id, third.Seq, across, hourLater.Seq)
+	}
+	if w := s.AlertWatch; len(w.Windows) > 1 {
+		t.Errorf("the cluster rule still holds %v: grids whose alarms are too old for any window are forgotten", w.Windows)
 	}
 	a, _, _ := s.AlertByID(id)
 	if a.Count != 3 || !a.Since.Equal(t0) || a.Grid != "east-01" || a.Level != LevelYellow {

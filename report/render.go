@@ -901,7 +901,7 @@ func alertSection(d doc, b *Bulletin, w *words) {
 	}
 	for _, a := range shown {
 		rows = append(rows, []string{w.clock(a.At), w.district(a.District), w.alertRule(a.Rule, a.Type), a.Subject,
-			w.ackDuration(a.AckMinutes), a.AckedBy, w.duration(a.Minutes)})
+			w.ackDuration(a.AckMinutes), a.AckedBy, w.clearDuration(a)})
 	}
 	d.table([]string{w.pick("提示时间", "Raised"), w.pick("单位", "District"), w.pick("类别", "Alert"), w.pick("编号", "Subject"),
 		w.pick("确认用时", "Time to ack"), w.pick("确认单位", "Acknowledged by"), w.pick("处置用时", "Time to clear")},

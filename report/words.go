@@ -257,6 +257,16 @@ func (w *words) clock(t time.Time) string {
 	return t.In(w.cfg.Location()).Format("01-02 15:04")
 }
 
+// clearDuration is an alert's time to clear, or a dash for a warning that
+// nothing clears (a surge, a cluster: a fact of its hour, done once
+// acknowledged).
+func (w *words) clearDuration(a AlertRow) string {
+	if a.Minutes < 0 && !a.Clears && a.Kind != "" {
+		return "—"
+	}
+	return w.duration(a.Minutes)
+}
+
 func (w *words) duration(minutes float64) string {
 	if minutes < 0 {
 		return w.pick("未清除", "not cleared")

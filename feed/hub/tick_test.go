@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -69,8 +70,8 @@ func TestClockTicksRaiseTheOverdueAlert(t *testing.T) {
 		clock.add(time.Minute)
 		waitTickAt(t, s, clock.now())
 	}
-	if _, _, st := s.Hub.Snapshot(); len(st.Alerts) != 0 {
-		t.Fatalf("an alert before the deadline: %+v", st.Alerts)
+	if _, _, st := s.Hub.Snapshot(); slices.ContainsFunc(st.Alerts, func(a campaign.Alert) bool { return a.Subject == "A-P1" }) {
+		t.Fatalf("the alarm's alert before the deadline: %+v", st.Alerts)
 	}
 	clock.add(2 * time.Minute) // 00:03, ten minutes after 23:53
 	waitTickAt(t, s, clock.now())
