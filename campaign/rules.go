@@ -194,7 +194,7 @@ func (f *folder) surge(i int, p feed.AlarmReceived) {
 	if w.Hours == nil {
 		w.Hours = map[string]*HourCount{}
 	}
-	key := fmt.Sprint(i, "/", ev.District)
+	key := strconv.Itoa(i) + "/" + ev.District
 	hour := ev.At.In(f.cfg.loc).Truncate(time.Hour)
 	if hour.Before(f.s.LastAt.In(f.cfg.loc).Truncate(time.Hour)) {
 		return // an hour gone by: not counted
@@ -246,7 +246,7 @@ func (f *folder) cluster(i int, p feed.AlarmReceived) {
 	if w.Windows == nil {
 		w.Windows = map[string][]time.Time{}
 	}
-	key := fmt.Sprint(i, "/", ev.Grid)
+	key := strconv.Itoa(i) + "/" + ev.Grid
 	times := w.Windows[key]
 	at := ev.At.In(f.cfg.loc)
 	j, _ := slices.BinarySearchFunc(times, at, time.Time.Compare)
