@@ -341,25 +341,64 @@ type shownAlert struct {
 	acked bool // in the state, or here while the hub's ack is on its way
 }
 
-// alertState is this board's own acts on the record, bounded: every map
-// is pruned to alerts still in the record. It is UI state held in the
-// model; Update changes it without I/O.
+// alertState is this board's own acts on the record. It is UI state held
+// in the model; Update changes it without I/O. Each set is bounded by
+// forgetting its oldest ids, never by what the state on screen holds: a
+// state that lacks an alert for a moment (a reconnect's snapshot of a hub
+// still catching up) must not bring back what c hid, nor ring again for
+// what the board had seen. A new epoch (another log) starts afresh.
 type alertState struct {
 	// district, on a board bound to one (--district, an SSH key's
 	// option), limits the alerts it acknowledges to its own district's:
 	// a county station sees the city's alerts but acknowledges only those
 	// it answers for.
 	district string
-	acked    map[string]bool // acknowledged here, not yet in the state
-	hidden   map[string]bool // acknowledged, hidden here with c
-	seen     map[string]bool // standing alerts this board has drawn
-	rung     map[string]int  // escalation steps rung for, per alert
-	lastBell time.Time       // wall clock of the last bell
+	acked    *boundedSet[bool] // acknowledged here, not yet in the state
+	hidden   *boundedSet[bool] // acknowledged, hidden here with c
+	seen     *boundedSet[bool] // standing alerts this board has drawn
+	rung     *boundedSet[int]  // escalation steps rung for, per alert
+	lastBell time.Time         // wall clock of the last bell
 }
 
+// maxAlertIDs bounds each of a board's sets of alert ids: four times what
+// a state can hold.
+const maxAlertIDs = 4 * (campaign.MaxAlerts + campaign.MaxAlertsDone)
+
 func newAlertState(district string) *alertState {
-	return &alertState{district: district, acked: map[string]bool{}, hidden: map[string]bool{}, seen: map[string]bool{}, rung: map[string]int{}}
+	return &alertState{district: district, acked: newBoundedSet[bool](maxAlertIDs), hidden: newBoundedSet[bool](maxAlertIDs),
+		seen: newBoundedSet[bool](maxAlertIDs), rung: newBoundedSet[int](maxAlertIDs)}
 }
+
+// boundedSet maps ids to values and forgets the oldest id beyond its size.
+type boundedSet[V any] struct {
+	m     map[string]V
+	order []string
+	size  int
+}
+
+func newBoundedSet[V any](size int) *boundedSet[V] {
+	return &boundedSet[V]{m: map[string]V{}, size: size}
+}
+
+func (b *boundedSet[V]) get(id string) V { return b.m[id] }
+
+func (b *boundedSet[V]) has(id string) bool {
+	_, ok := b.m[id]
+	return ok
+}
+
+func (b *boundedSet[V]) set(id string, v V) {
+	if _, ok := b.m[id]; !ok {
+		b.order = append(b.order, id)
+		if len(b.order) > b.size {
+			delete(b.m, b.order[0])
+			b.order = slices.Delete(b.order, 0, 1)
+		}
+	}
+	b.m[id] = v
+}
+
+func (b *boundedSet[V]) len() int { return len(b.m) }
 
 // ours reports whether this board may acknowledge al: every alert, or on
 // a district-bound board its district's.
@@ -375,37 +414,12 @@ func (a *alertState) sync(s *campaign.State) bool {
 	}
 	fresh := false
 	for _, al := range s.Alerts {
-		if !a.seen[al.ID] {
-			a.seen[al.ID] = true
+		if !a.seen.has(al.ID) {
+			a.seen.set(al.ID, true)
 			fresh = fresh || !al.Acked()
 		}
 	}
-	a.prune(s)
 	return fresh
-}
-
-// prune forgets every alert gone from the record (finished and out of
-// the state's last finished ones): hidden ones stay hidden through any
-// reconnect while they are in it.
-func (a *alertState) prune(s *campaign.State) {
-	in := make(map[string]bool, len(s.Alerts)+len(s.AlertsDone))
-	for _, list := range [][]campaign.Alert{s.Alerts, s.AlertsDone} {
-		for _, al := range list {
-			in[al.ID] = true
-		}
-	}
-	for _, m := range []map[string]bool{a.acked, a.hidden, a.seen} {
-		for id := range m {
-			if !in[id] {
-				delete(m, id)
-			}
-		}
-	}
-	for id := range a.rung {
-		if !in[id] {
-			delete(a.rung, id)
-		}
-	}
 }
 
 // visible is what the alerts region shows: the standing alerts not
@@ -418,8 +432,8 @@ func (a *alertState) visible(s *campaign.State) []shownAlert {
 	out := make([]shownAlert, 0, len(s.Alerts))
 	for i := len(s.Alerts) - 1; i >= 0; i-- {
 		al := s.Alerts[i]
-		acked := al.Acked() || a.acked[al.ID]
-		if acked && a.hidden[al.ID] {
+		acked := al.Acked() || a.acked.has(al.ID)
+		if acked && a.hidden.has(al.ID) {
 			continue
 		}
 		out = append(out, shownAlert{Alert: al, acked: acked})
@@ -447,7 +461,7 @@ func (a *alertState) ackAll(s *campaign.State) []string {
 		if !a.ours(v.Alert) {
 			continue
 		}
-		a.acked[v.ID] = true
+		a.acked.set(v.ID, true)
 		if !v.Alert.Acked() && !slices.Contains(send, v.ID) {
 			send = append(send, v.ID)
 		}
@@ -461,7 +475,7 @@ func (a *alertState) hideAcked(s *campaign.State) int {
 	n := 0
 	for _, v := range a.visible(s) {
 		if v.acked {
-			a.hidden[v.ID] = true
+			a.hidden.set(v.ID, true)
 			n++
 		}
 	}
@@ -475,7 +489,7 @@ func (a *alertState) hiddenCount(s *campaign.State) int {
 	}
 	n := 0
 	for _, al := range s.Alerts {
-		if a.hidden[al.ID] {
+		if a.hidden.has(al.ID) {
 			n++
 		}
 	}
@@ -504,8 +518,8 @@ func (c *Context) escalations(wall time.Time) bool {
 			continue
 		}
 		step := int(c.alertAge(v.Alert) / c.Cfg.EscalateAfter(v.Alert))
-		if step > a.rung[v.ID] {
-			a.rung[v.ID] = step
+		if step > a.rung.get(v.ID) {
+			a.rung.set(v.ID, step)
 			ring = true
 		}
 	}

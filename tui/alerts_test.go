@@ -121,9 +121,13 @@ func TestClearHidesOnThisBoardOnly(t *testing.T) {
 	m = press(m, "c")
 	has(t, m, fmt.Sprintf("%d acknowledged alerts hidden on this board only (other boards unchanged)", len(acked.Alerts)))
 	has(t, m, "No priority alerts")
-	// The link drops, the board resumes with a snapshot of the same log.
+	// The link drops; the board resumes, first on a hub still catching up
+	// on its log (a state without these alerts yet), then on all of it.
 	m = send(m, ConnMsg{Status: ConnReconnecting, NextRetry: fixedNow.Add(time.Second), LastData: fixedNow})
 	m = send(m, ConnMsg{Status: ConnLive, LastData: fixedNow})
+	partial := acked.Clone()
+	partial.Alerts = nil
+	m = send(m, StateMsg{State: partial})
 	m = send(m, StateMsg{State: acked.Clone()})
 	hasNot(t, m, "acknowledged by 市局")
 	has(t, m, fmt.Sprintf("%d acknowledged hidden here", len(acked.Alerts)))
@@ -159,7 +163,7 @@ func TestEpochChangeNotice(t *testing.T) {
 		if row < 2 || Width(strings.TrimRight(lines[row], " ")) < 60 {
 			t.Errorf("%s: the notice is not a full-width line below the alerts: row %d %q", lang, row, lines[row])
 		}
-		if len(m.ctx.Alerts.acked) != 0 || m.ctx.Alerts.unacked(m.ctx.State) != 0 {
+		if m.ctx.Alerts.acked.len() != 0 || m.ctx.Alerts.unacked(m.ctx.State) != 0 {
 			t.Errorf("%s: the old log's alerts are still with the board", lang)
 		}
 		checkWidths(t, "epoch "+lang, m.Render(), 80, 24)
