@@ -51,7 +51,7 @@ func cmdDemo(args []string) int {
 	s.lang = fs.String("lang", "", "label language: zh or en (default: from LC_ALL, LC_MESSAGES or LANG when it names one, else the campaign's lang, else zh)")
 	s.theme = fs.String("theme", "", "theme: dark, light, high-contrast, mono (default: from the terminal's background, dark or light; mono under NO_COLOR)")
 	s.district = fs.String("district", "", "district id to highlight; f filters the panels to it")
-	s.bell = fs.Bool("bell", false, "ring the terminal bell on a new priority alert")
+	s.bell = fs.Bool("bell", false, "ring the terminal bell on a new priority alert, and again when one is left unacknowledged past its escalation time")
 	s.listen = fs.String("listen", "127.0.0.1:0", "address of the demo's in-process hub; given, the demo prints the command that watches it from another terminal (before the board starts and after it ends)")
 	s.readTokenFlag = fs.Secret("read-token", "SITBOARD_READ_TOKEN", "read token of the demo's hub, for the boards that watch it (default: a random one, printed with the watch command)")
 	if err := fs.Parse(args); err != nil {

@@ -32,7 +32,7 @@ func cmdWatch(args []string) int {
 	s.theme = fs.String("theme", "", "theme: dark, light, high-contrast, mono (default: from the terminal's background, dark or light; mono under NO_COLOR)")
 	s.district = fs.String("district", "", "district id to highlight; f filters the panels to it. The board is then that district's station: its 指令 page lists the district's open instructions, o signs them and e sends feedback (the hub takes them from that district's scoped token)")
 	s.campaignFile = fs.String("campaign", "", "campaign config TOML (default: the embedded Zhoukou 2023 config)")
-	s.bell = fs.Bool("bell", false, "ring the terminal bell on a new priority alert")
+	s.bell = fs.Bool("bell", false, "ring the terminal bell on a new priority alert, and again when one is left unacknowledged past its escalation time")
 	s.staleAfter = fs.Duration("stale-after", 15*time.Second, "show STALE when no data or heartbeat arrived for this long")
 	s.at = fs.String("at", "", "start in review (复盘) on this campaign day: a date (2023-08-12) or a date-time (2023-08-12T18:30, RFC 3339); the board shows the state at the end of that day")
 	s.name = fs.String("name", "", "this board's name, recorded as who acknowledged each alert acknowledged here (a), e.g. 川汇值班台; at most 64 characters (default: this host's name)")

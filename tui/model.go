@@ -25,7 +25,7 @@ type Options struct {
 	Layout   string // a built-in name or a file path; empty: chosen by terminal size
 	District string // district id to highlight (and filter to with f)
 	Demo     bool   // demo mode: the header shows DEMO and the replay's clock
-	Bell     bool   // ring the terminal bell on a new priority alert
+	Bell     bool   // ring the terminal bell on a new priority alert, and when one escalates
 	// Now is the clock, injectable for tests; default time.Now.
 	Now func() time.Time
 	// StaleAfter is how long without data or heartbeat before the board
