@@ -15,6 +15,7 @@ import (
 	"sitboard/campaign"
 	"sitboard/feed"
 	"sitboard/feed/client"
+	"sitboard/feed/hub"
 	"sitboard/tui"
 )
 
@@ -220,11 +221,11 @@ type directiveList struct {
 func cmdDirectiveList(args []string) int {
 	fs := newFlagSet("directive list", `Usage: sitboard directive list --hub URL [--district D] [--at TIME] [--json] [--lang zh|en]
 
-Lists the instructions the hub holds (its newest 16), newest first, as of
-the hub's clock (the newest event's time when the campaign is not running
-now, as in a replay; or --at): for each district it went to, whether it
-signed and reported and when, the feedback, and who is overdue. Any read
-token will do.`)
+Lists every instruction of the campaign's run (GET /v1/directives, the
+bulletins' record), newest first, as of the hub's clock (the newest
+event's time when the campaign is not running now, as in a replay; or
+--at): for each district it went to, whether it signed and reported and
+when, the feedback, and who is overdue. Any read token will do.`)
 	hf := hubFlags(fs, "read token for --hub")
 	district := fs.String("district", "", "only the instructions sent to this district, and only its line")
 	at := fs.String("at", "", "as of this time: RFC 3339, or YYYY-MM-DD HH:MM in the campaign's zone")
@@ -259,9 +260,14 @@ token will do.`)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	st, err := client.FetchSnapshot(ctx, opts)
+	body, err := client.Get(ctx, opts, "/v1/directives", nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "directive list:", err)
+		return 1
+	}
+	var rec hub.DirectiveRecord
+	if err := json.Unmarshal(body, &rec); err != nil {
+		fmt.Fprintf(os.Stderr, "directive list: the hub's answer is unreadable (%v): is it a sitboard hub that keeps instructions?\n", err)
 		return 1
 	}
 	now := time.Now()
@@ -271,14 +277,14 @@ token will do.`)
 			return fail("--at %q: %v", *at, err)
 		}
 	case cfg.Day(now) < 1 || cfg.Day(now) > cfg.Days():
-		now = st.LastAt // a replayed campaign: its own clock, as the board's
+		now = rec.LastAt // a replayed campaign: its own clock, as the board's
 	}
 	now = now.In(cfg.Location())
-	views := campaign.DirectivesAt(st, *district, now)
+	views := campaign.DirectivesOf(&campaign.DirectiveBook{Items: rec.Directives}, *district, now)
 	if *asJSON {
-		return printJSON(os.Stdout, directiveList{AsOf: now, Seq: st.Seq, Directives: views})
+		return printJSON(os.Stdout, directiveList{AsOf: now, Seq: rec.Seq, Directives: views})
 	}
-	writeDirectiveList(os.Stdout, cfg, l, *district, views, now, st.Seq)
+	writeDirectiveList(os.Stdout, cfg, l, *district, views, now, rec.Seq)
 	return 0
 }
 

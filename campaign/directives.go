@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"cmp"
+	"encoding/json"
 	"slices"
 	"time"
 
@@ -19,8 +20,9 @@ import (
 // Bounds on what the state keeps of instructions.
 const (
 	// MaxDirectives is how many instructions the state keeps, the newest
-	// by issue time: eight weeks of the office's two a week.
-	MaxDirectives = 16
+	// by issue time: four weeks of the office's two a week. A History
+	// keeps every one.
+	MaxDirectives = 8
 	// MaxEarlyDirectiveActs is how many sign-offs and reports the state
 	// holds for instructions not (yet) folded, the newest.
 	MaxEarlyDirectiveActs = 256
@@ -45,14 +47,55 @@ type Directive struct {
 	Replies []Reply `json:"replies"`
 }
 
-// Reply is one district's sign-off and report of an instruction.
+// Reply is one district's sign-off and report of an instruction, to the
+// second. In the state (a lean book) it holds only the times: who signed
+// and the feedback are in a History's record (the bulletins, GET
+// /v1/directives), which keeps the snapshot small.
 type Reply struct {
 	District   string    `json:"district"`
-	SignedAt   time.Time `json:"signed_at,omitzero"`
+	SignedAt   time.Time `json:"-"`
 	SignedBy   string    `json:"signed_by,omitempty"`
-	ReportedAt time.Time `json:"reported_at,omitzero"`
+	ReportedAt time.Time `json:"-"`
 	ReportedBy string    `json:"reported_by,omitempty"`
 	Report     string    `json:"report,omitempty"`
+}
+
+// replyJSON is a Reply on the wire: its times in unix seconds (the fold
+// keeps them to the second, so nothing is lost).
+type replyJSON struct {
+	District   string `json:"district"`
+	Signed     int64  `json:"signed,omitempty"`
+	SignedBy   string `json:"signed_by,omitempty"`
+	Reported   int64  `json:"reported,omitempty"`
+	ReportedBy string `json:"reported_by,omitempty"`
+	Report     string `json:"report,omitempty"`
+}
+
+func unixOr0(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+func timeOr0(s int64) time.Time {
+	if s == 0 {
+		return time.Time{}
+	}
+	return time.Unix(s, 0)
+}
+
+func (r Reply) MarshalJSON() ([]byte, error) {
+	return json.Marshal(replyJSON{r.District, unixOr0(r.SignedAt), r.SignedBy, unixOr0(r.ReportedAt), r.ReportedBy, r.Report})
+}
+
+func (r *Reply) UnmarshalJSON(b []byte) error {
+	var w replyJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*r = Reply{w.District, timeOr0(w.Signed), w.SignedBy, timeOr0(w.Reported), w.ReportedBy, w.Report}
+	return nil
 }
 
 // Signed and Reported say whether the district had signed (reported) by
@@ -94,6 +137,8 @@ type DirectiveBook struct {
 	Early []DirectiveAct `json:"early,omitempty"`
 	// Dropped counts the instructions let go to keep the bound.
 	Dropped int64 `json:"dropped,omitempty"`
+	// Lean books (the state's) keep of each reply its times only.
+	Lean bool `json:"lean,omitempty"`
 	// Checked is the state's clock when the deadlines were last checked
 	// for directive_overdue alerts (directivesPassed); nextDue is the
 	// first deadline after it, so most events check nothing (zero after a
@@ -180,6 +225,9 @@ func (b *DirectiveBook) act(a DirectiveAct, limit int) {
 	if limit > 0 && len(b.Early) >= limit {
 		b.Early = slices.Delete(b.Early, 0, len(b.Early)-limit+1)
 	}
+	if b.Lean {
+		a.By, a.Text = "", ""
+	}
 	b.Early = append(b.Early, a)
 }
 
@@ -193,12 +241,16 @@ func (b *DirectiveBook) apply(a DirectiveAct) bool {
 	if !ok {
 		return false
 	}
-	at := laterOf(a.At, d.At)
+	at := laterOf(a.At, d.At).Truncate(time.Second)
+	by, text := a.By, a.Text
+	if b.Lean {
+		by, text = "", ""
+	}
 	if r.SignedAt.IsZero() || at.Before(r.SignedAt) {
-		r.SignedAt, r.SignedBy = at, a.By
+		r.SignedAt, r.SignedBy = at, by
 	}
 	if a.Report && (r.ReportedAt.IsZero() || at.Before(r.ReportedAt)) {
-		r.ReportedAt, r.ReportedBy, r.Report = at, a.By, a.Text
+		r.ReportedAt, r.ReportedBy, r.Report = at, by, text
 	}
 	return true
 }
@@ -217,7 +269,7 @@ func (f *folder) directiveEvent() bool {
 		d := Directive{ID: p.DirectiveID, Seq: ev.Seq, At: ev.At, FoldedAt: f.s.LastAt, Level: p.Level, Text: p.Text, By: p.By,
 			To: p.To, DeadlineSign: p.DeadlineSign, DeadlineReport: p.DeadlineReport}
 		if f.s.Directives == nil {
-			f.s.Directives = &DirectiveBook{}
+			f.s.Directives = &DirectiveBook{Lean: true}
 		}
 		f.s.Directives.issue(f.cfg, d, MaxDirectives)
 		f.s.Directives.nextDue = time.Time{} // its deadlines are checked from the next event
@@ -242,7 +294,7 @@ func (f *folder) directiveEvent() bool {
 		return false
 	}
 	if f.s.Directives == nil {
-		f.s.Directives = &DirectiveBook{}
+		f.s.Directives = &DirectiveBook{Lean: true}
 	}
 	f.s.Directives.act(act, MaxEarlyDirectiveActs)
 	if f.s.rec != nil {
@@ -309,8 +361,11 @@ func (f *folder) directivesPassed(now time.Time) {
 				if !in.IsZero() {
 					continue
 				}
+				// The summary is the instruction's id: its text is on the
+				// 指令 page, and 64 alerts of it would weigh on every
+				// snapshot.
 				f.raiseRules(WhenDirectiveOverdue, Hit{District: r.District, Subject: overdueSubject(d.ID, r.District, report),
-					Type: feed.TypeDirectiveIssued, Summary: d.Text, At: due, Since: d.At})
+					Type: feed.TypeDirectiveIssued, Summary: d.ID, At: due, Since: d.At})
 			}
 		}
 	}
@@ -374,11 +429,20 @@ func (v DirectiveView) Open() bool { return v.Done < len(v.Replies) }
 // district, unless it is "". An instruction issued after now (a clock
 // behind the feed) is left out.
 func DirectivesAt(s *State, district string, now time.Time) []DirectiveView {
-	if s == nil || s.Directives == nil {
+	if s == nil {
+		return nil
+	}
+	return DirectivesOf(s.Directives, district, now)
+}
+
+// DirectivesOf is DirectivesAt for a book: the state's, or a History's
+// record (every instruction of the run, with who signed and the feedback).
+func DirectivesOf(b *DirectiveBook, district string, now time.Time) []DirectiveView {
+	if b == nil {
 		return nil
 	}
 	var out []DirectiveView
-	items := s.Directives.Items
+	items := b.Items
 	for i := len(items) - 1; i >= 0; i-- {
 		d := &items[i]
 		if d.At.After(now) {

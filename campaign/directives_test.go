@@ -350,8 +350,8 @@ en = "Instruction overdue"
 		}
 	}
 	a, _, _ := s.AlertByID("directive-overdue:D1/west/sign")
-	if !a.At.Equal(dayAt(1, 10, 0)) || a.District != "west" || a.Kind != WhenDirectiveOverdue || a.Summary != "指令D1" || a.Level != LevelOrange {
-		t.Errorf("west's sign-off alert %+v: want raised at the 10:00 deadline, orange, in west, with the instruction's text", a)
+	if !a.At.Equal(dayAt(1, 10, 0)) || a.District != "west" || a.Kind != WhenDirectiveOverdue || a.Summary != "D1" || a.Level != LevelOrange {
+		t.Errorf("west's sign-off alert %+v: want raised at the 10:00 deadline, orange, in west, with the instruction's id", a)
 	}
 	if !a.ClearedAt.Equal(westSigns.At) || a.ClearedBy != feed.TypeDirectiveSigned {
 		t.Errorf("west's sign-off alert cleared at %v by %q, want at its late sign-off", a.ClearedAt, a.ClearedBy)

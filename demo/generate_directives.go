@@ -34,7 +34,7 @@ const (
 	zoneShare = 40
 	// neverSignShare and neverReportShare are the sign-offs and reports,
 	// in per mille, that never come: a few overdue to the end.
-	neverSignShare, neverReportShare = 15, 35
+	neverSignShare, neverReportShare = 10, 20
 )
 
 // directiveLevel is a level's windows: the sign-off and report deadlines
@@ -76,11 +76,12 @@ var directiveReports = []string{
 // and reports.
 func (g *gen) directives() {
 	r := rng{rand.NewPCG(uint64(g.seed), directivesStream)}
-	// Each district answers at its own pace: a factor on the deadline
-	// window, from brisk (0.15) to slow (0.9), drawn once.
+	// Each district answers at its own pace, drawn once: its answers
+	// come within 10% to 85% of the deadline window, times 1.5, so only
+	// the slowest are ever late.
 	pace := make([]int64, len(g.dists))
 	for i := range pace {
-		pace[i] = int64(15 + r.intn(76)) // percent of the window, on average
+		pace[i] = int64(10 + r.intn(76))
 	}
 	levelW := make([]int64, len(directiveLevels))
 	for i, l := range directiveLevels {
@@ -128,13 +129,13 @@ func (g *gen) directives() {
 				}
 				// Mostly within the window; a slow district's tail runs
 				// past it (late).
-				signed := at + 60 + r.between64(0, lv.sign*p*2/100)
+				signed := at + 60 + r.between64(0, lv.sign*p*3/200)
 				signed -= signed % 60
 				add(signed, feed.TypeDirectiveSigned, di.id, feed.DirectiveSigned{DirectiveID: id, By: by})
 				if r.intn(1000) < neverReportShare {
 					continue
 				}
-				reported := signed + r.between64(lv.report*p/400, lv.report*p*2/100)
+				reported := signed + r.between64(lv.report*p/400, lv.report*p*3/200)
 				reported -= reported % 60
 				text := fmt.Sprintf(r.one(directiveReports), 10+r.intn(190), 1+r.intn(40))
 				add(reported, feed.TypeDirectiveReported, di.id, feed.DirectiveReported{DirectiveID: id, By: by, Text: text})

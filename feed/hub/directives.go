@@ -27,6 +27,10 @@ import (
 // docs/protocol.md, "Instructions: POST /v1/directives/...".
 
 func (h *Hub) handleDirectives(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/v1/directives" {
+		h.handleDirectiveRecord(w, r)
+		return
+	}
 	kind := strings.TrimPrefix(r.URL.Path, "/v1/directives/")
 	if kind != "issue" && kind != "sign" && kind != "report" {
 		writeJSON(w, http.StatusNotFound, ErrorBody{Error: "no such endpoint: POST /v1/directives/issue, /v1/directives/sign or /v1/directives/report"})
@@ -335,4 +339,53 @@ func (h *Hub) storeDirectiveEvent(w http.ResponseWriter, r *http.Request, ev fee
 	}
 	h.m.ingested.Add(1)
 	return true
+}
+
+// DirectiveRecord is the answer to GET /v1/directives: every instruction
+// of the log's run as the bulletins' record holds it, oldest issued first,
+// with each district's sign-off and report, who made them and the
+// feedback (the state the boards get keeps the newest few, times only).
+type DirectiveRecord struct {
+	Seq        uint64               `json:"seq"`
+	LastAt     time.Time            `json:"last_at,omitzero"` // the record's clock: its newest event
+	Directives []campaign.Directive `json:"directives"`
+}
+
+// handleDirectiveRecord is GET /v1/directives (read token), from the
+// bulletins' History: `sitboard directive list` reads it.
+func (h *Hub) handleDirectiveRecord(w http.ResponseWriter, r *http.Request) {
+	if !h.readAllowedOrRefuse(w, r) {
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeJSON(w, http.StatusMethodNotAllowed, ErrorBody{Error: "use GET /v1/directives to read the instructions, POST /v1/directives/issue to issue one"})
+		return
+	}
+	var rec DirectiveRecord
+	err := h.withHistory(r.Context(), func(hist *campaign.History) error {
+		st := hist.State()
+		rec = DirectiveRecord{Seq: st.Seq, LastAt: st.LastAt, Directives: []campaign.Directive{}}
+		if book := hist.Recorder().Directives; book != nil {
+			for _, d := range book.Items {
+				d.Replies = slices.Clone(d.Replies)
+				rec.Directives = append(rec.Directives, d)
+			}
+		}
+		return nil
+	})
+	var folding *errStillFolding
+	switch {
+	case r.Context().Err() != nil:
+		return
+	case errors.As(err, &folding):
+		w.Header().Set("Retry-After", strconv.Itoa(folding.retryAfter))
+		writeJSON(w, http.StatusServiceUnavailable, FoldProgress{Error: folding.Error(), Fold: "reports", Seq: folding.seq, Of: folding.of})
+		return
+	case err != nil:
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: "cannot read the log for the instructions: " + err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
 }

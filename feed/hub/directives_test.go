@@ -165,7 +165,7 @@ func TestDirectiveScopes(t *testing.T) {
 		t.Fatalf("signed %+v", signed)
 	}
 	s.WaitSeq(t, signed.Seq)
-	if again := outcome(t)(sign(chuanhuiToken, "chuanhui")); again.Status != feed.OutcomeAlreadySigned || again.By != "值班台" {
+	if again := outcome(t)(sign(chuanhuiToken, "chuanhui")); again.Status != feed.OutcomeAlreadySigned || !again.At.Equal(now) {
 		t.Errorf("signed again: %+v", again)
 	}
 	viaSSH := outcome(t)(sign(stationsToken, "huaiyang"))
@@ -189,9 +189,22 @@ func TestDirectiveScopes(t *testing.T) {
 			}
 		}
 	}
+	// The state keeps the times; the record (GET /v1/directives) who
+	// and the feedback too.
 	st := hubtest.Snapshot(t, s.URL)
-	if !strings.Contains(string(st.State), `"report":"已清查夜市12处"`) {
-		t.Errorf("the state does not show the report")
+	if strings.Contains(string(st.State), "已清查夜市12处") || !strings.Contains(string(st.State), `"district":"chuanhui","signed":`) {
+		t.Errorf("the state's instructions are not lean: %s", st.State)
+	}
+	code, body, err := hubtest.Get(s.URL+"/v1/directives", hubtest.ReadToken)
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("GET /v1/directives: %d %s %v", code, body, err)
+	}
+	var rec hub.DirectiveRecord
+	if err := json.Unmarshal(body, &rec); err != nil || len(rec.Directives) != 1 || rec.Seq < rep.Seq {
+		t.Fatalf("the record %s: %v", body, err)
+	}
+	if r, _ := rec.Directives[0].Reply("chuanhui"); r.Report != "已清查夜市12处" || r.ReportedBy != "川汇值班台" || r.SignedBy != "值班台" || !r.SignedAt.Equal(now) {
+		t.Errorf("chuanhui's reply in the record: %+v", r)
 	}
 }
 

@@ -1111,6 +1111,7 @@ func (h *Hub) Handler() http.Handler {
 	mux.HandleFunc("/v1/stream", h.handleStream)
 	mux.HandleFunc("/v1/snapshot", h.handleSnapshot)
 	mux.HandleFunc("/v1/acks", h.handleAcks)
+	mux.HandleFunc("/v1/directives", h.handleDirectives)
 	mux.HandleFunc("/v1/directives/", h.handleDirectives)
 	mux.HandleFunc("/v1/reports", h.handleReports)
 	mux.HandleFunc("/v1/reports/notes", h.handleNotes)

@@ -225,3 +225,21 @@ func Homicide(id, district string, at time.Time) feed.Event {
 func PostDirective(url, kind, token string, body []byte) (int, []byte, error) {
 	return post(url+"/v1/directives/"+kind, token, "application/json", body)
 }
+
+// Get reads url with token (a GET) and returns the status and body.
+func Get(url, token string) (int, []byte, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
