@@ -179,7 +179,7 @@ func (r *AlertRule) clears() bool {
 	case WhenUndispatched, WhenReportMissing, WhenDirectiveOverdue, WhenFindingOverdue:
 		return true
 	case WhenSurge, WhenCluster:
-		return false
+		return true // by time: the hour over, the window passed
 	}
 	return r.ClearType != ""
 }

@@ -37,9 +37,37 @@ type AlertWatch struct {
 	// Windows are each cluster rule's newest alarm times per grid, oldest
 	// first, keyed "<rule>/<grid>".
 	Windows map[string][]time.Time `json:"windows,omitempty"`
+	// Expire are the surges and clusters raised whose time is not over
+	// yet, by when it is: the state's clock passing it clears them
+	// (ClearedByTime), so they wait only for acknowledgement.
+	Expire []Expiry `json:"expire,omitempty"`
 	// Hour is the clock hour of the state's clock at the last pruning:
 	// Hours and Windows forget what is over each time it moves.
 	Hour time.Time `json:"hour,omitzero"`
+}
+
+// Expiry is when the condition of a surge or a cluster alert is over.
+type Expiry struct {
+	At      time.Time `json:"at"`
+	Kind    string    `json:"kind"`
+	Subject string    `json:"subject"`
+}
+
+// ClearedByTime is an alert's ClearedBy when its condition ended with
+// time, not an event: a surge's hour over, a cluster's window passed.
+const ClearedByTime = "time"
+
+func (w *AlertWatch) addExpiry(e Expiry) {
+	i, _ := slices.BinarySearchFunc(w.Expire, e, func(a, b Expiry) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Kind+a.Subject, b.Kind+b.Subject)
+	})
+	w.Expire = slices.Insert(w.Expire, i, e)
+	if len(w.Expire) > MaxDueAlarms {
+		w.Expire = slices.Delete(w.Expire, 0, 1)
+	}
 }
 
 // DueAlarm is an alarm an undispatched rule checks at At.
@@ -136,6 +164,17 @@ func (f *folder) clockPassed(now time.Time) {
 			}
 		}
 	}
+	if w := f.s.AlertWatch; w != nil && len(w.Expire) > 0 {
+		n := 0
+		for n < len(w.Expire) && !w.Expire[n].At.After(now) {
+			n++
+		}
+		over := slices.Clone(w.Expire[:n])
+		w.Expire = slices.Delete(w.Expire, 0, n)
+		for _, e := range over {
+			f.clearKind(e.Kind, e.Subject, e.At, ClearedByTime)
+		}
+	}
 	// Checks of other parts that wait for time, each raising through
 	// raiseRules or raise.
 	f.reportsPassed(now)
@@ -213,8 +252,11 @@ func (f *folder) surge(i int, p feed.AlarmReceived) {
 		return
 	}
 	hc.Raised = true
-	f.raiseRule(i, Hit{District: ev.District, Subject: ev.District + "@" + hour.Format("2006-01-02T15"), Category: r.Category,
-		Type: feed.TypeAlarmReceived, Summary: p.Summary, At: ev.At, Since: hour, Count: hc.Count, Limit: limit})
+	subject := ev.District + "@" + hour.Format("2006-01-02T15")
+	if f.raiseRule(i, Hit{District: ev.District, Subject: subject, Category: r.Category,
+		Type: feed.TypeAlarmReceived, Summary: p.Summary, At: ev.At, Since: hour, Count: hc.Count, Limit: limit}) {
+		w.addExpiry(Expiry{At: hour.Add(time.Hour), Kind: WhenSurge, Subject: subject}) // the hour is over
+	}
 }
 
 // hourlyBaseline is the district's hourly rate of metric before the
@@ -260,9 +302,13 @@ func (f *folder) cluster(i int, p feed.AlarmReceived) {
 		return
 	}
 	delete(w.Windows, key)
-	f.raiseRule(i, Hit{District: ev.District, Grid: ev.Grid, Subject: ev.Grid + "/" + p.Category + "@" + last.Format("20060102T150405"),
+	subject := ev.Grid + "/" + p.Category + "@" + last.Format("20060102T150405")
+	if f.raiseRule(i, Hit{District: ev.District, Grid: ev.Grid, Subject: subject,
 		Category: p.Category, Type: feed.TypeAlarmReceived, Summary: p.Summary, At: ev.At, Since: first, Count: r.Count,
-		Limit: float64(r.Minutes)})
+		Limit: float64(r.Minutes)}) {
+		// Over once its window, from its first alarm, has passed.
+		w.addExpiry(Expiry{At: first.Add(time.Duration(r.Minutes) * time.Minute), Kind: WhenCluster, Subject: subject})
+	}
 }
 
 // surgeMetrics maps a surge rule's category to the baseline it compares

@@ -219,8 +219,13 @@ func TestSurgeRule(t *testing.T) {
 		t.Fatalf("raised %v, want only %s at seq %d", got, id, fourth.Seq)
 	}
 	a, _, _ := s.AlertByID(id)
-	if a.Count != 4 || a.Limit != 3 || !a.Since.Equal(t0) || a.Level != LevelOrange || a.Clears {
-		t.Errorf("surge alert = %+v, want 4 alarms over a limit of 3 since 09:00, orange, nothing to clear it", a)
+	if a.Count != 4 || a.Limit != 3 || !a.Since.Equal(t0) || a.Level != LevelOrange || !a.Clears {
+		t.Errorf("surge alert = %+v, want 4 alarms over a limit of 3 since 09:00, orange", a)
+	}
+	// The next hour's first alarm moves the clock past 10:00: the surge is
+	// over, and waits only for acknowledgement.
+	if !a.ClearedAt.Equal(t0.Add(time.Hour)) || a.ClearedBy != ClearedByTime {
+		t.Errorf("surge cleared at %v by %q, want at 10:00 by %q", a.ClearedAt, a.ClearedBy, ClearedByTime)
 	}
 }
 
@@ -258,6 +263,10 @@ func TestClusterRule(t *testing.T) {
 	a, _, _ := s.AlertByID(id)
 	if a.Count != 3 || !a.Since.Equal(t0) || a.Grid != "east-01" || a.Level != LevelYellow {
 		t.Errorf("cluster alert = %+v, want 3 alarms since 09:00 in east-01, yellow", a)
+	}
+	// Its window, 30 minutes from its first alarm, is over at 09:30.
+	if !a.ClearedAt.Equal(t0.Add(30*time.Minute)) || a.ClearedBy != ClearedByTime {
+		t.Errorf("cluster cleared at %v by %q, want at 09:30 by %q", a.ClearedAt, a.ClearedBy, ClearedByTime)
 	}
 }
 

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +100,33 @@ func TestClosingBulletinSaysNoAcksOnRecord(t *testing.T) {
 		if strings.Contains(text, "中心未收到确认记录") || strings.Contains(text, "do not reach the hub") {
 			t.Errorf("%s: the closing bulletin still says acknowledgements never reach the centre", lang)
 		}
+	}
+}
+
+// TestOpenAlertsAreAsOfThePeriodsEnd: a past day's bulletin lists the
+// alerts open at its 24时 with how long they had been open then, whatever
+// came later in the log: a homicide solved two days on was open that day,
+// and a surge over within its hour was not.
+func TestOpenAlertsAreAsOfThePeriodsEnd(t *testing.T) {
+	cfg := demo.Campaign()
+	day := cfg.Start().AddDate(0, 0, 4) // campaign day 5, 00:00
+	at := func(d, h int) time.Time { return day.AddDate(0, 0, d).Add(time.Duration(h) * time.Hour) }
+	js := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
+	evs := []feed.Event{
+		{ID: "hom", Type: feed.TypeCaseFiled, At: at(0, 20), District: "chuanhui", Data: js(feed.CaseFiled{CaseID: "CH-H9", Category: feed.CaseHomicide, Kind: feed.KindCriminal})},
+		{ID: "solve", Type: feed.TypeCaseSolved, At: at(2, 10), District: "chuanhui", Data: js(feed.CaseSolved{CaseID: "CH-H9", Category: feed.CaseHomicide, Kind: feed.KindCriminal})},
+	}
+	h := campaign.NewHistory(cfg)
+	for i, ev := range evs {
+		ev.Seq = uint64(i + 1)
+		h.Apply(ev)
+	}
+	b, err := Build(h, Request{Kind: campaign.PeriodDay, Date: at(0, 12)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(b.Open, func(a AlertRow) bool { return a.ID == "hom" })
+	if i < 0 || b.Open[i].OpenMinutes != 240 || !b.Open[i].ClearedAt.IsZero() {
+		t.Fatalf("open at day 5's end: %+v, want the homicide, open 4 h (240 min), not solved yet", b.Open)
 	}
 }

@@ -554,7 +554,13 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 	if req.Kind == campaign.PeriodMonth {
 		b.Adjustments = cfg.AdjustmentsIn(sp)
 	}
-	b.Open = openAlerts(cfg, h.AlertsRaised(campaign.Span{From: 1, To: sp.To}), asOf)
+	// Open at the period's end (its 24时), or at asOf for a running one:
+	// an alert solved weeks later was open on the day a past 日动态 is of.
+	openAt := asOf
+	if end := cfg.Date(sp.To).AddDate(0, 0, 1); end.Before(openAt) {
+		openAt = end
+	}
+	b.Open = openAlerts(cfg, h.AlertsRaised(campaign.Span{From: 1, To: sp.To}), openAt)
 
 	if req.Kind == campaign.PeriodDay {
 		b.DayFigures = dayFigures(p)
@@ -614,7 +620,8 @@ func buildCritique(b *Bulletin) *Critique {
 func alertRow(a campaign.AlertRecord) AlertRow {
 	row := AlertRow{AlertRecord: a, Minutes: -1, AckMinutes: -1}
 	row.Summary, row.AckedBy = clean(row.Summary), clean(row.AckedBy)
-	if !a.ClearedAt.IsZero() {
+	if !a.ClearedAt.IsZero() && a.ClearedBy != campaign.ClearedByTime {
+		// A surge's hour ending is no handling time: its Minutes stay -1.
 		row.Minutes = a.ClearedAt.Sub(a.At).Minutes()
 	}
 	if a.Acked() {

@@ -187,7 +187,7 @@ func alertRows(d doc, alerts []AlertRow, w *words, most int) {
 	var rows [][]string
 	for _, a := range alerts[:min(len(alerts), most)] {
 		state := w.clearDuration(a)
-		if a.Minutes < 0 && a.OpenMinutes > 0 && (a.Clears || a.Kind == "") {
+		if a.Minutes < 0 && a.OpenMinutes > 0 && state != "—" {
 			state = w.pick("未清除，已", "open for ") + w.duration(a.OpenMinutes)
 		}
 		rows = append(rows, []string{w.clock(a.At), w.district(a.District), w.alertRule(a.Rule, a.Type), a.Subject, w.ackDuration(a.AckMinutes), a.AckedBy, state})

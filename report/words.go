@@ -258,10 +258,9 @@ func (w *words) clock(t time.Time) string {
 }
 
 // clearDuration is an alert's time to clear, or a dash for a warning that
-// nothing clears (a surge, a cluster: a fact of its hour, done once
-// acknowledged).
+// no handling clears (a surge, a cluster: over with its hour or window).
 func (w *words) clearDuration(a AlertRow) string {
-	if a.Minutes < 0 && !a.Clears && a.Kind != "" {
+	if a.Minutes < 0 && (a.ClearedBy == campaign.ClearedByTime || a.Kind == campaign.WhenSurge || a.Kind == campaign.WhenCluster) {
 		return "—"
 	}
 	return w.duration(a.Minutes)

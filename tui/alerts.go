@@ -213,6 +213,8 @@ func clearedLabel(a campaign.Alert) string {
 		return "alerts.dispatched"
 	case a.ClearedBy == "patrol.shift_report":
 		return "alerts.reported"
+	case a.ClearedBy == campaign.ClearedByTime:
+		return "alerts.over"
 	}
 	return "alerts.gone"
 }
