@@ -73,22 +73,15 @@ func GenerateEvents(cfg *campaign.Config, seed int64) ([]feed.Event, error) {
 	return generateParts(cfg, seed, shipped)
 }
 
-// withSupervision says whether the recording holds the supervision teams'
-// events (generate_supervision.go). They come on with the shipped
-// recording's next regeneration (issue 22), which sets it and regenerates
-// once for every change to the generator made meanwhile.
-const withSupervision = false
-
-// withDirectives says the same of the office's instructions and their
-// sign-offs and reports (generate_directives.go).
-const withDirectives = false
-
-// parts are the recording's optional parts: the lapses, and the parts
-// that come on with its next regeneration. A test sets them apart.
+// parts are the recording's optional parts: the lapses
+// (generate_lapses.go), the supervision teams' visits and findings
+// (generate_supervision.go) and the office's instructions
+// (generate_directives.go), each from a random stream of its own. A test
+// sets them apart.
 type parts struct{ lapses, supervision, directives bool }
 
 // shipped are the parts of the shipped recording.
-var shipped = parts{lapses: true, supervision: withSupervision, directives: withDirectives}
+var shipped = parts{lapses: true, supervision: true, directives: true}
 
 // generateEvents builds the events, with or without the lapses
 // (generate_lapses.go): a test sets the two apart.

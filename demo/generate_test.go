@@ -225,23 +225,19 @@ func TestGeneratedFeedLooksReal(t *testing.T) {
 	// Every type of the protocol a campaign produces appears. Boards, not
 	// upstreams, acknowledge alerts: the article publishes no ack times and
 	// the recording invents none.
-	// The supervision events and the office's instructions come with the
-	// recording's next regeneration (issue 22): until then the generator
-	// has none.
-	notYet := map[string]bool{feed.TypeSupervisionVisit: true, feed.TypeSupervisionFinding: true, feed.TypeSupervisionRectified: true,
-		feed.TypeDirectiveIssued: true, feed.TypeDirectiveSigned: true, feed.TypeDirectiveReported: true}
 	// A hub, not an upstream, writes clock.tick, so a recording of
 	// upstream data holds none.
 	for _, typ := range feed.KnownTypes() {
-		if typ != feed.TypeMajorAccident && typ != feed.TypeAlertAcknowledged && typ != feed.TypeClockTick && !notYet[typ] && perType[typ] == 0 {
+		if typ != feed.TypeMajorAccident && typ != feed.TypeAlertAcknowledged && typ != feed.TypeClockTick && perType[typ] == 0 {
 			t.Errorf("no %s events", typ)
 		}
 	}
 	// Per district, activity follows the weights but every district is busy.
-	st := campaign.NewState(cfg)
+	h := campaign.NewHistory(cfg)
 	for _, ev := range evs {
-		campaign.Apply(cfg, st, ev)
+		h.Apply(ev)
 	}
+	st := h.State()
 	for _, d := range cfg.Districts {
 		c := st.Districts[d.ID]
 		if c.AlarmsReceived[feed.AlarmCriminal] < 100 {
@@ -258,19 +254,35 @@ func TestGeneratedFeedLooksReal(t *testing.T) {
 	}
 	// Alerts stand until a board acknowledges them, and the recording
 	// holds no acknowledgement; but each is cleared by the end (its case
-	// solved, its call dispatched or closed, its report in), except the
-	// warnings of the shift reports that never came.
-	missing := 0
-	for _, a := range append(append([]campaign.Alert{}, st.Alerts...), st.AlertsDone...) {
+	// solved, its call dispatched or closed, its report in, its finding
+	// put right), except the warnings of the shift reports that never
+	// came, of the findings never put right, and of the instructions'
+	// sign-offs and reports that never came (generate_directives_test.go
+	// counts those). The History's record holds every alert raised.
+	missing, findings := 0, 0
+	for _, a := range h.AlertsRaised(campaign.Span{From: 1, To: cfg.Days()}) {
 		switch {
-		case a.Kind == campaign.WhenReportMissing && !a.Cleared():
+		case a.Cleared() || !a.Clears:
+		case a.Kind == campaign.WhenReportMissing:
 			missing++
-		case a.Clears && !a.Cleared():
-			t.Errorf("alert left uncleared at the end: %+v", a)
+		case a.Kind == campaign.WhenFindingOverdue:
+			findings++
+		case a.Kind == campaign.WhenDirectiveOverdue:
+		default:
+			t.Errorf("alert left uncleared at the end: %+v", a.Alert)
 		}
 	}
 	if missing != missedReports {
 		t.Errorf("%d shift-report warnings stand uncleared, want the %d reports that never came", missing, missedReports)
+	}
+	overdue := 0
+	for _, f := range campaign.OpenFindings(st, st.LastAt) {
+		if f.Overdue {
+			overdue++
+		}
+	}
+	if findings != overdue || overdue == 0 {
+		t.Errorf("%d finding warnings stand uncleared, want one for each of the %d findings overdue at the end (not 0)", findings, overdue)
 	}
 	for _, n := range cfg.Notable {
 		ns := st.Notables[n.ID]

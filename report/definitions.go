@@ -56,6 +56,14 @@ func definitionsSection(d doc, b *Bulletin, w *words) {
 				"Monthly assessment: out of 100, each measure's points in its heading; points added or taken off are decided by the office and count in their month; the total is the points plus those, and places go by it.")
 		}
 	}
+	if len(b.Zones) > 0 && b.Kind != campaign.PeriodWeek {
+		add("战区：以所辖单位合计的数量对其合计的任务数、人口和基数计分，与单位同一办法，不因所辖单位多少占优；战区不评红黄旗。",
+			"Zones: each scored on its districts' counts together against their targets, residents and baselines together, as a district is, so holding more districts gains nothing; zones get no flags.")
+	}
+	if b.Supervision != nil && b.Kind != campaign.PeriodWeek {
+		add("督察：督察次数、发现问题按督察日期计，整改按整改日期计入当期（不论问题何时发现），晚于整改期限的计逾期整改；未改为期末（期中为截至时点）尚未整改的问题，逾期未改为其中已过整改期限的。",
+			"Supervision: visits and problems count on the day of the visit, rectifications on the day they were made (whenever found), late when after the deadline; open are the findings not put right at the period's end (or its instant while it runs), overdue those of them past their deadline.")
+	}
 	if cfg.SiteCount(campaign.SiteNightMarket) > 0 {
 		add("夜市巡防：巡防上报列明某处夜市，即计该夜市当晚实巡一次；“晚”按上报时间所在行动日计。",
 			"Night markets: a market counts as patrolled on a night when a shift report of that day names it.")

@@ -103,9 +103,13 @@ func directivesSection(d doc, b *Bulletin, w *words) {
 	}
 	var rows [][]string
 	var class []string
+	week := b.Kind == campaign.PeriodWeek
 	for _, r := range t.Districts {
 		if r.SignDue+r.SignPending+r.ReportDue+r.ReportPending == 0 {
 			continue // was sent nothing due in the period
+		}
+		if week && r.SignLate+r.SignMissing+r.ReportLate+r.ReportMissing == 0 && !slices.Contains(t.Laggards, r.District) {
+			continue // a 周通报's four pages list the districts behind only
 		}
 		rows = append(rows, row(w.district(r.District), r))
 		cl := ""

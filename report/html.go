@@ -28,7 +28,7 @@ func newHTMLDoc(w *words, b *Bulletin) *htmlDoc { return &htmlDoc{w: w, bul: b} 
 const htmlStyle = `
 @page { size: A4; margin: 15mm 15mm 16mm; @bottom-center { content: "— " counter(page) " —"; font-size: 9pt; color: #333; } }
 body { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", "Source Han Serif SC", "Noto Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", serif;
-  color: #111; max-width: 180mm; margin: 0 auto; font-size: 9.5pt; line-height: 1.35; }
+  color: #111; max-width: 180mm; margin: 0 auto; font-size: 9.5pt; line-height: 1.25; }
 .marking { font-size: 9.5pt; margin: 0 0 1mm; text-indent: 0; }
 .masthead { font-size: 21pt; font-weight: bold; text-align: center; color: #c00; letter-spacing: 2pt; margin: 0 0 1mm; }
 .number { text-align: center; margin: 0 0 2mm; }
@@ -43,7 +43,7 @@ p { margin: 0.8mm 0; text-indent: 2em; }
 p.note { color: #444; font-size: 8.5pt; text-indent: 0; }
 ul { padding-left: 5mm; margin: 0.5mm 0; }
 li { margin: 0.2mm 0; }
-table { border-collapse: collapse; width: 100%; margin: 1mm 0 1.5mm; font-size: 8.5pt; line-height: 1.3; }
+table { border-collapse: collapse; width: 100%; margin: 1mm 0 1.5mm; font-size: 8.5pt; line-height: 1.2; }
 table.keep { break-inside: avoid; page-break-inside: avoid; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }

@@ -16,9 +16,6 @@ import (
 // MaxOverdueNamed caps the overdue findings a bulletin names one by one.
 const MaxOverdueNamed = 20
 
-// maxDayOverdueNamed caps them in a 日动态, which has two pages.
-const maxDayOverdueNamed = 5
-
 // SupervisionTable is the period's 督察 (nil for a campaign without
 // teams, or a log without any supervision event): per district and per team in the
 // campaign file's order, the city, and the findings overdue at the
@@ -193,20 +190,30 @@ func (w *words) overdueBy(d time.Duration) string {
 	return w.pick(fmt.Sprintf("%d天%d小时", h/24, h%24), fmt.Sprintf("%d d %d h", h/24, h%24))
 }
 
-// supervisionSection is the 督察 section: the sentence, the districts' and
-// the teams' tables, and the overdue findings named.
+// supervisionSection is the 督察 section: the sentence, the districts'
+// and the teams' tables side by side in print, and the overdue findings
+// named (at most overdueNamed of the kind).
 func supervisionSection(d doc, b *Bulletin, w *words) {
 	t := b.Supervision
 	d.para(supervisionSentence(b, w))
+	if b.Kind == campaign.PeriodWeek {
+		supervisionLines(d, b, w) // a 周通报 has four pages
+		return
+	}
 	n := func(v int) string { return w.count(float64(v)) }
+	withPart := func(all, part int) string {
+		if part == 0 {
+			return n(all)
+		}
+		return n(all) + "(" + n(part) + ")"
+	}
 	row := func(name string, r campaign.SupervisionTally) []string {
-		return []string{name, n(r.Visits[0]), n(r.Visits[1]), w.count(float64(r.Problems)), n(r.Found), n(r.Rectified), n(r.Late), n(r.Open), n(r.Overdue)}
+		return []string{name, withPart(r.VisitTotal(), r.Visits[1]), w.count(float64(r.Problems)), withPart(r.Rectified, r.Late), withPart(r.Open, r.Overdue)}
 	}
 	head := func(first string) []string {
-		return []string{first, w.pick("明察(次)", "Announced"), w.pick("暗访(次)", "Unannounced"), w.pick("发现问题", "Problems"), w.pick("交办", "To put right"),
-			w.pick("整改", "Put right"), w.pick("逾期整改", "Late"), w.pick("未改", "Open"), w.pick("逾期未改", "Overdue")}
+		return []string{first, w.pick("督察(暗访)", "Visits (unannounced)"), w.pick("发现问题", "Problems"), w.pick("整改(逾期)", "Put right (late)"), w.pick("未改(逾期)", "Open (overdue)")}
 	}
-	numeric := []bool{false, true, true, true, true, true, true, true, true}
+	numeric := []bool{false, true, true, true, true}
 	table := func(first string, rows []campaign.SupervisionTally, name func(string) string) {
 		var out [][]string
 		var class []string
@@ -230,10 +237,46 @@ func supervisionSection(d doc, b *Bulletin, w *words) {
 	table(w.pick("督察组", "Team"), t.Teams, w.team)
 	d.block(false)
 	d.group("")
-	overdueFindings(d, b, w, MaxOverdueNamed)
-	d.note(w.pick("说明：督察次数、发现问题和交办按督察日期计，整改按整改日期计入当期（不论问题何时发现）；整改时间晚于整改期限的计逾期整改；未改、逾期未改为"+w.whenOpen(b)+"尚未整改的问题及其中已过整改期限的。",
-		"Visits, problems and findings count on the day of the visit, rectifications on the day they were made (whenever found); one after its deadline is late. Open and overdue are the findings not put right "+w.whenOpenIn(b)+", and of them those past their deadline."))
+	overdueFindings(d, b, w, overdueNamed[b.Kind])
 }
+
+// supervisionLines are a 周通报's 督察 after its sentence: the findings
+// overdue by district and the longest named, in one sentence; its four
+// pages have no room for the tables, which the longer bulletins give per
+// district and per team.
+func supervisionLines(d doc, b *Bulletin, w *words) {
+	t := b.Supervision
+	n := func(v int) string { return w.count(float64(v)) }
+	if t.OverdueTotal == 0 {
+		return
+	}
+	asOf := w.cfg.Date(b.Span.To + 1)
+	if b.ToDate {
+		asOf = b.AsOf
+	}
+	var named []string
+	for _, f := range t.Overdue[:min(len(t.Overdue), overdueNamed[b.Kind])] {
+		named = append(named, w.pick(fmt.Sprintf("%s（%s）%s，逾期%s", w.district(f.District), w.team(f.Team), f.Summary, w.overdueBy(asOf.Sub(f.Deadline))),
+			fmt.Sprintf("%s (%s): %s, overdue %s", w.district(f.District), w.team(f.Team), f.Summary, w.overdueBy(asOf.Sub(f.Deadline)))))
+	}
+	// The districts with findings overdue, and the longest named.
+	var late []string
+	for _, r := range t.Districts {
+		if r.Overdue > 0 {
+			late = append(late, w.district(r.Key)+n(r.Overdue))
+		}
+	}
+	s := w.pick(fmt.Sprintf("逾期未整改%d个（%s），逾期最久的：", t.OverdueTotal, strings.Join(late, "、")),
+		fmt.Sprintf("%d findings overdue (%s); the longest: ", t.OverdueTotal, strings.Join(late, ", "))) + strings.Join(named, w.pick("；", "; "))
+	if more := t.OverdueTotal - len(named); more > 0 {
+		s += w.pick(fmt.Sprintf("；其余%d个略", more), fmt.Sprintf("; %d more", more))
+	}
+	d.para(s + w.pick("。", "."))
+}
+
+// overdueNamed caps the overdue findings each kind of bulletin names one
+// by one (at most MaxOverdueNamed are kept); the rest are counted.
+var overdueNamed = map[string]int{campaign.PeriodWeek: 2, campaign.PeriodHalfMonth: 10, campaign.PeriodMonth: 10, campaign.PeriodCampaign: MaxOverdueNamed}
 
 // overdueFindings names the findings overdue at the bulletin's instant,
 // at most max.
@@ -275,8 +318,9 @@ func (w *words) severity(s string) string {
 	return s
 }
 
-// supervisionBrief is a 日动态's 督察 in a sentence, and the overdue
-// findings named.
+// supervisionBrief is a 日动态's 督察 in one sentence: its two pages
+// have no room for the findings one by one, which the 周通报 names (and
+// the open alerts, with a finding_overdue rule).
 func supervisionBrief(d doc, b *Bulletin, w *words) {
 	t := b.Supervision
 	if t == nil {
@@ -287,38 +331,62 @@ func supervisionBrief(d doc, b *Bulletin, w *words) {
 		return
 	}
 	n := func(v int) string { return w.count(float64(v)) }
-	d.para(w.pick(fmt.Sprintf("督察：开展督察%s次（明察%s次、暗访%s次），交办整改%s个，整改完成%s个（逾期整改%s个）；%s未整改%s个，其中逾期%s个。",
-		n(c.VisitTotal()), n(c.Visits[0]), n(c.Visits[1]), n(c.Found), n(c.Rectified), n(c.Late), w.whenOpen(b), n(c.Open), n(c.Overdue)),
-		fmt.Sprintf("Supervision: %s visits (%s announced, %s unannounced), %s findings to put right, %s put right (%s late); %s, %s open, %s of them overdue.",
-			n(c.VisitTotal()), n(c.Visits[0]), n(c.Visits[1]), n(c.Found), n(c.Rectified), n(c.Late), w.whenOpenIn(b), n(c.Open), n(c.Overdue))))
-	if t.OverdueTotal > 0 {
-		overdueFindings(d, b, w, maxDayOverdueNamed)
+	d.para(w.pick(fmt.Sprintf("督察：督察%s次（暗访%s次），交办整改%s个，整改%s个（逾期%s个）；%s未整改%s个，其中逾期%s个。",
+		n(c.VisitTotal()), n(c.Visits[1]), n(c.Found), n(c.Rectified), n(c.Late), w.whenOpen(b), n(c.Open), n(c.Overdue)),
+		fmt.Sprintf("Supervision: %s visits (%s unannounced), %s findings to put right, %s put right (%s late); %s, %s open, %s overdue.",
+			n(c.VisitTotal()), n(c.Visits[1]), n(c.Found), n(c.Rectified), n(c.Late), w.whenOpenIn(b), n(c.Open), n(c.Overdue))))
+}
+
+// zonesLine is a 周通报's 战区 in a sentence: each zone's place, leader,
+// score and findings open, best first.
+func zonesLine(d doc, b *Bulletin, w *words) {
+	var parts []string
+	for _, z := range b.Zones {
+		score := "—"
+		if b.ZoneScoring.Ranked {
+			score = fmt.Sprintf("%.*f", b.ZoneScoring.Decimals, z.Score)
+		}
+		p := w.pick(fmt.Sprintf("%d.%s：%s负责，%s分", z.Rank, w.zone(z.Zone), w.leader(z.Zone), score), fmt.Sprintf("%d. %s, led by %s: %s", z.Rank, w.zone(z.Zone), w.leader(z.Zone), score))
+		if b.Supervision != nil && z.OpenFindings > 0 {
+			p += w.pick(fmt.Sprintf("，督察未改%d个", z.OpenFindings), fmt.Sprintf(", %d findings open", z.OpenFindings))
+			if z.OverdueFindings > 0 {
+				p += w.pick(fmt.Sprintf("（逾期%d）", z.OverdueFindings), fmt.Sprintf(" (%d overdue)", z.OverdueFindings))
+			}
+		}
+		parts = append(parts, p)
 	}
+	d.para(w.pick("各战区按红黄旗计分口径排名：", "The zones scored by the flag rules: ") + strings.Join(parts, w.pick("；", "; ")) + w.pick("。", "."))
 }
 
 // zonesSection is the 战区 summary: each zone's leader, districts, lead
 // numbers, flags, open findings and standing, best first.
 func zonesSection(d doc, b *Bulletin, w *words) {
+	if b.Kind == campaign.PeriodWeek {
+		zonesLine(d, b, w) // a 周通报 has four pages
+		return
+	}
 	month := b.Kind == campaign.PeriodMonth && len(b.Assessment) > 0
 	basis := w.pick("按红黄旗计分口径", "scored by the flag rules")
 	if month {
 		basis = w.pick("按月考核计分口径（满分100分）", "scored by the monthly assessment (out of 100)")
 	}
-	d.para(w.pick(fmt.Sprintf("各战区%s排名如下。战区得分以所辖单位合计的数量对所辖单位合计的任务数、人口和基数计算，与单位得分同一办法，不因所辖单位多少而占优；战区不评红黄旗，红黄旗栏为所辖单位本期所得。", basis),
-		fmt.Sprintf("The zones, %s. A zone is scored on its districts' counts together against their targets, residents and baselines together, as a district is, so a zone gains nothing from holding more districts; zones get no flags: the flags column counts its districts'.", basis)))
+	d.para(w.pick(fmt.Sprintf("各战区%s排名如下（计分办法见附件“指标说明”；红/黄旗为所辖单位本期所得）。", basis),
+		fmt.Sprintf("The zones, %s (how, in the annex Definitions; the flags are its districts').", basis)))
 	flagged := b.Flagged
 	var rows [][]string
+	var holds []string
 	for _, z := range b.Zones {
 		var names []string
 		for _, id := range z.Districts {
 			names = append(names, w.district(id))
 		}
+		holds = append(holds, w.pick(w.zone(z.Zone)+"辖"+strings.Join(names, "、"), w.zone(z.Zone)+": "+strings.Join(names, ", ")))
 		score := "—"
 		if b.ZoneScoring.Ranked {
 			score = fmt.Sprintf("%.*f", b.ZoneScoring.Decimals, z.Score)
 		}
-		row := []string{fmt.Sprint(z.Rank), w.zone(z.Zone), w.leader(z.Zone), strings.Join(names, w.pick("、", ", ")),
-			w.count(float64(z.Alarms)), w.count(float64(z.CasesSolved)), w.count(float64(z.Arrested)), w.count(float64(z.Rectified))}
+		row := []string{fmt.Sprint(z.Rank), w.zone(z.Zone), w.leader(z.Zone),
+			w.count(float64(z.Alarms)), w.count(float64(z.CasesSolved)), w.count(float64(z.Arrested))}
 		if flagged {
 			row = append(row, fmt.Sprintf("%d/%d", z.Red, z.Yellow))
 		}
@@ -339,11 +407,11 @@ func zonesSection(d doc, b *Bulletin, w *words) {
 		}
 		rows = append(rows, row)
 	}
-	head := []string{w.pick("名次", "Rank"), w.pick("战区", "Zone"), w.pick("负责人", "Led by"), w.pick("所辖单位", "Districts"),
-		w.pick("接报警情", "Alarms"), w.pick("破案", "Solved"), w.pick("抓获", "Caught"), w.pick("整改隐患", "Hazards fixed")}
-	numeric := []bool{true, false, false, false, true, true, true, true}
+	head := []string{w.pick("名次", "Rank"), w.pick("战区", "Zone"), w.pick("负责人", "Led by"),
+		w.pick("警情", "Alarms"), w.pick("破案", "Solved"), w.pick("抓获", "Caught")}
+	numeric := []bool{true, false, false, true, true, true}
 	if flagged {
-		head, numeric = append(head, w.pick("红旗/黄旗", "Red/yellow")), append(numeric, true)
+		head, numeric = append(head, w.pick("红/黄旗", "Flags R/Y")), append(numeric, true)
 	}
 	if b.Supervision != nil {
 		head, numeric = append(head, w.pick("督察未改", "Findings open")), append(numeric, true)
@@ -353,14 +421,12 @@ func zonesSection(d doc, b *Bulletin, w *words) {
 		head, numeric = append(head, w.pick("上期名次", "Last")), append(numeric, true)
 	}
 	d.table(head, rows, numeric, nil)
+	d.note(w.pick(strings.Join(holds, "；")+"。", strings.Join(holds, "; ")+"."))
 	if len(b.ZoneScoring.LeftOut) > 0 {
 		var names []string
 		for _, m := range b.ZoneScoring.LeftOut {
 			names = append(names, w.measure(m))
 		}
 		d.note(w.pick("本期无法如实计算、不计入战区得分的项目："+strings.Join(names, "、")+"。", "Left out of the zones' scores, as they cannot be computed honestly this period: "+strings.Join(names, ", ")+"."))
-	}
-	if b.Supervision != nil {
-		d.note(w.pick("督察未改："+w.whenOpen(b)+"所辖单位尚未整改的督察问题。", "Findings open: its districts' supervision findings not put right "+w.whenOpenIn(b)+"."))
 	}
 }

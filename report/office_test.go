@@ -194,3 +194,36 @@ func ids(fs []campaign.FindingRecord) []string {
 	}
 	return out
 }
+
+// TestWeeklyDirectivesListTheDistrictsBehind: a 周通报's 指令 table, on
+// its four pages, lists the districts with a sign-off or report late or
+// missing, or below the city's rate, and the city; a longer bulletin
+// lists every district that was sent one.
+func TestWeeklyDirectivesListTheDistrictsBehind(t *testing.T) {
+	cfg, err := campaign.ParseConfig("office.toml", []byte(officeCampaign))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tally := func(d string, late int) campaign.DirectiveTally {
+		return campaign.DirectiveTally{District: d, SignDue: 1, SignOnTime: 1 - late, SignLate: late, ReportDue: 1, ReportOnTime: 1}
+	}
+	b := &Bulletin{Directives: DirectiveTable{Issued: 1, Districts: []campaign.DirectiveTally{tally("east", 0), tally("north", 1), tally("west", 0)},
+		City: campaign.DirectiveTally{SignDue: 3, SignOnTime: 2, SignLate: 1, ReportDue: 3, ReportOnTime: 3}}}
+	for _, tc := range []struct {
+		kind string
+		want []string
+	}{{campaign.PeriodWeek, []string{"北区"}}, {campaign.PeriodHalfMonth, []string{"东区", "北区", "西区"}}} {
+		b.Kind = tc.kind
+		var d textDoc
+		directivesSection(&d, b, newWords(cfg, nil, LangZh))
+		var got []string
+		for _, name := range []string{"东区", "北区", "西区"} {
+			if strings.Contains(d.String(), "  "+name+" ") {
+				got = append(got, name)
+			}
+		}
+		if !slices.Equal(got, tc.want) || !strings.Contains(d.String(), "全市") {
+			t.Errorf("%s lists %v, want %v and the city:\n%s", tc.kind, got, tc.want, d.String())
+		}
+	}
+}

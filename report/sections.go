@@ -180,7 +180,7 @@ func dayEventsSection(d doc, b *Bulletin, w *words) {
 }
 
 // maxDayAlerts caps the alerts a 日动态 lists one by one.
-const maxDayAlerts = 10
+const maxDayAlerts = 8
 
 // alertRows is a table of alerts, at most max, the rest counted.
 func alertRows(d doc, alerts []AlertRow, w *words, most int) {
