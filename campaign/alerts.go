@@ -94,7 +94,7 @@ var AlertKinds = []string{WhenEvent, WhenUndispatched, WhenSurge, WhenCluster, W
 // Bounds on the alert record.
 const (
 	MaxAlerts     = 32 // standing alerts; beyond it the oldest acknowledged (else the oldest) is pushed out
-	MaxAlertsDone = 32 // finished alerts kept for the board's history
+	MaxAlertsDone = 16 // finished alerts kept for the board's history (each about 430 bytes of the snapshot)
 )
 
 // Cleared reports whether the alert's condition ended (its case solved,

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -500,5 +501,38 @@ func TestFugitivesCountInArrests(t *testing.T) {
 	}
 	if got := ScoreCountsOf(s.Districts["east"]).Arrested; got != 3 {
 		t.Errorf("score counts' arrests = %d, want 3", got)
+	}
+}
+
+// TestOlderSnapshotsWiderIDWindow: a snapshot from a hub that remembered
+// more ids (2,048 before) keeps the newest DedupWindow of them, in ring
+// order, and the ring goes on overwriting the oldest.
+func TestOlderSnapshotsWiderIDWindow(t *testing.T) {
+	const old = 2 * DedupWindow
+	ids := make([]string, old)
+	next := 5 // the ring's oldest slot: ids 0..old-1 were written in order, wrapped
+	for i := range ids {
+		ids[(next+i)%old] = fmt.Sprintf("id-%d", i)
+	}
+	b, err := json.Marshal(map[string]any{"seq": 1, "recent_ids": ids, "id_next": next})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.RecentIDs) != DedupWindow || s.RecentIDs[0] != fmt.Sprintf("id-%d", old-DedupWindow) || s.RecentIDs[DedupWindow-1] != fmt.Sprintf("id-%d", old-1) {
+		t.Fatalf("kept %d ids from %q to %q, want the newest %d", len(s.RecentIDs), s.RecentIDs[0], s.RecentIDs[len(s.RecentIDs)-1], DedupWindow)
+	}
+	s.rememberID("new")
+	if s.RecentIDs[0] != "new" {
+		t.Fatalf("the next id went to slot %d, want the oldest (0)", slices.Index(s.RecentIDs, "new"))
+	}
+	if _, ok := s.recentIDIndex[fmt.Sprintf("id-%d", old-DedupWindow)]; ok {
+		t.Fatal("the overwritten oldest id is still remembered")
+	}
+	if _, ok := s.recentIDIndex[fmt.Sprintf("id-%d", old-1)]; !ok {
+		t.Fatal("the newest id is forgotten")
 	}
 }

@@ -2,17 +2,23 @@ package campaign
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
 // Bounds on what the state keeps, whatever the number of events.
 const (
-	TickerSize      = 64   // most recent alarms and other events, newest first
-	ClosuresSize    = 32   // most recent case closures, newest first
-	MaxOpenAlarms   = 4096 // open alarm queue; beyond it the oldest are dropped and counted
-	MaxEarlyCloses  = 1024 // closes of alarms not open, remembered for a late alarm.received
-	DedupWindow     = 2048 // event ids remembered to drop redeliveries
-	MaxUnknownTypes = 32   // distinct unknown types counted by name; the rest under "other"
+	TickerSize     = 64   // most recent alarms and other events, newest first
+	ClosuresSize   = 32   // most recent case closures, newest first
+	MaxOpenAlarms  = 4096 // open alarm queue; beyond it the oldest are dropped and counted
+	MaxEarlyCloses = 1024 // closes of alarms not open, remembered for a late alarm.received
+	// DedupWindow is how many event ids the fold remembers to drop a
+	// redelivery (a batch resent on the wire). The hub refuses a known id
+	// at ingest over the whole campaign, so the log holds none twice; the
+	// window only needs to span a few frames (512 events each), and it is
+	// 14 KB of every snapshot at 1,024.
+	DedupWindow     = 1024
+	MaxUnknownTypes = 32 // distinct unknown types counted by name; the rest under "other"
 )
 
 // State is everything the board and summary need, folded from events.
@@ -352,6 +358,18 @@ func (s *State) Today() DayCounts {
 	return s.Days[s.Day-1]
 }
 
+// trimRecentIDs keeps the newest DedupWindow ids of a state from a hub
+// with a larger window, oldest first, so the ring goes on from there.
+func (s *State) trimRecentIDs() {
+	if len(s.RecentIDs) <= DedupWindow {
+		return
+	}
+	next := s.IDNext % len(s.RecentIDs)
+	ordered := append(slices.Clone(s.RecentIDs[next:]), s.RecentIDs[:next]...)
+	s.RecentIDs = ordered[len(ordered)-DedupWindow:]
+	s.IDNext = 0
+}
+
 // MarshalJSON and UnmarshalJSON round-trip the state losslessly; the id
 // index is rebuilt from the ring on decode.
 func (s *State) UnmarshalJSON(b []byte) error {
@@ -359,6 +377,7 @@ func (s *State) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, (*plain)(s)); err != nil {
 		return err
 	}
+	s.trimRecentIDs()
 	s.recentIDIndex = make(map[string]struct{}, len(s.RecentIDs))
 	for _, id := range s.RecentIDs {
 		s.recentIDIndex[id] = struct{}{}
