@@ -11,8 +11,10 @@ import (
 // on a few measures, out of 100 (docs/campaign.md, "Assessment").
 type Assessment struct {
 	Measures []AssessmentMeasure `toml:"measures"`
-	// Adjustments are the 加扣分 the office decided (bulletin.go).
-	Adjustments []Adjustment `toml:"adjustments"`
+	// Adjustments are the 加扣分 the office decided, Rules those counted
+	// (each overdue 督察 finding; bulletin.go).
+	Adjustments []Adjustment     `toml:"adjustments"`
+	Rules       []AdjustmentRule `toml:"rules"`
 }
 
 // AssessmentMeasure is one assessed measure (see DistrictMeasures) and the

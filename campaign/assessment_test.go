@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -131,7 +132,7 @@ func TestAdjustmentsRankByTotal(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, rows := Assess(cfg, districts, nil, 3)
-			rows = withAdjustments(cfg, tc.span, rows)
+			rows = withAdjustments(cfg.AdjustmentsIn(tc.span), rows)
 			for i, w := range tc.want {
 				r := rows[i]
 				if r.District != w.District || r.Rank != w.Rank || r.Adjustment != w.Adjustment || r.Total != w.Total {
@@ -163,6 +164,113 @@ func TestAdjustmentErrorsSayWhatToDo(t *testing.T) {
 		}
 		_, err := ParseConfig("small.toml", []byte(src))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.to, err, tc.want)
+		}
+	}
+}
+
+const findingRuleTOML = `
+[[assessment.rules]]
+when = "finding_overdue"
+points = -1.5
+zh = "督察发现问题逾期未整改"
+`
+
+// TestRuleAdjustmentsPerFinding: an [[assessment.rules]] finding_overdue
+// rule takes its points for each 督察 finding not rectified by its
+// deadline, in the period holding the deadline, once it has passed, at
+// most its max a month; worked out by hand on supervisionLog: east's F1
+// put right in time (nothing), F2 never (deadline 06-27 12:00); west's F3
+// a day late (deadline 06-26 12:00), F4 at its deadline (in time).
+func TestRuleAdjustmentsPerFinding(t *testing.T) {
+	base, _ := os.ReadFile("testdata/small.toml")
+	type adj struct {
+		district string
+		points   float64
+		items    []string
+		capped   bool
+	}
+	tests := []struct {
+		name string
+		rule string
+		span Span
+		asOf string
+		want []adj
+	}{
+		{"the whole span at its end", findingRuleTOML, Span{1, 3}, "2023-06-28 00:00:00", []adj{{"east", -1.5, []string{"F2"}, false}, {"west", -1.5, []string{"F3"}, false}}},
+		// F2's deadline is on day 3: not in days 1–2, even counted later.
+		{"days 1 and 2", findingRuleTOML, Span{1, 2}, "2023-06-28 00:00:00", []adj{{"west", -1.5, []string{"F3"}, false}}},
+		// Before F2's deadline it is not overdue; F3 is, though put right
+		// (late) by then.
+		{"running, before F2's deadline", findingRuleTOML, Span{1, 3}, "2023-06-27 11:00:00", []adj{{"west", -1.5, []string{"F3"}, false}}},
+		{"running, F3 just overdue", findingRuleTOML, Span{1, 3}, "2023-06-26 12:00:01", []adj{{"west", -1.5, []string{"F3"}, false}}},
+		{"running, at F3's deadline", findingRuleTOML, Span{1, 3}, "2023-06-26 12:00:00", nil},
+		{"at most 1 a month", findingRuleTOML + "max = 1\n", Span{1, 3}, "2023-06-28 00:00:00", []adj{{"east", -1, []string{"F2"}, true}, {"west", -1, []string{"F3"}, true}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := ParseConfig("small.toml", []byte(string(base)+twoZones+twoTeams+assessmentTOML+tc.rule))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := NewHistory(cfg)
+			for i, e := range supervisionLog(t) {
+				e.Seq = uint64(i + 1)
+				h.Apply(e)
+			}
+			got := h.RuleAdjustments(tc.span, clockAt(t, tc.asOf))
+			if len(got) != len(tc.want) {
+				t.Fatalf("%d adjustments %+v, want %d", len(got), got, len(tc.want))
+			}
+			for i, w := range tc.want {
+				g := got[i]
+				if g.District != w.district || g.Points != w.points || !slices.Equal(g.Items, w.items) || g.Count != len(w.items) || g.Each != -1.5 || g.Capped != w.capped || g.Rule != WhenFindingOverdue {
+					t.Errorf("adjustment %d = %+v, want %+v", i, g, w)
+				}
+			}
+		})
+	}
+	// In the month's assessment: each district's total is its score less
+	// its finding, and the bulletin's list of 加扣分 has them.
+	cfg, err := ParseConfig("small.toml", []byte(string(base)+twoZones+twoTeams+assessmentTOML+findingRuleTOML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewHistory(cfg)
+	for i, e := range supervisionLog(t) {
+		e.Seq = uint64(i + 1)
+		h.Apply(e)
+	}
+	p := h.Period(PeriodMonth, Span{1, 3})
+	_, rows := p.Assessment(h)
+	for _, r := range rows {
+		if r.Adjustment != -1.5 || r.Total != Round(r.Score-1.5, 2) {
+			t.Errorf("%s: score %v, 加扣分 %v, total %v: want its finding's −1.5", r.District, r.Score, r.Adjustment, r.Total)
+		}
+	}
+	if n := len(p.Adjustments(h)); n != 2 {
+		t.Errorf("the month lists %d 加扣分, want 2", n)
+	}
+}
+
+func TestAdjustmentRuleErrorsSayWhatToDo(t *testing.T) {
+	base, _ := os.ReadFile("testdata/small.toml")
+	good := string(base) + assessmentTOML + findingRuleTOML
+	if _, err := ParseConfig("small.toml", []byte(good)); err != nil {
+		t.Fatalf("a valid rule refused: %v", err)
+	}
+	for _, tc := range []struct{ from, to, want string }{
+		{`when = "finding_overdue"`, `when = "late_findings"`, `assessment.rules[0].when: "late_findings": count one of [finding_overdue]`},
+		{"points = -1.5", "points = 0", "assessment.rules[0].points: must be a non-zero number"},
+		{"points = -1.5", "points = -21", "between -20 and 20"},
+		{"points = -1.5", "points = -1.5\nmax = 30", "assessment.rules[0].max: must be the most points"},
+		{`zh = "督察发现问题逾期未整改"`, `en = "late"`, "assessment.rules[0].zh: give what is counted"},
+	} {
+		src := strings.Replace(good, tc.from, tc.to, 1)
+		if src == good {
+			t.Fatalf("the test did not change the file")
+		}
+		if _, err := ParseConfig("small.toml", []byte(src)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", tc.to, err, tc.want)
 		}
 	}

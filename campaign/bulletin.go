@@ -75,17 +75,46 @@ func (c *Config) validateBulletin(fail func(field, needle, reason string) error)
 	return nil
 }
 
-// Adjustment is one 加扣分 of the 月考核 from the campaign file: points
-// added to (or, negative, taken from) a district's assessment in the month
-// holding Date, with the reason (docs/campaign.md, "Assessment").
+// Adjustment is one 加扣分 of the 月考核: points added to (or, negative,
+// taken from) a district's assessment in the month holding Date, with the
+// reason (docs/campaign.md, "Assessment"). The office's own are written in
+// the campaign file; those of an [[assessment.rules]] rule are counted
+// (RuleAdjustments) and name the rule, how many it counted and which.
 type Adjustment struct {
 	District string  `toml:"district" json:"district"`
 	Date     string  `toml:"date" json:"date"` // YYYY-MM-DD: the month it counts in
 	Points   float64 `toml:"points" json:"points"`
 	Zh       string  `toml:"zh" json:"zh"`
 	En       string  `toml:"en" json:"en,omitempty"`
-	day      int
+	// Rule is the rule's when for a counted adjustment ("" for the
+	// office's own); Count how many it counted, Each the points of one,
+	// Capped whether the rule's monthly most held Points back, and Items
+	// the ids counted (the findings), so a district can check them.
+	Rule   string   `toml:"-" json:"rule,omitempty"`
+	Count  int      `toml:"-" json:"count,omitempty"`
+	Each   float64  `toml:"-" json:"each,omitempty"`
+	Capped bool     `toml:"-" json:"capped,omitempty"`
+	Items  []string `toml:"-" json:"items,omitempty"`
+	day    int
 }
+
+// AdjustmentRule is a 加扣分 by rule (docs/campaign.md, "Assessment"):
+// Points for each occurrence of When in the month, at most Max points a
+// month for one district (MaxAdjustment when not given).
+type AdjustmentRule struct {
+	// When is what is counted: "finding_overdue", each 督察 finding of the
+	// district not rectified by its deadline, in the month its deadline
+	// passed (once per finding, whether it was put right later or not).
+	When   string  `toml:"when" json:"when"`
+	Points float64 `toml:"points" json:"points"`
+	Max    float64 `toml:"max" json:"max,omitempty"`
+	Zh     string  `toml:"zh" json:"zh"`
+	En     string  `toml:"en" json:"en,omitempty"`
+}
+
+// AdjustmentRuleKinds are the occurrences an [[assessment.rules]] rule
+// can count.
+var AdjustmentRuleKinds = []string{WhenFindingOverdue}
 
 // MaxAdjustment bounds one adjustment's points: a 月考核 is out of 100.
 const MaxAdjustment = 20
@@ -111,7 +140,70 @@ func (c *Config) validateAdjustments(fail func(field, needle, reason string) err
 			return fail(field+".zh", "[[assessment.adjustments]]", "give the reason (zh): the bulletin prints it beside the points")
 		}
 	}
+	for i, r := range c.Assessment.Rules {
+		field := fmt.Sprintf("assessment.rules[%d]", i)
+		if !slices.Contains(AdjustmentRuleKinds, r.When) {
+			return fail(field+".when", "when", fmt.Sprintf("%q: count one of %v (finding_overdue: each 督察 finding not rectified by its deadline)", r.When, AdjustmentRuleKinds))
+		}
+		if r.Points == 0 || math.IsNaN(r.Points) || math.Abs(r.Points) > MaxAdjustment {
+			return fail(field+".points", "points", fmt.Sprintf("must be a non-zero number of points for each one counted, between -%d and %d (negative takes points off)", MaxAdjustment, MaxAdjustment))
+		}
+		if math.IsNaN(r.Max) || r.Max < 0 || r.Max > MaxAdjustment {
+			return fail(field+".max", "max", fmt.Sprintf("must be the most points the rule adds or takes in a month, 0 to %d (0 or left out: %d)", MaxAdjustment, MaxAdjustment))
+		}
+		if r.Zh == "" {
+			return fail(field+".zh", "[[assessment.rules]]", "give what is counted (zh): the bulletin prints it beside the points")
+		}
+	}
 	return nil
+}
+
+// RuleAdjustments are the 加扣分 the [[assessment.rules]] count in span sp
+// as of asOf, one per rule and district with any, in rule then district
+// order (docs/figures.md, "加扣分 by rule"). finding_overdue counts each
+// finding whose deadline fell in sp and passed by asOf without it being
+// rectified: so the count of a month is settled at its end, and a
+// bulletin regenerated later gives the same points.
+func (h *History) RuleAdjustments(sp Span, asOf time.Time) []Adjustment {
+	cfg := h.cfg
+	var out []Adjustment
+	for _, r := range cfg.Assessment.Rules {
+		items := map[string][]string{}
+		var last time.Time
+		for _, f := range h.rec.Findings {
+			if f.At.After(asOf) || !asOf.After(f.Deadline) || !sp.Contains(cfg.dayWithin(f.Deadline)) {
+				continue
+			}
+			if !f.RectifiedAt.IsZero() && !f.RectifiedAt.After(f.Deadline) {
+				continue // put right in time
+			}
+			if _, ok := cfg.district[f.District]; !ok {
+				continue
+			}
+			items[f.District] = append(items[f.District], f.ID)
+			if f.Deadline.After(last) {
+				last = f.Deadline
+			}
+		}
+		most := r.Max
+		if most == 0 {
+			most = MaxAdjustment
+		}
+		for _, d := range cfg.Districts {
+			ids := items[d.ID]
+			if len(ids) == 0 {
+				continue
+			}
+			pts := r.Points * float64(len(ids))
+			capped := math.Abs(pts) > most
+			if capped {
+				pts = math.Copysign(most, pts)
+			}
+			out = append(out, Adjustment{District: d.ID, Date: cfg.Date(min(sp.To, cfg.dayWithin(last))).Format(time.DateOnly),
+				Points: Round(pts, 2), Zh: r.Zh, En: r.En, Rule: r.When, Count: len(ids), Each: r.Points, Capped: capped, Items: ids})
+		}
+	}
+	return out
 }
 
 // AdjustmentsIn are the adjustments dated in span sp, in file order.
@@ -125,12 +217,12 @@ func (c *Config) AdjustmentsIn(sp Span) []Adjustment {
 	return out
 }
 
-// withAdjustments adds each district's adjustments in sp to its score and
-// ranks the rows by the total (ties keep the score's order). Without any,
-// the total is the score and the ranks stay.
-func withAdjustments(cfg *Config, sp Span, rows []AssessmentRow) []AssessmentRow {
+// withAdjustments adds each district's adjustments to its score and ranks
+// the rows by the total (ties keep the score's order). Without any, the
+// total is the score and the ranks stay.
+func withAdjustments(adjs []Adjustment, rows []AssessmentRow) []AssessmentRow {
 	adj := map[string]float64{}
-	for _, a := range cfg.AdjustmentsIn(sp) {
+	for _, a := range adjs {
 		adj[a.District] += a.Points
 	}
 	for i := range rows {

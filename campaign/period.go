@@ -749,11 +749,22 @@ func (p *Period) Ranking() (sc Scores, provisional bool) {
 }
 
 // Assessment is the period's 月考核 (rule 6), nil without [assessment]:
-// each district's score, its 加扣分 dated in the period's days so far, and
-// the total that ranks it.
-func (p *Period) Assessment() (Scores, []AssessmentRow) {
+// each district's score, its 加扣分 (Adjustments), and the total that
+// ranks it.
+func (p *Period) Assessment(h *History) (Scores, []AssessmentRow) {
 	sc, rows := Assess(p.cfg, p.Counts.Districts, p.Before.Districts, p.Elapsed.DaysRun())
-	return sc, withAdjustments(p.cfg, p.Covered(), rows)
+	return sc, withAdjustments(p.Adjustments(h), rows)
+}
+
+// Adjustments are the period's 加扣分: the office's own from the campaign
+// file dated in its days so far, then those its [[assessment.rules]] count
+// (History.RuleAdjustments) by its instant: its end, or asOf while it runs.
+func (p *Period) Adjustments(h *History) []Adjustment {
+	asOf := p.AsOf
+	if !p.Elapsed.Running {
+		asOf = p.cfg.Date(p.Span.To + 1)
+	}
+	return append(p.cfg.AdjustmentsIn(p.Covered()), h.RuleAdjustments(p.Span, asOf)...)
 }
 
 // SolvedNotables lists the notable cases solved within the span.

@@ -530,12 +530,12 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 	scores.Rows = nil
 	b.Scoring = scores
 	if req.Kind == campaign.PeriodMonth {
-		if asc, rows := p.Assessment(); rows != nil {
+		if asc, rows := p.Assessment(h); rows != nil {
 			for _, m := range asc.Measures {
 				b.AssessMeasures = append(b.AssessMeasures, m.Measure)
 			}
 			if p.Prev != nil {
-				_, prev := p.Prev.Assessment()
+				_, prev := p.Prev.Assessment(h)
 				rows = campaign.WithPreviousRanks(rows, prev)
 			}
 			asc.Rows = nil
@@ -552,7 +552,7 @@ func Build(h *campaign.History, req Request) (*Bulletin, error) {
 		b.Critique.problems(cfg, b)
 	}
 	if req.Kind == campaign.PeriodMonth {
-		b.Adjustments = cfg.AdjustmentsIn(sp)
+		b.Adjustments = p.Adjustments(h)
 	}
 	// Open at the period's end (its 24时), or at asOf for a running one:
 	// an alert solved weeks later was open on the day a past 日动态 is of.

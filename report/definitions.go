@@ -54,6 +54,23 @@ func definitionsSection(d doc, b *Bulletin, w *words) {
 		if b.Kind == campaign.PeriodMonth && len(b.Assessment) > 0 {
 			add("月考核：满分100分，各项分值见表头；加扣分由行动办公室决定，计入所在月份；总分＝各项得分＋加扣分，按总分排名次。",
 				"Monthly assessment: out of 100, each measure's points in its heading; points added or taken off are decided by the office and count in their month; the total is the points plus those, and places go by it.")
+			for _, r := range cfg.Assessment.Rules {
+				most := r.Max
+				if most == 0 {
+					most = campaign.MaxAdjustment
+				}
+				verb, verbEn := "扣", "taken off"
+				if r.Points > 0 {
+					verb, verbEn = "加", "added"
+				}
+				each, upTo := unsignedPoints(r.Points), unsignedPoints(most)
+				what := r.En
+				if what == "" {
+					what = r.Zh
+				}
+				add(fmt.Sprintf("%s：每处%s%s分，每单位每月最多%s%s分，计入整改期限所在月份；整改期限前整改完毕的不%s分，同一问题只计一次。", r.Zh, verb, each, verb, upTo, verb),
+					fmt.Sprintf("%s: %s points %s for each, at most %s a month for a district, in the month its deadline passed; none for one put right by its deadline, and each counts once.", what, each, verbEn, upTo))
+			}
 		}
 	}
 	if len(b.Zones) > 0 && b.Kind != campaign.PeriodWeek {

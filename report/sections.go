@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -666,12 +667,41 @@ func assessmentSection(d doc, b *Bulletin, w *words) {
 		if reason == "" {
 			reason = a.Zh
 		}
+		if a.Rule != "" {
+			lines = append(lines, ruleAdjustmentLine(w, a, reason))
+			continue
+		}
 		lines = append(lines, w.pick(fmt.Sprintf("%s %s%s分：%s", w.shortDate(a.Date), w.district(a.District), signedPoints(a.Points), reason),
 			fmt.Sprintf("%s %s %s: %s", w.shortDate(a.Date), w.district(a.District), signedPoints(a.Points), reason)))
 	}
 	d.subheading(w.pick("加扣分", "Points added and taken off"))
 	d.items(lines)
 }
+
+// maxAdjustmentItems is how many of a rule's findings a 加扣分 line names.
+const maxAdjustmentItems = 6
+
+// ruleAdjustmentLine is a counted 加扣分: the district, its points, what
+// was counted, how many at how many points each (and the month's most,
+// when it held the points back), and which, so the district can check
+// each one: 川汇区−2分：督察发现问题逾期未整改4处，每处−0.5分（DC-…、…）.
+func ruleAdjustmentLine(w *words, a campaign.Adjustment, reason string) string {
+	items := a.Items
+	more := ""
+	if len(items) > maxAdjustmentItems {
+		more = w.pick(fmt.Sprintf("等%d处", len(items)), fmt.Sprintf(" and %d more", len(items)-maxAdjustmentItems))
+		items = items[:maxAdjustmentItems]
+	}
+	capped := ""
+	if a.Capped {
+		capped = w.pick(fmt.Sprintf("，本月最多计%s分", signedPoints(a.Points)), fmt.Sprintf(", at most %s a month", signedPoints(a.Points)))
+	}
+	return w.pick(fmt.Sprintf("%s%s分：%s%d处，每处%s分%s（%s%s）", w.district(a.District), signedPoints(a.Points), reason, a.Count, signedPoints(a.Each), capped, strings.Join(items, "、"), more),
+		fmt.Sprintf("%s %s: %s, %d at %s each%s (%s%s)", w.district(a.District), signedPoints(a.Points), reason, a.Count, signedPoints(a.Each), capped, strings.Join(items, ", "), more))
+}
+
+// unsignedPoints is |v| as signedPoints writes it, without a sign.
+func unsignedPoints(v float64) string { return signedPoints(math.Abs(v))[1:] }
 
 func signedPoints(v float64) string {
 	s := fmt.Sprintf("%+.2f", v)
