@@ -126,7 +126,7 @@ func (h *Hub) catchUp(s *subscriber, hello feed.Hello) error {
 	case !h.resumes(hello, head):
 		// A new board, another log, a board ahead of this hub's fold, or
 		// one so far behind that a snapshot is cheaper.
-		snap, err := h.sharedSnapshot(s)
+		snap, err := h.sharedSnapshot(s.done)
 		if err != nil {
 			return err
 		}
@@ -243,8 +243,10 @@ func (h *Hub) ringFrame(m feed.Message, entries []ringEntry) (*frame, error) {
 // snapshot already encoded when nothing was folded since, or else the one
 // the fold loop encodes next for every board waiting (encodeSnapshot). It
 // is a singleflight per seq: a reconnect storm costs one encoding for each
-// seq the fold reaches meanwhile, not one per board.
-func (h *Hub) sharedSnapshot(s *subscriber) (*snapshot, error) {
+// seq the fold reaches meanwhile, not one per board. GET /v1/snapshot
+// shares it too. It gives up when done is closed (the board or the
+// request went away) or the hub closes.
+func (h *Hub) sharedSnapshot(done <-chan struct{}) (*snapshot, error) {
 	h.mu.Lock()
 	if c := h.snap; c != nil && c.seq == h.state.Seq {
 		h.mu.Unlock()
@@ -262,7 +264,7 @@ func (h *Hub) sharedSnapshot(s *subscriber) (*snapshot, error) {
 	h.mu.Unlock()
 	select {
 	case <-wait:
-	case <-s.done:
+	case <-done:
 		return nil, errAbandoned
 	case <-h.closing:
 		return nil, errAbandoned

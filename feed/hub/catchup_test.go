@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"reflect"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -225,5 +226,78 @@ func TestReconnectStormSharesOneSnapshot(t *testing.T) {
 	}
 	if n := metricInt(t, s.URL, "sitboard_snapshots_sent_total"); n < boards {
 		t.Fatalf("sitboard_snapshots_sent_total = %d, want at least %d", n, boards)
+	}
+}
+
+// TestSnapshotRequestsShareTheBoardsEncoding: GET /v1/snapshot (and
+// ?day= for the day still running) is answered from the encoding the
+// joining boards share, made once per seq by the fold loop outside the
+// hub's lock, not marshalled under the lock per request: clients polling
+// the state during a storm would hold up the fold and each other.
+func TestSnapshotRequestsShareTheBoardsEncoding(t *testing.T) {
+	s := hubtest.Start(t, nil)
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "poll", 0, 300))
+	s.WaitSeq(t, 300)
+	before := metricInt(t, s.URL, "sitboard_snapshot_encodings_total")
+	today := hubtest.Snapshot(t, s.URL)
+	var day struct {
+		Day int `json:"day"`
+	}
+	if err := json.Unmarshal(today.State, &day); err != nil || day.Day < 1 {
+		t.Fatalf("the state says day %d (%v)", day.Day, err)
+	}
+
+	const clients = 40
+	bodies := make([]hub.SnapshotBody, clients)
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			url := s.URL + "/v1/snapshot"
+			if i%2 == 1 {
+				url += "?day=" + strconv.Itoa(day.Day)
+			}
+			code, body, err := hubtest.Get(url, hubtest.ReadToken)
+			if err != nil || code != http.StatusOK {
+				t.Errorf("GET %s: %d %s %v", url, code, body, err)
+				return
+			}
+			if err := json.Unmarshal(body, &bodies[i]); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	for i, b := range bodies {
+		if b.Seq != 300 || !bytes.Equal(b.State, today.State) {
+			t.Fatalf("request %d got the state at seq %d (%d bytes), want the one at 300 (%d bytes)", i, b.Seq, len(b.State), len(today.State))
+		}
+	}
+	if n := metricInt(t, s.URL, "sitboard_snapshot_encodings_total") - before; n != 1 {
+		t.Fatalf("%d requests for the state at one seq cost %d encodings, want 1", clients+1, n)
+	}
+
+	// A board joining at the same seq gets the same bytes, at no new cost.
+	c := dial(t, s.WS, hubtest.ReadToken)
+	if err := c.conn.WriteJSON(feed.Hello{Type: feed.MsgHello}); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var m feed.Message
+	if err := c.conn.ReadJSON(&m); err != nil || m.Type != feed.MsgSnapshot || m.Seq != 300 {
+		t.Fatalf("the board got %s at seq %d (%v), want the snapshot at 300", m.Type, m.Seq, err)
+	}
+	var got, want any
+	_ = json.Unmarshal(m.State, &got)
+	_ = json.Unmarshal(today.State, &want)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatal("the board's snapshot differs from GET /v1/snapshot's state at the same seq")
+	}
+	if n := metricInt(t, s.URL, "sitboard_snapshot_encodings_total") - before; n != 1 {
+		t.Fatalf("the board joining at the seq already encoded cost another encoding (%d in all, want 1)", n)
 	}
 }

@@ -95,18 +95,36 @@ func (h *Hub) DayStatesBytes() int {
 // the seq it holds and whether the day is still today (then the state is
 // the live one so far). The error says what to ask for instead.
 func (h *Hub) DayState(day int) (state json.RawMessage, seq uint64, today bool, err error) {
+	return h.dayState(nil, day)
+}
+
+// dayState is DayState for a request that may go away (done).
+func (h *Hub) dayState(done <-chan struct{}, day int) (state json.RawMessage, seq uint64, today bool, err error) {
 	total := h.cfg.Days()
 	if day < 1 || day > total {
 		return nil, 0, false, fmt.Errorf("%w: day %d is outside the campaign; ask for a day from 1 to %d", errDayOutside, day, total)
 	}
 	h.mu.Lock()
 	if h.state.Day == 0 || day >= h.state.Day {
-		defer h.mu.Unlock()
-		if day > h.state.Day {
-			return nil, 0, false, fmt.Errorf("%w: day %d has not begun; the newest event is on day %d", errDayNotYet, day, h.state.Day)
+		current := h.state.Day
+		h.mu.Unlock()
+		if day > current {
+			return nil, 0, false, fmt.Errorf("%w: day %d has not begun; the newest event is on day %d", errDayNotYet, day, current)
 		}
-		b, err := json.Marshal(h.state)
-		return b, h.state.Seq, true, err
+		// Today: the live state, in the encoding the boards share, made
+		// outside the hub's lock (sharedSnapshot).
+		snap, err := h.sharedSnapshot(done)
+		if err != nil {
+			return nil, 0, false, err
+		}
+		h.mu.Lock()
+		over := h.state.Day > day
+		h.mu.Unlock()
+		if !over {
+			return snap.state, snap.seq, true, nil
+		}
+		// The day ended meanwhile: its kept state is the answer.
+		return h.dayState(done, day)
 	}
 	var gz []byte
 	if day <= len(h.days.days) {
@@ -146,13 +164,16 @@ func (h *Hub) handleDaySnapshot(w http.ResponseWriter, r *http.Request, dayArg s
 		writeJSON(w, http.StatusBadRequest, ErrorBody{Error: fmt.Sprintf("day=%q is not a number: ask for a campaign day from 1 to %d, e.g. /v1/snapshot?day=3", dayArg, h.cfg.Days())})
 		return
 	}
-	st, seq, today, err := h.DayState(day)
+	st, seq, today, err := h.dayState(r.Context().Done(), day)
 	switch {
 	case errors.Is(err, errDayNotYet):
 		writeJSON(w, http.StatusNotFound, ErrorBody{Error: err.Error()})
 		return
 	case errors.Is(err, errDayOutside):
 		writeJSON(w, http.StatusBadRequest, ErrorBody{Error: err.Error()})
+		return
+	case errors.Is(err, errAbandoned):
+		writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: "the hub is shutting down: try again in a moment"})
 		return
 	case err != nil:
 		writeJSON(w, http.StatusInternalServerError, ErrorBody{Error: "cannot read the day's state: " + err.Error()})

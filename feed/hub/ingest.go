@@ -409,15 +409,15 @@ func (h *Hub) handleSnapshot(w http.ResponseWriter, r *http.Request) {
 		h.handleDaySnapshot(w, r, day)
 		return
 	}
-	h.mu.Lock()
-	st, err := json.Marshal(h.state)
-	seq := h.state.Seq
-	h.mu.Unlock()
+	// The encoding the boards joining at this seq share (sharedSnapshot):
+	// made once per seq by the fold loop, outside the hub's lock, so
+	// clients polling the state do not hold up the fold or each other.
+	snap, err := h.sharedSnapshot(r.Context().Done())
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, ErrorBody{Error: "cannot encode the state: " + err.Error()})
+		writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: "the hub is shutting down: try again in a moment"})
 		return
 	}
-	writeJSON(w, http.StatusOK, SnapshotBody{Epoch: h.epoch, Seq: seq, State: st})
+	writeJSON(w, http.StatusOK, SnapshotBody{Epoch: h.epoch, Seq: snap.seq, State: snap.state})
 }
 
 // SnapshotBody is the answer to GET /v1/snapshot.
