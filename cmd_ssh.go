@@ -34,7 +34,7 @@ board's size.
 
 Stations connect with: ssh -i ~/.ssh/sitboard -p PORT HOST
 (see docs/operations.md, "SSH stations"). Settings may come from a TOML
-file (--config); SIGHUP re-reads the authorized keys and the token file.`)
+file (--config); SIGHUP re-reads the authorized keys, the token file and --ca.`)
 	var s sshSettings
 	s.listen = fs.String("listen", ":2222", "address to listen on for SSH")
 	s.hub = fs.String("hub", "", "hub address (ws://HOST:PORT or http://HOST:PORT); one subscription serves every session")

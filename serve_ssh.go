@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"sync/atomic"
@@ -37,6 +38,9 @@ type sshPlan struct {
 	// secrets are what the log hides; a reloaded token joins them.
 	secrets *feed.SecretSet
 	tls     *tls.Config // --ca's trust, nil for the system's
+	// ca is --ca, read again on SIGHUP: the hub connection trusts the CA
+	// in force from its next reconnect.
+	ca *feed.ReloadableCA
 }
 
 // plan checks the settings and reads what they name, starting nothing.
@@ -67,9 +71,11 @@ func (s *sshSettings) plan() (*sshPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	tlsCfg, err := hubTLS(*s.ca)
-	if err != nil {
-		return nil, fmt.Errorf("--ca: %w", err)
+	var ca *feed.ReloadableCA
+	if *s.ca != "" {
+		if ca, err = feed.LoadReloadableCA(*s.ca); err != nil {
+			return nil, fmt.Errorf("--ca: %w", err)
+		}
 	}
 	token, err := s.token.Get()
 	if err != nil {
@@ -85,7 +91,12 @@ func (s *sshSettings) plan() (*sshPlan, error) {
 	if p.logger, err = s.log.Logger(os.Stderr, p.secrets); err != nil {
 		return nil, err
 	}
-	if _, err := client.StreamURL(*s.hub); err != nil {
+	stream, err := client.StreamURL(*s.hub)
+	if err != nil {
+		return nil, feed.RedactError(err, token)
+	}
+	streamURL, err := url.Parse(stream)
+	if err != nil {
 		return nil, feed.RedactError(err, token)
 	}
 	p.config = sshd.Config{
@@ -106,12 +117,14 @@ func (s *sshSettings) plan() (*sshPlan, error) {
 		UpdateInterval:      *s.refresh,
 		Logger:              p.logger,
 	}
-	p.tls = tlsCfg
+	if ca != nil {
+		p.ca, p.tls = ca, ca.ClientTLS(streamURL.Hostname())
+	}
 	return p, nil
 }
 
 // runSSH serves the board over SSH until SIGINT or SIGTERM; SIGHUP
-// re-reads the authorized keys and the token file. With check it only
+// re-reads the authorized keys, the token file and the CA (--ca). With check it only
 // reports whether the settings would start.
 func runSSH(s *sshSettings, check bool) int {
 	p, err := s.plan()
@@ -203,8 +216,15 @@ func runSSH(s *sshSettings, check bool) int {
 				return
 			case <-hup:
 			}
-			logger.Info("SIGHUP: reloading the authorized keys and the token file")
+			logger.Info("SIGHUP: reloading the authorized keys, the token file and the CA")
 			srv.ReloadKeys()
+			if p.ca != nil {
+				if err := p.ca.Reload(); err != nil {
+					logger.Error("cannot reload the CA (--ca); keeping the one in use", "err", err)
+				} else {
+					logger.Info("CA reloaded: the hub connection trusts it from its next reconnect", "file", p.ca.File())
+				}
+			}
 			if file := s.token.File(); file != "" {
 				t, err := readSecretFile(file, "token file")
 				if err != nil {
