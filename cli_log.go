@@ -5,13 +5,19 @@ package main
 // and the lines a client can make the server repeat rate-limited.
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
 	"log/slog"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
+	charmlog "charm.land/log/v2"
 
 	"sitboard/feed"
 	"sitboard/internal/lograte"
@@ -88,5 +94,56 @@ func (w *httpErrorWriter) Write(p []byte) (int, error) {
 	if ok, held := w.limit.Allow(addressInText.ReplaceAllString(line, "ADDR"), time.Now()); ok {
 		w.log.Error("http server: "+line, "held_back", held)
 	}
+	return len(p), nil
+}
+
+// routeLibraryLogs sends what the libraries log on their own through
+// logger, so that every line of a server takes its --log-format, level and
+// redaction: charm.land/ssh logs through slog's default logger (and the
+// log package's default logger then follows it too), wish's Bubble Tea
+// middleware through charm's log package, whose default logger wrote
+// plain text to stderr in the middle of a JSON log.
+func routeLibraryLogs(logger *slog.Logger) {
+	slog.SetDefault(logger)
+	charmlog.SetDefault(charmlog.NewWithOptions(&charmLogWriter{log: logger}, charmlog.Options{Formatter: charmlog.JSONFormatter, Level: charmlog.DebugLevel}))
+}
+
+// charmLogWriter takes charm's log lines, as JSON, into slog.
+type charmLogWriter struct{ log *slog.Logger }
+
+func (w *charmLogWriter) Write(p []byte) (int, error) {
+	var m map[string]any
+	if err := json.Unmarshal(p, &m); err != nil {
+		w.log.Warn(strings.TrimSpace(string(p)), "component", "wish")
+		return len(p), nil
+	}
+	level := slog.LevelInfo
+	switch m[charmlog.LevelKey] {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error", "fatal":
+		level = slog.LevelError
+	}
+	msg, _ := m[charmlog.MessageKey].(string)
+	errText, _ := m["error"].(string)
+	if msg == "app exit with error" && strings.Contains(errText, tea.ErrProgramKilled.Error()) && !strings.Contains(errText, tea.ErrProgramPanic.Error()) {
+		// Every session whose station leaves ends so; its end is logged
+		// by the server, with the reason.
+		level = slog.LevelDebug
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if k != charmlog.LevelKey && k != charmlog.MessageKey && k != charmlog.TimestampKey {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	attrs := []any{"component", "wish"}
+	for _, k := range keys {
+		attrs = append(attrs, k, m[k])
+	}
+	w.log.Log(context.Background(), level, msg, attrs...)
 	return len(p), nil
 }

@@ -139,6 +139,7 @@ func runHub(fs *flagSet, s *hubSettings, check bool) int {
 		return 0
 	}
 	logger := p.logger
+	routeLibraryLogs(logger)
 	// From here on a failure is a log line like any other (in the log's
 	// format, redacted), and the exit status 1.
 	fail := func(msg string, err error) int {

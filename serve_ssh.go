@@ -186,6 +186,7 @@ func runSSH(s *sshSettings, check bool) int {
 		return sendReply(ctx, office, district, by, id, report, text, at)
 	}
 	logger := p.logger
+	routeLibraryLogs(logger)
 	// From here on a failure is a log line like any other (in the log's
 	// format, redacted), and the exit status 1.
 	fail := func(msg string, err error) int {
