@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/BurntSushi/toml"
+
 	"sitboard/internal/testtool"
 )
 
@@ -96,5 +98,26 @@ func TestUnitsShareOneEnvironmentFile(t *testing.T) {
 		if strings.Contains(string(b), "ws://127.0.0.1") {
 			t.Errorf("deploy/%s hard-codes a plain ws:// hub: take it from SITBOARD_HUB", unit)
 		}
+	}
+}
+
+// TestShippedHubSettingsDropNothing: the hub.toml that security.md's set-up
+// installs sets no retention, so an event answered 202 is dropped only by a
+// limit the operator writes in (docs/operations.md, "Retention"). It set
+// max-age = "400d", and said the size limit defaulted to 16G cut to the
+// disk, which the hub no longer does.
+func TestShippedHubSettingsDropNothing(t *testing.T) {
+	var settings map[string]any
+	if _, err := toml.DecodeFile("deploy/etc/sitboard/hub.toml", &settings); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"max-age", "max-bytes"} {
+		if v, ok := settings[key]; ok {
+			t.Errorf("deploy/etc/sitboard/hub.toml sets %s = %v: the shipped settings must keep every event", key, v)
+		}
+	}
+	b, _ := os.ReadFile("deploy/etc/sitboard/hub.toml")
+	if strings.Contains(string(b), "default: 16G") || strings.Contains(string(b), "cut to what the disk holds") {
+		t.Errorf("deploy/etc/sitboard/hub.toml describes a default size limit the hub does not have")
 	}
 }
