@@ -169,7 +169,7 @@ func TestWatchWrongTokenSaysWhy(t *testing.T) {
 		want, not  []string
 	}{
 		{"wrong token en", "en_US.UTF-8", []string{"--token", "wrong"},
-			[]string{"No data: the hub refused this board", "check --token or SITBOARD_READ_TOKEN", "press q to quit"}, []string{"Criminal alarms", "seq 0"}},
+			[]string{"No data: the hub refused this board", "check --token-file (or --token,", "press q to quit"}, []string{"Criminal alarms", "seq 0"}},
 		{"missing token zh", "zh_CN.UTF-8", nil,
 			[]string{"数据源拒绝了本看板", "请检查 --token", "按 q 退出"}, []string{"刑事警情", "序号 0"}},
 	}

@@ -27,6 +27,7 @@ func TestRedact(t *testing.T) {
 		{"websocket user kept", "ws://station@hub:8470/v1/stream", "ws://station@hub:8470/v1/stream", nil},
 		{"flag value", "sitboard watch --token=" + tok, "sitboard watch --token=REDACTED", nil},
 		{"flag advice kept", "check --token or SITBOARD_READ_TOKEN", "check --token or SITBOARD_READ_TOKEN", nil},
+		{"token-file advice kept", "check --token-file (or --token, SITBOARD_READ_TOKEN_FILE, SITBOARD_READ_TOKEN)", "check --token-file (or --token, SITBOARD_READ_TOKEN_FILE, SITBOARD_READ_TOKEN)", nil},
 		{"known secret anywhere", "read token " + tok + " refused", "read token REDACTED refused", []string{tok}},
 		{"short secret ignored", "a board", "a board", []string{"a"}},
 		{"nothing to hide", "ws://hub:8470/v1/stream", "ws://hub:8470/v1/stream", nil},

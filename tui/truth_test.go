@@ -392,8 +392,8 @@ func TestRefusalIsTheWholeScreen(t *testing.T) {
 		lang string
 		want []string
 	}{
-		{"bad token en", ConnMsg{Status: ConnFailed, Reason: ReasonBadToken, Err: "hub refused the read token: check --token or SITBOARD_READ_TOKEN (4501: bad token)"}, "en",
-			[]string{"No data: the hub refused this board", "check --token or SITBOARD_READ_TOKEN", "press q to quit"}},
+		{"bad token en", ConnMsg{Status: ConnFailed, Reason: ReasonBadToken, Err: "hub refused the read token: check --token-file (or --token, SITBOARD_READ_TOKEN_FILE, SITBOARD_READ_TOKEN) (4501: bad token)"}, "en",
+			[]string{"No data: the hub refused this board", "check --token-file (or --token, SITBOARD_READ_TOKEN_FILE, SITBOARD_READ_TOKEN)", "press q to quit"}},
 		{"bad token zh", ConnMsg{Status: ConnFailed, Reason: ReasonBadToken, Err: "hub refused the read token"}, "zh",
 			[]string{"数据源拒绝了本看板", "请检查 --token", "按 q 退出"}},
 		{"unreachable zh", ConnMsg{Status: ConnReconnecting, Reason: ReasonUnreachable, Err: "cannot reach the hub at ws://127.0.0.1:1: connection refused", NextRetry: fixedNow.Add(3 * time.Second)}, "zh",

@@ -37,8 +37,8 @@ func TestAckerAcknowledges(t *testing.T) {
 	}
 
 	bad, _ := client.NewAcker(client.Options{URL: s.URL, Token: "wrong"})
-	if _, err := bad.Ack(context.Background(), []string{"hom-1"}, "x", at); err == nil || !strings.Contains(err.Error(), "pass --token") {
-		t.Errorf("wrong token: %v, want it to say pass --token", err)
+	if _, err := bad.Ack(context.Background(), []string{"hom-1"}, "x", at); err == nil || !strings.Contains(err.Error(), "check --token-file") {
+		t.Errorf("wrong token: %v, want it to say check --token-file", err)
 	}
 	s.Close()
 	_, err = a.Ack(context.Background(), []string{"hom-1"}, "x", at)

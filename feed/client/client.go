@@ -129,7 +129,7 @@ func (e *CloseError) Error() string {
 	switch e.Code {
 	// What to do comes first: a board's status line may cut the rest.
 	case feed.CloseBadToken:
-		return fmt.Sprintf("hub refused the read token: check --token or SITBOARD_READ_TOKEN (%d: %s)", e.Code, e.Reason)
+		return fmt.Sprintf("hub refused the read token: check --token-file (or --token, SITBOARD_READ_TOKEN_FILE, SITBOARD_READ_TOKEN) (%d: %s)", e.Code, e.Reason)
 	case feed.CloseBadRequest:
 		return fmt.Sprintf("hub refused the request: this client and the hub may be incompatible versions (%d: %s)", e.Code, e.Reason)
 	}

@@ -187,7 +187,7 @@ func (d *Days) get(ctx context.Context, day int) (*campaign.State, bool, error) 
 	}
 	if resp.StatusCode != http.StatusOK {
 		if resp.StatusCode == http.StatusUnauthorized {
-			return nil, false, errors.New("the hub refused the read token for review: pass --token or set SITBOARD_READ_TOKEN")
+			return nil, false, errors.New("the hub refused the read token for review: check --token-file (or --token, SITBOARD_READ_TOKEN_FILE, SITBOARD_READ_TOKEN)")
 		}
 		return nil, false, fmt.Errorf("the hub has no day %d: %s", day, hubError(resp, body))
 	}

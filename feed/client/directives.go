@@ -94,7 +94,7 @@ func postJSON(ctx context.Context, c *http.Client, u, token string, body, out an
 	}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized:
-		return &HubRefusal{resp.StatusCode, "the hub refused the token " + what + ": pass --token or set SITBOARD_READ_TOKEN (" + hubError(resp, rb) + ")"}
+		return &HubRefusal{resp.StatusCode, "the hub refused the token " + what + ": check --token-file (or --token, SITBOARD_READ_TOKEN_FILE, SITBOARD_READ_TOKEN) (" + hubError(resp, rb) + ")"}
 	case resp.StatusCode == http.StatusNotFound && hubError(resp, rb) == resp.Status:
 		return &HubRefusal{resp.StatusCode, "the hub has no " + u + ": upgrade the hub"}
 	case resp.StatusCode >= 400 && resp.StatusCode < 500:

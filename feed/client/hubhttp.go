@@ -95,7 +95,7 @@ func getOnce(ctx context.Context, opts Options, path string, query url.Values) (
 	case http.StatusOK:
 		return body, 0, nil
 	case http.StatusUnauthorized:
-		return nil, 0, errors.New("the hub refused the read token: pass --token or --token-file, or set SITBOARD_READ_TOKEN")
+		return nil, 0, errors.New("the hub refused the read token: check --token-file (or --token, SITBOARD_READ_TOKEN_FILE, SITBOARD_READ_TOKEN)")
 	}
 	if secs, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && secs > 0 && resp.StatusCode == http.StatusServiceUnavailable {
 		// The hub says why and how far it has come in the error's words.

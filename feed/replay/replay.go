@@ -871,7 +871,7 @@ func (r *runner) postOnce(ctx context.Context, body []byte, evs []outEvent) erro
 	case http.StatusRequestEntityTooLarge:
 		return errTooLarge
 	case http.StatusUnauthorized:
-		return &HubError{resp.StatusCode, "hub refused the ingest token (401): pass the hub's ingest token with --token or SITBOARD_INGEST_TOKEN"}
+		return &HubError{resp.StatusCode, "hub refused the ingest token (401): pass the hub's ingest token with --token-file FILE (or --token, SITBOARD_INGEST_TOKEN_FILE, SITBOARD_INGEST_TOKEN)"}
 	case http.StatusNotFound:
 		return &HubError{resp.StatusCode, "no ingest endpoint at " + r.url + " (404): is --hub the hub's http://HOST:PORT?"}
 	case http.StatusBadRequest:

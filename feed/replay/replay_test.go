@@ -311,7 +311,7 @@ func TestReplayRefusalsAreClear(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{"bad token", Options{URL: srv.URL, Token: "wrong"}, "--token or SITBOARD_INGEST_TOKEN"},
+		{"bad token", Options{URL: srv.URL, Token: "wrong"}, "--token-file FILE (or --token, SITBOARD_INGEST_TOKEN_FILE"},
 		{"wrong path", Options{URL: srv.URL + "/nothing", Token: "secret"}, "404"},
 		{"bad scheme", Options{URL: "ftp://x", Token: "secret"}, "http://HOST:PORT"},
 		{"empty window", Options{URL: srv.URL, Token: "secret", From: time.Date(2024, 1, 1, 0, 0, 0, 0, zone)}, "no events between"},
