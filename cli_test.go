@@ -47,6 +47,10 @@ func checkGolden(t *testing.T, name, got string) {
 	}
 }
 
+// goDuration is a time.Duration as its String method writes it (5m0s,
+// 9600h0m0s), which no help should show.
+var goDuration = regexp.MustCompile(`\b\d+h\d+m\d+s\b|\b\d+m0s\b`)
+
 // TestHelpGolden: every command's --help goes to stdout with status 0,
 // nothing on stderr, and 'sitboard help CMD' prints the same; the text is
 // golden, so a flag that changes its wording or default shows here.
@@ -62,6 +66,9 @@ func TestHelpGolden(t *testing.T) {
 				t.Errorf("help does not start with its usage line:\n%s", stdout)
 			}
 			checkGolden(t, name+".txt", stdout)
+			if d := goDuration.FindString(stdout); d != "" {
+				t.Errorf("the help shows a duration as Go prints it, %q: write it as the flags take it (formatDuration: 5m, 400d, 1d12h)", d)
+			}
 			viaHelp, stderr, code := runSitboard(t, append([]string{"help"}, args...)...)
 			if code != 0 || stderr != "" || viaHelp != stdout {
 				t.Errorf("sitboard help %v: exit %d, stderr %q, and its text differs from --help's", args, code, stderr)

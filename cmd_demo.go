@@ -44,7 +44,7 @@ func cmdDemo(args []string) int {
 	}
 	var s demoSettings
 	fs := newFlagSet("demo", "Usage: sitboard demo [--speed X] [--from DATE] [--loop] [--layout L] [--lang zh|en] [--theme T]\n       sitboard demo generate --seed N --out FILE\n\nStarts a hub on loopback, replays the shipped recording into it over HTTP and\nshows the board connected over the websocket. At the end the board checks\nevery figure against the published ones.")
-	s.speedFlag = fs.String("speed", "", fmt.Sprintf("campaign seconds per wall-clock second, or max (default %.0f: the whole campaign in about %v)", demoDefaultSpeed(), demoLength))
+	s.speedFlag = fs.String("speed", "", fmt.Sprintf("campaign seconds per wall-clock second, or max (default %.0f: the whole campaign in about %s)", demoDefaultSpeed(), formatDuration(demoLength)))
 	s.from = fs.String("from", "", "start the replay at this date (YYYY-MM-DD) or time (RFC 3339)")
 	s.loop = fs.Bool("loop", false, "replay again and again; each loop is a fresh campaign")
 	s.layout = fs.String("layout", "", "layout: compact, standard, wall, or a layout TOML file (default: chosen by terminal size)")

@@ -15,7 +15,7 @@ func init() {
 	register("record", "write a hub's live feed to a file (JSON Lines, .gz to compress)", cmdRecord)
 }
 
-const recordUsage = `Usage: sitboard record --hub ws://HOST:PORT [--token T] --out FILE
+const recordUsage = `Usage: sitboard record --hub ws://HOST:PORT [--token-file FILE | --token T] --out FILE
 
 Writes every event of the hub's feed to FILE as JSON Lines, with its seq,
 gzipped when FILE ends in .gz, flushed at least every second. A new file

@@ -20,7 +20,7 @@ func init() {
 	register("replay", "publish a recording to a hub, paced by its own timestamps", cmdReplay)
 }
 
-const replayUsage = `Usage: sitboard replay FILE --hub http://HOST:PORT [--token T] [--speed X|max] [--from DATE] [--until DATE] [--loop]
+const replayUsage = `Usage: sitboard replay FILE --hub http://HOST:PORT [--token-file FILE | --token T] [--speed X|max] [--from DATE] [--until DATE] [--loop]
                       [--resume-at N [--resume-id ID] [--resume-run R]]
 
 Publishes a recording (JSON Lines of events, gzipped or not; - reads stdin)

@@ -15,7 +15,7 @@ func init() {
 }
 
 func cmdSSH(args []string) int {
-	fs := newFlagSet("ssh", `Usage: sitboard ssh --listen ADDR --hub URL [--token T] --authorized-keys FILE --host-key FILE [--max-sessions N] [--max-sessions-per-key N] [--max-startups N] [--max-startups-per-ip N] [--proxy-protocol-from CIDR] [--handshake-timeout D] [--no-session-timeout D] [--client-alive-interval D] [--max-terminal COLSxROWS] [--idle-timeout D] [--campaign FILE]
+	fs := newFlagSet("ssh", `Usage: sitboard ssh --listen ADDR --hub URL [--token-file FILE | --token T] --authorized-keys FILE --host-key FILE [--max-sessions N] [--max-sessions-per-key N] [--max-startups N] [--max-startups-per-ip N] [--proxy-protocol-from CIDR] [--handshake-timeout D] [--no-session-timeout D] [--client-alive-interval D] [--max-terminal COLSxROWS] [--idle-timeout D] [--campaign FILE]
 
 Serves the board over SSH, one board per session, to the station keys in
 --authorized-keys only. A key line's options set the station's defaults:

@@ -24,7 +24,7 @@ func init() {
 
 func cmdWatch(args []string) int {
 	var s watchSettings
-	fs := newFlagSet("watch", "Usage: sitboard watch --hub ws://HOST:PORT [--token T] [--name NAME] [--layout L] [--lang zh|en] [--theme T] [--district D] [--campaign FILE] [--at DATE]\n\nShows the live board. Keys: ? help, space pause, <-/-> page, a acknowledge (sent to the hub as --name), f filter, l language, [ ] a day back/forward and { } a week (review, 复盘), 0 back to live, q quit.")
+	fs := newFlagSet("watch", "Usage: sitboard watch --hub ws://HOST:PORT [--token-file FILE | --token T] [--name NAME] [--layout L] [--lang zh|en] [--theme T] [--district D] [--campaign FILE] [--at DATE]\n\nShows the live board. Keys: ? help, space pause, <-/-> page, a acknowledge (sent to the hub as --name), f filter, l language, [ ] a day back/forward and { } a week (review, 复盘), 0 back to live, q quit.")
 	s.hubURL = fs.String("hub", "", "hub stream address: ws://HOST:PORT (or wss://, http://, https://)")
 	s.token = fs.Secret("token", "SITBOARD_READ_TOKEN", "the hub's read token")
 	s.layout = fs.String("layout", "", "layout: compact, standard, wall, or a layout TOML file (default: chosen by terminal size)")
