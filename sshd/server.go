@@ -25,6 +25,7 @@ import (
 	"sitboard/campaign"
 	"sitboard/feed"
 	"sitboard/feed/client"
+	"sitboard/internal/lograte"
 	"sitboard/internal/peer"
 	"sitboard/tui"
 )
@@ -158,9 +159,11 @@ type Server struct {
 	startupRefusalLog logGate
 	// Connections in their handshake per client address, and those
 	// refused past MaxStartupsPerIP.
-	startupsPerIP       *peer.Limiter
-	refusedPerIP        atomic.Int64
-	perIPRefusalLog     logGate
+	startupsPerIP   *peer.Limiter
+	refusedPerIP    atomic.Int64
+	perIPRefusalLog logGate
+	// refusedKeyLog holds back the lines of refused keys a client repeats.
+	refusedKeyLog       lograte.Limiter
 	perIPRefusalSkipped atomic.Int64 // refusals not logged since the last line
 	// proxyPolicy reads PROXY protocol headers (nil: no proxy in front);
 	// connections from elsewhere are dropped and counted.
@@ -247,7 +250,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, feed: newFanout(), log: cfg.Logger, sessions: map[*stationSession]struct{}{},
 		conns: map[*stationConn]struct{}{}, keySlots: map[string]int{}, startupRefusalLog: logGate{every: 10 * time.Second},
-		startupsPerIP: peer.NewLimiter(cfg.MaxStartupsPerIP), perIPRefusalLog: logGate{every: 10 * time.Second}}
+		startupsPerIP: peer.NewLimiter(cfg.MaxStartupsPerIP), perIPRefusalLog: logGate{every: 10 * time.Second},
+		refusedKeyLog: lograte.Limiter{Burst: refusedKeyBurst, Every: 10 * time.Second}}
 	if cfg.countLoopback {
 		s.startupsPerIP.CountLoopback()
 	}
@@ -308,6 +312,10 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// refusedKeyBurst is how many refused-key lines one address block logs at
+// once; then one a second, each saying how many were held back.
+const refusedKeyBurst = 10
+
 // authorize is the public-key callback. It only admits keys listed in the
 // authorized_keys file and records which key it admitted.
 func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
@@ -317,13 +325,20 @@ func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
 		s.log.Error("refusing every key: cannot read authorized keys", "err", err)
 		return false
 	}
+	remote := ctx.RemoteAddr().String()
 	if !ok {
-		s.log.Info("unknown key refused", "fingerprint", fp, "remote", ctx.RemoteAddr().String(), "user", ctx.User())
+		// Anyone can offer keys in a loop: a burst per address block, then
+		// a line now and then with the count held back.
+		if log, held := s.refusedKeyLog.Allow("unknown "+peer.Describe(remote), time.Now()); log {
+			s.log.Info("unknown key refused", "fingerprint", fp, "remote", remote, "user", ctx.User(), "held_back", held)
+		}
 		return false
 	}
 	if !st.From.allows(ctx.RemoteAddr()) {
-		s.log.Warn("key refused from this address: its from= option does not allow it", "fingerprint", fp, "station", st.Name(),
-			"remote", ctx.RemoteAddr().String(), "from", st.From.text)
+		if log, held := s.refusedKeyLog.Allow("from "+fp+" "+peer.Describe(remote), time.Now()); log {
+			s.log.Warn("key refused from this address: its from= option does not allow it", "fingerprint", fp, "station", st.Name(),
+				"remote", remote, "from", st.From.text, "held_back", held)
+		}
 		return false
 	}
 	// Offering a key is not proof of holding it: this callback also runs

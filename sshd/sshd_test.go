@@ -490,3 +490,44 @@ func TestConnErrorRedacted(t *testing.T) {
 		t.Errorf("board error = %q, want the token redacted", got)
 	}
 }
+
+// TestRefusedKeysDoNotFloodTheLog: a client offering unknown keys in a
+// loop gets a burst of "unknown key refused" lines, then one a second
+// saying how many were held back, not a line per try.
+func TestRefusedKeysDoNotFloodTheLog(t *testing.T) {
+	known := newTestKey(t, "known")
+	stranger := newTestKey(t, "stranger")
+	ts := startServer(t, []string{known.line})
+	start := time.Now()
+	tries := 0
+	for !strings.Contains(ts.logs.String(), "held_back=") || strings.Contains(lastLine(ts.logs.String(), "unknown key refused"), "held_back=0") {
+		if time.Since(start) > time.Minute {
+			t.Fatalf("after %d tries no line says how many were held back:\n%s", tries, ts.logs.String())
+		}
+		c, err := gossh.Dial("tcp", ts.addr, clientConfig(gossh.PublicKeys(stranger.signer)))
+		if err == nil {
+			c.Close()
+			t.Fatal("the stranger's key was let in")
+		}
+		tries++
+		if n := strings.Count(ts.logs.String(), "unknown key refused"); tries > 2*refusedKeyBurst && n >= tries {
+			t.Fatalf("%d lines for %d tries: a line per try", n, tries)
+		}
+	}
+	elapsed := time.Since(start)
+	lines := strings.Count(ts.logs.String(), "unknown key refused")
+	if most := refusedKeyBurst + int(elapsed/time.Second) + 1; lines > most || lines >= tries {
+		t.Errorf("%d 'unknown key refused' lines for %d tries in %v, want at most %d", lines, tries, elapsed.Round(time.Millisecond), most)
+	}
+}
+
+// lastLine is the last line of text holding want.
+func lastLine(text, want string) string {
+	last := ""
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, want) {
+			last = l
+		}
+	}
+	return last
+}
