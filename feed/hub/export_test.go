@@ -77,3 +77,10 @@ func IDStream(h *Hub) (records, bytes uint64) {
 
 // DueTick is the clock.tick the hub would write now, if any.
 func DueTick(h *Hub) (feed.Event, bool) { return h.tickEvent(h.opts.ClockTick) }
+
+// PaceJoins replaces the hub's join pacing: a join every `every` after a
+// burst of burst, so a test can hold a board at the door for as long as
+// it needs.
+func PaceJoins(h *Hub, every time.Duration, burst int) {
+	h.joins = &joinPacer{every: every, burst: time.Duration(burst) * every}
+}

@@ -81,14 +81,15 @@ const (
 	// write (on loopback, the board's receive too) is nearly all of a
 	// fan-out's cost: some 5-12µs per board and frame, depending on the
 	// machine and its load. So after a fan-out the fold waits fanOutRatio
-	// times as long as fan-outs take lately (at most maxLinger) before the
-	// next one, which keeps fan-out within 1/(1+fanOutRatio) of a core
-	// however many boards and however slow the machine, with at least the
-	// BatchLinger window. With a hundred boards a fan-out takes about a
-	// millisecond and the window stays the 10ms default; at 1,000 boards
-	// and 300 events/s it halves the hub's CPU (BenchmarkFanout, against
-	// the fixed window before).
-	fanOutRatio = 5
+	// times as long as fan-outs take lately before the next one, which
+	// keeps fan-out within 1/(1+fanOutRatio) of a core however slow the
+	// machine, with at least the BatchLinger window. No event waits more
+	// than maxLinger in the fold loop, which bounds the latency and,
+	// past some 700 boards on loopback, the window (lingerUntil). With a
+	// hundred boards a fan-out takes about a millisecond and the window
+	// stays the 10ms default; at 1,000 boards and 300 events/s the hub
+	// uses under a fifth of a core (BenchmarkFanout).
+	fanOutRatio = 8
 	maxLinger   = 50 * time.Millisecond
 )
 
@@ -175,9 +176,14 @@ type Options struct {
 	// BatchLinger is how long the fold at least waits for more events
 	// before sending a batch while boards are connected (default 10ms):
 	// fewer, larger frames cost every board fewer writes, for at most this
-	// much latency. With more than 1,000 boards the hub waits longer, 10µs
-	// per board up to 50ms, so that fan-out stays within a third of a core.
+	// much latency. With many boards the hub waits longer, up to 50ms in
+	// all, so that fan-out stays within a ninth of a core (fanOutRatio).
 	BatchLinger time.Duration
+	// JoinsPerSecond is how many new streams may start their handshake
+	// each second once a burst has come in (default 1,750 per GOMAXPROCS;
+	// see joinpace.go): a reconnect storm then leaves the boards already
+	// live their latency.
+	JoinsPerSecond int
 	// AllowedOrigins lists the browser origins (scheme://host[:port]) that
 	// may open the stream; every other Origin is refused. Clients that send
 	// no Origin header (boards, tools: browsers always send one on a
@@ -282,7 +288,7 @@ type Hub struct {
 	fanOutCost time.Duration
 	fanOutEnd  time.Time
 
-	incoming chan feed.Event
+	incoming chan arrival
 	// started is closed when the start-up (Start) has ended: ready, or
 	// failed with startErr. abortStart stops it (Close while starting).
 	started    chan struct{}
@@ -319,7 +325,11 @@ type Hub struct {
 	// preambles counts the goroutines sending boards their snapshot or
 	// missed events.
 	preambles sync.WaitGroup
-	m         *metrics
+	// joins paces new streams (joinpace.go); joinsWaiting counts those
+	// waiting for their turn.
+	joins        *joinPacer
+	joinsWaiting atomic.Int64
+	m            *metrics
 	// metricsHandler serves m's registry on /metrics.
 	metricsHandler http.Handler
 
@@ -372,8 +382,9 @@ func Start(opts Options) (*Hub, error) {
 		subs:             map[*subscriber]struct{}{},
 		state:            campaign.NewState(opts.Campaign),
 		ring:             newRing(opts.RingSize, opts.RingBytes),
-		incoming:         make(chan feed.Event, 4096),
+		incoming:         make(chan arrival, 4096),
 		snapWanted:       make(chan struct{}, 1),
+		joins:            newJoinPacer(opts.JoinsPerSecond),
 		closing:          make(chan struct{}),
 		started:          make(chan struct{}),
 		abortStart:       make(chan struct{}),
@@ -915,9 +926,11 @@ func (h *Hub) foldLoop() {
 	defer heartbeat.Stop()
 	batch := make([]feed.Event, 0, maxBatchEvents)
 	for {
+		var first time.Time // when the batch's first event reached the fold loop's queue
 		select {
-		case ev := <-h.incoming:
-			batch = append(batch[:0], ev)
+		case a := <-h.incoming:
+			batch = append(batch[:0], a.ev)
+			first = a.at
 		case <-heartbeat.C:
 			h.heartbeat()
 			continue
@@ -930,21 +943,21 @@ func (h *Hub) foldLoop() {
 	drain:
 		for len(batch) < maxBatchEvents {
 			select {
-			case ev := <-h.incoming:
-				batch = append(batch, ev)
+			case a := <-h.incoming:
+				batch = append(batch, a.ev)
 			default:
 				break drain
 			}
 		}
-		if linger := h.linger(time.Now()); linger > 0 && len(batch) < maxBatchEvents {
+		if linger := h.linger(first, time.Now()); linger > 0 && len(batch) < maxBatchEvents {
 			// With boards connected, wait a moment for more events: one
 			// frame of 20 events costs every board one write instead of 20.
 			t := time.NewTimer(linger)
 		wait:
 			for len(batch) < maxBatchEvents {
 				select {
-				case ev := <-h.incoming:
-					batch = append(batch, ev)
+				case a := <-h.incoming:
+					batch = append(batch, a.ev)
 				case <-h.snapWanted:
 					// At the seq before this batch: the joining boards get
 					// the batch with the fan-out.
@@ -962,18 +975,43 @@ func (h *Hub) foldLoop() {
 	}
 }
 
-// linger is how long a batch whose first event came at `first` waits for
-// more events: nothing without boards (the start-up fold), else
-// BatchLinger, and at least until fanOutRatio times what fan-outs take
-// lately (up to maxLinger) has passed since the last one ended. Under a
-// steady flow that keeps fan-out within 1/(1+fanOutRatio) of a core; an
-// event after a quiet spell waits only BatchLinger.
-func (h *Hub) linger(first time.Time) time.Duration {
+// arrival is an event handed to the fold loop, with when it was.
+type arrival struct {
+	ev feed.Event
+	at time.Time
+}
+
+// linger is how long, from now, a batch whose first event reached the
+// fold loop's queue at `first` waits for more events: nothing without
+// boards (the start-up fold), else until BatchLinger after `first`, and
+// at least until fanOutRatio times what fan-outs take lately has passed
+// since the last one ended. Under a steady flow that keeps fan-out within
+// 1/(1+fanOutRatio) of a core; an event after a quiet spell waits only
+// BatchLinger. No event waits more than maxLinger in all (or BatchLinger,
+// if set longer), counting the time it queued behind the last fan-out:
+// with thousands of boards a fan-out takes tens of milliseconds, and an
+// event that came during one would otherwise wait for it and then for a
+// whole window (BenchmarkReconnectStorm's live latency).
+func (h *Hub) linger(first, now time.Time) time.Duration {
 	if h.subCount.Load() == 0 {
 		return 0
 	}
-	rest := min(fanOutRatio*h.fanOutCost, maxLinger)
-	return max(h.opts.BatchLinger, h.fanOutEnd.Add(rest).Sub(first))
+	return lingerUntil(first, h.fanOutEnd, h.fanOutCost, h.opts.BatchLinger).Sub(now)
+}
+
+// lingerUntil is linger's rule as a pure function of the times: when a
+// batch whose first event came at `first` is fanned out, given when the
+// last fan-out ended and what fan-outs cost lately.
+func lingerUntil(first, lastEnd time.Time, cost, batchLinger time.Duration) time.Time {
+	rest := min(fanOutRatio*cost, maxLinger)
+	until := first.Add(batchLinger)
+	if paced := lastEnd.Add(rest); paced.After(until) {
+		until = paced
+	}
+	if limit := first.Add(max(maxLinger, batchLinger)); until.After(limit) {
+		until = limit
+	}
+	return until
 }
 
 // publish folds a batch and fans it out. Encoding and writing happen

@@ -196,7 +196,7 @@ func (h *Hub) onLogMsg(gen uint64, msg jetstream.Msg) {
 	}
 	h.rd.seq = seq
 	select {
-	case h.incoming <- ev:
+	case h.incoming <- arrival{ev: ev, at: time.Now()}:
 	case <-h.closing:
 	}
 }

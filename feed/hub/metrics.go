@@ -44,6 +44,7 @@ type metrics struct {
 	resumesRing       prometheus.Counter
 	resumesLog        prometheus.Counter
 	connLimited       prometheus.Counter // connections refused at the limit
+	joinsPaced        prometheus.Counter // streams that waited for their turn to join
 	// perIPRefused counts connections and streams refused at the cap per
 	// client address, by what was refused.
 	perIPRefused *prometheus.CounterVec
@@ -71,6 +72,10 @@ func newMetrics(h *Hub) *metrics {
 		Help:        "A metric with a constant '1' value labeled by the version, revision and Go version sitboard was built from.",
 		ConstLabels: prometheus.Labels{"version": build.Version, "revision": build.Revision, "goversion": build.GoVersion},
 	}, func() float64 { return 1 }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sitboard_stream_joins_waiting",
+		Help: "Streams waiting for their turn to join (a reconnect storm in progress).",
+	}, func() float64 { return float64(h.joinsWaiting.Load()) }))
 	m := &metrics{
 		registry:          reg,
 		requests:          counter("sitboard_ingest_requests_total", "POST /v1/events requests."),
@@ -89,6 +94,7 @@ func newMetrics(h *Hub) *metrics {
 		resumesRing:       counter("sitboard_resumes_ring_total", "Resumes served from the in-memory ring."),
 		resumesLog:        counter("sitboard_resumes_log_total", "Resumes served by reading the log."),
 		connLimited:       counter("sitboard_http_connections_refused_total", "HTTP requests and connections answered 503 at the connection limit."),
+		joinsPaced:        counter("sitboard_stream_joins_paced_total", "Streams that waited for their turn to join: a reconnect storm is let in at a steady rate, so the boards already live keep their latency."),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sitboard_ingest_rejected_total", Help: "Refused ingest requests by reason.",
 		}, []string{"reason"}),

@@ -102,6 +102,10 @@ func (h *Hub) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 	allowed := h.readAllowed(r)
+	// Refusals are not paced: only a board that may join waits its turn.
+	if allowed && !h.awaitJoin(r.Context().Done()) {
+		return
+	}
 	// gorilla gets a guarded connection: after the handshake, every byte
 	// goes through the subscriber's send.
 	hj := &hijackGuard{ResponseWriter: w}

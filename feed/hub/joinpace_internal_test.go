@@ -1,0 +1,51 @@
+package hub
+
+import (
+	"testing"
+	"time"
+)
+
+// TestJoinPacer: a burst joins at once, then one join every interval; a
+// quiet spell fills the burst again, but no further.
+func TestJoinPacer(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	type step struct {
+		at   time.Duration // after t0
+		wait time.Duration // reserve's answer
+	}
+	tests := []struct {
+		name  string
+		every time.Duration
+		burst int
+		steps []step
+	}{
+		{"a burst, then the rate", ms(10), 3, []step{{0, 0}, {0, 0}, {0, 0}, {0, ms(10)}, {0, ms(20)}, {ms(5), ms(25)}}},
+		{"a few boards reconnecting never wait", ms(10), 3, []step{{0, 0}, {ms(100), 0}, {ms(200), 0}, {ms(300), 0}}},
+		{"a quiet spell refills the burst, no more", ms(10), 2, []step{{0, 0}, {0, 0}, {0, ms(10)}, {ms(1000), 0}, {ms(1000), 0}, {ms(1000), ms(10)}}},
+		{"waits shrink as time passes", ms(10), 1, []step{{0, 0}, {0, ms(10)}, {0, ms(20)}, {ms(15), ms(15)}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &joinPacer{every: tt.every, burst: time.Duration(tt.burst) * tt.every}
+			for i, s := range tt.steps {
+				if got := p.reserve(t0.Add(s.at)); got != s.wait {
+					t.Errorf("join %d at %v: waits %v, want %v", i+1, s.at, got, s.wait)
+				}
+			}
+		})
+	}
+}
+
+// TestDefaultJoinPace: the default is joinsPerSecondPerProc for each P,
+// with a burst of joinBurst; a rate set lower keeps its burst within a
+// second's joins.
+func TestDefaultJoinPace(t *testing.T) {
+	p := newJoinPacer(0)
+	if p.every <= 0 || p.burst != joinBurst*p.every {
+		t.Errorf("default pacer: every %v, burst %v", p.every, p.burst)
+	}
+	if p := newJoinPacer(10); p.every != 100*time.Millisecond || p.burst != time.Second {
+		t.Errorf("10 a second: every %v, burst %v; want 100ms and 1s", p.every, p.burst)
+	}
+}

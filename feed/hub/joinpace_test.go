@@ -1,0 +1,103 @@
+package hub_test
+
+import (
+	"bufio"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"sitboard/feed"
+	"sitboard/feed/hub"
+	"sitboard/feed/hub/hubtest"
+)
+
+// TestJoinsWaitTheirTurn: in a reconnect storm new streams are let in at a
+// steady rate, and one waiting at the door holds up nothing else: the
+// boards already live still get every event, ingest still answers, and a
+// board that hangs up while waiting leaves the queue. The pace is
+// stretched to a join an hour, so the second board waits for as long as
+// the test needs, whatever the machine's load.
+func TestJoinsWaitTheirTurn(t *testing.T) {
+	s := hubtest.Start(t, nil)
+	hub.PaceJoins(s.Hub, time.Hour, 1)
+
+	live := dial(t, s.WS, hubtest.ReadToken)
+	live.hello("", 0)
+	if m := live.mustNext(); m.Type != feed.MsgSnapshot {
+		t.Fatalf("the first board (the burst) got %s, want its snapshot at once", m.Type)
+	}
+
+	// The second board's handshake waits for its turn: no 101 yet.
+	addr := strings.TrimPrefix(s.URL, "http://")
+	waiting, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiting.Close()
+	req := "GET /v1/stream HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + hubtest.ReadToken +
+		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+	if _, err := waiting.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	waitMetric(t, s.URL, "sitboard_stream_joins_waiting", func(v string) bool { return v == "1" })
+
+	// Meanwhile ingest answers and the live board gets the events.
+	res := hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "storm", 0, 5))
+	live.collect(res.FirstSeq-1, res.LastSeq)
+	if got := metric(t, s.URL, "sitboard_stream_joins_waiting"); got != "1" {
+		t.Fatalf("sitboard_stream_joins_waiting = %s while the second board waits, want 1", got)
+	}
+	if got := metric(t, s.URL, "sitboard_stream_joins_paced_total"); got != "1" {
+		t.Errorf("sitboard_stream_joins_paced_total = %s, want 1", got)
+	}
+
+	// Hanging up frees its place in the queue without an answer.
+	waiting.Close()
+	waitMetric(t, s.URL, "sitboard_stream_joins_waiting", func(v string) bool { return v == "0" })
+	if subs := metric(t, s.URL, "sitboard_subscribers"); subs != "1" {
+		t.Errorf("sitboard_subscribers = %s after the waiting board hung up, want 1", subs)
+	}
+}
+
+// TestJoinTurnComes: a board that had to wait is upgraded once its turn
+// comes, and gets its snapshot like any other.
+func TestJoinTurnComes(t *testing.T) {
+	s := hubtest.Start(t, func(o *hub.Options) { o.JoinsPerSecond = 20 })
+	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "turn", 0, 3))
+	s.WaitSeq(t, 3)
+	addr := strings.TrimPrefix(s.URL, "http://")
+	// A second's burst (20) at once, then 5 that wait 50ms each in turn.
+	const boards = 25
+	errs := make(chan error, boards)
+	for range boards {
+		go func() {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			req := "GET /v1/stream HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + hubtest.ReadToken +
+				"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+			if _, err := c.Write([]byte(req)); err != nil {
+				errs <- err
+				return
+			}
+			line, err := bufio.NewReader(c).ReadString('\n')
+			if err == nil && !strings.Contains(line, " 101 ") {
+				err = &net.AddrError{Err: "upgrade answered " + strings.TrimSpace(line), Addr: addr}
+			}
+			errs <- err
+		}()
+	}
+	for range boards {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// How many waited depends on how fast they came; the burst never does.
+	if n := metricInt(t, s.URL, "sitboard_stream_joins_paced_total"); n > boards-20 {
+		t.Errorf("%d of %d boards waited for their turn, want at most %d: a second's burst of 20 joins at once", n, boards, boards-20)
+	}
+}
