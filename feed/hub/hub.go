@@ -90,7 +90,7 @@ const (
 	// stays the 10ms default; at 1,000 boards and 300 events/s the hub
 	// uses under a fifth of a core (BenchmarkFanout).
 	fanOutRatio = 8
-	maxLinger   = 50 * time.Millisecond
+	maxLinger   = 60 * time.Millisecond
 )
 
 // Options configure a Hub. Zero values take the defaults above.
@@ -176,7 +176,7 @@ type Options struct {
 	// BatchLinger is how long the fold at least waits for more events
 	// before sending a batch while boards are connected (default 10ms):
 	// fewer, larger frames cost every board fewer writes, for at most this
-	// much latency. With many boards the hub waits longer, up to 50ms in
+	// much latency. With many boards the hub waits longer, up to 60ms in
 	// all, so that fan-out stays within a ninth of a core (fanOutRatio).
 	BatchLinger time.Duration
 	// JoinsPerSecond is how many new streams may start their handshake
