@@ -35,9 +35,7 @@ func TestJoinsWaitTheirTurn(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer waiting.Close()
-	req := "GET /v1/stream HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + hubtest.ReadToken +
-		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
-	if _, err := waiting.Write([]byte(req)); err != nil {
+	if _, err := waiting.Write(upgradeRequest(addr)); err != nil {
 		t.Fatal(err)
 	}
 	waitMetric(t, s.URL, "sitboard_stream_joins_waiting", func(v string) bool { return v == "1" })
@@ -78,9 +76,7 @@ func TestJoinTurnComes(t *testing.T) {
 				return
 			}
 			defer c.Close()
-			req := "GET /v1/stream HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + hubtest.ReadToken +
-				"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
-			if _, err := c.Write([]byte(req)); err != nil {
+			if _, err := c.Write(upgradeRequest(addr)); err != nil {
 				errs <- err
 				return
 			}
@@ -100,4 +96,11 @@ func TestJoinTurnComes(t *testing.T) {
 	if n := metricInt(t, s.URL, "sitboard_stream_joins_paced_total"); n > boards-20 {
 		t.Errorf("%d of %d boards waited for their turn, want at most %d: a second's burst of 20 joins at once", n, boards, boards-20)
 	}
+}
+
+// upgradeRequest is a board's websocket handshake, written by hand so a
+// test can send it and see whether, and when, the hub answers.
+func upgradeRequest(addr string) []byte {
+	return []byte("GET /v1/stream HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + hubtest.ReadToken +
+		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
 }
