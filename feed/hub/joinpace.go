@@ -15,9 +15,10 @@ import (
 // 100-250 ms on the 2-core reference VM (BenchmarkReconnectStorm). So the
 // hub lets new streams in at joinsPerSecondPerProc for each P, after a
 // burst of joinBurst: on two cores 4,000 boards join in about 1.2 s and
-// the boards already live keep their latency (p99 47-67 ms, against
-// 80-131 ms at 2,500 a second per P and 63-96 ms at 1,250, where the
-// storm lasts long enough to cost more CPU per board). A few boards
+// the boards already live keep their latency (p99 62-85 ms, 170-243 ms
+// unpaced; with the fold's bound at 50 ms, 47-67 ms here against 80-131 ms
+// at 2,500 a second per P, and 63-96 ms at 1,250, where the storm lasts
+// long enough to cost 0.28 ms of CPU per board). A few boards
 // reconnecting never wait. Only streams are paced; ingest and every other
 // request go straight through.
 const (
