@@ -82,5 +82,5 @@ func DueTick(h *Hub) (feed.Event, bool) { return h.tickEvent(h.opts.ClockTick) }
 // burst of burst, so a test can hold a board at the door for as long as
 // it needs.
 func PaceJoins(h *Hub, every time.Duration, burst int) {
-	h.joins = &joinPacer{every: every, burst: time.Duration(burst) * every}
+	h.joins = pacerOf(every, burst)
 }

@@ -42,8 +42,12 @@ func newJoinPacer(perSecond int) *joinPacer {
 	if perSecond <= 0 {
 		perSecond = joinsPerSecondPerProc * runtime.GOMAXPROCS(0)
 	}
-	every := time.Second / time.Duration(perSecond)
-	return &joinPacer{every: every, burst: time.Duration(min(joinBurst, perSecond)) * every}
+	return pacerOf(time.Second/time.Duration(perSecond), min(joinBurst, perSecond))
+}
+
+// pacerOf lets a join in every `every`, after a burst of burst joins.
+func pacerOf(every time.Duration, burst int) *joinPacer {
+	return &joinPacer{every: every, burst: time.Duration(burst) * every}
 }
 
 // reserve takes the next join time at now and says how long to wait for

@@ -27,7 +27,7 @@ func TestJoinPacer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &joinPacer{every: tt.every, burst: time.Duration(tt.burst) * tt.every}
+			p := pacerOf(tt.every, tt.burst)
 			for i, s := range tt.steps {
 				if got := p.reserve(t0.Add(s.at)); got != s.wait {
 					t.Errorf("join %d at %v: waits %v, want %v", i+1, s.at, got, s.wait)

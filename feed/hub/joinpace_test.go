@@ -1,11 +1,14 @@
 package hub_test
 
 import (
-	"bufio"
+	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"sitboard/feed"
 	"sitboard/feed/hub"
@@ -64,27 +67,31 @@ func TestJoinTurnComes(t *testing.T) {
 	s := hubtest.Start(t, func(o *hub.Options) { o.JoinsPerSecond = 20 })
 	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "turn", 0, 3))
 	s.WaitSeq(t, 3)
-	addr := strings.TrimPrefix(s.URL, "http://")
 	// A second's burst (20) at once, then 5 that wait 50ms each in turn.
+	// Each board is upgraded (the dial returns on the 101), sends its
+	// hello and reads its snapshot.
 	const boards = 25
 	errs := make(chan error, boards)
+	hdr := http.Header{"Authorization": {"Bearer " + hubtest.ReadToken}}
 	for range boards {
 		go func() {
-			c, err := net.Dial("tcp", addr)
+			c, _, err := websocket.DefaultDialer.Dial(s.WS, hdr)
 			if err != nil {
-				errs <- err
+				errs <- fmt.Errorf("upgrade: %w", err)
 				return
 			}
 			defer c.Close()
-			if _, err := c.Write(upgradeRequest(addr)); err != nil {
+			if err := c.WriteJSON(feed.Hello{Type: feed.MsgHello}); err != nil {
 				errs <- err
 				return
 			}
-			line, err := bufio.NewReader(c).ReadString('\n')
-			if err == nil && !strings.Contains(line, " 101 ") {
-				err = &net.AddrError{Err: "upgrade answered " + strings.TrimSpace(line), Addr: addr}
+			_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			var m feed.Message
+			if err := c.ReadJSON(&m); err != nil || m.Type != feed.MsgSnapshot || m.Seq != 3 {
+				errs <- fmt.Errorf("first message %s at seq %d (%v), want the snapshot at 3", m.Type, m.Seq, err)
+				return
 			}
-			errs <- err
+			errs <- nil
 		}()
 	}
 	for range boards {
