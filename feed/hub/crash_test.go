@@ -20,7 +20,18 @@ import (
 // the tests: the crash test SIGKILLs it like a real hub process.
 const childEnv = "SITBOARD_HUBTEST_CHILD_DIR"
 
+// childModes are the other roles a re-executed test binary can take,
+// keyed by the environment variable that names one (set by
+// platform-specific files).
+var childModes = map[string]func(string){}
+
 func TestMain(m *testing.M) {
+	for env, run := range childModes {
+		if v := os.Getenv(env); v != "" {
+			run(v)
+			return
+		}
+	}
 	if dir := os.Getenv(childEnv); dir != "" {
 		runChildHub(dir)
 		return
