@@ -60,8 +60,14 @@ type item struct {
 // gorilla's own writes (it answers some protocol errors with a close
 // frame from the reader goroutine) are discarded by guardedConn.
 type subscriber struct {
-	h    *Hub
-	conn *websocket.Conn
+	// tail: the tail writer, not the fold loop, writes this board's live
+	// frames (tail.go); set when it goes live, under the hub's lock, for
+	// good. tailRound and tailFrom are the tail writer's own.
+	tail      bool
+	tailRound uint64
+	tailFrom  int
+	h         *Hub
+	conn      *websocket.Conn
 	// nc is the connection under gorilla's (TCP or TLS); guard is what
 	// gorilla writes through.
 	nc    net.Conn

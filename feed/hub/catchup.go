@@ -160,6 +160,15 @@ func (h *Hub) catchUp(s *subscriber, hello feed.Hello) error {
 				s.put(item{f: f, size: f.size()})
 			}
 			if !s.left {
+				// The front is full while a crowd joins: the tail
+				// writer writes this board until the crowd has passed.
+				s.tail = h.frontCount >= h.frontMax
+				if s.tail {
+					h.tailCount++
+					h.lastTailJoin = time.Now()
+				} else {
+					h.frontCount++
+				}
 				h.live = append(h.live, s)
 			}
 			h.mu.Unlock()

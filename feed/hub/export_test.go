@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -84,3 +85,19 @@ func DueTick(h *Hub) (feed.Event, bool) { return h.tickEvent(h.opts.ClockTick) }
 func PaceJoins(h *Hub, every time.Duration, burst int) {
 	h.joins = pacerOf(every, burst)
 }
+
+// SetFrontBoards makes the fold loop write only the first n boards to go
+// live from now on, and the tail writer the rest (tail.go), which keeps
+// them until the crowd has passed for promoteAfter (negative: for good).
+func SetFrontBoards(h *Hub, n int, promoteAfter time.Duration) {
+	h.mu.Lock()
+	h.frontMax = n
+	if promoteAfter < 0 {
+		promoteAfter = time.Duration(math.MaxInt64)
+	}
+	h.promoteAfter = promoteAfter
+	h.mu.Unlock()
+}
+
+// TailBoards is how many boards the tail writer writes now.
+func TailBoards(h *Hub) int { return int(h.tailBoards.Load()) }

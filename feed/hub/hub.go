@@ -277,11 +277,23 @@ type Hub struct {
 	// the fan-out writes to them in that order, so boards already live
 	// keep their latency while a crowd joins behind them. A board that
 	// left is dropped from it by the next fan-out (targetsLocked).
-	live      []*subscriber
-	targets   []*subscriber // the fold loop's fan-out list, reused
-	subCount  atomic.Int32  // len(subs), readable without the lock
-	lastFold  time.Time
-	foldCount uint64
+	live    []*subscriber
+	targets []*subscriber // the fold loop's fan-out list, reused
+	// tailTargets are the boards the tail writer writes (tail.go);
+	// frontCount and tailCount are how many boards of live are the
+	// front's and the tail's, lastTailJoin when a board last joined the
+	// tail.
+	tailTargets  []*subscriber
+	frontCount   int
+	tailCount    int
+	frontMax     int           // frontBoards; tests lower it
+	promoteAfter time.Duration // promoteAfter; tests lower it
+	lastTailJoin time.Time
+	tail         tailWriter
+	tailBoards   atomic.Int32 // tailCount, for the metrics
+	subCount     atomic.Int32 // len(subs), readable without the lock
+	lastFold     time.Time
+	foldCount    uint64
 	// fanOutCost is what a fan-out of a batch takes lately (a moving
 	// average), and fanOutEnd when the last one ended; only the fold loop
 	// uses them (linger).
@@ -384,6 +396,9 @@ func Start(opts Options) (*Hub, error) {
 		ring:             newRing(opts.RingSize, opts.RingBytes),
 		incoming:         make(chan arrival, 4096),
 		snapWanted:       make(chan struct{}, 1),
+		tail:             tailWriter{wake: make(chan struct{}, 1)},
+		frontMax:         frontBoards,
+		promoteAfter:     promoteAfter,
 		joins:            newJoinPacer(opts.JoinsPerSecond),
 		closing:          make(chan struct{}),
 		started:          make(chan struct{}),
@@ -857,6 +872,8 @@ func (h *Hub) startReader() error {
 	h.lw.mu.Unlock()
 	h.loops.Add(1)
 	go h.foldLoop()
+	h.loops.Add(1)
+	go h.tailLoop()
 	if err := h.restartReader("start"); err != nil {
 		return err
 	}
@@ -996,19 +1013,22 @@ func (h *Hub) linger(first, now time.Time) time.Duration {
 	if h.subCount.Load() == 0 {
 		return 0
 	}
-	return lingerUntil(first, h.fanOutEnd, h.fanOutCost, h.opts.BatchLinger).Sub(now)
+	// Only the front's fan-outs: the tail writer paces its own (tail.go).
+	return lingerUntil(first, h.fanOutEnd, h.fanOutCost, h.opts.BatchLinger, maxLinger).Sub(now)
 }
 
 // lingerUntil is linger's rule as a pure function of the times: when a
-// batch whose first event came at `first` is fanned out, given when the
-// last fan-out ended and what fan-outs cost lately.
-func lingerUntil(first, lastEnd time.Time, cost, batchLinger time.Duration) time.Time {
-	rest := min(fanOutRatio*cost, maxLinger)
+// batch whose first frame came at `first` is written, given when the last
+// fan-out ended and what fan-outs cost lately, waiting at least
+// batchLinger and, unless batchLinger is longer, at most bound (maxLinger
+// for the fold loop, tailMaxLinger for the tail writer).
+func lingerUntil(first, lastEnd time.Time, cost, batchLinger, bound time.Duration) time.Time {
+	rest := min(fanOutRatio*cost, bound)
 	until := first.Add(batchLinger)
 	if paced := lastEnd.Add(rest); paced.After(until) {
 		until = paced
 	}
-	if limit := first.Add(max(maxLinger, batchLinger)); until.After(limit) {
+	if limit := first.Add(max(bound, batchLinger)); until.After(limit) {
 		until = limit
 	}
 	return until
@@ -1043,9 +1063,10 @@ func (h *Hub) publish(batch []feed.Event) {
 	h.lastFold = folded
 	h.foldCount += uint64(len(batch))
 	// Boards that join after this point start after these events.
-	targets := h.targetsLocked()
+	h.promoteLocked(folded)
+	targets, tail := h.targetsLocked()
 	h.mu.Unlock()
-	if len(targets) == 0 {
+	if len(targets) == 0 && len(tail) == 0 {
 		return // nobody to send to (start-up fold): skip the encoding
 	}
 	if wires == nil {
@@ -1064,7 +1085,12 @@ func (h *Hub) publish(batch []feed.Event) {
 	}
 	f.folded = folded
 	start := time.Now()
-	h.fanOut(targets, item{f: f, size: f.size(), events: len(batch)})
+	it := item{f: f, size: f.size(), events: len(batch)}
+	if len(tail) > 0 {
+		h.tail.hand(it, tail)
+		clear(tail) // the tail has its copy
+	}
+	h.fanOut(targets, it)
 	h.fanOutEnd = time.Now()
 	// A moving average, so one fan-out slowed by a busy machine moves the
 	// window only a quarter of the way.
@@ -1072,20 +1098,28 @@ func (h *Hub) publish(batch []feed.Event) {
 }
 
 // targetsLocked lists the boards that have caught up, in the order they
-// did, into a buffer the fold loop reuses, and forgets those that left.
-func (h *Hub) targetsLocked() []*subscriber {
-	t := h.targets[:0]
+// did, into buffers the fold loop reuses: those the fold loop writes (the
+// front) and those the tail writer does. It forgets those that left.
+func (h *Hub) targetsLocked() (front, tail []*subscriber) {
+	front, tail = h.targets[:0], h.tailTargets[:0]
 	kept := h.live[:0]
 	for _, s := range h.live {
-		if !s.left {
-			kept = append(kept, s)
-			t = append(t, s)
+		if s.left {
+			continue
+		}
+		kept = append(kept, s)
+		if s.tail {
+			tail = append(tail, s)
+		} else {
+			front = append(front, s)
 		}
 	}
 	clear(h.live[len(kept):])
 	h.live = kept
-	h.targets = t
-	return t
+	h.frontCount, h.tailCount = len(front), len(tail)
+	h.tailBoards.Store(int32(len(tail)))
+	h.targets, h.tailTargets = front, tail
+	return front, tail
 }
 
 // fanOut gives every target the frame. Most take it straight into their
@@ -1113,16 +1147,22 @@ func (h *Hub) fanOut(targets []*subscriber, it item) {
 func (h *Hub) heartbeat() {
 	h.mu.Lock()
 	seq := h.state.Seq
-	targets := h.targetsLocked()
+	h.promoteLocked(time.Now())
+	targets, tail := h.targetsLocked()
 	h.mu.Unlock()
-	if len(targets) == 0 {
+	if len(targets) == 0 && len(tail) == 0 {
 		return
 	}
 	f, err := newFrame(feed.Message{Type: feed.MsgHeartbeat, Epoch: h.epoch, Seq: seq, At: time.Now().UTC()})
 	if err != nil {
 		return
 	}
-	h.fanOut(targets, item{f: f, size: f.size()})
+	it := item{f: f, size: f.size()}
+	if len(tail) > 0 {
+		h.tail.hand(it, tail) // after the events queued before it
+		clear(tail)
+	}
+	h.fanOut(targets, it)
 }
 
 // Epoch is the log's identity; it changes when the log is recreated.

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cmp"
 	"testing"
 	"time"
 )
@@ -22,25 +23,45 @@ func TestLingerUntil(t *testing.T) {
 		lastEnd time.Time // the last fan-out ended
 		cost    time.Duration
 		linger  time.Duration
+		bound   time.Duration // 0: maxLinger, the fold loop's
 		want    time.Time
 	}{
-		{"after a quiet spell: only the batch window", at(0), at(-1000), ms(1), batch, at(10)},
-		{"cheap fan-outs: the batch window", at(0), at(-2), ms(1), batch, at(10)},
-		{"paced: ratio times the cost after the last one", at(0), at(-2), ms(5), batch, at(-2).Add(fanOutRatio * ms(5))},
-		{"a dear fan-out is paced to maxLinger at most", at(0), at(-1), ms(100), batch, at(-1).Add(maxLinger)},
-		{"queued behind a long fan-out: maxLinger from its arrival", at(0), at(40), ms(40), batch, at(0).Add(maxLinger)},
-		{"queued longer than maxLinger: at once", at(0), at(0).Add(maxLinger + ms(5)), ms(60), batch, at(0).Add(maxLinger)},
-		{"a batch window set longer than maxLinger is kept", at(0), at(-1000), ms(1), maxLinger * 2, at(0).Add(maxLinger * 2)},
+		{"after a quiet spell: only the batch window", at(0), at(-1000), ms(1), batch, 0, at(10)},
+		{"cheap fan-outs: the batch window", at(0), at(-2), ms(1), batch, 0, at(10)},
+		{"paced: ratio times the cost after the last one", at(0), at(-2), ms(5), batch, 0, at(-2).Add(fanOutRatio * ms(5))},
+		{"a dear fan-out is paced to maxLinger at most", at(0), at(-1), ms(100), batch, 0, at(-1).Add(maxLinger)},
+		{"queued behind a long fan-out: maxLinger from its arrival", at(0), at(40), ms(40), batch, 0, at(0).Add(maxLinger)},
+		{"queued longer than maxLinger: at once", at(0), at(0).Add(maxLinger + ms(5)), ms(60), batch, 0, at(0).Add(maxLinger)},
+		{"a batch window set longer than maxLinger is kept", at(0), at(-1000), ms(1), maxLinger * 2, 0, at(0).Add(maxLinger * 2)},
+		{"the tail writer: no window, so a cheap round goes at once", at(0), at(-1000), ms(1), 0, tailMaxLinger, at(0)},
+		{"the tail writer: paced to its rounds' cost", at(0), at(-2), ms(20), 0, tailMaxLinger, at(-2).Add(fanOutRatio * ms(20))},
+		{"the tail writer: a dear round waits tailMaxLinger from the oldest frame", at(0), at(20), ms(100), 0, tailMaxLinger, at(0).Add(tailMaxLinger)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := lingerUntil(tt.first, tt.lastEnd, tt.cost, tt.linger)
+			bound := cmp.Or(tt.bound, maxLinger)
+			got := lingerUntil(tt.first, tt.lastEnd, tt.cost, tt.linger, bound)
 			if !got.Equal(tt.want) {
 				t.Errorf("lingerUntil = %v after the first event, want %v", got.Sub(tt.first), tt.want.Sub(tt.first))
 			}
-			if limit := max(maxLinger, tt.linger); got.Sub(tt.first) > limit {
+			if limit := max(bound, tt.linger); got.Sub(tt.first) > limit {
 				t.Errorf("the first event waits %v, more than %v", got.Sub(tt.first), limit)
 			}
 		})
+	}
+}
+
+// TestFrontLingerIgnoresTheTail: the fold loop paces by what its own
+// fan-outs to the front cost. A tail writer busy with a crowd's thousands
+// of boards (tail.go) paces itself and does not hold the front's frames.
+func TestFrontLingerIgnoresTheTail(t *testing.T) {
+	h := &Hub{opts: Options{BatchLinger: DefaultBatchLinger}, fanOutCost: 100 * time.Microsecond}
+	h.subCount.Store(10_100)
+	now := time.Now()
+	h.fanOutEnd = now.Add(-time.Millisecond)
+	h.tail.cost.Store(int64(150 * time.Millisecond))
+	h.tail.end.Store(now.UnixNano())
+	if got := h.linger(now, now); got != DefaultBatchLinger {
+		t.Errorf("the front's batch waits %v, want the batch window %v", got, DefaultBatchLinger)
 	}
 }

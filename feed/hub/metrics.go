@@ -76,6 +76,10 @@ func newMetrics(h *Hub) *metrics {
 		Name: "sitboard_stream_joins_waiting",
 		Help: "Streams waiting for their turn to join (a reconnect storm in progress).",
 	}, func() float64 { return float64(h.joinsWaiting.Load()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sitboard_stream_tail_boards",
+		Help: "Boards that went live while a crowd joined, written by the tail writer until the crowd has passed (then 0 again).",
+	}, func() float64 { return float64(h.tailBoards.Load()) }))
 	m := &metrics{
 		registry:          reg,
 		requests:          counter("sitboard_ingest_requests_total", "POST /v1/events requests."),

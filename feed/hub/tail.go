@@ -1,0 +1,216 @@
+package hub
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The fan-out's tail: the boards that go live while a crowd joins.
+//
+// With thousands of boards a fan-out takes tens of milliseconds, 40-300 ms
+// at 10,000 on the 2-core reference VM while a storm's joins take their
+// share. Written by the fold loop, every event that came meanwhile waited
+// for it, on every board, and the boards already live before the storm
+// saw their latency go to 100-400 ms (BenchmarkReconnectStorm).
+//
+// So the fold loop writes each frame itself only to the front: the boards
+// live before a crowd came, and the first frontBoards of a crowd (a hub
+// that starts with every board joining at once). It hands the frame to the
+// tail writer for the rest. The fold loop paces by what its own fan-outs
+// cost (linger), so a crowd joining does not slow the front. The tail
+// writer is paced like the fold, fanOutRatio times what its rounds take,
+// but to tailMaxLinger at most, and it yields between chunks of boards:
+// Go's scheduler has no priorities, and a yield puts its long rounds
+// behind the front's and ingest's short work. Frames that queue up while
+// it writes (or waits) go out in its next round as one write per board: a
+// crowd costs fewer writes for being written later.
+//
+// A board is the front's or the tail's from the moment it goes live
+// (subscriber.tail), so each board has one writer of its frames and gets
+// them in order; a heartbeat goes the same way as the events. Once the
+// crowd has passed (no board has joined the tail for promoteAfter) and the
+// tail writer has written all it was handed, the fold loop moves every
+// tail board to the front (promoteLocked): with one writer again, a frame
+// costs each board one write and the fold's pacing covers all of them.
+const (
+	frontBoards   = 256
+	tailMaxLinger = 250 * time.Millisecond
+	promoteAfter  = time.Second
+)
+
+// tailJob is a frame for the tail's boards as they were when it was made.
+type tailJob struct {
+	it      item
+	targets []*subscriber
+}
+
+type tailWriter struct {
+	mu   sync.Mutex
+	jobs []tailJob
+	busy bool          // a round has taken jobs and not finished writing them
+	wake chan struct{} // 1-buffered: jobs are waiting
+	// cost is what a round takes lately (a moving average) and end when the
+	// last one ended, in unix ns.
+	cost atomic.Int64
+	end  atomic.Int64
+	// Only the tail goroutine uses these.
+	spare []tailJob
+	round uint64
+}
+
+// hand queues a frame for the tail's boards (a copy of targets: the fold
+// loop reuses its list). It never blocks.
+func (t *tailWriter) hand(it item, targets []*subscriber) {
+	job := tailJob{it: it, targets: append([]*subscriber(nil), targets...)}
+	t.mu.Lock()
+	t.jobs = append(t.jobs, job)
+	t.mu.Unlock()
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}
+
+// idle says the tail writer has written every frame handed to it. Only
+// the fold loop hands frames, so for the fold loop it stays idle until
+// the next hand.
+func (t *tailWriter) idle() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return !t.busy && len(t.jobs) == 0
+}
+
+func (t *tailWriter) lastCost() time.Duration { return time.Duration(t.cost.Load()) }
+func (t *tailWriter) lastEnd() time.Time      { return time.Unix(0, t.end.Load()) }
+
+// tailLoop writes the tail's frames in rounds until the hub closes.
+func (h *Hub) tailLoop() {
+	defer h.loops.Done()
+	t := &h.tail
+	for {
+		select {
+		case <-t.wake:
+		case <-h.closing:
+			return
+		}
+		t.mu.Lock()
+		waiting := len(t.jobs) > 0
+		var oldest time.Time
+		if waiting {
+			oldest = t.jobs[0].it.f.folded
+		}
+		t.mu.Unlock()
+		if !waiting {
+			continue // a wake for jobs the round before took
+		}
+		if oldest.IsZero() {
+			oldest = time.Now() // a heartbeat
+		}
+		if wait := time.Until(lingerUntil(oldest, t.lastEnd(), t.lastCost(), 0, tailMaxLinger)); wait > 0 {
+			timer := time.NewTimer(wait)
+			select {
+			case <-timer.C:
+			case <-h.closing:
+				timer.Stop()
+				return
+			}
+		}
+		// The spare array is handed over only with jobs in hand, so the
+		// list being written is never the one hand appends to.
+		t.mu.Lock()
+		jobs := t.jobs
+		t.jobs, t.spare = t.spare[:0], nil
+		t.busy = true
+		t.mu.Unlock()
+		start := time.Now()
+		t.writeRound(jobs)
+		end := time.Now()
+		cost := t.lastCost()
+		t.cost.Store(int64(cost + (end.Sub(start)-cost)/4))
+		t.end.Store(end.UnixNano())
+		for i := range jobs {
+			clear(jobs[i].targets)
+		}
+		clear(jobs)
+		t.mu.Lock()
+		t.spare = jobs[:0]
+		t.busy = false
+		t.mu.Unlock()
+	}
+}
+
+// writeRound gives each of the tail's boards the frames of jobs it has not
+// had: those from the first job that lists it (a board that went live
+// meanwhile is in the later ones only) to the last. A board that left is
+// in none after it left, and gets nothing more. It yields every
+// fanOutYield boards (see the comment at the top).
+func (t *tailWriter) writeRound(jobs []tailJob) {
+	last := jobs[len(jobs)-1].targets
+	if len(jobs) == 1 {
+		for i, s := range last {
+			s.deliver(jobs[0].it)
+			if i%fanOutYield == fanOutYield-1 {
+				runtime.Gosched()
+			}
+		}
+		return
+	}
+	t.round++
+	for i, j := range jobs {
+		for _, s := range j.targets {
+			if s.tailRound != t.round {
+				s.tailRound, s.tailFrom = t.round, i
+			}
+		}
+	}
+	// The frames one after another: from[i] is jobs i..last in one piece,
+	// one write for a board that needs them all.
+	total := 0
+	for _, j := range jobs {
+		total += len(j.it.f.wire)
+	}
+	wire := make([]byte, 0, total)
+	offs := make([]int, len(jobs))
+	for i, j := range jobs {
+		offs[i] = len(wire)
+		wire = append(wire, j.it.f.wire...)
+	}
+	from := make([]item, len(jobs))
+	size, events := 0, 0
+	for i := len(jobs) - 1; i >= 0; i-- {
+		size += jobs[i].it.size
+		events += jobs[i].it.events
+		from[i] = item{f: &frame{wire: wire[offs[i]:], folded: jobs[i].it.f.folded}, size: size, events: events}
+	}
+	for i, s := range last {
+		if i%fanOutYield == fanOutYield-1 {
+			runtime.Gosched()
+		}
+		if s.compress {
+			// Compressed boards get each frame as a message of its own.
+			for _, j := range jobs[s.tailFrom:] {
+				s.deliver(j.it)
+			}
+			continue
+		}
+		s.deliver(from[s.tailFrom])
+	}
+}
+
+// promoteLocked moves every tail board to the front once the crowd has
+// passed: no board has gone live into the tail for promoteAfter, and the
+// tail writer has written all it was handed (so a board's frames from
+// now on, written by the fold loop, come after all the tail wrote it).
+// The fold loop calls it before taking its targets.
+func (h *Hub) promoteLocked(now time.Time) {
+	if h.tailCount == 0 || now.Sub(h.lastTailJoin) < h.promoteAfter || !h.tail.idle() {
+		return
+	}
+	for _, s := range h.live {
+		s.tail = false
+	}
+	h.frontCount += h.tailCount
+	h.tailCount = 0
+}

@@ -1,0 +1,180 @@
+package hub
+
+import (
+	"bytes"
+	"testing"
+	"time"
+)
+
+// TestTailRoundGivesEachBoardWhatItHasNotHad: frames that queued up while
+// the tail writer was busy go out in one round. Each board gets, in one
+// write, every frame from the first that listed it: a board that went
+// live between two frames gets only the later ones, a board that left
+// gets nothing more, and a compressed board gets each frame as a message
+// of its own. Boards without a raw socket queue what they are given, which
+// the test reads back.
+func TestTailRoundGivesEachBoardWhatItHasNotHad(t *testing.T) {
+	board := func(compress bool) *subscriber {
+		return &subscriber{limit: 1 << 20, notify: make(chan struct{}, 1), compress: compress}
+	}
+	early, late, gone, zipped := board(false), board(false), board(false), board(true)
+	frames := make([]item, 3)
+	folded := time.Unix(1_700_000_000, 0)
+	for i := range frames {
+		f := newRawFrame(1, []byte{'a' + byte(i)})
+		f.folded = folded.Add(time.Duration(i) * time.Second)
+		frames[i] = item{f: f, size: f.size(), events: i + 1}
+	}
+	jobs := []tailJob{
+		{it: frames[0], targets: []*subscriber{early, gone, zipped}},
+		{it: frames[1], targets: []*subscriber{early, gone, zipped, late}},
+		{it: frames[2], targets: []*subscriber{early, zipped, late}}, // gone left
+	}
+	var tw tailWriter
+	tw.writeRound(jobs)
+
+	wire := func(from int) []byte {
+		var b []byte
+		for _, it := range frames[from:] {
+			b = append(b, it.f.wire...)
+		}
+		return b
+	}
+	for _, c := range []struct {
+		name   string
+		s      *subscriber
+		from   int
+		events int
+	}{
+		{"the board live throughout", early, 0, 6},
+		{"the board that went live after the first frame", late, 1, 5},
+	} {
+		if len(c.s.queue) != 1 {
+			t.Fatalf("%s: %d writes, want 1", c.name, len(c.s.queue))
+		}
+		it := c.s.queue[0]
+		if !bytes.Equal(it.f.wire, wire(c.from)) || it.events != c.events || !it.f.folded.Equal(frames[c.from].f.folded) {
+			t.Errorf("%s got %q (%d events, folded %v), want %q (%d events, folded %v)",
+				c.name, it.f.wire, it.events, it.f.folded, wire(c.from), c.events, frames[c.from].f.folded)
+		}
+	}
+	if len(gone.queue) != 0 {
+		t.Errorf("the board that left got %d writes", len(gone.queue))
+	}
+	if len(zipped.queue) != 3 {
+		t.Fatalf("the compressed board got %d items, want the 3 frames apart", len(zipped.queue))
+	}
+	for i, it := range zipped.queue {
+		if it.f != frames[i].f {
+			t.Errorf("the compressed board's item %d is not frame %d", i, i)
+		}
+	}
+
+	// A round of one frame writes that frame as it is.
+	one := board(false)
+	tw.writeRound([]tailJob{{it: frames[2], targets: []*subscriber{one}}})
+	if len(one.queue) != 1 || one.queue[0].f != frames[2].f {
+		t.Errorf("a round of one frame wrote %v", one.queue)
+	}
+}
+
+// TestPromoteOnlyWhenTheCrowdHasPassed: the tail's boards move to the
+// front only when no board has joined the tail for promoteAfter and the
+// tail writer has written everything it was handed. Moved any earlier,
+// the fold loop would write a board its next frame while an older one
+// still waited in the tail.
+func TestPromoteOnlyWhenTheCrowdHasPassed(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	for _, tt := range []struct {
+		name     string
+		tail     int           // how many of the 3 live boards are the tail's
+		quiet    time.Duration // since a board last joined the tail
+		busy     bool          // the tail writer is writing a round
+		pending  bool          // a frame waits for the tail writer
+		promoted bool
+	}{
+		{"no tail", 0, time.Hour, false, false, false},
+		{"the crowd is still coming", 2, promoteAfter / 2, false, false, false},
+		{"a round is being written", 2, promoteAfter, true, false, false},
+		{"a frame waits for the tail", 2, promoteAfter, false, true, false},
+		{"the crowd has passed and the tail is idle", 2, promoteAfter, false, false, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &Hub{promoteAfter: promoteAfter, lastTailJoin: now.Add(-tt.quiet)}
+			for i := range 3 {
+				h.live = append(h.live, &subscriber{tail: i >= 3-tt.tail})
+			}
+			h.frontCount, h.tailCount = 3-tt.tail, tt.tail
+			h.tail.busy = tt.busy
+			if tt.pending {
+				h.tail.jobs = []tailJob{{}}
+			}
+			h.promoteLocked(now)
+			tail := 0
+			for _, s := range h.live {
+				if s.tail {
+					tail++
+				}
+			}
+			want := tt.tail
+			if tt.promoted {
+				want = 0
+			}
+			if tail != want || h.tailCount != want || h.frontCount != 3-want {
+				t.Errorf("%d boards in the tail (counted %d, front %d), want %d", tail, h.tailCount, h.frontCount, want)
+			}
+		})
+	}
+}
+
+// TestTailWriterCoalescesWhileItWaits: the tail writer waits after a dear
+// round (fanOutRatio times its cost, to tailMaxLinger from the oldest
+// frame), and the frames handed meanwhile go out with the first in one
+// write per board.
+func TestTailWriterCoalescesWhileItWaits(t *testing.T) {
+	for attempt := 1; ; attempt++ {
+		h := &Hub{closing: make(chan struct{}), tail: tailWriter{wake: make(chan struct{}, 1)}}
+		board := &subscriber{limit: 1 << 20, notify: make(chan struct{}, 1)}
+		// The last round took a second and has just ended: the next waits
+		// tailMaxLinger from its oldest frame.
+		lastEnd := time.Now()
+		h.tail.cost.Store(int64(time.Second))
+		h.tail.end.Store(lastEnd.UnixNano())
+		h.loops.Add(1)
+		go h.tailLoop()
+		handed := time.Now()
+		for i := range 3 {
+			f := newRawFrame(1, []byte{'a' + byte(i)})
+			f.folded = handed
+			h.tail.hand(item{f: f, size: f.size(), events: 1}, []*subscriber{board})
+		}
+		late := time.Since(handed) // how long the three hands took
+		var got []item
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			board.mu.Lock()
+			got = append([]item(nil), board.queue...)
+			board.mu.Unlock()
+			if len(got) > 0 && h.tail.idle() {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the tail writer wrote nothing within 10s")
+			}
+		}
+		close(h.closing)
+		h.loops.Wait()
+		if waited := time.Since(lastEnd); waited < tailMaxLinger {
+			t.Errorf("the round came %v after the last, before the tail's wait of %v", waited, tailMaxLinger)
+		}
+		if len(got) != 1 || string(got[0].f.wire) != string(append(append(newRawFrame(1, []byte{'a'}).wire, newRawFrame(1, []byte{'b'}).wire...), newRawFrame(1, []byte{'c'}).wire...)) || got[0].events != 3 {
+			if late > tailMaxLinger/2 && attempt < 5 {
+				continue // this machine stalled between the hands: again
+			}
+			t.Fatalf("the board got %d writes (%q...), want the 3 frames in one", len(got), got[0].f.wire)
+		}
+		if c := h.tail.lastCost(); c >= time.Second {
+			t.Errorf("the round's cost did not enter the average: %v", c)
+		}
+		return
+	}
+}
