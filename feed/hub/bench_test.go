@@ -202,6 +202,15 @@ func BenchmarkFanout(b *testing.B) {
 		case <-time.After(60 * time.Second):
 			b.Fatalf("subscribers did not get their snapshots: %v", clients.err)
 		}
+		// The subscribers came as a crowd: the hub writes those past its
+		// first 256 from its tail writer until a second after the last
+		// (tail.go). The benchmark measures a hub whose boards are
+		// settled, so it waits for that (the next heartbeat, 2 s at most).
+		for deadline := time.Now().Add(30 * time.Second); metricOr(b, url, "sitboard_stream_tail_boards", 0) != 0; time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				b.Fatal("the subscribers are still the tail writer's 30s after they joined")
+			}
+		}
 		var profile, trace chan []byte
 		if path := os.Getenv("SITBOARD_BENCH_CPUPROFILE"); path != "" {
 			profile = make(chan []byte, 1)

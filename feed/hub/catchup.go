@@ -165,6 +165,7 @@ func (h *Hub) catchUp(s *subscriber, hello feed.Hello) error {
 				s.tail = h.frontCount >= h.frontMax
 				if s.tail {
 					h.tailCount++
+					h.tailBoards.Store(int32(h.tailCount))
 					h.lastTailJoin = time.Now()
 				} else {
 					h.frontCount++

@@ -290,7 +290,7 @@ type Hub struct {
 	promoteAfter time.Duration // promoteAfter; tests lower it
 	lastTailJoin time.Time
 	tail         tailWriter
-	tailBoards   atomic.Int32 // tailCount, for the metrics
+	tailBoards   atomic.Int32 // tailCount, for the metrics (set with it)
 	subCount     atomic.Int32 // len(subs), readable without the lock
 	lastFold     time.Time
 	foldCount    uint64

@@ -213,4 +213,5 @@ func (h *Hub) promoteLocked(now time.Time) {
 	}
 	h.frontCount += h.tailCount
 	h.tailCount = 0
+	h.tailBoards.Store(0)
 }

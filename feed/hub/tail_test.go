@@ -39,6 +39,9 @@ func TestTailBoardsGetEveryEventInOrder(t *testing.T) {
 		}
 		from = append(from, m.Seq)
 	}
+	if n := hub.TailBoards(s.Hub); n != len(boards) {
+		t.Fatalf("sitboard_stream_tail_boards says %d as the boards join, want %d", n, len(boards))
+	}
 	const batches, per = 30, 40
 	for i := range batches {
 		if i == batches/2 {
