@@ -48,6 +48,9 @@ type item struct {
 	off    int // bytes of f.wire already written
 	size   int // payload bytes, for the queue's bound
 	events int
+	// frames is how many websocket frames f.wire holds when the tail
+	// writer joined several (tail.go); 0 means one.
+	frames int
 }
 
 // subscriber is one websocket client. The fan-out hands it frames without
@@ -598,7 +601,7 @@ func (s *subscriber) sent(it *item) {
 		return
 	}
 	m := s.h.m
-	m.frames.Inc()
+	m.frames.Add(float64(max(it.frames, 1)))
 	if it.events > 0 {
 		m.deliveries.Add(float64(it.events))
 	}

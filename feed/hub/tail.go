@@ -182,7 +182,7 @@ func (t *tailWriter) writeRound(jobs []tailJob) {
 	for i := len(jobs) - 1; i >= 0; i-- {
 		size += jobs[i].it.size
 		events += jobs[i].it.events
-		from[i] = item{f: &frame{wire: wire[offs[i]:], folded: jobs[i].it.f.folded}, size: size, events: events}
+		from[i] = item{f: &frame{wire: wire[offs[i]:], folded: jobs[i].it.f.folded}, size: size, events: events, frames: len(jobs) - i}
 	}
 	for i, s := range last {
 		if i%fanOutYield == fanOutYield-1 {

@@ -53,9 +53,9 @@ func TestTailRoundGivesEachBoardWhatItHasNotHad(t *testing.T) {
 			t.Fatalf("%s: %d writes, want 1", c.name, len(c.s.queue))
 		}
 		it := c.s.queue[0]
-		if !bytes.Equal(it.f.wire, wire(c.from)) || it.events != c.events || !it.f.folded.Equal(frames[c.from].f.folded) {
-			t.Errorf("%s got %q (%d events, folded %v), want %q (%d events, folded %v)",
-				c.name, it.f.wire, it.events, it.f.folded, wire(c.from), c.events, frames[c.from].f.folded)
+		if !bytes.Equal(it.f.wire, wire(c.from)) || it.events != c.events || it.frames != len(frames)-c.from || !it.f.folded.Equal(frames[c.from].f.folded) {
+			t.Errorf("%s got %q (%d events in %d frames, folded %v), want %q (%d events in %d frames, folded %v)",
+				c.name, it.f.wire, it.events, it.frames, it.f.folded, wire(c.from), c.events, len(frames)-c.from, frames[c.from].f.folded)
 		}
 	}
 	if len(gone.queue) != 0 {
@@ -166,7 +166,7 @@ func TestTailWriterCoalescesWhileItWaits(t *testing.T) {
 		if waited := time.Since(lastEnd); waited < tailMaxLinger {
 			t.Errorf("the round came %v after the last, before the tail's wait of %v", waited, tailMaxLinger)
 		}
-		if len(got) != 1 || string(got[0].f.wire) != string(append(append(newRawFrame(1, []byte{'a'}).wire, newRawFrame(1, []byte{'b'}).wire...), newRawFrame(1, []byte{'c'}).wire...)) || got[0].events != 3 {
+		if len(got) != 1 || string(got[0].f.wire) != string(append(append(newRawFrame(1, []byte{'a'}).wire, newRawFrame(1, []byte{'b'}).wire...), newRawFrame(1, []byte{'c'}).wire...)) || got[0].events != 3 || got[0].frames != 3 {
 			if late > tailMaxLinger/2 && attempt < 5 {
 				continue // this machine stalled between the hands: again
 			}
