@@ -32,12 +32,7 @@ func TestTailBoardsGetEveryEventInOrder(t *testing.T) {
 	}
 	from := make([]uint64, 0, 6)
 	for _, c := range boards {
-		c.hello("", 0)
-		m := c.mustNext()
-		if m.Type != feed.MsgSnapshot {
-			t.Fatalf("first message %s, want a snapshot", m.Type)
-		}
-		from = append(from, m.Seq)
+		from = append(from, c.join())
 	}
 	if n := hub.TailBoards(s.Hub); n != len(boards) {
 		t.Fatalf("sitboard_stream_tail_boards says %d as the boards join, want %d", n, len(boards))
@@ -46,12 +41,7 @@ func TestTailBoardsGetEveryEventInOrder(t *testing.T) {
 	for i := range batches {
 		if i == batches/2 {
 			late := dial(t, s.WS, hubtest.ReadToken)
-			late.hello("", 0)
-			m := late.mustNext()
-			if m.Type != feed.MsgSnapshot {
-				t.Fatalf("the late board's first message is %s, want a snapshot", m.Type)
-			}
-			boards, from = append(boards, late), append(from, m.Seq)
+			boards, from = append(boards, late), append(from, late.join())
 		}
 		hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "tail", i*per, per))
 		if i%10 == 0 {
@@ -79,12 +69,7 @@ func TestTailWriterUnderConcurrentPosts(t *testing.T) {
 	from := make([]uint64, len(boards))
 	for i := range boards {
 		boards[i] = dial(t, s.WS, hubtest.ReadToken)
-		boards[i].hello("", 0)
-		m := boards[i].mustNext()
-		if m.Type != feed.MsgSnapshot {
-			t.Fatalf("first message %s, want a snapshot", m.Type)
-		}
-		from[i] = m.Seq
+		from[i] = boards[i].join()
 	}
 	const posters, posts, per = 4, 50, 5
 	errs := make(chan error, posters)
@@ -124,12 +109,7 @@ func TestTailBoardsMoveToTheFrontInOrder(t *testing.T) {
 	var from []uint64
 	join := func() {
 		c := dial(t, s.WS, hubtest.ReadToken)
-		c.hello("", 0)
-		m := c.mustNext()
-		if m.Type != feed.MsgSnapshot {
-			t.Fatalf("first message %s, want a snapshot", m.Type)
-		}
-		boards, from = append(boards, c), append(from, m.Seq)
+		boards, from = append(boards, c), append(from, c.join())
 	}
 	for range 3 {
 		join()
@@ -154,4 +134,16 @@ func TestTailBoardsMoveToTheFrontInOrder(t *testing.T) {
 			t.Fatalf("%d boards still in the tail 10s after the last event", hub.TailBoards(s.Hub))
 		}
 	}
+}
+
+// join sends a fresh hello and returns the seq of the snapshot that must
+// come first: the board is live from there.
+func (c *wsClient) join() uint64 {
+	c.t.Helper()
+	c.hello("", 0)
+	m := c.mustNext()
+	if m.Type != feed.MsgSnapshot {
+		c.t.Fatalf("first message %s, want a snapshot", m.Type)
+	}
+	return m.Seq
 }
