@@ -64,8 +64,9 @@ type item struct {
 // frame from the reader goroutine) are discarded by guardedConn.
 type subscriber struct {
 	// tail: the tail writer, not the fold loop, writes this board's live
-	// frames (tail.go); set when it goes live, under the hub's lock, for
-	// good. tailRound and tailFrom are the tail writer's own.
+	// frames (tail.go); set when it goes live and cleared when the crowd
+	// has passed (promoteLocked), under the hub's lock. tailRound and
+	// tailFrom are the tail writer's own.
 	tail      bool
 	tailRound uint64
 	tailFrom  int
@@ -605,7 +606,13 @@ func (s *subscriber) sent(it *item) {
 	if it.events > 0 {
 		m.deliveries.Add(float64(it.events))
 	}
-	if !it.f.folded.IsZero() {
+	switch {
+	case it.f.folds != nil:
+		now := time.Now()
+		for _, f := range it.f.folds {
+			m.deliveryLag.Observe(now.Sub(f).Seconds())
+		}
+	case !it.f.folded.IsZero():
 		m.deliveryLag.Observe(time.Since(it.f.folded).Seconds())
 	}
 }
@@ -698,9 +705,12 @@ const unrulyDrain = 1 << 20
 // every connection), and for compressing clients a prepared message, made
 // on first use.
 type frame struct {
-	folded  time.Time // when the fold made it; zero for other frames
-	wire    []byte    // header and payload
-	payload []byte    // wire's payload
+	folded time.Time // when the fold made it; zero for other frames
+	// folds, for frames the tail writer joined (tail.go), are the fold
+	// times of the frames it holds: each counts in the delivery lag.
+	folds   []time.Time
+	wire    []byte // header and payload
+	payload []byte // wire's payload
 	// control: a ping, pong or close; closing: the error message before a
 	// close. Neither is compressed nor counted as a delivery.
 	control bool

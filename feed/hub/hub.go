@@ -396,7 +396,6 @@ func Start(opts Options) (*Hub, error) {
 		ring:             newRing(opts.RingSize, opts.RingBytes),
 		incoming:         make(chan arrival, 4096),
 		snapWanted:       make(chan struct{}, 1),
-		tail:             tailWriter{wake: make(chan struct{}, 1)},
 		frontMax:         frontBoards,
 		promoteAfter:     promoteAfter,
 		joins:            newJoinPacer(opts.JoinsPerSecond),
@@ -407,8 +406,7 @@ func Start(opts Options) (*Hub, error) {
 	}
 	h.tok.Store(&tokens{ingest: opts.IngestToken, read: opts.ReadToken, scoped: opts.ScopedTokens})
 	h.boardLog = lograte.Limiter{Burst: 20, Every: 10 * time.Second}
-	h.tok.Store(&tokens{ingest: opts.IngestToken, read: opts.ReadToken, scoped: opts.ScopedTokens})
-	h.boardLog = lograte.Limiter{Burst: 20, Every: 10 * time.Second}
+	h.tail.init()
 	h.streamsPerIP = newPeerLimiter(opts.MaxStreamsPerIP, opts.capLoopback)
 	h.dropLogs = make(map[string]*refusalLog, len(dropReasons))
 	for _, r := range dropReasons {
@@ -936,7 +934,8 @@ func decodeStored(data []byte, seq uint64) (feed.Event, error) {
 // foldLoop drains the reader into batches: one fold, one encoding and one
 // fan-out for up to maxBatchEvents events. It also sends the heartbeats,
 // so that every frame a board gets comes from this one goroutine, in seq
-// order.
+// order: written by it, or for the boards of a crowd handed in that order
+// to the tail writer (tail.go).
 func (h *Hub) foldLoop() {
 	defer h.loops.Done()
 	heartbeat := time.NewTicker(h.opts.HeartbeatInterval)
@@ -949,6 +948,7 @@ func (h *Hub) foldLoop() {
 			batch = append(batch[:0], a.ev)
 			first = a.at
 		case <-heartbeat.C:
+			h.settleTail(time.Now())
 			h.heartbeat()
 			continue
 		case <-h.snapWanted:
@@ -988,6 +988,7 @@ func (h *Hub) foldLoop() {
 			t.Stop()
 		}
 		h.foldIDs(batch)
+		h.settleTail(time.Now())
 		h.publish(batch)
 	}
 }

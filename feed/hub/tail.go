@@ -34,23 +34,37 @@ import (
 // tail writer has written all it was handed, the fold loop moves every
 // tail board to the front (promoteLocked): with one writer again, a frame
 // costs each board one write and the fold's pacing covers all of them.
+// Under a steady flow the tail is never idle when the fold loop looks (a
+// round to thousands of boards outlasts the gap between frames), so once
+// the crowd has passed the fold loop stops handing it frames and waits
+// for it to write what it has, without its linger (settleTail): one round,
+// once per crowd.
 const (
 	frontBoards   = 256
 	tailMaxLinger = 250 * time.Millisecond
 	promoteAfter  = time.Second
 )
 
-// tailJob is a frame for the tail's boards as they were when it was made.
+// tailJob is a frame for the tail's boards as they were when it was made,
+// and when it was handed over.
 type tailJob struct {
 	it      item
 	targets []*subscriber
+	handed  time.Time
 }
 
 type tailWriter struct {
 	mu   sync.Mutex
 	jobs []tailJob
-	busy bool          // a round has taken jobs and not finished writing them
-	wake chan struct{} // 1-buffered: jobs are waiting
+	busy bool // a round has taken jobs and not finished writing them
+	// hurry makes the next round go without its linger; settled is
+	// signalled when a round ends or the writer stops (settleTail waits
+	// on it), stopped once it has.
+	hurry   bool
+	stopped bool
+	settled *sync.Cond
+	wake    chan struct{} // 1-buffered: jobs are waiting
+	hurried chan struct{} // 1-buffered: hurry was set (cuts a linger short)
 	// cost is what a round takes lately (a moving average) and end when the
 	// last one ended, in unix ns.
 	cost atomic.Int64
@@ -60,10 +74,17 @@ type tailWriter struct {
 	round uint64
 }
 
+// init readies a tail writer in place (its condition holds its mutex).
+func (t *tailWriter) init() {
+	t.wake = make(chan struct{}, 1)
+	t.hurried = make(chan struct{}, 1)
+	t.settled = sync.NewCond(&t.mu)
+}
+
 // hand queues a frame for the tail's boards (a copy of targets: the fold
 // loop reuses its list). It never blocks.
 func (t *tailWriter) hand(it item, targets []*subscriber) {
-	job := tailJob{it: it, targets: append([]*subscriber(nil), targets...)}
+	job := tailJob{it: it, targets: append([]*subscriber(nil), targets...), handed: time.Now()}
 	t.mu.Lock()
 	t.jobs = append(t.jobs, job)
 	t.mu.Unlock()
@@ -85,10 +106,42 @@ func (t *tailWriter) idle() bool {
 func (t *tailWriter) lastCost() time.Duration { return time.Duration(t.cost.Load()) }
 func (t *tailWriter) lastEnd() time.Time      { return time.Unix(0, t.end.Load()) }
 
+// settle asks for the frames handed so far to be written at once and
+// waits until they are (or the writer has stopped). The caller, the fold
+// loop, hands nothing meanwhile, so the writer is idle when it returns.
+func (t *tailWriter) settle() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.busy && len(t.jobs) == 0 {
+		return
+	}
+	t.hurry = true
+	select {
+	case t.hurried <- struct{}{}:
+	default:
+	}
+	for (t.busy || len(t.jobs) > 0) && !t.stopped {
+		t.settled.Wait()
+	}
+	t.hurry = false
+}
+
+// stop ends the writer: what it has not written is dropped (every board
+// is being closed) and a settle waiting for it returns.
+func (t *tailWriter) stop() {
+	t.mu.Lock()
+	t.stopped, t.busy = true, false
+	clear(t.jobs)
+	t.jobs = t.jobs[:0]
+	t.settled.Broadcast()
+	t.mu.Unlock()
+}
+
 // tailLoop writes the tail's frames in rounds until the hub closes.
 func (h *Hub) tailLoop() {
 	defer h.loops.Done()
 	t := &h.tail
+	defer t.stop()
 	for {
 		select {
 		case <-t.wake:
@@ -96,26 +149,25 @@ func (h *Hub) tailLoop() {
 			return
 		}
 		t.mu.Lock()
-		waiting := len(t.jobs) > 0
+		waiting, hurry := len(t.jobs) > 0, t.hurry
 		var oldest time.Time
 		if waiting {
-			oldest = t.jobs[0].it.f.folded
+			oldest = t.jobs[0].handed
 		}
 		t.mu.Unlock()
 		if !waiting {
 			continue // a wake for jobs the round before took
 		}
-		if oldest.IsZero() {
-			oldest = time.Now() // a heartbeat
-		}
-		if wait := time.Until(lingerUntil(oldest, t.lastEnd(), t.lastCost(), 0, tailMaxLinger)); wait > 0 {
+		if wait := time.Until(lingerUntil(oldest, t.lastEnd(), t.lastCost(), 0, tailMaxLinger)); wait > 0 && !hurry {
 			timer := time.NewTimer(wait)
 			select {
 			case <-timer.C:
+			case <-t.hurried: // settle: at once
 			case <-h.closing:
 				timer.Stop()
 				return
 			}
+			timer.Stop()
 		}
 		// The spare array is handed over only with jobs in hand, so the
 		// list being written is never the one hand appends to.
@@ -124,6 +176,10 @@ func (h *Hub) tailLoop() {
 		t.jobs, t.spare = t.spare[:0], nil
 		t.busy = true
 		t.mu.Unlock()
+		select {
+		case <-t.hurried: // spent: this round is the one asked for
+		default:
+		}
 		start := time.Now()
 		t.writeRound(jobs)
 		end := time.Now()
@@ -137,6 +193,7 @@ func (h *Hub) tailLoop() {
 		t.mu.Lock()
 		t.spare = jobs[:0]
 		t.busy = false
+		t.settled.Broadcast()
 		t.mu.Unlock()
 	}
 }
@@ -177,12 +234,23 @@ func (t *tailWriter) writeRound(jobs []tailJob) {
 		offs[i] = len(wire)
 		wire = append(wire, j.it.f.wire...)
 	}
+	// Each frame's fold time, for the delivery lag: folds[firstFold[i]:]
+	// are those of jobs i..last (heartbeats have none).
+	folds := make([]time.Time, 0, len(jobs))
+	firstFold := make([]int, len(jobs))
+	for i, j := range jobs {
+		firstFold[i] = len(folds)
+		if f := j.it.f.folded; !f.IsZero() {
+			folds = append(folds, f)
+		}
+	}
 	from := make([]item, len(jobs))
 	size, events := 0, 0
 	for i := len(jobs) - 1; i >= 0; i-- {
 		size += jobs[i].it.size
 		events += jobs[i].it.events
-		from[i] = item{f: &frame{wire: wire[offs[i]:], folded: jobs[i].it.f.folded}, size: size, events: events, frames: len(jobs) - i}
+		f := &frame{wire: wire[offs[i]:], folded: jobs[i].it.f.folded, folds: folds[firstFold[i]:]}
+		from[i] = item{f: f, size: size, events: events, frames: len(jobs) - i}
 	}
 	for i, s := range last {
 		if i%fanOutYield == fanOutYield-1 {
@@ -196,6 +264,18 @@ func (t *tailWriter) writeRound(jobs []tailJob) {
 			continue
 		}
 		s.deliver(from[s.tailFrom])
+	}
+}
+
+// settleTail, in the fold loop before it takes its targets: once the crowd
+// has passed, the tail writes what it has at once, so that promoteLocked
+// finds it idle.
+func (h *Hub) settleTail(now time.Time) {
+	h.mu.Lock()
+	due := h.tailCount > 0 && now.Sub(h.lastTailJoin) >= h.promoteAfter
+	h.mu.Unlock()
+	if due {
+		h.tail.settle()
 	}
 }
 

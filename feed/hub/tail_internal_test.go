@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // TestTailRoundGivesEachBoardWhatItHasNotHad: frames that queued up while
@@ -133,7 +136,8 @@ func TestPromoteOnlyWhenTheCrowdHasPassed(t *testing.T) {
 // write per board.
 func TestTailWriterCoalescesWhileItWaits(t *testing.T) {
 	for attempt := 1; ; attempt++ {
-		h := &Hub{closing: make(chan struct{}), tail: tailWriter{wake: make(chan struct{}, 1)}}
+		h := &Hub{closing: make(chan struct{})}
+		h.tail.init()
 		board := &subscriber{limit: 1 << 20, notify: make(chan struct{}, 1)}
 		// The last round took a second and has just ended: the next waits
 		// tailMaxLinger from its oldest frame.
@@ -176,5 +180,98 @@ func TestTailWriterCoalescesWhileItWaits(t *testing.T) {
 			t.Errorf("the round's cost did not enter the average: %v", c)
 		}
 		return
+	}
+}
+
+// TestSettleTailUnderASteadyFlow: once the crowd has passed, the fold
+// loop has the tail write what it holds before it takes its targets, so
+// the tail is idle and its boards move to the front. Under a steady flow
+// the tail is otherwise never idle when the fold loop looks: a round to
+// thousands of boards outlasts the gap between two frames, and a frame
+// always waits for it.
+func TestSettleTailUnderASteadyFlow(t *testing.T) {
+	h := &Hub{closing: make(chan struct{}), promoteAfter: promoteAfter}
+	h.tail.init()
+	h.loops.Add(1)
+	go h.tailLoop()
+	t.Cleanup(func() { close(h.closing); h.loops.Wait() })
+	front := &subscriber{limit: 1 << 20, notify: make(chan struct{}, 1)}
+	tail := &subscriber{limit: 1 << 20, notify: make(chan struct{}, 1), tail: true}
+	h.live = []*subscriber{front, tail}
+	h.frontCount, h.tailCount = 1, 1
+	now := time.Now()
+	h.lastTailJoin = now.Add(-2 * promoteAfter)
+	// The tail's last round was dear: the frame just handed waits
+	// tailMaxLinger before it is written.
+	h.tail.cost.Store(int64(time.Second))
+	h.tail.end.Store(now.UnixNano())
+	f := newRawFrame(1, []byte("x"))
+	h.tail.hand(item{f: f, size: f.size(), events: 1}, []*subscriber{tail})
+
+	h.mu.Lock()
+	h.promoteLocked(now)
+	h.mu.Unlock()
+	if !tail.tail {
+		t.Fatal("promoted while the tail still held a frame for the board")
+	}
+	h.settleTail(now)
+	h.mu.Lock()
+	h.promoteLocked(now)
+	h.mu.Unlock()
+	if tail.tail || h.tailCount != 0 || h.frontCount != 2 {
+		t.Fatalf("after settling, the board is still the tail's (tail %d, front %d)", h.tailCount, h.frontCount)
+	}
+	tail.mu.Lock()
+	defer tail.mu.Unlock()
+	if len(tail.queue) != 1 || tail.queue[0].f != f {
+		t.Fatalf("the board got %d items before the fold loop took it over, want the frame", len(tail.queue))
+	}
+}
+
+// TestJoinedWriteCountsEachFrame: a write of frames the tail writer joined
+// counts every websocket frame in sitboard_frames_total and every batch's
+// fold time in sitboard_delivery_lag_seconds, a heartbeat's (which has
+// none) in neither lag nor deliveries, as if each had gone out alone.
+func TestJoinedWriteCountsEachFrame(t *testing.T) {
+	h := &Hub{}
+	h.m = newMetrics(h)
+	s := &subscriber{h: h}
+	folded := time.Now().Add(-time.Second)
+	heartbeat := newRawFrame(1, []byte("h"))
+	events := func(b string, ago time.Duration) item {
+		f := newRawFrame(1, []byte(b))
+		f.folded = folded.Add(-ago)
+		return item{f: f, size: f.size(), events: 2}
+	}
+	jobs := []tailJob{
+		{it: item{f: heartbeat, size: heartbeat.size()}, targets: []*subscriber{s}},
+		{it: events("a", 0), targets: []*subscriber{s}},
+		{it: events("b", time.Millisecond), targets: []*subscriber{s}},
+	}
+	var tw tailWriter
+	tw.writeRound(jobs)
+	if len(s.queue) != 1 {
+		t.Fatalf("%d writes, want the 3 frames in 1", len(s.queue))
+	}
+	s.sent(&s.queue[0])
+	var lag dto.Metric
+	if err := h.m.deliveryLag.Write(&lag); err != nil {
+		t.Fatal(err)
+	}
+	if got := lag.GetHistogram().GetSampleCount(); got != 2 {
+		t.Errorf("the delivery lag has %d samples, want one per batch of events (2)", got)
+	}
+	if got := lag.GetHistogram().GetSampleSum(); got < 2 {
+		t.Errorf("the delivery lag's samples sum to %.3fs, want each batch's second and more since its fold", got)
+	}
+	for name, want := range map[string]float64{"frames": 3, "deliveries": 4} {
+		c := map[string]prometheus.Counter{"frames": h.m.frames, "deliveries": h.m.deliveries}[name]
+		var m dto.Metric
+		if err := c.Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		if got := m.GetCounter().GetValue(); got != want {
+			t.Errorf("%s counted %v, want %v", name, got, want)
+		}
 	}
 }
