@@ -948,7 +948,6 @@ func (h *Hub) foldLoop() {
 			batch = append(batch[:0], a.ev)
 			first = a.at
 		case <-heartbeat.C:
-			h.settleTail(time.Now())
 			h.heartbeat()
 			continue
 		case <-h.snapWanted:
@@ -988,7 +987,6 @@ func (h *Hub) foldLoop() {
 			t.Stop()
 		}
 		h.foldIDs(batch)
-		h.settleTail(time.Now())
 		h.publish(batch)
 	}
 }
@@ -1042,6 +1040,7 @@ func lingerUntil(first, lastEnd time.Time, cost, batchLinger, bound time.Duratio
 // The fold loop, which calls it, is the only goroutine that changes the
 // state (encodeSnapshot relies on it).
 func (h *Hub) publish(batch []feed.Event) {
+	h.settleTail(time.Now())
 	var wires []json.RawMessage
 	if h.subCount.Load() > 0 {
 		var err error
@@ -1086,12 +1085,7 @@ func (h *Hub) publish(batch []feed.Event) {
 	}
 	f.folded = folded
 	start := time.Now()
-	it := item{f: f, size: f.size(), events: len(batch)}
-	if len(tail) > 0 {
-		h.tail.hand(it, tail)
-		clear(tail) // the tail has its copy
-	}
-	h.fanOut(targets, it)
+	h.fanOut(targets, tail, item{f: f, size: f.size(), events: len(batch)})
 	h.fanOutEnd = time.Now()
 	// A moving average, so one fan-out slowed by a busy machine moves the
 	// window only a quarter of the way.
@@ -1123,9 +1117,15 @@ func (h *Hub) targetsLocked() (front, tail []*subscriber) {
 	return front, tail
 }
 
-// fanOut gives every target the frame. Most take it straight into their
-// socket, so fan-out wakes no goroutine; the rest queue it.
-func (h *Hub) fanOut(targets []*subscriber, it item) {
+// fanOut hands the frame to the tail writer for the tail's boards
+// (tail.go) and gives it to every board of the front. Most take it
+// straight into their socket, so fan-out wakes no goroutine; the rest
+// queue it.
+func (h *Hub) fanOut(targets, tail []*subscriber, it item) {
+	if len(tail) > 0 {
+		h.tail.hand(it, tail) // after the frames handed before it
+		clear(tail)           // the tail writer has its copy
+	}
 	// On a single P, a fan-out to a thousand boards would hold ingest and
 	// the log's goroutines for milliseconds of syscalls: it lets them run
 	// between chunks, or every hop of the next event's path waits for it.
@@ -1146,6 +1146,7 @@ func (h *Hub) fanOut(targets []*subscriber, it item) {
 // heartbeat tells every board the head seq, so a board can tell a quiet
 // feed from a dead one.
 func (h *Hub) heartbeat() {
+	h.settleTail(time.Now())
 	h.mu.Lock()
 	seq := h.state.Seq
 	h.promoteLocked(time.Now())
@@ -1158,12 +1159,7 @@ func (h *Hub) heartbeat() {
 	if err != nil {
 		return
 	}
-	it := item{f: f, size: f.size()}
-	if len(tail) > 0 {
-		h.tail.hand(it, tail) // after the events queued before it
-		clear(tail)
-	}
-	h.fanOut(targets, it)
+	h.fanOut(targets, tail, item{f: f, size: f.size()})
 }
 
 // Epoch is the log's identity; it changes when the log is recreated.

@@ -59,8 +59,7 @@ func TestFrontLingerIgnoresTheTail(t *testing.T) {
 	h.subCount.Store(10_100)
 	now := time.Now()
 	h.fanOutEnd = now.Add(-time.Millisecond)
-	h.tail.cost.Store(int64(150 * time.Millisecond))
-	h.tail.end.Store(now.UnixNano())
+	h.tail.cost, h.tail.end = 150*time.Millisecond, now
 	if got := h.linger(now, now); got != DefaultBatchLinger {
 		t.Errorf("the front's batch waits %v, want the batch window %v", got, DefaultBatchLinger)
 	}

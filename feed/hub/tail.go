@@ -3,7 +3,6 @@ package hub
 import (
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -65,11 +64,10 @@ type tailWriter struct {
 	settled *sync.Cond
 	wake    chan struct{} // 1-buffered: jobs are waiting
 	hurried chan struct{} // 1-buffered: hurry was set (cuts a linger short)
-	// cost is what a round takes lately (a moving average) and end when the
-	// last one ended, in unix ns.
-	cost atomic.Int64
-	end  atomic.Int64
-	// Only the tail goroutine uses these.
+	// Only the tail goroutine uses these: what a round takes lately (a
+	// moving average) and when the last one ended, for its pacing.
+	cost  time.Duration
+	end   time.Time
 	spare []tailJob
 	round uint64
 }
@@ -100,11 +98,10 @@ func (t *tailWriter) hand(it item, targets []*subscriber) {
 func (t *tailWriter) idle() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return !t.busy && len(t.jobs) == 0
+	return t.idleLocked()
 }
 
-func (t *tailWriter) lastCost() time.Duration { return time.Duration(t.cost.Load()) }
-func (t *tailWriter) lastEnd() time.Time      { return time.Unix(0, t.end.Load()) }
+func (t *tailWriter) idleLocked() bool { return !t.busy && len(t.jobs) == 0 }
 
 // settle asks for the frames handed so far to be written at once and
 // waits until they are (or the writer has stopped). The caller, the fold
@@ -112,7 +109,7 @@ func (t *tailWriter) lastEnd() time.Time      { return time.Unix(0, t.end.Load()
 func (t *tailWriter) settle() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if !t.busy && len(t.jobs) == 0 {
+	if t.idleLocked() {
 		return
 	}
 	t.hurry = true
@@ -120,7 +117,7 @@ func (t *tailWriter) settle() {
 	case t.hurried <- struct{}{}:
 	default:
 	}
-	for (t.busy || len(t.jobs) > 0) && !t.stopped {
+	for !t.idleLocked() && !t.stopped {
 		t.settled.Wait()
 	}
 	t.hurry = false
@@ -158,7 +155,7 @@ func (h *Hub) tailLoop() {
 		if !waiting {
 			continue // a wake for jobs the round before took
 		}
-		if wait := time.Until(lingerUntil(oldest, t.lastEnd(), t.lastCost(), 0, tailMaxLinger)); wait > 0 && !hurry {
+		if wait := time.Until(lingerUntil(oldest, t.end, t.cost, 0, tailMaxLinger)); wait > 0 && !hurry {
 			timer := time.NewTimer(wait)
 			select {
 			case <-timer.C:
@@ -183,9 +180,8 @@ func (h *Hub) tailLoop() {
 		start := time.Now()
 		t.writeRound(jobs)
 		end := time.Now()
-		cost := t.lastCost()
-		t.cost.Store(int64(cost + (end.Sub(start)-cost)/4))
-		t.end.Store(end.UnixNano())
+		t.cost += (end.Sub(start) - t.cost) / 4
+		t.end = end
 		for i := range jobs {
 			clear(jobs[i].targets)
 		}

@@ -18,7 +18,9 @@ import (
 // the test reads back.
 func TestTailRoundGivesEachBoardWhatItHasNotHad(t *testing.T) {
 	board := func(compress bool) *subscriber {
-		return &subscriber{limit: 1 << 20, notify: make(chan struct{}, 1), compress: compress}
+		s := queuedBoard()
+		s.compress = compress
+		return s
 	}
 	early, late, gone, zipped := board(false), board(false), board(false), board(true)
 	frames := make([]item, 3)
@@ -138,12 +140,11 @@ func TestTailWriterCoalescesWhileItWaits(t *testing.T) {
 	for attempt := 1; ; attempt++ {
 		h := &Hub{closing: make(chan struct{})}
 		h.tail.init()
-		board := &subscriber{limit: 1 << 20, notify: make(chan struct{}, 1)}
+		board := queuedBoard()
 		// The last round took a second and has just ended: the next waits
 		// tailMaxLinger from its oldest frame.
 		lastEnd := time.Now()
-		h.tail.cost.Store(int64(time.Second))
-		h.tail.end.Store(lastEnd.UnixNano())
+		h.tail.cost, h.tail.end = time.Second, lastEnd
 		h.loops.Add(1)
 		go h.tailLoop()
 		handed := time.Now()
@@ -176,7 +177,7 @@ func TestTailWriterCoalescesWhileItWaits(t *testing.T) {
 			}
 			t.Fatalf("the board got %d writes (%q...), want the 3 frames in one", len(got), got[0].f.wire)
 		}
-		if c := h.tail.lastCost(); c >= time.Second {
+		if c := h.tail.cost; c >= time.Second {
 			t.Errorf("the round's cost did not enter the average: %v", c)
 		}
 		return
@@ -195,16 +196,15 @@ func TestSettleTailUnderASteadyFlow(t *testing.T) {
 	h.loops.Add(1)
 	go h.tailLoop()
 	t.Cleanup(func() { close(h.closing); h.loops.Wait() })
-	front := &subscriber{limit: 1 << 20, notify: make(chan struct{}, 1)}
-	tail := &subscriber{limit: 1 << 20, notify: make(chan struct{}, 1), tail: true}
+	front, tail := queuedBoard(), queuedBoard()
+	tail.tail = true
 	h.live = []*subscriber{front, tail}
 	h.frontCount, h.tailCount = 1, 1
 	now := time.Now()
 	h.lastTailJoin = now.Add(-2 * promoteAfter)
 	// The tail's last round was dear: the frame just handed waits
 	// tailMaxLinger before it is written.
-	h.tail.cost.Store(int64(time.Second))
-	h.tail.end.Store(now.UnixNano())
+	h.tail.cost, h.tail.end = time.Second, now
 	f := newRawFrame(1, []byte("x"))
 	h.tail.hand(item{f: f, size: f.size(), events: 1}, []*subscriber{tail})
 
@@ -274,4 +274,10 @@ func TestJoinedWriteCountsEachFrame(t *testing.T) {
 			t.Errorf("%s counted %v, want %v", name, got, want)
 		}
 	}
+}
+
+// queuedBoard is a board without a socket: it queues what it is given,
+// which a test reads back from its queue.
+func queuedBoard() *subscriber {
+	return &subscriber{limit: 1 << 20, notify: make(chan struct{}, 1)}
 }
