@@ -710,7 +710,7 @@ type frame struct {
 	// times of the frames it holds: each counts in the delivery lag.
 	folds   []time.Time
 	wire    []byte // header and payload
-	payload []byte // wire's payload
+	payload []byte // wire's payload; nil for frames the tail writer joined
 	// control: a ping, pong or close; closing: the error message before a
 	// close. Neither is compressed nor counted as a delivery.
 	control bool

@@ -74,8 +74,9 @@ const (
 	epochKey = "sitboard_epoch"
 	// maxBatchEvents bounds one websocket frame.
 	maxBatchEvents = 512
-	// fanOutYield is how many boards the fan-out writes to between yields
-	// on a single P (about half a millisecond of writes on loopback).
+	// fanOutYield is how many boards a fan-out writes to between yields
+	// (about half a millisecond of writes on loopback): the fold loop's
+	// on a single P, the tail writer's always (tail.go).
 	fanOutYield = 32
 	// A frame costs every board a write, and the kernel's work for one
 	// write (on loopback, the board's receive too) is nearly all of a
@@ -85,10 +86,12 @@ const (
 	// keeps fan-out within 1/(1+fanOutRatio) of a core however slow the
 	// machine, with at least the BatchLinger window. No event waits more
 	// than maxLinger in the fold loop, which bounds the latency and,
-	// past some 700 boards on loopback, the window (lingerUntil). With a
-	// hundred boards a fan-out takes about a millisecond and the window
-	// stays the 10ms default; at 1,000 boards and 300 events/s the hub
-	// uses under a fifth of a core (BenchmarkFanout).
+	// past some 700 boards on loopback, the window (lingerUntil); the one
+	// exception is the tail writer's last round, once per crowd
+	// (settleTail). With a hundred boards a fan-out takes about a
+	// millisecond and the window stays the 10ms default; at 1,000 boards
+	// and 300 events/s the hub uses about a fifth of a core
+	// (BenchmarkFanout; docs/operations.md, "Fan-out cost").
 	fanOutRatio = 8
 	maxLinger   = 60 * time.Millisecond
 )
@@ -1063,8 +1066,7 @@ func (h *Hub) publish(batch []feed.Event) {
 	h.lastFold = folded
 	h.foldCount += uint64(len(batch))
 	// Boards that join after this point start after these events.
-	h.promoteLocked(folded)
-	targets, tail := h.targetsLocked()
+	targets, tail := h.fanOutTargetsLocked(folded)
 	h.mu.Unlock()
 	if len(targets) == 0 && len(tail) == 0 {
 		return // nobody to send to (start-up fold): skip the encoding
@@ -1090,6 +1092,15 @@ func (h *Hub) publish(batch []feed.Event) {
 	// A moving average, so one fan-out slowed by a busy machine moves the
 	// window only a quarter of the way.
 	h.fanOutCost += (h.fanOutEnd.Sub(start) - h.fanOutCost) / 4
+}
+
+// fanOutTargetsLocked is a frame's targets, the front's and the tail's,
+// once the tail's boards have moved to the front if the crowd has passed
+// (publish and heartbeat call settleTail before, so that the tail is idle
+// by then).
+func (h *Hub) fanOutTargetsLocked(now time.Time) (front, tail []*subscriber) {
+	h.promoteLocked(now)
+	return h.targetsLocked()
 }
 
 // targetsLocked lists the boards that have caught up, in the order they
@@ -1133,24 +1144,29 @@ func (h *Hub) fanOut(targets, tail []*subscriber, it item) {
 	// fan-out behind every runnable goroutine, each time: during a
 	// reconnect storm, thousands, and the boards already live would wait
 	// for them (BenchmarkReconnectStorm).
-	yield := runtime.GOMAXPROCS(0) == 1
+	deliverAll(targets, it, runtime.GOMAXPROCS(0) == 1)
+	clear(targets) // do not keep gone subscribers alive
+}
+
+// deliverAll gives it to each board in turn, and with yield lets other
+// goroutines run every fanOutYield boards.
+func deliverAll(targets []*subscriber, it item, yield bool) {
 	for i, s := range targets {
 		s.deliver(it) // counts itself in the metrics
 		if yield && i%fanOutYield == fanOutYield-1 {
 			runtime.Gosched()
 		}
 	}
-	clear(targets) // do not keep gone subscribers alive
 }
 
 // heartbeat tells every board the head seq, so a board can tell a quiet
 // feed from a dead one.
 func (h *Hub) heartbeat() {
-	h.settleTail(time.Now())
+	now := time.Now()
+	h.settleTail(now)
 	h.mu.Lock()
 	seq := h.state.Seq
-	h.promoteLocked(time.Now())
-	targets, tail := h.targetsLocked()
+	targets, tail := h.fanOutTargetsLocked(now)
 	h.mu.Unlock()
 	if len(targets) == 0 && len(tail) == 0 {
 		return

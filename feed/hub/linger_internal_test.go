@@ -50,17 +50,3 @@ func TestLingerUntil(t *testing.T) {
 		})
 	}
 }
-
-// TestFrontLingerIgnoresTheTail: the fold loop paces by what its own
-// fan-outs to the front cost. A tail writer busy with a crowd's thousands
-// of boards (tail.go) paces itself and does not hold the front's frames.
-func TestFrontLingerIgnoresTheTail(t *testing.T) {
-	h := &Hub{opts: Options{BatchLinger: DefaultBatchLinger}, fanOutCost: 100 * time.Microsecond}
-	h.subCount.Store(10_100)
-	now := time.Now()
-	h.fanOutEnd = now.Add(-time.Millisecond)
-	h.tail.cost, h.tail.end = 150*time.Millisecond, now
-	if got := h.linger(now, now); got != DefaultBatchLinger {
-		t.Errorf("the front's batch waits %v, want the batch window %v", got, DefaultBatchLinger)
-	}
-}

@@ -78,7 +78,7 @@ func newMetrics(h *Hub) *metrics {
 	}, func() float64 { return float64(h.joinsWaiting.Load()) }))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "sitboard_stream_tail_boards",
-		Help: "Boards that went live while a crowd joined, written by the tail writer until the crowd has passed (then 0 again).",
+		Help: "Boards that went live while the front (the boards the fold loop writes) held 256, written by the tail writer until none has joined it for a second (then 0 again).",
 	}, func() float64 { return float64(h.tailBoards.Load()) }))
 	m := &metrics{
 		registry:          reg,

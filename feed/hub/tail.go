@@ -12,12 +12,14 @@ import (
 // at 10,000 on the 2-core reference VM while a storm's joins take their
 // share. Written by the fold loop, every event that came meanwhile waited
 // for it, on every board, and the boards already live before the storm
-// saw their latency go to 100-400 ms (BenchmarkReconnectStorm).
+// saw their live p99 go to 68-270 ms (BenchmarkReconnectStorm;
+// docs/operations.md, "Reconnect storms").
 //
 // So the fold loop writes each frame itself only to the front: the boards
-// live before a crowd came, and the first frontBoards of a crowd (a hub
-// that starts with every board joining at once). It hands the frame to the
-// tail writer for the rest. The fold loop paces by what its own fan-outs
+// that went live while it held fewer than frontBoards (those live before a
+// crowd came, and the first of a hub whose boards all join at once). A
+// board that goes live while the front is full is the tail's, and the
+// fold loop hands the frame to the tail writer for those. The fold loop paces by what its own fan-outs
 // cost (linger), so a crowd joining does not slow the front. The tail
 // writer is paced like the fold, fanOutRatio times what its rounds take,
 // but to tailMaxLinger at most, and it yields between chunks of boards:
@@ -94,14 +96,14 @@ func (t *tailWriter) hand(it item, targets []*subscriber) {
 
 // idle says the tail writer has written every frame handed to it. Only
 // the fold loop hands frames, so for the fold loop it stays idle until
-// the next hand.
+// the next hand. A stopped writer dropped what it had, so it is not.
 func (t *tailWriter) idle() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.idleLocked()
 }
 
-func (t *tailWriter) idleLocked() bool { return !t.busy && len(t.jobs) == 0 }
+func (t *tailWriter) idleLocked() bool { return !t.busy && len(t.jobs) == 0 && !t.stopped }
 
 // settle asks for the frames handed so far to be written at once and
 // waits until they are (or the writer has stopped). The caller, the fold
@@ -113,9 +115,14 @@ func (t *tailWriter) settle() {
 		return
 	}
 	t.hurry = true
-	select {
-	case t.hurried <- struct{}{}:
-	default:
+	if len(t.jobs) > 0 {
+		// Cut the wait of the round that will take them. Without jobs
+		// waiting, a round is under way and none follows it: a token
+		// left now would cut the next crowd's first wait instead.
+		select {
+		case t.hurried <- struct{}{}:
+		default:
+		}
 	}
 	for !t.idleLocked() && !t.stopped {
 		t.settled.Wait()
@@ -182,10 +189,7 @@ func (h *Hub) tailLoop() {
 		end := time.Now()
 		t.cost += (end.Sub(start) - t.cost) / 4
 		t.end = end
-		for i := range jobs {
-			clear(jobs[i].targets)
-		}
-		clear(jobs)
+		clear(jobs) // and with them the copies of the targets
 		t.mu.Lock()
 		t.spare = jobs[:0]
 		t.busy = false
@@ -202,12 +206,7 @@ func (h *Hub) tailLoop() {
 func (t *tailWriter) writeRound(jobs []tailJob) {
 	last := jobs[len(jobs)-1].targets
 	if len(jobs) == 1 {
-		for i, s := range last {
-			s.deliver(jobs[0].it)
-			if i%fanOutYield == fanOutYield-1 {
-				runtime.Gosched()
-			}
-		}
+		deliverAll(last, jobs[0].it, true)
 		return
 	}
 	t.round++
@@ -268,11 +267,17 @@ func (t *tailWriter) writeRound(jobs []tailJob) {
 // finds it idle.
 func (h *Hub) settleTail(now time.Time) {
 	h.mu.Lock()
-	due := h.tailCount > 0 && now.Sub(h.lastTailJoin) >= h.promoteAfter
+	due := h.crowdPassedLocked(now)
 	h.mu.Unlock()
 	if due {
 		h.tail.settle()
 	}
+}
+
+// crowdPassedLocked: the tail has boards, and none has joined it for
+// promoteAfter.
+func (h *Hub) crowdPassedLocked(now time.Time) bool {
+	return h.tailCount > 0 && now.Sub(h.lastTailJoin) >= h.promoteAfter
 }
 
 // promoteLocked moves every tail board to the front once the crowd has
@@ -281,7 +286,7 @@ func (h *Hub) settleTail(now time.Time) {
 // now on, written by the fold loop, come after all the tail wrote it).
 // The fold loop calls it before taking its targets.
 func (h *Hub) promoteLocked(now time.Time) {
-	if h.tailCount == 0 || now.Sub(h.lastTailJoin) < h.promoteAfter || !h.tail.idle() {
+	if !h.crowdPassedLocked(now) || !h.tail.idle() {
 		return
 	}
 	for _, s := range h.live {

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"runtime"
 	"testing"
 	"time"
 
@@ -96,13 +97,15 @@ func TestPromoteOnlyWhenTheCrowdHasPassed(t *testing.T) {
 		quiet    time.Duration // since a board last joined the tail
 		busy     bool          // the tail writer is writing a round
 		pending  bool          // a frame waits for the tail writer
+		stopped  bool          // the tail writer has stopped (the hub closes), dropping what it had
 		promoted bool
 	}{
-		{"no tail", 0, time.Hour, false, false, false},
-		{"the crowd is still coming", 2, promoteAfter / 2, false, false, false},
-		{"a round is being written", 2, promoteAfter, true, false, false},
-		{"a frame waits for the tail", 2, promoteAfter, false, true, false},
-		{"the crowd has passed and the tail is idle", 2, promoteAfter, false, false, true},
+		{"no tail", 0, time.Hour, false, false, false, false},
+		{"the crowd is still coming", 2, promoteAfter / 2, false, false, false, false},
+		{"a round is being written", 2, promoteAfter, true, false, false, false},
+		{"a frame waits for the tail", 2, promoteAfter, false, true, false, false},
+		{"the tail writer has stopped", 2, promoteAfter, false, false, true, false},
+		{"the crowd has passed and the tail is idle", 2, promoteAfter, false, false, false, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := &Hub{promoteAfter: promoteAfter, lastTailJoin: now.Add(-tt.quiet)}
@@ -113,6 +116,10 @@ func TestPromoteOnlyWhenTheCrowdHasPassed(t *testing.T) {
 			h.tail.busy = tt.busy
 			if tt.pending {
 				h.tail.jobs = []tailJob{{}}
+			}
+			if tt.stopped {
+				h.tail.init()
+				h.tail.stop()
 			}
 			h.promoteLocked(now)
 			tail := 0
@@ -192,10 +199,7 @@ func TestTailWriterCoalescesWhileItWaits(t *testing.T) {
 // always waits for it.
 func TestSettleTailUnderASteadyFlow(t *testing.T) {
 	h := &Hub{closing: make(chan struct{}), promoteAfter: promoteAfter}
-	h.tail.init()
-	h.loops.Add(1)
-	go h.tailLoop()
-	t.Cleanup(func() { close(h.closing); h.loops.Wait() })
+	startTail(t, h)
 	front, tail := queuedBoard(), queuedBoard()
 	tail.tail = true
 	h.live = []*subscriber{front, tail}
@@ -280,4 +284,64 @@ func TestJoinedWriteCountsEachFrame(t *testing.T) {
 // which a test reads back from its queue.
 func queuedBoard() *subscriber {
 	return &subscriber{limit: 1 << 20, notify: make(chan struct{}, 1)}
+}
+
+// startTail runs h's tail writer until the test ends.
+func startTail(t *testing.T, h *Hub) {
+	t.Helper()
+	h.tail.init()
+	h.loops.Add(1)
+	go h.tailLoop()
+	t.Cleanup(func() { close(h.closing); h.loops.Wait() })
+}
+
+// TestSettleLeavesTheNextCrowdItsWait: a settle that finds the tail
+// writer in a round with nothing more waiting must not leave its request
+// to hurry behind. It did: the round had already taken it, the token
+// stayed, and the first frame of the next crowd went out without the
+// tail's wait, one write per frame instead of the frames joined.
+func TestSettleLeavesTheNextCrowdItsWait(t *testing.T) {
+	h := &Hub{closing: make(chan struct{})}
+	// A round is under way (busy, nothing waiting) when the fold loop
+	// settles; the test ends the round.
+	h.tail.busy = true
+	startTail(t, h)
+	settled := make(chan struct{})
+	go func() { h.tail.settle(); close(settled) }()
+	for {
+		h.tail.mu.Lock()
+		asked := h.tail.hurry
+		h.tail.mu.Unlock()
+		if asked {
+			break
+		}
+		runtime.Gosched()
+	}
+	h.tail.mu.Lock()
+	h.tail.busy = false
+	h.tail.settled.Broadcast()
+	h.tail.mu.Unlock()
+	<-settled
+
+	// The next crowd: the last round was dear, so its first frame waits
+	// tailMaxLinger, and the frames handed meanwhile join it.
+	board := queuedBoard()
+	lastEnd := time.Now()
+	h.tail.cost, h.tail.end = time.Second, lastEnd
+	f := newRawFrame(1, []byte("a"))
+	h.tail.hand(item{f: f, size: f.size(), events: 1}, []*subscriber{board})
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		board.mu.Lock()
+		n := len(board.queue)
+		board.mu.Unlock()
+		if n > 0 && h.tail.idle() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the tail writer wrote nothing within 10s")
+		}
+	}
+	if waited := time.Since(lastEnd); waited < tailMaxLinger {
+		t.Errorf("the next crowd's first frame went out %v after the last round, without the tail's wait of %v: the settle's hurry was left behind", waited, tailMaxLinger)
+	}
 }
