@@ -5,11 +5,21 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"sitboard/feed"
+	"sitboard/feed/hub/hubtest"
 )
 
 // fanoutClients are the fan-out benchmark's subscribers, read the way a
@@ -227,3 +237,196 @@ var idMark = []byte(`"id":"f-`)
 
 // minEventJSON is less than any benchmark event's encoding from its id on.
 const minEventJSON = 120
+
+// BenchmarkFanout runs a hub in its own process (the test binary
+// re-executed) and SITBOARD_BENCH_SUBS websocket subscribers (default 100;
+// 1000 for the issue's figure) in this one, while events are posted at
+// SITBOARD_BENCH_RATE events/s (default 1000, in one POST every 10ms, the
+// way a dispatch system flushes) for SITBOARD_BENCH_SECONDS (default 5).
+// Run it with -benchtime=1x.
+//
+// It reports deliveries/s; p50, p99 and max latency from just before the
+// POST (the time is in each event's id) to the moment a subscriber has read
+// the frame, over every event at every subscriber; and the hub process's
+// CPU (utime+stime from /proc/PID/stat over the run, in cores) and memory
+// (VmRSS at the end, VmHWM the peak since start). The subscribers scan
+// frames for ids without decoding them, on epoll rather than a goroutine
+// each (fanout_linux_test.go), to leave the machine to the hub;
+// their process's CPU is reported as client-cores, and the CPU everything
+// else on the machine used meanwhile as other-cores: on a shared machine,
+// latency is only meaningful when that is small.
+// SITBOARD_BENCH_HUB_PROCS sets the hub's GOMAXPROCS, SITBOARD_BENCH_HUB_CPUS
+// pins it (taskset -c); SITBOARD_BENCH_CPUPROFILE writes a pprof CPU profile
+// of the hub over the run, SITBOARD_BENCH_TRACE an execution trace of 2s.
+func BenchmarkFanout(b *testing.B) {
+	subs := envInt("SITBOARD_BENCH_SUBS", 100)
+	rate := envInt("SITBOARD_BENCH_RATE", 1000)
+	secs := envInt("SITBOARD_BENCH_SECONDS", 5)
+	var env []string
+	if p := os.Getenv("SITBOARD_BENCH_HUB_PROCS"); p != "" {
+		env = append(env, "GOMAXPROCS="+p)
+	}
+	pin := os.Getenv("SITBOARD_BENCH_HUB_CPUS")
+	for b.Loop() {
+		b.StopTimer()
+		dir := b.TempDir()
+		cmd, url := startProcess(b, dir, benchHubEnv, env...)
+		pid := cmd.Process.Pid
+		if pin != "" {
+			// Give the hub its own CPUs: its latency is then its own, not
+			// the subscribers' on the same cores.
+			if out, err := exec.Command("taskset", "-a", "-p", "-c", pin, strconv.Itoa(pid)).CombinedOutput(); err != nil {
+				b.Fatalf("taskset: %v %s", err, out)
+			}
+		}
+		wsURL := "ws" + strings.TrimPrefix(url, "http") + "/v1/stream"
+		cfg := hubtest.Campaign(b)
+
+		per := max(rate/100, 1)
+		interval := time.Second * time.Duration(per) / time.Duration(rate)
+		posts := rate * secs / per
+		total := posts * per
+		ws := make([]*websocket.Conn, subs)
+		for i := range ws {
+			c, _, err := websocket.DefaultDialer.Dial(wsURL+"?token="+hubtest.ReadToken, nil)
+			if err != nil {
+				b.Fatalf("subscriber %d: %v", i, err)
+			}
+			if err := c.WriteJSON(feed.Hello{Type: feed.MsgHello}); err != nil {
+				b.Fatal(err)
+			}
+			ws[i] = c
+		}
+		clients, err := newFanoutClients(ws, total)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ready, err := clients.start(runtime.GOMAXPROCS(0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		select { // every subscriber has its snapshot before the clock starts
+		case <-ready:
+		case <-time.After(60 * time.Second):
+			b.Fatalf("subscribers did not get their snapshots: %v", clients.err)
+		}
+		// The subscribers came as a crowd: the hub writes those past its
+		// first 256 from its tail writer until a second after the last
+		// (tail.go). The benchmark measures a hub whose boards are
+		// settled, so it waits for that (the next heartbeat, 2 s at most).
+		for deadline := time.Now().Add(30 * time.Second); metricOr(b, url, "sitboard_stream_tail_boards", 0) != 0; time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				b.Fatal("the subscribers are still the tail writer's 30s after they joined")
+			}
+		}
+		var profile, trace chan []byte
+		if path := os.Getenv("SITBOARD_BENCH_CPUPROFILE"); path != "" {
+			profile = make(chan []byte, 1)
+			go func() {
+				body, err := httpGet(url + "/debug/pprof/profile?seconds=" + strconv.Itoa(secs))
+				if err != nil {
+					b.Error(err)
+				}
+				profile <- []byte(body)
+			}()
+		}
+		if path := os.Getenv("SITBOARD_BENCH_TRACE"); path != "" {
+			trace = make(chan []byte, 1)
+			go func() {
+				body, err := httpGet(url + "/debug/pprof/trace?seconds=2")
+				if err != nil {
+					b.Error(err)
+				}
+				trace <- []byte(body)
+			}()
+		}
+		bodies := make([][]feed.Event, posts)
+		for i := range bodies {
+			bodies[i] = hubtest.Events(cfg, "x", i*per, per)
+		}
+		startDeliveries := deliveries(b, url)
+		startFrames := metricF(b, url, "sitboard_frames_total")
+		cpu0 := procCPU(b, pid)
+		self0 := procCPU(b, os.Getpid())
+		all0 := machineCPU(b)
+		b.StartTimer()
+		start := time.Now()
+		// POSTs go out on schedule even while earlier ones are in flight,
+		// as from several upstream systems, so the offered rate holds.
+		var posting sync.WaitGroup
+		postLat := make([]int32, len(bodies))
+		inflight := make(chan struct{}, 64)
+		for i, evs := range bodies {
+			if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
+				time.Sleep(d)
+			}
+			inflight <- struct{}{}
+			posting.Add(1)
+			go func() {
+				defer func() { <-inflight; posting.Done() }()
+				stamp := strconv.FormatInt(time.Now().UnixNano(), 10)
+				for j := range evs {
+					evs[j].ID = "f-" + stamp + "-" + strconv.Itoa(i*per+j)
+				}
+				t0 := time.Now()
+				if _, err := hubtest.TryPost(url, evs); err != nil {
+					b.Error(err)
+				}
+				postLat[i] = int32(time.Since(t0).Microseconds())
+			}()
+		}
+		posting.Wait()
+		posted := time.Since(start)
+		done := make(chan struct{})
+		go func() { clients.done.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			b.Fatalf("subscribers did not receive all %d events within 30s of the last POST", total)
+		}
+		elapsed := time.Since(start)
+		b.StopTimer()
+		cpu := procCPU(b, pid) - cpu0
+		self := procCPU(b, os.Getpid()) - self0
+		others := machineCPU(b) - all0 - cpu - self
+		delivered := deliveries(b, url) - startDeliveries
+		frames := metricF(b, url, "sitboard_frames_total") - startFrames
+		rss, hwm := procMem(b, pid)
+		if clients.err != nil {
+			b.Fatal(clients.err)
+		}
+		var lat []int32
+		for _, c := range clients.conns {
+			lat = append(lat, c.lat...)
+		}
+		clients.close()
+		if profile != nil {
+			if err := os.WriteFile(os.Getenv("SITBOARD_BENCH_CPUPROFILE"), <-profile, 0o644); err != nil {
+				b.Error(err)
+			}
+		}
+		if trace != nil {
+			if err := os.WriteFile(os.Getenv("SITBOARD_BENCH_TRACE"), <-trace, 0o644); err != nil {
+				b.Error(err)
+			}
+		}
+		slices.Sort(lat)
+		slices.Sort(postLat)
+		ms := func(us int32) float64 { return float64(us) / 1000 }
+		b.ReportMetric(float64(total)/posted.Seconds(), "events/s")
+		b.ReportMetric(delivered/elapsed.Seconds(), "deliveries/s")
+		b.ReportMetric(frames/elapsed.Seconds(), "frames/s")
+		b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+		b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
+		b.ReportMetric(ms(lat[len(lat)-1]), "max-ms")
+		b.ReportMetric(ms(postLat[len(postLat)*99/100]), "post-p99-ms")
+		b.ReportMetric(cpu.Seconds()/elapsed.Seconds(), "hub-cores")
+		b.ReportMetric(self.Seconds()/elapsed.Seconds(), "client-cores")
+		b.ReportMetric(max(others, 0).Seconds()/elapsed.Seconds(), "other-cores")
+		b.ReportMetric(float64(rss)/1024, "hub-rss-MB")
+		b.ReportMetric(float64(hwm)/1024, "hub-hwm-MB")
+		b.ReportMetric(float64(subs), "subscribers")
+		_ = cmd.Process.Kill()
+		b.StartTimer() // b.Loop wants it running
+	}
+}

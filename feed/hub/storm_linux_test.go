@@ -418,23 +418,6 @@ func BenchmarkResumeMemory(b *testing.B) {
 	}
 }
 
-// metricOr reads a metric, or gives def when the hub does not export it
-// (a hub from before it, measured for comparison).
-func metricOr(b *testing.B, url, name string, def float64) float64 {
-	resp, err := httpGet(url + "/metrics")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, line := range strings.Split(resp, "\n") {
-		if f := strings.Fields(line); len(f) == 2 && f[0] == name {
-			if v, err := strconv.ParseFloat(f[1], 64); err == nil {
-				return v
-			}
-		}
-	}
-	return def
-}
-
 var (
 	eventsKey = []byte(`"events":[`)
 	seqKey    = []byte(`{"seq":`)
