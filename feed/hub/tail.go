@@ -19,14 +19,14 @@ import (
 // that went live while it held fewer than frontBoards (those live before a
 // crowd came, and the first of a hub whose boards all join at once). A
 // board that goes live while the front is full is the tail's, and the
-// fold loop hands the frame to the tail writer for those. The fold loop paces by what its own fan-outs
-// cost (linger), so a crowd joining does not slow the front. The tail
-// writer is paced like the fold, fanOutRatio times what its rounds take,
-// but to tailMaxLinger at most, and it yields between chunks of boards:
-// Go's scheduler has no priorities, and a yield puts its long rounds
-// behind the front's and ingest's short work. Frames that queue up while
-// it writes (or waits) go out in its next round as one write per board: a
-// crowd costs fewer writes for being written later.
+// fold loop hands the frame to the tail writer for those. The fold loop
+// paces by what its own fan-outs cost (linger), so a crowd joining does
+// not slow the front. The tail writer is paced like the fold, fanOutRatio
+// times what its rounds take, but to tailMaxLinger at most, and it yields
+// between chunks of boards: Go's scheduler has no priorities, and a yield
+// puts its long rounds behind the front's and ingest's short work. Frames
+// that queue up while it writes (or waits) go out in its next round as one
+// write per board: a crowd costs fewer writes for being written later.
 //
 // A board is the front's or the tail's from the moment it goes live
 // (subscriber.tail), so each board has one writer of its frames and gets
