@@ -270,3 +270,38 @@ func metricOr(b *testing.B, url, name string, def float64) float64 {
 	}
 	return def
 }
+
+// slowRuns counts the hub's goroutine runs so far, and those that waited
+// more than about 10 ms for a core, from go_sched_latencies_seconds (the
+// Go runtime samples one run in eight; the collector's bucket ends at
+// 10.49 ms). Their difference over a run is how saturated the hub was: on
+// a shared machine, the live latency follows it. Both are 0 when the hub
+// does not export that bucket.
+func slowRuns(b *testing.B, url string) (all, slow float64) {
+	body, err := httpGet(url + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const bucket = `go_sched_latencies_seconds_bucket{le="`
+	within := -1.0
+	for _, line := range strings.Split(body, "\n") {
+		rest, ok := strings.CutPrefix(line, bucket)
+		if !ok {
+			continue
+		}
+		le, count, ok := strings.Cut(rest, `"} `)
+		n, err := strconv.ParseFloat(count, 64)
+		if !ok || err != nil {
+			continue
+		}
+		if le == "+Inf" {
+			all = n
+		} else if bound, err := strconv.ParseFloat(le, 64); err == nil && bound > 0.010 && bound < 0.011 {
+			within = n
+		}
+	}
+	if within < 0 {
+		return 0, 0
+	}
+	return all, all - within
+}

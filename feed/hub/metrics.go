@@ -2,6 +2,7 @@ package hub
 
 import (
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -131,12 +132,19 @@ func newMetrics(h *Hub) *metrics {
 	m.perIPRefused.WithLabelValues(perIPConnections)
 	m.perIPRefused.WithLabelValues(perIPStreams)
 	reg.MustRegister(m.rejected, m.dropped, m.perIPRefused, m.ingestLatency, m.deliveryLag,
-		collectors.NewGoCollector(),
+		// With go_sched_latencies_seconds: how long runnable goroutines
+		// wait for a core. Its high quantiles are the hub's saturation,
+		// which the live events' latency follows (docs/operations.md).
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(schedLatencies)),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&scrapeCollector{h: h},
 	)
 	return m
 }
+
+// schedLatencies selects the runtime's scheduling latency histogram for
+// the Go collector.
+var schedLatencies = collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/sched/latencies:seconds$`)}
 
 // Reasons a board is dropped (sitboard_boards_dropped_total's labels).
 const (

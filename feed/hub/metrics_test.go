@@ -72,6 +72,7 @@ func TestMetricNamesKept(t *testing.T) {
 		"sitboard_ring_bytes":                     "gauge",
 		"sitboard_http_connections_refused_total": "counter",
 		"go_goroutines":                           "gauge",
+		"go_sched_latencies_seconds":              "histogram",
 		"process_resident_memory_bytes":           "gauge",
 	} {
 		if got[name] != typ {
@@ -209,6 +210,35 @@ func TestDashboardMetricsExist(t *testing.T) {
 	}
 	if checked < 10 {
 		t.Fatalf("found only %d metric names in the dashboard; is the test reading the right fields?", checked)
+	}
+}
+
+// TestDashboardPanelsDoNotOverlap: Grafana draws panels whose gridPos
+// overlap on top of each other, so one hides the other on the wall.
+func TestDashboardPanelsDoNotOverlap(t *testing.T) {
+	raw, err := os.ReadFile("../../deploy/grafana/sitboard-hub.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string                   `json:"title"`
+			GridPos struct{ X, Y, W, H int } `json:"gridPos"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatalf("the dashboard is not valid JSON: %v", err)
+	}
+	for i, a := range dash.Panels {
+		if a.GridPos.W <= 0 || a.GridPos.H <= 0 || a.GridPos.X < 0 || a.GridPos.X+a.GridPos.W > 24 {
+			t.Errorf("panel %q has gridPos %+v, outside Grafana's 24 columns or empty", a.Title, a.GridPos)
+		}
+		for _, b := range dash.Panels[i+1:] {
+			ga, gb := a.GridPos, b.GridPos
+			if ga.X < gb.X+gb.W && gb.X < ga.X+ga.W && ga.Y < gb.Y+gb.H && gb.Y < ga.Y+ga.H {
+				t.Errorf("panels %q %+v and %q %+v overlap", a.Title, ga, b.Title, gb)
+			}
+		}
 	}
 }
 

@@ -170,15 +170,19 @@ func loadRecording(b *testing.B, url string) int {
 // utime+stime from the storm's start until every board has its state),
 // the time to state of the storm's boards (from the storm's start to the
 // last byte of the snapshot, p50, p99, max), the snapshot encodings the
-// hub made, and the latency of the live events at the boards already
-// connected (p50, p99, max, from just before the POST to the read).
+// hub made, the latency of the live events at the boards already
+// connected (p50, p99, max, from just before the POST to the read), and
+// the share of the hub's goroutine runs that waited over 10 ms for a core
+// (sched-over-10ms-%, from go_sched_latencies_seconds): how saturated the
+// hub was, which the live latency follows.
 //
 // The boards already connected and the source of the live events run in
 // a process of their own (the live room, liveroom_linux_test.go), as they
 // would on machines of their own: in the benchmark's process they read
 // only when its scheduler reaches them behind thousands of storm boards,
-// and the latency measured would include the benchmark's own scheduling. client-cores is
-// the storm boards' CPU (this process), room-cpu-s the live room's.
+// and the latency measured would include the benchmark's own scheduling.
+// client-cores is the storm boards' CPU (this process), room-cpu-s the
+// live room's.
 //
 // The hub keeps its log in a file store with the default --sync always,
 // as a hub serving that many boards does (--data; the memory store is the
@@ -228,6 +232,7 @@ func reconnectStorm(b *testing.B, boards int) {
 		}
 	}
 	encodings0 := metricOr(b, url, "sitboard_snapshot_encodings_total", -1)
+	runs0, slow0 := slowRuns(b, url)
 	hello, _ := json.Marshal(feed.Hello{Type: feed.MsgHello})
 
 	var trace chan []byte
@@ -315,6 +320,7 @@ func reconnectStorm(b *testing.B, boards int) {
 		b.Fatal(firstErr)
 	}
 	encodings := metricOr(b, url, "sitboard_snapshot_encodings_total", -1) - encodings0
+	runs1, slow1 := slowRuns(b, url)
 	rss, hwm := procMem(b, pid)
 	res, err := room.result()
 	if err != nil {
@@ -341,6 +347,9 @@ func reconnectStorm(b *testing.B, boards int) {
 	b.ReportMetric(usMs(lat[len(lat)*99/100]), "live-p99-ms")
 	b.ReportMetric(usMs(lat[len(lat)-1]), "live-max-ms")
 	b.ReportMetric(encodings, "encodings")
+	if runs1 > runs0 {
+		b.ReportMetric(100*(slow1-slow0)/(runs1-runs0), "sched-over-10ms-%")
+	}
 	b.ReportMetric(self.Seconds()/stormTime.Seconds(), "client-cores")
 	b.ReportMetric(roomCPU.Seconds(), "room-cpu-s")
 	b.ReportMetric(max(others, 0).Seconds()/stormTime.Seconds(), "other-cores")
