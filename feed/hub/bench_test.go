@@ -305,3 +305,27 @@ func slowRuns(b *testing.B, url string) (all, slow float64) {
 	}
 	return all, all - within
 }
+
+// recordDebug starts fetching a pprof endpoint of the hub (a profile or a
+// trace over the next seconds) when the environment variable env names a
+// file, and returns what writes it there once the fetch is done; both do
+// nothing when env is unset.
+func recordDebug(b *testing.B, env, url string) (save func()) {
+	path := os.Getenv(env)
+	if path == "" {
+		return func() {}
+	}
+	body := make(chan []byte, 1)
+	go func() {
+		data, err := httpGet(url)
+		if err != nil {
+			b.Error(err)
+		}
+		body <- []byte(data)
+	}()
+	return func() {
+		if err := os.WriteFile(path, <-body, 0o644); err != nil {
+			b.Error(err)
+		}
+	}
+}

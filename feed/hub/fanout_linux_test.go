@@ -319,27 +319,8 @@ func BenchmarkFanout(b *testing.B) {
 				b.Fatal("the subscribers are still the tail writer's 30s after they joined")
 			}
 		}
-		var profile, trace chan []byte
-		if path := os.Getenv("SITBOARD_BENCH_CPUPROFILE"); path != "" {
-			profile = make(chan []byte, 1)
-			go func() {
-				body, err := httpGet(url + "/debug/pprof/profile?seconds=" + strconv.Itoa(secs))
-				if err != nil {
-					b.Error(err)
-				}
-				profile <- []byte(body)
-			}()
-		}
-		if path := os.Getenv("SITBOARD_BENCH_TRACE"); path != "" {
-			trace = make(chan []byte, 1)
-			go func() {
-				body, err := httpGet(url + "/debug/pprof/trace?seconds=2")
-				if err != nil {
-					b.Error(err)
-				}
-				trace <- []byte(body)
-			}()
-		}
+		saveProfile := recordDebug(b, "SITBOARD_BENCH_CPUPROFILE", url+"/debug/pprof/profile?seconds="+strconv.Itoa(secs))
+		saveTrace := recordDebug(b, "SITBOARD_BENCH_TRACE", url+"/debug/pprof/trace?seconds=2")
 		bodies := make([][]feed.Event, posts)
 		for i := range bodies {
 			bodies[i] = hubtest.Events(cfg, "x", i*per, per)
@@ -400,16 +381,8 @@ func BenchmarkFanout(b *testing.B) {
 			lat = append(lat, c.lat...)
 		}
 		clients.close()
-		if profile != nil {
-			if err := os.WriteFile(os.Getenv("SITBOARD_BENCH_CPUPROFILE"), <-profile, 0o644); err != nil {
-				b.Error(err)
-			}
-		}
-		if trace != nil {
-			if err := os.WriteFile(os.Getenv("SITBOARD_BENCH_TRACE"), <-trace, 0o644); err != nil {
-				b.Error(err)
-			}
-		}
+		saveProfile()
+		saveTrace()
 		slices.Sort(lat)
 		slices.Sort(postLat)
 		ms := func(us int32) float64 { return float64(us) / 1000 }

@@ -150,10 +150,6 @@ func waitMetric(t *testing.T, url, name string, ok func(string) bool) string {
 // TestDashboardMetricsExist: every metric deploy/grafana/sitboard-hub.json
 // charts is one the hub exports, so a rename cannot leave an empty panel.
 func TestDashboardMetricsExist(t *testing.T) {
-	raw, err := os.ReadFile("../../deploy/grafana/sitboard-hub.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var dash struct {
 		Panels []struct {
 			Title   string `json:"title"`
@@ -167,9 +163,7 @@ func TestDashboardMetricsExist(t *testing.T) {
 			} `json:"list"`
 		} `json:"templating"`
 	}
-	if err := json.Unmarshal(raw, &dash); err != nil {
-		t.Fatalf("the dashboard is not valid JSON: %v", err)
-	}
+	readDashboard(t, &dash)
 	s := hubtest.Start(t, nil)
 	exported := exportedMetrics(t, s.URL)
 	has := func(name string) bool {
@@ -213,22 +207,29 @@ func TestDashboardMetricsExist(t *testing.T) {
 	}
 }
 
-// TestDashboardPanelsDoNotOverlap: Grafana draws panels whose gridPos
-// overlap on top of each other, so one hides the other on the wall.
-func TestDashboardPanelsDoNotOverlap(t *testing.T) {
+// readDashboard decodes deploy/grafana/sitboard-hub.json into v, the
+// fields a test looks at.
+func readDashboard(t *testing.T, v any) {
+	t.Helper()
 	raw, err := os.ReadFile("../../deploy/grafana/sitboard-hub.json")
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("the dashboard is not valid JSON: %v", err)
+	}
+}
+
+// TestDashboardPanelsDoNotOverlap: Grafana draws panels whose gridPos
+// overlap on top of each other, so one hides the other on the wall.
+func TestDashboardPanelsDoNotOverlap(t *testing.T) {
 	var dash struct {
 		Panels []struct {
 			Title   string                   `json:"title"`
 			GridPos struct{ X, Y, W, H int } `json:"gridPos"`
 		} `json:"panels"`
 	}
-	if err := json.Unmarshal(raw, &dash); err != nil {
-		t.Fatalf("the dashboard is not valid JSON: %v", err)
-	}
+	readDashboard(t, &dash)
 	for i, a := range dash.Panels {
 		if a.GridPos.W <= 0 || a.GridPos.H <= 0 || a.GridPos.X < 0 || a.GridPos.X+a.GridPos.W > 24 {
 			t.Errorf("panel %q has gridPos %+v, outside Grafana's 24 columns or empty", a.Title, a.GridPos)

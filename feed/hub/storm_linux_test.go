@@ -235,37 +235,8 @@ func reconnectStorm(b *testing.B, boards int) {
 	runs0, slow0 := slowRuns(b, url)
 	hello, _ := json.Marshal(feed.Hello{Type: feed.MsgHello})
 
-	var trace chan []byte
-	if path := os.Getenv("SITBOARD_BENCH_TRACE"); path != "" {
-		trace = make(chan []byte, 1)
-		go func() {
-			body, err := httpGet(url + "/debug/pprof/trace?seconds=3")
-			if err != nil {
-				b.Error(err)
-			}
-			trace <- []byte(body)
-		}()
-		defer func() {
-			if err := os.WriteFile(path, <-trace, 0o644); err != nil {
-				b.Error(err)
-			}
-		}()
-	}
-	if path := os.Getenv("SITBOARD_BENCH_CPUPROFILE"); path != "" {
-		profile := make(chan []byte, 1)
-		go func() {
-			body, err := httpGet(url + "/debug/pprof/profile?seconds=3")
-			if err != nil {
-				b.Error(err)
-			}
-			profile <- []byte(body)
-		}()
-		defer func() {
-			if err := os.WriteFile(path, <-profile, 0o644); err != nil {
-				b.Error(err)
-			}
-		}()
-	}
+	defer recordDebug(b, "SITBOARD_BENCH_TRACE", url+"/debug/pprof/trace?seconds=3")()
+	defer recordDebug(b, "SITBOARD_BENCH_CPUPROFILE", url+"/debug/pprof/profile?seconds=3")()
 	cpu0 := procCPU(b, pid)
 	self0 := procCPU(b, os.Getpid())
 	all0 := machineCPU(b)
