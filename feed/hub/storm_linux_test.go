@@ -235,8 +235,10 @@ func reconnectStorm(b *testing.B, boards int) {
 	runs0, slow0 := slowRuns(b, url)
 	hello, _ := json.Marshal(feed.Hello{Type: feed.MsgHello})
 
-	defer recordDebug(b, "SITBOARD_BENCH_TRACE", url+"/debug/pprof/trace?seconds=3")()
-	defer recordDebug(b, "SITBOARD_BENCH_CPUPROFILE", url+"/debug/pprof/profile?seconds=3")()
+	// Saved before the hub is killed at the end: a 4,000-board storm ends
+	// before their 3 s, and a hub killed meanwhile cuts them short.
+	saveTrace := recordDebug(b, "SITBOARD_BENCH_TRACE", url+"/debug/pprof/trace?seconds=3")
+	saveProfile := recordDebug(b, "SITBOARD_BENCH_CPUPROFILE", url+"/debug/pprof/profile?seconds=3")
 	cpu0 := procCPU(b, pid)
 	self0 := procCPU(b, os.Getpid())
 	all0 := machineCPU(b)
@@ -327,6 +329,8 @@ func reconnectStorm(b *testing.B, boards int) {
 	b.ReportMetric(float64(rss)/1024, "hub-rss-MB")
 	b.ReportMetric(float64(hwm)/1024, "hub-hwm-MB")
 	b.ReportMetric(float64(events), "log-events")
+	saveTrace()
+	saveProfile()
 	_ = cmd.Process.Kill()
 }
 
