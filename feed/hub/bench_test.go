@@ -182,7 +182,7 @@ func deliveries(b *testing.B, url string) float64 {
 	return metricF(b, url, "sitboard_deliveries_total")
 }
 
-func metricF(b *testing.B, url, name string) float64 {
+func metricF(b testing.TB, url, name string) float64 {
 	v, err := strconv.ParseFloat(metricB(b, url, name), 64)
 	if err != nil {
 		b.Fatal(err)
@@ -190,7 +190,7 @@ func metricF(b *testing.B, url, name string) float64 {
 	return v
 }
 
-func metricB(b *testing.B, url, name string) string {
+func metricB(b testing.TB, url, name string) string {
 	resp, err := httpGet(url + "/metrics")
 	if err != nil {
 		b.Fatal(err)

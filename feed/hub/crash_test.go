@@ -81,7 +81,7 @@ func startProcess(t testing.TB, dir, env string, extraEnv ...string) (*exec.Cmd,
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(append(os.Environ(), env+"="+dir), extraEnv...)
 	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
+	if err := startHubProcess(t, cmd, env); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })

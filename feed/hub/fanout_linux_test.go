@@ -258,6 +258,8 @@ const minEventJSON = 120
 // SITBOARD_BENCH_HUB_PROCS sets the hub's GOMAXPROCS, SITBOARD_BENCH_HUB_CPUS
 // pins it (taskset -c); SITBOARD_BENCH_CPUPROFILE writes a pprof CPU profile
 // of the hub over the run, SITBOARD_BENCH_TRACE an execution trace of 2s.
+// SITBOARD_BENCH_TIMER_SLACK gives the hub a timer slack (1ms, say; it
+// reports the one it had as hub-timer-slack-us).
 func BenchmarkFanout(b *testing.B) {
 	subs := envInt("SITBOARD_BENCH_SUBS", 100)
 	rate := envInt("SITBOARD_BENCH_RATE", 1000)
@@ -373,6 +375,7 @@ func BenchmarkFanout(b *testing.B) {
 		delivered := deliveries(b, url) - startDeliveries
 		frames := metricF(b, url, "sitboard_frames_total") - startFrames
 		rss, hwm := procMem(b, pid)
+		slack := metricOr(b, url, "sitboard_timer_slack_seconds", 0)
 		if clients.err != nil {
 			b.Fatal(clients.err)
 		}
@@ -399,6 +402,7 @@ func BenchmarkFanout(b *testing.B) {
 		b.ReportMetric(float64(rss)/1024, "hub-rss-MB")
 		b.ReportMetric(float64(hwm)/1024, "hub-hwm-MB")
 		b.ReportMetric(float64(subs), "subscribers")
+		b.ReportMetric(slack*1e6, "hub-timer-slack-us")
 		_ = cmd.Process.Kill()
 		b.StartTimer() // b.Loop wants it running
 	}

@@ -193,6 +193,8 @@ func loadRecording(b *testing.B, url string) int {
 // drops a SYN and adds a second's retry to a board's time. Run it with
 // -benchtime=1x. SITBOARD_BENCH_TRACE writes an execution trace of the
 // hub over the storm's first 3 s, SITBOARD_BENCH_CPUPROFILE a CPU profile.
+// SITBOARD_BENCH_TIMER_SLACK gives the hub a timer slack, as in
+// BenchmarkFanout.
 func BenchmarkReconnectStorm(b *testing.B) {
 	for _, boards := range []int{4000, 10000} {
 		b.Run("boards="+strconv.Itoa(boards), func(b *testing.B) {
@@ -294,6 +296,7 @@ func reconnectStorm(b *testing.B, boards int) {
 	}
 	encodings := metricOr(b, url, "sitboard_snapshot_encodings_total", -1) - encodings0
 	runs1, slow1 := slowRuns(b, url)
+	slack := metricOr(b, url, "sitboard_timer_slack_seconds", 0)
 	rss, hwm := procMem(b, pid)
 	res, err := room.result()
 	if err != nil {
@@ -329,6 +332,7 @@ func reconnectStorm(b *testing.B, boards int) {
 	b.ReportMetric(float64(rss)/1024, "hub-rss-MB")
 	b.ReportMetric(float64(hwm)/1024, "hub-hwm-MB")
 	b.ReportMetric(float64(events), "log-events")
+	b.ReportMetric(slack*1e6, "hub-timer-slack-us")
 	saveTrace()
 	saveProfile()
 	_ = cmd.Process.Kill()
