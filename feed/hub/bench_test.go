@@ -102,6 +102,7 @@ func runBenchHub(dir string) {
 		opts.DataDir = filepath.Join(dir, "data")
 		opts.Sync = os.Getenv("SITBOARD_BENCH_SYNC")
 	}
+	opts.JoinsInFlight = envInt("SITBOARD_BENCH_JOIN_SLOTS", 0) // -1: no cap
 	if d, err := time.ParseDuration(os.Getenv("SITBOARD_BENCH_LINGER")); err == nil {
 		opts.BatchLinger = d
 	}

@@ -113,6 +113,9 @@ type subscriber struct {
 	room chan struct{}
 	// caughtUp is closed when the catch-up goroutine ends, however it ends.
 	caughtUp chan struct{}
+	// joined gives back the board's place among the joins in flight
+	// (joinSlots), once it is live or its catch-up has ended otherwise.
+	joined func()
 	// nextPing is when the next ping is due.
 	nextPing time.Time
 	closing  bool

@@ -86,6 +86,12 @@ func PaceJoins(h *Hub, every time.Duration, burst int) {
 	h.joins = pacerOf(every, burst)
 }
 
+// CapJoins replaces the cap on joins in flight: n places (less than 0:
+// none), each held for hold at most.
+func CapJoins(h *Hub, n int, hold time.Duration) {
+	h.joinSlots = newJoinSlots(n, hold)
+}
+
 // SetFrontBoards makes the fold loop write only the first n boards to go
 // live from now on, and the tail writer the rest (tail.go), which keeps
 // them until the crowd has passed for promoteAfter (negative: for good).

@@ -187,6 +187,10 @@ type Options struct {
 	// see joinpace.go): a reconnect storm then leaves the boards already
 	// live their latency.
 	JoinsPerSecond int
+	// JoinsInFlight is how many boards may be between their turn and
+	// going live at once (default 4 per GOMAXPROCS; less than 0: no cap;
+	// see joinSlots), each for 50ms at most.
+	JoinsInFlight int
 	// AllowedOrigins lists the browser origins (scheme://host[:port]) that
 	// may open the stream; every other Origin is refused. Clients that send
 	// no Origin header (boards, tools: browsers always send one on a
@@ -343,6 +347,7 @@ type Hub struct {
 	// joins paces new streams (joinpace.go); joinsWaiting counts those
 	// waiting for their turn.
 	joins        *joinPacer
+	joinSlots    *joinSlots // nil: no cap
 	joinsWaiting atomic.Int64
 	m            *metrics
 	// metricsHandler serves m's registry on /metrics.
@@ -402,6 +407,7 @@ func Start(opts Options) (*Hub, error) {
 		frontMax:         frontBoards,
 		promoteAfter:     promoteAfter,
 		joins:            newJoinPacer(opts.JoinsPerSecond),
+		joinSlots:        newJoinSlots(opts.JoinsInFlight, joinSlotHold),
 		closing:          make(chan struct{}),
 		started:          make(chan struct{}),
 		abortStart:       make(chan struct{}),

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"runtime"
 	"testing"
 	"time"
 )
@@ -47,5 +48,61 @@ func TestDefaultJoinPace(t *testing.T) {
 	}
 	if p := newJoinPacer(10); p.every != 100*time.Millisecond || p.burst != time.Second {
 		t.Errorf("10 a second: every %v, burst %v; want 100ms and 1s", p.every, p.burst)
+	}
+}
+
+// TestJoinSlots: a place is taken until it is given back or its hold has
+// passed, whichever comes first, and given back only once.
+func TestJoinSlots(t *testing.T) {
+	if j := newJoinSlots(-1, time.Hour); j != nil {
+		t.Error("a cap below 0 is no cap, want nil")
+	}
+	if j := newJoinSlots(0, time.Hour); cap(j.places) != joinsInFlightPerProc*runtime.GOMAXPROCS(0) {
+		t.Errorf("the default cap is %d places, want %d for each P", cap(j.places), joinsInFlightPerProc)
+	}
+
+	j := newJoinSlots(2, time.Hour)
+	if !j.tryTake() || !j.tryTake() {
+		t.Fatal("two places free, yet a join could not take one")
+	}
+	if j.tryTake() {
+		t.Fatal("a third join took a place of two")
+	}
+	<-j.places // as a finished join would
+	if !j.tryTake() {
+		t.Fatal("a place was given back, yet the next join could not take it")
+	}
+
+	// A release gives its place back once, however often it is called.
+	j = newJoinSlots(1, time.Hour)
+	j.tryTake()
+	release := j.held()
+	release()
+	release()
+	if !j.tryTake() {
+		t.Fatal("released, yet the place is still taken")
+	}
+	if j.tryTake() {
+		t.Fatal("a second release of the same place freed another")
+	}
+
+	// A place held past its hold is free for the next join, and the late
+	// release does not free the next join's place.
+	j = newJoinSlots(1, 10*time.Millisecond)
+	j.tryTake()
+	late := j.held()
+	if !j.take(nil, nil) { // waits for the hold to pass
+		t.Fatal("take gave up without done or closing")
+	}
+	late()
+	if j.tryTake() {
+		t.Fatal("the first join's late release freed the second join's place")
+	}
+
+	// A join that waits gives up when its client goes.
+	done := make(chan struct{})
+	close(done)
+	if j.take(done, nil) {
+		t.Error("take succeeded with every place held and its client gone")
 	}
 }

@@ -65,6 +65,7 @@ func TestJoinsWaitTheirTurn(t *testing.T) {
 // comes, and gets its snapshot like any other.
 func TestJoinTurnComes(t *testing.T) {
 	s := hubtest.Start(t, func(o *hub.Options) { o.JoinsPerSecond = 20 })
+	hub.CapJoins(s.Hub, -1, 0) // the pacer alone: its burst never waits
 	hubtest.Post(t, s.URL, hubtest.Events(s.Cfg, "turn", 0, 3))
 	s.WaitSeq(t, 3)
 	// A second's burst (20) at once, then 5 that wait 50ms each in turn.
@@ -110,4 +111,59 @@ func TestJoinTurnComes(t *testing.T) {
 func upgradeRequest(addr string) []byte {
 	return []byte("GET /v1/stream HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + hubtest.ReadToken +
 		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+}
+
+// TestJoinPlaceFreedWhenLive: a board gives its place among the joins in
+// flight back once it is live, or once its join has failed, long before
+// the hold (an hour here), so the next board joins at once.
+func TestJoinPlaceFreedWhenLive(t *testing.T) {
+	s := hubtest.Start(t, nil)
+	hub.CapJoins(s.Hub, 1, time.Hour)
+
+	first := dial(t, s.WS, hubtest.ReadToken)
+	first.hello("", 0)
+	if m := first.mustNext(); m.Type != feed.MsgSnapshot {
+		t.Fatalf("the first board got %s, want its snapshot", m.Type)
+	}
+	// A board whose hello is refused gives its place back too.
+	bad := dial(t, s.WS, hubtest.ReadToken)
+	if err := bad.conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"nonsense"}`)); err != nil {
+		t.Fatal(err)
+	}
+	_ = bad.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		_, _, err := bad.conn.ReadMessage()
+		if err == nil {
+			continue // what the hub says before it closes
+		}
+		if !websocket.IsCloseError(err, feed.CloseBadRequest) {
+			t.Fatalf("a hello of the wrong type: %v, want close %d", err, feed.CloseBadRequest)
+		}
+		break
+	}
+	// Each dial waits for the place: with it still held, for an hour.
+	for i := range 3 {
+		b := dial(t, s.WS, hubtest.ReadToken)
+		b.hello("", 0)
+		if m := b.mustNext(); m.Type != feed.MsgSnapshot {
+			t.Fatalf("board %d got %s, want its snapshot", i+2, m.Type)
+		}
+	}
+}
+
+// TestSlowHelloHoldsNoOneUp: a board that takes its time over its hello
+// (a slow link, or a stuck client) holds its place among the joins in
+// flight for the hold at most, then the next board joins; it is not kept
+// waiting until the first one's hello times out.
+func TestSlowHelloHoldsNoOneUp(t *testing.T) {
+	s := hubtest.Start(t, func(o *hub.Options) { o.HelloTimeout = 10 * time.Minute })
+	hub.CapJoins(s.Hub, 1, 20*time.Millisecond)
+
+	silent := dial(t, s.WS, hubtest.ReadToken) // upgraded, never says hello
+	defer silent.conn.Close()
+	next := dial(t, s.WS, hubtest.ReadToken)
+	next.hello("", 0)
+	if m := next.mustNext(); m.Type != feed.MsgSnapshot {
+		t.Fatalf("the board after the silent one got %s, want its snapshot", m.Type)
+	}
 }

@@ -108,7 +108,7 @@ func newMetrics(h *Hub) *metrics {
 		resumesRing:       counter("sitboard_resumes_ring_total", "Resumes served from the in-memory ring."),
 		resumesLog:        counter("sitboard_resumes_log_total", "Resumes served by reading the log."),
 		connLimited:       counter("sitboard_http_connections_refused_total", "HTTP requests and connections answered 503 at the connection limit."),
-		joinsPaced:        counter("sitboard_stream_joins_paced_total", "Streams that waited for their turn to join: a reconnect storm is let in at a steady rate, so the boards already live keep their latency."),
+		joinsPaced:        counter("sitboard_stream_joins_paced_total", "Streams that waited for their turn to join, or for a place among the joins in flight: a reconnect storm is let in at a steady rate, so the boards already live keep their latency."),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sitboard_ingest_rejected_total", Help: "Refused ingest requests by reason.",
 		}, []string{"reason"}),

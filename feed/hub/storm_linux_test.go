@@ -194,7 +194,8 @@ func loadRecording(b *testing.B, url string) int {
 // -benchtime=1x. SITBOARD_BENCH_TRACE writes an execution trace of the
 // hub over the storm's first 3 s, SITBOARD_BENCH_CPUPROFILE a CPU profile.
 // SITBOARD_BENCH_TIMER_SLACK gives the hub a timer slack, as in
-// BenchmarkFanout.
+// BenchmarkFanout; SITBOARD_BENCH_JOIN_SLOTS its joins in flight
+// (Options.JoinsInFlight; -1: no cap).
 func BenchmarkReconnectStorm(b *testing.B) {
 	for _, boards := range []int{4000, 10000} {
 		b.Run("boards="+strconv.Itoa(boards), func(b *testing.B) {

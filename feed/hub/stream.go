@@ -103,9 +103,14 @@ func (h *Hub) handleStream(w http.ResponseWriter, r *http.Request) {
 	defer release()
 	allowed := h.readAllowed(r)
 	// Refusals are not paced: only a board that may join waits its turn.
-	if allowed && !h.awaitJoin(r.Context().Done()) {
-		return
+	joined := func() {}
+	if allowed {
+		var ok bool
+		if joined, ok = h.awaitJoin(r.Context().Done()); !ok {
+			return
+		}
 	}
+	defer joined() // if the board never gets as far as going live
 	// gorilla gets a guarded connection: after the handshake, every byte
 	// goes through the subscriber's send.
 	hj := &hijackGuard{ResponseWriter: w}
@@ -115,7 +120,9 @@ func (h *Hub) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 	hj.conn.sealed.Store(true)
 	s := newSubscriber(h, conn, hj.conn, h.opts.EnableCompression && offersDeflate(r), r.RemoteAddr)
+	s.joined = joined
 	refuse := func(code int, reason string, temp bool) {
+		joined() // a refused join is over, though its close handshake may take a while
 		s.wmu.Lock()
 		s.closeNow(code, reason, temp)
 		s.wmu.Unlock()
