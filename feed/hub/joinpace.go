@@ -19,7 +19,8 @@ import (
 // unpaced; with the fold's bound at 50 ms, 47-67 ms here against 80-131 ms
 // at 2,500 a second per P, and 63-96 ms at 1,250, where the storm lasts
 // long enough to cost 0.28 ms of CPU per board). A few boards
-// reconnecting never wait. Only streams are paced; ingest and every other
+// reconnecting never wait (no more than fit among the joins in flight,
+// joinSlots, at once). Only streams are paced; ingest and every other
 // request go straight through.
 const (
 	joinsPerSecondPerProc = 1750
