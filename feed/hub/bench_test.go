@@ -184,25 +184,27 @@ func deliveries(b *testing.B, url string) float64 {
 }
 
 func metricF(b testing.TB, url, name string) float64 {
-	v, err := strconv.ParseFloat(metricB(b, url, name), 64)
+	v, err := strconv.ParseFloat(metric(b, url, name), 64)
 	if err != nil {
 		b.Fatal(err)
 	}
 	return v
 }
 
-func metricB(b testing.TB, url, name string) string {
-	resp, err := httpGet(url + "/metrics")
+// metricValue reads one metric from the hub's /metrics: its value, and
+// whether the hub exports it.
+func metricValue(tb testing.TB, url, name string) (string, bool) {
+	tb.Helper()
+	body, err := httpGet(url + "/metrics")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	for _, line := range strings.Split(resp, "\n") {
+	for _, line := range strings.Split(body, "\n") {
 		if f := strings.Fields(line); len(f) == 2 && f[0] == name {
-			return f[1]
+			return f[1], true
 		}
 	}
-	b.Fatalf("metric %s missing", name)
-	return ""
+	return "", false
 }
 
 // BenchmarkStartupFold builds a file-store log of SITBOARD_BENCH_LOG events
@@ -258,15 +260,9 @@ func httpGet(url string) (string, error) {
 // metricOr reads a metric, or gives def when the hub does not export it
 // (a hub from before it, measured for comparison).
 func metricOr(b *testing.B, url, name string, def float64) float64 {
-	resp, err := httpGet(url + "/metrics")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, line := range strings.Split(resp, "\n") {
-		if f := strings.Fields(line); len(f) == 2 && f[0] == name {
-			if v, err := strconv.ParseFloat(f[1], 64); err == nil {
-				return v
-			}
+	if v, ok := metricValue(b, url, name); ok {
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			return f
 		}
 	}
 	return def

@@ -94,9 +94,7 @@ func encodeEvents(evs []feed.Event) ([]json.RawMessage, error) {
 func (h *Hub) runPreamble(s *subscriber, hello feed.Hello) {
 	defer h.preambles.Done()
 	defer close(s.caughtUp)
-	if s.joined != nil {
-		defer s.joined()
-	}
+	defer s.joined()
 	err := h.catchUp(s, hello)
 	switch {
 	case err == nil:

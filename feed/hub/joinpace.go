@@ -90,7 +90,7 @@ const (
 )
 
 // newJoinSlots makes n places (0: joinsInFlightPerProc for each P; less
-// than 0: no cap, nil).
+// than 0: no cap, nil, whose places are always free).
 func newJoinSlots(n int, hold time.Duration) *joinSlots {
 	if n < 0 {
 		return nil
@@ -103,6 +103,9 @@ func newJoinSlots(n int, hold time.Duration) *joinSlots {
 
 // tryTake takes a place if one is free.
 func (j *joinSlots) tryTake() bool {
+	if j == nil {
+		return true
+	}
 	select {
 	case j.places <- struct{}{}:
 		return true
@@ -113,6 +116,9 @@ func (j *joinSlots) tryTake() bool {
 
 // take waits for a place; false when done or closing comes first.
 func (j *joinSlots) take(done, closing <-chan struct{}) bool {
+	if j == nil {
+		return true
+	}
 	select {
 	case j.places <- struct{}{}:
 		return true
@@ -126,6 +132,9 @@ func (j *joinSlots) take(done, closing <-chan struct{}) bool {
 // held gives the place back when release is called or the hold has
 // passed, whichever comes first, and only once.
 func (j *joinSlots) held() (release func()) {
+	if j == nil {
+		return func() {}
+	}
 	give := sync.OnceFunc(func() { <-j.places })
 	t := time.AfterFunc(j.hold, give)
 	return func() {
@@ -141,12 +150,8 @@ func (j *joinSlots) held() (release func()) {
 // (idempotent; the board calls it once live).
 func (h *Hub) awaitJoin(done <-chan struct{}) (release func(), ok bool) {
 	wait := h.joins.reserve(time.Now())
-	slots := h.joinSlots
-	if wait == 0 && (slots == nil || slots.tryTake()) {
-		if slots == nil {
-			return func() {}, true
-		}
-		return slots.held(), true
+	if wait == 0 && h.joinSlots.tryTake() {
+		return h.joinSlots.held(), true
 	}
 	h.m.joinsPaced.Inc()
 	h.joinsWaiting.Add(1)
@@ -162,11 +167,8 @@ func (h *Hub) awaitJoin(done <-chan struct{}) (release func(), ok bool) {
 			return nil, false
 		}
 	}
-	if slots == nil {
-		return func() {}, true
-	}
-	if !slots.take(done, h.closing) {
+	if !h.joinSlots.take(done, h.closing) {
 		return nil, false
 	}
-	return slots.held(), true
+	return h.joinSlots.held(), true
 }

@@ -3,10 +3,8 @@ package hub_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -101,21 +99,13 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 	}
 }
 
-func metric(t *testing.T, url, name string) string {
-	t.Helper()
-	resp, err := http.Get(url + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+func metric(tb testing.TB, url, name string) string {
+	tb.Helper()
+	v, ok := metricValue(tb, url, name)
+	if !ok {
+		tb.Fatalf("metric %s missing from /metrics", name)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) == 2 && f[0] == name {
-			return f[1]
-		}
-	}
-	t.Fatalf("metric %s missing from:\n%s", name, b)
-	return ""
+	return v
 }
 
 func TestHealthAndMetrics(t *testing.T) {
