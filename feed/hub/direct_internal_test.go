@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,16 +24,10 @@ import (
 // each write: the writer then found an item without a frame and
 // panicked in sendSliced.
 func TestDirectWriteToFullSocketKeepsTheFrame(t *testing.T) {
-	// A pipe stands in for the socket: unlike TCP, where an ACK arriving
-	// late can free room after the socket said it was full, a full pipe
-	// stays full until read, and it takes a write of up to PIPE_BUF
-	// bytes whole or not at all.
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
+	// A Unix socket pair stands in for the board's TCP socket: unlike
+	// TCP, where an ACK arriving late can free room after the socket said
+	// it was full, a full Unix socket stays full until read.
+	r, w := socketPair(t)
 	raw, err := w.SyscallConn()
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +115,25 @@ func tail(b []byte) []byte {
 	return b
 }
 
-// pipeConn is a pipe's write end as the subscriber's connection.
+// socketPair is a connected pair of non-blocking Unix stream sockets, as
+// files the runtime polls (so read deadlines work).
+func socketPair(t *testing.T) (r, w *os.File) {
+	t.Helper()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range fds {
+		if err := syscall.SetNonblock(fd, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, w = os.NewFile(uintptr(fds[0]), "board"), os.NewFile(uintptr(fds[1]), "hub")
+	t.Cleanup(func() { r.Close(); w.Close() })
+	return r, w
+}
+
+// pipeConn is a socket file's end as the subscriber's connection.
 type pipeConn struct{ *os.File }
 
 func (pipeConn) LocalAddr() net.Addr  { return nil }

@@ -86,13 +86,15 @@ const (
 	// keeps fan-out within 1/(1+fanOutRatio) of a core however slow the
 	// machine, with at least the BatchLinger window. No event waits more
 	// than maxLinger in the fold loop, which bounds the latency and,
-	// past some 700 boards on loopback, the window (lingerUntil); the one
+	// past some 600 boards on loopback, the window (lingerUntil); the one
 	// exception is the tail writer's last round, once per crowd
 	// (settleTail). With a hundred boards a fan-out takes about a
 	// millisecond and the window stays the 10ms default; at 1,000 boards
-	// and 300 events/s the hub uses about a fifth of a core
-	// (BenchmarkFanout; docs/operations.md, "Fan-out cost").
-	fanOutRatio = 8
+	// the window is maxLinger, so there a cheaper write is less CPU, not
+	// more frames. At 1,000 boards and 300 events/s the hub uses under a
+	// fifth of a core (BenchmarkFanout; docs/operations.md, "Fan-out
+	// cost").
+	fanOutRatio = 10
 	maxLinger   = 60 * time.Millisecond
 )
 
@@ -180,7 +182,8 @@ type Options struct {
 	// before sending a batch while boards are connected (default 10ms):
 	// fewer, larger frames cost every board fewer writes, for at most this
 	// much latency. With many boards the hub waits longer, up to 60ms in
-	// all, so that fan-out stays within a ninth of a core (fanOutRatio).
+	// all, so that fan-out stays within an eleventh of a core
+	// (fanOutRatio).
 	BatchLinger time.Duration
 	// JoinsPerSecond is how many new streams may start their handshake
 	// each second once a burst has come in (default 1,750 per GOMAXPROCS;
