@@ -36,7 +36,7 @@ func TestDirectWriteToFullSocketKeepsTheFrame(t *testing.T) {
 	h := &Hub{opts: Options{WriteTimeout: 10 * time.Second, PingInterval: time.Hour}, log: slog.New(slog.DiscardHandler)}
 	h.m = newMetrics(h)
 	s := &subscriber{
-		h: h, nc: pipeConn{w}, raw: raw, limit: 1 << 20,
+		h: h, nc: socketFileConn{w}, raw: raw, limit: 1 << 20,
 		notify: make(chan struct{}, 1), nextPing: time.Now().Add(time.Hour),
 	}
 
@@ -133,8 +133,8 @@ func socketPair(t *testing.T) (r, w *os.File) {
 	return r, w
 }
 
-// pipeConn is a socket file's end as the subscriber's connection.
-type pipeConn struct{ *os.File }
+// socketFileConn is a socket file's end as the subscriber's connection.
+type socketFileConn struct{ *os.File }
 
-func (pipeConn) LocalAddr() net.Addr  { return nil }
-func (pipeConn) RemoteAddr() net.Addr { return nil }
+func (socketFileConn) LocalAddr() net.Addr  { return nil }
+func (socketFileConn) RemoteAddr() net.Addr { return nil }

@@ -81,14 +81,12 @@ func newMetrics(h *Hub) *metrics {
 		Name: "sitboard_stream_tail_boards",
 		Help: "Boards that went live while the front (the boards the fold loop writes) held 256, written by the tail writer until none has joined it for a second (then 0 again).",
 	}, func() float64 { return float64(h.tailBoards.Load()) }))
-	if _, ok := timerSlack(); ok {
+	if slack, ok := timerSlack(); ok {
+		// Fixed when the process starts: every thread inherits it.
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "sitboard_timer_slack_seconds",
 			Help: "The kernel's timer slack the hub's threads were started with (systemd's TimerSlackNSec; the kernel's default is 50µs): it moves what the Go runtime's idle polling costs (docs/operations.md, \"Fan-out cost\").",
-		}, func() float64 {
-			slack, _ := timerSlack()
-			return slack.Seconds()
-		}))
+		}, slack.Seconds))
 	}
 	m := &metrics{
 		registry:          reg,
